@@ -1,0 +1,190 @@
+"""Async SQLAlchemy bound to one service's schema, the outbox and inbox tables every
+service carries, and the unit of work: the one place a transaction is committed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from .contracts import ContractRegistry
+from .envelope import CloudEvent, event_subject
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def service_metadata(schema: str) -> MetaData:
+    """A service's MetaData, with the outbox and inbox tables already in it."""
+    metadata = MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+    Table(
+        "outbox",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("subject", String(255), nullable=False),
+        Column("payload", JSONB, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+    )
+    Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(128), primary_key=True),
+        Column("message_id", String(128), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return metadata
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    return metadata.tables[f"{metadata.schema}.outbox"]
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    return metadata.tables[f"{metadata.schema}.inbox"]
+
+
+def create_engine(database_url: str, *, pool_size: int = 5) -> AsyncEngine:
+    return create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True
+    )
+
+
+class UnitOfWork:
+    """One transaction: the state change, the events it causes (written to the outbox)
+    and the inbox mark of the message that caused it commit together or not at all."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        metadata: MetaData,
+        registry: ContractRegistry,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._outbox = outbox_table(metadata)
+        self._inbox = inbox_table(metadata)
+        self._registry = registry
+        self._on_commit = on_commit
+        self._events: list[CloudEvent] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        self._events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        try:
+            await self._session.rollback()
+        finally:
+            await self._session.close()
+            self._session = None
+
+    def emit(self, event: CloudEvent) -> None:
+        """Queue an event for the outbox; it is validated now so a bad event fails
+        the transaction instead of the relay."""
+        self._registry.validate(event.name, event.data, version=event.version)
+        self._events.append(event)
+
+    async def seen(self, consumer: str, message_id: str) -> bool:
+        """Record `message_id` as processed by `consumer` in this transaction;
+        True when it had been processed already (a redelivery or duplicate)."""
+        stmt = (
+            insert(self._inbox)
+            .values(consumer=consumer, message_id=message_id)
+            .on_conflict_do_nothing()
+            .returning(self._inbox.c.message_id)
+        )
+        inserted = (await self.session.execute(stmt)).scalar_one_or_none()
+        return inserted is None
+
+    async def commit(self) -> None:
+        if self._events:
+            await self.session.execute(
+                insert(self._outbox),
+                [
+                    {
+                        "id": uuid.UUID(event.id),
+                        "subject": event_subject(event),
+                        "payload": event.model_dump(mode="json", exclude_none=True),
+                        "headers": {"traceparent": event.traceparent} if event.traceparent else {},
+                    }
+                    for event in self._events
+                ],
+            )
+        await self.session.commit()
+        had_events = bool(self._events)
+        self._events = []
+        if had_events and self._on_commit is not None:
+            self._on_commit()
+
+
+async def pending_outbox_count(engine: AsyncEngine, metadata: MetaData) -> int:
+    table = outbox_table(metadata)
+    async with engine.connect() as conn:
+        result = await conn.execute(
+            select(func.count()).select_from(table).where(table.c.published_at.is_(None))
+        )
+        return int(result.scalar_one())
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+__all__ = [
+    "Text",
+    "UnitOfWork",
+    "create_engine",
+    "inbox_table",
+    "outbox_table",
+    "service_metadata",
+    "utcnow",
+]

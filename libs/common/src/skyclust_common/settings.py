@@ -1,0 +1,63 @@
+"""Typed settings shared by every service: SKYCLUST_ prefix, validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """What every SkyClust process needs. No defaults point at a running server:
+    a service started without SKYCLUST_NATS_URL fails fast."""
+
+    model_config = SettingsConfigDict(env_prefix="SKYCLUST_", extra="ignore")
+
+    nats_url: str
+    nats_user: str | None = None
+    nats_password: SecretStr | None = None
+
+    health_host: str = "127.0.0.1"
+    health_port: int = Field(default=0, ge=0, le=65535)
+    log_level: str = "INFO"
+    contracts_dir: Path | None = None
+
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    max_deliver: int = Field(default=5, ge=1)
+    retry_backoff_seconds: list[float] = Field(default=[0.5, 1.0, 2.0, 5.0, 10.0])
+    ack_wait_seconds: float = Field(default=30.0, gt=0)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("nats_url")
+    @classmethod
+    def _nats_scheme(cls, value: str) -> str:
+        if not value.startswith(("nats://", "tls://", "ws://", "wss://")):
+            raise ValueError("must be a nats:// (or tls://) URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return upper
+
+
+class DatabaseServiceSettings(ServiceSettings):
+    """A service that keeps state: SKYCLUST_DATABASE_URL is its own role's URL."""
+
+    database_url: SecretStr
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value()
+        if raw.startswith("postgresql://") or raw.startswith("postgres://"):
+            raw = "postgresql+asyncpg://" + raw.split("://", 1)[1]
+        if not raw.startswith("postgresql+asyncpg://"):
+            raise ValueError("must be a postgresql:// URL")
+        return SecretStr(raw)

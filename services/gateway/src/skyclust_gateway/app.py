@@ -1,0 +1,65 @@
+"""The gateway's FastAPI app. It keeps no domain state: reads and changes go to the
+owning services over NATS; the stream reads JetStream."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+
+from skyclust_common.messaging import Bus
+
+from .auth import JwksCache, TokenVerifier
+from .envelope import RequestIdMiddleware, failure, install_error_handlers
+from .routers import auth, clusters, credentials, events
+from .routers.deps import Services
+from .settings import GatewaySettings
+
+
+class BodyLimitMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: object, limit: int) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.limit = limit
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            return failure(413, "PAYLOAD_TOO_LARGE", f"request body over {self.limit} bytes")
+        return await call_next(request)
+
+
+def create_app(settings: GatewaySettings) -> FastAPI:
+    app = FastAPI(
+        title="SkyClust API",
+        version="0.1.0",
+        description="Multi-cloud Kubernetes and network management.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Last-Event-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(RequestIdMiddleware)
+    for router in (auth.router, credentials.router, clusters.router, events.router):
+        app.include_router(router)
+    return app
+
+
+def attach(app: FastAPI, bus: Bus, settings: GatewaySettings) -> None:
+    """Bind the app to a connected bus (done once NATS is up)."""
+    jwks = JwksCache(bus, settings.jwks_cache_seconds)
+    app.state.bus = bus
+    app.state.jwks = jwks
+    app.state.verifier = TokenVerifier(jwks, settings.token_issuer, settings.token_audience)
+    app.state.services = Services(bus)

@@ -1,0 +1,16 @@
+"""The gateway's composition root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from skyclust_common.runtime import Runtime
+
+from .app import attach
+from .settings import GatewaySettings
+
+SERVICE = "gateway"
+
+
+async def wire(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> None:
+    attach(app, runtime.bus, settings)

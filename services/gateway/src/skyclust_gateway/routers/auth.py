@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from ..auth import Principal, current_principal
+from ..envelope import ok
+from .deps import Services, services
+from .models import LoginBody, RegisterBody
+
+router = APIRouter(tags=["auth"])
+
+
+@router.post("/api/v1/auth/register", status_code=201)
+async def register(body: RegisterBody, svc: Services = Depends(services)) -> JSONResponse:
+    result = await svc.call("identity", "RegisterUser", body.model_dump())
+    return ok(result, 201)
+
+
+@router.post("/api/v1/auth/login")
+async def login(
+    body: LoginBody, request: Request, svc: Services = Depends(services)
+) -> JSONResponse:
+    client = request.client.host if request.client else None
+    result = await svc.call("identity", "Login", {**body.model_dump(), "client_address": client})
+    return ok(result)
+
+
+@router.get("/api/v1/auth/me")
+async def me(
+    principal: Principal = Depends(current_principal), svc: Services = Depends(services)
+) -> JSONResponse:
+    result = await svc.call(
+        "identity", "GetMe", {"user_id": principal.user_id, "workspace_id": principal.workspace_id}
+    )
+    return ok(result)
+
+
+@router.get("/.well-known/jwks.json", tags=["auth"])
+async def jwks(request: Request) -> dict[str, Any]:
+    """The public keys that verify SkyClust access tokens (a bare JWKS, per RFC 7517)."""
+    document: dict[str, Any] = await request.app.state.jwks.jwks()
+    return document

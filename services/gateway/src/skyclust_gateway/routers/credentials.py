@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from ..auth import Principal, current_principal
+from ..envelope import ok
+from .deps import Services, services
+from .models import CredentialBody
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
+VAULT = "credential-vault"
+
+
+@router.post("", status_code=201)
+async def create_credential(
+    body: CredentialBody,
+    principal: Principal = Depends(current_principal),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    result = await svc.call(
+        VAULT,
+        "CreateCredential",
+        {
+            "workspace_id": principal.workspace_id,
+            "actor_id": principal.user_id,
+            "provider": body.provider.value,
+            "name": body.name,
+            "data": body.data,
+        },
+    )
+    return ok(result, 201)
+
+
+@router.get("")
+async def list_credentials(
+    principal: Principal = Depends(current_principal), svc: Services = Depends(services)
+) -> JSONResponse:
+    result = await svc.call(VAULT, "ListCredentials", {"workspace_id": principal.workspace_id})
+    return ok(result["items"])
+
+
+@router.get("/{credential_id}")
+async def get_credential(
+    credential_id: uuid.UUID,
+    principal: Principal = Depends(current_principal),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    result = await svc.call(
+        VAULT,
+        "GetCredential",
+        {"workspace_id": principal.workspace_id, "credential_id": str(credential_id)},
+    )
+    return ok(result)
+
+
+@router.delete("/{credential_id}")
+async def delete_credential(
+    credential_id: uuid.UUID,
+    principal: Principal = Depends(current_principal),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    await svc.call(
+        VAULT,
+        "DeleteCredential",
+        {
+            "workspace_id": principal.workspace_id,
+            "actor_id": principal.user_id,
+            "credential_id": str(credential_id),
+        },
+    )
+    return ok({"id": str(credential_id), "deleted": True})

@@ -1,0 +1,54 @@
+"""Request bodies. Unknown fields are refused everywhere."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Provider(enum.StrEnum):
+    aws = "aws"
+    gcp = "gcp"
+    azure = "azure"
+
+
+class RegisterBody(Strict):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+    name: str = Field(min_length=1, max_length=200)
+    workspace_name: str = Field(min_length=1, max_length=100)
+
+
+class LoginBody(Strict):
+    email: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class CredentialBody(Strict):
+    provider: Provider
+    name: str = Field(min_length=1, max_length=100)
+    data: dict[str, Any]
+
+
+class AwsConfig(Strict):
+    subnet_ids: list[str] | None = Field(default=None, min_length=2, max_length=16)
+    security_group_ids: list[str] | None = Field(default=None, max_length=5)
+    role_arn: str | None = Field(default=None, min_length=20, max_length=2048)
+    endpoint_public_access: bool | None = None
+    endpoint_private_access: bool | None = None
+
+
+class ClusterBody(Strict):
+    credential_id: uuid.UUID
+    name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$")
+    version: str = Field(pattern=r"^[0-9]+\.[0-9]+$")
+    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+    tags: dict[str, str] | None = Field(default=None, max_length=50)
+    aws_config: AwsConfig | None = None

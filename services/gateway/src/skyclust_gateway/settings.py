@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from skyclust_common.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(default=8080, ge=0, le=65535)
+    token_issuer: str = "skyclust"
+    token_audience: str = "skyclust-api"
+    jwks_cache_seconds: float = Field(default=300, gt=0)
+    sse_heartbeat_seconds: float = Field(default=15, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    cors_origins: list[str] = []

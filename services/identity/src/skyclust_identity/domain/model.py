@@ -1,0 +1,42 @@
+"""Identity's rules, free of I/O."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from skyclust_common.errors import ValidationFailed
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    USER = "user"
+    VIEWER = "viewer"
+
+
+def check_password(password: str, *, min_length: int) -> None:
+    problems = []
+    if len(password) < min_length:
+        problems.append(f"at least {min_length} characters")
+    if len(password) > 1024:
+        problems.append("at most 1024 characters")
+    if not re.search(r"[A-Za-z]", password) or not re.search(r"[^A-Za-z]", password):
+        problems.append("letters and at least one digit or symbol")
+    if problems:
+        raise ValidationFailed(
+            "password too weak: needs " + ", ".join(problems),
+            code="WEAK_PASSWORD",
+            details={"field": "password", "requirements": problems},
+        )
+
+
+def normalize_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        result = validate_email(email, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationFailed(
+            f"invalid email: {exc}", code="INVALID_EMAIL", details={"field": "email"}
+        ) from None
+    return result.normalized.lower()

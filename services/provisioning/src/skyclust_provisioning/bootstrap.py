@@ -1,0 +1,68 @@
+"""Provisioning's composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from skyclust_common.messaging import Bus
+from skyclust_common.runtime import Runtime
+
+from .adapters.providers.aws import EksProvider
+from .adapters.providers.base import ClusterProvider
+from .entrypoints import events, rpc
+from .handlers.clusters import ProvisioningDeps
+from .settings import ProvisioningSettings
+
+SERVICE = "provisioning"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+VAULT = "credential-vault"
+
+
+def vault_client(bus: Bus) -> tuple[Any, Any]:
+    async def lookup(workspace_id: str, credential_id: str) -> dict[str, Any]:
+        return await bus.request(
+            VAULT, "GetCredential", {"workspace_id": workspace_id, "credential_id": credential_id}
+        )
+
+    async def decrypt(
+        workspace_id: str, credential_id: str, reason: str, correlation_id: str
+    ) -> dict[str, Any]:
+        return await bus.request(
+            VAULT,
+            "DecryptCredential",
+            {
+                "workspace_id": workspace_id,
+                "credential_id": credential_id,
+                "reason": reason,
+                "correlation_id": correlation_id,
+            },
+        )
+
+    return lookup, decrypt
+
+
+def bootstrap(
+    runtime: Runtime,
+    settings: ProvisioningSettings,
+    *,
+    providers: Mapping[str, ClusterProvider] | None = None,
+) -> ProvisioningDeps:
+    lookup, decrypt = vault_client(runtime.bus)
+    return ProvisioningDeps(
+        uow=runtime.uow,
+        providers=providers or {"aws": EksProvider(settings.aws_endpoint_url)},
+        lookup_credential=lookup,
+        decrypt_credential=decrypt,
+        poll_interval=settings.poll_interval_seconds,
+        create_timeout=settings.create_timeout_seconds,
+        delete_timeout=settings.delete_timeout_seconds,
+        max_attempts=settings.max_deliver,
+    )
+
+
+async def wire(runtime: Runtime, settings: ProvisioningSettings) -> None:
+    deps = bootstrap(runtime, settings)
+    await rpc.register(runtime.bus, deps)
+    await events.register(runtime.bus, deps)

@@ -1,0 +1,104 @@
+"""The whole platform, started by the same launcher as `make run`, on free ports and a
+temporary state directory, with short intervals so the lifecycle runs in seconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from skyclust_tools.embedded import free_port, scratch_dir
+
+from .client import Api
+
+FAST = {
+    "SKYCLUST_POLL_INTERVAL_SECONDS": "1.5",
+    "SKYCLUST_ACK_WAIT_SECONDS": "3",
+    "SKYCLUST_RETRY_BACKOFF_SECONDS": "[0.2, 0.5, 1.0, 2.0]",
+    "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
+    "SKYCLUST_SSE_HEARTBEAT_SECONDS": "2",
+}
+
+
+@dataclass
+class Platform:
+    state_dir: Path
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes]
+
+    @property
+    def gateway_url(self) -> str:
+        return self.env["SKYCLUST_GATEWAY_URL"]
+
+    def pid(self, service: str) -> int:
+        return int((self.state_dir / "run" / f"{service}.pid").read_text())
+
+    def secrets(self) -> dict[str, object]:
+        loaded: dict[str, object] = json.loads((self.state_dir / "secrets.json").read_text())
+        return loaded
+
+    def logs(self) -> dict[str, str]:
+        return {
+            path.name: path.read_text(errors="replace")
+            for path in (self.state_dir / "logs").glob("*.log")
+        }
+
+    def api(self) -> Api:
+        return Api(self.gateway_url)
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[Platform]:
+    state = scratch_dir("sc-e2e-")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
+    env.update(FAST)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "skyclust_tools.launcher",
+            "--state-dir",
+            str(state),
+            "--gateway-port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    env_file = state / "dev.env"
+    deadline = time.monotonic() + 120
+    while not env_file.exists():
+        if proc.poll() is not None:
+            output = proc.stdout.read().decode() if proc.stdout else ""
+            pytest.fail(f"the platform did not start:\n{output}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the platform was not ready within 120 s")
+        time.sleep(0.2)
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    yield Platform(state, values, proc)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def local_aws_credential(platform: Platform) -> dict[str, object]:
+    body: dict[str, object] = json.loads(
+        (platform.state_dir / "credentials" / "aws.json").read_text()
+    )
+    return body

@@ -1,0 +1,158 @@
+"""Embedded servers for development and tests, on free ports of their own: nats-server
+with JetStream, PostgreSQL (pgserver), and moto as the local AWS."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class EmbeddedError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise EmbeddedError(f"process exited with code {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise EmbeddedError(f"nothing listening on port {port} after {timeout}s")
+
+
+def _binary(name: str) -> str:
+    scripts = Path(sysconfig.get_path("scripts"))
+    for candidate in (scripts / name, Path(sys.executable).parent / name):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise EmbeddedError(f"{name} not found; run `make install`")
+    return found
+
+
+@dataclass
+class NatsServer:
+    port: int
+    store_dir: Path
+    config_file: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+    log_file: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 15) -> NatsServer:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        args = [_binary("nats-server"), "-a", "127.0.0.1", "-p", str(self.port), "-js"]
+        args += ["-sd", str(self.store_dir)]
+        if self.config_file is not None:
+            args += ["-c", str(self.config_file)]
+        log = open(self.log_file or os.devnull, "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(args, stdout=log, stderr=log)
+        try:
+            wait_for_port(self.port, timeout, self.proc)
+        except EmbeddedError as exc:
+            raise EmbeddedError(f"nats-server did not start: {exc}") from exc
+        return self
+
+    def stop(self) -> None:
+        _terminate(self.proc)
+
+
+@dataclass
+class PostgresServer:
+    data_dir: Path
+    _server: object | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        uri: str = self._server.get_uri()  # type: ignore[attr-defined]
+        return uri
+
+    def start(self) -> PostgresServer:
+        try:
+            import pgserver
+        except ImportError as exc:
+            raise EmbeddedError("pgserver is not installed; run `make install`") from exc
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
+        except Exception as exc:
+            raise EmbeddedError(f"embedded PostgreSQL did not start: {exc}") from exc
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server.cleanup()  # type: ignore[attr-defined]
+
+
+@dataclass
+class MotoServer:
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+    log_file: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> MotoServer:
+        log = open(self.log_file or os.devnull, "ab")  # noqa: SIM115 - owned by the child
+        # Real AWS accounts have the AWS-managed IAM policies (AmazonEKSClusterPolicy...).
+        env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
+        self.proc = subprocess.Popen(
+            [_binary("moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=log,
+            env=env,
+        )
+        try:
+            wait_for_port(self.port, timeout, self.proc)
+        except EmbeddedError as exc:
+            raise EmbeddedError(f"moto did not start: {exc}") from exc
+        return self
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=5).close()
+
+    def stop(self) -> None:
+        _terminate(self.proc)
+
+
+def _terminate(proc: subprocess.Popen[bytes] | None, timeout: float = 5) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+
+
+def scratch_dir(prefix: str) -> Path:
+    # Unix-socket paths are limited to ~100 bytes, so Postgres data lives under a short path.
+    return Path(tempfile.mkdtemp(prefix=prefix))

@@ -1,0 +1,318 @@
+"""`make run`: the whole platform on one machine with nothing else running.
+
+Starts nats-server (JetStream), PostgreSQL (embedded unless SKYCLUST_DATABASE_URL names
+one), moto as the local AWS, then every service; restarts a service that dies, with
+backoff; writes .skyclust/dev.env once everything is ready; stops it all on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import secrets
+import signal
+import string
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skyclust_common.dbadmin import provision_service
+
+from .embedded import EmbeddedError, MotoServer, NatsServer, PostgresServer, free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class Service:
+    name: str
+    module: str
+    env: dict[str, str]
+    ready_url: str
+    log_path: Path
+    pid_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+    next_start: float = 0.0
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.module],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        self.started_at = time.monotonic()
+        self.pid_path.write_text(str(self.proc.pid))
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.ready_url, timeout=1) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@dataclass
+class Platform:
+    state_dir: Path
+    gateway_port: int
+    quiet: bool = False
+    servers: list[Any] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    stopping: bool = False
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            print(f"skyclust: {message}", flush=True)
+
+    def _secrets(self) -> dict[str, Any]:
+        path = self.state_dir / "secrets.json"
+        if path.exists():
+            stored: dict[str, Any] = json.loads(path.read_text())
+            return stored
+        generated = {
+            "vault_keys": {"v1": base64.b64encode(secrets.token_bytes(32)).decode()},
+            "vault_active_key": "v1",
+            "db_passwords": {
+                svc: secrets.token_urlsafe(24)
+                for svc in ("identity", "credential-vault", "provisioning")
+            },
+        }
+        path.write_text(json.dumps(generated))
+        path.chmod(0o600)
+        return generated
+
+    def _local_cloud_credentials(self) -> None:
+        folder = self.state_dir / "credentials"
+        folder.mkdir(exist_ok=True)
+        path = folder / "aws.json"
+        if path.exists():
+            return
+        alphabet = string.ascii_uppercase + string.digits
+        body = {
+            "provider": "aws",
+            "name": "local-aws",
+            "data": {
+                "access_key_id": "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
+                "secret_access_key": secrets.token_urlsafe(30),
+                "region": "us-east-1",
+            },
+        }
+        path.write_text(json.dumps(body, indent=2) + "\n")
+        path.chmod(0o600)
+
+    def start(self) -> dict[str, str]:
+        for sub in ("data", "logs", "run"):
+            (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
+        secret = self._secrets()
+        logs = self.state_dir / "logs"
+
+        nats_url = os.environ.get("SKYCLUST_NATS_URL")
+        if not nats_url:
+            nats = NatsServer(
+                port=free_port(),
+                store_dir=self.state_dir / "data" / "nats",
+                log_file=logs / "nats-server.log",
+            )
+            self.servers.append(nats.start())
+            nats_url = nats.url
+        self.say(f"NATS JetStream at {nats_url}")
+
+        admin_url = os.environ.get("SKYCLUST_DATABASE_URL")
+        if not admin_url:
+            pg = PostgresServer(self.state_dir / "data" / "postgres")
+            self.servers.append(pg.start())
+            admin_url = pg.url
+        self.say("PostgreSQL ready")
+
+        aws_url = os.environ.get("SKYCLUST_AWS_ENDPOINT_URL")
+        if not aws_url:
+            moto = MotoServer(port=free_port(), log_file=logs / "moto.log")
+            self.servers.append(moto.start())
+            aws_url = moto.url
+        self.say(f"local AWS (moto) at {aws_url}")
+
+        role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
+        self._local_cloud_credentials()
+
+        passthrough = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
+        passthrough.update(
+            {
+                k: v
+                for k, v in os.environ.items()
+                if k.startswith("SKYCLUST_")
+                and k not in ("SKYCLUST_DATABASE_URL", "SKYCLUST_NATS_URL")
+            }
+        )
+        common = {
+            **passthrough,
+            "SKYCLUST_NATS_URL": nats_url,
+            "SKYCLUST_CONTRACTS_DIR": str(ROOT / "contracts"),
+            "PYTHONUNBUFFERED": "1",
+        }
+        gateway_url = f"http://127.0.0.1:{self.gateway_port}"
+        specs: list[tuple[str, str, dict[str, str]]] = [
+            ("identity", "skyclust_identity", {"SKYCLUST_DATABASE_URL": role_urls["identity"]}),
+            (
+                "credential-vault",
+                "skyclust_vault",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["credential-vault"],
+                    "SKYCLUST_VAULT_KEYS": json.dumps(secret["vault_keys"]),
+                    "SKYCLUST_VAULT_ACTIVE_KEY": secret["vault_active_key"],
+                },
+            ),
+            (
+                "provisioning",
+                "skyclust_provisioning",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["provisioning"],
+                    "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                },
+            ),
+            ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
+        ]
+        for name, module, env in specs:
+            if name == "gateway":
+                ready = f"{gateway_url}/readyz"
+                env = {**env, "SKYCLUST_HEALTH_PORT": str(self.gateway_port)}
+            else:
+                port = free_port()
+                env = {**env, "SKYCLUST_HEALTH_PORT": str(port)}
+                ready = f"http://127.0.0.1:{port}/readyz"
+            self.services.append(
+                Service(
+                    name=name,
+                    module=module,
+                    env={**common, **env},
+                    ready_url=ready,
+                    log_path=logs / f"{name}.log",
+                    pid_path=self.state_dir / "run" / f"{name}.pid",
+                )
+            )
+        for service in self.services:
+            service.start()
+        self._wait_ready(timeout=90)
+
+        values = {
+            "SKYCLUST_GATEWAY_URL": gateway_url,
+            "SKYCLUST_NATS_URL": nats_url,
+            "SKYCLUST_DATABASE_URL": admin_url,
+            "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+        }
+        env_file = self.state_dir / "dev.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        return values
+
+    async def _provision(self, admin_url: str, passwords: dict[str, str]) -> dict[str, str]:
+        return {
+            svc: await provision_service(admin_url, svc, password)
+            for svc, password in passwords.items()
+        }
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(self.services)
+        while pending:
+            for service in list(pending):
+                assert service.proc is not None
+                if service.proc.poll() is not None:
+                    tail = service.log_path.read_text(errors="replace")[-3000:]
+                    raise EmbeddedError(
+                        f"{service.name} exited with code {service.proc.returncode} while "
+                        f"starting; its log ({service.log_path}) ends with:\n{tail}"
+                    )
+                if service.ready():
+                    self.say(f"{service.name} ready")
+                    pending.remove(service)
+            if time.monotonic() > deadline:
+                names = ", ".join(s.name for s in pending)
+                raise EmbeddedError(f"not ready after {timeout:.0f}s: {names}")
+            time.sleep(0.1)
+
+    def supervise(self) -> None:
+        """Restart services that die, with exponential backoff (reset after a minute up)."""
+        while not self.stopping:
+            now = time.monotonic()
+            for service in self.services:
+                assert service.proc is not None
+                if service.proc.poll() is None:
+                    if now - service.started_at > 60:
+                        service.restarts = 0
+                    continue
+                if service.next_start == 0.0:
+                    delay = min(0.5 * 2**service.restarts, 30.0)
+                    service.next_start = now + delay
+                    self.say(
+                        f"{service.name} exited with code {service.proc.returncode}; "
+                        f"restarting in {delay:.1f}s"
+                    )
+                elif now >= service.next_start:
+                    service.restarts += 1
+                    service.next_start = 0.0
+                    service.start()
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.stopping = True
+        for service in reversed(self.services):
+            service.stop()
+        for server in reversed(self.servers):
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".skyclust")
+    parser.add_argument(
+        "--gateway-port", type=int, default=int(os.environ.get("SKYCLUST_GATEWAY_PORT", "8080"))
+    )
+    args = parser.parse_args()
+    platform = Platform(state_dir=args.state_dir.resolve(), gateway_port=args.gateway_port)
+
+    def on_signal(signum: int, frame: object) -> None:
+        platform.stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    started = time.monotonic()
+    try:
+        values = platform.start()
+    except (EmbeddedError, OSError) as exc:
+        print(f"skyclust: cannot start: {exc}", file=sys.stderr, flush=True)
+        platform.stop()
+        sys.exit(1)
+    platform.say(f"ready in {time.monotonic() - started:.1f}s")
+    platform.say(f"gateway: {values['SKYCLUST_GATEWAY_URL']}  (API docs at /docs)")
+    platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
+    platform.say(f"logs: {platform.state_dir / 'logs'}; Ctrl-C stops everything")
+    try:
+        platform.supervise()
+    finally:
+        platform.say("stopping")
+        platform.stop()
+
+
+if __name__ == "__main__":
+    main()
