@@ -32,7 +32,7 @@ def make_cluster(api: Api, credential_id: str, name: str | None = None) -> dict[
     body = response.json()
     assert body["success"] is True
     assert body["data"]["status"] == "PENDING"
-    return dict(body["data"])
+    return {**body["data"], "traceparent": response.headers.get("traceparent")}
 
 
 def add_credential(api: Api, body: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +68,9 @@ def test_cluster_requested_becomes_ready_on_the_stream_then_is_deleted(
         assert event.source == "skyclust/provisioning"
         assert int(item.id) > 0
     assert [int(e.id) for e in mine] == sorted(int(e.id) for e in mine)
+    # One trace runs from the REST call through the outbox and the saga's consumer.
+    trace_id = cluster["traceparent"].split("-")[1]
+    assert [e.data["traceparent"].split("-")[1] for e in mine] == [trace_id] * 3
     ready = mine[-1].data["data"]
     assert ready["endpoint"].startswith("https://")
     assert ready["cloud_id"].startswith("arn:aws:eks:us-east-1:")

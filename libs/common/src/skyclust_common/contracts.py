@@ -48,7 +48,7 @@ class ContractRegistry:
         self._contracts: dict[tuple[str, int], Contract] = {}
         self._validators: dict[tuple[str, int, str | None], Draft202012Validator] = {}
         for kind in KINDS:
-            for path in sorted((root / kind).glob("*.schema.json")):
+            for path in sorted((root / kind).glob("*.json")):
                 match = _FILE.match(path.name)
                 if not match:
                     raise ValueError(f"contract file name not <Name>.v<N>.schema.json: {path}")

@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .observability import current_traceparent
+
 TYPE_PREFIX = "io.skyclust."
 _TYPE = re.compile(r"^io\.skyclust\.(?P<name>[A-Z][A-Za-z0-9]+)\.v(?P<version>[0-9]+)$")
 
@@ -74,7 +76,7 @@ def new_event(
         correlationid=correlation_id,
         causationid=causation_id,
         actorid=actor_id,
-        traceparent=traceparent,
+        traceparent=traceparent or current_traceparent(),
     )
 
 

@@ -35,7 +35,15 @@ from .contracts import ContractRegistry
 from .envelope import CloudEvent, event_subject, new_event
 from .errors import ContractViolation, PermanentFailure, ServiceUnavailable, SkyclustError
 from .logs import redact_text
-from .observability import HANDLER_SECONDS, MESSAGES, RPC, current_traceparent, inject_trace
+from .observability import (
+    HANDLER_SECONDS,
+    MESSAGES,
+    RPC,
+    current_traceparent,
+    extract_trace,
+    inject_trace,
+    tracer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +246,12 @@ class Bus:
         subject = rpc_subject(self.service, name)
 
         async def respond(msg: Msg) -> None:
+            with tracer(__name__).start_as_current_span(
+                f"rpc {name}", context=extract_trace(dict(msg.headers or {}))
+            ):
+                await answer(msg)
+
+        async def answer(msg: Msg) -> None:
             outcome = "ok"
             try:
                 data = json.loads(msg.data)
@@ -424,6 +438,14 @@ class Consumer:
             MESSAGES.labels(service, self.durable, "invalid").inc()
             return
 
+        with tracer(__name__).start_as_current_span(
+            f"handle {event.name}",
+            context=extract_trace({"traceparent": event.traceparent} if event.traceparent else {}),
+        ):
+            await self._handle(msg, event, delivery)
+
+    async def _handle(self, msg: Msg, event: CloudEvent, delivery: Delivery) -> None:
+        service = self.bus.service
         keep_alive = asyncio.create_task(self._keep_alive(msg))
         started = time.perf_counter()
         try:

@@ -18,6 +18,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from skyclust_common.errors import SkyclustError
+from skyclust_common.observability import current_traceparent, extract_trace, tracer
 
 log = logging.getLogger(__name__)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -82,11 +83,18 @@ class RequestIdMiddleware(BaseHTTPMiddleware):
         incoming = request.headers.get("x-request-id", "")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        span_name = f"{request.method} {request.url.path}"
         try:
-            response = await call_next(request)
+            with tracer(__name__).start_as_current_span(
+                span_name, context=extract_trace(dict(request.headers))
+            ):
+                traceparent = current_traceparent()
+                response = await call_next(request)
         finally:
             request_id_var.reset(token)
         response.headers["X-Request-ID"] = request_id
+        if traceparent:
+            response.headers["traceparent"] = traceparent
         return response
 
 

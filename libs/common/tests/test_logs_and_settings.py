@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from pydantic import ValidationError
+
+from skyclust_common.logs import configure_logging, redact, register_secret
+from skyclust_common.settings import DatabaseServiceSettings, ServiceSettings
+
+pytestmark = pytest.mark.unit
+
+
+def test_log_lines_are_json_and_carry_no_secret(monkeypatch):
+    configure_logging("unit")
+    stream = io.StringIO()
+    handler = logging.getLogger().handlers[0]
+    monkeypatch.setattr(handler, "stream", stream)
+    register_secret("s3cr3t-value-123")
+    log = logging.getLogger("unit")
+    log.warning("call failed with s3cr3t-value-123 in it", extra={"password": "hunter2hunter2"})
+    log.warning("nested", extra={"payload": {"client_secret": "abc", "ok": "s3cr3t-value-123"}})
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert lines[0]["service"] == "unit"
+    assert lines[0]["level"] == "WARNING"
+    assert "s3cr3t-value-123" not in stream.getvalue()
+    assert "hunter2hunter2" not in stream.getvalue()
+    assert lines[0]["password"] == "[REDACTED]"
+    assert lines[1]["payload"] == {"client_secret": "[REDACTED]", "ok": "[REDACTED]"}
+
+
+def test_redact_keeps_what_is_not_secret():
+    assert redact({"name": "demo", "token_type": "Bearer"}) == {
+        "name": "demo",
+        "token_type": "[REDACTED]",
+    }
+    assert redact([1, "plain"]) == [1, "plain"]
+
+
+def test_settings_fail_fast(monkeypatch):
+    for key in ("SKYCLUST_NATS_URL", "SKYCLUST_DATABASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    with pytest.raises(ValidationError, match="nats_url"):
+        ServiceSettings()
+    monkeypatch.setenv("SKYCLUST_NATS_URL", "http://wrong")
+    with pytest.raises(ValidationError, match="nats://"):
+        ServiceSettings()
+    monkeypatch.setenv("SKYCLUST_NATS_URL", "nats://127.0.0.1:1")
+    with pytest.raises(ValidationError, match="database_url"):
+        DatabaseServiceSettings()
+    monkeypatch.setenv("SKYCLUST_DATABASE_URL", "mysql://x")
+    with pytest.raises(ValidationError, match="postgresql"):
+        DatabaseServiceSettings()
+    monkeypatch.setenv("SKYCLUST_DATABASE_URL", "postgresql://u:p@h/db")
+    settings = DatabaseServiceSettings()
+    assert settings.database_url.get_secret_value().startswith("postgresql+asyncpg://")
+    assert "p@h" not in repr(settings)
