@@ -83,6 +83,15 @@ class SseStream:
         assert self._connected.wait(10), "stream did not connect"
 
     def _run(self) -> None:
+        try:
+            self._read()
+        except httpx.HTTPError:
+            if not self._stop.is_set():
+                raise
+        finally:
+            self._connected.set()
+
+    def _read(self) -> None:
         headers = self.api._headers({"Accept": "text/event-stream"})
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = self.last_event_id

@@ -4,6 +4,7 @@ with JetStream, PostgreSQL (pgserver), and moto as the local AWS."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import socket
@@ -95,6 +96,8 @@ class PostgresServer:
             import pgserver
         except ImportError as exc:
             raise EmbeddedError("pgserver is not installed; run `make install`") from exc
+        # pgserver logs from an atexit hook, after test runners have closed their streams.
+        logging.getLogger("pgserver").setLevel(logging.WARNING)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
