@@ -21,6 +21,7 @@ SERVICES = {
     "identity": "skyclust_identity",
     "credential-vault": "skyclust_vault",
     "provisioning": "skyclust_provisioning",
+    "network": "skyclust_network",
 }
 
 

@@ -5,21 +5,22 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from ..auth import Principal, current_principal
+from ..auth import Principal
 from ..envelope import ok
+from ..permissions import Permission, public, require
 from .deps import Services, services
 from .models import LoginBody, RegisterBody
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/api/v1/auth/register", status_code=201)
+@router.post("/api/v1/auth/register", status_code=201, dependencies=[Depends(public)])
 async def register(body: RegisterBody, svc: Services = Depends(services)) -> JSONResponse:
     result = await svc.call("identity", "RegisterUser", body.model_dump())
     return ok(result, 201)
 
 
-@router.post("/api/v1/auth/login")
+@router.post("/api/v1/auth/login", dependencies=[Depends(public)])
 async def login(
     body: LoginBody, request: Request, svc: Services = Depends(services)
 ) -> JSONResponse:
@@ -30,7 +31,7 @@ async def login(
 
 @router.get("/api/v1/auth/me")
 async def me(
-    principal: Principal = Depends(current_principal), svc: Services = Depends(services)
+    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
 ) -> JSONResponse:
     result = await svc.call(
         "identity", "GetMe", {"user_id": principal.user_id, "workspace_id": principal.workspace_id}
@@ -38,7 +39,7 @@ async def me(
     return ok(result)
 
 
-@router.get("/.well-known/jwks.json", tags=["auth"])
+@router.get("/.well-known/jwks.json", tags=["auth"], dependencies=[Depends(public)])
 async def jwks(request: Request) -> dict[str, Any]:
     """The public keys that verify SkyClust access tokens (a bare JWKS, per RFC 7517)."""
     document: dict[str, Any] = await request.app.state.jwks.jwks()

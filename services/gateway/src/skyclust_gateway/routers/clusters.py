@@ -8,8 +8,9 @@ from fastapi.responses import JSONResponse
 
 from skyclust_common.errors import NotFound
 
-from ..auth import Principal, current_principal
+from ..auth import Principal
 from ..envelope import ok
+from ..permissions import Permission, require
 from .deps import Services, services
 from .models import ClusterBody, Provider
 
@@ -34,7 +35,7 @@ async def _get(
 async def create_cluster(
     provider: Provider,
     body: ClusterBody,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     request = body.model_dump(mode="json", exclude_none=True)
@@ -56,7 +57,7 @@ async def create_cluster(
 @router.get("")
 async def list_clusters(
     provider: Provider,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.READ)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     result = await svc.call(
@@ -71,7 +72,7 @@ async def list_clusters(
 async def get_cluster(
     provider: Provider,
     cluster_id: uuid.UUID,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.READ)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     return ok(await _get(svc, principal, provider, cluster_id))
@@ -81,7 +82,7 @@ async def get_cluster(
 async def delete_cluster(
     provider: Provider,
     cluster_id: uuid.UUID,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     await _get(svc, principal, provider, cluster_id)

@@ -5,8 +5,9 @@ import uuid
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from ..auth import Principal, current_principal
+from ..auth import Principal
 from ..envelope import ok
+from ..permissions import Permission, require
 from .deps import Services, services
 from .models import CredentialBody
 
@@ -17,7 +18,7 @@ VAULT = "credential-vault"
 @router.post("", status_code=201)
 async def create_credential(
     body: CredentialBody,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.CREDENTIALS_MANAGE)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     result = await svc.call(
@@ -36,7 +37,7 @@ async def create_credential(
 
 @router.get("")
 async def list_credentials(
-    principal: Principal = Depends(current_principal), svc: Services = Depends(services)
+    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
 ) -> JSONResponse:
     result = await svc.call(VAULT, "ListCredentials", {"workspace_id": principal.workspace_id})
     return ok(result["items"])
@@ -45,7 +46,7 @@ async def list_credentials(
 @router.get("/{credential_id}")
 async def get_credential(
     credential_id: uuid.UUID,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.READ)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     result = await svc.call(
@@ -59,7 +60,7 @@ async def get_credential(
 @router.delete("/{credential_id}")
 async def delete_credential(
     credential_id: uuid.UUID,
-    principal: Principal = Depends(current_principal),
+    principal: Principal = Depends(require(Permission.CREDENTIALS_MANAGE)),
     svc: Services = Depends(services),
 ) -> JSONResponse:
     await svc.call(

@@ -17,11 +17,12 @@ from fastapi.responses import JSONResponse
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from sse_starlette.sse import EventSourceResponse
 
-from skyclust_common.errors import BadRequest, Unauthorized
+from skyclust_common.errors import BadRequest
 from skyclust_common.messaging import EVENTS_STREAM, Bus
 
-from ..auth import STREAM_AUDIENCE, Principal, TokenVerifier, bearer, current_principal
+from ..auth import Principal
 from ..envelope import ok
+from ..permissions import Permission, require
 from .deps import Services, services
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
@@ -30,7 +31,7 @@ _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 
 @router.post("/ticket")
 async def stream_ticket(
-    principal: Principal = Depends(current_principal), svc: Services = Depends(services)
+    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
 ) -> JSONResponse:
     """A ticket for `?ticket=` on the stream, for EventSource clients that cannot send
     an Authorization header. It is good for the stream only and expires in a minute."""
@@ -44,16 +45,6 @@ async def stream_ticket(
         },
     )
     return ok(result)
-
-
-async def _stream_principal(request: Request, ticket: str | None) -> Principal:
-    verifier: TokenVerifier = request.app.state.verifier
-    token = bearer(request)
-    if token is not None:
-        return await verifier.verify(token, typ="access")
-    if ticket:
-        return await verifier.verify(ticket, audience=STREAM_AUDIENCE, typ="stream")
-    raise Unauthorized("missing bearer token or stream ticket", code="UNAUTHORIZED")
 
 
 def _parse_types(types: str | None) -> set[str] | None:
@@ -127,13 +118,13 @@ async def _events(
 @router.get("/stream")
 async def stream(
     request: Request,
+    principal: Principal = Depends(require(Permission.READ, allow_ticket=True)),
     types: str | None = Query(None, description="comma-separated event names to keep"),
     ticket: str | None = Query(None, description="a stream ticket, for EventSource clients"),
     last_event_id: str | None = Query(
         None, description="resume after this event id (the Last-Event-ID header wins)"
     ),
 ) -> EventSourceResponse:
-    principal = await _stream_principal(request, ticket)
     cursor = _parse_cursor(request.headers.get("last-event-id") or last_event_id)
     names = _parse_types(types)
     bus: Bus = request.app.state.bus
