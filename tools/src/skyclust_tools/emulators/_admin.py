@@ -1,0 +1,188 @@
+"""Clients for the emulators' ``/_emulator`` admin API (no auth), for tests and the dev launcher."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+import httpx
+
+
+class AdminError(RuntimeError):
+    pass
+
+
+class AdminClient:
+    def __init__(self, base_url: str, *, verify: bool | str = True, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        context: bool | ssl.SSLContext = (
+            ssl.create_default_context(cafile=verify) if isinstance(verify, str) else verify
+        )
+        self._client = httpx.Client(base_url=self.base_url, verify=context, timeout=timeout)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, method: str, path: str, json: Any = None) -> Any:
+        response = self._client.request(method, f"/_emulator/{path.lstrip('/')}", json=json)
+        if response.status_code >= 400:
+            raise AdminError(f"{method} {path}: {response.status_code} {response.text}")
+        return response.json() if response.content else None
+
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "health")
+        return result
+
+    def reset(self, *, keep_accounts: bool = False) -> None:
+        self._call("POST", "reset", {"keep_accounts": keep_accounts})
+
+    def durations(self) -> dict[str, float]:
+        result: dict[str, float] = self._call("GET", "durations")
+        return result
+
+    def set_durations(self, default: float | None = None, **kinds: float) -> dict[str, float]:
+        """``default`` applies to every operation kind; keywords override single kinds."""
+        body: dict[str, float] = dict(kinds)
+        if default is not None:
+            body["default"] = default
+        result: dict[str, float] = self._call("PUT", "durations", body)
+        return result
+
+    def inject_fault(
+        self,
+        path_regex: str,
+        *,
+        method: str = "*",
+        status: int | None = None,
+        times: int | None = 1,
+        hang_seconds: float = 0.0,
+        code: str | None = None,
+        message: str | None = None,
+        operation_error: bool = False,
+        retry_after: int | None = None,
+    ) -> dict[str, Any]:
+        """Make matching requests fail with ``status``, hang, or start a failing operation.
+
+        ``path_regex`` is searched in the URL path; ``times=None`` means every matching request.
+        """
+        spec: dict[str, Any] = {
+            "path_regex": path_regex,
+            "method": method,
+            "times": times,
+            "hang_seconds": hang_seconds,
+            "operation_error": operation_error,
+        }
+        for key, value in (
+            ("status", status),
+            ("code", code),
+            ("message", message),
+            ("retry_after", retry_after),
+        ):
+            if value is not None:
+                spec[key] = value
+        result: dict[str, Any] = self._call("POST", "faults", spec)
+        return result
+
+    def faults(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "faults")
+        return result
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def advance_clock(self, seconds: float) -> dict[str, float]:
+        """Move the emulator's clock: tokens expire and pending operations finish accordingly."""
+        result: dict[str, float] = self._call("POST", "clock", {"advance_seconds": seconds})
+        return result
+
+    def resources(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "resources")
+        return result
+
+    def requests(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "requests")
+        return result
+
+    def clear_requests(self) -> None:
+        self._call("DELETE", "requests")
+
+    def get_resource(self, path: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", f"resource/{path.lstrip('/')}")
+        return result
+
+    def patch_resource(self, path: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """Change a resource behind the clients' backs (JSON merge patch on the stored object)."""
+        result: dict[str, Any] = self._call("PATCH", f"resource/{path.lstrip('/')}", patch)
+        return result
+
+    def delete_resource(self, path: str) -> None:
+        """Make a resource vanish without any API call or operation."""
+        self._call("DELETE", f"resource/{path.lstrip('/')}")
+
+
+class GcpAdmin(AdminClient):
+    def create_service_account_key(
+        self, project_id: str, account: str = "skyclust"
+    ) -> dict[str, Any]:
+        """A new service-account key JSON (creating the project if needed)."""
+        result: dict[str, Any] = self._call(
+            "POST", f"projects/{project_id}/serviceAccountKeys", {"account": account}
+        )
+        return result
+
+    def revoke_key(self, key_id: str) -> None:
+        self._call("DELETE", f"serviceAccountKeys/{key_id}")
+
+    def revoke_tokens(self) -> None:
+        self._call("POST", "tokens/revoke")
+
+    def set_node_pool_size(
+        self, project: str, location: str, cluster: str, pool: str, count: int
+    ) -> dict[str, Any]:
+        path = f"v1/projects/{project}/locations/{location}/clusters/{cluster}/nodePools/{pool}"
+        return self.patch_resource(path, {"nodeCount": count})
+
+
+class AzureAdmin(AdminClient):
+    def create_account(
+        self,
+        *,
+        tenant_id: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        subscription_id: str | None = None,
+        subscription_name: str | None = None,
+    ) -> dict[str, Any]:
+        """A service principal (tenant, client id, secret) with access to a subscription.
+
+        Missing ids are generated; an existing tenant or subscription is reused.
+        """
+        body = {
+            key: value
+            for key, value in (
+                ("tenant_id", tenant_id),
+                ("client_id", client_id),
+                ("client_secret", client_secret),
+                ("subscription_id", subscription_id),
+                ("subscription_name", subscription_name),
+            )
+            if value is not None
+        }
+        result: dict[str, Any] = self._call("POST", "accounts", body)
+        return result
+
+    def add_client_secret(self, client_id: str) -> str:
+        result: dict[str, Any] = self._call("POST", f"accounts/{client_id}/secrets")
+        return str(result["client_secret"])
+
+    def remove_client_secret(self, client_id: str, secret: str) -> None:
+        self._call("DELETE", f"accounts/{client_id}/secrets", {"client_secret": secret})
+
+    def set_agent_pool_count(
+        self, subscription: str, group: str, cluster: str, pool: str, count: int
+    ) -> dict[str, Any]:
+        path = (
+            f"subscriptions/{subscription}/resourceGroups/{group}/providers/"
+            f"Microsoft.ContainerService/managedClusters/{cluster}/agentPools/{pool}"
+        )
+        return self.patch_resource(path, {"properties": {"count": count}})

@@ -1,0 +1,115 @@
+"""What both emulators share: clock, durations, faults, request log and the common admin API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ._core import JSON, Clock, Durations, FaultInjector, RequestLog, Router, Scheduler
+
+AdminHandler = Callable[[Request, dict[str, str], JSON], Awaitable[Response]]
+
+
+class AdminProblem(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class EmulatorBase:
+    def __init__(
+        self,
+        default_durations: Mapping[str, float],
+        durations: Mapping[str, float] | None,
+        *,
+        token_lifetime: float,
+    ) -> None:
+        configured = Durations(default_durations)
+        configured.update(durations or {})
+        self.durations = Durations(configured.as_dict())
+        self.clock = Clock()
+        self.scheduler = Scheduler(self.clock)
+        self.faults = FaultInjector()
+        self.log = RequestLog()
+        self.token_lifetime = token_lifetime
+        self.admin_router = Router()
+        a = "/_emulator"
+        self.admin_router.add(["GET"], f"{a}/health", self._admin_health)
+        self.admin_router.add(["GET", "PUT"], f"{a}/durations", self._admin_durations)
+        self.admin_router.add(["GET", "POST", "DELETE"], f"{a}/faults", self._admin_faults)
+        self.admin_router.add(["GET", "POST"], f"{a}/clock", self._admin_clock)
+        self.admin_router.add(["GET"], f"{a}/resources", self._admin_resources)
+        self.admin_router.add(["GET", "DELETE"], f"{a}/requests", self._admin_requests)
+        self.admin_router.add(["POST"], f"{a}/reset", self._admin_reset)
+
+    def reset(self, *, keep_accounts: bool = False) -> None:
+        self.scheduler.clear()
+        self.faults.clear()
+        self.log.clear()
+        self.durations.reset()
+        self.clock.offset = 0.0
+
+    def resources(self) -> list[JSON]:
+        raise NotImplementedError
+
+    async def handle_admin(self, request: Request) -> Response:
+        found = self.admin_router.match(request.method, request.url.path)
+        if not found:
+            return JSONResponse({"error": "no such admin endpoint"}, status_code=404)
+        handler, params = found
+        self.scheduler.run_due()
+        try:
+            raw = await request.body()
+            body = json.loads(raw) if raw.strip() else {}
+            if not isinstance(body, dict):
+                raise AdminProblem(400, "the request body must be a JSON object")
+            return await handler(request, params, body)
+        except AdminProblem as exc:
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+
+    async def _admin_health(self, request: Request, params: dict[str, str], body: JSON) -> Response:
+        return JSONResponse({"ok": True})
+
+    async def _admin_durations(
+        self, request: Request, params: dict[str, str], body: JSON
+    ) -> Response:
+        if request.method == "PUT":
+            self.durations.update(body)
+        return JSONResponse(self.durations.as_dict())
+
+    async def _admin_faults(self, request: Request, params: dict[str, str], body: JSON) -> Response:
+        if request.method == "POST":
+            return JSONResponse(self.faults.add(body).as_dict(), status_code=201)
+        if request.method == "DELETE":
+            self.faults.clear()
+            return Response(status_code=204)
+        return JSONResponse(self.faults.list())
+
+    async def _admin_clock(self, request: Request, params: dict[str, str], body: JSON) -> Response:
+        if request.method == "POST":
+            self.clock.advance(float(body.get("advance_seconds", 0)))
+            self.scheduler.run_due()
+        return JSONResponse({"now": self.clock.now(), "offset_seconds": self.clock.offset})
+
+    async def _admin_requests(
+        self, request: Request, params: dict[str, str], body: JSON
+    ) -> Response:
+        if request.method == "DELETE":
+            self.log.clear()
+            return Response(status_code=204)
+        return JSONResponse(self.log.list())
+
+    async def _admin_reset(self, request: Request, params: dict[str, str], body: JSON) -> Response:
+        self.reset(keep_accounts=bool(body.get("keep_accounts", False)))
+        return Response(status_code=204)
+
+    async def _admin_resources(
+        self, request: Request, params: dict[str, str], body: JSON
+    ) -> Response:
+        return JSONResponse(self.resources())
