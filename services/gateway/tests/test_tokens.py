@@ -49,6 +49,7 @@ def claims(**overrides: Any) -> dict[str, Any]:
         "exp": now + 300,
         "jti": "j1",
         "typ": "access",
+        "sid": "s1",
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
@@ -107,6 +108,7 @@ FORGED = {
     "missing jti": lambda: sign(claims(jti=None)),
     "missing sub": lambda: sign(claims(sub=None)),
     "missing workspace": lambda: sign(claims(wid=None)),
+    "missing session id": lambda: sign(claims(sid=None)),
     "garbage": lambda: "not.a.token",
     "empty": lambda: "",
     "kid not a string": lambda: raw_signed({"alg": "EdDSA", "kid": 7}, claims()),
@@ -133,3 +135,13 @@ async def test_unknown_kids_do_not_hammer_identity() -> None:
         with pytest.raises(Unauthorized):
             await verifier.verify(sign(claims(), kid="random"), typ="access")
     assert jwks.fetches == 1
+
+
+async def test_a_revoked_session_is_refused() -> None:
+    verifier = TokenVerifier(FakeJwks(), "skyclust", "skyclust-api")
+    token = sign(claims(sid="ended"))
+    assert (await verifier.verify(token, typ="access")).session_id == "ended"
+    verifier.revocations.add(["ended"])
+    with pytest.raises(Unauthorized) as info:
+        await verifier.verify(token, typ="access")
+    assert info.value.code == "SESSION_REVOKED"

@@ -115,3 +115,10 @@ class ProviderError(SkyclustError):
         super().__init__(message, code=code, details=details)
         self.retryable = retryable
         self.provider = provider
+
+
+class TooManyRequests(SkyclustError):
+    """`details.retry_after` (seconds) becomes the Retry-After header."""
+
+    code = "TOO_MANY_REQUESTS"
+    status = 429

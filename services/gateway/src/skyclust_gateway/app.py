@@ -11,9 +11,15 @@ from starlette.responses import Response
 
 from skyclust_common.messaging import Bus
 
-from .auth import JwksCache, TokenVerifier
+from .auth import JwksCache, Revocations, TokenVerifier
 from .envelope import RequestIdMiddleware, failure, install_error_handlers
-from .routers import auth, clusters, credentials, events
+from .middleware import (
+    AuditMiddleware,
+    ClientRateLimitMiddleware,
+    RateLimiter,
+    SecurityHeadersMiddleware,
+)
+from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
 from .routers.deps import Services
 from .settings import GatewaySettings
 
@@ -40,8 +46,13 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.limiter = RateLimiter(settings.redis_url)
     install_error_handlers(app)
+    # Added innermost first: request ids wrap everything, the audit sees the final status.
+    app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(ClientRateLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -51,7 +62,17 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             expose_headers=["X-Request-ID"],
         )
     app.add_middleware(RequestIdMiddleware)
-    for router in (auth.router, credentials.router, clusters.router, events.router):
+    for router in (
+        auth.router,
+        session.router,
+        oidc.router,
+        workspaces.router,
+        api_keys.router,
+        audit.router,
+        credentials.router,
+        clusters.router,
+        events.router,
+    ):
         app.include_router(router)
     return app
 
@@ -61,5 +82,10 @@ def attach(app: FastAPI, bus: Bus, settings: GatewaySettings) -> None:
     jwks = JwksCache(bus, settings.jwks_cache_seconds)
     app.state.bus = bus
     app.state.jwks = jwks
-    app.state.verifier = TokenVerifier(jwks, settings.token_issuer, settings.token_audience)
+    app.state.verifier = TokenVerifier(
+        jwks,
+        settings.token_issuer,
+        settings.token_audience,
+        Revocations(settings.access_token_ttl_seconds + 60),
+    )
     app.state.services = Services(bus)

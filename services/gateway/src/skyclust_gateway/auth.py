@@ -19,9 +19,38 @@ STREAM_AUDIENCE = "skyclust-stream"
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling. For an API key, `user_id` is `apikey:<id>`."""
+
     user_id: str
     workspace_id: str
     role: str
+    session_id: str | None = None
+    actor_type: str = "user"
+
+    @property
+    def actor_id(self) -> str:
+        return self.user_id
+
+
+class Revocations:
+    """Sessions that ended (logout, refresh-token reuse, role change, removal). Filled
+    from SessionsRevoked events since the oldest token that could still be valid, and
+    at once by this gateway for the changes it relays itself."""
+
+    def __init__(self, horizon_seconds: float) -> None:
+        self.horizon = horizon_seconds
+        self._sessions: dict[str, float] = {}
+
+    def add(self, session_ids: list[str]) -> None:
+        until = time.monotonic() + self.horizon
+        for sid in session_ids:
+            self._sessions[sid] = until
+        if len(self._sessions) > 10000:
+            now = time.monotonic()
+            self._sessions = {k: v for k, v in self._sessions.items() if v > now}
+
+    def revoked(self, session_id: str | None) -> bool:
+        return session_id is not None and session_id in self._sessions
 
 
 class JwksCache:
@@ -55,10 +84,17 @@ class JwksCache:
 
 
 class TokenVerifier:
-    def __init__(self, jwks: JwksCache, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        jwks: JwksCache,
+        issuer: str,
+        audience: str,
+        revocations: Revocations | None = None,
+    ) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
+        self.revocations = revocations or Revocations(3600)
 
     async def verify(self, token: str, *, audience: str | None = None, typ: str) -> Principal:
         try:
@@ -83,8 +119,15 @@ class TokenVerifier:
             raise Unauthorized("invalid token", code="INVALID_TOKEN") from None
         if claims.get("typ") != typ:
             raise Unauthorized("wrong kind of token", code="INVALID_TOKEN")
+        session_id = claims.get("sid")
+        if typ == "access" and not isinstance(session_id, str):
+            raise Unauthorized("invalid token", code="INVALID_TOKEN")
+        if self.revocations.revoked(session_id):
+            raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
         try:
-            return Principal(str(claims["sub"]), str(claims["wid"]), str(claims["role"]))
+            return Principal(
+                str(claims["sub"]), str(claims["wid"]), str(claims["role"]), session_id
+            )
         except KeyError:
             raise Unauthorized("invalid token", code="INVALID_TOKEN") from None
 
@@ -97,9 +140,51 @@ def bearer(request: Request) -> str | None:
     return token.strip()
 
 
+API_KEY_PREFIX = "sk_"
+
+
 async def current_principal(request: Request) -> Principal:
     token = bearer(request)
     if token is None:
         raise Unauthorized("missing bearer token", code="UNAUTHORIZED")
-    verifier: TokenVerifier = request.app.state.verifier
-    return await verifier.verify(token, typ="access")
+    if token.startswith(API_KEY_PREFIX):
+        bus: Bus = request.app.state.bus
+        key = await bus.request("identity", "VerifyApiKey", {"key": token[:256]})
+        principal = Principal(
+            f"apikey:{key['api_key_id']}", key["workspace_id"], key["role"], None, "api_key"
+        )
+    else:
+        verifier: TokenVerifier = request.app.state.verifier
+        principal = await verifier.verify(token, typ="access")
+    request.state.principal = principal
+    return principal
+
+
+async def follow_revocations(bus: Bus, revocations: Revocations) -> None:
+    """Keep `revocations` up to date from SessionsRevoked events, starting early enough
+    to cover every access token that could still be valid."""
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from nats.js.api import ConsumerConfig, DeliverPolicy
+
+    from skyclust_common.messaging import EVENTS_STREAM
+
+    start = datetime.now(UTC) - timedelta(seconds=revocations.horizon)
+
+    async def on_message(msg: Any) -> None:
+        try:
+            revocations.add(list(json.loads(msg.data)["data"]["session_ids"]))
+        except (KeyError, TypeError, ValueError):
+            return
+
+    await bus.js.subscribe(
+        "skyclust.evt.*.SessionsRevoked",
+        stream=EVENTS_STREAM,
+        ordered_consumer=True,
+        cb=on_message,
+        config=ConsumerConfig(
+            deliver_policy=DeliverPolicy.BY_START_TIME,
+            opt_start_time=start,
+        ),
+    )

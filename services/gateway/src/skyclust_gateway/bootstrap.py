@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from skyclust_common.runtime import Runtime
 
 from .app import attach
+from .auth import follow_revocations
 from .settings import GatewaySettings
 
 SERVICE = "gateway"
@@ -14,3 +15,4 @@ SERVICE = "gateway"
 
 async def wire(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> None:
     attach(app, runtime.bus, settings)
+    await follow_revocations(runtime.bus, app.state.verifier.revocations)

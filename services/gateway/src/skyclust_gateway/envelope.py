@@ -63,7 +63,11 @@ def ok(data: Any, status: int = 200, message: str | None = None) -> JSONResponse
 def failure(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if status == 429 and details and "retry_after" in details:
+        headers["Retry-After"] = str(details["retry_after"])
     return JSONResponse(
         {
             "success": False,

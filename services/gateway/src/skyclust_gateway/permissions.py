@@ -70,6 +70,10 @@ class require:
                 details={"required": self.permission.value},
             )
         request.state.principal = principal
+        await request.app.state.limiter.hit(
+            f"workspace:{principal.workspace_id}",
+            request.app.state.settings.rate_limit_per_workspace_per_minute,
+        )
         return principal
 
 

@@ -14,3 +14,7 @@ class GatewaySettings(ServiceSettings):
     sse_heartbeat_seconds: float = Field(default=15, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     cors_origins: list[str] = []
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    redis_url: str | None = None
+    rate_limit_per_client_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_per_workspace_per_minute: int = Field(default=3000, ge=1)

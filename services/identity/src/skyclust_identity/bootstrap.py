@@ -7,7 +7,7 @@ from pathlib import Path
 from skyclust_common.runtime import Runtime
 
 from .adapters.passwords import Passwords
-from .entrypoints import rpc
+from .entrypoints import events, rpc
 from .handlers.auth import IdentityDeps
 from .settings import IdentitySettings
 
@@ -15,11 +15,19 @@ SERVICE = "identity"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
+def passwords_from(settings: IdentitySettings) -> Passwords:
+    return Passwords(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost)
+
+
 def bootstrap(
     runtime: Runtime, settings: IdentitySettings, *, passwords: Passwords | None = None
 ) -> IdentityDeps:
-    return IdentityDeps(uow=runtime.uow, passwords=passwords or Passwords(), settings=settings)
+    return IdentityDeps(
+        uow=runtime.uow, passwords=passwords or passwords_from(settings), settings=settings
+    )
 
 
 async def wire(runtime: Runtime, settings: IdentitySettings) -> None:
-    await rpc.register(runtime.bus, bootstrap(runtime, settings))
+    deps = bootstrap(runtime, settings)
+    await rpc.register(runtime.bus, deps)
+    await events.register(runtime.bus, deps)

@@ -12,3 +12,8 @@ class IdentitySettings(DatabaseServiceSettings):
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
     stream_ticket_ttl_seconds: int = Field(default=60, ge=5, le=600)
     password_min_length: int = Field(default=10, ge=8)
+    login_window_seconds: int = Field(default=900, ge=10)
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    argon2_memory_kib: int = Field(default=19 * 1024, ge=1024)
+    argon2_time_cost: int = Field(default=2, ge=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,3 +53,36 @@ class ClusterBody(Strict):
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
     tags: dict[str, str] | None = Field(default=None, max_length=50)
     aws_config: AwsConfig | None = None
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    user = "user"
+    viewer = "viewer"
+
+
+class RefreshBody(Strict):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class SwitchWorkspaceBody(Strict):
+    workspace_id: uuid.UUID
+
+
+class WorkspaceBody(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class MemberBody(Strict):
+    email: str = Field(min_length=3, max_length=320)
+    role: Role
+
+
+class MemberUpdateBody(Strict):
+    role: Role
+
+
+class ApiKeyBody(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    expires_at: datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 
-from skyclust_common.errors import ValidationFailed
+from skyclust_common.errors import Conflict, ValidationFailed
 
 
 class Role(enum.StrEnum):
@@ -40,3 +40,12 @@ def normalize_email(email: str) -> str:
             f"invalid email: {exc}", code="INVALID_EMAIL", details={"field": "email"}
         ) from None
     return result.normalized.lower()
+
+
+def check_admins_remain(admins_after: int) -> None:
+    """A workspace always keeps at least one admin."""
+    if admins_after < 1:
+        raise Conflict(
+            "the workspace would have no admin left; make someone else admin first",
+            code="LAST_ADMIN",
+        )

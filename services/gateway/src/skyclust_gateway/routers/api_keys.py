@@ -1,0 +1,64 @@
+"""API keys for the caller's workspace, for CI pipelines and scripts."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from ..auth import Principal
+from ..envelope import ok
+from ..permissions import Permission, require
+from .deps import Services, services
+from .models import ApiKeyBody
+
+router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
+
+
+@router.post("", status_code=201)
+async def create_api_key(
+    body: ApiKeyBody,
+    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """The `key` field is shown this once; use it as `Authorization: Bearer <key>`."""
+    result = await svc.call(
+        "identity",
+        "CreateApiKey",
+        {
+            "workspace_id": principal.workspace_id,
+            "actor_id": principal.user_id,
+            "name": body.name,
+            "role": body.role.value,
+            "expires_at": body.expires_at.isoformat() if body.expires_at else None,
+        },
+    )
+    return ok(result, 201)
+
+
+@router.get("")
+async def list_api_keys(
+    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    result = await svc.call("identity", "ListApiKeys", {"workspace_id": principal.workspace_id})
+    return ok(result["items"])
+
+
+@router.delete("/{api_key_id}")
+async def revoke_api_key(
+    api_key_id: uuid.UUID,
+    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    result = await svc.call(
+        "identity",
+        "RevokeApiKey",
+        {
+            "workspace_id": principal.workspace_id,
+            "actor_id": principal.actor_id,
+            "api_key_id": str(api_key_id),
+        },
+    )
+    return ok(result)

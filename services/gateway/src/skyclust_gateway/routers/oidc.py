@@ -1,0 +1,81 @@
+"""Login with an OpenID Connect provider: list the providers, send the browser to one,
+and take it back on the callback, which answers with SkyClust tokens."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from skyclust_common.errors import BadRequest, SkyclustError
+
+from ..envelope import ok
+from ..permissions import public
+from .deps import Services, services
+
+router = APIRouter(prefix="/api/v1/auth/oidc", tags=["auth"])
+
+ProviderName = Path(min_length=1, max_length=64, description="a name from /auth/oidc/providers")
+# OAuth error codes are short ASCII words; anything else in `error=` is not echoed.
+_OAUTH_ERROR = re.compile(r"^[a-z_]{1,64}$")
+# The authorization URL and the tokens are for this browser only.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.get("/providers", dependencies=[Depends(public)])
+async def providers(svc: Services = Depends(services)) -> JSONResponse:
+    return ok(await svc.call("identity", "ListOidcProviders", {}))
+
+
+@router.get(
+    "/{provider}/login",
+    status_code=302,
+    response_class=RedirectResponse,
+    dependencies=[Depends(public)],
+    responses={302: {"description": "to the provider's login page"}},
+)
+async def login(
+    request: Request,
+    provider: str = ProviderName,
+    redirect_uri: str | None = Query(
+        default=None,
+        max_length=1024,
+        description="where the provider sends the browser back (registered at the "
+        "provider); by default this gateway's callback",
+    ),
+    svc: Services = Depends(services),
+) -> RedirectResponse:
+    callback = redirect_uri or str(request.url_for("oidc_callback", provider=provider))
+    result = await svc.call(
+        "identity", "StartOidcLogin", {"provider": provider, "redirect_uri": callback}
+    )
+    return RedirectResponse(result["authorization_url"], status_code=302, headers=NO_STORE)
+
+
+@router.get("/{provider}/callback", name="oidc_callback", dependencies=[Depends(public)])
+async def callback(
+    provider: str = ProviderName,
+    code: str | None = Query(default=None, max_length=2048),
+    state: str | None = Query(default=None, max_length=128),
+    error: str | None = Query(default=None, max_length=256),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """The provider redirects here with `code` and `state` (or `error`)."""
+    if error is not None:
+        raise SkyclustError(
+            "the provider did not log you in",
+            code="OIDC_LOGIN_REFUSED",
+            status=401,
+            details={"error": error if _OAUTH_ERROR.match(error) else "unknown"},
+        )
+    if not state:
+        raise BadRequest("the callback has no state", code="OIDC_STATE_INVALID")
+    if not code:
+        raise BadRequest("the callback has no code")
+    result = await svc.call(
+        "identity", "CompleteOidcLogin", {"provider": provider, "state": state, "code": code}
+    )
+    response = ok(result)
+    response.headers.update(NO_STORE)
+    return response

@@ -1,0 +1,53 @@
+"""Refresh, logout and switching workspaces."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from ..auth import Principal, TokenVerifier
+from ..envelope import ok
+from ..permissions import Permission, public, require
+from .deps import Services, services
+from .models import RefreshBody, SwitchWorkspaceBody
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+@router.post("/refresh", dependencies=[Depends(public)])
+async def refresh(body: RefreshBody, svc: Services = Depends(services)) -> JSONResponse:
+    """Single use: the refresh token in the reply replaces the one sent. Sending a used
+    one again ends the whole session."""
+    return ok(await svc.call("identity", "RefreshTokens", body.model_dump()))
+
+
+@router.post("/logout")
+async def logout(
+    request: Request,
+    principal: Principal = Depends(require(Permission.READ)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    if principal.session_id is None:
+        return ok({"session_ids": []}, message="API keys have no session; revoke the key instead")
+    result = await svc.call(
+        "identity",
+        "Logout",
+        {"user_id": principal.user_id, "session_id": principal.session_id},
+    )
+    verifier: TokenVerifier = request.app.state.verifier
+    verifier.revocations.add(result["session_ids"])
+    return ok(result)
+
+
+@router.post("/switch-workspace")
+async def switch_workspace(
+    body: SwitchWorkspaceBody,
+    principal: Principal = Depends(require(Permission.READ)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    result = await svc.call(
+        "identity",
+        "SwitchWorkspace",
+        {"user_id": principal.user_id, "workspace_id": str(body.workspace_id)},
+    )
+    return ok(result)

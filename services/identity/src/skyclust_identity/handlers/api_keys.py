@@ -1,0 +1,131 @@
+"""API keys for other systems: shown once, stored as a hash, listed by prefix."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from skyclust_common.errors import NotFound, Unauthorized, ValidationFailed
+from skyclust_common.messaging import RpcContext
+
+from ..adapters.db import ApiKey
+from .auth import IdentityDeps, _event, now
+
+PREFIX = "sk_"
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _view(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": str(key.id),
+        "name": key.name,
+        "prefix": key.prefix,
+        "role": key.role,
+        "created_by": str(key.created_by) if key.created_by else None,
+        "created_at": key.created_at.isoformat(),
+        "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+async def create_api_key(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    expires_at = datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None
+    if expires_at is not None and expires_at <= now():
+        raise ValidationFailed(
+            "expires_at must be in the future",
+            code="INVALID_EXPIRY",
+            details={"field": "expires_at"},
+        )
+    secret = PREFIX + secrets.token_urlsafe(32)
+    async with deps.uow() as uow:
+        key = ApiKey(
+            id=uuid.uuid4(),
+            workspace_id=uuid.UUID(data["workspace_id"]),
+            name=data["name"],
+            prefix=secret[:10],
+            key_hash=_hash(secret),
+            role=data["role"],
+            created_by=uuid.UUID(data["actor_id"]),
+            expires_at=expires_at,
+        )
+        uow.session.add(key)
+        uow.emit(
+            _event(
+                "ApiKeyCreated",
+                {
+                    "api_key_id": str(key.id),
+                    "name": key.name,
+                    "role": key.role,
+                    "prefix": key.prefix,
+                },
+                subject=str(key.id),
+                workspace_id=data["workspace_id"],
+                actor=data["actor_id"],
+            )
+        )
+        await uow.commit()
+        await uow.session.refresh(key)
+        return {**_view(key), "key": secret}
+
+
+async def list_api_keys(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        rows = await uow.session.execute(
+            select(ApiKey)
+            .where(ApiKey.workspace_id == uuid.UUID(data["workspace_id"]))
+            .order_by(ApiKey.created_at)
+        )
+        return {"items": [_view(key) for key in rows.scalars()]}
+
+
+async def revoke_api_key(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        key = await uow.session.get(ApiKey, uuid.UUID(data["api_key_id"]), with_for_update=True)
+        if key is None or str(key.workspace_id) != data["workspace_id"]:
+            raise NotFound("API key not found", code="API_KEY_NOT_FOUND")
+        if key.revoked_at is None:
+            key.revoked_at = now()
+            uow.emit(
+                _event(
+                    "ApiKeyRevoked",
+                    {"api_key_id": str(key.id), "name": key.name},
+                    subject=str(key.id),
+                    workspace_id=data["workspace_id"],
+                    actor=data["actor_id"],
+                )
+            )
+            await uow.commit()
+        return _view(key)
+
+
+async def verify_api_key(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    invalid = Unauthorized("invalid API key", code="INVALID_TOKEN")
+    async with deps.uow() as uow:
+        row = await uow.session.execute(select(ApiKey).where(ApiKey.key_hash == _hash(data["key"])))
+        key = row.scalar_one_or_none()
+        if key is None or key.revoked_at is not None:
+            raise invalid
+        if key.expires_at is not None and key.expires_at <= now():
+            raise Unauthorized("API key expired", code="TOKEN_EXPIRED")
+        # last use is kept to the minute: no write on every request
+        if key.last_used_at is None or key.last_used_at < now() - timedelta(minutes=1):
+            key.last_used_at = now()
+            await uow.commit()
+        return {"api_key_id": str(key.id), "workspace_id": str(key.workspace_id), "role": key.role}

@@ -1,0 +1,179 @@
+"""Login with an OpenID Connect provider: the authorization code flow with PKCE, state
+and nonce. Start records what the callback must match; Complete checks and spends the
+state, lets the provider's client exchange and verify, then finds, links or creates the
+user and issues SkyClust tokens."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from skyclust_common.db import UnitOfWork
+from skyclust_common.errors import Forbidden, ValidationFailed
+from skyclust_common.messaging import RpcContext
+
+from ..adapters.db import OidcState, User, UserIdentity, Users
+from ..adapters.oidc import (
+    OidcEmailUnverified,
+    OidcProviders,
+    OidcSettings,
+    OidcStateInvalid,
+    OidcStates,
+    UserIdentities,
+    VerifiedIdentity,
+    new_code_verifier,
+    new_secret,
+)
+from ..domain.model import normalize_email
+from .auth import IdentityDeps, create_user_with_workspace, issue_tokens, now
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = timedelta(minutes=10)
+# Spent and abandoned states are kept a while for the record, then dropped.
+STATE_RETENTION = timedelta(days=1)
+
+
+@functools.cache
+def _from_environment() -> OidcProviders:
+    return OidcProviders(OidcSettings())
+
+
+def providers_of(deps: IdentityDeps) -> OidcProviders:
+    """The composition root gives identity's deps an `oidc` attribute; without one the
+    providers are read from SKYCLUST_OIDC_PROVIDERS once, on first use."""
+    configured = getattr(deps, "oidc", None)
+    return configured if isinstance(configured, OidcProviders) else _from_environment()
+
+
+async def list_providers(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    return {"providers": [{"name": p.name, "issuer": p.issuer} for p in providers_of(deps)]}
+
+
+async def start_login(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    provider = providers_of(deps).get(data["provider"])
+    state, nonce, verifier = new_secret(), new_secret(), new_code_verifier()
+    url = await provider.authorization_url(
+        state=state, nonce=nonce, code_verifier=verifier, redirect_uri=data["redirect_uri"]
+    )
+    async with deps.uow() as uow:
+        states = OidcStates(uow.session)
+        await states.purge_before(now() - STATE_RETENTION)
+        states.add(
+            OidcState(
+                state=state,
+                provider=provider.name,
+                nonce=nonce,
+                code_verifier=verifier,
+                redirect_uri=data["redirect_uri"],
+                # Set here rather than by the database so expiry is judged on one clock.
+                created_at=now(),
+            )
+        )
+        await uow.commit()
+    return {"authorization_url": url, "state": state}
+
+
+async def complete_login(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    provider = providers_of(deps).get(data["provider"])
+    # The state is checked and spent in one short transaction, committed before the
+    # provider is called: a state works once whatever happens next, and no database
+    # connection is held while the provider answers.
+    async with deps.uow() as uow:
+        pending = await OidcStates(uow.session).lock(data["state"])
+        if pending is None:
+            raise _state_invalid("unknown")
+        if pending.provider != provider.name:
+            raise _state_invalid("provider_mismatch")
+        if pending.used_at is not None:
+            raise _state_invalid("used")
+        if pending.created_at <= now() - STATE_TTL:
+            raise _state_invalid("expired")
+        pending.used_at = now()
+        nonce, verifier, redirect_uri = pending.nonce, pending.code_verifier, pending.redirect_uri
+        await uow.commit()
+
+    identity = await provider.redeem(
+        code=data["code"], code_verifier=verifier, redirect_uri=redirect_uri, nonce=nonce
+    )
+    try:
+        return await _log_in(deps, provider.name, identity)
+    except IntegrityError:
+        # A concurrent first login of the same person (or a sign-up with the email)
+        # committed first; trying again finds what it created.
+        log.info("OIDC login raced another; retrying", extra={"provider": provider.name})
+        return await _log_in(deps, provider.name, identity)
+
+
+def _state_invalid(reason: str) -> OidcStateInvalid:
+    return OidcStateInvalid(
+        "this login link is invalid or has expired; start the login again",
+        details={"reason": reason},
+    )
+
+
+async def _log_in(deps: IdentityDeps, provider: str, identity: VerifiedIdentity) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        user = await _find_or_create_user(uow, provider, identity)
+        found = await Users(uow.session).first_membership(user.id)
+        if found is None:
+            raise Forbidden(
+                "this account belongs to no workspace; ask a workspace admin to add you",
+                code="NO_WORKSPACE",
+            )
+        workspace, membership = found
+        tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
+        await uow.commit()
+    return tokens
+
+
+async def _find_or_create_user(uow: UnitOfWork, provider: str, identity: VerifiedIdentity) -> User:
+    users, identities = Users(uow.session), UserIdentities(uow.session)
+    email = _usable_email(identity)
+    known = await identities.get(provider, identity.subject)
+    if known is not None:
+        user = await users.get(known.user_id)
+        assert user is not None  # the foreign key cascades deletes
+        if email is not None and known.email != email:
+            known.email = email
+        return user
+    # Only an email the provider vouches for may pick an account or create one: an
+    # unverified address would let anyone claim someone else's account, now or later.
+    if email is None:
+        raise OidcEmailUnverified(
+            "the provider gave no usable email address; allow SkyClust to see it",
+            details={"reason": "missing"},
+        )
+    if not identity.email_verified:
+        raise OidcEmailUnverified(
+            "the provider has not verified your email address", details={"reason": "unverified"}
+        )
+    user = await users.by_email(email)
+    if user is None:
+        name = identity.name or email.split("@", 1)[0]
+        user, _ = await create_user_with_workspace(
+            uow, email=email, name=name, password_hash=None, workspace_name=name[:100]
+        )
+    identities.add(
+        UserIdentity(provider=provider, subject=identity.subject, user_id=user.id, email=email)
+    )
+    return user
+
+
+def _usable_email(identity: VerifiedIdentity) -> str | None:
+    if identity.email is None:
+        return None
+    try:
+        return normalize_email(identity.email)
+    except ValidationFailed:
+        return None
