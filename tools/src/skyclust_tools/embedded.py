@@ -159,3 +159,51 @@ def _terminate(proc: subprocess.Popen[bytes] | None, timeout: float = 5) -> None
 def scratch_dir(prefix: str) -> Path:
     # Unix-socket paths are limited to ~100 bytes, so Postgres data lives under a short path.
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+@dataclass
+class EmulatorServer:
+    """The project's GCP or Azure emulator as a process (`kind` is "gcp" or "azure")."""
+
+    kind: str
+    port: int
+    duration_seconds: float = 2.0
+    tls_dir: Path | None = None
+    proc: subprocess.Popen[bytes] | None = None
+    log_file: Path | None = None
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.kind == "azure" else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def ca_bundle(self) -> Path | None:
+        return self.tls_dir / "ca.pem" if self.tls_dir else None
+
+    def start(self, timeout: float = 30) -> EmulatorServer:
+        args = [
+            sys.executable,
+            "-m",
+            f"skyclust_tools.emulators.{self.kind}",
+            "--port",
+            str(self.port),
+            "--duration",
+            str(self.duration_seconds),
+            "--log-level",
+            "warning",
+        ]
+        if self.kind == "azure":
+            assert self.tls_dir is not None, "the Azure emulator needs a TLS directory"
+            self.tls_dir.mkdir(parents=True, exist_ok=True)
+            args += ["--tls-dir", str(self.tls_dir)]
+        log = open(self.log_file or os.devnull, "ab")  # noqa: SIM115 - owned by the child
+        self.proc = subprocess.Popen(args, stdout=log, stderr=log)
+        try:
+            wait_for_port(self.port, timeout, self.proc)
+        except EmbeddedError as exc:
+            raise EmbeddedError(f"the {self.kind.upper()} emulator did not start: {exc}") from exc
+        return self
+
+    def stop(self) -> None:
+        _terminate(self.proc)

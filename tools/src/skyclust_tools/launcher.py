@@ -25,9 +25,18 @@ from typing import Any
 
 from skyclust_common.dbadmin import provision_service
 
-from .embedded import EmbeddedError, MotoServer, NatsServer, PostgresServer, free_port
+from .embedded import (
+    EmbeddedError,
+    EmulatorServer,
+    MotoServer,
+    NatsServer,
+    PostgresServer,
+    free_port,
+)
+from .emulators import AdminError, AzureAdmin, GcpAdmin
 
 ROOT = Path(__file__).resolve().parents[3]
+AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
 
 
 @dataclass
@@ -103,24 +112,56 @@ class Platform:
         path.chmod(0o600)
         return generated
 
-    def _local_cloud_credentials(self) -> None:
+    def _local_cloud_credentials(self, gcp_url: str | None, azure: EmulatorServer | None) -> None:
+        """Bodies for POST /api/v1/credentials that work against the local clouds."""
         folder = self.state_dir / "credentials"
         folder.mkdir(exist_ok=True)
-        path = folder / "aws.json"
-        if path.exists():
-            return
-        alphabet = string.ascii_uppercase + string.digits
-        body = {
-            "provider": "aws",
-            "name": "local-aws",
-            "data": {
-                "access_key_id": "AKIA" + "".join(secrets.choice(alphabet) for _ in range(16)),
-                "secret_access_key": secrets.token_urlsafe(30),
-                "region": "us-east-1",
-            },
-        }
-        path.write_text(json.dumps(body, indent=2) + "\n")
-        path.chmod(0o600)
+
+        def write(name: str, body: dict[str, Any]) -> None:
+            path = folder / f"{name}.json"
+            path.write_text(json.dumps(body, indent=2) + "\n")
+            path.chmod(0o600)
+
+        if not (folder / "aws.json").exists():
+            alphabet = string.ascii_uppercase + string.digits
+            write(
+                "aws",
+                {
+                    "provider": "aws",
+                    "name": "local-aws",
+                    "data": {
+                        "access_key_id": "AKIA"
+                        + "".join(secrets.choice(alphabet) for _ in range(16)),
+                        "secret_access_key": secrets.token_urlsafe(30),
+                        "region": "us-east-1",
+                    },
+                },
+            )
+        if gcp_url is not None:
+            # The emulator keeps nothing between runs: a fresh key every start.
+            key = GcpAdmin(gcp_url).create_service_account_key("skyclust-local")
+            write(
+                "gcp",
+                {
+                    "provider": "gcp",
+                    "name": "local-gcp",
+                    "data": {"service_account_json": json.dumps(key)},
+                },
+            )
+        if azure is not None:
+            saved = folder / "azure.json"
+            previous = json.loads(saved.read_text())["data"] if saved.exists() else {}
+            account = AzureAdmin(azure.url, verify=str(azure.ca_bundle)).create_account(
+                **{k: previous[k] for k in AZURE_FIELDS if k in previous}
+            )
+            write(
+                "azure",
+                {
+                    "provider": "azure",
+                    "name": "local-azure",
+                    "data": {k: account[k] for k in AZURE_FIELDS},
+                },
+            )
 
     def start(self) -> dict[str, str]:
         for sub in ("data", "logs", "run"):
@@ -153,8 +194,33 @@ class Platform:
             aws_url = moto.url
         self.say(f"local AWS (moto) at {aws_url}")
 
+        duration = float(os.environ.get("SKYCLUST_EMULATOR_DURATION_SECONDS", "2"))
+        gcp_url = os.environ.get("SKYCLUST_GCP_ENDPOINT_URL")
+        gcp_local = None
+        if not gcp_url:
+            gcp_local = EmulatorServer(
+                "gcp", free_port(), duration, log_file=logs / "gcp-emulator.log"
+            )
+            self.servers.append(gcp_local.start())
+            gcp_url = gcp_local.url
+        self.say(f"local GCP (emulator) at {gcp_url}")
+        azure_url = os.environ.get("SKYCLUST_AZURE_ENDPOINT_URL")
+        azure_ca = os.environ.get("SKYCLUST_AZURE_CA_BUNDLE", "")
+        azure_local = None
+        if not azure_url:
+            azure_local = EmulatorServer(
+                "azure",
+                free_port(),
+                duration,
+                tls_dir=self.state_dir / "data" / "azure-tls",
+                log_file=logs / "azure-emulator.log",
+            )
+            self.servers.append(azure_local.start())
+            azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
+        self.say(f"local Azure (emulator) at {azure_url}")
+
         role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
-        self._local_cloud_credentials()
+        self._local_cloud_credentials(gcp_local.url if gcp_local else None, azure_local)
 
         passthrough = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
         passthrough.update(
@@ -169,6 +235,10 @@ class Platform:
             **passthrough,
             "SKYCLUST_NATS_URL": nats_url,
             "SKYCLUST_CONTRACTS_DIR": str(ROOT / "contracts"),
+            "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+            "SKYCLUST_GCP_ENDPOINT_URL": gcp_url,
+            "SKYCLUST_AZURE_ENDPOINT_URL": azure_url,
+            "SKYCLUST_AZURE_CA_BUNDLE": azure_ca,
             "PYTHONUNBUFFERED": "1",
         }
         gateway_url = f"http://127.0.0.1:{self.gateway_port}"
@@ -220,6 +290,9 @@ class Platform:
             "SKYCLUST_NATS_URL": nats_url,
             "SKYCLUST_DATABASE_URL": admin_url,
             "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+            "SKYCLUST_GCP_ENDPOINT_URL": gcp_url,
+            "SKYCLUST_AZURE_ENDPOINT_URL": azure_url,
+            "SKYCLUST_AZURE_CA_BUNDLE": azure_ca,
         }
         env_file = self.state_dir / "dev.env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
@@ -299,7 +372,7 @@ def main() -> None:
     started = time.monotonic()
     try:
         values = platform.start()
-    except (EmbeddedError, OSError) as exc:
+    except (EmbeddedError, AdminError, OSError) as exc:
         print(f"skyclust: cannot start: {exc}", file=sys.stderr, flush=True)
         platform.stop()
         sys.exit(1)
