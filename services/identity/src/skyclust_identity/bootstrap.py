@@ -6,6 +6,7 @@ from pathlib import Path
 
 from skyclust_common.runtime import Runtime
 
+from .adapters.oidc import OidcProviders, OidcSettings
 from .adapters.passwords import Passwords
 from .entrypoints import events, rpc
 from .handlers.auth import IdentityDeps
@@ -23,7 +24,11 @@ def bootstrap(
     runtime: Runtime, settings: IdentitySettings, *, passwords: Passwords | None = None
 ) -> IdentityDeps:
     return IdentityDeps(
-        uow=runtime.uow, passwords=passwords or passwords_from(settings), settings=settings
+        uow=runtime.uow,
+        passwords=passwords or passwords_from(settings),
+        settings=settings,
+        # Read at start, so a bad SKYCLUST_OIDC_PROVIDERS stops the service with the field named.
+        oidc=OidcProviders(OidcSettings()),
     )
 
 

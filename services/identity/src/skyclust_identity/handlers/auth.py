@@ -32,6 +32,7 @@ from ..adapters.db import (
     Users,
     Workspace,
 )
+from ..adapters.oidc import OidcProviders
 from ..adapters.passwords import Passwords
 from ..adapters.tokens import ALGORITHM, TokenSigner, generate_signing_key
 from ..domain.model import Role, check_password, normalize_email
@@ -47,6 +48,7 @@ class IdentityDeps:
     uow: Callable[[], UnitOfWork]
     passwords: Passwords
     settings: IdentitySettings
+    oidc: OidcProviders | None = None
 
 
 def now() -> datetime:
