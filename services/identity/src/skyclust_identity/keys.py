@@ -11,11 +11,10 @@ from skyclust_common.contracts import load_registry
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Bus, connect_nats
 from skyclust_common.runtime import bus_config
+from skyclust_common.settings import ServiceSettings
 
-from .settings import IdentitySettings
 
-
-async def rotate(settings: IdentitySettings) -> str:
+async def rotate(settings: ServiceSettings) -> str:
     nc = await connect_nats(
         settings.nats_url,
         name="identity-keys",
@@ -36,7 +35,7 @@ def main() -> None:
     parser.add_argument("command", choices=["rotate"])
     parser.parse_args()
     try:
-        kid = asyncio.run(rotate(IdentitySettings()))
+        kid = asyncio.run(rotate(ServiceSettings()))
     except SkyclustError as exc:
         print(f"rotation failed: {exc.message}", file=sys.stderr)
         sys.exit(1)

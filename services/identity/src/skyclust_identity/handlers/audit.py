@@ -97,9 +97,9 @@ async def list_audit_logs(
                 await uow.session.execute(query.order_by(AuditLog.seq.desc()).limit(limit + 1))
             ).scalars()
         )
-    page = rows[:limit]
-    more = len(rows) > limit
-    return {
-        "items": [_view(r) for r in page],
-        "next_cursor": str(page[-1].seq) if more and page else None,
-    }
+        page = rows[:limit]
+        more = len(rows) > limit
+        return {
+            "items": [_view(r) for r in page],
+            "next_cursor": str(page[-1].seq) if more and page else None,
+        }
