@@ -12,7 +12,7 @@ from starlette.responses import Response
 from skyclust_common.messaging import Bus
 
 from .auth import JwksCache, Revocations, TokenVerifier
-from .envelope import RequestIdMiddleware, failure, install_error_handlers
+from .envelope import ERROR_RESPONSES, RequestIdMiddleware, failure, install_error_handlers
 from .middleware import (
     AuditMiddleware,
     ClientRateLimitMiddleware,
@@ -73,7 +73,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         clusters.router,
         events.router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
 
 

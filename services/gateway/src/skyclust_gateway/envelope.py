@@ -33,6 +33,36 @@ class ErrorBody(BaseModel):
     details: dict[str, Any] = {}
 
 
+class ErrorEnvelope(BaseModel):
+    success: bool
+    data: None = None
+    error: ErrorBody
+    message: str | None = None
+    request_id: str
+    timestamp: datetime
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorEnvelope, "description": description}
+
+
+# What any route may answer besides success; documented so clients (and the OpenAPI
+# fuzzing test) know every status the gateway can return.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Malformed request"),
+    401: _error("Missing, invalid or expired token"),
+    403: _error("Your role may not do this"),
+    404: _error("Not found, or in another workspace"),
+    409: _error("Conflict with the current state"),
+    413: _error("Request body too large"),
+    422: _error("The request does not match the schema"),
+    429: _error("Rate limited; see Retry-After"),
+    500: _error("Internal error (a bug; never a stack trace)"),
+    502: _error("The cloud provider failed"),
+    503: _error("A service SkyClust depends on is unavailable"),
+}
+
+
 class Envelope(BaseModel, Generic[T]):
     success: bool
     data: T | None = None
