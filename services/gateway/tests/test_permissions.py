@@ -15,7 +15,7 @@ pytestmark = pytest.mark.unit
 DOC = Path(__file__).resolve().parents[3] / "docs" / "permissions.md"
 
 
-def app():  # type: ignore[no-untyped-def]
+def app():
     return create_app(GatewaySettings(nats_url="nats://127.0.0.1:1"))
 
 
