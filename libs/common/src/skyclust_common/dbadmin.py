@@ -46,7 +46,9 @@ async def provision_service(admin_url: str, service: str, password: str) -> str:
         await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {role}")
         await conn.execute(f"ALTER SCHEMA {schema} OWNER TO {role}")
         await conn.execute(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC")
-        await conn.execute(f"ALTER ROLE {role} SET search_path = {schema}")
+        # Every table names its schema; a schema-specific search_path would only make
+        # Alembic's reflection see the tables under the default schema and miss them.
+        await conn.execute(f"ALTER ROLE {role} RESET search_path")
         database = await conn.fetchval("SELECT current_database()")
         await conn.execute(f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC')
     finally:

@@ -101,7 +101,7 @@ def route_table(app: FastAPI) -> list[tuple[str, str, str | None]]:
                     declared = dependency.permission.value
                 elif dependency is public:
                     declared = PUBLIC
-            for method in sorted(route.methods):
+            for method in sorted(route.methods or ()):
                 rows.append((method, route.path, declared))
     return sorted(rows, key=lambda row: (row[1], row[0]))
 

@@ -10,7 +10,9 @@ from skyclust_common.messaging import Bus
 from skyclust_common.runtime import Runtime
 
 from .adapters.providers.aws import EksProvider
+from .adapters.providers.azure import AksProvider
 from .adapters.providers.base import ClusterProvider
+from .adapters.providers.gcp import GkeProvider
 from .entrypoints import events, rpc
 from .handlers.clusters import ProvisioningDeps
 from .settings import ProvisioningSettings
@@ -52,7 +54,12 @@ def bootstrap(
     lookup, decrypt = vault_client(runtime.bus)
     return ProvisioningDeps(
         uow=runtime.uow,
-        providers=providers or {"aws": EksProvider(settings.aws_endpoint_url)},
+        providers=providers
+        or {
+            "aws": EksProvider(settings.aws_endpoint_url),
+            "gcp": GkeProvider(settings.gcp_endpoint_url),
+            "azure": AksProvider(settings.azure_endpoint_url, settings.azure_ca_bundle),
+        },
         lookup_credential=lookup,
         decrypt_credential=decrypt,
         poll_interval=settings.poll_interval_seconds,

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from skyclust_common.errors import NotFound
+from skyclust_common.errors import NotFound, ValidationFailed
 
 from ..auth import Principal
 from ..envelope import ok
@@ -39,8 +39,14 @@ async def create_cluster(
     svc: Services = Depends(services),
 ) -> JSONResponse:
     request = body.model_dump(mode="json", exclude_none=True)
-    if "aws_config" in request and provider != Provider.aws:
-        request.pop("aws_config")
+    foreign = {f"{p.value}_config" for p in Provider} - {f"{provider.value}_config"}
+    given = sorted(foreign & set(request))
+    if given:
+        raise ValidationFailed(
+            f"{', '.join(given)} does not apply to {provider.value} clusters",
+            code="VALIDATION_ERROR",
+            details={"errors": [{"field": f, "problem": "not_allowed"} for f in given]},
+        )
     result = await svc.call(
         PROVISIONING,
         "CreateCluster",

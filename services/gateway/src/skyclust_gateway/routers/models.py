@@ -46,13 +46,31 @@ class AwsConfig(Strict):
     endpoint_private_access: bool | None = None
 
 
+class GcpConfig(Strict):
+    network: str | None = Field(default=None, max_length=255)
+    subnetwork: str | None = Field(default=None, max_length=255)
+    machine_type: str | None = Field(default=None, max_length=64)
+    node_count: int | None = Field(default=None, ge=1, le=1000)
+
+
+class AzureConfig(Strict):
+    resource_group: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._()-]{1,90}$")
+    vm_size: str | None = Field(default=None, max_length=64)
+    node_count: int | None = Field(default=None, ge=1, le=1000)
+
+
 class ClusterBody(Strict):
+    """`region` is the provider's own name: us-east-1 (AWS), us-central1 (GCP), westeurope
+    (Azure). The config of the path's provider applies; the others are refused."""
+
     credential_id: uuid.UUID
     name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$")
     version: str = Field(pattern=r"^[0-9]+\.[0-9]+$")
-    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+    region: str = Field(pattern=r"^[a-z][a-z0-9-]{1,63}$")
     tags: dict[str, str] | None = Field(default=None, max_length=50)
     aws_config: AwsConfig | None = None
+    gcp_config: GcpConfig | None = None
+    azure_config: AzureConfig | None = None
 
 
 class Role(enum.StrEnum):

@@ -49,6 +49,8 @@ class Cluster(Base):
     cloud_id: Mapped[str | None] = mapped_column(String(512), nullable=True)
     tags: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
     aws_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    gcp_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    azure_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -66,6 +68,8 @@ class Cluster(Base):
             credential_id=str(self.credential_id),
             tags=dict(self.tags or {}),
             aws_config=self.aws_config,
+            gcp_config=self.gcp_config,
+            azure_config=self.azure_config,
         )
 
 

@@ -29,7 +29,7 @@ from skyclust_common.messaging import Delivery, RpcContext
 
 from ..adapters.db import Cluster, Clusters
 from ..adapters.providers.base import CloudCluster, ClusterProvider
-from ..domain.cluster import CREATING, DELETABLE, ClusterSpec, Status
+from ..domain.cluster import CREATING, DELETABLE, REGIONS, ClusterSpec, Status
 
 SOURCE = "provisioning"
 
@@ -65,6 +65,8 @@ def view(cluster: Cluster) -> dict[str, Any]:
         "cloud_id": cluster.cloud_id,
         "tags": dict(cluster.tags or {}),
         "aws_config": cluster.aws_config,
+        "gcp_config": cluster.gcp_config,
+        "azure_config": cluster.azure_config,
         "created_by": cluster.created_by,
         "created_at": cluster.created_at.isoformat(),
         "updated_at": cluster.updated_at.isoformat(),
@@ -102,6 +104,12 @@ async def create_cluster(
         raise ValidationFailed(
             f"{provider} clusters are not supported yet", code="PROVIDER_NOT_SUPPORTED"
         )
+    if not REGIONS[provider].match(data["region"]):
+        raise ValidationFailed(
+            f"{data['region']!r} is not a {provider} region name",
+            code="INVALID_REGION",
+            details={"field": "region"},
+        )
     credential = await deps.lookup_credential(data["workspace_id"], data["credential_id"])
     if credential["provider"] != provider:
         raise ValidationFailed(
@@ -128,6 +136,8 @@ async def create_cluster(
             status=Status.PENDING,
             tags=data.get("tags") or {},
             aws_config=data.get("aws_config"),
+            gcp_config=data.get("gcp_config"),
+            azure_config=data.get("azure_config"),
             created_by=data["actor_id"],
         )
         uow.session.add(cluster)
@@ -141,6 +151,8 @@ async def create_cluster(
                     "credential_id": str(cluster.credential_id),
                     "tags": cluster.tags,
                     "aws_config": cluster.aws_config,
+                    "gcp_config": cluster.gcp_config,
+                    "azure_config": cluster.azure_config,
                 },
                 actor_id=data["actor_id"],
             )

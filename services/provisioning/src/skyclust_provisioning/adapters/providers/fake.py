@@ -54,6 +54,8 @@ class FakeClusterProvider:
         if key not in self.clusters:
             return None
         c = self.clusters[key]
+        if c["tags"].get(OWNER_TAG) != spec.cluster_id:
+            return None  # a same-named cluster that is not this spec's
         c["polls"] += 1
         if c["status"] == "CREATING" and c["polls"] >= self.polls_until_active:
             c["status"] = "ACTIVE"
@@ -61,4 +63,6 @@ class FakeClusterProvider:
 
     async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
         self._raise_fault()
-        self.clusters.pop((spec.region, spec.name), None)
+        key = (spec.region, spec.name)
+        if key in self.clusters and self.clusters[key]["tags"].get(OWNER_TAG) == spec.cluster_id:
+            del self.clusters[key]
