@@ -30,6 +30,7 @@ FAST = {
     # Every e2e client is 127.0.0.1, and the fuzzer fails many logins on purpose: the
     # per-client login throttle is shown by identity's own tests instead.
     "SKYCLUST_LOGIN_MAX_FAILURES_PER_CLIENT": "100000",
+    "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000",
 }
 
 
