@@ -281,3 +281,18 @@ async def test_request_reply_carries_results_and_errors(bus):
     assert info.value.status == 404
     with pytest.raises(ServiceUnavailable):
         await bus.request("nobody", "GetJwks", {}, timeout=1)
+
+
+async def test_events_of_one_transaction_are_published_in_emission_order(engine, bus):
+    workspace = str(uuid.uuid4())
+    names = [f"step-{n}" for n in range(8)]
+    uow = UnitOfWork(async_sessionmaker(engine), metadata, bus.registry)
+    async with uow:
+        for name in names:
+            uow.emit(workspace_event(workspace, name))
+        await uow.commit()
+    relay = OutboxRelay(engine, metadata, bus)
+    while await relay.publish_pending():
+        pass
+    held = await stream_messages(bus, f"skyclust.evt.{workspace}.WorkspaceCreated")
+    assert [m["data"]["name"] for m in held] == names

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -143,16 +143,20 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         if self._events:
+            # Rows of one transaction would share now(): distinct, increasing times keep
+            # the relay publishing them in the order they were emitted.
+            base = utcnow()
             await self.session.execute(
                 insert(self._outbox),
                 [
                     {
                         "id": uuid.UUID(event.id),
+                        "created_at": base + timedelta(microseconds=position),
                         "subject": event_subject(event),
                         "payload": event.model_dump(mode="json", exclude_none=True),
                         "headers": {"traceparent": event.traceparent} if event.traceparent else {},
                     }
-                    for event in self._events
+                    for position, event in enumerate(self._events)
                 ],
             )
         await self.session.commit()

@@ -143,6 +143,7 @@ class Bus:
         self.config = config
         self._consumers: list[Consumer] = []
         self._rpc_tasks: set[asyncio.Task[None]] = set()
+        self._rpc_subscriptions: list[Any] = []
 
     @property
     def service(self) -> str:
@@ -290,7 +291,9 @@ class Bus:
             self._rpc_tasks.add(task)
             task.add_done_callback(self._rpc_tasks.discard)
 
-        await self.nc.subscribe(subject, queue=self.service, cb=on_message)
+        self._rpc_subscriptions.append(
+            await self.nc.subscribe(subject, queue=self.service, cb=on_message)
+        )
 
     # consumers -------------------------------------------------------------------
 
@@ -333,6 +336,11 @@ class Bus:
         await self.publish_raw(dlq_subject(self.service), event.to_json(), headers)
 
     async def close(self) -> None:
+        """Stop taking work, finish what is in flight, then disconnect: requests are
+        not accepted and then dropped, and unacked messages are redelivered elsewhere."""
+        for subscription in self._rpc_subscriptions:
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
         for consumer in self._consumers:
             await consumer.stop()
         if self._rpc_tasks:
@@ -386,6 +394,9 @@ class Consumer:
                 await self._task
         if self._inflight:
             await asyncio.wait(self._inflight, timeout=10)
+        # An open pull subscription would hold the connection's drain for its full timeout.
+        with contextlib.suppress(Exception):
+            await self._sub.unsubscribe()
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
