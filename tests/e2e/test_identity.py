@@ -87,6 +87,18 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "role": "viewer",
     },
     ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): {"role": "user"},
+    ("PUT", "/api/v1/credentials/{credential_id}"): {
+        "data": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "x" * 40}
+    },
+    ("POST", "/api/v1/{provider}/kubernetes/clusters/{cluster_id}/node-groups"): {
+        "name": "ng1",
+        "min_size": 1,
+        "max_size": 3,
+        "desired_size": 1,
+    },
+    ("PATCH", "/api/v1/{provider}/kubernetes/clusters/{cluster_id}/node-groups/{node_group_id}"): {
+        "desired_size": 2
+    },
 }
 ROUTES = route_table(create_app(GatewaySettings(nats_url="nats://127.0.0.1:1")))
 PARAM = re.compile(r"{([a-z_]+)}")

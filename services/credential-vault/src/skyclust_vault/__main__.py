@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from functools import partial
 
 from skyclust_common.runtime import run
@@ -10,6 +11,10 @@ from .settings import VaultSettings
 
 
 def main() -> None:
+    if len(sys.argv) > 1:
+        from .cli import main as cli
+
+        sys.exit(cli(sys.argv[1:]))
     settings = VaultSettings()
     run(
         SERVICE,

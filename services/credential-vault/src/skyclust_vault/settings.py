@@ -2,25 +2,44 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from skyclust_common.settings import DatabaseServiceSettings
+
+_VERSION = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
 
 class VaultSettings(DatabaseServiceSettings):
     """SKYCLUST_VAULT_KEYS is a JSON object of key-encryption keys by version, each 32 bytes
-    in base64; SKYCLUST_VAULT_ACTIVE_KEY names the one that wraps new data keys."""
+    in base64; SKYCLUST_VAULT_ACTIVE_KEY names the one that wraps new data keys.
+
+    The endpoints point the validation checks at the local clouds (moto, the GCP and
+    Azure emulators); unset, they reach the real ones."""
 
     vault_keys: dict[str, SecretStr]
     vault_active_key: str
     decrypt_callers: list[str] = ["provisioning", "network", "cost"]
+
+    vault_rewrap_batch_size: int = Field(default=100, ge=1, le=10000)
+    # 0 turns the background rewrap off (then run `python -m skyclust_vault keys rewrap`).
+    vault_rewrap_interval_seconds: float = Field(default=300.0, ge=0)
+    vault_audit_timeout_seconds: float = Field(default=5.0, gt=0)
+    vault_validation_timeout_seconds: float = Field(default=8.0, gt=0)
+
+    aws_endpoint_url: str | None = None
+    gcp_endpoint_url: str | None = None
+    azure_endpoint_url: str | None = None
+    azure_ca_bundle: str | None = None
 
     @model_validator(mode="after")
     def _keys(self) -> VaultSettings:
         if self.vault_active_key not in self.vault_keys:
             raise ValueError("vault_active_key must name one of vault_keys")
         for version, key in self.vault_keys.items():
+            if not _VERSION.match(version):
+                raise ValueError("vault key versions are 1 to 32 of A-Z a-z 0-9 . _ -")
             try:
                 raw = base64.b64decode(key.get_secret_value(), validate=True)
             except binascii.Error:

@@ -1,10 +1,16 @@
 """Envelope encryption: a fresh AES-256-GCM data key per credential, wrapped by a
 versioned key-encryption key. The associated data binds both layers to the workspace,
-the credential and the key version, so a ciphertext moved anywhere else fails."""
+the credential and the key version, so a ciphertext moved anywhere else fails.
+
+Whatever is wrong with a ciphertext (moved to another credential or workspace, relabelled
+with another key version, spliced with another credential's data key, tampered with, or
+sealed under a version this vault no longer has) the answer is the same documented error,
+CREDENTIAL_DECRYPTION_FAILED; `details.reason` says which case it is."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -13,10 +19,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from skyclust_common.errors import SkyclustError
 
+NONCE_BYTES = 12
+
 
 class DecryptionFailed(SkyclustError):
     code = "CREDENTIAL_DECRYPTION_FAILED"
     status = 500
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message, details={"reason": reason})
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -29,11 +41,15 @@ class Sealed:
 
 
 class KeyEncryptionKeys(Protocol):
-    """Wraps data keys. The keyring below keeps keys from settings; a cloud KMS or
-    Vault Transit implements the same three methods."""
+    """Wraps and unwraps data keys. The keyring below holds keys from settings; a cloud
+    KMS or Vault Transit implements the same members (the data key leaves this process
+    only wrapped; `aad` is the KMS encryption context)."""
 
     @property
     def active_version(self) -> str: ...
+
+    @property
+    def versions(self) -> frozenset[str]: ...
 
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]: ...
 
@@ -41,9 +57,12 @@ class KeyEncryptionKeys(Protocol):
 
 
 class Keyring:
-    def __init__(self, keys: dict[str, bytes], active: str) -> None:
+    def __init__(self, keys: Mapping[str, bytes], active: str) -> None:
         if active not in keys:
             raise ValueError("active key version not in keyring")
+        for version, key in keys.items():
+            if len(key) != 32:
+                raise ValueError(f"key version {version} is not 256 bits")
         self._keys = dict(keys)
         self._active = active
 
@@ -51,8 +70,12 @@ class Keyring:
     def active_version(self) -> str:
         return self._active
 
+    @property
+    def versions(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]:
-        nonce = os.urandom(12)
+        nonce = os.urandom(NONCE_BYTES)
         version = self._active
         return version, nonce, AESGCM(self._keys[version]).encrypt(nonce, data_key, aad)
 
@@ -60,7 +83,7 @@ class Keyring:
         key = self._keys.get(version)
         if key is None:
             raise DecryptionFailed(
-                f"key version {version} is not in the keyring", code="KEY_VERSION_UNKNOWN"
+                f"key version {version} is not in the keyring", reason="key_version_unknown"
             )
         return AESGCM(key).decrypt(nonce, wrapped, aad)
 
@@ -75,21 +98,36 @@ def seal(
     data_key = AESGCM.generate_key(bit_length=256)
     version = keys.active_version
     aad = _aad(workspace_id, credential_id, version)
-    nonce = os.urandom(12)
+    nonce = os.urandom(NONCE_BYTES)
     ciphertext = AESGCM(data_key).encrypt(nonce, plaintext, aad)
     wrapped_version, key_nonce, wrapped = keys.wrap(data_key, aad)
-    assert wrapped_version == version
+    if wrapped_version != version:
+        # A KMS that switched keys between the two calls: the AAD would be wrong.
+        raise RuntimeError("the key-encryption key changed while sealing; try again")
     return Sealed(ciphertext, nonce, wrapped, key_nonce, version)
+
+
+_MISMATCH = "the stored ciphertext does not belong to this credential, workspace and key version"
 
 
 def open_sealed(
     keys: KeyEncryptionKeys, sealed: Sealed, *, workspace_id: str, credential_id: str
 ) -> bytes:
     aad = _aad(workspace_id, credential_id, sealed.key_version)
+    if len(sealed.nonce) != NONCE_BYTES or len(sealed.key_nonce) != NONCE_BYTES:
+        raise DecryptionFailed(_MISMATCH, reason="mismatch")
     try:
         data_key = keys.unwrap(sealed.key_version, sealed.key_nonce, sealed.wrapped_key, aad)
         return AESGCM(data_key).decrypt(sealed.nonce, sealed.ciphertext, aad)
-    except InvalidTag:
-        raise DecryptionFailed(
-            "the stored ciphertext does not belong to this credential, workspace and key version"
-        ) from None
+    except (InvalidTag, ValueError):
+        # ValueError: a wrapped key that unwraps to something that is not an AES key.
+        raise DecryptionFailed(_MISMATCH, reason="mismatch") from None
+
+
+def reseal(
+    keys: KeyEncryptionKeys, sealed: Sealed, *, workspace_id: str, credential_id: str
+) -> Sealed:
+    """The same secret under the active key version, with a fresh data key (the version
+    is part of the associated data, so both layers are redone)."""
+    plaintext = open_sealed(keys, sealed, workspace_id=workspace_id, credential_id=credential_id)
+    return seal(keys, plaintext, workspace_id=workspace_id, credential_id=credential_id)

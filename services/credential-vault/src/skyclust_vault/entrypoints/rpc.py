@@ -8,6 +8,8 @@ HANDLERS = {
     "CreateCredential": credentials.create,
     "ListCredentials": credentials.list_,
     "GetCredential": credentials.get,
+    "RotateCredential": credentials.rotate,
+    "ValidateCredential": credentials.validate,
     "DeleteCredential": credentials.delete,
     "DecryptCredential": credentials.decrypt,
 }

@@ -1,11 +1,13 @@
 """The vault's use cases. Secrets leave only through `decrypt`, to allowed services,
-after the decryption has been recorded."""
+after the audit trail has confirmed the decryption is recorded."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,14 +15,19 @@ from sqlalchemy.exc import IntegrityError
 
 from skyclust_common.db import UnitOfWork, utcnow
 from skyclust_common.envelope import new_event
-from skyclust_common.errors import Conflict, Forbidden, NotFound
+from skyclust_common.errors import Conflict, Forbidden, NotFound, ProviderError, SkyclustError
+from skyclust_common.logs import register_secret
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Credential, Credentials
+from ..adapters.audit import AuditEntry, AuditTrail
+from ..adapters.clouds.base import CredentialChecker
+from ..adapters.db import Credential, Credentials, CredentialUser, CredentialUsers, RetiredKeys
 from ..domain import providers
-from ..domain.crypto import KeyEncryptionKeys, Sealed, open_sealed, seal
+from ..domain.crypto import DecryptionFailed, KeyEncryptionKeys, Sealed, open_sealed, seal
+from ..domain.validation import AccountMismatch, CheckResult, CredentialInvalid, Status
 
 SOURCE = "credential-vault"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,18 +35,36 @@ class VaultDeps:
     uow: Callable[[], UnitOfWork]
     keys: KeyEncryptionKeys
     decrypt_callers: frozenset[str]
+    checker: CredentialChecker
+    audit: AuditTrail
 
 
-def view(credential: Credential) -> dict[str, Any]:
+class KeyVersionRetired(SkyclustError):
+    code = "KEY_VERSION_RETIRED"
+    status = 500
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def view(credential: Credential, users: Sequence[CredentialUser] = ()) -> dict[str, Any]:
     return {
         "id": str(credential.id),
         "workspace_id": str(credential.workspace_id),
         "provider": credential.provider,
         "name": credential.name,
         "masked": dict(credential.masked),
+        "status": credential.status,
+        "status_reason": credential.status_reason,
+        "status_message": credential.status_message,
+        "account_id": credential.account_id,
+        "in_use": [{"kind": u.kind, "id": str(u.resource_id), "name": u.name} for u in users],
         "created_by": credential.created_by,
         "created_at": credential.created_at.isoformat(),
         "updated_at": credential.updated_at.isoformat(),
+        "last_used_at": _iso(credential.last_used_at),
+        "last_validated_at": _iso(credential.last_validated_at),
     }
 
 
@@ -47,33 +72,128 @@ def _not_found() -> NotFound:
     return NotFound("credential not found", code="CREDENTIAL_NOT_FOUND")
 
 
+def _name_taken() -> Conflict:
+    return Conflict("a credential with this name exists", code="CREDENTIAL_NAME_TAKEN")
+
+
+def sealed_of(credential: Credential) -> Sealed:
+    return Sealed(
+        credential.ciphertext,
+        credential.nonce,
+        credential.wrapped_key,
+        credential.key_nonce,
+        credential.key_version,
+    )
+
+
+def store_sealed(credential: Credential, sealed: Sealed) -> None:
+    credential.ciphertext = sealed.ciphertext
+    credential.nonce = sealed.nonce
+    credential.wrapped_key = sealed.wrapped_key
+    credential.key_nonce = sealed.key_nonce
+    credential.key_version = sealed.key_version
+
+
+def parse_secret(provider: str, data: dict[str, Any]) -> providers.CloudSecret:
+    secret = providers.parse(provider, data)
+    for value in secret.secret_values():
+        register_secret(value)
+    return secret
+
+
+async def ensure_writable(uow: UnitOfWork, version: str) -> None:
+    """Nothing is ever written under a retired key version, whatever a process's
+    settings say (a stale instance could still name it active)."""
+    if await RetiredKeys(uow.session).is_retired(version):
+        raise KeyVersionRetired(
+            f"the active key version {version} has been retired; configure a newer one"
+        )
+
+
+async def check_secret(deps: VaultDeps, secret: providers.CloudSecret) -> CheckResult | None:
+    """The cloud's verdict, or None when the cloud could not be reached."""
+    try:
+        return await deps.checker.check(secret)
+    except ProviderError as exc:
+        if exc.code != "PROVIDER_UNAVAILABLE":
+            raise
+        log.warning(
+            "credential check inconclusive",
+            extra={"provider": secret.provider, "error": exc.message},
+        )
+        return None
+
+
+def _record_check(credential: Credential, result: CheckResult | None) -> None:
+    if result is None:
+        credential.status = Status.UNVERIFIED
+        credential.status_reason = "PROVIDER_UNAVAILABLE"
+        credential.status_message = "the cloud could not be reached to check the credential"
+        return
+    credential.status = result.status
+    credential.status_reason = result.reason
+    credential.status_message = result.message
+    credential.last_validated_at = result.checked_at
+    if result.account_id:
+        credential.account_id = result.account_id
+
+
+def _check_event(credential: Credential, result: CheckResult, actor_id: str | None) -> Any:
+    base = {
+        "credential_id": str(credential.id),
+        "provider": credential.provider,
+        "name": credential.name,
+        "checked_at": result.checked_at.isoformat(),
+    }
+    if result.valid:
+        name, data = "CredentialValidated", {**base, "account_id": result.account_id}
+    else:
+        name = "CredentialInvalid"
+        data = {**base, "reason": result.reason or "UNKNOWN", "message": result.message}
+    return new_event(
+        name,
+        data,
+        source=SOURCE,
+        subject=str(credential.id),
+        workspace_id=str(credential.workspace_id),
+        actor_id=actor_id,
+    )
+
+
+async def _users(uow: UnitOfWork, credential_id: uuid.UUID) -> list[CredentialUser]:
+    return (await CredentialUsers(uow.session).active([credential_id])).get(credential_id, [])
+
+
+# requests ------------------------------------------------------------------------
+
+
 async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    secret = providers.parse(data["provider"], data["data"])
+    secret = parse_secret(data["provider"], data["data"])
     workspace_id = uuid.UUID(data["workspace_id"])
+    async with deps.uow() as uow:
+        # Before asking the cloud: a taken name needs no round trip.
+        if await Credentials(uow.session).by_name(workspace_id, data["name"]) is not None:
+            raise _name_taken()
+    result = await check_secret(deps, secret)
     credential_id = uuid.uuid4()
     sealed = seal(
         deps.keys,
-        secret.model_dump_json(exclude_none=True).encode(),
+        secret.plaintext(),
         workspace_id=str(workspace_id),
         credential_id=str(credential_id),
     )
     async with deps.uow() as uow:
-        repo = Credentials(uow.session)
-        if await repo.by_name(workspace_id, data["name"]) is not None:
-            raise Conflict("a credential with this name exists", code="CREDENTIAL_NAME_TAKEN")
+        await ensure_writable(uow, sealed.key_version)
         credential = Credential(
             id=credential_id,
             workspace_id=workspace_id,
             provider=data["provider"],
             name=data["name"],
             masked=secret.masked(),
-            ciphertext=sealed.ciphertext,
-            nonce=sealed.nonce,
-            wrapped_key=sealed.wrapped_key,
-            key_nonce=sealed.key_nonce,
-            key_version=sealed.key_version,
             created_by=data["actor_id"],
         )
+        store_sealed(credential, sealed)
+        _record_check(credential, result)
         uow.session.add(credential)
         uow.emit(
             new_event(
@@ -90,12 +210,12 @@ async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
                 actor_id=data["actor_id"],
             )
         )
+        if result is not None:
+            uow.emit(_check_event(credential, result, data["actor_id"]))
         try:
             await uow.commit()
         except IntegrityError:
-            raise Conflict(
-                "a credential with this name exists", code="CREDENTIAL_NAME_TAKEN"
-            ) from None
+            raise _name_taken() from None
         await uow.session.refresh(credential)
         return view(credential)
 
@@ -103,7 +223,8 @@ async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
 async def list_(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
         items = await Credentials(uow.session).list(uuid.UUID(data["workspace_id"]))
-        return {"items": [view(c) for c in items]}
+        users = await CredentialUsers(uow.session).active([c.id for c in items])
+        return {"items": [view(c, users.get(c.id, [])) for c in items]}
 
 
 async def get(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
@@ -113,16 +234,135 @@ async def get(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[st
         )
         if credential is None:
             raise _not_found()
-        return view(credential)
+        return view(credential, await _users(uow, credential.id))
+
+
+async def rotate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+    """Replace the cloud secret. The new one must be valid for the same account, so the
+    clusters and networks using the credential keep working; they read it by id."""
+    workspace_id = uuid.UUID(data["workspace_id"])
+    credential_id = uuid.UUID(data["credential_id"])
+    async with deps.uow() as uow:
+        current = await Credentials(uow.session).get(workspace_id, credential_id)
+        if current is None:
+            raise _not_found()
+        provider, known_account = current.provider, current.account_id
+    secret = parse_secret(provider, data["data"])
+    result = await check_secret(deps, secret)
+    if result is None:
+        raise ProviderError(
+            "the cloud could not be reached to check the new secret; nothing was changed",
+            code="PROVIDER_UNAVAILABLE",
+            provider=provider,
+        )
+    if not result.valid:
+        raise CredentialInvalid(
+            "the cloud refused the new secret; nothing was changed",
+            details={"reason": result.reason, "provider_message": result.message},
+        )
+    if known_account and result.account_id and result.account_id != known_account:
+        raise AccountMismatch(
+            "the new secret belongs to another cloud account than this credential; "
+            "create a new credential for it",
+            details={"account_id": known_account, "new_account_id": result.account_id},
+        )
+    sealed = seal(
+        deps.keys,
+        secret.plaintext(),
+        workspace_id=str(workspace_id),
+        credential_id=str(credential_id),
+    )
+    async with deps.uow() as uow:
+        await ensure_writable(uow, sealed.key_version)
+        credential = await Credentials(uow.session).get(
+            workspace_id, credential_id, for_update=True
+        )
+        if credential is None:
+            raise _not_found()
+        store_sealed(credential, sealed)
+        credential.masked = secret.masked()
+        credential.updated_at = utcnow()
+        _record_check(credential, result)
+        uow.emit(
+            new_event(
+                "CredentialRotated",
+                {
+                    "credential_id": str(credential.id),
+                    "provider": credential.provider,
+                    "name": credential.name,
+                    "masked": secret.masked(),
+                    "rotated_at": credential.updated_at.isoformat(),
+                },
+                source=SOURCE,
+                subject=str(credential.id),
+                workspace_id=str(workspace_id),
+                actor_id=data["actor_id"],
+            )
+        )
+        uow.emit(_check_event(credential, result, data["actor_id"]))
+        await uow.commit()
+        await uow.session.refresh(credential)
+        return view(credential, await _users(uow, credential.id))
+
+
+async def validate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+    """Check the stored secret with its cloud now. The secret is used inside the vault
+    only; nothing of it leaves."""
+    workspace_id = uuid.UUID(data["workspace_id"])
+    credential_id = uuid.UUID(data["credential_id"])
+    async with deps.uow() as uow:
+        credential = await Credentials(uow.session).get(workspace_id, credential_id)
+        if credential is None:
+            raise _not_found()
+        provider = credential.provider
+        plaintext = open_sealed(
+            deps.keys,
+            sealed_of(credential),
+            workspace_id=str(workspace_id),
+            credential_id=str(credential_id),
+        )
+    secret = providers.load(provider, plaintext)
+    for value in providers.secret_values_in(json.loads(plaintext)):
+        register_secret(value)
+    result = await check_secret(deps, secret)
+    if result is None:
+        raise ProviderError(
+            "the cloud could not be reached to check the credential; try again later",
+            code="PROVIDER_UNAVAILABLE",
+            provider=provider,
+        )
+    async with deps.uow() as uow:
+        credential = await Credentials(uow.session).get(
+            workspace_id, credential_id, for_update=True
+        )
+        if credential is None:
+            raise _not_found()
+        _record_check(credential, result)
+        uow.emit(_check_event(credential, result, data["actor_id"]))
+        await uow.commit()
+        await uow.session.refresh(credential)
+        return view(credential, await _users(uow, credential.id))
 
 
 async def delete(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
         credential = await Credentials(uow.session).get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["credential_id"])
+            uuid.UUID(data["workspace_id"]), uuid.UUID(data["credential_id"]), for_update=True
         )
         if credential is None:
             raise _not_found()
+        users = await _users(uow, credential.id)
+        if users:
+            names = ", ".join(f"{u.kind} {u.name}" for u in users)
+            raise Conflict(
+                f"the credential is in use by {names}; delete those first",
+                code="CREDENTIAL_IN_USE",
+                details={
+                    "users": [
+                        {"kind": u.kind, "id": str(u.resource_id), "name": u.name} for u in users
+                    ]
+                },
+            )
         await uow.session.delete(credential)
         uow.emit(
             new_event(
@@ -144,44 +384,76 @@ async def delete(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
 
 async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     caller = ctx.caller or ""
+    workspace_id = str(uuid.UUID(data["workspace_id"]))
+    credential_id = str(uuid.UUID(data["credential_id"]))
+    correlation_id = data.get("correlation_id")
+    # Services call without an HTTP request behind them; the decryption request itself
+    # then gets an id, so every audit record can be quoted by one.
+    request_id = ctx.request_id or uuid.uuid4().hex
+
+    def entry(outcome: str, **details: Any) -> AuditEntry:
+        return AuditEntry(
+            workspace_id=workspace_id,
+            service=caller or "unknown",
+            action="credential.decrypt",
+            credential_id=credential_id,
+            outcome=outcome,
+            occurred_at=utcnow(),
+            correlation_id=correlation_id,
+            request_id=request_id,
+            details={"reason": data["reason"], **details},
+        )
+
     if caller not in deps.decrypt_callers:
+        # NATS permissions already keep other services off this subject; this is the
+        # second lock. The refusal is recorded when the trail can take it.
+        with contextlib.suppress(SkyclustError):
+            await deps.audit.record(entry("denied", code="DECRYPT_NOT_ALLOWED"))
         raise Forbidden("this service may not decrypt credentials", code="DECRYPT_NOT_ALLOWED")
-    workspace_id = uuid.UUID(data["workspace_id"])
+
     async with deps.uow() as uow:
         credential = await Credentials(uow.session).get(
-            workspace_id, uuid.UUID(data["credential_id"])
+            uuid.UUID(workspace_id), uuid.UUID(credential_id)
         )
         if credential is None:
             raise _not_found()
+        provider, sealed = credential.provider, sealed_of(credential)
+    try:
         plaintext = open_sealed(
-            deps.keys,
-            Sealed(
-                credential.ciphertext,
-                credential.nonce,
-                credential.wrapped_key,
-                credential.key_nonce,
-                credential.key_version,
-            ),
-            workspace_id=str(workspace_id),
-            credential_id=str(credential.id),
+            deps.keys, sealed, workspace_id=workspace_id, credential_id=credential_id
         )
+    except DecryptionFailed as exc:
+        # A row that does not open has been moved or tampered with: worth a record.
+        with contextlib.suppress(SkyclustError):
+            await deps.audit.record(entry("failure", code=exc.code, cause=exc.reason))
+        raise
+    secret: dict[str, Any] = json.loads(plaintext)
+    for value in providers.secret_values_in(secret):
+        register_secret(value)
+    # The audit trail confirms the record before anything is returned; if it cannot,
+    # the caller gets AUDIT_UNAVAILABLE and no secret.
+    await deps.audit.record(entry("success", provider=provider))
+    async with deps.uow() as uow:
+        credential = await Credentials(uow.session).get(
+            uuid.UUID(workspace_id), uuid.UUID(credential_id)
+        )
+        if credential is None:
+            raise _not_found()
         credential.last_used_at = utcnow()
         uow.emit(
             new_event(
                 "CredentialDecrypted",
                 {
-                    "credential_id": str(credential.id),
+                    "credential_id": credential_id,
                     "service": caller,
                     "reason": data["reason"],
-                    "correlation_id": data.get("correlation_id"),
+                    "correlation_id": correlation_id,
                 },
                 source=SOURCE,
-                subject=str(credential.id),
-                workspace_id=str(workspace_id),
-                correlation_id=data.get("correlation_id"),
+                subject=credential_id,
+                workspace_id=workspace_id,
+                correlation_id=correlation_id,
             )
         )
-        # The record of this decryption is committed before the secret is returned;
-        # if it cannot be written the commit raises and nothing is returned.
         await uow.commit()
-        return {"provider": credential.provider, "data": json.loads(plaintext)}
+    return {"provider": provider, "data": secret}

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, String, Text, func, select, text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from skyclust_common.db import service_metadata
 
 from ..domain.cluster import ClusterSpec
+from ..domain.node_group import NodeGroupSpec, taints_from
 
 metadata = service_metadata("provisioning")
 
@@ -51,6 +52,10 @@ class Cluster(Base):
     aws_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     gcp_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     azure_config: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    # NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted (domain/conditions.py)
+    conditions: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -106,3 +111,88 @@ class Clusters:
         if provider:
             query = query.where(Cluster.provider == provider)
         return list((await self.session.execute(query.order_by(Cluster.created_at))).scalars())
+
+
+class NodeGroup(Base):
+    __tablename__ = "node_groups"
+    __table_args__ = (
+        # One live node group of a name per cluster.
+        Index(
+            "uq_node_groups_live_name",
+            "cluster_id",
+            "name",
+            unique=True,
+            postgresql_where=text("status NOT IN ('DELETED', 'FAILED')"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    cluster_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clusters.id"), index=True)
+    name: Mapped[str] = mapped_column(String(63))
+    instance_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    min_size: Mapped[int] = mapped_column(Integer)
+    max_size: Mapped[int] = mapped_column(Integer)
+    desired_size: Mapped[int] = mapped_column(Integer)
+    labels: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    taints: Mapped[list[dict[str, str]]] = mapped_column(JSONB, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    status_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cloud_id: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    def spec(self) -> NodeGroupSpec:
+        return NodeGroupSpec(
+            node_group_id=str(self.id),
+            cluster_id=str(self.cluster_id),
+            name=self.name,
+            instance_type=self.instance_type,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            desired_size=self.desired_size,
+            labels=dict(self.labels or {}),
+            taints=taints_from(self.taints),
+        )
+
+
+class NodeGroups:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(
+        self,
+        workspace_id: uuid.UUID,
+        cluster_id: uuid.UUID,
+        node_group_id: uuid.UUID,
+        *,
+        for_update: bool = False,
+    ) -> NodeGroup | None:
+        query = select(NodeGroup).where(
+            NodeGroup.id == node_group_id,
+            NodeGroup.cluster_id == cluster_id,
+            NodeGroup.workspace_id == workspace_id,
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def live_by_name(self, cluster_id: uuid.UUID, name: str) -> NodeGroup | None:
+        query = select(NodeGroup).where(
+            NodeGroup.cluster_id == cluster_id,
+            NodeGroup.name == name,
+            NodeGroup.status.not_in(["DELETED", "FAILED"]),
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def list(self, workspace_id: uuid.UUID, cluster_id: uuid.UUID) -> list[NodeGroup]:
+        query = select(NodeGroup).where(
+            NodeGroup.workspace_id == workspace_id,
+            NodeGroup.cluster_id == cluster_id,
+            NodeGroup.status != "DELETED",
+        )
+        return list((await self.session.execute(query.order_by(NodeGroup.created_at))).scalars())

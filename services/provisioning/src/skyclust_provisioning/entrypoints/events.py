@@ -3,11 +3,14 @@ from __future__ import annotations
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Bus, Delivery
 
-from ..handlers import clusters
+from ..handlers import clusters, node_groups
 
 SAGA_STEPS = {
     "ClusterRequested": clusters.on_cluster_requested,
     "ClusterDeleteRequested": clusters.on_cluster_delete_requested,
+    "NodeGroupRequested": node_groups.on_node_group_requested,
+    "NodeGroupUpdateRequested": node_groups.on_node_group_update_requested,
+    "NodeGroupDeleteRequested": node_groups.on_node_group_delete_requested,
 }
 
 

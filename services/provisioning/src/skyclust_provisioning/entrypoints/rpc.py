@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from skyclust_common.messaging import Bus, serve_handlers
 
-from ..handlers import clusters
+from ..handlers import clusters, kubeconfig, node_groups
 
 HANDLERS = {
     "CreateCluster": clusters.create_cluster,
     "ListClusters": clusters.list_clusters,
     "GetCluster": clusters.get_cluster,
     "DeleteCluster": clusters.delete_cluster,
+    "CreateNodeGroup": node_groups.create_node_group,
+    "ListNodeGroups": node_groups.list_node_groups,
+    "GetNodeGroup": node_groups.get_node_group,
+    "UpdateNodeGroup": node_groups.update_node_group,
+    "DeleteNodeGroup": node_groups.delete_node_group,
+    "GetKubeconfig": kubeconfig.get_kubeconfig,
 }
 
 

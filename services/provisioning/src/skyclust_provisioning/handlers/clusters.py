@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,7 @@ from skyclust_common.messaging import Delivery, RpcContext
 
 from ..adapters.db import Cluster, Clusters
 from ..adapters.providers.base import CloudCluster, ClusterProvider
+from ..domain import conditions
 from ..domain.cluster import CREATING, DELETABLE, REGIONS, ClusterSpec, Status
 
 SOURCE = "provisioning"
@@ -67,6 +69,11 @@ def view(cluster: Cluster) -> dict[str, Any]:
         "aws_config": cluster.aws_config,
         "gcp_config": cluster.gcp_config,
         "azure_config": cluster.azure_config,
+        "conditions": cluster.conditions
+        # Clusters from before conditions existed: derived from their status.
+        or conditions.for_cluster_status(
+            None, cluster.status, cluster.status_reason, cluster.status_message, cluster.updated_at
+        ),
         "created_by": cluster.created_by,
         "created_at": cluster.created_at.isoformat(),
         "updated_at": cluster.updated_at.isoformat(),
@@ -138,6 +145,7 @@ async def create_cluster(
             aws_config=data.get("aws_config"),
             gcp_config=data.get("gcp_config"),
             azure_config=data.get("azure_config"),
+            conditions=conditions.initial(datetime.now(UTC)),
             created_by=data["actor_id"],
         )
         uow.session.add(cluster)
@@ -209,6 +217,9 @@ async def delete_cluster(
         cluster.status = Status.DELETING
         cluster.status_reason = None
         cluster.status_message = None
+        cluster.conditions = conditions.for_cluster_status(
+            cluster.conditions, Status.DELETING, None, None, datetime.now(UTC)
+        )
         uow.emit(_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
         await uow.commit()
         await uow.session.refresh(cluster)
@@ -245,6 +256,13 @@ async def _transition(
         cluster.status = status
         for key, value in fields.items():
             setattr(cluster, key, value)
+        cluster.conditions = conditions.for_cluster_status(
+            cluster.conditions,
+            status,
+            cluster.status_reason,
+            cluster.status_message,
+            datetime.now(UTC),
+        )
         if event is not None:
             uow.emit(event)
         await uow.commit()
@@ -408,6 +426,12 @@ async def on_cluster_delete_requested(
     try:
         if provider is not None:
             credential = await _credential(deps, spec, "delete cluster")
+            # EKS refuses to delete a cluster that still has node groups; the others
+            # would drop them silently. Either way they go first, each with its event.
+            # (Imported here: the node group module builds on this one.)
+            from .node_groups import delete_cluster_node_groups
+
+            await delete_cluster_node_groups(deps, provider, spec, credential)
             await provider.delete(spec, credential)
 
             async def gone() -> bool:

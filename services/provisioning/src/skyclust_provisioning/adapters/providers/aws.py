@@ -4,20 +4,60 @@ tagged with this SkyClust cluster's id is the one an earlier attempt created."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.signers import RequestSigner
 
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
-from .base import CloudCluster
+from ...domain.kubeconfig import build_kubeconfig
+from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
+from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
 
 CLUSTER_ROLE = "skyclust-eks-cluster"
+NODE_ROLE = "skyclust-eks-node"
+_NODE_POLICIES = (
+    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+)
+# What aws-iam-authenticator and `aws eks get-token` produce: a presigned STS
+# GetCallerIdentity URL bound to the cluster's name; EKS accepts it for 15 minutes.
+TOKEN_PREFIX = "k8s-aws-v1."
+TOKEN_LIFETIME = timedelta(minutes=14)
+_NODE_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+_NODEGROUP_STATUS = {
+    "CREATING": "CREATING",
+    "ACTIVE": "ACTIVE",
+    "UPDATING": "UPDATING",
+    "DELETING": "DELETING",
+    "CREATE_FAILED": "FAILED",
+    "DELETE_FAILED": "FAILED",
+    "DEGRADED": "ACTIVE",
+}
+_EFFECTS = {
+    "NoSchedule": "NO_SCHEDULE",
+    "PreferNoSchedule": "PREFER_NO_SCHEDULE",
+    "NoExecute": "NO_EXECUTE",
+}
 _TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -48,6 +88,29 @@ _CODES = {
     "UnsupportedAvailabilityZoneException": "PROVIDER_INVALID_REQUEST",
     "ResourceLimitExceededException": "PROVIDER_QUOTA_EXCEEDED",
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_client(
+    access_key: str,
+    secret_key: str,
+    token: str | None,
+    region: str,
+    service: str,
+    endpoint_url: str | None,
+) -> Any:
+    """Building a boto3 client loads its service model (tens of milliseconds); clients
+    are thread-safe, so one per credential, region and service is reused."""
+    return boto3.session.Session(
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=token,
+        region_name=region,
+    ).client(
+        service,
+        endpoint_url=endpoint_url,
+        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5),
+    )
 
 
 def translate(exc: Exception) -> ProviderError:
@@ -85,10 +148,14 @@ class EksProvider:
         )
 
     def _client(self, session: boto3.session.Session, service: str) -> Any:
-        return session.client(
+        frozen = session.get_credentials().get_frozen_credentials()
+        return _cached_client(
+            frozen.access_key,
+            frozen.secret_key,
+            frozen.token,
+            session.region_name,
             service,
-            endpoint_url=self.endpoint_url,
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5),
+            self.endpoint_url,
         )
 
     @staticmethod
@@ -105,26 +172,40 @@ class EksProvider:
         config = spec.aws_config or {}
         if config.get("role_arn"):
             return str(config["role_arn"])
+        return self._ensure_role(
+            session,
+            CLUSTER_ROLE,
+            _TRUST,
+            ("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",),
+            "EKS control plane role created by SkyClust",
+        )
+
+    def _ensure_role(
+        self,
+        session: boto3.session.Session,
+        name: str,
+        trust: dict[str, Any],
+        policies: tuple[str, ...],
+        description: str,
+    ) -> str:
         iam = self._client(session, "iam")
         try:
-            return str(iam.get_role(RoleName=CLUSTER_ROLE)["Role"]["Arn"])
+            return str(iam.get_role(RoleName=name)["Role"]["Arn"])
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "NoSuchEntity":
                 raise
         try:
             role = iam.create_role(
-                RoleName=CLUSTER_ROLE,
-                AssumeRolePolicyDocument=json.dumps(_TRUST),
-                Description="EKS control plane role created by SkyClust",
+                RoleName=name,
+                AssumeRolePolicyDocument=json.dumps(trust),
+                Description=description,
             )
-            iam.attach_role_policy(
-                RoleName=CLUSTER_ROLE,
-                PolicyArn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy",
-            )
+            for policy in policies:
+                iam.attach_role_policy(RoleName=name, PolicyArn=policy)
             return str(role["Role"]["Arn"])
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "EntityAlreadyExists":
-                return str(iam.get_role(RoleName=CLUSTER_ROLE)["Role"]["Arn"])
+                return str(iam.get_role(RoleName=name)["Role"]["Arn"])
             raise
 
     def _subnets(self, session: boto3.session.Session, spec: ClusterSpec) -> list[str]:
@@ -221,3 +302,238 @@ class EksProvider:
 
     async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
         await self._run(self._delete, spec, credential)
+
+    # node groups (EKS managed node groups) -----------------------------------------
+
+    @staticmethod
+    def _group_view(group: dict[str, Any]) -> CloudNodeGroup:
+        scaling = group.get("scalingConfig") or {}
+        return CloudNodeGroup(
+            cloud_id=group["nodegroupArn"],
+            status=_NODEGROUP_STATUS.get(group.get("status", ""), "CREATING"),
+            min_size=int(scaling.get("minSize", 0)),
+            max_size=int(scaling.get("maxSize", 0)),
+            desired_size=int(scaling.get("desiredSize", 0)),
+            labels=dict(group.get("labels") or {}),
+            taints=tuple(
+                Taint(
+                    t["key"],
+                    t.get("value", ""),
+                    {v: k for k, v in _EFFECTS.items()}.get(t["effect"], t["effect"]),
+                )
+                for t in group.get("taints") or []
+            ),
+            owner=(group.get("tags") or {}).get(NODE_GROUP_OWNER_TAG),
+        )
+
+    @staticmethod
+    def _taints(group: NodeGroupSpec) -> list[dict[str, str]]:
+        return [
+            {"key": t.key, "value": t.value, "effect": _EFFECTS[t.effect]} for t in group.taints
+        ]
+
+    def _get_group(
+        self, eks: Any, cluster: ClusterSpec, group: NodeGroupSpec
+    ) -> CloudNodeGroup | None:
+        try:
+            found = eks.describe_nodegroup(clusterName=cluster.name, nodegroupName=group.name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                return None
+            raise
+        return self._group_view(found["nodegroup"])
+
+    def _create_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup:
+        session = self._session(cluster, credential)
+        eks = self._client(session, "eks")
+        existing = self._get_group(eks, cluster, group)
+        if existing is None:
+            subnets = eks.describe_cluster(name=cluster.name)["cluster"]["resourcesVpcConfig"][
+                "subnetIds"
+            ]
+            role = self._ensure_role(
+                session, NODE_ROLE, _NODE_TRUST, _NODE_POLICIES, "EKS node role created by SkyClust"
+            )
+            request: dict[str, Any] = {
+                "clusterName": cluster.name,
+                "nodegroupName": group.name,
+                "scalingConfig": {
+                    "minSize": group.min_size,
+                    "maxSize": group.max_size,
+                    "desiredSize": group.desired_size,
+                },
+                "subnets": list(subnets),
+                "nodeRole": role,
+                "labels": dict(group.labels),
+                "tags": {**cluster.tags, **group.owner_tags()},
+                "clientRequestToken": group.node_group_id,
+            }
+            if group.instance_type:
+                request["instanceTypes"] = [group.instance_type]
+            if group.taints:
+                request["taints"] = self._taints(group)
+            try:
+                return self._group_view(eks.create_nodegroup(**request)["nodegroup"])
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "ResourceInUseException":
+                    raise
+            existing = self._get_group(eks, cluster, group)
+            if existing is None:
+                raise ProviderError(
+                    "the node group vanished right after creation",
+                    code="PROVIDER_RESOURCE_LOST",
+                    retryable=True,
+                    provider="aws",
+                )
+        if existing.owner != group.node_group_id:
+            raise ProviderError(
+                f"a node group named {group.name} already exists in {cluster.name}",
+                code="NODE_GROUP_NAME_TAKEN",
+                provider="aws",
+            )
+        return existing
+
+    def _describe_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup | None:
+        eks = self._client(self._session(cluster, credential), "eks")
+        view = self._get_group(eks, cluster, group)
+        return view if view is not None and view.owner == group.node_group_id else None
+
+    def _update_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        eks = self._client(self._session(cluster, credential), "eks")
+        current = self._get_group(eks, cluster, group)
+        if current is None or current.owner != group.node_group_id:
+            raise ProviderError(
+                "the node group is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
+            )
+        if not current.active or current.matches(group):
+            return
+        removed_taints = {(t.key, t.effect) for t in current.taints} - {
+            (t.key, t.effect) for t in group.taints
+        }
+        request: dict[str, Any] = {
+            "clusterName": cluster.name,
+            "nodegroupName": group.name,
+            "scalingConfig": {
+                "minSize": group.min_size,
+                "maxSize": group.max_size,
+                "desiredSize": group.desired_size,
+            },
+        }
+        labels: dict[str, Any] = {}
+        if group.labels:
+            labels["addOrUpdateLabels"] = dict(group.labels)
+        gone = sorted(set(current.labels) - set(group.labels))
+        if gone:
+            labels["removeLabels"] = gone
+        if labels:
+            request["labels"] = labels
+        taints: dict[str, Any] = {}
+        if group.taints:
+            taints["addOrUpdateTaints"] = self._taints(group)
+        if removed_taints:
+            taints["removeTaints"] = [
+                {"key": t.key, "value": t.value, "effect": _EFFECTS[t.effect]}
+                for t in current.taints
+                if (t.key, t.effect) in removed_taints
+            ]
+        if taints:
+            request["taints"] = taints
+        eks.update_nodegroup_config(**request)
+
+    def _delete_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        eks = self._client(self._session(cluster, credential), "eks")
+        current = self._get_group(eks, cluster, group)
+        if current is None or current.owner != group.node_group_id or current.status == "DELETING":
+            return
+        try:
+            eks.delete_nodegroup(clusterName=cluster.name, nodegroupName=group.name)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+
+    async def create_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup:
+        result: CloudNodeGroup = await self._run(self._create_group, cluster, group, credential)
+        return result
+
+    async def describe_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup | None:
+        result: CloudNodeGroup | None = await self._run(
+            self._describe_group, cluster, group, credential
+        )
+        return result
+
+    async def update_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        await self._run(self._update_group, cluster, group, credential)
+
+    async def delete_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        await self._run(self._delete_group, cluster, group, credential)
+
+    # kubeconfig --------------------------------------------------------------------
+
+    @staticmethod
+    def _token(session: boto3.session.Session, spec: ClusterSpec) -> str:
+        sts = session.client("sts", region_name=spec.region)
+        signer = RequestSigner(
+            sts.meta.service_model.service_id,
+            spec.region,
+            "sts",
+            "v4",
+            session.get_credentials(),
+            session.events,
+        )
+        url = signer.generate_presigned_url(
+            {
+                "method": "GET",
+                "url": f"https://sts.{spec.region}.amazonaws.com/"
+                "?Action=GetCallerIdentity&Version=2011-06-15",
+                "body": {},
+                "headers": {"x-k8s-aws-id": spec.name},
+                "context": {},
+            },
+            region_name=spec.region,
+            expires_in=60,
+            operation_name="",
+        )
+        encoded = base64.urlsafe_b64encode(url.encode()).decode().rstrip("=")
+        return TOKEN_PREFIX + encoded
+
+    def _kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
+        session = self._session(spec, credential)
+        eks = self._client(session, "eks")
+        try:
+            cluster = eks.describe_cluster(name=spec.name)["cluster"]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
+                raise ProviderError(
+                    "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
+                ) from None
+            raise
+        if self._view(cluster).owner != spec.cluster_id or not cluster.get("endpoint"):
+            raise ProviderError(
+                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
+            )
+        token = self._token(session, spec)
+        ca = (cluster.get("certificateAuthority") or {}).get("data")
+        return IssuedKubeconfig(
+            build_kubeconfig(spec.name, cluster["endpoint"], ca, {"token": token}),
+            datetime.now(UTC) + TOKEN_LIFETIME,
+        )
+
+    async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
+        result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
+        return result

@@ -11,7 +11,8 @@ from skyclust_common.cloud import aks_client, azure_credential, azure_resource_c
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
-from .base import CloudCluster
+from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
+from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
 
 _STATE = {
     "Creating": "CREATING",
@@ -53,6 +54,9 @@ def translate(exc: Exception) -> ProviderError:
             return ProviderError(
                 message, code="PROVIDER_UNAVAILABLE", retryable=True, provider="azure"
             )
+        if status == 409 and getattr(exc.error, "code", None) == "OperationNotAllowed":
+            # AKS runs one operation per cluster at a time; a later attempt will get through.
+            return ProviderError(message, code="PROVIDER_BUSY", retryable=True, provider="azure")
         if status == 403:
             return ProviderError(message, code="PROVIDER_ACCESS_DENIED", provider="azure")
         if status == 401:
@@ -186,3 +190,169 @@ class AksProvider:
 
     async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
         await self._run(self._delete, spec, credential)
+
+    # node groups (AKS agent pools) -------------------------------------------------
+
+    @staticmethod
+    def _pool_view(pool: Any) -> CloudNodeGroup:
+        count = int(pool.count or 0)
+        taints = []
+        for raw in pool.node_taints or []:
+            key_value, _, effect = str(raw).partition(":")
+            key, _, value = key_value.partition("=")
+            taints.append(Taint(key, value, effect))
+        return CloudNodeGroup(
+            cloud_id=pool.id,
+            status=_STATE.get(pool.provisioning_state or "", "CREATING"),
+            min_size=int(pool.min_count) if pool.enable_auto_scaling else count,
+            max_size=int(pool.max_count) if pool.enable_auto_scaling else count,
+            desired_size=count,
+            labels=dict(pool.node_labels or {}),
+            taints=tuple(taints),
+            owner=(pool.tags or {}).get(NODE_GROUP_OWNER_LABEL),
+        )
+
+    def _get_pool(self, aks: Any, cluster: ClusterSpec, group: NodeGroupSpec) -> Any | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            return aks.agent_pools.get(self._group(cluster), cluster.name, group.name)
+        except ResourceNotFoundError:
+            return None
+
+    def _put_pool(self, aks: Any, cluster: ClusterSpec, group: NodeGroupSpec) -> None:
+        body: dict[str, Any] = {
+            "properties": {
+                "count": group.desired_size,
+                "enableAutoScaling": True,
+                "minCount": group.min_size,
+                "maxCount": group.max_size,
+                "mode": "User",
+                "nodeLabels": dict(group.labels),
+                "nodeTaints": [f"{t.key}={t.value}:{t.effect}" for t in group.taints],
+                "tags": {**cluster.cloud_labels(), **group.owner_labels()},
+            }
+        }
+        if group.instance_type:
+            body["properties"]["vmSize"] = group.instance_type
+        aks.agent_pools.begin_create_or_update(
+            self._group(cluster), cluster.name, group.name, body, polling=False
+        )
+
+    def _create_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup:
+        aks, _ = self._clients(credential)
+        pool = self._get_pool(aks, cluster, group)
+        if pool is None:
+            self._put_pool(aks, cluster, group)
+            pool = self._get_pool(aks, cluster, group)
+            if pool is None:
+                raise ProviderError(
+                    "the agent pool vanished right after creation",
+                    code="PROVIDER_RESOURCE_LOST",
+                    retryable=True,
+                    provider="azure",
+                )
+        view = self._pool_view(pool)
+        if view.owner != group.node_group_id:
+            raise ProviderError(
+                f"an agent pool named {group.name} already exists in {cluster.name}",
+                code="NODE_GROUP_NAME_TAKEN",
+                provider="azure",
+            )
+        return view
+
+    def _describe_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup | None:
+        aks, _ = self._clients(credential)
+        pool = self._get_pool(aks, cluster, group)
+        if pool is None:
+            return None
+        view = self._pool_view(pool)
+        return view if view.owner == group.node_group_id else None
+
+    def _update_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        aks, _ = self._clients(credential)
+        pool = self._get_pool(aks, cluster, group)
+        current = None if pool is None else self._pool_view(pool)
+        if current is None or current.owner != group.node_group_id:
+            raise ProviderError(
+                "the agent pool is not in the cloud",
+                code="PROVIDER_RESOURCE_LOST",
+                provider="azure",
+            )
+        if not current.active or current.matches(group):
+            return
+        self._put_pool(aks, cluster, group)
+
+    def _delete_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        aks, _ = self._clients(credential)
+        pool = self._get_pool(aks, cluster, group)
+        if pool is None:
+            return
+        current = self._pool_view(pool)
+        if current.owner != group.node_group_id or current.status == "DELETING":
+            return
+        try:
+            aks.agent_pools.begin_delete(
+                self._group(cluster), cluster.name, group.name, polling=False
+            )
+        except ResourceNotFoundError:
+            return
+
+    async def create_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup:
+        result: CloudNodeGroup = await self._run(self._create_group, cluster, group, credential)
+        return result
+
+    async def describe_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup | None:
+        result: CloudNodeGroup | None = await self._run(
+            self._describe_group, cluster, group, credential
+        )
+        return result
+
+    async def update_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        await self._run(self._update_group, cluster, group, credential)
+
+    async def delete_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        await self._run(self._delete_group, cluster, group, credential)
+
+    # kubeconfig --------------------------------------------------------------------
+
+    def _kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
+        """The cloud's own user kubeconfig (listClusterUserCredential), as `az aks
+        get-credentials` fetches it: on AAD clusters its user runs kubelogin, which gets
+        a short-lived token for whoever uses it."""
+        aks, _ = self._clients(credential)
+        current = self._get(aks, spec)
+        if current is None or current.owner != spec.cluster_id:
+            raise ProviderError(
+                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="azure"
+            )
+        result = aks.managed_clusters.list_cluster_user_credentials(self._group(spec), spec.name)
+        configs = [k.value for k in result.kubeconfigs or [] if k.value]
+        if not configs:
+            raise ProviderError(
+                "the cloud returned no kubeconfig", code="PROVIDER_ERROR", provider="azure"
+            )
+        text = configs[0].decode() if isinstance(configs[0], bytes) else str(configs[0])
+        return IssuedKubeconfig(text, None)
+
+    async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
+        result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
+        return result

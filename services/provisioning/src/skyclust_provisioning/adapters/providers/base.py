@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from ...domain.cluster import ClusterSpec
+from ...domain.node_group import NodeGroupSpec, Taint, same_taints
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,76 @@ class CloudCluster:
         return self.status == "FAILED"
 
 
-class ClusterProvider(Protocol):
+@dataclass(frozen=True)
+class CloudNodeGroup:
+    cloud_id: str
+    status: str  # CREATING, ACTIVE, UPDATING, DELETING, FAILED
+    min_size: int
+    max_size: int
+    desired_size: int
+    labels: dict[str, str]
+    taints: tuple[Taint, ...]
+    owner: str | None  # the SkyClust node group id tagged on it, if any
+
+    @property
+    def active(self) -> bool:
+        return self.status == "ACTIVE"
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "FAILED"
+
+    def matches(self, spec: NodeGroupSpec) -> bool:
+        """The cloud already has the sizes, labels and taints the spec asks for."""
+        return (
+            (self.min_size, self.max_size, self.desired_size)
+            == (spec.min_size, spec.max_size, spec.desired_size)
+            and self.labels == spec.labels
+            and same_taints(self.taints, spec.taints)
+        )
+
+
+class NodeGroupProvider(Protocol):
+    async def create_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup:
+        """Create the node group, or return it if this spec created it already."""
+        ...
+
+    async def describe_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> CloudNodeGroup | None:
+        """The cloud's view; None only when the cloud says it does not exist (or is not ours)."""
+        ...
+
+    async def update_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        """Start moving the node group towards the spec's sizes, labels and taints. One
+        call may start only part of it (clouds that run one operation at a time): the
+        caller describes, and calls again while the cloud does not yet match."""
+        ...
+
+    async def delete_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
+    ) -> None:
+        """Start deleting; succeeds when it is already gone."""
+        ...
+
+
+@dataclass(frozen=True)
+class IssuedKubeconfig:
+    kubeconfig: str  # the document, as text; it holds a credential
+    expires_at: datetime | None  # when the credential in it stops working, if known
+
+
+class KubeconfigProvider(Protocol):
+    async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
+        """A kubeconfig from the cloud's endpoint and CA with a short-lived credential."""
+        ...
+
+
+class ClusterProvider(NodeGroupProvider, KubeconfigProvider, Protocol):
     async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
         """Create the cluster, or return it if this spec created it already."""
         ...

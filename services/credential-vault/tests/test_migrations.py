@@ -1,0 +1,41 @@
+"""The vault's migrations build exactly the schema its models describe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from skyclust_vault.adapters.db import metadata
+
+pytestmark = pytest.mark.integration
+
+
+async def test_migrations_match_the_models(vault_url):
+    def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+        # The role's search_path makes credential_vault the default schema (name None).
+        return name in (None, "credential_vault") if type_ == "schema" else True
+
+    def diff(connection: Any) -> list[Any]:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_schemas": True,
+                "version_table_schema": "credential_vault",
+                "include_name": include_name,
+                "compare_type": True,
+                "target_metadata": metadata,
+            },
+        )
+        return list(compare_metadata(context, metadata))
+
+    engine = create_async_engine(vault_url)
+    try:
+        async with engine.connect() as conn:
+            differences = await conn.run_sync(diff)
+    finally:
+        await engine.dispose()
+    assert differences == []

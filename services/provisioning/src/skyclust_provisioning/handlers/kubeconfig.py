@@ -1,0 +1,62 @@
+"""Kubeconfig downloads. Each one is recorded as a `KubeconfigIssued` event, committed
+before the kubeconfig is returned, so the audit trail never misses one."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from skyclust_common.envelope import new_event
+from skyclust_common.errors import Conflict, NotFound, ValidationFailed
+from skyclust_common.messaging import RpcContext
+
+from ..adapters.db import Clusters
+from ..domain.cluster import Status
+from .clusters import SOURCE, ProvisioningDeps, _credential
+
+
+async def get_kubeconfig(
+    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        cluster = await Clusters(uow.session).get(
+            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
+        )
+        if cluster is None or cluster.status == Status.DELETED:
+            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+        if cluster.status not in (Status.READY, Status.UPDATING):
+            raise Conflict(
+                f"a cluster that is {cluster.status} has no kubeconfig yet",
+                code="CLUSTER_NOT_READY",
+            )
+        spec = cluster.spec()
+    provider = deps.providers.get(spec.provider)
+    if provider is None:
+        raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
+    credential = await _credential(deps, spec, "issue kubeconfig")
+    issued = await provider.kubeconfig(spec, credential)
+    expires_at = issued.expires_at.isoformat() if issued.expires_at else None
+    async with deps.uow() as uow:
+        uow.emit(
+            new_event(
+                "KubeconfigIssued",
+                {
+                    "cluster_id": spec.cluster_id,
+                    "provider": spec.provider,
+                    "name": spec.name,
+                    "actor_id": data["actor_id"],
+                    "expires_at": expires_at,
+                },
+                source=SOURCE,
+                subject=spec.cluster_id,
+                workspace_id=spec.workspace_id,
+                correlation_id=spec.cluster_id,
+                actor_id=data["actor_id"],
+            )
+        )
+        await uow.commit()
+    return {
+        "cluster_id": spec.cluster_id,
+        "kubeconfig": issued.kubeconfig,
+        "expires_at": expires_at,
+    }
