@@ -325,11 +325,8 @@ class RunningVault:
     stopped: bool = False
 
     async def stop(self) -> None:
-        """A graceful stop, as a rolling restart needs it. Bus.close (skyclust_common)
-        does not yet do the first two steps itself: it keeps taking requests while it
-        waits for the ones in flight, then drains while some still run (their answers
-        are lost), and its drain waits out a 30 s timeout while a stopped consumer's
-        pull subscription is still open."""
+        """A graceful stop, as a rolling restart needs it: other instances take new
+        requests at once, the ones delivered here are answered, then the vault stops."""
         if self.stopped:
             return
         self.stopped = True
@@ -343,9 +340,6 @@ class RunningVault:
         while bus._rpc_tasks:
             await asyncio.wait(list(bus._rpc_tasks), timeout=10)
         await self.vault.stop()
-        for consumer in bus._consumers:
-            await consumer.stop()
-            await consumer._sub.unsubscribe()
         await stop_runtime(self.runtime)
 
 

@@ -109,9 +109,11 @@ async def connect_nats(
     user: str | None = None,
     password: str | None = None,
     attempts: int | None = None,
+    inbox_prefix: str | None = None,
 ) -> NATS:
     """Connect, retrying with backoff until it works (forever unless `attempts`);
-    once connected the client reconnects forever by itself."""
+    once connected the client reconnects forever by itself. `inbox_prefix` gives the
+    connection reply subjects only its own NATS user may subscribe to."""
     delay = 0.2
     attempt = 0
     while True:
@@ -126,6 +128,7 @@ async def connect_nats(
                 reconnect_time_wait=1,
                 connect_timeout=2,
                 allow_reconnect=True,
+                **({"inbox_prefix": inbox_prefix} if inbox_prefix else {}),
             )
         except Exception as exc:
             if attempts is not None and attempt >= attempts:
@@ -339,8 +342,9 @@ class Bus:
         """Stop taking work, finish what is in flight, then disconnect: requests are
         not accepted and then dropped, and unacked messages are redelivered elsewhere."""
         for subscription in self._rpc_subscriptions:
+            # drain, not unsubscribe: requests already delivered here are still answered.
             with contextlib.suppress(Exception):
-                await subscription.unsubscribe()
+                await subscription.drain()
         for consumer in self._consumers:
             await consumer.stop()
         if self._rpc_tasks:

@@ -115,6 +115,7 @@ async def start_runtime(
         name=service,
         user=settings.nats_user,
         password=settings.nats_password.get_secret_value() if settings.nats_password else None,
+        inbox_prefix=settings.nats_inbox_prefix,
     )
     bus = Bus(nc, registry, bus_config(service, settings))
     await bus.ensure_streams()

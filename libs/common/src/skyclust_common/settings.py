@@ -17,6 +17,9 @@ class ServiceSettings(BaseSettings):
     nats_url: str
     nats_user: str | None = None
     nats_password: SecretStr | None = None
+    # Where NATS users may only read their own replies (private inboxes), the prefix
+    # this service's user is allowed, e.g. _INBOX_provisioning.
+    nats_inbox_prefix: str | None = None
 
     health_host: str = "127.0.0.1"
     health_port: int = Field(default=0, ge=0, le=65535)
