@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from skyclust_common.dbadmin import provision_service
 
@@ -34,9 +35,11 @@ from .embedded import (
     free_port,
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
+from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
+NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network")
 
 
 @dataclass
@@ -97,16 +100,25 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
+        services = ("identity", "credential-vault", "provisioning", "network")
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
+            # A state dir from before a service existed has no password for it yet.
+            missing = [svc for svc in services if svc not in stored["db_passwords"]]
+            nats = stored.setdefault("nats_passwords", {})
+            missing_nats = [svc for svc in NATS_USERS if svc not in nats]
+            if missing or missing_nats or "nats_admin_password" not in stored:
+                stored["db_passwords"].update({svc: secrets.token_urlsafe(24) for svc in missing})
+                nats.update({svc: secrets.token_urlsafe(24) for svc in missing_nats})
+                stored.setdefault("nats_admin_password", secrets.token_urlsafe(24))
+                path.write_text(json.dumps(stored))
             return stored
         generated = {
             "vault_keys": {"v1": base64.b64encode(secrets.token_bytes(32)).decode()},
             "vault_active_key": "v1",
-            "db_passwords": {
-                svc: secrets.token_urlsafe(24)
-                for svc in ("identity", "credential-vault", "provisioning")
-            },
+            "db_passwords": {svc: secrets.token_urlsafe(24) for svc in services},
+            "nats_passwords": {svc: secrets.token_urlsafe(24) for svc in NATS_USERS},
+            "nats_admin_password": secrets.token_urlsafe(24),
         }
         path.write_text(json.dumps(generated))
         path.chmod(0o600)
@@ -170,14 +182,31 @@ class Platform:
         logs = self.state_dir / "logs"
 
         nats_url = os.environ.get("SKYCLUST_NATS_URL")
+        tools_nats_url = nats_url
+        nats_users: dict[str, str] = {}
         if not nats_url:
+            # One NATS user per service, allowed exactly the subjects it needs: only
+            # provisioning and network may ask the vault to decrypt.
+            nats_users = dict(secret["nats_passwords"])
+            config = self.state_dir / "data" / "nats.conf"
+            config.write_text(
+                nats_config(
+                    nats_users,
+                    private_inboxes=True,
+                    admin_password=secret["nats_admin_password"],
+                )
+            )
+            config.chmod(0o600)
             nats = NatsServer(
                 port=free_port(),
                 store_dir=self.state_dir / "data" / "nats",
+                config_file=config,
                 log_file=logs / "nats-server.log",
             )
             self.servers.append(nats.start())
             nats_url = nats.url
+            admin = quote(secret["nats_admin_password"], safe="")
+            tools_nats_url = f"nats://{ADMIN_USER}:{admin}@127.0.0.1:{nats.port}"
         self.say(f"NATS JetStream at {nats_url}")
 
         admin_url = os.environ.get("SKYCLUST_DATABASE_URL")
@@ -261,9 +290,24 @@ class Platform:
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
                 },
             ),
+            (
+                "network",
+                "skyclust_network",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["network"],
+                    "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                },
+            ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
         ]
         for name, module, env in specs:
+            if name in nats_users:
+                env = {
+                    **env,
+                    "SKYCLUST_NATS_USER": name,
+                    "SKYCLUST_NATS_PASSWORD": nats_users[name],
+                    "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
+                }
             if name == "gateway":
                 ready = f"{gateway_url}/readyz"
                 env = {**env, "SKYCLUST_HEALTH_PORT": str(self.gateway_port)}
@@ -287,7 +331,7 @@ class Platform:
 
         values = {
             "SKYCLUST_GATEWAY_URL": gateway_url,
-            "SKYCLUST_NATS_URL": nats_url,
+            "SKYCLUST_NATS_URL": tools_nats_url or nats_url,
             "SKYCLUST_DATABASE_URL": admin_url,
             "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
             "SKYCLUST_GCP_ENDPOINT_URL": gcp_url,

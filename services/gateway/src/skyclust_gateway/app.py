@@ -21,6 +21,7 @@ from .middleware import (
 )
 from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
 from .routers.deps import Services
+from .routers.network import router as network_router
 from .settings import GatewaySettings
 
 
@@ -72,6 +73,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         credentials.router,
         clusters.router,
         events.router,
+        network_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

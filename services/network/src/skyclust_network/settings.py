@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from skyclust_common.settings import DatabaseServiceSettings
+
+
+class NetworkSettings(DatabaseServiceSettings):
+    """`*_endpoint_url` None means the real cloud; a URL points the same adapters at moto
+    or the project's emulators. `azure_ca_bundle` is the PEM that signs the Azure
+    emulator's certificate (it only speaks HTTPS)."""
+
+    aws_endpoint_url: str | None = None
+    gcp_endpoint_url: str | None = None
+    azure_endpoint_url: str | None = None
+    azure_ca_bundle: str | None = None
+
+    poll_interval_seconds: float = Field(default=5.0, gt=0)
+    operation_timeout_seconds: float = Field(default=15 * 60, gt=0)
+    cloud_retry_seconds: float = Field(default=30.0, gt=0)
+    # How often every known credential's networks are re-discovered; 0 turns it off.
+    discovery_interval_seconds: float = Field(default=15 * 60, ge=0)
+    # AWS networks are regional: regions looked at besides those SkyClust already uses.
+    discovery_aws_regions: list[str] = Field(default_factory=list)
