@@ -69,13 +69,13 @@ def test_each_service_receives_only_its_own_requests_and_replies():
 
 @pytest.mark.unit
 def test_the_config_is_json_with_one_user_per_service():
-    config = json.loads(nats_config(PASSWORDS, admin_password="x" * 12, store_dir="/tmp/js"))
+    config = json.loads(nats_config(PASSWORDS, admin_password="x" * 12, store_dir="data/jetstream"))
     users = {user["user"]: user for user in config["authorization"]["users"]}
     assert set(users) == {*SERVICES, ADMIN_USER}
     assert "permissions" not in users[ADMIN_USER]
     assert users["gateway"]["permissions"]["publish"]["deny"] == [DECRYPT_SUBJECT]
     assert "deny" not in users["provisioning"]["permissions"]["publish"]
-    assert config["jetstream"] == {"store_dir": "/tmp/js"}
+    assert config["jetstream"] == {"store_dir": "data/jetstream"}
     with pytest.raises(ValueError, match="unknown services: billing"):
         nats_config({"billing": "pw"})
     with pytest.raises(ValueError, match="empty password for cost"):

@@ -154,7 +154,8 @@ def test_pollers_follow_operation_durations(azure: Any) -> None:
     assert _code(busy.value) == "OperationNotAllowed"
 
     assert poller.result().properties.provisioning_state == "Succeeded"
-    assert 1 <= time.monotonic() - started < 6
+    # The poller waited for the 1 s operation (the upper bound only catches a hang).
+    assert 1 <= time.monotonic() - started < 30
     polls = [r for r in azure.admin.requests() if "/operations/" in r["path"]]
     assert len(polls) >= 2
     assert {r["status"] for r in polls} == {200}

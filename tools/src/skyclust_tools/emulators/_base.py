@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import json
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -20,7 +21,7 @@ class AdminProblem(Exception):
         self.message = message
 
 
-class EmulatorBase:
+class EmulatorBase(abc.ABC):
     def __init__(
         self,
         default_durations: Mapping[str, float],
@@ -53,8 +54,9 @@ class EmulatorBase:
         self.durations.reset()
         self.clock.offset = 0.0
 
+    @abc.abstractmethod
     def resources(self) -> list[JSON]:
-        raise NotImplementedError
+        """Every stored resource, for checks that nothing was left behind."""
 
     async def handle_admin(self, request: Request) -> Response:
         found = self.admin_router.match(request.method, request.url.path)

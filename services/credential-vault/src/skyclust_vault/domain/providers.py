@@ -3,6 +3,7 @@ are secrets. Unknown fields are refused; errors name the field, never its value.
 
 from __future__ import annotations
 
+import abc
 import json
 import re
 import uuid
@@ -32,12 +33,13 @@ class CloudSecret(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     provider: ClassVar[str]
 
+    @abc.abstractmethod
     def masked(self) -> dict[str, str]:
-        raise NotImplementedError
+        """Identifiers safe to show: never a secret."""
 
+    @abc.abstractmethod
     def secret_values(self) -> list[str]:
         """The values that must never reach a log line, an event or a response."""
-        raise NotImplementedError
 
     def account_hint(self) -> str | None:
         """The cloud account this secret belongs to, when the secret itself says so."""
