@@ -3,7 +3,6 @@ tagged with this SkyClust cluster's id is the one an earlier attempt created."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import json
@@ -22,6 +21,7 @@ from ...domain.cluster import OWNER_TAG, ClusterSpec
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
 from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
+from .blocking import BlockingSdkProvider
 
 CLUSTER_ROLE = "skyclust-eks-cluster"
 NODE_ROLE = "skyclust-eks-node"
@@ -133,7 +133,10 @@ def translate(exc: Exception) -> ProviderError:
     return ProviderError(str(exc), code="PROVIDER_ERROR", retryable=True, provider="aws")
 
 
-class EksProvider:
+class EksProvider(BlockingSdkProvider):
+    def translate(self, exc: Exception) -> ProviderError | None:
+        return translate(exc) if isinstance(exc, ClientError | BotoCoreError) else None
+
     def __init__(self, endpoint_url: str | None = None) -> None:
         self.endpoint_url = endpoint_url
 
@@ -283,25 +286,6 @@ class EksProvider:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        try:
-            return await asyncio.to_thread(fn, *args)
-        except ProviderError:
-            raise
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc) from None
-
-    async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
-        result: CloudCluster = await self._run(self._create, spec, credential)
-        return result
-
-    async def describe(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster | None:
-        result: CloudCluster | None = await self._run(self._describe, spec, credential)
-        return result
-
-    async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
-        await self._run(self._delete, spec, credential)
 
     # node groups (EKS managed node groups) -----------------------------------------
 
@@ -459,30 +443,6 @@ class EksProvider:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
 
-    async def create_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup:
-        result: CloudNodeGroup = await self._run(self._create_group, cluster, group, credential)
-        return result
-
-    async def describe_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup | None:
-        result: CloudNodeGroup | None = await self._run(
-            self._describe_group, cluster, group, credential
-        )
-        return result
-
-    async def update_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        await self._run(self._update_group, cluster, group, credential)
-
-    async def delete_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        await self._run(self._delete_group, cluster, group, credential)
-
     # kubeconfig --------------------------------------------------------------------
 
     @staticmethod
@@ -533,7 +493,3 @@ class EksProvider:
             build_kubeconfig(spec.name, cluster["endpoint"], ca, {"token": token}),
             datetime.now(UTC) + TOKEN_LIFETIME,
         )
-
-    async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
-        result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
-        return result

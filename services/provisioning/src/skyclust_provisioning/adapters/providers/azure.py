@@ -4,7 +4,6 @@ started, not waited for: the saga polls `describe`."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from skyclust_common.cloud import aks_client, azure_credential, azure_resource_client
@@ -13,6 +12,7 @@ from skyclust_common.errors import ProviderError
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
 from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
+from .blocking import BlockingSdkProvider
 
 _STATE = {
     "Creating": "CREATING",
@@ -65,7 +65,10 @@ def translate(exc: Exception) -> ProviderError:
     return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="azure")
 
 
-class AksProvider:
+class AksProvider(BlockingSdkProvider):
+    def translate(self, exc: Exception) -> ProviderError | None:
+        return translate(exc)
+
     def __init__(self, endpoint_url: str | None = None, ca_bundle: str | None = None) -> None:
         self.endpoint_url = endpoint_url
         self.ca_bundle = ca_bundle or None
@@ -171,25 +174,6 @@ class AksProvider:
             aks.managed_clusters.begin_delete(self._group(spec), spec.name, polling=False)
         except ResourceNotFoundError:
             return
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        try:
-            return await asyncio.to_thread(fn, *args)
-        except ProviderError:
-            raise
-        except Exception as exc:
-            raise translate(exc) from None
-
-    async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
-        result: CloudCluster = await self._run(self._create, spec, credential)
-        return result
-
-    async def describe(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster | None:
-        result: CloudCluster | None = await self._run(self._describe, spec, credential)
-        return result
-
-    async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
-        await self._run(self._delete, spec, credential)
 
     # node groups (AKS agent pools) -------------------------------------------------
 
@@ -308,30 +292,6 @@ class AksProvider:
         except ResourceNotFoundError:
             return
 
-    async def create_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup:
-        result: CloudNodeGroup = await self._run(self._create_group, cluster, group, credential)
-        return result
-
-    async def describe_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup | None:
-        result: CloudNodeGroup | None = await self._run(
-            self._describe_group, cluster, group, credential
-        )
-        return result
-
-    async def update_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        await self._run(self._update_group, cluster, group, credential)
-
-    async def delete_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        await self._run(self._delete_group, cluster, group, credential)
-
     # kubeconfig --------------------------------------------------------------------
 
     def _kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
@@ -352,7 +312,3 @@ class AksProvider:
             )
         text = configs[0].decode() if isinstance(configs[0], bytes) else str(configs[0])
         return IssuedKubeconfig(text, None)
-
-    async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
-        result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
-        return result

@@ -4,7 +4,6 @@ created. Operations are started, not waited for: the saga polls `describe`."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from datetime import UTC
@@ -17,6 +16,7 @@ from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
 from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
+from .blocking import BlockingSdkProvider
 
 _STATUS = {
     "PROVISIONING": "CREATING",
@@ -73,7 +73,10 @@ def translate(exc: Exception) -> ProviderError:
     return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="gcp")
 
 
-class GkeProvider:
+class GkeProvider(BlockingSdkProvider):
+    def translate(self, exc: Exception) -> ProviderError | None:
+        return translate(exc)
+
     def __init__(self, endpoint_url: str | None = None) -> None:
         self.endpoint_url = endpoint_url
 
@@ -163,25 +166,6 @@ class GkeProvider:
             gke.delete_cluster(name=self._path(project, spec))
         except gexc.NotFound:
             return
-
-    async def _run(self, fn: Any, *args: Any) -> Any:
-        try:
-            return await asyncio.to_thread(fn, *args)
-        except ProviderError:
-            raise
-        except Exception as exc:
-            raise translate(exc) from None
-
-    async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
-        result: CloudCluster = await self._run(self._create, spec, credential)
-        return result
-
-    async def describe(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster | None:
-        result: CloudCluster | None = await self._run(self._describe, spec, credential)
-        return result
-
-    async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
-        await self._run(self._delete, spec, credential)
 
     # node groups (GKE node pools) --------------------------------------------------
 
@@ -349,30 +333,6 @@ class GkeProvider:
         except gexc.NotFound:
             return
 
-    async def create_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup:
-        result: CloudNodeGroup = await self._run(self._create_group, cluster, group, credential)
-        return result
-
-    async def describe_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup | None:
-        result: CloudNodeGroup | None = await self._run(
-            self._describe_group, cluster, group, credential
-        )
-        return result
-
-    async def update_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        await self._run(self._update_group, cluster, group, credential)
-
-    async def delete_node_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        await self._run(self._delete_group, cluster, group, credential)
-
     # kubeconfig --------------------------------------------------------------------
 
     def _kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
@@ -403,7 +363,3 @@ class GkeProvider:
             ),
             expiry,
         )
-
-    async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
-        result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
-        return result
