@@ -1,5 +1,5 @@
 """Embedded servers for development and tests, on free ports of their own: nats-server
-with JetStream, PostgreSQL (pgserver), and moto as the local AWS."""
+with JetStream, PostgreSQL (pgserver), and moto (plus what it lacks) as the local AWS."""
 
 from __future__ import annotations
 
@@ -113,9 +113,14 @@ class PostgresServer:
 
 @dataclass
 class MotoServer:
+    """The local AWS: moto plus the EKS calls it lacks, faults and an admin API
+    (`skyclust_tools.emulators.aws`, see tools/EMULATORS.md), as a process."""
+
     port: int
     proc: subprocess.Popen[bytes] | None = None
     log_file: Path | None = None
+    # Seconds EKS version updates take; None keeps the emulator's defaults.
+    duration_seconds: float | None = None
 
     @property
     def url(self) -> str:
@@ -125,12 +130,11 @@ class MotoServer:
         log = open(self.log_file or os.devnull, "ab")  # noqa: SIM115 - owned by the child
         # Real AWS accounts have the AWS-managed IAM policies (AmazonEKSClusterPolicy...).
         env = {**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
-        self.proc = subprocess.Popen(
-            [_binary("moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log,
-            stderr=log,
-            env=env,
-        )
+        args = [sys.executable, "-m", "skyclust_tools.emulators.aws"]
+        args += ["-H", "127.0.0.1", "-p", str(self.port)]
+        if self.duration_seconds is not None:
+            args += ["--duration", str(self.duration_seconds)]
+        self.proc = subprocess.Popen(args, stdout=log, stderr=log, env=env)
         try:
             wait_for_port(self.port, timeout, self.proc)
         except EmbeddedError as exc:
@@ -138,8 +142,9 @@ class MotoServer:
         return self
 
     def reset(self) -> None:
-        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=5).close()
+        """Forget every resource (moto's reset), fault and pending update."""
+        request = urllib.request.Request(f"{self.url}/_emulator/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
 
     def stop(self) -> None:
         _terminate(self.proc)

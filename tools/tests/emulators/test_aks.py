@@ -224,3 +224,50 @@ def test_changes_behind_the_clients_back_are_visible(azure: Any) -> None:
     assert aks.agent_pools.get(GROUP, "prod", "system").properties.count == 7
     profile = aks.managed_clusters.get(GROUP, "prod").properties.agent_pool_profiles[0]
     assert profile.count == 7
+
+
+def test_versions_move_one_minor_at_a_time_nodes_never_ahead(azure: Any) -> None:
+    _group(azure)
+    aks = azure.aks()
+    listed = aks.managed_clusters.list_kubernetes_versions(LOCATION).values_property
+    assert [v.version for v in listed] == ["1.30", "1.31", "1.32"]
+    assert [v.version for v in listed if v.is_default] == ["1.31"]
+    assert listed[0].patch_versions["1.30.10"].upgrades == ["1.31.6"]
+    aks.managed_clusters.begin_create_or_update(
+        GROUP, "prod", _cluster(kubernetesVersion="1.30"), polling=False
+    )
+    assert aks.agent_pools.get(GROUP, "prod", "system").orchestrator_version.startswith("1.30.")
+
+    cluster = aks.managed_clusters.get(GROUP, "prod")
+    cluster.kubernetes_version = "1.32"
+    with pytest.raises(HttpResponseError) as skipped:
+        aks.managed_clusters.begin_create_or_update(GROUP, "prod", cluster)
+    assert _code(skipped.value) == "OperationNotAllowed"
+    pool = aks.agent_pools.get(GROUP, "prod", "system")
+    pool.orchestrator_version = "1.31"
+    with pytest.raises(HttpResponseError) as ahead:
+        aks.agent_pools.begin_create_or_update(GROUP, "prod", "system", pool)
+    assert _code(ahead.value) == "NodePoolMcVersionIncompatible"
+
+    azure.admin.set_durations(default=60)
+    cluster.kubernetes_version = "1.31"
+    aks.managed_clusters.begin_create_or_update(GROUP, "prod", cluster, polling=False)
+    upgrading = aks.managed_clusters.get(GROUP, "prod")
+    assert upgrading.provisioning_state == "Upgrading"
+    assert upgrading.current_kubernetes_version.startswith("1.30.")
+    azure.admin.advance_clock(61)
+    upgraded = aks.managed_clusters.get(GROUP, "prod")
+    assert (upgraded.provisioning_state, upgraded.current_kubernetes_version) == (
+        "Succeeded",
+        "1.31.6",
+    )
+    assert aks.agent_pools.get(GROUP, "prod", "system").orchestrator_version.startswith("1.30.")
+
+    aks.agent_pools.begin_create_or_update(GROUP, "prod", "system", pool, polling=False)
+    moving = aks.agent_pools.get(GROUP, "prod", "system")
+    assert (moving.provisioning_state, moving.current_orchestrator_version) == (
+        "Upgrading",
+        "1.30.10",
+    )
+    azure.admin.advance_clock(61)
+    assert aks.agent_pools.get(GROUP, "prod", "system").current_orchestrator_version == "1.31.6"

@@ -293,3 +293,31 @@ def test_changes_behind_the_clients_back_are_visible(gcp: Any) -> None:
     gcp.admin.delete_resource(admin_path)
     with pytest.raises(gexc.NotFound):
         gke.get_cluster(name=_path(gcp))
+
+
+def test_versions_move_one_minor_at_a_time_nodes_never_ahead(gcp: Any) -> None:
+    gke = gcp.gke()
+    config = gke.get_server_config(name=_parent(gcp))
+    minors = sorted({".".join(v.split(".")[:2]) for v in config.valid_master_versions})
+    assert minors == ["1.30", "1.31", "1.32"]
+    _create(gke, gcp, initial_cluster_version="1.30")
+    pool_path = f"{_path(gcp)}/nodePools/default"
+
+    with pytest.raises(gexc.BadRequest, match="one minor version at a time"):
+        gke.update_cluster(
+            request={"name": _path(gcp), "update": ClusterUpdate(desired_master_version="1.32")}
+        )
+    with pytest.raises(gexc.BadRequest, match="must not be newer than the master"):
+        gke.update_node_pool(request={"name": pool_path, "node_version": "1.31"})
+
+    gke.update_cluster(
+        request={"name": _path(gcp), "update": ClusterUpdate(desired_master_version="1.31")}
+    )
+    assert gke.get_cluster(name=_path(gcp)).current_master_version.startswith("1.31.")
+    assert gke.get_node_pool(name=pool_path).version.startswith("1.30.")
+    gke.update_node_pool(request={"name": pool_path, "node_version": "-"})
+    assert gke.get_node_pool(name=pool_path).version.startswith("1.31.")
+    with pytest.raises(gexc.BadRequest, match="older than the current version"):
+        gke.update_cluster(
+            request={"name": _path(gcp), "update": ClusterUpdate(desired_master_version="1.30")}
+        )

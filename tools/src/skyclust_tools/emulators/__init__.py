@@ -1,5 +1,6 @@
-"""Local GCP and Azure cloud emulators that the official SDKs talk to unmodified."""
+"""Local AWS (moto plus), GCP and Azure cloud emulators that the official SDKs talk to
+unmodified."""
 
-from ._admin import AdminClient, AdminError, AzureAdmin, GcpAdmin
+from ._admin import AdminClient, AdminError, AwsAdmin, AzureAdmin, GcpAdmin
 
-__all__ = ["AdminClient", "AdminError", "AzureAdmin", "GcpAdmin"]
+__all__ = ["AdminClient", "AdminError", "AwsAdmin", "AzureAdmin", "GcpAdmin"]

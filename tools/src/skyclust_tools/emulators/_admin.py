@@ -143,6 +143,15 @@ class GcpAdmin(AdminClient):
         return self.patch_resource(path, {"nodeCount": count})
 
 
+class AwsAdmin(AdminClient):
+    """The AWS emulator's admin API: the common one (no accounts; ``reset`` also resets moto).
+
+    Injected faults answer as the service's protocol words errors, so botocore raises
+    ``ClientError`` with the fault's ``code``; EKS updates take ``cluster_update`` /
+    ``nodegroup_update`` seconds.
+    """
+
+
 class AzureAdmin(AdminClient):
     def create_account(
         self,

@@ -61,6 +61,50 @@ def _minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def _next_minor(current: str, version: str) -> bool:
+    """AKS moves one minor version at a time (patches within a minor are free)."""
+    return _minor(version)[0] == _minor(current)[0] and (
+        _minor(version)[1] - _minor(current)[1] in (0, 1)
+    )
+
+
+def _upgrades(version: str) -> list[str]:
+    return [
+        v
+        for v in VERSIONS
+        if v != version and _minor(v) >= _minor(version) and _next_minor(version, v)
+    ]
+
+
+def _settle_pool(pool: JSON) -> None:
+    props = pool["properties"]
+    props.update(
+        provisioningState="Succeeded", currentOrchestratorVersion=props["orchestratorVersion"]
+    )
+
+
+def kubernetes_versions(call: Call, location: str) -> Response:
+    """GET .../providers/Microsoft.ContainerService/locations/{location}/kubernetesVersions"""
+    minors: dict[str, list[str]] = {}
+    for version in VERSIONS:
+        minors.setdefault(".".join(version.split(".")[:2]), []).append(version)
+    default = ".".join(DEFAULT_VERSION.split(".")[:2])
+    return json_response(
+        {
+            "values": [
+                {
+                    "version": minor,
+                    "capabilities": {"supportPlan": ["KubernetesOfficial", "AKSLongTermSupport"]},
+                    "isDefault": minor == default,
+                    "isPreview": False,
+                    "patchVersions": {patch: {"upgrades": _upgrades(patch)} for patch in patches},
+                }
+                for minor, patches in minors.items()
+            ]
+        }
+    )
+
+
 def _busy(cluster: JSON, action: str) -> ArmError:
     return ArmError(
         409,
@@ -73,7 +117,7 @@ def _busy(cluster: JSON, action: str) -> ArmError:
 
 def _ensure_idle(cluster: JSON) -> None:
     state = cluster["properties"]["provisioningState"]
-    if cluster.get("_busy") or state in ("Creating", "Updating", "Deleting"):
+    if cluster.get("_busy") or state in ("Creating", "Updating", "Upgrading", "Deleting"):
         action = {"Creating": "create", "Deleting": "delete"}.get(state, "update")
         raise _busy(cluster, f"{action} managed cluster")
 
@@ -97,8 +141,17 @@ class AgentPoolKind(ResourceKind):
         )
 
     def validate(
-        self, call: Call, name: str, props: JSON, *, existing: JSON | None, default_mode: str
+        self,
+        call: Call,
+        name: str,
+        props: JSON,
+        *,
+        existing: JSON | None,
+        default_mode: str,
+        control_plane: str,
     ) -> JSON:
+        """The pool's properties as stored; `control_plane` is the cluster's Kubernetes
+        version, which new pools default to and no pool may be newer than."""
         if not POOL_NAME_RE.match(name):
             raise bad_request(
                 "InvalidParameter",
@@ -182,9 +235,24 @@ class AgentPoolKind(ResourceKind):
                     f"{subnet_id} was not found.",
                     target="agentPoolProfile.vnetSubnetID",
                 )
-        version = _resolve_version(merged.get("orchestratorVersion") or DEFAULT_VERSION)
+        version = _resolve_version(merged.get("orchestratorVersion") or control_plane)
+        if _minor(version) > _minor(control_plane):
+            raise bad_request(
+                "NodePoolMcVersionIncompatible",
+                f"Node pool version {version} and control plane version {control_plane} are "
+                "incompatible. Minor version of node pool version cannot be greater than the "
+                "control plane version.",
+            )
+        running = current.get("currentOrchestratorVersion") or version
+        if existing and not _next_minor(running, version):
+            raise bad_request(
+                "OperationNotAllowed",
+                f"Upgrade agent pool version from {running} to {version} is not allowed, you "
+                "can only upgrade one minor version at a time.",
+            )
         merged["orchestratorVersion"] = version
-        merged["currentOrchestratorVersion"] = version
+        # The nodes move to orchestratorVersion when the operation finishes (_settle_pool).
+        merged["currentOrchestratorVersion"] = running
         merged["nodeImageVersion"] = NODE_IMAGE
         merged["powerState"] = {"code": "Running"}
         merged.pop("provisioningState", None)
@@ -209,10 +277,13 @@ class AgentPoolKind(ResourceKind):
             dict(call.body.get("properties") or {}),
             existing=existing,
             default_mode="User",
+            control_plane=cluster["properties"]["currentKubernetesVersion"],
         )
         created = existing is None
         previous = dict(existing["properties"]) if existing else None
-        pool = self.store(call, ref, props, "Creating" if created else "Updating")
+        upgrading = props["orchestratorVersion"] != props["currentOrchestratorVersion"]
+        state = "Creating" if created else "Upgrading" if upgrading else "Updating"
+        pool = self.store(call, ref, props, state)
 
         def fail() -> None:
             if previous is None:
@@ -226,7 +297,7 @@ class AgentPoolKind(ResourceKind):
             location=cluster["location"],
             duration_kind="agent_pool_create" if created else "agent_pool_update",
             busy=cluster,
-            apply=lambda: pool["properties"].update(provisioningState="Succeeded"),
+            apply=lambda: _settle_pool(pool),
             fail=fail,
             default_error=QUOTA_ERROR,
         )
@@ -279,7 +350,7 @@ class ManagedClusterKind(ResourceKind):
         return out
 
     def _check_pools(
-        self, call: Call, cluster_id: str, profiles: list[JSON]
+        self, call: Call, cluster_id: str, profiles: list[JSON], control_plane: str
     ) -> list[tuple[str, JSON]]:
         names = [str(p.get("name", "")) for p in profiles]
         if len(set(names)) != len(names):
@@ -295,7 +366,12 @@ class ManagedClusterKind(ResourceKind):
                 (
                     name,
                     POOL.validate(
-                        call, name, profile, existing=existing, default_mode=default_mode
+                        call,
+                        name,
+                        profile,
+                        existing=existing,
+                        default_mode=default_mode,
+                        control_plane=control_plane,
                     ),
                 )
             )
@@ -348,14 +424,14 @@ class ManagedClusterKind(ResourceKind):
                 "required.",
                 target="agentPoolProfiles",
             )
-        pools = self._check_pools(call, ref.id, profiles)
+        version = _resolve_version(props.get("kubernetesVersion"))
+        pools = self._check_pools(call, ref.id, profiles, version)
         if not any(p["mode"] == "System" for _, p in pools):
             raise bad_request(
                 "InvalidParameter",
                 "The managed cluster must have at least one agent pool with mode 'System'.",
                 target="agentPoolProfiles",
             )
-        version = _resolve_version(props.get("kubernetesVersion"))
         suffix = secrets.token_hex(4)
         host = f"{dns_prefix or props.get('fqdnSubdomain')}-{suffix}.hcp.{location}.azmk8s.io"
         if identity and identity.get("type") == "SystemAssigned":
@@ -410,7 +486,7 @@ class ManagedClusterKind(ResourceKind):
         def apply() -> None:
             cluster["properties"]["provisioningState"] = "Succeeded"
             for pool in stored:
-                pool["properties"]["provisioningState"] = "Succeeded"
+                _settle_pool(pool)
 
         def fail() -> None:
             cluster["properties"]["provisioningState"] = "Failed"
@@ -443,16 +519,25 @@ class ManagedClusterKind(ResourceKind):
                     f"Changing property '{field}' is not allowed.",
                     target=field,
                 )
-        version = current["currentKubernetesVersion"]
+        running = current["currentKubernetesVersion"]
+        version = running
         if props.get("kubernetesVersion"):
             version = _resolve_version(props["kubernetesVersion"])
-            if _minor(version) < _minor(current["currentKubernetesVersion"]):
+            if _minor(version) < _minor(running):
                 raise bad_request(
                     "NotAllowedDowngrade",
-                    f"Downgrading from {current['currentKubernetesVersion']} to {version} is not "
-                    "allowed.",
+                    f"Downgrading from {running} to {version} is not allowed.",
                 )
-        pools = self._check_pools(call, ref.id, list(props.pop("agentPoolProfiles", None) or []))
+            if not _next_minor(running, version):
+                raise bad_request(
+                    "OperationNotAllowed",
+                    f"Upgrading Kubernetes version {running} to {version} is not allowed. "
+                    f"Available upgrades: [{' '.join(_upgrades(running))}]. Please see "
+                    "https://aka.ms/aks-supported-k8s-ver for version details.",
+                )
+        pools = self._check_pools(
+            call, ref.id, list(props.pop("agentPoolProfiles", None) or []), version
+        )
         sub = call.sub
         changed: list[tuple[JSON, JSON | None]] = []
         for name, pool_props in pools:
@@ -465,7 +550,10 @@ class ManagedClusterKind(ResourceKind):
             ):
                 continue
             before = dict(previous["properties"]) if previous else None
-            state = "Updating" if previous else "Creating"
+            upgrading = (
+                pool_props["orchestratorVersion"] != pool_props["currentOrchestratorVersion"]
+            )
+            state = "Creating" if not previous else "Upgrading" if upgrading else "Updating"
             changed.append((POOL.store(call, pool_ref, pool_props, state), before))
         for server_field in ("provisioningState", "fqdn", "azurePortalFQDN", "maxAgentPools"):
             props.pop(server_field, None)
@@ -474,15 +562,18 @@ class ManagedClusterKind(ResourceKind):
         cluster["properties"] = {
             **current,
             **props,
-            "provisioningState": "Updating",
+            "provisioningState": "Upgrading" if version != running else "Updating",
             "kubernetesVersion": props.get("kubernetesVersion") or current["kubernetesVersion"],
-            "currentKubernetesVersion": version,
+            # The control plane moves to `version` when the operation finishes.
+            "currentKubernetesVersion": running,
         }
 
         def apply() -> None:
-            cluster["properties"]["provisioningState"] = "Succeeded"
+            cluster["properties"].update(
+                provisioningState="Succeeded", currentKubernetesVersion=version
+            )
             for pool, _ in changed:
-                pool["properties"]["provisioningState"] = "Succeeded"
+                _settle_pool(pool)
 
         def fail() -> None:
             cluster.update(before_cluster)

@@ -248,6 +248,14 @@ class AzureEmulator(EmulatorBase):
                     return async_operation_status(call, segs[7])
                 if low[6] == "operationresults":
                     return operation_result(call, segs[7])
+            if (
+                n == 7
+                and method == "GET"
+                and low[3] == _aks.NAMESPACE.lower()
+                and low[4] == "locations"
+                and low[6] == "kubernetesversions"
+            ):
+                return _aks.kubernetes_versions(call, segs[5])
             if n == 5 and method == "GET":
                 kind = self._kind(f"{segs[3]}/{segs[4]}", api_version)
                 items = [

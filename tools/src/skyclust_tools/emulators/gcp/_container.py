@@ -80,6 +80,39 @@ def _resolve_version(requested: str | None) -> str:
     raise bad_request(f'Master version "{requested}" is unsupported.')
 
 
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def _master_upgrade(current: str, requested: str) -> str:
+    """The version a master upgrade to `requested` lands on: GKE moves the control plane
+    one minor version at a time and never down a minor."""
+    resolved = _resolve_version(current if requested == "-" else requested)
+    if _minor(resolved) < _minor(current):
+        raise bad_request(
+            f'Master version "{resolved}" is older than the current version "{current}"; '
+            "downgrading the master to an earlier minor version is not supported."
+        )
+    if _minor(resolved)[1] > _minor(current)[1] + 1:
+        raise bad_request(
+            f'Master cannot be upgraded from "{current}" to "{resolved}": the control plane '
+            "can only be upgraded one minor version at a time."
+        )
+    return resolved
+
+
+def _node_version(cluster: JSON, requested: str) -> str:
+    """Nodes run the master's version or an older one ("-" is the master's)."""
+    master = cluster["currentMasterVersion"]
+    resolved = master if requested == "-" else _resolve_version(requested)
+    if _minor(resolved) > _minor(master):
+        raise bad_request(
+            f'Node version "{resolved}" must not be newer than the master version "{master}".'
+        )
+    return resolved
+
+
 def _get_cluster(call: Call, location: str, name: str) -> JSON:
     cluster = call.project.clusters.get((location, name))
     if cluster is None:
@@ -425,12 +458,15 @@ async def update_cluster(call: Call) -> Response:
         raise bad_request("Update is required and must specify a field to change.")
     _ensure_idle(cluster)
     master_version = update.get("desiredMasterVersion")
-    resolved = _resolve_version(master_version) if master_version else None
+    resolved = (
+        _master_upgrade(cluster["currentMasterVersion"], master_version) if master_version else None
+    )
     pool_id = update.get("desiredNodePoolId")
     pool = _get_pool(call, cluster, pool_id) if pool_id else None
     node_version = update.get("desiredNodeVersion")
     if node_version and pool is None:
         raise bad_request("desired_node_pool_id must be set with desired_node_version.")
+    resolved_node = _node_version(cluster, node_version) if node_version else None
     cluster["status"] = "RECONCILING"
 
     def apply() -> None:
@@ -443,8 +479,8 @@ async def update_cluster(call: Call) -> Response:
         if pool is not None:
             if "desiredNodePoolAutoscaling" in update:
                 pool["autoscaling"] = update["desiredNodePoolAutoscaling"]
-            if node_version:
-                pool["version"] = _resolve_version(node_version)
+            if resolved_node:
+                pool["version"] = resolved_node
         cluster["etag"] = secrets.token_hex(16)
 
     def fail(_: str) -> None:
@@ -650,7 +686,7 @@ async def update_node_pool(call: Call) -> Response:
     if body.get("etag") and body["etag"] != pool["etag"]:
         raise GoogleError(409, "Node pool etag does not match.", status="ABORTED")
     node_version = body.get("nodeVersion")
-    resolved = _resolve_version(node_version) if node_version else None
+    resolved = _node_version(cluster, node_version) if node_version else None
     _ensure_idle(cluster)
     pool["status"] = "RECONCILING"
 
