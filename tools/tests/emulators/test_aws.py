@@ -211,6 +211,25 @@ def test_an_operation_error_fault_fails_the_update(aws: Any, admin: AwsAdmin, na
     assert (cluster["status"], cluster["version"]) == ("ACTIVE", "1.30")
 
 
+def test_an_operation_error_fault_fails_the_cluster_creation(
+    aws: Any, admin: AwsAdmin, name: str
+) -> None:
+    eks = aws("eks")
+    admin.inject_fault(r"^/clusters$", method="POST", operation_error=True)
+
+    created = eks.create_cluster(name=name, version="1.30", roleArn=ROLE, resourcesVpcConfig={})
+    assert created["cluster"]["status"] == "CREATING"
+    assert eks.describe_cluster(name=name)["cluster"]["status"] == "CREATING"
+    admin.advance_clock(10)
+    assert eks.describe_cluster(name=name)["cluster"]["status"] == "FAILED"
+    eks.delete_cluster(name=name)
+    assert name not in eks.list_clusters()["clusters"]
+
+    other = f"{name}-ok"  # the fault was used up: the next create is ACTIVE at once
+    created = eks.create_cluster(name=other, version="1.30", roleArn=ROLE, resourcesVpcConfig={})
+    assert created["cluster"]["status"] == "ACTIVE"
+
+
 def test_node_groups_take_tags(aws: Any, name: str) -> None:
     eks = aws("eks")
     eks.create_cluster(name=name, roleArn=ROLE, resourcesVpcConfig={})

@@ -13,14 +13,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=8792)
     parser.add_argument(
-        "--duration", type=float, default=None, help="seconds for every EKS update kind"
+        "--duration", type=float, default=None, help="seconds for every EKS operation kind"
     )
     parser.add_argument(
         "--duration-for",
         action="append",
         default=[],
         metavar="KIND=SECONDS",
-        help="per-kind override; kinds: cluster_update, nodegroup_update",
+        help="per-kind override; kinds: cluster_create (failing), cluster_update, nodegroup_update",
     )
     args = parser.parse_args(argv)
     # moto builds some URLs (SQS queues, presigned S3...) from it, as moto_server sets it.

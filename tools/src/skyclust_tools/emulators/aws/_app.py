@@ -17,7 +17,11 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from .._core import JSON, Clock, Durations, Fault, FaultInjector, RequestLog, Scheduler
 from . import _eks, _iam
 
-DEFAULT_DURATIONS: dict[str, float] = {"cluster_update": 3.0, "nodegroup_update": 3.0}
+DEFAULT_DURATIONS: dict[str, float] = {
+    "cluster_create": 3.0,  # a create that fails (operation_error); others are at once
+    "cluster_update": 3.0,
+    "nodegroup_update": 3.0,
+}
 
 StartResponse = Callable[..., Any]
 _DEFAULT_ERRORS = {

@@ -6,6 +6,8 @@
   the cluster / node group is `UPDATING` while the update is `InProgress`, then `ACTIVE`
   at the new version (`Successful`), or back as it was (`Failed`) under an
   `operation_error` fault;
+- a CreateCluster under an `operation_error` fault: the cluster is `CREATING`, then
+  `FAILED` after `cluster_create` seconds (other creates are `ACTIVE` at once, as in moto);
 - TagResource, UntagResource and ListTagsForResource on node group ARNs (moto: clusters only);
 - the defaults real EKS applies and moto does not: clusters created without a version get
   the default version, node groups their cluster's version, and `resourcesVpcConfig`
@@ -326,6 +328,14 @@ class EmulatedEKSResponse(EKSResponse):
     def create_cluster(self) -> ActionResult:
         result = super().create_cluster()
         cluster = self._cluster(self._get_param("name"))
+        context = self._context()
+        if context.fault is not None:  # the response (serialized later) says CREATING too
+            cluster.status = "CREATING"
+
+            def fail() -> None:
+                cluster.status = "FAILED"
+
+            context.timing.schedule(context.timing.duration("cluster_create"), fail)
         if not self._get_param("version"):
             cluster.version = DEFAULT_VERSION
             cluster.platformVersion = _BY_MINOR[DEFAULT_VERSION].platform
