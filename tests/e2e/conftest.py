@@ -21,12 +21,15 @@ from skyclust_tools.embedded import free_port, scratch_dir
 from .client import Api
 
 FAST = {
-    "SKYCLUST_POLL_INTERVAL_SECONDS": "1.5",
+    "SKYCLUST_POLL_INTERVAL_SECONDS": "0.5",
     "SKYCLUST_ACK_WAIT_SECONDS": "3",
     "SKYCLUST_RETRY_BACKOFF_SECONDS": "[0.2, 0.5, 1.0, 2.0]",
     "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
     "SKYCLUST_SSE_HEARTBEAT_SECONDS": "2",
     "SKYCLUST_EMULATOR_DURATION_SECONDS": "0",
+    "SKYCLUST_SWEEP_INTERVAL_SECONDS": "3",
+    "SKYCLUST_DRIFT_INTERVAL_SECONDS": "1",
+    "SKYCLUST_DRIFT_BACKOFF_MAX_SECONDS": "3",
     # Every e2e client is 127.0.0.1, and the fuzzer fails many logins on purpose: the
     # per-client login throttle is shown by identity's own tests instead.
     "SKYCLUST_LOGIN_MAX_FAILURES_PER_CLIENT": "100000",

@@ -96,6 +96,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "max_size": 3,
         "desired_size": 1,
     },
+    ("PATCH", "/api/v1/{provider}/kubernetes/clusters/{cluster_id}"): {"version": "1.30"},
     ("PATCH", "/api/v1/{provider}/network/vpcs/{vpc_id}"): {"tags": {}},
     ("PATCH", "/api/v1/{provider}/network/subnets/{subnet_id}"): {"tags": {}},
     ("PATCH", "/api/v1/{provider}/network/security-groups/{group_id}"): {"rules": []},

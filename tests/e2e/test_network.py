@@ -90,6 +90,8 @@ def test_network_lifecycle_through_the_gateway(platform, provider):
     watch = Watch(stream, workspace)
     base = f"/api/v1/{provider}/network"
     prefix = RANGE[provider]
+    # The local cloud account is shared by every test, so the tag is this test's own.
+    team = f"platform-{uuid.uuid4().hex[:6]}"
 
     vpc = accepted(
         api.post(
@@ -99,7 +101,7 @@ def test_network_lifecycle_through_the_gateway(platform, provider):
                 "name": f"net-{uuid.uuid4().hex[:6]}",
                 "region": REGION[provider],
                 "cidr_block": f"{prefix}.0.0/16",
-                "tags": {"team": "platform"},
+                "tags": {"team": team},
             },
         )
     )
@@ -154,7 +156,7 @@ def test_network_lifecycle_through_the_gateway(platform, provider):
     assert changed["status"] == "UPDATING"
     assert watch.wait("SecurityGroupUpdated", group["id"])[-1] == ("SecurityGroupUpdated")
 
-    listed = api.get(f"{base}/vpcs", params={"tag": "team=platform"}).json()["data"]
+    listed = api.get(f"{base}/vpcs", params={"tag": f"team={team}"}).json()["data"]
     assert [(v["id"], v["status"]) for v in listed] == [(vpc["id"], "READY")]
     got = api.get(f"{base}/vpcs/{vpc['id']}").json()["data"]
     assert got["cloud_id"] and got["state"] == "READY"

@@ -129,12 +129,19 @@ def test_a_credential_in_use_is_deleted_only_after_its_cluster(platform, local_a
         users: list[dict[str, Any]] = got.json()["data"]["in_use"]
         return users
 
-    assert wait_for(in_use) == [{"kind": "cluster", "id": cluster["id"], "name": "payments"}]
+    # The cluster uses the credential, and so does the network generated for it.
+    users = wait_for(lambda: len(in_use()) == 2 and in_use())
+    assert [u for u in users if u["kind"] == "cluster"] == [
+        {"kind": "cluster", "id": cluster["id"], "name": "payments"}
+    ]
+    assert [
+        (u["kind"], u["name"].startswith("payments-")) for u in users if u["kind"] != "cluster"
+    ] == [("network", True)]
     refused = api.delete(f"/api/v1/credentials/{credential['id']}")
     assert refused.status_code == 409
     error = refused.json()["error"]
     assert error["code"] == "CREDENTIAL_IN_USE"
-    assert error["details"]["users"] == in_use()
+    assert error["details"]["users"] == users
     assert "payments" in error["message"]
 
     deleting = api.delete(f"/api/v1/aws/kubernetes/clusters/{cluster['id']}")

@@ -32,8 +32,9 @@ def test_transition_time_moves_only_when_the_status_does():
     ready = by_type(conditions.for_cluster_status(provisioning, "READY", None, None, T2))
     assert ready["ControlPlaneReady"]["status"] == "True"
     assert ready["ControlPlaneReady"]["last_transition_time"] == T2.isoformat()
-    # NetworkReady became True at T1 and stayed True.
-    assert ready["NetworkReady"]["last_transition_time"] == T1.isoformat()
+    # NetworkReady is the saga's to set (from the network service's reply), not the status's.
+    assert ready["NetworkReady"]["last_transition_time"] == T0.isoformat()
+    assert ready["NetworkReady"]["status"] == "Unknown"
     # ControlPlaneReady stayed False from T0 through PROVISIONING, with a new reason.
     assert by_type(provisioning)["ControlPlaneReady"]["last_transition_time"] == T0.isoformat()
     assert by_type(provisioning)["ControlPlaneReady"]["reason"] == "Provisioning"

@@ -127,6 +127,7 @@ async def test_node_group_routes_end_to_end(platform):
             "name": f"c{uuid.uuid4().hex[:8]}",
             "version": "1.29",
             "region": "us-east-1",
+            "aws_config": {"subnet_ids": ["subnet-a", "subnet-b"]},
         },
         headers=auth(),
     )
@@ -193,6 +194,7 @@ async def test_kubeconfig_route_is_for_members_who_may_and_is_recorded(platform)
             "name": f"c{uuid.uuid4().hex[:8]}",
             "version": "1.29",
             "region": "us-east-1",
+            "aws_config": {"subnet_ids": ["subnet-a", "subnet-b"]},
         },
         headers=auth(),
     )

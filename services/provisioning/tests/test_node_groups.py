@@ -20,7 +20,7 @@ from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_common.migrations import upgrade_head
 from skyclust_provisioning.adapters.db import metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
-from skyclust_provisioning.handlers import clusters, node_groups
+from skyclust_provisioning.handlers import clusters, node_groups, saga
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -80,11 +80,11 @@ async def ready_cluster(deps: clusters.ProvisioningDeps) -> dict[str, Any]:
             "version": "1.29",
             "region": "us-east-1",
             "credential_id": str(uuid.uuid4()),
+            "aws_config": {"subnet_ids": ["subnet-a", "subnet-b"]},
         },
         CTX,
     )
-    requested = (await outbox(deps, cluster["id"]))[0]
-    await clusters.on_cluster_requested(deps, requested, delivery())
+    await saga.advance(deps, cluster["workspace_id"], cluster["id"])
     return cluster
 
 
@@ -265,8 +265,7 @@ async def test_deleting_a_cluster_deletes_its_node_groups_first(sessions):
     group, requested = await add_group(deps, cluster)
     await node_groups.on_node_group_requested(deps, requested, delivery())
     await clusters.delete_cluster(deps, {**key(cluster), "actor_id": "u"}, CTX)
-    delete_requested = (await outbox(deps, cluster["id"]))[-1]
-    await clusters.on_cluster_delete_requested(deps, delete_requested, delivery())
+    await saga.advance(deps, cluster["workspace_id"], cluster["id"])
     assert not cloud.node_groups and not cloud.clusters
     with pytest.raises(NotFound):
         await get(deps, cluster, group)
@@ -284,7 +283,7 @@ async def test_the_cluster_view_shows_its_conditions(sessions):
     cluster = await ready_cluster(deps)
     view = await clusters.get_cluster(deps, key(cluster), CTX)
     assert condition(view, "ControlPlaneReady") == ("True", "Active")
-    assert condition(view, "NetworkReady") == ("True", "Resolved")
+    assert condition(view, "NetworkReady") == ("True", "ProviderConfig")
     assert condition(view, "NodeGroupsReady") == ("True", "NoNodeGroups")
     assert condition(view, "Drifted") == ("Unknown", "NotChecked")
 
@@ -317,7 +316,7 @@ async def test_a_failed_create_shows_why_in_its_conditions(sessions):
     view = await clusters.get_cluster(deps, key(cluster), CTX)
     assert view["status"] == "FAILED"
     assert condition(view, "NetworkReady") == ("False", "NETWORK_REQUIRED")
-    assert condition(view, "ControlPlaneReady") == ("False", "Pending")
+    assert condition(view, "ControlPlaneReady") == ("False", "Deleted")
 
 
 async def test_a_cluster_delete_overtaking_a_node_group_create_wins(sessions):
@@ -328,7 +327,6 @@ async def test_a_cluster_delete_overtaking_a_node_group_create_wins(sessions):
     await clusters.delete_cluster(deps, {**key(cluster), "actor_id": "u"}, CTX)
     await node_groups.on_node_group_requested(deps, requested, delivery())
     assert cloud.node_group_create_calls == 0
-    delete_requested = (await outbox(deps, cluster["id"]))[-1]
-    await clusters.on_cluster_delete_requested(deps, delete_requested, delivery())
+    await saga.advance(deps, cluster["workspace_id"], cluster["id"])
     with pytest.raises(NotFound):
         await get(deps, cluster, group)

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import dataclasses
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ import pytest
 from skyclust_common.errors import ProviderError
 from skyclust_provisioning.adapters.providers.aws import EksProvider
 from skyclust_provisioning.adapters.providers.azure import AksProvider
-from skyclust_provisioning.adapters.providers.base import ClusterProvider
+from skyclust_provisioning.adapters.providers.base import ClusterProvider, same_minor
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.adapters.providers.gcp import GkeProvider
 from skyclust_provisioning.domain.cluster import ClusterSpec
@@ -41,11 +42,14 @@ class Cloud:
     bad_credential: dict[str, Any] | None = None
     admin: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    endpoint: str | None = None  # for the SDK calls tests make behind the provider's back
+    ca_bundle: str | None = None
 
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[MotoServer]:
-    server = MotoServer(port=free_port()).start()
+    # EKS version updates take a moment, so that upgrades are seen under way.
+    server = MotoServer(port=free_port(), duration_seconds=0.2).start()
     yield server
     server.stop()
 
@@ -82,7 +86,9 @@ def make_cloud(request: pytest.FixtureRequest, name: str) -> Cloud:
         moto = request.getfixturevalue("moto")
         moto.reset()
         aws_key = {"access_key_id": "AKIAEXAMPLEEXAMPLE12", "secret_access_key": "s" * 40}
-        return Cloud("aws", EksProvider(moto.url), aws_key, "us-east-1", version="1.29")
+        return Cloud(
+            "aws", EksProvider(moto.url), aws_key, "us-east-1", version="1.29", endpoint=moto.url
+        )
     if name == "gcp":
         emulator = request.getfixturevalue("gcp")
         emulator.admin.reset()
@@ -96,6 +102,7 @@ def make_cloud(request: pytest.FixtureRequest, name: str) -> Cloud:
             "us-central1",
             bad_credential={"service_account_json": json.dumps(stranger)},
             admin=emulator.admin,
+            endpoint=emulator.url,
         )
     emulator = request.getfixturevalue("azure")
     emulator.admin.reset()
@@ -109,6 +116,8 @@ def make_cloud(request: pytest.FixtureRequest, name: str) -> Cloud:
         "westeurope",
         bad_credential={**credential, "client_secret": "not-the-secret"},
         admin=emulator.admin,
+        endpoint=emulator.url,
+        ca_bundle=str(emulator.ca_bundle),
     )
 
 
@@ -337,3 +346,311 @@ async def test_kubeconfig_has_the_endpoint_and_a_short_lived_credential(cloud: C
     if cloud.name == "gcp":
         assert token.startswith("ya29.")
         assert cloud.credential["service_account_json"] not in text
+
+
+# versions and upgrades -----------------------------------------------------------
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+async def test_upgrades_move_one_minor_up_control_plane_then_nodes(cloud: Cloud) -> None:
+    versions = await cloud.provider.versions(cloud.region, cloud.credential)
+    assert all(re.fullmatch(r"\d+\.\d+", v) for v in versions)
+    assert versions == sorted(set(versions), key=_minor)
+    assert cloud.version in versions
+    target = versions[versions.index(cloud.version) + 1]
+
+    cluster = await ready_cluster(cloud)
+    group = group_for(cluster)
+    await cloud.provider.create_node_group(cluster, group, cloud.credential)
+    nodes = await until(lambda: _group_active(cloud, cluster, group))
+    assert same_minor(nodes.version, cloud.version)
+    assert nodes.instance_type
+
+    await cloud.provider.upgrade(cluster, target, cloud.credential)
+    await cloud.provider.upgrade(cluster, target, cloud.credential)  # on its way: nothing
+
+    async def upgraded() -> Any:
+        view = await cloud.provider.describe(cluster, cloud.credential)
+        assert view is not None
+        return view if view.active and same_minor(view.version, target) else None
+
+    assert await until(upgraded)
+
+    await cloud.provider.upgrade_node_group(cluster, group, target, cloud.credential)
+    await cloud.provider.upgrade_node_group(cluster, group, target, cloud.credential)
+
+    async def nodes_upgraded() -> Any:
+        view = await _group_active(cloud, cluster, group)
+        return view if view is not None and same_minor(view.version, target) else None
+
+    assert await until(nodes_upgraded)
+    await cloud.provider.upgrade(cluster, target, cloud.credential)  # there already: nothing
+    view = await cloud.provider.describe(cluster, cloud.credential)
+    assert view is not None and view.active and same_minor(view.version, target)
+
+
+# adoption ------------------------------------------------------------------------
+
+ADOPTED_GROUP = "workers"
+
+
+def _aws(cloud: Cloud, service: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=cloud.endpoint,
+        region_name=cloud.region,
+        aws_access_key_id=cloud.credential["access_key_id"],
+        aws_secret_access_key=cloud.credential["secret_access_key"],
+    )
+
+
+def _gcp(cloud: Cloud, factory: str = "gke_client") -> tuple[Any, str]:
+    """A client of skyclust_common.cloud's `factory`, and the project."""
+    from skyclust_common import cloud as clouds
+
+    key = json.loads(cloud.credential["service_account_json"])
+    return getattr(clouds, factory)(key, cloud.endpoint), str(key["project_id"])
+
+
+def _azure(cloud: Cloud, factory: str) -> Any:
+    """A client of skyclust_common.cloud's `factory` ("aks_client"...)."""
+    from skyclust_common import cloud as clouds
+
+    c = cloud.credential
+    token = clouds.azure_credential(
+        c["tenant_id"],
+        c["client_id"],
+        c["client_secret"],
+        cloud.endpoint,
+        ca_bundle=cloud.ca_bundle,
+    )
+    return getattr(clouds, factory)(
+        token, c["subscription_id"], cloud.endpoint, ca_bundle=cloud.ca_bundle
+    )
+
+
+def _make_unmanaged_cluster(cloud: Cloud, name: str) -> None:
+    """A cluster with one node group, made straight through the SDK, with no owner tags."""
+    if isinstance(cloud.provider, FakeClusterProvider):
+        cloud.provider.add_unmanaged_cluster(
+            cloud.region, name, version=cloud.version, node_groups=(ADOPTED_GROUP,)
+        )
+    elif cloud.name == "aws":
+        eks, ec2 = _aws(cloud, "eks"), _aws(cloud, "ec2")
+        subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+        role = "arn:aws:iam::123456789012:role/someone-elses"
+        eks.create_cluster(
+            name=name,
+            version=cloud.version,
+            roleArn=role,
+            resourcesVpcConfig={"subnetIds": subnets},
+        )
+        eks.create_nodegroup(
+            clusterName=name, nodegroupName=ADOPTED_GROUP, subnets=subnets, nodeRole=role
+        )
+    elif cloud.name == "gcp":
+        from google.cloud.container_v1 import Cluster, NodePool
+
+        gke, project = _gcp(cloud)
+        gke.create_cluster(
+            parent=f"projects/{project}/locations/{cloud.region}",
+            cluster=Cluster(
+                name=name,
+                initial_cluster_version=cloud.version,
+                node_pools=[NodePool(name=ADOPTED_GROUP, initial_node_count=1)],
+            ),
+        )
+    else:
+        resources = _azure(cloud, "azure_resource_client")
+        resources.resource_groups.create_or_update("someone-elses", {"location": cloud.region})
+        _azure(cloud, "aks_client").managed_clusters.begin_create_or_update(
+            "someone-elses",
+            name,
+            {
+                "location": cloud.region,
+                "identity": {"type": "SystemAssigned"},
+                "properties": {
+                    "dnsPrefix": name,
+                    "kubernetesVersion": cloud.version,
+                    "agentPoolProfiles": [{"name": ADOPTED_GROUP, "count": 1, "mode": "System"}],
+                },
+            },
+            polling=False,  # the emulator finishes at once; a poller would sleep a second
+        )
+
+
+async def test_a_cluster_made_elsewhere_is_discovered_then_claimed(cloud: Cloud) -> None:
+    name = f"c{uuid.uuid4().hex[:8]}"
+    _make_unmanaged_cluster(cloud, name)
+
+    async def discovered() -> Any:
+        found = await cloud.provider.discover(cloud.region, cloud.credential)
+        return next((c for c in found if c.name == name and c.cloud.active), None)
+
+    found = await until(discovered)
+    assert found.cloud.owner is None
+    assert same_minor(found.cloud.version, cloud.version)
+    assert ADOPTED_GROUP in [g.name for g in found.node_groups]
+    assert all(g.cloud.owner is None for g in found.node_groups)
+    assert (found.resource_group is not None) == (cloud.name == "azure")
+
+    spec = spec_for(cloud, name=name)
+    if found.resource_group:
+        spec = dataclasses.replace(spec, azure_config={"resource_group": found.resource_group})
+    group = group_for(spec, name=ADOPTED_GROUP)
+    assert await cloud.provider.describe(spec, cloud.credential) is None  # not ours yet
+    await cloud.provider.claim(spec, [group], cloud.credential)
+    await cloud.provider.claim(spec, [group], cloud.credential)  # claimed already: nothing
+
+    async def claimed() -> Any:
+        return await cloud.provider.describe(spec, cloud.credential)
+
+    view = await until(claimed)
+    assert view.owner == spec.cluster_id
+    nodes = await cloud.provider.describe_node_group(spec, group, cloud.credential)
+    assert nodes is not None and nodes.owner == group.node_group_id
+
+    stranger = dataclasses.replace(spec, cluster_id=str(uuid.uuid4()))
+    with pytest.raises(ProviderError) as info:
+        await cloud.provider.claim(stranger, [], cloud.credential)
+    assert info.value.code == "CLUSTER_ALREADY_MANAGED"
+    with pytest.raises(ProviderError) as lost:
+        await cloud.provider.claim(spec_for(cloud), [], cloud.credential)
+    assert lost.value.code == "PROVIDER_RESOURCE_LOST"
+
+
+# the network service's network ---------------------------------------------------
+
+
+def _make_network(cloud: Cloud) -> dict[str, Any]:
+    """A network made straight through the SDK, with cloud ids as the network service
+    stores them."""
+    suffix = uuid.uuid4().hex[:6]
+    if isinstance(cloud.provider, FakeClusterProvider):
+        return {
+            "vpc_cloud_id": "vpc-fake",
+            "resource_group": None,
+            "subnet_cloud_ids": ["subnet-a", "subnet-b"],
+            "security_group_cloud_ids": ["sg-a"],
+        }
+    if cloud.name == "aws":
+        ec2 = _aws(cloud, "ec2")
+        vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.42.{i}.0/24", AvailabilityZone=zone)[
+                "Subnet"
+            ]["SubnetId"]
+            for i, zone in enumerate(("us-east-1a", "us-east-1b"))
+        ]
+        group = ec2.create_security_group(
+            GroupName=f"sc-{suffix}", Description="cluster", VpcId=vpc
+        )["GroupId"]
+        return {
+            "vpc_cloud_id": vpc,
+            "resource_group": None,
+            "subnet_cloud_ids": subnets,
+            "security_group_cloud_ids": [group],
+        }
+    if cloud.name == "gcp":
+        from google.cloud import compute_v1
+
+        compute, project = _gcp(cloud, "compute_clients")
+        compute.networks.insert(
+            project=project,
+            network_resource=compute_v1.Network(
+                name=f"net-{suffix}", auto_create_subnetworks=False
+            ),
+        ).result(timeout=10)
+        network = compute.networks.get(project=project, network=f"net-{suffix}")
+        compute.subnetworks.insert(
+            project=project,
+            region=cloud.region,
+            subnetwork_resource=compute_v1.Subnetwork(
+                name=f"nodes-{suffix}", network=network.self_link, ip_cidr_range="10.42.0.0/20"
+            ),
+        ).result(timeout=10)
+        subnet = compute.subnetworks.get(
+            project=project, region=cloud.region, subnetwork=f"nodes-{suffix}"
+        )
+        return {
+            "vpc_cloud_id": network.self_link,
+            "resource_group": None,
+            "subnet_cloud_ids": [subnet.self_link],
+            "security_group_cloud_ids": [],
+        }
+    # Through the generic ARM resource API: the network SDK takes seconds to import.
+    resources = _azure(cloud, "azure_resource_client")
+    group = f"net-{suffix}"
+    resources.resource_groups.create_or_update(group, {"location": cloud.region})
+    vnet_id = (
+        f"/subscriptions/{cloud.credential['subscription_id']}/resourceGroups/{group}"
+        "/providers/Microsoft.Network/virtualNetworks/vnet"
+    )
+    resources.resources.begin_create_or_update_by_id(
+        vnet_id,
+        {
+            "location": cloud.region,
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.42.0.0/16"]},
+                "subnets": [{"name": "nodes", "properties": {"addressPrefix": "10.42.0.0/20"}}],
+            },
+        },
+        api_version="2024-05-01",
+        polling=False,
+    )
+    vnet = resources.resources.get_by_id(vnet_id, api_version="2024-05-01")
+    return {
+        "vpc_cloud_id": vnet.id,
+        "resource_group": group,
+        "subnet_cloud_ids": [vnet.properties["subnets"][0]["id"]],
+        "security_group_cloud_ids": [],
+    }
+
+
+def _assert_placed(
+    cloud: Cloud, spec: ClusterSpec, group: NodeGroupSpec, network: dict[str, Any]
+) -> None:
+    """The cloud (read behind the provider's back) has the cluster and its node group in
+    the network's subnets."""
+    subnets = network["subnet_cloud_ids"]
+    if isinstance(cloud.provider, FakeClusterProvider):
+        assert cloud.provider.clusters[(spec.region, spec.name)]["network"] == network
+    elif cloud.name == "aws":
+        eks = _aws(cloud, "eks")
+        vpc_config = eks.describe_cluster(name=spec.name)["cluster"]["resourcesVpcConfig"]
+        assert vpc_config["subnetIds"] == subnets
+        assert vpc_config["securityGroupIds"] == network["security_group_cloud_ids"]
+        assert vpc_config["vpcId"] == network["vpc_cloud_id"]
+        nodes = eks.describe_nodegroup(clusterName=spec.name, nodegroupName=group.name)
+        assert nodes["nodegroup"]["subnets"] == subnets
+    elif cloud.name == "gcp":
+        gke, project = _gcp(cloud)
+        found = gke.get_cluster(
+            name=f"projects/{project}/locations/{spec.region}/clusters/{spec.name}"
+        )
+        # GKE names the network and subnetwork it was given as links.
+        assert found.network == network["vpc_cloud_id"].rsplit("/", 1)[-1]
+        assert found.subnetwork == subnets[0].rsplit("/", 1)[-1]
+    else:
+        aks = _azure(cloud, "aks_client")
+        resource_group = f"skyclust-{spec.name}"
+        pools = {p.name: p for p in aks.agent_pools.list(resource_group, spec.name)}
+        assert pools["system"].vnet_subnet_id == subnets[0]
+        assert pools[group.name].vnet_subnet_id == subnets[0]
+
+
+async def test_a_cluster_goes_into_the_network_it_is_given(cloud: Cloud) -> None:
+    network = _make_network(cloud)
+    spec = dataclasses.replace(spec_for(cloud), network=network)
+    await cloud.provider.create(spec, cloud.credential)
+    await until(lambda: _active(cloud, spec))
+    group = group_for(spec)
+    await cloud.provider.create_node_group(spec, group, cloud.credential)
+    await until(lambda: _group_active(cloud, spec, group))
+    _assert_placed(cloud, spec, group, network)

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from .contracts import ContractRegistry
-from .envelope import CloudEvent, event_subject
+from .envelope import CloudEvent, command_subject, event_subject
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,7 +96,7 @@ class UnitOfWork:
         self._inbox = inbox_table(metadata)
         self._registry = registry
         self._on_commit = on_commit
-        self._events: list[CloudEvent] = []
+        self._events: list[tuple[CloudEvent, str]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -127,7 +127,12 @@ class UnitOfWork:
         """Queue an event for the outbox; it is validated now so a bad event fails
         the transaction instead of the relay."""
         self._registry.validate(event.name, event.data, version=event.version)
-        self._events.append(event)
+        self._events.append((event, event_subject(event)))
+
+    def send(self, service: str, command: CloudEvent) -> None:
+        """Queue a command for `service`; it is published, like events, after commit."""
+        self._registry.validate(command.name, command.data, version=command.version)
+        self._events.append((command, command_subject(service, command.name)))
 
     async def seen(self, consumer: str, message_id: str) -> bool:
         """Record `message_id` as processed by `consumer` in this transaction;
@@ -152,11 +157,11 @@ class UnitOfWork:
                     {
                         "id": uuid.UUID(event.id),
                         "created_at": base + timedelta(microseconds=position),
-                        "subject": event_subject(event),
+                        "subject": subject,
                         "payload": event.model_dump(mode="json", exclude_none=True),
                         "headers": {"traceparent": event.traceparent} if event.traceparent else {},
                     }
-                    for position, event in enumerate(self._events)
+                    for position, (event, subject) in enumerate(self._events)
                 ],
             )
         await self.session.commit()

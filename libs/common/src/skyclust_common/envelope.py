@@ -80,6 +80,11 @@ def new_event(
     )
 
 
+def command_subject(service: str, name: str) -> str:
+    """Where commands for `service` go (the work-queue stream)."""
+    return f"skyclust.cmd.{service}.{name}"
+
+
 def event_subject(event: CloudEvent) -> str:
     """skyclust.evt.<workspace_id>.<EventName>; events of no workspace go under `system`."""
     return f"skyclust.evt.{event.workspaceid or 'system'}.{event.name}"

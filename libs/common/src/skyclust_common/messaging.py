@@ -32,7 +32,7 @@ from nats.js.errors import NotFoundError
 from pydantic import ValidationError
 
 from .contracts import ContractRegistry
-from .envelope import CloudEvent, event_subject, new_event
+from .envelope import CloudEvent, command_subject, event_subject, new_event
 from .errors import ContractViolation, PermanentFailure, ServiceUnavailable, SkyclustError
 from .logs import redact_text
 from .observability import (
@@ -51,10 +51,6 @@ EVENTS_STREAM = "SKYCLUST_EVENTS"
 COMMANDS_STREAM = "SKYCLUST_COMMANDS"
 DLQ_STREAM = "SKYCLUST_DLQ"
 MSG_ID = "Nats-Msg-Id"
-
-
-def command_subject(service: str, name: str) -> str:
-    return f"skyclust.cmd.{service}.{name}"
 
 
 def rpc_subject(service: str, name: str) -> str:

@@ -107,7 +107,7 @@ async def start_runtime(
     if metadata is not None:
         assert isinstance(settings, DatabaseServiceSettings) and migrations_dir is not None
         database_url = settings.database_url.get_secret_value()
-        engine = create_engine(database_url)
+        engine = create_engine(database_url, pool_size=settings.database_pool_size)
         await _wait_for_database(engine)
         await asyncio.to_thread(upgrade_head, database_url, migrations_dir)
     nc = await connect_nats(

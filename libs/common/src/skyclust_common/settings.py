@@ -54,6 +54,7 @@ class DatabaseServiceSettings(ServiceSettings):
     """A service that keeps state: SKYCLUST_DATABASE_URL is its own role's URL."""
 
     database_url: SecretStr
+    database_pool_size: int = Field(default=5, ge=1, le=100)
 
     @field_validator("database_url")
     @classmethod

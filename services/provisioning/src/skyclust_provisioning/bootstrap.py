@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from .adapters.providers.azure import AksProvider
 from .adapters.providers.base import ClusterProvider
 from .adapters.providers.gcp import GkeProvider
 from .entrypoints import events, rpc
+from .handlers import drift, saga
 from .handlers.clusters import ProvisioningDeps
 from .settings import ProvisioningSettings
 
@@ -66,10 +68,25 @@ def bootstrap(
         create_timeout=settings.create_timeout_seconds,
         delete_timeout=settings.delete_timeout_seconds,
         max_attempts=settings.max_deliver,
+        step_timeouts=settings.step_timeouts(),
+        # The pool has database_pool_size + 5 (overflow) connections; a run takes two,
+        # and the requests, the relay and the drift pass need some of their own.
+        saga_runs=asyncio.Semaphore(max(1, (settings.database_pool_size + 5) // 2 - 3)),
     )
+
+
+_background: set[asyncio.Task[None]] = set()
 
 
 async def wire(runtime: Runtime, settings: ProvisioningSettings) -> None:
     deps = bootstrap(runtime, settings)
     await rpc.register(runtime.bus, deps)
-    await events.register(runtime.bus, deps)
+    await events.register(runtime.bus, deps, concurrency=settings.saga_concurrency)
+    sweeper = saga.Sweeper(deps, stale_after=settings.sweep_interval_seconds)
+    for job in (
+        sweeper.run(settings.sweep_interval_seconds),
+        drift.run(deps, settings.drift_interval_seconds, settings.drift_backoff_max_seconds),
+    ):
+        task = asyncio.create_task(job)
+        _background.add(task)
+        task.add_done_callback(_background.discard)

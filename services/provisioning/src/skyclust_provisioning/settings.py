@@ -11,5 +11,31 @@ class ProvisioningSettings(DatabaseServiceSettings):
     azure_endpoint_url: str | None = None
     azure_ca_bundle: str | None = None
     poll_interval_seconds: float = Field(default=5.0, gt=0)
+    # The longest each saga step may take before a create is rolled back (or a delete or
+    # upgrade ends FAILED).
+    network_timeout_seconds: float = Field(default=20 * 60, gt=0)
     create_timeout_seconds: float = Field(default=45 * 60, gt=0)
+    node_group_timeout_seconds: float = Field(default=30 * 60, gt=0)
+    upgrade_timeout_seconds: float = Field(default=90 * 60, gt=0)
     delete_timeout_seconds: float = Field(default=30 * 60, gt=0)
+    # How often unfinished sagas nobody touched for that long are picked up again.
+    sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # Drift: how often each READY cluster is compared with the cloud, and the longest
+    # wait between checks while the cloud answers with errors.
+    drift_interval_seconds: float = Field(default=300.0, gt=0)
+    drift_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    # Each running saga holds a connection for its lock.
+    database_pool_size: int = Field(default=20, ge=5, le=100)
+    saga_concurrency: int = Field(default=16, ge=1, le=64)
+
+    def step_timeouts(self) -> dict[str, float]:
+        return {
+            "network": self.network_timeout_seconds,
+            "control-plane": self.create_timeout_seconds,
+            "node-groups": self.node_group_timeout_seconds,
+            "upgrade-control-plane": self.upgrade_timeout_seconds,
+            "upgrade-node-groups": self.upgrade_timeout_seconds,
+            "delete-node-groups": self.delete_timeout_seconds,
+            "delete-control-plane": self.delete_timeout_seconds,
+            "release-network": self.network_timeout_seconds,
+        }

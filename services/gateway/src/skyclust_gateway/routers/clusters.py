@@ -1,11 +1,14 @@
+"""Clusters per provider: create, upgrade, reconcile drift, import and promote existing
+ones, node groups and kubeconfigs. Changes answer 202 with the cluster in its new state;
+progress is on the event stream."""
+
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field
 
 from skyclust_common.errors import NotFound, ValidationFailed
 
@@ -13,40 +16,27 @@ from ..auth import Principal
 from ..envelope import ok
 from ..permissions import Permission, require
 from .deps import Services, services
-from .models import ClusterBody, Provider, Strict
-
-
-class Taint(Strict):
-    key: str = Field(min_length=1, max_length=63)
-    value: str = Field(default="", max_length=63)
-    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
-
-
-class NodeGroupBody(Strict):
-    """An EKS managed node group, GKE node pool or AKS agent pool. AKS pool names are
-    a lowercase letter then letters and digits, 12 at most; GKE sizes are per zone."""
-
-    name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}$")
-    instance_type: str | None = Field(default=None, min_length=1, max_length=64)
-    min_size: int = Field(ge=0, le=1000)
-    max_size: int = Field(ge=0, le=1000)
-    desired_size: int = Field(ge=0, le=1000)
-    labels: dict[str, str] | None = Field(default=None, max_length=50)
-    taints: list[Taint] | None = Field(default=None, max_length=50)
-
-
-class NodeGroupUpdateBody(Strict):
-    """Fields left out keep their value; `labels` and `taints` replace the current ones."""
-
-    min_size: int | None = Field(default=None, ge=0, le=1000)
-    max_size: int | None = Field(default=None, ge=0, le=1000)
-    desired_size: int | None = Field(default=None, ge=0, le=1000)
-    labels: dict[str, str] | None = Field(default=None, max_length=50)
-    taints: list[Taint] | None = Field(default=None, max_length=50)
-
+from .models import (
+    ClusterBody,
+    ImportBody,
+    NodeGroupBody,
+    NodeGroupUpdateBody,
+    Provider,
+    UpgradeBody,
+)
 
 router = APIRouter(prefix="/api/v1/{provider}/kubernetes/clusters", tags=["clusters"])
 PROVISIONING = "provisioning"
+STREAM_HINT = "follow its progress on /api/v1/events/stream"
+REGION = r"^[a-z][a-z0-9-]{1,63}$"
+
+
+def _refused(fields: list[str], problem: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        message,
+        code="VALIDATION_ERROR",
+        details={"errors": [{"field": f, "problem": problem} for f in fields]},
+    )
 
 
 async def _get(
@@ -62,6 +52,14 @@ async def _get(
     return cluster
 
 
+def _change(principal: Principal, cluster_id: uuid.UUID) -> dict[str, str]:
+    return {
+        "workspace_id": principal.workspace_id,
+        "actor_id": principal.user_id,
+        "cluster_id": str(cluster_id),
+    }
+
+
 @router.post("", status_code=202)
 async def create_cluster(
     provider: Provider,
@@ -73,10 +71,15 @@ async def create_cluster(
     foreign = {f"{p.value}_config" for p in Provider} - {f"{provider.value}_config"}
     given = sorted(foreign & set(request))
     if given:
-        raise ValidationFailed(
-            f"{', '.join(given)} does not apply to {provider.value} clusters",
-            code="VALIDATION_ERROR",
-            details={"errors": [{"field": f, "problem": "not_allowed"} for f in given]},
+        raise _refused(
+            given, "not_allowed", f"{', '.join(given)} does not apply to {provider.value} clusters"
+        )
+    named = body.network_named_by_config()
+    if body.network is not None and named:
+        raise _refused(
+            ["network", *named],
+            "conflict",
+            f"give either network or {', '.join(named)}, not both",
         )
     result = await svc.call(
         PROVISIONING,
@@ -88,7 +91,7 @@ async def create_cluster(
             "provider": provider.value,
         },
     )
-    return ok(result, 202, "cluster requested; follow its progress on /api/v1/events/stream")
+    return ok(result, 202, f"cluster requested; {STREAM_HINT}")
 
 
 @router.get("")
@@ -105,6 +108,59 @@ async def list_clusters(
     return ok(result["items"])
 
 
+# Declared before the `/{cluster_id}` routes, which would otherwise take "discover" for an id.
+@router.get("/discover")
+async def discover_clusters(
+    provider: Provider,
+    credential_id: Annotated[uuid.UUID, Query(description="the credential to look with")],
+    region: Annotated[str, Query(pattern=REGION, description="the cloud's region name")],
+    principal: Principal = Depends(require(Permission.READ)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """The clusters the credential can see in the region now; `tracked_by` names the
+    SkyClust cluster already tracking one."""
+    result = await svc.call(
+        PROVISIONING,
+        "DiscoverClusters",
+        {
+            "workspace_id": principal.workspace_id,
+            "provider": provider.value,
+            "credential_id": str(credential_id),
+            "region": region,
+        },
+    )
+    items = result["items"]
+    return ok(items, message=f"{len(items)} cluster(s) in {region}")
+
+
+@router.post("/import", status_code=201)
+async def import_cluster(
+    provider: Provider,
+    body: ImportBody,
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """Adopt an existing cloud cluster read-only: shown and watched for drift, changed
+    only once promoted."""
+    if body.resource_group is not None and provider is not Provider.azure:
+        raise _refused(
+            ["resource_group"],
+            "not_allowed",
+            f"resource_group does not apply to {provider.value} clusters",
+        )
+    result = await svc.call(
+        PROVISIONING,
+        "ImportCluster",
+        {
+            **body.model_dump(mode="json", exclude_none=True),
+            "workspace_id": principal.workspace_id,
+            "actor_id": principal.user_id,
+            "provider": provider.value,
+        },
+    )
+    return ok(result, 201, "cluster imported read-only; promote it to let SkyClust change it")
+
+
 @router.get("/{cluster_id}")
 async def get_cluster(
     provider: Provider,
@@ -115,6 +171,23 @@ async def get_cluster(
     return ok(await _get(svc, principal, provider, cluster_id))
 
 
+@router.patch("/{cluster_id}", status_code=202)
+async def upgrade_cluster(
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    body: UpgradeBody,
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """Move to a Kubernetes version the cloud offers: the control plane, then the node
+    groups."""
+    await _get(svc, principal, provider, cluster_id)
+    result = await svc.call(
+        PROVISIONING, "UpgradeCluster", {**_change(principal, cluster_id), "version": body.version}
+    )
+    return ok(result, 202, f"upgrade to {body.version} requested; {STREAM_HINT}")
+
+
 @router.delete("/{cluster_id}", status_code=202)
 async def delete_cluster(
     provider: Provider,
@@ -123,16 +196,37 @@ async def delete_cluster(
     svc: Services = Depends(services),
 ) -> JSONResponse:
     await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(
-        PROVISIONING,
-        "DeleteCluster",
-        {
-            "workspace_id": principal.workspace_id,
-            "actor_id": principal.user_id,
-            "cluster_id": str(cluster_id),
-        },
-    )
+    result = await svc.call(PROVISIONING, "DeleteCluster", _change(principal, cluster_id))
     return ok(result, 202, "cluster deletion requested")
+
+
+@router.post("/{cluster_id}/reconcile", status_code=202)
+async def reconcile_cluster(
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """Put the fields that drifted back to their desired values; `actions` says what
+    is done to each."""
+    await _get(svc, principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "ReconcileCluster", _change(principal, cluster_id))
+    drifted = len(result["actions"])
+    message = f"reconciling {drifted} drifted field(s)" if drifted else "nothing has drifted"
+    return ok(result, 202, message)
+
+
+@router.post("/{cluster_id}/promote")
+async def promote_cluster(
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """Make an imported cluster managed: SkyClust tags it and from then on may change it."""
+    await _get(svc, principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "PromoteCluster", _change(principal, cluster_id))
+    return ok(result, message="cluster promoted; SkyClust now manages it")
 
 
 @router.get(
@@ -198,7 +292,7 @@ async def create_node_group(
             "actor_id": principal.user_id,
         },
     )
-    return ok(result, 202, "node group requested; follow its progress on /api/v1/events/stream")
+    return ok(result, 202, f"node group requested; {STREAM_HINT}")
 
 
 @router.get("/{cluster_id}/node-groups")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,12 @@ class CredentialBody(Strict):
     data: dict[str, Any]
 
 
+Region = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,63}$")]
+Version = Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+$")]
+ResourceGroup = Annotated[str, Field(pattern=r"^[A-Za-z0-9._()-]{1,90}$")]
+ClusterTags = Annotated[dict[str, Annotated[str, Field(max_length=256)]], Field(max_length=50)]
+
+
 class AwsConfig(Strict):
     subnet_ids: list[str] | None = Field(default=None, min_length=2, max_length=16)
     security_group_ids: list[str] | None = Field(default=None, max_length=5)
@@ -54,23 +60,93 @@ class GcpConfig(Strict):
 
 
 class AzureConfig(Strict):
-    resource_group: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._()-]{1,90}$")
+    resource_group: ResourceGroup | None = None
     vm_size: str | None = Field(default=None, max_length=64)
     node_count: int | None = Field(default=None, ge=1, le=1000)
 
 
+class Taint(Strict):
+    key: str = Field(min_length=1, max_length=63)
+    value: str = Field(default="", max_length=63)
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class NodeGroupBody(Strict):
+    """An EKS managed node group, GKE node pool or AKS agent pool. AKS pool names are
+    a lowercase letter then letters and digits, 12 at most; GKE sizes are per zone."""
+
+    name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{0,62}$")
+    instance_type: str | None = Field(default=None, min_length=1, max_length=64)
+    min_size: int = Field(ge=0, le=1000)
+    max_size: int = Field(ge=0, le=1000)
+    desired_size: int = Field(ge=0, le=1000)
+    labels: dict[str, str] | None = Field(default=None, max_length=50)
+    taints: list[Taint] | None = Field(default=None, max_length=50)
+
+
+class NodeGroupUpdateBody(Strict):
+    """Fields left out keep their value; `labels` and `taints` replace the current ones."""
+
+    min_size: int | None = Field(default=None, ge=0, le=1000)
+    max_size: int | None = Field(default=None, ge=0, le=1000)
+    desired_size: int | None = Field(default=None, ge=0, le=1000)
+    labels: dict[str, str] | None = Field(default=None, max_length=50)
+    taints: list[Taint] | None = Field(default=None, max_length=50)
+
+
+class NetworkRef(Strict):
+    """A SkyClust network (and optionally which of its subnets) for a new cluster."""
+
+    vpc_id: uuid.UUID
+    subnet_ids: list[uuid.UUID] | None = Field(default=None, min_length=2, max_length=16)
+
+
 class ClusterBody(Strict):
     """`region` is the provider's own name: us-east-1 (AWS), us-central1 (GCP), westeurope
-    (Azure). The config of the path's provider applies; the others are refused."""
+    (Azure). The config of the path's provider applies; the others are refused. Without
+    `network`, and without a provider config naming one, a network is planned and
+    created for the cluster."""
 
     credential_id: uuid.UUID
     name: str = Field(pattern=r"^[a-zA-Z][a-zA-Z0-9-]{0,99}$")
-    version: str = Field(pattern=r"^[0-9]+\.[0-9]+$")
-    region: str = Field(pattern=r"^[a-z][a-z0-9-]{1,63}$")
-    tags: dict[str, str] | None = Field(default=None, max_length=50)
+    version: Version
+    region: Region
+    tags: ClusterTags | None = None
     aws_config: AwsConfig | None = None
     gcp_config: GcpConfig | None = None
     azure_config: AzureConfig | None = None
+    node_groups: list[NodeGroupBody] | None = Field(default=None, max_length=10)
+    network: NetworkRef | None = None
+
+    def network_named_by_config(self) -> list[str]:
+        """The provider-config fields that name a network, which `network` would contradict."""
+        named: list[str] = []
+        if self.aws_config is not None and self.aws_config.subnet_ids is not None:
+            named.append("aws_config.subnet_ids")
+        if self.gcp_config is not None:
+            named += [
+                f"gcp_config.{field}"
+                for field in ("network", "subnetwork")
+                if getattr(self.gcp_config, field) is not None
+            ]
+        return named
+
+
+class UpgradeBody(Strict):
+    """The Kubernetes version to move to; the cloud must offer it."""
+
+    version: Version
+
+
+class ImportBody(Strict):
+    """An existing cloud cluster to adopt read-only, by its name in the cloud.
+    `resource_group` (Azure only) is where an AKS cluster lives."""
+
+    credential_id: uuid.UUID
+    region: Region
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+    resource_group: ResourceGroup | None = None
+    tags: ClusterTags | None = None
 
 
 class Role(enum.StrEnum):

@@ -4,7 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, func, select, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -56,6 +67,32 @@ class Cluster(Base):
     conditions: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # The saga: the step running now, how far along, and when the step must be done by.
+    step: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    step_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What the user asked for ({"vpc_id", "subnet_ids"}), what the network service gave
+    # (domain.cluster.ClusterSpec.network plus vpc_id and generated), and where that
+    # exchange stands: requested, ready, releasing, released; None when the provider
+    # config names the network and the network service is not involved.
+    network_request: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    network: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    network_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Why a create is being rolled back: {code, message, retryable, operation}.
+    failure: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    target_version: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # False for a cluster adopted read-only.
+    managed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    drift: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    drift_checked_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    drift_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    drift_next_check_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -75,7 +112,16 @@ class Cluster(Base):
             aws_config=self.aws_config,
             gcp_config=self.gcp_config,
             azure_config=self.azure_config,
+            network=cloud_network(self.network),
         )
+
+
+def cloud_network(network: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The part of the stored network a cloud adapter needs."""
+    if not network:
+        return None
+    keys = ("vpc_cloud_id", "resource_group", "subnet_cloud_ids", "security_group_cloud_ids")
+    return {k: network.get(k) for k in keys}
 
 
 class Clusters:
@@ -140,6 +186,8 @@ class NodeGroup(Base):
     status_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     cloud_id: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # The nodes' Kubernetes version as last seen (None: the cluster's).
+    version: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -46,6 +46,11 @@ class ClusterSpec:
     aws_config: dict[str, Any] | None = None
     gcp_config: dict[str, Any] | None = None
     azure_config: dict[str, Any] | None = None
+    # The network the cluster goes into, once the network service made or resolved it:
+    # {"vpc_cloud_id", "resource_group", "subnet_cloud_ids": [...],
+    #  "security_group_cloud_ids": [...]} (cloud ids as the network service stores them).
+    # None: the provider config names the network, or the cloud's default is used.
+    network: dict[str, Any] | None = None
 
     def cloud_tags(self) -> dict[str, str]:
         return {**self.tags, OWNER_TAG: self.cluster_id}

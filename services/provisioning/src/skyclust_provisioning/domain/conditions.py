@@ -64,10 +64,8 @@ def for_cluster_status(
     """The conditions after the cluster moved to `status` (with `reason` when FAILED)."""
     result = list(conditions or initial(now))
     if status == "PROVISIONING":
-        result = set_condition(result, NETWORK_READY, "True", "Resolved", None, now)
         result = set_condition(result, CONTROL_PLANE_READY, "False", "Provisioning", None, now)
     elif status == "READY":
-        result = set_condition(result, NETWORK_READY, "True", "Resolved", None, now)
         result = set_condition(result, CONTROL_PLANE_READY, "True", "Active", None, now)
     elif status == "DELETING":
         result = set_condition(result, CONTROL_PLANE_READY, "False", "Deleting", None, now)

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 from skyclust_common.messaging import Bus, serve_handlers
 
-from ..handlers import clusters, kubeconfig, node_groups
+from ..handlers import adopt, clusters, drift, kubeconfig, node_groups
 
 HANDLERS = {
     "CreateCluster": clusters.create_cluster,
     "ListClusters": clusters.list_clusters,
     "GetCluster": clusters.get_cluster,
     "DeleteCluster": clusters.delete_cluster,
+    "UpgradeCluster": clusters.upgrade_cluster,
+    "ReconcileCluster": drift.reconcile_cluster,
+    "DiscoverClusters": adopt.discover_clusters,
+    "ImportCluster": adopt.import_cluster,
+    "PromoteCluster": adopt.promote_cluster,
     "CreateNodeGroup": node_groups.create_node_group,
     "ListNodeGroups": node_groups.list_node_groups,
     "GetNodeGroup": node_groups.get_node_group,

@@ -1,8 +1,5 @@
-"""Cluster use cases: the requests the gateway sends, and the saga steps that move a
-cluster through PENDING → PROVISIONING → READY (or FAILED), and DELETING → DELETED.
-
-Every step re-reads the persisted state, so a redelivered message after a crash picks
-up where the dead process stopped; cloud creation is idempotent by name and owner tag."""
+"""Cluster use cases: the requests the gateway sends. What they start (create, delete,
+upgrade) is carried out by the saga (saga.py) from the event each one commits."""
 
 from __future__ import annotations
 
@@ -10,8 +7,8 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,16 +19,15 @@ from skyclust_common.errors import (
     Conflict,
     NotFound,
     ProviderError,
-    ServiceUnavailable,
-    SkyclustError,
     ValidationFailed,
 )
-from skyclust_common.messaging import Delivery, RpcContext
+from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Cluster, Clusters
-from ..adapters.providers.base import CloudCluster, ClusterProvider
+from ..adapters.db import Cluster, Clusters, NodeGroup
+from ..adapters.providers.base import ClusterProvider
 from ..domain import conditions
-from ..domain.cluster import CREATING, DELETABLE, REGIONS, ClusterSpec, Status
+from ..domain.cluster import DELETABLE, REGIONS, ClusterSpec, Status
+from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
 
 SOURCE = "provisioning"
 
@@ -49,6 +45,11 @@ class ProvisioningDeps:
     create_timeout: float
     delete_timeout: float
     max_attempts: int
+    # The longest each saga step may take (saga.py's step names); see settings.
+    step_timeouts: Mapping[str, float] = field(default_factory=dict)
+    # How many saga runs may go at once: each holds a database connection for its lock
+    # and needs another for its work, so this stays well under the pool's size.
+    saga_runs: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
 
 
 def view(cluster: Cluster) -> dict[str, Any]:
@@ -74,6 +75,15 @@ def view(cluster: Cluster) -> dict[str, Any]:
         or conditions.for_cluster_status(
             None, cluster.status, cluster.status_reason, cluster.status_message, cluster.updated_at
         ),
+        "step": cluster.step,
+        "progress": cluster.progress or 0,
+        "network": cluster.network,
+        "managed": cluster.managed if cluster.managed is not None else True,
+        "target_version": cluster.target_version,
+        "drift": list(cluster.drift or []),
+        "drift_checked_at": cluster.drift_checked_at.isoformat()
+        if cluster.drift_checked_at
+        else None,
         "created_by": cluster.created_by,
         "created_at": cluster.created_at.isoformat(),
         "updated_at": cluster.updated_at.isoformat(),
@@ -100,6 +110,43 @@ def _not_found() -> NotFound:
     return NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
 
 
+def read_only() -> Conflict:
+    return Conflict(
+        "this cluster was adopted read-only; promote it to let SkyClust change it",
+        code="CLUSTER_READ_ONLY",
+    )
+
+
+def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The node groups to create with the cluster, checked as one by one they would be."""
+    names = [g["name"] for g in requested]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValidationFailed(
+            f"node group names must differ: {', '.join(duplicates)}",
+            code="NODE_GROUP_NAME_TAKEN",
+            details={"field": "node_groups"},
+        )
+    groups = []
+    for g in requested:
+        check_name(provider, g["name"])
+        check_sizes(g["min_size"], g["max_size"], g["desired_size"])
+        taints = taints_from(g.get("taints"))
+        check_taints(taints)
+        groups.append(
+            {
+                "name": g["name"],
+                "instance_type": g.get("instance_type"),
+                "min_size": g["min_size"],
+                "max_size": g["max_size"],
+                "desired_size": g["desired_size"],
+                "labels": dict(g.get("labels") or {}),
+                "taints": [t.as_dict() for t in taints],
+            }
+        )
+    return groups
+
+
 # requests ------------------------------------------------------------------------
 
 
@@ -124,6 +171,7 @@ async def create_cluster(
             code="CREDENTIAL_PROVIDER_MISMATCH",
             details={"field": "credential_id"},
         )
+    groups = _initial_node_groups(provider, data.get("node_groups") or [])
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
         clusters = Clusters(uow.session)
@@ -145,10 +193,31 @@ async def create_cluster(
             aws_config=data.get("aws_config"),
             gcp_config=data.get("gcp_config"),
             azure_config=data.get("azure_config"),
-            conditions=conditions.initial(datetime.now(UTC)),
+            conditions=conditions.for_node_groups(
+                conditions.initial(datetime.now(UTC)),
+                [(g["name"], Status.PENDING) for g in groups],
+                datetime.now(UTC),
+            ),
+            network_request=data.get("network"),
+            step=None,
+            progress=0,
+            managed=True,
+            drift=[],
             created_by=data["actor_id"],
         )
         uow.session.add(cluster)
+        await uow.session.flush()
+        for group in groups:
+            uow.session.add(
+                NodeGroup(
+                    id=uuid.uuid4(),
+                    workspace_id=workspace_id,
+                    cluster_id=cluster.id,
+                    status=Status.PENDING,
+                    created_by=data["actor_id"],
+                    **group,
+                )
+            )
         uow.emit(
             _event(
                 "ClusterRequested",
@@ -209,6 +278,8 @@ async def delete_cluster(
             raise _not_found()
         if cluster.status == Status.DELETING:
             return view(cluster)
+        if not cluster.managed:
+            raise read_only()
         if cluster.status not in DELETABLE:
             raise Conflict(
                 f"a cluster that is {cluster.status} cannot be deleted now",
@@ -217,6 +288,10 @@ async def delete_cluster(
         cluster.status = Status.DELETING
         cluster.status_reason = None
         cluster.status_message = None
+        if cluster.failure is None:
+            # A create being rolled back goes on from where it is; anything else starts
+            # its teardown from the node groups.
+            cluster.step = None
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETING, None, None, datetime.now(UTC)
         )
@@ -226,75 +301,86 @@ async def delete_cluster(
         return view(cluster)
 
 
-# saga steps ----------------------------------------------------------------------
-
-
-async def _load(deps: ProvisioningDeps, event: CloudEvent) -> tuple[ClusterSpec, Status] | None:
+async def upgrade_cluster(
+    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+) -> dict[str, Any]:
+    """Refused up front: a version the cloud does not offer, a downgrade, a skipped minor
+    version. The saga then upgrades the control plane, then each node group."""
     async with deps.uow() as uow:
         cluster = await Clusters(uow.session).get(
-            uuid.UUID(event.workspaceid or ""), uuid.UUID(event.data["cluster_id"])
+            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
-        return None if cluster is None else (cluster.spec(), Status(cluster.status))
-
-
-async def _transition(
-    deps: ProvisioningDeps,
-    spec: ClusterSpec,
-    allowed: frozenset[Status],
-    status: Status,
-    event: CloudEvent | None,
-    **fields: Any,
-) -> bool:
-    """Move the cluster to `status` if it is still in one of `allowed` (a delete may
-    have overtaken a create); the event commits with the change."""
+        if cluster is None or cluster.status == Status.DELETED:
+            raise _not_found()
+        spec = cluster.spec()
+        current, managed, status = cluster.version, cluster.managed, cluster.status
+    if not managed:
+        raise read_only()
+    if status != Status.READY:
+        raise Conflict(f"a cluster that is {status} cannot be upgraded now", code="CLUSTER_BUSY")
+    wanted = data["version"]
+    check_upgrade(current, wanted)
+    provider = deps.providers.get(spec.provider)
+    if provider is None:
+        raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
+    credential = await _credential(deps, spec, "list versions")
+    offered = await provider.versions(spec.region, credential)
+    if wanted not in offered:
+        raise ValidationFailed(
+            f"{spec.provider} does not offer Kubernetes {wanted} in {spec.region}; "
+            f"it offers {', '.join(offered) or 'none'}",
+            code="VERSION_NOT_OFFERED",
+            details={"field": "version", "offered": offered},
+        )
     async with deps.uow() as uow:
         cluster = await Clusters(uow.session).get(
-            uuid.UUID(spec.workspace_id), uuid.UUID(spec.cluster_id), for_update=True
+            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
-        if cluster is None or cluster.status not in allowed:
-            return False
-        cluster.status = status
-        for key, value in fields.items():
-            setattr(cluster, key, value)
-        cluster.conditions = conditions.for_cluster_status(
-            cluster.conditions,
-            status,
-            cluster.status_reason,
-            cluster.status_message,
-            datetime.now(UTC),
+        if cluster is None or cluster.status != Status.READY or cluster.version != current:
+            raise Conflict("the cluster changed meanwhile; try again", code="CLUSTER_BUSY")
+        cluster.status = Status.UPDATING
+        cluster.status_reason = None
+        cluster.status_message = None
+        cluster.target_version = wanted
+        cluster.step = "upgrade-control-plane"
+        cluster.progress = 0
+        cluster.step_deadline = datetime.now(UTC) + timedelta(
+            seconds=deps.step_timeouts.get("upgrade-control-plane", deps.create_timeout)
         )
-        if event is not None:
-            uow.emit(event)
+        uow.emit(
+            _event(
+                "ClusterUpgradeRequested",
+                cluster,
+                {"from_version": current, "to_version": wanted},
+                actor_id=data["actor_id"],
+            )
+        )
         await uow.commit()
-        return True
+        await uow.session.refresh(cluster)
+        return view(cluster)
 
 
-async def _fail(
-    deps: ProvisioningDeps,
-    spec: ClusterSpec,
-    allowed: frozenset[Status],
-    error: SkyclustError,
-    operation: str,
-) -> None:
-    retryable = isinstance(error, ProviderError) and error.retryable
-    await _transition(
-        deps,
-        spec,
-        allowed,
-        Status.FAILED,
-        _event(
-            "ClusterFailed",
-            spec,
-            {
-                "code": error.code,
-                "message": error.message[:2000],
-                "retryable": retryable,
-                "operation": operation,
-            },
-        ),
-        status_reason=error.code,
-        status_message=error.message[:2000],
-    )
+def check_upgrade(current: str, wanted: str) -> None:
+    """One minor version up at a time, never down: what EKS, GKE and AKS all require."""
+    have = tuple(int(p) for p in current.split(".")[:2])
+    want = tuple(int(p) for p in wanted.split(".")[:2])
+    if want == have:
+        raise Conflict(f"the cluster runs {current} already", code="VERSION_UNCHANGED")
+    if want < have:
+        raise ValidationFailed(
+            f"Kubernetes cannot be downgraded ({current} → {wanted})",
+            code="VERSION_DOWNGRADE",
+            details={"field": "version"},
+        )
+    if want[0] != have[0] or want[1] != have[1] + 1:
+        raise ValidationFailed(
+            f"upgrade one minor version at a time: {current} → {have[0]}.{have[1] + 1} first",
+            code="VERSION_SKIP",
+            details={"field": "version"},
+        )
+
+
+# shared with the saga steps ----------------------------------------------------
 
 
 async def _credential(deps: ProvisioningDeps, spec: ClusterSpec, reason: str) -> dict[str, Any]:
@@ -321,124 +407,3 @@ async def _poll(
                 code="PROVIDER_TIMEOUT",
                 retryable=False,
             )
-
-
-async def _retry_or_fail(
-    deps: ProvisioningDeps,
-    spec: ClusterSpec,
-    allowed: frozenset[Status],
-    error: SkyclustError,
-    delivery: Delivery,
-    operation: str,
-) -> None:
-    transient = (isinstance(error, ProviderError) and error.retryable) or isinstance(
-        error, ServiceUnavailable
-    )
-    if transient and delivery.num_delivered < deps.max_attempts:
-        raise error  # redelivered with backoff
-    await _fail(deps, spec, allowed, error, operation)
-
-
-async def on_cluster_requested(
-    deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
-) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[1] not in CREATING:
-        return
-    spec, status = loaded
-    provider = deps.providers.get(spec.provider)
-    if provider is None:
-        await _fail(
-            deps,
-            spec,
-            CREATING,
-            ProviderError(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED"),
-            "create",
-        )
-        return
-    try:
-        credential = await _credential(deps, spec, "create cluster")
-        cloud = await provider.create(spec, credential)
-        if status == Status.PENDING:
-            await _transition(
-                deps,
-                spec,
-                frozenset({Status.PENDING}),
-                Status.PROVISIONING,
-                _event(
-                    "ClusterProvisioning",
-                    spec,
-                    {"step": "control-plane", "progress": 30, "cloud_id": cloud.cloud_id},
-                ),
-                cloud_id=cloud.cloud_id,
-            )
-        latest: list[CloudCluster] = [cloud]
-
-        async def active() -> bool:
-            current = await provider.describe(spec, credential)
-            if current is None:
-                raise ProviderError(
-                    "the cloud lost the cluster while it was being created",
-                    code="PROVIDER_RESOURCE_LOST",
-                )
-            if current.failed:
-                raise ProviderError("the cloud reports the cluster failed", code="CLOUD_FAILED")
-            latest[0] = current
-            return current.active
-
-        await _poll(deps, active, deps.create_timeout, "cluster creation")
-        ready = latest[0]
-        await _transition(
-            deps,
-            spec,
-            CREATING,
-            Status.READY,
-            _event(
-                "ClusterReady",
-                spec,
-                {
-                    "version": ready.version or spec.version,
-                    "region": spec.region,
-                    "endpoint": ready.endpoint,
-                    "cloud_id": ready.cloud_id,
-                },
-            ),
-            endpoint=ready.endpoint,
-            cloud_id=ready.cloud_id,
-            status_reason=None,
-            status_message=None,
-        )
-    except NotFound as exc:
-        await _fail(deps, spec, CREATING, exc, "create")
-    except SkyclustError as exc:
-        await _retry_or_fail(deps, spec, CREATING, exc, delivery, "create")
-
-
-async def on_cluster_delete_requested(
-    deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
-) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[1] != Status.DELETING:
-        return
-    spec = loaded[0]
-    deleting = frozenset({Status.DELETING})
-    provider = deps.providers.get(spec.provider)
-    try:
-        if provider is not None:
-            credential = await _credential(deps, spec, "delete cluster")
-            # EKS refuses to delete a cluster that still has node groups; the others
-            # would drop them silently. Either way they go first, each with its event.
-            # (Imported here: the node group module builds on this one.)
-            from .node_groups import delete_cluster_node_groups
-
-            await delete_cluster_node_groups(deps, provider, spec, credential)
-            await provider.delete(spec, credential)
-
-            async def gone() -> bool:
-                return await provider.describe(spec, credential) is None
-
-            await _poll(deps, gone, deps.delete_timeout, "cluster deletion")
-        await _transition(deps, spec, deleting, Status.DELETED, _event("ClusterDeleted", spec, {}))
-    except SkyclustError as exc:
-        # A cloud error is never taken to mean the cluster is gone.
-        await _retry_or_fail(deps, spec, deleting, exc, delivery, "delete")

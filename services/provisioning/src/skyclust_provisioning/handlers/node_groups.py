@@ -35,7 +35,7 @@ from ..domain.node_group import (
     check_taints,
     taints_from,
 )
-from .clusters import SOURCE, ProvisioningDeps, _credential, _poll
+from .clusters import SOURCE, ProvisioningDeps, _credential, _poll, read_only
 
 UPDATING = frozenset({Status.UPDATING})
 DELETING = frozenset({Status.DELETING})
@@ -57,6 +57,7 @@ def view(group: NodeGroup) -> dict[str, Any]:
         "status_reason": group.status_reason,
         "status_message": group.status_message,
         "cloud_id": group.cloud_id,
+        "version": group.version,
         "created_by": group.created_by,
         "created_at": group.created_at.isoformat(),
         "updated_at": group.updated_at.isoformat(),
@@ -137,6 +138,8 @@ async def create_node_group(
         if cluster is None or cluster.status == Status.DELETED:
             raise _cluster_not_found()
         check_name(cluster.provider, data["name"])
+        if not cluster.managed:
+            raise read_only()
         if cluster.status != Status.READY:
             raise Conflict(
                 f"node groups can be added to a READY cluster; this one is {cluster.status}",
@@ -222,6 +225,13 @@ async def update_node_group(
         )
         if cluster is None or group is None or group.status == Status.DELETED:
             raise _not_found()
+        if not cluster.managed:
+            raise read_only()
+        if cluster.status != Status.READY:
+            raise Conflict(
+                f"node groups of a cluster that is {cluster.status} cannot be changed now",
+                code="CLUSTER_BUSY",
+            )
         if group.status != Status.READY:
             raise Conflict(
                 f"a node group that is {group.status} cannot be changed now",
@@ -277,6 +287,8 @@ async def delete_node_group(
             raise _not_found()
         if group.status == Status.DELETING:
             return view(group)
+        if not cluster.managed:
+            raise read_only()
         if group.status not in DELETABLE:
             raise Conflict(
                 f"a node group that is {group.status} cannot be deleted now",

@@ -20,8 +20,15 @@ from skyclust_common.logs import register_secret
 from ...domain.cluster import OWNER_TAG, ClusterSpec
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
-from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
-from .blocking import BlockingSdkProvider
+from .base import (
+    CloudCluster,
+    CloudNodeGroup,
+    DiscoveredCluster,
+    DiscoveredNodeGroup,
+    IssuedKubeconfig,
+    same_minor,
+)
+from .blocking import BlockingSdkProvider, lost, minors, unclaimed
 
 CLUSTER_ROLE = "skyclust-eks-cluster"
 NODE_ROLE = "skyclust-eks-node"
@@ -141,13 +148,17 @@ class EksProvider(BlockingSdkProvider):
         self.endpoint_url = endpoint_url
 
     def _session(self, spec: ClusterSpec, credential: dict[str, Any]) -> boto3.session.Session:
+        return self._region_session(spec.region, credential)
+
+    @staticmethod
+    def _region_session(region: str, credential: dict[str, Any]) -> boto3.session.Session:
         register_secret(credential.get("secret_access_key"))
         register_secret(credential.get("session_token"))
         return boto3.session.Session(
             aws_access_key_id=credential["access_key_id"],
             aws_secret_access_key=credential["secret_access_key"],
             aws_session_token=credential.get("session_token"),
-            region_name=spec.region,
+            region_name=region,
         )
 
     def _client(self, session: boto3.session.Session, service: str) -> Any:
@@ -215,6 +226,9 @@ class EksProvider(BlockingSdkProvider):
         config = spec.aws_config or {}
         if config.get("subnet_ids"):
             return list(config["subnet_ids"])
+        network = spec.network or {}
+        if network.get("subnet_cloud_ids"):
+            return list(network["subnet_cloud_ids"])
         ec2 = self._client(session, "ec2")
         subnets = ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])[
             "Subnets"
@@ -236,8 +250,11 @@ class EksProvider(BlockingSdkProvider):
         eks = self._client(session, "eks")
         config = spec.aws_config or {}
         vpc_config: dict[str, Any] = {"subnetIds": self._subnets(session, spec)}
-        if config.get("security_group_ids"):
-            vpc_config["securityGroupIds"] = list(config["security_group_ids"])
+        security_groups = config.get("security_group_ids") or (spec.network or {}).get(
+            "security_group_cloud_ids"
+        )
+        if security_groups:
+            vpc_config["securityGroupIds"] = list(security_groups)
         for key, field in (
             ("endpoint_public_access", "endpointPublicAccess"),
             ("endpoint_private_access", "endpointPrivateAccess"),
@@ -266,16 +283,22 @@ class EksProvider(BlockingSdkProvider):
             )
         return existing
 
-    def _describe(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster | None:
-        eks = self._client(self._session(spec, credential), "eks")
+    @staticmethod
+    def _find(eks: Any, name: str) -> dict[str, Any] | None:
         try:
-            view = self._view(eks.describe_cluster(name=spec.name)["cluster"])
+            found: dict[str, Any] = eks.describe_cluster(name=name)["cluster"]
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return None
             raise
+        return found
+
+    def _describe(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster | None:
+        eks = self._client(self._session(spec, credential), "eks")
+        found = self._find(eks, spec.name)
+        view = None if found is None else self._view(found)
         # A same-named cluster that is not ours is, for this spec, not there.
-        return view if view.owner == spec.cluster_id else None
+        return view if view is not None and view.owner == spec.cluster_id else None
 
     def _delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
         if self._describe(spec, credential) is None:
@@ -308,6 +331,8 @@ class EksProvider(BlockingSdkProvider):
                 for t in group.get("taints") or []
             ),
             owner=(group.get("tags") or {}).get(NODE_GROUP_OWNER_TAG),
+            version=group.get("version", ""),
+            instance_type=(group.get("instanceTypes") or [None])[0],
         )
 
     @staticmethod
@@ -316,16 +341,21 @@ class EksProvider(BlockingSdkProvider):
             {"key": t.key, "value": t.value, "effect": _EFFECTS[t.effect]} for t in group.taints
         ]
 
-    def _get_group(
-        self, eks: Any, cluster: ClusterSpec, group: NodeGroupSpec
-    ) -> CloudNodeGroup | None:
+    @staticmethod
+    def _find_group(eks: Any, cluster: str, name: str) -> dict[str, Any] | None:
         try:
-            found = eks.describe_nodegroup(clusterName=cluster.name, nodegroupName=group.name)
+            found: dict[str, Any] = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
                 return None
             raise
-        return self._group_view(found["nodegroup"])
+        return dict(found["nodegroup"])
+
+    def _get_group(
+        self, eks: Any, cluster: ClusterSpec, group: NodeGroupSpec
+    ) -> CloudNodeGroup | None:
+        found = self._find_group(eks, cluster.name, group.name)
+        return None if found is None else self._group_view(found)
 
     def _create_group(
         self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
@@ -442,6 +472,122 @@ class EksProvider(BlockingSdkProvider):
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
+
+    # versions ----------------------------------------------------------------------
+
+    def _versions(self, region: str, credential: dict[str, Any]) -> list[str]:
+        eks = self._client(self._region_session(region, credential), "eks")
+        pages = eks.get_paginator("describe_cluster_versions").paginate()
+        return minors([v["clusterVersion"] for page in pages for v in page["clusterVersions"]])
+
+    def _upgrading_to(self, eks: Any, cluster: str, group: str | None, version: str) -> bool:
+        """An update to `version` is in progress (EKS takes no second one meanwhile)."""
+        scope = {"name": cluster, **({"nodegroupName": group} if group else {})}
+        for page in eks.get_paginator("list_updates").paginate(**scope):
+            for update_id in page["updateIds"]:
+                update = eks.describe_update(updateId=update_id, **scope)["update"]
+                wanted = {p["type"]: p["value"] for p in update.get("params") or []}
+                if (
+                    update["type"] == "VersionUpdate"
+                    and update["status"] == "InProgress"
+                    and same_minor(wanted.get("Version", ""), version)
+                ):
+                    return True
+        return False
+
+    @staticmethod
+    def _busy(exc: ClientError) -> ProviderError | None:
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            return None
+        # EKS runs one update at a time; a later attempt will get through.
+        return ProviderError(
+            exc.response["Error"].get("Message") or "an update is in progress",
+            code="PROVIDER_BUSY",
+            retryable=True,
+            provider="aws",
+        )
+
+    def _upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None:
+        eks = self._client(self._session(spec, credential), "eks")
+        found = self._find(eks, spec.name)
+        if found is None or self._view(found).owner != spec.cluster_id:
+            raise ProviderError(
+                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
+            )
+        if same_minor(found.get("version", ""), version):
+            return
+        if found["status"] == "UPDATING" and self._upgrading_to(eks, spec.name, None, version):
+            return
+        try:
+            eks.update_cluster_version(name=spec.name, version=version)
+        except ClientError as exc:
+            raise self._busy(exc) or exc from None
+
+    def _upgrade_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None:
+        eks = self._client(self._session(cluster, credential), "eks")
+        current = self._get_group(eks, cluster, group)
+        if current is None or current.owner != group.node_group_id:
+            raise ProviderError(
+                "the node group is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
+            )
+        if same_minor(current.version, version):
+            return
+        if current.status == "UPDATING" and self._upgrading_to(
+            eks, cluster.name, group.name, version
+        ):
+            return
+        try:
+            eks.update_nodegroup_version(
+                clusterName=cluster.name, nodegroupName=group.name, version=version
+            )
+        except ClientError as exc:
+            raise self._busy(exc) or exc from None
+
+    # adoption ----------------------------------------------------------------------
+
+    def _discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]:
+        eks = self._client(self._region_session(region, credential), "eks")
+        found: list[DiscoveredCluster] = []
+        for page in eks.get_paginator("list_clusters").paginate():
+            for name in page["clusters"]:
+                cluster = self._find(eks, name)
+                if cluster is None:  # deleted since it was listed
+                    continue
+                groups: list[DiscoveredNodeGroup] = []
+                pages = eks.get_paginator("list_nodegroups").paginate(clusterName=name)
+                for group_name in (g for group_page in pages for g in group_page["nodegroups"]):
+                    group = self._find_group(eks, name, group_name)
+                    if group is not None:
+                        groups.append(DiscoveredNodeGroup(group_name, self._group_view(group)))
+                found.append(DiscoveredCluster(name, self._view(cluster), None, tuple(groups)))
+        return found
+
+    def _claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None:
+        """Everything is checked before anything is tagged, so a refused claim changes
+        nothing; the cluster is tagged last, so a claim cut short is finished by the next."""
+        eks = self._client(self._session(spec, credential), "eks")
+        cluster = self._find(eks, spec.name)
+        if cluster is None:
+            raise lost("cluster", "aws")
+        what = f"the EKS cluster {spec.name}"
+        untagged = unclaimed(self._view(cluster).owner, spec.cluster_id, what, "aws", cluster=True)
+        to_tag: list[tuple[str, dict[str, str]]] = []
+        for group in groups:
+            found = self._find_group(eks, spec.name, group.name)
+            if found is None:
+                raise lost(f"node group {group.name}", "aws")
+            owner = self._group_view(found).owner
+            what = f"the node group {group.name}"
+            if unclaimed(owner, group.node_group_id, what, "aws", cluster=False):
+                to_tag.append((found["nodegroupArn"], group.owner_tags()))
+        if untagged:
+            to_tag.append((cluster["arn"], {OWNER_TAG: spec.cluster_id}))
+        for arn, tags in to_tag:
+            eks.tag_resource(resourceArn=arn, tags=tags)
 
     # kubeconfig --------------------------------------------------------------------
 

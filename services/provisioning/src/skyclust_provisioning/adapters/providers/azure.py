@@ -11,8 +11,15 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
-from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
-from .blocking import BlockingSdkProvider
+from .base import (
+    CloudCluster,
+    CloudNodeGroup,
+    DiscoveredCluster,
+    DiscoveredNodeGroup,
+    IssuedKubeconfig,
+    same_minor,
+)
+from .blocking import BlockingSdkProvider, minors, unclaimed
 
 _STATE = {
     "Creating": "CREATING",
@@ -65,6 +72,17 @@ def translate(exc: Exception) -> ProviderError:
     return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="azure")
 
 
+def _resource_group(resource_id: str) -> str:
+    parts = resource_id.split("/")
+    return parts[[p.lower() for p in parts].index("resourcegroups") + 1]
+
+
+def _lost(what: str) -> ProviderError:
+    return ProviderError(
+        f"the {what} is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="azure"
+    )
+
+
 class AksProvider(BlockingSdkProvider):
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
@@ -90,7 +108,15 @@ class AksProvider(BlockingSdkProvider):
 
     @staticmethod
     def _group(spec: ClusterSpec) -> str:
+        # Not the network's resource group: the cluster's own keeps where it lives
+        # independent of the network, and AKS takes a subnet from any group by its ARM id.
         return str((spec.azure_config or {}).get("resource_group") or f"skyclust-{spec.name}")
+
+    @staticmethod
+    def _subnet(spec: ClusterSpec) -> str | None:
+        """The subnet new agent pools go into: the network service's first, if any."""
+        subnets = (spec.network or {}).get("subnet_cloud_ids") or []
+        return str(subnets[0]) if subnets else None
 
     @staticmethod
     def _view(cluster: Any) -> CloudCluster:
@@ -102,13 +128,17 @@ class AksProvider(BlockingSdkProvider):
             owner=(cluster.tags or {}).get(OWNER_LABEL),
         )
 
-    def _get(self, aks: Any, spec: ClusterSpec) -> CloudCluster | None:
+    def _find(self, aks: Any, spec: ClusterSpec) -> Any | None:
         from azure.core.exceptions import ResourceNotFoundError
 
         try:
-            return self._view(aks.managed_clusters.get(self._group(spec), spec.name))
+            return aks.managed_clusters.get(self._group(spec), spec.name)
         except ResourceNotFoundError:
             return None
+
+    def _get(self, aks: Any, spec: ClusterSpec) -> CloudCluster | None:
+        found = self._find(aks, spec)
+        return None if found is None else self._view(found)
 
     def _create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
         aks, resources = self._clients(credential)
@@ -123,9 +153,20 @@ class AksProvider(BlockingSdkProvider):
             return existing
         config = spec.azure_config or {}
         group = self._group(spec)
-        resources.resource_groups.create_or_update(
-            group, {"location": spec.region, "tags": {OWNER_LABEL: spec.cluster_id}}
-        )
+        if self._own_group(resources, spec) is None:
+            # An existing group is used as it is; one SkyClust makes is the cluster's own.
+            resources.resource_groups.create_or_update(
+                group, {"location": spec.region, "tags": {OWNER_LABEL: spec.cluster_id}}
+            )
+        system_pool: dict[str, Any] = {
+            "name": "system",
+            "count": int(config.get("node_count", 1)),
+            "vmSize": config.get("vm_size", "Standard_D2s_v5"),
+            "mode": "System",
+        }
+        subnet = self._subnet(spec)
+        if subnet:
+            system_pool["vnetSubnetID"] = subnet
         aks.managed_clusters.begin_create_or_update(
             group,
             spec.name,
@@ -136,14 +177,7 @@ class AksProvider(BlockingSdkProvider):
                 "properties": {
                     "dnsPrefix": spec.name[:45],
                     "kubernetesVersion": spec.version,
-                    "agentPoolProfiles": [
-                        {
-                            "name": "system",
-                            "count": int(config.get("node_count", 1)),
-                            "vmSize": config.get("vm_size", "Standard_D2s_v5"),
-                            "mode": "System",
-                        }
-                    ],
+                    "agentPoolProfiles": [system_pool],
                 },
             },
             polling=False,
@@ -166,14 +200,35 @@ class AksProvider(BlockingSdkProvider):
     def _delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        aks, _ = self._clients(credential)
+        aks, resources = self._clients(credential)
         current = self._get(aks, spec)
-        if current is None or current.owner != spec.cluster_id or current.status == "DELETING":
+        if current is None:
+            # Gone: the resource group SkyClust made for it goes too (called again by the
+            # saga once the cloud confirms the cluster is gone).
+            if self._own_group(resources, spec) is True:
+                resources.resource_groups.begin_delete(self._group(spec), polling=False)
+            return
+        if current.owner != spec.cluster_id or current.status == "DELETING":
             return
         try:
             aks.managed_clusters.begin_delete(self._group(spec), spec.name, polling=False)
         except ResourceNotFoundError:
             return
+
+    def _own_group(self, resources: Any, spec: ClusterSpec) -> bool | None:
+        """None: the cluster's resource group does not exist; True: SkyClust made it for
+        this cluster (its default name and owner tag); False: somebody else's."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        try:
+            group = resources.resource_groups.get(self._group(spec))
+        except ResourceNotFoundError:
+            return None
+        if (group.properties and group.properties.provisioning_state == "Deleting") or (
+            (spec.azure_config or {}).get("resource_group")
+        ):
+            return False
+        return (group.tags or {}).get(OWNER_LABEL) == spec.cluster_id
 
     # node groups (AKS agent pools) -------------------------------------------------
 
@@ -194,6 +249,8 @@ class AksProvider(BlockingSdkProvider):
             labels=dict(pool.node_labels or {}),
             taints=tuple(taints),
             owner=(pool.tags or {}).get(NODE_GROUP_OWNER_LABEL),
+            version=pool.current_orchestrator_version or pool.orchestrator_version or "",
+            instance_type=pool.vm_size or None,
         )
 
     def _get_pool(self, aks: Any, cluster: ClusterSpec, group: NodeGroupSpec) -> Any | None:
@@ -204,7 +261,9 @@ class AksProvider(BlockingSdkProvider):
         except ResourceNotFoundError:
             return None
 
-    def _put_pool(self, aks: Any, cluster: ClusterSpec, group: NodeGroupSpec) -> None:
+    def _put_pool(
+        self, aks: Any, cluster: ClusterSpec, group: NodeGroupSpec, existing: Any | None
+    ) -> None:
         body: dict[str, Any] = {
             "properties": {
                 "count": group.desired_size,
@@ -219,6 +278,13 @@ class AksProvider(BlockingSdkProvider):
         }
         if group.instance_type:
             body["properties"]["vmSize"] = group.instance_type
+        if existing is None:
+            subnet = self._subnet(cluster)
+            if subnet:
+                body["properties"]["vnetSubnetID"] = subnet
+        else:
+            # Left out, AKS would move the nodes to the control plane's version.
+            body["properties"]["orchestratorVersion"] = existing.orchestrator_version
         aks.agent_pools.begin_create_or_update(
             self._group(cluster), cluster.name, group.name, body, polling=False
         )
@@ -229,7 +295,7 @@ class AksProvider(BlockingSdkProvider):
         aks, _ = self._clients(credential)
         pool = self._get_pool(aks, cluster, group)
         if pool is None:
-            self._put_pool(aks, cluster, group)
+            self._put_pool(aks, cluster, group, None)
             pool = self._get_pool(aks, cluster, group)
             if pool is None:
                 raise ProviderError(
@@ -271,7 +337,7 @@ class AksProvider(BlockingSdkProvider):
             )
         if not current.active or current.matches(group):
             return
-        self._put_pool(aks, cluster, group)
+        self._put_pool(aks, cluster, group, pool)
 
     def _delete_group(
         self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
@@ -291,6 +357,102 @@ class AksProvider(BlockingSdkProvider):
             )
         except ResourceNotFoundError:
             return
+
+    # versions ----------------------------------------------------------------------
+
+    def _versions(self, region: str, credential: dict[str, Any]) -> list[str]:
+        aks, _ = self._clients(credential)
+        listed = aks.managed_clusters.list_kubernetes_versions(region)
+        return minors([v.version for v in listed.values_property or [] if not v.is_preview])
+
+    def _upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None:
+        """As `az aks upgrade --control-plane-only`: the cluster as it is with the new
+        kubernetesVersion, its agent pools keeping theirs. kubernetesVersion is the target,
+        so a cluster on its way there needs nothing."""
+        aks, _ = self._clients(credential)
+        cluster = self._find(aks, spec)
+        if cluster is None or self._view(cluster).owner != spec.cluster_id:
+            raise _lost("cluster")
+        if same_minor(cluster.kubernetes_version or self._view(cluster).version, version):
+            return
+        cluster.kubernetes_version = version
+        aks.managed_clusters.begin_create_or_update(
+            self._group(spec), spec.name, cluster, polling=False
+        )
+
+    def _upgrade_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None:
+        """As `az aks nodepool upgrade`; orchestratorVersion is the target, as above."""
+        aks, _ = self._clients(credential)
+        pool = self._get_pool(aks, cluster, group)
+        if pool is None or self._pool_view(pool).owner != group.node_group_id:
+            raise _lost("agent pool")
+        if same_minor(pool.orchestrator_version or self._pool_view(pool).version, version):
+            return
+        pool.orchestrator_version = version
+        aks.agent_pools.begin_create_or_update(
+            self._group(cluster), cluster.name, group.name, pool, polling=False
+        )
+
+    # adoption ----------------------------------------------------------------------
+
+    def _discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]:
+        aks, _ = self._clients(credential)
+        wanted = region.replace(" ", "").lower()
+        found: list[DiscoveredCluster] = []
+        for cluster in aks.managed_clusters.list():
+            if str(cluster.location).replace(" ", "").lower() != wanted:
+                continue
+            group = _resource_group(cluster.id)
+            pools = aks.agent_pools.list(group, cluster.name)
+            found.append(
+                DiscoveredCluster(
+                    name=cluster.name,
+                    cloud=self._view(cluster),
+                    resource_group=group,
+                    node_groups=tuple(
+                        DiscoveredNodeGroup(pool.name, self._pool_view(pool)) for pool in pools
+                    ),
+                )
+            )
+        return found
+
+    def _claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None:
+        """The spec's azure_config.resource_group names the group discovery found. Agent
+        pools are tagged first and the cluster last, each its own operation. AKS runs one
+        at a time per cluster: a call may tag only part and fail PROVIDER_BUSY; calling
+        again carries on. Everything is checked before anything is tagged."""
+        from azure.mgmt.containerservice.models import TagsObject
+
+        aks, _ = self._clients(credential)
+        cluster = self._find(aks, spec)
+        if cluster is None:
+            raise _lost("cluster")
+        owner = self._view(cluster).owner
+        what = f"the AKS cluster {spec.name}"
+        cluster_untagged = unclaimed(owner, spec.cluster_id, what, "azure", cluster=True)
+        untagged = []
+        for group in groups:
+            pool = self._get_pool(aks, spec, group)
+            if pool is None:
+                raise _lost(f"agent pool {group.name}")
+            pool_owner = self._pool_view(pool).owner
+            what = f"the agent pool {group.name}"
+            if unclaimed(pool_owner, group.node_group_id, what, "azure", cluster=False):
+                untagged.append((group, pool))
+        for group, pool in untagged:
+            pool.tags = {**(pool.tags or {}), **group.owner_labels()}
+            aks.agent_pools.begin_create_or_update(
+                self._group(spec), spec.name, group.name, pool, polling=False
+            )
+        if cluster_untagged:
+            tags = {**(cluster.tags or {}), OWNER_LABEL: spec.cluster_id}
+            aks.managed_clusters.begin_update_tags(
+                self._group(spec), spec.name, TagsObject(tags=tags), polling=False
+            )
 
     # kubeconfig --------------------------------------------------------------------
 

@@ -37,6 +37,8 @@ class CloudNodeGroup:
     labels: dict[str, str]
     taints: tuple[Taint, ...]
     owner: str | None  # the SkyClust node group id tagged on it, if any
+    version: str = ""  # the nodes' Kubernetes version ("1.31" or "1.31.6"); "" if unknown
+    instance_type: str | None = None
 
     @property
     def active(self) -> bool:
@@ -96,7 +98,60 @@ class KubeconfigProvider(Protocol):
         ...
 
 
-class ClusterProvider(NodeGroupProvider, KubeconfigProvider, Protocol):
+@dataclass(frozen=True)
+class DiscoveredNodeGroup:
+    name: str
+    cloud: CloudNodeGroup
+
+
+@dataclass(frozen=True)
+class DiscoveredCluster:
+    """A cluster found in the cloud, whoever made it."""
+
+    name: str
+    cloud: CloudCluster
+    resource_group: str | None  # Azure only
+    node_groups: tuple[DiscoveredNodeGroup, ...]
+
+
+class VersionProvider(Protocol):
+    async def versions(self, region: str, credential: dict[str, Any]) -> list[str]:
+        """The Kubernetes minor versions ("1.30") the cloud offers in `region`, ascending."""
+        ...
+
+    async def upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None:
+        """Start moving the control plane to minor `version`; nothing when it is there or
+        on its way. The caller describes until the version matches and it is ACTIVE."""
+        ...
+
+    async def upgrade_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None:
+        """Start moving the node group's nodes to minor `version` (as `upgrade`)."""
+        ...
+
+
+class AdoptionProvider(Protocol):
+    async def discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]:
+        """Every cluster in `region` the credential can see, with its node groups."""
+        ...
+
+    async def claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None:
+        """Tag an adopted cluster and its node groups (matched by name) with SkyClust's
+        owner tags, so that from then on it is managed like one SkyClust created."""
+        ...
+
+
+def same_minor(actual: str, wanted: str) -> bool:
+    """True when both name the same minor version ("1.31.6" and "1.31")."""
+    return actual.split(".")[:2] == wanted.split(".")[:2]
+
+
+class ClusterProvider(
+    NodeGroupProvider, KubeconfigProvider, VersionProvider, AdoptionProvider, Protocol
+):
     async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
         """Create the cluster, or return it if this spec created it already."""
         ...

@@ -11,7 +11,7 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
 from ...domain.node_group import NodeGroupSpec
-from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
+from .base import CloudCluster, CloudNodeGroup, DiscoveredCluster, IssuedKubeconfig
 
 
 class BlockingSdkProvider(abc.ABC):
@@ -51,6 +51,25 @@ class BlockingSdkProvider(abc.ABC):
 
     @abc.abstractmethod
     def _kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig: ...
+
+    @abc.abstractmethod
+    def _versions(self, region: str, credential: dict[str, Any]) -> list[str]: ...
+
+    @abc.abstractmethod
+    def _upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    def _upgrade_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def _discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]: ...
+
+    @abc.abstractmethod
+    def _claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None: ...
 
     async def _run(self, fn: Any, *args: Any) -> Any:
         try:
@@ -101,3 +120,50 @@ class BlockingSdkProvider(abc.ABC):
     async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
         result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
         return result
+
+    async def versions(self, region: str, credential: dict[str, Any]) -> list[str]:
+        result: list[str] = await self._run(self._versions, region, credential)
+        return result
+
+    async def upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None:
+        await self._run(self._upgrade, spec, version, credential)
+
+    async def upgrade_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None:
+        await self._run(self._upgrade_group, cluster, group, version, credential)
+
+    async def discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]:
+        result: list[DiscoveredCluster] = await self._run(self._discover, region, credential)
+        return result
+
+    async def claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None:
+        await self._run(self._claim, spec, groups, credential)
+
+
+def minors(versions: list[str]) -> list[str]:
+    """Distinct minor versions ("1.31") of `versions` (any of "1.31", "1.31.6",
+    "1.31.6-gke.1020000"), ascending by number."""
+    found = {".".join(v.split("-")[0].split(".")[:2]) for v in versions if v}
+    return sorted(found, key=lambda v: tuple(int(part) for part in v.split(".")))
+
+
+def unclaimed(owner: str | None, wanted: str, what: str, provider: str, *, cluster: bool) -> bool:
+    """For `claim`: True when `what` has no SkyClust owner tag yet; refused when another
+    SkyClust cluster or node group owns it."""
+    if owner not in (None, wanted):
+        kind = "cluster" if cluster else "node group"
+        raise ProviderError(
+            f"{what} is managed by another SkyClust {kind}",
+            code="CLUSTER_ALREADY_MANAGED" if cluster else "NODE_GROUP_ALREADY_MANAGED",
+            provider=provider,
+        )
+    return owner is None
+
+
+def lost(what: str, provider: str) -> ProviderError:
+    return ProviderError(
+        f"the {what} is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider=provider
+    )

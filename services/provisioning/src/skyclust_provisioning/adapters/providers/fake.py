@@ -11,17 +11,41 @@ from skyclust_common.errors import ProviderError
 from ...domain.cluster import OWNER_TAG, ClusterSpec
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NodeGroupSpec
-from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
+from .base import (
+    CloudCluster,
+    CloudNodeGroup,
+    DiscoveredCluster,
+    DiscoveredNodeGroup,
+    IssuedKubeconfig,
+    same_minor,
+)
+
+VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
+DEFAULT_INSTANCE_TYPE = "fake.medium"  # what a node group asking for none gets, as in clouds
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
 
 
 class FakeClusterProvider:
-    def __init__(self, *, polls_until_active: int = 0) -> None:
+    """Clusters and node groups become ACTIVE (after creation or an upgrade) on the
+    `polls_until_active`-th describe; each call first raises the next of `faults`, if any.
+    Versions follow the clouds' rules: one minor up at a time, nodes never newer than the
+    control plane."""
+
+    def __init__(
+        self, *, polls_until_active: int = 0, versions: tuple[str, ...] = VERSIONS
+    ) -> None:
         self.clusters: dict[tuple[str, str], dict[str, Any]] = {}
         self.create_calls = 0
         self.polls_until_active = polls_until_active
         self.faults: list[ProviderError] = []
         self.node_groups: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.node_group_create_calls = 0
+        self.offered_versions = versions
+        self.upgrade_calls = 0
 
     def _raise_fault(self) -> None:
         if self.faults:
@@ -51,6 +75,8 @@ class FakeClusterProvider:
             "version": spec.version,
             "tags": spec.cloud_tags(),
             "polls": 0,
+            "target": None,
+            "network": spec.network,
         }
         return self._view(key)
 
@@ -63,9 +89,15 @@ class FakeClusterProvider:
         if c["tags"].get(OWNER_TAG) != spec.cluster_id:
             return None  # a same-named cluster that is not this spec's
         c["polls"] += 1
-        if c["status"] == "CREATING" and c["polls"] >= self.polls_until_active:
-            c["status"] = "ACTIVE"
+        if c["status"] in ("CREATING", "UPDATING") and c["polls"] >= self.polls_until_active:
+            self._settle(c)
         return self._view(key)
+
+    @staticmethod
+    def _settle(resource: dict[str, Any]) -> None:
+        resource["status"] = "ACTIVE"
+        if resource.get("target"):
+            resource["version"], resource["target"] = resource["target"], None
 
     async def delete(self, spec: ClusterSpec, credential: dict[str, Any]) -> None:
         self._raise_fault()
@@ -92,13 +124,15 @@ class FakeClusterProvider:
             labels=dict(g["labels"]),
             taints=g["taints"],
             owner=g["owner"],
+            version=g["version"],
+            instance_type=g["instance_type"],
         )
 
     async def create_node_group(
         self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
     ) -> CloudNodeGroup:
         self._raise_fault()
-        self._cluster_of(cluster)
+        parent = self._cluster_of(cluster)
         key = (cluster.region, cluster.name, group.name)
         if key in self.node_groups:
             if self.node_groups[key]["owner"] != group.node_group_id:
@@ -116,6 +150,9 @@ class FakeClusterProvider:
             "taints": group.taints,
             "owner": group.node_group_id,
             "polls": 0,
+            "version": parent["version"],
+            "instance_type": group.instance_type or DEFAULT_INSTANCE_TYPE,
+            "target": None,
         }
         return self._group_view(key)
 
@@ -129,7 +166,7 @@ class FakeClusterProvider:
             return None
         g["polls"] += 1
         if g["status"] in ("CREATING", "UPDATING") and g["polls"] >= self.polls_until_active:
-            g["status"] = "ACTIVE"
+            self._settle(g)
         return self._group_view(key)
 
     async def update_node_group(
@@ -161,6 +198,135 @@ class FakeClusterProvider:
         key = (cluster.region, cluster.name, group.name)
         if key in self.node_groups and self.node_groups[key]["owner"] == group.node_group_id:
             del self.node_groups[key]
+
+    # versions ----------------------------------------------------------------------
+
+    async def versions(self, region: str, credential: dict[str, Any]) -> list[str]:
+        self._raise_fault()
+        return sorted(self.offered_versions, key=_minor)
+
+    def _start_upgrade(self, resource: dict[str, Any], version: str) -> None:
+        if resource["status"] != "ACTIVE":
+            raise ProviderError(
+                "an operation is in progress", code="PROVIDER_BUSY", retryable=True, provider="fake"
+            )
+        self.upgrade_calls += 1
+        resource.update(target=version, status="UPDATING", polls=0)
+        if self.polls_until_active == 0:
+            self._settle(resource)
+
+    async def upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None:
+        self._raise_fault()
+        c = self._cluster_of(spec)
+        if same_minor(c["version"], version) or c["target"] == version:
+            return
+        current = _minor(c["version"])
+        if version not in self.offered_versions or _minor(version) != (current[0], current[1] + 1):
+            raise ProviderError(
+                f"cannot upgrade from {c['version']} to {version}",
+                code="PROVIDER_INVALID_REQUEST",
+                provider="fake",
+            )
+        self._start_upgrade(c, version)
+
+    async def upgrade_node_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None:
+        self._raise_fault()
+        c = self._cluster_of(cluster)
+        g = self.node_groups.get((cluster.region, cluster.name, group.name))
+        if g is None or g["owner"] != group.node_group_id:
+            raise ProviderError(
+                "no such node group", code="PROVIDER_RESOURCE_LOST", provider="fake"
+            )
+        if same_minor(g["version"], version) or g["target"] == version:
+            return
+        nodes = _minor(g["version"])
+        if _minor(version) != (nodes[0], nodes[1] + 1) or _minor(version) > _minor(c["version"]):
+            raise ProviderError(
+                f"cannot move nodes from {g['version']} to {version} under a {c['version']} "
+                "control plane",
+                code="PROVIDER_INVALID_REQUEST",
+                provider="fake",
+            )
+        self._start_upgrade(g, version)
+
+    # adoption ----------------------------------------------------------------------
+
+    def add_unmanaged_cluster(
+        self, region: str, name: str, *, version: str = "1.31", node_groups: tuple[str, ...] = ()
+    ) -> None:
+        """A cluster somebody made without SkyClust (no owner tags), as discover finds."""
+        self.clusters[(region, name)] = {
+            "status": "ACTIVE",
+            "version": version,
+            "tags": {},
+            "polls": 0,
+            "target": None,
+            "network": None,
+        }
+        for group in node_groups:
+            self.node_groups[(region, name, group)] = {
+                "status": "ACTIVE",
+                "min_size": 1,
+                "max_size": 3,
+                "desired_size": 2,
+                "labels": {},
+                "taints": (),
+                "owner": None,
+                "polls": 0,
+                "version": version,
+                "instance_type": DEFAULT_INSTANCE_TYPE,
+                "target": None,
+            }
+
+    async def discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]:
+        self._raise_fault()
+        return [
+            DiscoveredCluster(
+                name=name,
+                cloud=self._view((where, name)),
+                resource_group=None,
+                node_groups=tuple(
+                    DiscoveredNodeGroup(key[2], self._group_view(key))
+                    for key in self.node_groups
+                    if key[:2] == (where, name)
+                ),
+            )
+            for where, name in self.clusters
+            if where == region
+        ]
+
+    async def claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None:
+        self._raise_fault()
+        c = self.clusters.get((spec.region, spec.name))
+        if c is None:
+            raise ProviderError("no such cluster", code="PROVIDER_RESOURCE_LOST", provider="fake")
+        if c["tags"].get(OWNER_TAG) not in (None, spec.cluster_id):
+            raise ProviderError(
+                "the cluster is managed by another SkyClust cluster",
+                code="CLUSTER_ALREADY_MANAGED",
+                provider="fake",
+            )
+        found = []
+        for group in groups:
+            g = self.node_groups.get((spec.region, spec.name, group.name))
+            if g is None:
+                raise ProviderError(
+                    "no such node group", code="PROVIDER_RESOURCE_LOST", provider="fake"
+                )
+            if g["owner"] not in (None, group.node_group_id):
+                raise ProviderError(
+                    "the node group is managed by another SkyClust node group",
+                    code="NODE_GROUP_ALREADY_MANAGED",
+                    provider="fake",
+                )
+            found.append((g, group))
+        for g, group in found:
+            g["owner"] = group.node_group_id
+        c["tags"][OWNER_TAG] = spec.cluster_id
 
     async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
         self._raise_fault()

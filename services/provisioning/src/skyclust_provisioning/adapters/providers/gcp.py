@@ -15,8 +15,15 @@ from skyclust_common.errors import ProviderError
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
-from .base import CloudCluster, CloudNodeGroup, IssuedKubeconfig
-from .blocking import BlockingSdkProvider
+from .base import (
+    CloudCluster,
+    CloudNodeGroup,
+    DiscoveredCluster,
+    DiscoveredNodeGroup,
+    IssuedKubeconfig,
+    same_minor,
+)
+from .blocking import BlockingSdkProvider, lost, minors, unclaimed
 
 _STATUS = {
     "PROVISIONING": "CREATING",
@@ -73,6 +80,12 @@ def translate(exc: Exception) -> ProviderError:
     return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="gcp")
 
 
+def _relative(link: str) -> str:
+    """A Compute resource as GKE takes it, "projects/p/global/networks/n", from the
+    selfLink the network service stores (a name or relative name is kept as it is)."""
+    return link[link.index("projects/") :] if "projects/" in link else link
+
+
 class GkeProvider(BlockingSdkProvider):
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
@@ -101,13 +114,31 @@ class GkeProvider(BlockingSdkProvider):
             owner=dict(cluster.resource_labels).get(OWNER_LABEL),
         )
 
-    def _get(self, gke: Any, project: str, spec: ClusterSpec) -> CloudCluster | None:
+    def _find(self, gke: Any, project: str, spec: ClusterSpec) -> Any | None:
         from google.api_core import exceptions as gexc
 
         try:
-            return self._view(gke.get_cluster(name=self._path(project, spec)))
+            return gke.get_cluster(name=self._path(project, spec))
         except gexc.NotFound:
             return None
+
+    def _get(self, gke: Any, project: str, spec: ClusterSpec) -> CloudCluster | None:
+        found = self._find(gke, project, spec)
+        return None if found is None else self._view(found)
+
+    @staticmethod
+    def _network(spec: ClusterSpec) -> tuple[str, str]:
+        """(network, subnetwork): gcp_config's when it names either, else the network
+        service's (its firewalls apply to the network as a whole, so groups are not used)."""
+        config = spec.gcp_config or {}
+        if config.get("network") or config.get("subnetwork"):
+            return str(config.get("network") or ""), str(config.get("subnetwork") or "")
+        network = spec.network or {}
+        subnets = list(network.get("subnet_cloud_ids") or [])
+        return (
+            _relative(str(network.get("vpc_cloud_id") or "")),
+            _relative(str(subnets[0])) if subnets else "",
+        )
 
     def _create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
         from google.api_core import exceptions as gexc
@@ -115,12 +146,13 @@ class GkeProvider(BlockingSdkProvider):
 
         gke, project = self._client(credential)
         config = spec.gcp_config or {}
+        network, subnetwork = self._network(spec)
         cluster = Cluster(
             name=spec.name,
             initial_cluster_version=spec.version,
             resource_labels=spec.cloud_labels(),
-            network=config.get("network", ""),
-            subnetwork=config.get("subnetwork", ""),
+            network=network,
+            subnetwork=subnetwork,
             node_pools=[
                 NodePool(
                     name="default",
@@ -215,6 +247,8 @@ class GkeProvider(BlockingSdkProvider):
                 for t in pool.config.taints
             ),
             owner=dict(pool.config.resource_labels).get(NODE_GROUP_OWNER_LABEL),
+            version=pool.version or "",
+            instance_type=pool.config.machine_type or None,
         )
 
     @staticmethod
@@ -270,6 +304,23 @@ class GkeProvider(BlockingSdkProvider):
             )
         return view
 
+    def _owned_pool(
+        self,
+        gke: Any,
+        project: str,
+        cluster: ClusterSpec,
+        group: NodeGroupSpec,
+        credential: dict[str, Any],
+    ) -> CloudNodeGroup:
+        """The node group's pool as it is, to be changed: it must be there, and ours."""
+        pool = self._get_pool(gke, project, cluster, group)
+        current = None if pool is None else self._pool_view(credential, pool)
+        if current is None or current.owner != group.node_group_id:
+            raise ProviderError(
+                "the node pool is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
+            )
+        return current
+
     def _describe_group(
         self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
     ) -> CloudNodeGroup | None:
@@ -287,12 +338,7 @@ class GkeProvider(BlockingSdkProvider):
         from google.cloud.container_v1 import NodeLabels, NodePoolAutoscaling, NodeTaints
 
         gke, project = self._client(credential)
-        pool = self._get_pool(gke, project, cluster, group)
-        current = None if pool is None else self._pool_view(credential, pool)
-        if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node pool is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
+        current = self._owned_pool(gke, project, cluster, group, credential)
         if not current.active or current.matches(group):
             return
         path = self._pool_path(project, cluster, group)
@@ -332,6 +378,131 @@ class GkeProvider(BlockingSdkProvider):
             gke.delete_node_pool(name=self._pool_path(project, cluster, group))
         except gexc.NotFound:
             return
+
+    # versions ----------------------------------------------------------------------
+
+    def _versions(self, region: str, credential: dict[str, Any]) -> list[str]:
+        gke, project = self._client(credential)
+        config = gke.get_server_config(name=f"projects/{project}/locations/{region}")
+        return minors(list(config.valid_master_versions))
+
+    @staticmethod
+    def _running(gke: Any, project: str, region: str, kind: str, target: str) -> bool:
+        """An operation of `kind` on `target` ("/clusters/c") is under way: GKE keeps the
+        current version until it is done, and refuses a second one meanwhile."""
+        from google.cloud.container_v1 import Operation
+
+        ops = gke.list_operations(parent=f"projects/{project}/locations/{region}").operations
+        return any(
+            op.operation_type == getattr(Operation.Type, kind)
+            and op.status == Operation.Status.RUNNING
+            and str(op.target_link).endswith(target)
+            for op in ops
+        )
+
+    def _upgrade(self, spec: ClusterSpec, version: str, credential: dict[str, Any]) -> None:
+        from google.cloud.container_v1 import ClusterUpdate
+
+        gke, project = self._client(credential)
+        cluster = self._find(gke, project, spec)
+        view = None if cluster is None else self._view(cluster)
+        if view is None or view.owner != spec.cluster_id:
+            raise ProviderError(
+                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
+            )
+        if same_minor(view.version, version):
+            return
+        if view.status == "UPDATING" and self._running(
+            gke, project, spec.region, "UPGRADE_MASTER", f"/clusters/{spec.name}"
+        ):
+            return
+        gke.update_cluster(
+            request={
+                "name": self._path(project, spec),
+                "update": ClusterUpdate(desired_master_version=version),
+            }
+        )
+
+    def _upgrade_group(
+        self, cluster: ClusterSpec, group: NodeGroupSpec, version: str, credential: dict[str, Any]
+    ) -> None:
+        gke, project = self._client(credential)
+        current = self._owned_pool(gke, project, cluster, group, credential)
+        if same_minor(current.version, version):
+            return
+        target = f"/clusters/{cluster.name}/nodePools/{group.name}"
+        if current.status == "UPDATING" and self._running(
+            gke, project, cluster.region, "UPGRADE_NODES", target
+        ):
+            return
+        gke.update_node_pool(
+            request={"name": self._pool_path(project, cluster, group), "node_version": version}
+        )
+
+    # adoption ----------------------------------------------------------------------
+
+    def _discover(self, region: str, credential: dict[str, Any]) -> list[DiscoveredCluster]:
+        """The regional clusters of `region` (GKE lists a location's own clusters; zonal
+        ones live in locations of their own, which specs cannot name)."""
+        gke, project = self._client(credential)
+        clusters = gke.list_clusters(parent=f"projects/{project}/locations/{region}").clusters
+        return [
+            DiscoveredCluster(
+                name=cluster.name,
+                cloud=self._view(cluster),
+                resource_group=None,
+                node_groups=tuple(
+                    DiscoveredNodeGroup(pool.name, self._pool_view(credential, pool))
+                    for pool in cluster.node_pools
+                ),
+            )
+            for cluster in clusters
+        ]
+
+    def _claim(
+        self, spec: ClusterSpec, groups: list[NodeGroupSpec], credential: dict[str, Any]
+    ) -> None:
+        """Node pools are labelled first and the cluster last, each its own operation. GKE
+        runs one at a time per cluster: a call may label only part and fail PROVIDER_BUSY;
+        calling again carries on. Everything is checked before anything is labelled."""
+        from google.cloud.container_v1 import ResourceLabels
+
+        gke, project = self._client(credential)
+        cluster = self._find(gke, project, spec)
+        if cluster is None:
+            raise lost("cluster", "gcp")
+        what = f"the GKE cluster {spec.name}"
+        owner = self._view(cluster).owner
+        untagged = unclaimed(owner, spec.cluster_id, what, "gcp", cluster=True)
+        pools = {pool.name: pool for pool in cluster.node_pools}
+        unlabelled = []
+        for group in groups:
+            pool = pools.get(group.name)
+            if pool is None:
+                raise lost(f"node pool {group.name}", "gcp")
+            pool_owner = dict(pool.config.resource_labels).get(NODE_GROUP_OWNER_LABEL)
+            what = f"the node pool {group.name}"
+            if unclaimed(pool_owner, group.node_group_id, what, "gcp", cluster=False):
+                unlabelled.append((group, pool))
+        for group, pool in unlabelled:
+            labels = {**dict(pool.config.resource_labels), **group.owner_labels()}
+            gke.update_node_pool(
+                request={
+                    "name": self._pool_path(project, spec, group),
+                    "resource_labels": ResourceLabels(labels=labels),
+                }
+            )
+        if untagged:
+            gke.set_labels(
+                request={
+                    "name": self._path(project, spec),
+                    "resource_labels": {
+                        **dict(cluster.resource_labels),
+                        OWNER_LABEL: spec.cluster_id,
+                    },
+                    "label_fingerprint": cluster.label_fingerprint,
+                }
+            )
 
     # kubeconfig --------------------------------------------------------------------
 

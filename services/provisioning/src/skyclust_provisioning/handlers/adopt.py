@@ -1,0 +1,251 @@
+"""Adopting clusters SkyClust did not create: list what a credential can see, import one
+read-only (SkyClust shows it and its node groups but changes nothing), and promote it to
+managed, which tags it in the cloud as SkyClust's own tags mark the clusters it makes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from skyclust_common.errors import Conflict, NotFound, ValidationFailed
+from skyclust_common.messaging import RpcContext
+
+from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
+from ..adapters.providers.base import ClusterProvider, DiscoveredCluster
+from ..domain import conditions
+from ..domain.cluster import REGIONS, ClusterSpec, Status
+from .clusters import ProvisioningDeps, _credential, _event, view
+
+
+def _provider(deps: ProvisioningDeps, name: str) -> ClusterProvider:
+    provider = deps.providers.get(name)
+    if provider is None:
+        raise ValidationFailed(f"{name} clusters are not supported", code="PROVIDER_NOT_SUPPORTED")
+    return provider
+
+
+async def _credential_for(
+    deps: ProvisioningDeps, workspace_id: str, credential_id: str, provider: str, region: str
+) -> dict[str, Any]:
+    if not REGIONS[provider].match(region):
+        raise ValidationFailed(
+            f"{region!r} is not a {provider} region name",
+            code="INVALID_REGION",
+            details={"field": "region"},
+        )
+    found = await deps.lookup_credential(workspace_id, credential_id)
+    if found["provider"] != provider:
+        raise ValidationFailed(
+            f"credential is for {found['provider']}, not {provider}",
+            code="CREDENTIAL_PROVIDER_MISMATCH",
+            details={"field": "credential_id"},
+        )
+    probe = ClusterSpec(
+        cluster_id=str(uuid.uuid4()),
+        workspace_id=workspace_id,
+        provider=provider,
+        name="discovery",
+        version="0.0",
+        region=region,
+        credential_id=credential_id,
+    )
+    return await _credential(deps, probe, "discover clusters")
+
+
+async def _tracked(deps: ProvisioningDeps, workspace_id: str) -> dict[str, uuid.UUID]:
+    async with deps.uow() as uow:
+        rows = await uow.session.execute(
+            select(Cluster.cloud_id, Cluster.id).where(
+                Cluster.workspace_id == uuid.UUID(workspace_id),
+                Cluster.status != Status.DELETED,
+                Cluster.cloud_id.is_not(None),
+            )
+        )
+        return {cloud_id: cluster_id for cloud_id, cluster_id in rows.all()}
+
+
+def _listing(found: DiscoveredCluster, tracked: dict[str, uuid.UUID]) -> dict[str, Any]:
+    by = tracked.get(found.cloud.cloud_id)
+    return {
+        "name": found.name,
+        "cloud_id": found.cloud.cloud_id,
+        "status": found.cloud.status,
+        "version": found.cloud.version,
+        "endpoint": found.cloud.endpoint,
+        "resource_group": found.resource_group,
+        "tracked_by": str(by) if by else None,
+        "node_groups": [
+            {
+                "name": g.name,
+                "status": g.cloud.status,
+                "version": g.cloud.version,
+                "instance_type": g.cloud.instance_type,
+                "min_size": g.cloud.min_size,
+                "max_size": g.cloud.max_size,
+                "desired_size": g.cloud.desired_size,
+            }
+            for g in found.node_groups
+        ],
+    }
+
+
+async def discover_clusters(
+    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+) -> dict[str, Any]:
+    provider = _provider(deps, data["provider"])
+    credential = await _credential_for(
+        deps, data["workspace_id"], data["credential_id"], data["provider"], data["region"]
+    )
+    found = await provider.discover(data["region"], credential)
+    tracked = await _tracked(deps, data["workspace_id"])
+    return {"items": [_listing(c, tracked) for c in sorted(found, key=lambda c: c.name)]}
+
+
+async def import_cluster(
+    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+) -> dict[str, Any]:
+    name = data["provider"]
+    provider = _provider(deps, name)
+    credential = await _credential_for(
+        deps, data["workspace_id"], data["credential_id"], name, data["region"]
+    )
+    found = [
+        c
+        for c in await provider.discover(data["region"], credential)
+        if c.name == data["name"]
+        and (not data.get("resource_group") or c.resource_group == data["resource_group"])
+    ]
+    if not found:
+        raise NotFound(
+            f"no {name} cluster named {data['name']} in {data['region']} for this credential",
+            code="CLOUD_CLUSTER_NOT_FOUND",
+        )
+    if len(found) > 1:
+        raise ValidationFailed(
+            f"{len(found)} clusters are named {data['name']}; give resource_group",
+            code="VALIDATION_ERROR",
+            details={"field": "resource_group"},
+        )
+    cloud = found[0]
+    if not cloud.cloud.active:
+        raise Conflict(
+            f"the cluster is {cloud.cloud.status} in the cloud; import it once it is active",
+            code="CLUSTER_BUSY",
+        )
+    tracked = (await _tracked(deps, data["workspace_id"])).get(cloud.cloud.cloud_id)
+    if tracked is not None:
+        raise Conflict(
+            f"SkyClust tracks this cluster already as {tracked}", code="CLUSTER_ALREADY_TRACKED"
+        )
+    now = datetime.now(UTC)
+    workspace_id = uuid.UUID(data["workspace_id"])
+    minor = ".".join(cloud.cloud.version.split(".")[:2])
+    state = conditions.set_condition(
+        conditions.initial(now), conditions.NETWORK_READY, "True", "Adopted", None, now
+    )
+    state = conditions.set_condition(
+        state, conditions.CONTROL_PLANE_READY, "True", "Active", None, now
+    )
+    state = conditions.for_node_groups(
+        state, [(g.name, Status.READY) for g in cloud.node_groups], now
+    )
+    async with deps.uow() as uow:
+        cluster = Cluster(
+            id=uuid.uuid4(),
+            workspace_id=workspace_id,
+            provider=name,
+            name=cloud.name,
+            version=minor,
+            region=data["region"],
+            credential_id=uuid.UUID(data["credential_id"]),
+            status=Status.READY,
+            endpoint=cloud.cloud.endpoint,
+            cloud_id=cloud.cloud.cloud_id,
+            tags=data.get("tags") or {},
+            azure_config={"resource_group": cloud.resource_group} if cloud.resource_group else None,
+            conditions=state,
+            managed=False,
+            drift=[],
+            progress=100,
+            created_by=data["actor_id"],
+        )
+        uow.session.add(cluster)
+        await uow.session.flush()
+        for group in cloud.node_groups:
+            uow.session.add(
+                NodeGroup(
+                    id=uuid.uuid4(),
+                    workspace_id=workspace_id,
+                    cluster_id=cluster.id,
+                    name=group.name,
+                    instance_type=group.cloud.instance_type,
+                    min_size=group.cloud.min_size,
+                    max_size=group.cloud.max_size,
+                    desired_size=group.cloud.desired_size,
+                    labels=dict(group.cloud.labels),
+                    taints=[t.as_dict() for t in group.cloud.taints],
+                    status=Status.READY,
+                    cloud_id=group.cloud.cloud_id,
+                    version=group.cloud.version or None,
+                    created_by=data["actor_id"],
+                )
+            )
+        uow.emit(
+            _event(
+                "ClusterImported",
+                cluster,
+                {
+                    "region": cluster.region,
+                    "version": minor,
+                    "cloud_id": cluster.cloud_id,
+                    "credential_id": str(cluster.credential_id),
+                },
+                actor_id=data["actor_id"],
+            )
+        )
+        try:
+            await uow.commit()
+        except IntegrityError:
+            raise Conflict(
+                f"a cluster named {cloud.name} exists in {data['region']}",
+                code="CLUSTER_NAME_TAKEN",
+            ) from None
+        await uow.session.refresh(cluster)
+        return view(cluster)
+
+
+async def promote_cluster(
+    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+) -> dict[str, Any]:
+    """Tag the cluster and its node groups with SkyClust's owner tags, then manage it:
+    from now on its current state is the desired one, watched for drift."""
+    workspace_id = uuid.UUID(data["workspace_id"])
+    cluster_id = uuid.UUID(data["cluster_id"])
+    async with deps.uow() as uow:
+        cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
+        if cluster is None or cluster.status == Status.DELETED:
+            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+        groups = await NodeGroups(uow.session).list(workspace_id, cluster_id)
+        spec, managed, status = cluster.spec(), cluster.managed, cluster.status
+        group_specs = [g.spec() for g in groups]
+    if managed:
+        raise Conflict("SkyClust manages this cluster already", code="CLUSTER_ALREADY_MANAGED")
+    if status != Status.READY:
+        raise Conflict(f"a cluster that is {status} cannot be promoted", code="CLUSTER_BUSY")
+    provider = _provider(deps, spec.provider)
+    credential = await _credential(deps, spec, "promote cluster")
+    await provider.claim(spec, group_specs, credential)
+    async with deps.uow() as uow:
+        cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        if cluster is None or cluster.managed:
+            raise Conflict("the cluster changed meanwhile", code="CLUSTER_BUSY")
+        cluster.managed = True
+        cluster.drift_next_check_at = None  # compare at the next pass
+        uow.emit(_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
+        await uow.commit()
+        await uow.session.refresh(cluster)
+        return view(cluster)

@@ -1,0 +1,197 @@
+"""Upgrades (control plane, then node groups) and adoption (discover, import read-only,
+promote) against real PostgreSQL, with the in-memory cloud."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from skyclust_common.errors import ProviderError, SkyclustError
+from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
+from skyclust_provisioning.handlers import adopt, clusters, drift, node_groups
+
+from .test_saga import CTX, NODE_GROUP, _groups, advance, make_deps, names, request, status
+
+pytestmark = pytest.mark.integration
+
+
+async def ready(deps: Any, version: str = "1.29") -> dict[str, Any]:
+    cluster = await request(
+        deps,
+        version=version,
+        aws_config={"subnet_ids": ["subnet-a", "subnet-b"]},
+        node_groups=[NODE_GROUP],
+    )
+    await advance(deps, cluster)
+    return cluster
+
+
+def key(cluster: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "workspace_id": cluster["workspace_id"],
+        "cluster_id": cluster["id"],
+        "actor_id": "u",
+        **extra,
+    }
+
+
+async def upgrade(deps: Any, cluster: dict[str, Any], version: str) -> dict[str, Any]:
+    return await clusters.upgrade_cluster(deps, key(cluster, version=version), CTX)
+
+
+async def refused(deps: Any, cluster: dict[str, Any], version: str) -> str:
+    with pytest.raises(SkyclustError) as info:
+        await upgrade(deps, cluster, version)
+    return info.value.code
+
+
+# upgrade --------------------------------------------------------------------------------
+
+
+async def test_upgrade_moves_the_control_plane_then_the_node_groups(sessions):
+    cloud = FakeClusterProvider(polls_until_active=2)
+    deps = make_deps(sessions, cloud)
+    cluster = await ready(deps)
+    started = await upgrade(deps, cluster, "1.30")
+    assert (started["status"], started["target_version"]) == ("UPDATING", "1.30")
+    await advance(deps, cluster)
+    got = await status(deps, cluster)
+    assert (got["status"], got["version"], got["target_version"]) == ("READY", "1.30", None)
+    (stored,) = cloud.clusters.values()
+    assert stored["version"] == "1.30"
+    assert [g["version"] for g in cloud.node_groups.values()] == ["1.30"]
+    assert [g["version"] for g in await _groups(deps, cluster)] == ["1.30"]
+    assert (await names(deps, cluster["id"]))[-3:] == [
+        "ClusterUpgradeRequested",
+        "ClusterProvisioning",
+        "ClusterUpgraded",
+    ]
+    assert cloud.upgrade_calls == 2  # the control plane, then the one node group
+
+
+async def test_versions_are_checked_before_anything_starts(sessions):
+    cloud = FakeClusterProvider(versions=("1.29", "1.31", "1.32"))
+    deps = make_deps(sessions, cloud)
+    cluster = await ready(deps)
+    assert await refused(deps, cluster, "1.29") == "VERSION_UNCHANGED"
+    assert await refused(deps, cluster, "1.28") == "VERSION_DOWNGRADE"
+    assert await refused(deps, cluster, "1.30") == "VERSION_NOT_OFFERED"
+    assert await refused(deps, cluster, "1.31") == "VERSION_SKIP"
+    assert await refused(deps, cluster, "2.0") == "VERSION_SKIP"
+    assert (await status(deps, cluster))["status"] == "READY"
+    assert cloud.upgrade_calls == 0
+
+
+async def test_a_failed_upgrade_leaves_the_cluster_ready_on_what_the_cloud_runs(sessions):
+    cloud = FakeClusterProvider()
+    deps = make_deps(sessions, cloud)
+    cluster = await ready(deps)
+    await upgrade(deps, cluster, "1.30")
+    real = cloud.upgrade_node_group
+
+    async def refuse(*args: Any) -> None:
+        raise ProviderError("node image missing", code="PROVIDER_INVALID_REQUEST")
+
+    cloud.upgrade_node_group = refuse
+    await advance(deps, cluster)
+    cloud.upgrade_node_group = real
+    got = await status(deps, cluster)
+    assert (got["status"], got["version"], got["status_reason"]) == (
+        "READY",
+        "1.30",
+        "PROVIDER_INVALID_REQUEST",
+    )
+    assert [g["status"] for g in await _groups(deps, cluster)] == ["READY"]
+    assert (await names(deps, cluster["id"]))[-1] == "ClusterUpgradeFailed"
+
+
+async def test_a_busy_cluster_cannot_be_upgraded_or_deleted(sessions):
+    cloud = FakeClusterProvider()
+    deps = make_deps(sessions, cloud)
+    cluster = await ready(deps)
+    await upgrade(deps, cluster, "1.30")
+    assert await refused(deps, cluster, "1.30") == "CLUSTER_BUSY"
+    with pytest.raises(SkyclustError) as info:
+        await clusters.delete_cluster(deps, key(cluster), CTX)
+    assert info.value.code == "CLUSTER_BUSY"
+
+
+# adoption ------------------------------------------------------------------------------
+
+
+async def test_discover_import_read_only_then_promote(sessions):
+    cloud = FakeClusterProvider()
+    cloud.add_unmanaged_cluster("us-east-1", "legacy", version="1.31", node_groups=("ng1",))
+    deps = make_deps(sessions, cloud)
+    mine = await ready(deps)
+    where = {
+        "workspace_id": mine["workspace_id"],
+        "provider": "aws",
+        "credential_id": mine["credential_id"],
+        "region": "us-east-1",
+    }
+    found = {c["name"]: c for c in (await adopt.discover_clusters(deps, where, CTX))["items"]}
+    assert found["legacy"]["tracked_by"] is None
+    assert found[mine["name"]]["tracked_by"] == mine["id"]
+    assert [g["name"] for g in found["legacy"]["node_groups"]] == ["ng1"]
+
+    imported = await adopt.import_cluster(deps, {**where, "actor_id": "u", "name": "legacy"}, CTX)
+    assert (imported["status"], imported["managed"], imported["version"]) == (
+        "READY",
+        False,
+        "1.31",
+    )
+    (group,) = await _groups(deps, imported)
+    assert (group["name"], group["desired_size"], group["status"]) == ("ng1", 2, "READY")
+    with pytest.raises(SkyclustError) as info:
+        await adopt.import_cluster(deps, {**where, "actor_id": "u", "name": "legacy"}, CTX)
+    assert info.value.code == "CLUSTER_ALREADY_TRACKED"
+
+    # Read-only: nothing SkyClust would change in the cloud is allowed.
+    for call, body in (
+        (clusters.delete_cluster, key(imported)),
+        (clusters.upgrade_cluster, key(imported, version="1.32")),
+        (drift.reconcile_cluster, key(imported)),
+        (node_groups.update_node_group, key(imported, node_group_id=group["id"], desired_size=3)),
+        (node_groups.delete_node_group, key(imported, node_group_id=group["id"])),
+        (
+            node_groups.create_node_group,
+            key(imported, name="more", min_size=1, max_size=2, desired_size=1),
+        ),
+    ):
+        with pytest.raises(SkyclustError) as info:
+            await call(deps, body, CTX)
+        assert info.value.code == "CLUSTER_READ_ONLY", call.__name__
+    assert cloud.clusters[("us-east-1", "legacy")]["tags"] == {}
+
+    promoted = await adopt.promote_cluster(deps, key(imported), CTX)
+    assert promoted["managed"] is True
+    assert cloud.clusters[("us-east-1", "legacy")]["tags"]
+    assert (await names(deps, imported["id"]))[-1] == "ClusterPromoted"
+    # Managed now: its current state is the desired one, in sync.
+    workspace, cluster_id = uuid.UUID(imported["workspace_id"]), uuid.UUID(imported["id"])
+    assert await drift.check_cluster(deps, workspace, cluster_id, 60, 600) == []
+    await node_groups.update_node_group(
+        deps, key(imported, node_group_id=group["id"], desired_size=3), CTX
+    )
+
+
+async def test_import_of_an_unknown_cluster_is_a_clear_error(sessions):
+    deps = make_deps(sessions, FakeClusterProvider())
+    mine = await ready(deps)
+    with pytest.raises(SkyclustError) as info:
+        await adopt.import_cluster(
+            deps,
+            {
+                "workspace_id": mine["workspace_id"],
+                "actor_id": "u",
+                "provider": "aws",
+                "credential_id": mine["credential_id"],
+                "region": "us-east-1",
+                "name": "nope",
+            },
+            CTX,
+        )
+    assert info.value.code == "CLOUD_CLUSTER_NOT_FOUND"
