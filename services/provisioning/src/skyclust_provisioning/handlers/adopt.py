@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from skyclust_common.errors import Conflict, NotFound, ValidationFailed
 from skyclust_common.messaging import RpcContext
@@ -18,7 +17,7 @@ from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
 from ..adapters.providers.base import ClusterProvider, DiscoveredCluster
 from ..domain import conditions
 from ..domain.cluster import REGIONS, ClusterSpec, Status
-from .clusters import ProvisioningDeps, _credential, _event, view
+from .clusters import ProvisioningDeps, _credential, _event, commit_new, view
 
 
 def _provider(deps: ProvisioningDeps, name: str) -> ClusterProvider:
@@ -207,15 +206,7 @@ async def import_cluster(
                 actor_id=data["actor_id"],
             )
         )
-        try:
-            await uow.commit()
-        except IntegrityError:
-            raise Conflict(
-                f"a cluster named {cloud.name} exists in {data['region']}",
-                code="CLUSTER_NAME_TAKEN",
-            ) from None
-        await uow.session.refresh(cluster)
-        return view(cluster)
+        return await commit_new(uow, cluster)
 
 
 async def promote_cluster(

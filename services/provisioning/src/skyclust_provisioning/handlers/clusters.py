@@ -234,15 +234,21 @@ async def create_cluster(
                 actor_id=data["actor_id"],
             )
         )
-        try:
-            await uow.commit()
-        except IntegrityError:
-            raise Conflict(
-                f"a cluster named {data['name']} exists in {data['region']}",
-                code="CLUSTER_NAME_TAKEN",
-            ) from None
-        await uow.session.refresh(cluster)
-        return view(cluster)
+        return await commit_new(uow, cluster)
+
+
+async def commit_new(uow: UnitOfWork, cluster: Cluster) -> dict[str, Any]:
+    """Commit a cluster just added (and its events); its name is unique per workspace,
+    provider and region."""
+    try:
+        await uow.commit()
+    except IntegrityError:
+        raise Conflict(
+            f"a cluster named {cluster.name} exists in {cluster.region}",
+            code="CLUSTER_NAME_TAKEN",
+        ) from None
+    await uow.session.refresh(cluster)
+    return view(cluster)
 
 
 async def list_clusters(
