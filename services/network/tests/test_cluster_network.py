@@ -168,6 +168,28 @@ async def test_a_fault_at_the_second_subnet_leaves_nothing_behind_and_replies_fa
     await nothing_left(setup, deps, events)
 
 
+async def test_a_network_the_cloud_refuses_ends_deleted_too_so_its_credential_is_let_go(
+    setup: Setup,
+):
+    """The network row never reached the cloud; it still ends with VpcDeleted after its
+    VpcFailed: the credential vault counts the network as a user of the credential
+    from VpcRequested until VpcDeleted."""
+    denied = ProviderError("not allowed to create networks", code="PROVIDER_ACCESS_DENIED")
+    deps = setup.deps(FaultyProvider(setup.cloud.provider, "create_vpc", 1, denied))
+    cluster_id = str(uuid.uuid4())
+    await cluster_network.on_provision_cluster_network(
+        deps, setup.command("ProvisionClusterNetwork", cluster_id), delivery()
+    )
+    events = await outbox(deps, workspace=setup.workspace)
+    (failed,) = replies([e for e in events if e.subject == cluster_id])
+    assert (failed.name, failed.data["code"]) == ("ClusterNetworkFailed", "PROVIDER_ACCESS_DENIED")
+    network = [e for e in events if e.name.startswith("Vpc")]
+    assert [e.name for e in network] == ["VpcRequested", "VpcFailed", "VpcDeleted"]
+    assert len({e.data["vpc_id"] for e in network}) == 1
+    assert network[1].data["code"] == "PROVIDER_ACCESS_DENIED"
+    await nothing_left(setup, deps, events)
+
+
 async def test_a_transient_fault_is_resumed_by_the_next_delivery(setup: Setup):
     outage = ProviderError("try later", code="PROVIDER_UNAVAILABLE", retryable=True)
     deps = setup.deps(FaultyProvider(setup.cloud.provider, "create_security_group", 1, outage))

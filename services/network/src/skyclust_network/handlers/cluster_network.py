@@ -477,7 +477,9 @@ async def _tear_down(
 ) -> None:
     """Delete in the cloud everything generated for the cluster, groups and subnets first,
     the network last; each row is marked deleted as soon as its cloud resource is gone.
-    Rows that never reached the cloud end with a ...Failed event naming `error`."""
+    Rows that never reached the cloud end with a ...Failed event naming `error`; the
+    network's row is gone all the same, so it also ends with VpcDeleted, which is what
+    releases its claim on the credential (credential-vault counts networks by it)."""
     row, vpc, subnet_rows, group_rows = await _cluster_rows(deps, cluster_id)
     if row is None or vpc is None or not row.generated:
         return
@@ -521,9 +523,13 @@ async def _tear_down(
             raise ProviderError(
                 "the cloud still shows the network", code="PROVIDER_UNAVAILABLE", retryable=True
             )
-        await transition(
-            deps, Vpc, ws, str(vpc.id), live, Status.DELETED, ended("Vpc", vpcs.deleted_event)
-        )
+
+        def vpc_ended(r: Vpc) -> list[CloudEvent]:
+            if r.cloud_id is None and error is not None:
+                return [failed_event("Vpc", r, error, "create"), vpcs.deleted_event(r)]
+            return [vpcs.deleted_event(r)]
+
+        await transition(deps, Vpc, ws, str(vpc.id), live, Status.DELETED, vpc_ended)
 
 
 def _validate(command: CloudEvent) -> uuid.UUID:
