@@ -289,6 +289,27 @@ def test_a_cluster_made_elsewhere_is_adopted_read_only_then_promoted(platform) -
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "CLUSTER_READ_ONLY")
     assert eks.describe_cluster(name=name)["cluster"]["tags"] == {}
 
+    # It uses the credential (the vault counts it), until it is forgotten: SkyClust
+    # drops it, the cloud keeps it as it was, and it can come back.
+    in_use = f"/api/v1/credentials/{credential['id']}"
+    wait_for(api, in_use, lambda c: [u["id"] for u in c["in_use"]] == [cluster["id"]])
+    forgotten = api.post(f"{base}/{cluster['id']}/forget")
+    assert forgotten.status_code == 200, forgotten.text
+    wait_for(api, in_use, lambda c: c["in_use"] == [])
+    assert api.get(f"{base}/{cluster['id']}").status_code == 404
+    assert eks.describe_cluster(name=name)["cluster"]["status"] == "ACTIVE"
+    assert eks.list_nodegroups(clusterName=name)["nodegroups"] == ["ng1"]
+    again = api.get(
+        f"{base}/discover", params={"credential_id": credential["id"], "region": "us-east-1"}
+    )
+    assert [c["tracked_by"] for c in again.json()["data"] if c["name"] == name] == [None]
+    imported = api.post(
+        f"{base}/import",
+        json={"credential_id": credential["id"], "region": "us-east-1", "name": name},
+    )
+    assert imported.status_code == 201, imported.text
+    cluster = imported.json()["data"]
+
     promoted = api.post(f"{base}/{cluster['id']}/promote")
     assert promoted.status_code == 200, promoted.text
     assert promoted.json()["data"]["managed"] is True

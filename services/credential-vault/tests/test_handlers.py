@@ -290,6 +290,17 @@ async def test_an_adopted_network_uses_its_credential(harness: Harness):
     assert await harness.call(credentials.delete, credential_id=created["id"]) == {"deleted": True}
 
 
+async def test_an_imported_cluster_uses_its_credential_until_forgotten(harness: Harness):
+    created = await harness.create("aws", aws_data())
+    cluster_id = str(uuid.uuid4())
+    await handle(harness, cluster_event("ClusterImported", harness, cluster_id, created["id"]))
+    got = await harness.call(credentials.get, credential_id=created["id"])
+    assert got["in_use"] == [{"kind": "cluster", "id": cluster_id, "name": "web"}]
+    await fails(harness.call(credentials.delete, credential_id=created["id"]), "CREDENTIAL_IN_USE")
+    await handle(harness, cluster_event("ClusterForgotten", harness, cluster_id))
+    assert await harness.call(credentials.delete, credential_id=created["id"]) == {"deleted": True}
+
+
 def test_the_usage_consumer_follows_every_usage_event_with_a_contract():
     assert usage_events(load_registry()) == list(usage.CLAIMS_AND_RELEASES)
 

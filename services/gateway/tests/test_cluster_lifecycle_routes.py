@@ -1,5 +1,5 @@
 """The cluster lifecycle routes (create with node groups and a network, upgrade,
-reconcile, discover, import, promote) through the real gateway app, in process. Tokens
+reconcile, discover, import, promote, forget) through the real gateway app, in process. Tokens
 are really signed and verified; provisioning is a fake that records every call and
 answers with replies that satisfy the contracts. Every recorded request and reply is
 checked against its contract when a test reads the calls."""
@@ -181,6 +181,8 @@ class FakeProvisioning(Services):
             )
         if name == "PromoteCluster":
             return {**self.cluster, "managed": True}
+        if name == "ForgetCluster":
+            return {**self.cluster, "status": "DELETED"}
         raise AssertionError(f"unexpected query {name}")
 
     def sent(self) -> list[tuple[str, dict[str, Any]]]:
@@ -389,12 +391,22 @@ async def test_promote(gw: httpx.AsyncClient, provisioning: FakeProvisioning) ->
     assert provisioning.sent() == [get_cluster(), ("PromoteCluster", change())]
 
 
+async def test_forget(gw: httpx.AsyncClient, provisioning: FakeProvisioning) -> None:
+    response = await gw.post(f"{AWS}/{AWS_CLUSTER}/forget", headers=as_("user"))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["status"] == "DELETED"
+    assert "cloud was not changed" in response.json()["message"]
+    assert provisioning.sent() == [get_cluster(), ("ForgetCluster", change())]
+
+
 WRITES = [
     ("POST", AWS, {**CREATE, "node_groups": [node_group("system")]}),
     ("PATCH", f"{AWS}/{AWS_CLUSTER}", {"version": "1.31"}),
     ("POST", f"{AWS}/{AWS_CLUSTER}/reconcile", None),
     ("POST", f"{AWS}/import", {"credential_id": CREDENTIAL, "region": "us-east-1", "name": "x"}),
     ("POST", f"{AWS}/{AWS_CLUSTER}/promote", None),
+    ("POST", f"{AWS}/{AWS_CLUSTER}/forget", None),
 ]
 
 
@@ -523,6 +535,7 @@ async def test_bad_bodies_are_refused_before_any_call(
         ("PATCH", "", {"version": "1.31"}),
         ("POST", "/reconcile", None),
         ("POST", "/promote", None),
+        ("POST", "/forget", None),
     ],
 )
 async def test_another_providers_cluster_is_not_found(

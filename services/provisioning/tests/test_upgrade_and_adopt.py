@@ -178,6 +178,44 @@ async def test_discover_import_read_only_then_promote(sessions):
     )
 
 
+async def test_a_read_only_cluster_is_forgotten_without_touching_the_cloud(sessions):
+    cloud = FakeClusterProvider()
+    cloud.add_unmanaged_cluster("us-east-1", "legacy", version="1.31", node_groups=("ng1",))
+    deps = make_deps(sessions, cloud)
+    mine = await ready(deps)
+    where = {
+        "workspace_id": mine["workspace_id"],
+        "provider": "aws",
+        "credential_id": mine["credential_id"],
+        "region": "us-east-1",
+        "actor_id": "u",
+        "name": "legacy",
+    }
+    imported = await adopt.import_cluster(deps, where, CTX)
+    in_cloud = dict(cloud.clusters[("us-east-1", "legacy")])
+
+    forgotten = await adopt.forget_cluster(deps, key(imported), CTX)
+    assert forgotten["status"] == "DELETED"
+    assert (await names(deps, imported["id"]))[-1] == "ClusterForgotten"
+    assert cloud.clusters[("us-east-1", "legacy")] == in_cloud  # untouched, node pool too
+    with pytest.raises(SkyclustError) as info:
+        await status(deps, imported)
+    assert info.value.code == "CLUSTER_NOT_FOUND"
+    with pytest.raises(SkyclustError) as info:
+        await adopt.forget_cluster(deps, key(imported), CTX)
+    assert info.value.code == "CLUSTER_NOT_FOUND"
+
+    # It can be imported again; a managed cluster is not forgotten but deleted.
+    again = await adopt.import_cluster(deps, where, CTX)
+    assert again["id"] != imported["id"]
+    assert [g["name"] for g in await _groups(deps, again)] == ["ng1"]
+    for managed in (mine, await adopt.promote_cluster(deps, key(again), CTX)):
+        with pytest.raises(SkyclustError) as info:
+            await adopt.forget_cluster(deps, key(managed), CTX)
+        assert info.value.code == "CLUSTER_MANAGED"
+    assert (await status(deps, mine))["status"] == "READY"
+
+
 async def test_import_of_an_unknown_cluster_is_a_clear_error(sessions):
     deps = make_deps(sessions, FakeClusterProvider())
     mine = await ready(deps)

@@ -31,6 +31,10 @@ class UsageEvent:
 CLAIMS_AND_RELEASES: dict[str, UsageEvent] = {
     "ClusterRequested": UsageEvent("cluster", "cluster_id", claims=True),
     "ClusterDeleted": UsageEvent("cluster", "cluster_id", claims=False),
+    # A cluster SkyClust did not create, adopted read-only with this credential, and no
+    # longer tracked.
+    "ClusterImported": UsageEvent("cluster", "cluster_id", claims=True),
+    "ClusterForgotten": UsageEvent("cluster", "cluster_id", claims=False),
     "VpcRequested": UsageEvent("network", "vpc_id", claims=True),
     # A network SkyClust did not create, taken under management with this credential.
     "VpcAdopted": UsageEvent("network", "vpc_id", claims=True),

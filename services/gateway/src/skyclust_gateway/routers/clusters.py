@@ -229,6 +229,20 @@ async def promote_cluster(
     return ok(result, message="cluster promoted; SkyClust now manages it")
 
 
+@router.post("/{cluster_id}/forget")
+async def forget_cluster(
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
+    svc: Services = Depends(services),
+) -> JSONResponse:
+    """Stop tracking a cluster adopted read-only; the cloud cluster is not touched. A
+    managed cluster is refused (409 `CLUSTER_MANAGED`): DELETE removes it."""
+    await _get(svc, principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "ForgetCluster", _change(principal, cluster_id))
+    return ok(result, message="SkyClust no longer tracks this cluster; the cloud was not changed")
+
+
 @router.get(
     "/{cluster_id}/kubeconfig",
     response_class=Response,

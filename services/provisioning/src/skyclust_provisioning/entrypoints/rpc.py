@@ -14,6 +14,7 @@ HANDLERS = {
     "DiscoverClusters": adopt.discover_clusters,
     "ImportCluster": adopt.import_cluster,
     "PromoteCluster": adopt.promote_cluster,
+    "ForgetCluster": adopt.forget_cluster,
     "CreateNodeGroup": node_groups.create_node_group,
     "ListNodeGroups": node_groups.list_node_groups,
     "GetNodeGroup": node_groups.get_node_group,

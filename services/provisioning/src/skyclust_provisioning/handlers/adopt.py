@@ -240,3 +240,32 @@ async def promote_cluster(
         await uow.commit()
         await uow.session.refresh(cluster)
         return view(cluster)
+
+
+async def forget_cluster(
+    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+) -> dict[str, Any]:
+    """Stop tracking a cluster adopted read-only. Nothing is asked of the cloud: the
+    cluster and its node groups stay as they are there, and may be imported again. A
+    managed cluster is refused: deleting it is what removes it."""
+    workspace_id = uuid.UUID(data["workspace_id"])
+    cluster_id = uuid.UUID(data["cluster_id"])
+    async with deps.uow() as uow:
+        cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        if cluster is None or cluster.status == Status.DELETED:
+            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+        if cluster.managed:
+            raise Conflict(
+                "SkyClust manages this cluster; delete it instead (that deletes it in the cloud)",
+                code="CLUSTER_MANAGED",
+            )
+        for group in await NodeGroups(uow.session).list(workspace_id, cluster_id):
+            group.status = Status.DELETED
+        cluster.status = Status.DELETED
+        cluster.conditions = conditions.for_cluster_status(
+            cluster.conditions, Status.DELETED, None, None, datetime.now(UTC)
+        )
+        uow.emit(_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
+        await uow.commit()
+        await uow.session.refresh(cluster)
+        return view(cluster)

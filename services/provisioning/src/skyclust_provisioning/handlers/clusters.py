@@ -112,7 +112,8 @@ def _not_found() -> NotFound:
 
 def read_only() -> Conflict:
     return Conflict(
-        "this cluster was adopted read-only; promote it to let SkyClust change it",
+        "this cluster was adopted read-only; promote it to let SkyClust change it, "
+        "or forget it to stop tracking it",
         code="CLUSTER_READ_ONLY",
     )
 
