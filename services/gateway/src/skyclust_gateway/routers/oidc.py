@@ -1,8 +1,14 @@
 """Login with an OpenID Connect provider: list the providers, send the browser to one,
-and take it back on the callback, which answers with SkyClust tokens."""
+and take it back on the callback, which answers with SkyClust tokens.
+
+The login's state is bound to the browser that started it: `/login` sets it in an
+HttpOnly cookie, and the callback is refused unless the cookie and the `state` parameter
+agree. A callback URL sent to someone else (login CSRF: logging a victim into the
+attacker's account) does not work in their browser."""
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -21,6 +27,9 @@ ProviderName = Path(min_length=1, max_length=64, description="a name from /auth/
 _OAUTH_ERROR = re.compile(r"^[a-z_]{1,64}$")
 # The authorization URL and the tokens are for this browser only.
 NO_STORE = {"Cache-Control": "no-store"}
+STATE_COOKIE = "skyclust_oidc_state"
+COOKIE_PATH = "/api/v1/auth/oidc"
+STATE_LIFETIME_SECONDS = 600  # as long as identity keeps a login's state usable
 
 
 @router.get("/providers", dependencies=[Depends(public)])
@@ -50,18 +59,31 @@ async def login(
     result = await svc.call(
         "identity", "StartOidcLogin", {"provider": provider, "redirect_uri": callback}
     )
-    return RedirectResponse(result["authorization_url"], status_code=302, headers=NO_STORE)
+    response = RedirectResponse(result["authorization_url"], status_code=302, headers=NO_STORE)
+    # Lax: sent on the provider's top-level redirect back, not on cross-site subrequests.
+    response.set_cookie(
+        STATE_COOKIE,
+        result["state"],
+        max_age=STATE_LIFETIME_SECONDS,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.get("/{provider}/callback", name="oidc_callback", dependencies=[Depends(public)])
 async def callback(
+    request: Request,
     provider: str = ProviderName,
     code: str | None = Query(default=None, max_length=2048),
     state: str | None = Query(default=None, max_length=128),
     error: str | None = Query(default=None, max_length=256),
     svc: Services = Depends(services),
 ) -> JSONResponse:
-    """The provider redirects here with `code` and `state` (or `error`)."""
+    """The provider redirects here with `code` and `state` (or `error`), in the browser
+    that went through `/login`: its state cookie must match `state`."""
     if error is not None:
         raise SkyclustError(
             "the provider did not log you in",
@@ -71,6 +93,13 @@ async def callback(
         )
     if not state:
         raise BadRequest("the callback has no state", code="OIDC_STATE_INVALID")
+    started = request.cookies.get(STATE_COOKIE) or ""
+    if not hmac.compare_digest(started.encode(), state.encode()):
+        raise BadRequest(
+            "this login was not started in this browser; start it again",
+            code="OIDC_STATE_INVALID",
+            details={"reason": "other_browser"},
+        )
     if not code:
         raise BadRequest("the callback has no code")
     result = await svc.call(
@@ -78,4 +107,5 @@ async def callback(
     )
     response = ok(result)
     response.headers.update(NO_STORE)
+    response.delete_cookie(STATE_COOKIE, path=COOKIE_PATH)
     return response
