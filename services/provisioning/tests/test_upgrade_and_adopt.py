@@ -121,7 +121,11 @@ async def test_a_busy_cluster_cannot_be_upgraded_or_deleted(sessions):
 # adoption ------------------------------------------------------------------------------
 
 
-async def test_discover_import_read_only_then_promote(sessions):
+async def with_legacy(
+    sessions: Any,
+) -> tuple[FakeClusterProvider, Any, dict[str, Any], dict[str, Any]]:
+    """A cloud with one cluster of ours and one made elsewhere ("legacy", node group
+    "ng1"); and where to look for it: our workspace, credential and region."""
     cloud = FakeClusterProvider()
     cloud.add_unmanaged_cluster("us-east-1", "legacy", version="1.31", node_groups=("ng1",))
     deps = make_deps(sessions, cloud)
@@ -132,6 +136,11 @@ async def test_discover_import_read_only_then_promote(sessions):
         "credential_id": mine["credential_id"],
         "region": "us-east-1",
     }
+    return cloud, deps, mine, where
+
+
+async def test_discover_import_read_only_then_promote(sessions):
+    cloud, deps, mine, where = await with_legacy(sessions)
     found = {c["name"]: c for c in (await adopt.discover_clusters(deps, where, CTX))["items"]}
     assert found["legacy"]["tracked_by"] is None
     assert found[mine["name"]]["tracked_by"] == mine["id"]
@@ -179,18 +188,8 @@ async def test_discover_import_read_only_then_promote(sessions):
 
 
 async def test_a_read_only_cluster_is_forgotten_without_touching_the_cloud(sessions):
-    cloud = FakeClusterProvider()
-    cloud.add_unmanaged_cluster("us-east-1", "legacy", version="1.31", node_groups=("ng1",))
-    deps = make_deps(sessions, cloud)
-    mine = await ready(deps)
-    where = {
-        "workspace_id": mine["workspace_id"],
-        "provider": "aws",
-        "credential_id": mine["credential_id"],
-        "region": "us-east-1",
-        "actor_id": "u",
-        "name": "legacy",
-    }
+    cloud, deps, mine, around = await with_legacy(sessions)
+    where = {**around, "actor_id": "u", "name": "legacy"}
     imported = await adopt.import_cluster(deps, where, CTX)
     in_cloud = dict(cloud.clusters[("us-east-1", "legacy")])
 
