@@ -158,8 +158,11 @@ async def _serve_ping(nc: NATS, service: str) -> None:
 
 
 async def _asks(nc: NATS, subject: str) -> bool:
+    """Whether a request on `subject` is answered. A refused publish is never answered, so
+    every refusal waits the whole timeout (the requests go out together); the timeout is
+    still long enough for an allowed one on a loaded machine (0.5 s was not, once)."""
     try:
-        reply = await nc.request(subject, b"{}", timeout=0.5)
+        reply = await nc.request(subject, b"{}", timeout=2.0)
     except (NatsTimeout, NoRespondersError):
         return False
     return reply.data == b"pong:" + subject.encode()
