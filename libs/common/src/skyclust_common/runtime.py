@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+import uvloop
 from fastapi import FastAPI
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -171,6 +172,7 @@ async def serve_forever(
             log_config=None,
             access_log=False,
             lifespan="off",
+            http="httptools",
         )
     )
     stop = asyncio.Event()
@@ -194,5 +196,5 @@ def run(
     wire: Callable[[Runtime], Awaitable[None]],
     **kwargs: Any,
 ) -> None:
-    """A service's `main`: serve until SIGTERM."""
-    asyncio.run(serve_forever(service, settings, wire, **kwargs))
+    """A service's `main`: serve until SIGTERM, on uvloop."""
+    uvloop.run(serve_forever(service, settings, wire, **kwargs))
