@@ -11,10 +11,7 @@ from skyclust_common.db import UnitOfWork
 from skyclust_common.runtime import Runtime
 
 from .adapters.audit import AuditTrail, IdentityAuditTrail
-from .adapters.clouds.aws import AwsChecker
-from .adapters.clouds.azure import AzureChecker
-from .adapters.clouds.base import Checkers, CredentialChecker
-from .adapters.clouds.gcp import GcpChecker
+from .adapters.clouds.base import Checkers, CredentialChecker, LazyChecker
 from .adapters.db import KeyActivations, RetiredKeys
 from .domain.crypto import KeyEncryptionKeys, Keyring
 from .entrypoints import events, rpc
@@ -28,12 +25,24 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 def cloud_checkers(settings: VaultSettings) -> Checkers:
     timeout = settings.vault_validation_timeout_seconds
+
+    def aws() -> CredentialChecker:
+        from .adapters.clouds.aws import AwsChecker
+
+        return AwsChecker(settings.aws_endpoint_url)
+
+    def gcp() -> CredentialChecker:
+        from .adapters.clouds.gcp import GcpChecker
+
+        return GcpChecker(settings.gcp_endpoint_url, timeout=timeout)
+
+    def azure() -> CredentialChecker:
+        from .adapters.clouds.azure import AzureChecker
+
+        return AzureChecker(settings.azure_endpoint_url, ca_bundle=settings.azure_ca_bundle)
+
     return Checkers(
-        {
-            "aws": AwsChecker(settings.aws_endpoint_url),
-            "gcp": GcpChecker(settings.gcp_endpoint_url, timeout=timeout),
-            "azure": AzureChecker(settings.azure_endpoint_url, ca_bundle=settings.azure_ca_bundle),
-        },
+        {"aws": LazyChecker(aws), "gcp": LazyChecker(gcp), "azure": LazyChecker(azure)},
         timeout=timeout,
     )
 

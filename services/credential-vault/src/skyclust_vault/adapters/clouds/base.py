@@ -6,6 +6,7 @@ says nothing about the credential."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -17,6 +18,29 @@ from ...domain.validation import CheckResult, provider_unavailable
 
 class CredentialChecker(Protocol):
     async def check(self, secret: CloudSecret) -> CheckResult: ...
+
+
+class LazyChecker:
+    """A cloud's checker built on its first check, on a worker thread. Building it imports
+    its module and so the cloud's SDK (boto3, google-auth, azure-identity): a vault that
+    has not checked a credential of that cloud does not carry it."""
+
+    def __init__(self, build: Callable[[], CredentialChecker]) -> None:
+        self._build = build
+        self._checker: CredentialChecker | None = None
+        self._lock = threading.Lock()
+
+    def _built(self) -> CredentialChecker:
+        with self._lock:
+            if self._checker is None:
+                self._checker = self._build()
+            return self._checker
+
+    async def check(self, secret: CloudSecret) -> CheckResult:
+        checker = self._checker
+        if checker is None:
+            checker = await asyncio.to_thread(self._built)
+        return await checker.check(secret)
 
 
 class Checkers:
