@@ -109,9 +109,10 @@ def start_platform(state: Path) -> tuple[subprocess.Popen[bytes], int]:
             "SKYCLUST_POLL_INTERVAL_SECONDS": "0.1",
             "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
             "SKYCLUST_EMULATOR_DURATION_SECONDS": "0",
-            # One client sends every request of the load: the per-client limit would
+            # One client in one workspace sends every request of the load: the limits would
             # measure the limiter's 429s instead of the read.
             "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "1000000000",
+            "SKYCLUST_RATE_LIMIT_PER_WORKSPACE_PER_MINUTE": "1000000000",
         }
     )
     port = free_port()

@@ -82,5 +82,6 @@ def attach(app: FastAPI, bus: Bus, settings: GatewaySettings) -> None:
         settings.token_issuer,
         settings.token_audience,
         Revocations(settings.access_token_ttl_seconds + 60),
+        cache_seconds=settings.token_cache_seconds,
     )
     app.state.services = Services(bus)
