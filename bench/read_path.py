@@ -11,6 +11,10 @@ The two targets alternate, each measured READ_PATH_ROUNDS times after a warm-up,
 best round of each is kept so a burst from another process on the machine penalises
 neither side.
 
+Next to each run, the CPU time the gateway and provisioning (and the bare app) spent per
+request, from /proc: on a machine shared with other work, req/s and latency move with the
+neighbours, CPU per request much less.
+
 Results are printed and written to bench/results/read_path.json."""
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ def parse_wrk(output: str) -> dict[str, float]:
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
     if not (rate and p50 and p99):
         raise ValueError(f"unexpected wrk output:\n{output}")
+    total = re.search(r"([0-9]+) requests in", output)
     errors = 0
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+([0-9]+)", output)
     if non_2xx:
@@ -79,10 +84,37 @@ def parse_wrk(output: str) -> dict[str, float]:
         "p50_ms": round(_ms(p50[1]), 2),
         "p99_ms": round(_ms(p99[1]), 2),
         "errors": errors,
+        "requests": int(total[1]) if total else 0,
     }
 
 
-def wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+IDLE_SECONDS = 3.0
+# CPU per second each process spends with no load (its own timers, loops and sweeps),
+# measured before the load and taken off what a run spent.
+_background: dict[int, float] = {}
+
+
+def measure_background(pids: dict[str, int]) -> None:
+    before = {pid: cpu_seconds(pid) for pid in pids.values()}
+    time.sleep(IDLE_SECONDS)
+    for pid, spent in before.items():
+        _background[pid] = (cpu_seconds(pid) - spent) / IDLE_SECONDS
+
+
+def wrk(
+    url: str, token: str, connections: int, seconds: int, pids: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """One wrk run; with `pids`, also the CPU each of those processes spent per request
+    (in microseconds, less what it spends idle), which neighbours on a shared machine
+    skew much less than req/s or latency."""
+    before = {name: cpu_seconds(pid) for name, pid in (pids or {}).items()}
+    started = time.monotonic()
     threads = min(2, connections)
     result = subprocess.run(
         [
@@ -99,7 +131,19 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> dict[str, float
         capture_output=True,
         text=True,
     )
-    return parse_wrk(result.stdout)
+    parsed: dict[str, Any] = parse_wrk(result.stdout)
+    elapsed = time.monotonic() - started
+    if pids and parsed["requests"]:
+        parsed["cpu_us_per_request"] = {
+            name: round(
+                max(0.0, cpu_seconds(pid) - before[name] - _background.get(pid, 0.0) * elapsed)
+                / parsed["requests"]
+                * 1e6,
+                1,
+            )
+            for name, pid in pids.items()
+        }
+    return parsed
 
 
 def start_platform(state: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -188,15 +232,17 @@ def start_bare(items: list[dict[str, Any]], scratch: Path) -> tuple[subprocess.P
         time.sleep(0.1)
 
 
-def measure(urls: dict[str, str], token: str) -> dict[str, Any]:
+def measure(urls: dict[str, str], token: str, pids: dict[str, dict[str, int]]) -> dict[str, Any]:
     for url in urls.values():  # warm-up: imports, connection pools, caches
         wrk(url, token, 4, 2)
+    for group in pids.values():
+        measure_background(group)
     results: dict[str, Any] = {}
     for connections in CONNECTIONS:
-        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in urls}
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in urls}
         for _ in range(ROUNDS):
             for name, url in urls.items():
-                rounds[name].append(wrk(url, token, connections, SECONDS))
+                rounds[name].append(wrk(url, token, connections, SECONDS, pids[name]))
         best = {
             name: max(runs, key=lambda r: r["requests_per_second"]) for name, runs in rounds.items()
         }
@@ -216,14 +262,16 @@ def measure(urls: dict[str, str], token: str) -> dict[str, Any]:
 
 def table(result: dict[str, Any]) -> str:
     lines = [
-        f"{'load':<6} {'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
+        f"{'load':<6} {'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+        "   CPU us/request",
     ]
     for load, row in result["loads"].items():
         for name in ("skyclust", "bare"):
             r = row[name]
+            cpu = ", ".join(f"{k} {v:.0f}" for k, v in r.get("cpu_us_per_request", {}).items())
             lines.append(
                 f"{load:<6} {name:<9} {r['requests_per_second']:>9.0f} {r['p50_ms']:>8.2f}"
-                f" {r['p99_ms']:>8.2f} {r['errors']:>7}"
+                f" {r['p99_ms']:>8.2f} {r['errors']:>7}   {cpu}"
             )
         lines.append(
             f"{load:<6} ratio {row['req_per_s_ratio']:.1%} of bare req/s"
@@ -247,7 +295,14 @@ def main() -> dict[str, Any]:
                 "skyclust": f"http://127.0.0.1:{port}{PATH}",
                 "bare": f"http://127.0.0.1:{bare_port}{PATH}",
             }
-            loads = measure(urls, api.token)
+            pids = {
+                "skyclust": {
+                    service: int((state / "run" / f"{service}.pid").read_text())
+                    for service in ("gateway", "provisioning")
+                },
+                "bare": {"bare app": bare_proc.pid},
+            }
+            loads = measure(urls, api.token, pids)
     except BaseException:
         print(f"the platform's logs: {state / 'logs'}", file=sys.stderr)
         raise
