@@ -88,27 +88,72 @@ def parse_wrk(output: str) -> dict[str, float]:
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (from /proc/<pid>/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+Pids = tuple[int, ...]
+
+
+def cpu_seconds(pids: Pids) -> float:
+    """User + system CPU time so far of a group of processes (from /proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended (a Postgres backend closed by the pool)
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(root: int) -> dict[int, str]:
+    """Every process under `root`, with its command line."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            commands[int(entry.name)] = command.decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+    found: dict[int, str] = {}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in found:
+                found[pid] = commands.get(pid, "")
+                frontier.append(pid)
+    return found
+
+
+def platform_pids(state: Path, launcher: int) -> dict[str, Pids]:
+    groups: dict[str, Pids] = {
+        service: (int((state / "run" / f"{service}.pid").read_text()),)
+        for service in ("gateway", "provisioning")
+    }
+    under = descendants(launcher)
+    groups["nats-server"] = tuple(pid for pid, cmd in under.items() if "nats-server" in cmd)
+    groups["postgres"] = tuple(pid for pid, cmd in under.items() if "postgres" in cmd.split(" ")[0])
+    return groups
 
 
 IDLE_SECONDS = 3.0
 # CPU per second each process spends with no load (its own timers, loops and sweeps),
 # measured before the load and taken off what a run spent.
-_background: dict[int, float] = {}
+_background: dict[Pids, float] = {}
 
 
-def measure_background(pids: dict[str, int]) -> None:
-    before = {pid: cpu_seconds(pid) for pid in pids.values()}
+def measure_background(pids: dict[str, Pids]) -> None:
+    before = {group: cpu_seconds(group) for group in pids.values()}
     time.sleep(IDLE_SECONDS)
     for pid, spent in before.items():
         _background[pid] = (cpu_seconds(pid) - spent) / IDLE_SECONDS
 
 
 def wrk(
-    url: str, token: str, connections: int, seconds: int, pids: dict[str, int] | None = None
+    url: str, token: str, connections: int, seconds: int, pids: dict[str, Pids] | None = None
 ) -> dict[str, Any]:
     """One wrk run; with `pids`, also the CPU each of those processes spent per request
     (in microseconds, less what it spends idle), which neighbours on a shared machine
@@ -232,7 +277,7 @@ def start_bare(items: list[dict[str, Any]], scratch: Path) -> tuple[subprocess.P
         time.sleep(0.1)
 
 
-def measure(urls: dict[str, str], token: str, pids: dict[str, dict[str, int]]) -> dict[str, Any]:
+def measure(urls: dict[str, str], token: str, pids: dict[str, dict[str, Pids]]) -> dict[str, Any]:
     for url in urls.values():  # warm-up: imports, connection pools, caches
         wrk(url, token, 4, 2)
     for group in pids.values():
@@ -296,11 +341,8 @@ def main() -> dict[str, Any]:
                 "bare": f"http://127.0.0.1:{bare_port}{PATH}",
             }
             pids = {
-                "skyclust": {
-                    service: int((state / "run" / f"{service}.pid").read_text())
-                    for service in ("gateway", "provisioning")
-                },
-                "bare": {"bare app": bare_proc.pid},
+                "skyclust": platform_pids(state, proc.pid),
+                "bare": {"bare app": (bare_proc.pid,)},
             }
             loads = measure(urls, api.token, pids)
     except BaseException:
