@@ -340,7 +340,7 @@ def main() -> dict[str, Any]:
                 "skyclust": f"http://127.0.0.1:{port}{PATH}",
                 "bare": f"http://127.0.0.1:{bare_port}{PATH}",
             }
-            pids = {
+            pids: dict[str, dict[str, Pids]] = {
                 "skyclust": platform_pids(state, proc.pid),
                 "bare": {"bare app": (bare_proc.pid,)},
             }
