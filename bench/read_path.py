@@ -177,6 +177,7 @@ def wrk(
         text=True,
     )
     parsed: dict[str, Any] = parse_wrk(result.stdout)
+    parsed["load_average_1m"] = round(os.getloadavg()[0], 2)
     elapsed = time.monotonic() - started
     if pids and parsed["requests"]:
         parsed["cpu_us_per_request"] = {
@@ -307,6 +308,8 @@ def measure(urls: dict[str, str], token: str, pids: dict[str, dict[str, Pids]]) 
 
 def table(result: dict[str, Any]) -> str:
     lines = [
+        f"machine load average (1 min) before: {result['load_average_before'][0]}, after:"
+        f" {result['load_average_after'][0]} (2 cores; above 2, neighbours share the CPU)",
         f"{'load':<6} {'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
         "   CPU us/request",
     ]
@@ -327,6 +330,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main() -> dict[str, Any]:
+    load_before = [round(x, 2) for x in os.getloadavg()]
     state = scratch_dir("sc-read-")
     proc, port = start_platform(state)
     bare_proc = None
@@ -358,6 +362,7 @@ def main() -> dict[str, Any]:
         proc.wait(60)
     result = {
         "machine": f"{host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}",
+        "load_average_before": load_before,
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "load_generator": f"wrk, {SECONDS} s per round, best of {ROUNDS} rounds",
         "path": PATH,
