@@ -56,7 +56,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             expose_headers=["X-Request-ID"],
         )
     app.add_middleware(RequestIdMiddleware)
+    # FastAPI tries routes in order on every request: the resource routes, read most,
+    # go first. Their paths (`/api/v1/{provider}/kubernetes/...`, `.../network/...`)
+    # cannot match another router's, so the order changes nothing else.
     for router in (
+        clusters.router,
+        network_router,
         auth.router,
         session.router,
         oidc.router,
@@ -64,9 +69,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         api_keys.router,
         audit.router,
         credentials.router,
-        clusters.router,
         events.router,
-        network_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
