@@ -23,7 +23,7 @@ from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_provisioning.adapters.db import Cluster, Clusters, metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.domain.cluster import ClusterSpec
-from skyclust_provisioning.handlers import clusters, saga
+from skyclust_provisioning.handlers import clusters, saga, sweep
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -415,7 +415,7 @@ async def test_a_network_that_never_answers_hits_the_deadline_and_is_released(se
         step_deadline=datetime.now(UTC) - timedelta(seconds=1),
         updated_at=datetime.now(UTC) - timedelta(hours=1),
     )
-    sweeper = saga.Sweeper(deps, stale_after=60)
+    sweeper = sweep.Sweeper(deps, stale_after=60)
     assert uuid.UUID(cluster["id"]) in await sweeper.once()
     await sweeper.wait()
     got = await status(deps, cluster)

@@ -15,7 +15,7 @@ from .adapters.providers.azure import AksProvider
 from .adapters.providers.base import ClusterProvider
 from .adapters.providers.gcp import GkeProvider
 from .entrypoints import events, rpc
-from .handlers import drift, saga
+from .handlers import drift, sweep
 from .handlers.clusters import ProvisioningDeps
 from .settings import ProvisioningSettings
 
@@ -82,7 +82,7 @@ async def wire(runtime: Runtime, settings: ProvisioningSettings) -> None:
     deps = bootstrap(runtime, settings)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps, concurrency=settings.saga_concurrency)
-    sweeper = saga.Sweeper(deps, stale_after=settings.sweep_interval_seconds)
+    sweeper = sweep.Sweeper(deps, stale_after=settings.sweep_interval_seconds)
     for job in (
         sweeper.run(settings.sweep_interval_seconds),
         drift.run(deps, settings.drift_interval_seconds, settings.drift_backoff_max_seconds),
