@@ -28,8 +28,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-
+from skyclust_common.db import advisory_xact_lock
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import ProviderError, ServiceUnavailable, SkyclustError
 from skyclust_common.messaging import Delivery
@@ -93,9 +92,7 @@ async def _run_lock(deps: ProvisioningDeps, cluster_id: str) -> AsyncIterator[bo
     """True when this run may drive the cluster. The lock belongs to a transaction kept
     open for the run; it goes when the run ends, or when its connection dies."""
     async with deps.uow() as guard:
-        key = func.hashtextextended(f"cluster-saga:{cluster_id}", 0)
-        held = (await guard.session.execute(select(func.pg_try_advisory_xact_lock(key)))).scalar()
-        yield bool(held)
+        yield await advisory_xact_lock(guard.session, f"cluster-saga:{cluster_id}", wait=False)
 
 
 async def _read(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> Cluster | None:

@@ -65,10 +65,9 @@ class Sweeper:
     async def wait(self) -> None:
         await asyncio.gather(*self.running.values(), return_exceptions=True)
 
-    async def run(self, interval: float) -> None:
-        while True:
-            try:
-                await self.once()
-            except Exception:
-                log.exception("the sweep failed")
-            await asyncio.sleep(interval)
+    async def stop(self) -> None:
+        """At shutdown: the runs still going stop where they are; the saga resumes them
+        from its persisted state in whichever process sweeps next."""
+        for task in list(self.running.values()):
+            task.cancel()
+        await self.wait()
