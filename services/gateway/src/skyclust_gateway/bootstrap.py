@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from skyclust_common.runtime import Runtime, ServiceSpec
 
 from .app import attach, create_app
@@ -11,12 +13,16 @@ from .settings import GatewaySettings
 SERVICE = "gateway"
 
 
-async def wire(runtime: Runtime, settings: GatewaySettings) -> None:
-    app = runtime.app
-    if app is None:
-        raise RuntimeError("the gateway is wired onto its own app: ServiceSpec.app builds it")
+async def wire(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> None:
     attach(app, runtime.bus, settings)
     await follow_revocations(runtime.bus, app.state.verifier.revocations)
+
+
+async def wire_app(runtime: Runtime, settings: GatewaySettings) -> None:
+    """The spec's wire: onto the app the runtime built from `SPEC.app`."""
+    if runtime.app is None:
+        raise RuntimeError("the gateway is wired onto its own app: ServiceSpec.app builds it")
+    await wire(runtime, runtime.app, settings)
 
 
 def address(settings: GatewaySettings) -> tuple[str, int]:
@@ -26,7 +32,7 @@ def address(settings: GatewaySettings) -> tuple[str, int]:
 SPEC = ServiceSpec(
     name=SERVICE,
     settings=GatewaySettings,
-    wire=wire,
+    wire=wire_app,
     app=create_app,
     address=address,
 )

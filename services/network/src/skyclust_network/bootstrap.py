@@ -47,11 +47,12 @@ def bootstrap(
     decrypt_credential: CredentialDecrypt | None = None,
 ) -> NetworkDeps:
     vault = VaultClient(runtime.bus)
+    lookup, decrypt = vault.lookup, vault.decrypt
     return NetworkDeps(
         uow=runtime.uow,
         providers=providers if providers is not None else cloud_providers(settings),
-        lookup_credential=lookup_credential or vault.lookup,
-        decrypt_credential=decrypt_credential or vault.decrypt,
+        lookup_credential=lookup_credential or lookup,
+        decrypt_credential=decrypt_credential or decrypt,
         max_attempts=settings.max_deliver,
         discovery_aws_regions=list(settings.discovery_aws_regions),
     )
