@@ -54,6 +54,7 @@ def bootstrap(
         lookup_credential=lookup_credential or lookup,
         decrypt_credential=decrypt_credential or decrypt,
         max_attempts=settings.max_deliver,
+        retry_window=settings.operation_timeout_seconds,
         discovery_aws_regions=list(settings.discovery_aws_regions),
     )
 
