@@ -162,7 +162,9 @@ async def running_gateway(nats_url: str, **overrides: Any) -> AsyncIterator[Gate
 
 @pytest.fixture
 async def gateway(nats_server: NatsServer) -> AsyncIterator[Gateway]:
-    async with running_gateway(nats_server.url, sse_buffer_events=16) as gw:
+    async with running_gateway(
+        nats_server.url, sse_buffer_events=16, sse_heartbeat_seconds=0.5
+    ) as gw:
         yield gw
 
 
@@ -369,6 +371,7 @@ async def test_a_slow_client_is_closed_and_loses_nothing_on_resume(gateway: Gate
     # A client that does not read: its socket fills, the server's writes back up,
     # the 16-event buffer overflows and the stream is closed after its last event.
     slow = await open_stream(gateway.port, "", auth(workspace), slow=True)
+    stuck = await open_stream(gateway.port, "", auth(workspace), slow=True)
     # Large events, so the kernel's socket buffers fill well before the last one.
     padding = "x" * 60000
     sent = [
@@ -398,6 +401,13 @@ async def test_a_slow_client_is_closed_and_loses_nothing_on_resume(gateway: Gate
         rest.append(event["id"])
     assert got + rest == sent
     await resumed.close()
+    # The one that never reads again is dropped by the server, not kept for ever.
+    await wait_for(lambda: gateway.hub.connections == 0, timeout=10)
+    assert stuck.reader is not None
+    with contextlib.suppress(ConnectionError):
+        while await asyncio.wait_for(stuck.reader.read(1 << 20), 5):
+            pass
+    await stuck.close()
 
 
 async def test_hundreds_of_streams_miss_no_event(gateway: Gateway) -> None:

@@ -107,6 +107,7 @@ class Connection:
     """One open stream: its filters and the frames not yet written."""
 
     __slots__ = (
+        "closed_at",
         "closing",
         "floor",
         "frames",
@@ -120,6 +121,7 @@ class Connection:
         "types",
         "wake",
         "workspace",
+        "writer",
     )
 
     def __init__(
@@ -145,6 +147,8 @@ class Connection:
         self.closing = False
         self.reason = ""
         self.gone = False
+        self.closed_at = 0.0
+        self.writer: asyncio.Task[Any] | None = None
 
     def matches(self, event: Event) -> bool:
         if self.types is not None and event.name not in self.types:
@@ -167,6 +171,7 @@ class Connection:
         if not self.closing:
             self.closing = True
             self.reason = reason
+            self.closed_at = time.monotonic()
         self.wake.set()
 
 
@@ -297,10 +302,20 @@ class StreamHub:
     async def _heartbeats(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
+            stuck: list[Connection] = []
+            cutoff = time.monotonic() - self.heartbeat_seconds
             for connections in self.by_workspace.values():
                 for connection in connections:
                     connection.ping = True
                     connection.wake.set()
+                    if connection.closing and 0 < connection.closed_at < cutoff:
+                        stuck.append(connection)
+            # A client that stopped reading keeps its last writes pending for ever:
+            # a heartbeat after it was told to go, its writer is cancelled, which makes
+            # the server drop the connection.
+            for connection in stuck:
+                if connection.writer is not None:
+                    connection.writer.cancel()
 
     async def _session_checks(self) -> None:
         # A session that ended without a SessionsRevoked event reaching us (an expired
@@ -468,6 +483,7 @@ class EventStreamResponse(Response):
                     return
 
         watcher = asyncio.create_task(watch_disconnect())
+        connection.writer = asyncio.current_task()
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             await send(
