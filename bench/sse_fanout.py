@@ -30,6 +30,7 @@ import multiprocessing as mp
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -398,6 +399,7 @@ async def _run() -> dict[str, Any]:
         await bus.nc.close()
     finally:
         server.stop()
+        shutil.rmtree(store, ignore_errors=True)
     by = {(r["target"], r["streams"]): r for r in results["runs"]}
     for streams in STREAMS:
         gw, bare = by.get(("gateway", streams)), by.get(("sse-starlette", streams))
