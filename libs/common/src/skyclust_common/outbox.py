@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 
+import orjson
 from sqlalchemy import MetaData, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -55,7 +55,7 @@ class OutboxRelay:
             OUTBOX_PENDING.labels(self._bus.service).set(len(rows))
             for row in rows:
                 headers = {**(row.headers or {}), MSG_ID: str(row.id)}
-                await self._bus.publish_raw(row.subject, json.dumps(row.payload).encode(), headers)
+                await self._bus.publish_raw(row.subject, orjson.dumps(row.payload), headers)
             if rows:
                 await conn.execute(
                     update(table)

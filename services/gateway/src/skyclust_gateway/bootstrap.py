@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from skyclust_common.messaging import Bus
-from skyclust_common.runtime import Runtime
+from skyclust_common.runtime import Runtime, ServiceSpec
 
-from .app import attach
+from .app import attach, create_app
 from .auth import follow_revocations
 from .settings import GatewaySettings
 from .streaming import SessionCache, StreamHub
@@ -34,5 +34,40 @@ async def wire(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> Non
     attach(app, runtime.bus, settings)
     await follow_revocations(runtime.bus, app.state.verifier.revocations)
     hub = stream_hub(runtime.bus, settings)
-    await hub.start()
+    await hub.start(timers=False)
     app.state.stream_hub = hub
+    # The runtime owns the hub's timers, and stops the hub (closing its streams)
+    # before the bus closes.
+    runtime.every(
+        "sse-heartbeat",
+        settings.sse_heartbeat_seconds,
+        hub.heartbeat,
+        first_after=settings.sse_heartbeat_seconds,
+        on_stop=hub.stop,
+    )
+    runtime.every(
+        "sse-session-check",
+        settings.sse_session_check_seconds,
+        hub.check_sessions,
+        first_after=settings.sse_session_check_seconds,
+    )
+
+
+async def wire_app(runtime: Runtime, settings: GatewaySettings) -> None:
+    """The spec's wire: onto the app the runtime built from `SPEC.app`."""
+    if runtime.app is None:
+        raise RuntimeError("the gateway is wired onto its own app: ServiceSpec.app builds it")
+    await wire(runtime, runtime.app, settings)
+
+
+def address(settings: GatewaySettings) -> tuple[str, int]:
+    return settings.gateway_host, settings.gateway_port
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings=GatewaySettings,
+    wire=wire_app,
+    app=create_app,
+    address=address,
+)

@@ -239,7 +239,9 @@ class StreamHub:
 
     # life cycle -----------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, *, timers: bool = True) -> None:
+        """`timers=False` leaves the heartbeat and session checks to the caller (the
+        service runtime's periodic jobs)."""
         info = await self.js.stream_info(EVENTS_STREAM)
         self.head = int(info.state.last_seq)
         self._sub = await self.js.subscribe(
@@ -252,9 +254,11 @@ class StreamHub:
             pending_bytes_limit=-1,
         )
         self.running = True
-        self._tasks = [asyncio.create_task(self._heartbeats())]
-        if self.session_check is not None:
-            self._tasks.append(asyncio.create_task(self._session_checks()))
+        if timers:
+            self._tasks = [
+                asyncio.create_task(self._every(self.heartbeat_seconds, self.heartbeat)),
+                asyncio.create_task(self._every(self.session_check_seconds, self.check_sessions)),
+            ]
 
     async def stop(self) -> None:
         self.running = False
@@ -299,38 +303,43 @@ class StreamHub:
             for connection in list(self.by_session.get(sid, ())):
                 connection.close("session-revoked")
 
-    async def _heartbeats(self) -> None:
+    @staticmethod
+    async def _every(seconds: float, tick: Callable[[], Awaitable[None]]) -> None:
         while True:
-            await asyncio.sleep(self.heartbeat_seconds)
-            stuck: list[Connection] = []
-            cutoff = time.monotonic() - self.heartbeat_seconds
-            for connections in self.by_workspace.values():
-                for connection in connections:
-                    connection.ping = True
-                    connection.wake.set()
-                    if connection.closing and 0 < connection.closed_at < cutoff:
-                        stuck.append(connection)
-            # A client that stopped reading keeps its last writes pending for ever:
-            # a heartbeat after it was told to go, its writer is cancelled, which makes
-            # the server drop the connection.
-            for connection in stuck:
-                if connection.writer is not None:
-                    connection.writer.cancel()
+            await asyncio.sleep(seconds)
+            with contextlib.suppress(Exception):
+                await tick()
 
-    async def _session_checks(self) -> None:
-        # A session that ended without a SessionsRevoked event reaching us (an expired
-        # refresh, a removed member) still ends its streams within one period.
-        assert self.session_check is not None
-        while True:
-            await asyncio.sleep(self.session_check_seconds)
-            for sid in list(self.by_session):
-                try:
-                    live = await self.session_check(sid)
-                except Exception:
-                    continue
-                if not live:
-                    for connection in list(self.by_session.get(sid, ())):
-                        connection.close("session-revoked")
+    async def heartbeat(self) -> None:
+        """A ping for every stream, one timer for all of them."""
+        stuck: list[Connection] = []
+        cutoff = time.monotonic() - self.heartbeat_seconds
+        for connections in self.by_workspace.values():
+            for connection in connections:
+                connection.ping = True
+                connection.wake.set()
+                if connection.closing and 0 < connection.closed_at < cutoff:
+                    stuck.append(connection)
+        # A client that stopped reading keeps its last writes pending for ever: a
+        # heartbeat after it was told to go, its writer is cancelled, which makes the
+        # server drop the connection.
+        for connection in stuck:
+            if connection.writer is not None:
+                connection.writer.cancel()
+
+    async def check_sessions(self) -> None:
+        """Close the streams of sessions that ended without a SessionsRevoked event
+        reaching this gateway (an expired refresh, a removed member)."""
+        if self.session_check is None:
+            return
+        for sid in list(self.by_session):
+            try:
+                live = await self.session_check(sid)
+            except Exception:
+                continue
+            if not live:
+                for connection in list(self.by_session.get(sid, ())):
+                    connection.close("session-revoked")
 
     # opening and closing streams ------------------------------------------------
 
