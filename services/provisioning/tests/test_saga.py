@@ -28,10 +28,11 @@ from skyclust_common.errors import (
     SkyclustError,
 )
 from skyclust_common.messaging import Delivery, RpcContext
+from skyclust_common.runtime import PeriodicJob
 from skyclust_provisioning.adapters.db import Cluster, Clusters, metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.domain.cluster import ClusterSpec
-from skyclust_provisioning.handlers import clusters, saga
+from skyclust_provisioning.handlers import clusters, saga, sweep
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -490,13 +491,35 @@ async def test_a_network_that_never_answers_hits_the_deadline_and_is_released(se
         step_deadline=datetime.now(UTC) - timedelta(seconds=1),
         updated_at=datetime.now(UTC) - timedelta(hours=1),
     )
-    sweeper = saga.Sweeper(deps, stale_after=60)
+    sweeper = sweep.Sweeper(deps, stale_after=60)
     assert uuid.UUID(cluster["id"]) in await sweeper.once()
     await sweeper.wait()
     got = await status(deps, cluster)
     assert (got["step"], got["status_reason"]) == ("release-network", "STEP_DEADLINE_EXCEEDED")
     await saga.on_network_released(deps, released(cluster), delivery())
     assert (await status(deps, cluster))["status"] == "FAILED"
+
+
+async def test_stopping_the_sweep_job_stops_the_runs_it_started(sessions):
+    deps = make_deps(sessions, FakeClusterProvider(polls_until_active=10_000))
+    cluster = await request(deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]})
+    await _set(deps, cluster, updated_at=datetime.now(UTC) - timedelta(hours=1))
+    sweeper = sweep.Sweeper(deps, stale_after=60)
+    job = PeriodicJob("saga-sweep", 60, sweeper.once, on_stop=sweeper.stop)
+    job.start()
+    for _ in range(200):
+        if sweeper.running:
+            break
+        await asyncio.sleep(0.01)
+    (run,) = sweeper.running.values()
+    await asyncio.sleep(0.2)  # well into the control plane's polling
+    assert not run.done()
+    await job.stop()
+    assert run.cancelled() and sweeper.running == {}
+    got = await status(deps, cluster)
+    assert (got["status"], got["step"]) == ("PROVISIONING", "control-plane"), (
+        "a stopped run leaves the saga where it was, for the next sweep to resume"
+    )
 
 
 async def test_a_control_plane_that_never_turns_active_hits_its_deadline(sessions):

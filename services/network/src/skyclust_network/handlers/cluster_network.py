@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from skyclust_common.db import advisory_xact_lock
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import Conflict, PermanentFailure, ProviderError, SkyclustError
 from skyclust_common.messaging import Delivery
@@ -30,7 +31,6 @@ from ..adapters.db import (
     Subnets,
     Vpc,
     Vpcs,
-    lock_key,
     lock_workspace_plan,
 )
 from ..domain import cidr
@@ -84,7 +84,7 @@ async def _exclusive(deps: NetworkDeps, cluster_id: uuid.UUID) -> AsyncIterator[
     """One run per cluster at a time: the lock lives in a transaction held open for the
     run and is released when it ends, even if the process dies."""
     async with deps.uow() as guard:
-        await lock_key(guard.session, f"cluster-network:{cluster_id}")
+        await advisory_xact_lock(guard.session, f"cluster-network:{cluster_id}")
         yield
 
 

@@ -28,8 +28,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-
+from skyclust_common.db import advisory_xact_lock
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import ProviderError, SkyclustError
 from skyclust_common.messaging import Delivery
@@ -98,9 +97,7 @@ async def _run_lock(deps: ProvisioningDeps, cluster_id: str) -> AsyncIterator[bo
     """True when this run may drive the cluster. The lock belongs to a transaction kept
     open for the run; it goes when the run ends, or when its connection dies."""
     async with deps.uow() as guard:
-        key = func.hashtextextended(f"cluster-saga:{cluster_id}", 0)
-        held = (await guard.session.execute(select(func.pg_try_advisory_xact_lock(key)))).scalar()
-        yield bool(held)
+        yield await advisory_xact_lock(guard.session, f"cluster-saga:{cluster_id}", wait=False)
 
 
 async def _read(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> Cluster | None:
@@ -1008,63 +1005,3 @@ async def on_cluster_event(deps: ProvisioningDeps, event: CloudEvent, delivery: 
     cluster = await _cluster_of(deps, event)
     if cluster is not None:
         await advance(deps, str(cluster.workspace_id), str(cluster.id))
-
-
-# the sweep ------------------------------------------------------------------------------
-
-
-class Sweeper:
-    """Advances every unfinished saga nobody has touched for a while: a lost message, a
-    reply that never came (its step's deadline), a run that died. Each cluster gets its
-    own task; a cluster already being swept is left to that task."""
-
-    def __init__(self, deps: ProvisioningDeps, stale_after: float) -> None:
-        self.deps = deps
-        self.stale_after = stale_after
-        self.running: dict[uuid.UUID, asyncio.Task[None]] = {}
-
-    async def once(self) -> list[uuid.UUID]:
-        cutoff = _now() - timedelta(seconds=self.stale_after)
-        async with self.deps.uow() as uow:
-            rows = (
-                await uow.session.execute(
-                    select(Cluster.workspace_id, Cluster.id)
-                    .where(
-                        Cluster.status.in_(
-                            [Status.PENDING, Status.PROVISIONING, Status.UPDATING, Status.DELETING]
-                        ),
-                        Cluster.updated_at < cutoff,
-                    )
-                    .order_by(Cluster.updated_at)
-                    .limit(100)
-                )
-            ).all()
-        started = []
-        for workspace_id, cluster_id in rows:
-            if cluster_id in self.running:
-                continue
-            task = asyncio.create_task(self._advance(str(workspace_id), cluster_id))
-            self.running[cluster_id] = task
-            started.append(cluster_id)
-        return started
-
-    async def _advance(self, workspace_id: str, cluster_id: uuid.UUID) -> None:
-        try:
-            await advance(self.deps, workspace_id, str(cluster_id))
-        except Exception:
-            log.exception(
-                "the sweep could not advance a cluster", extra={"cluster": str(cluster_id)}
-            )
-        finally:
-            self.running.pop(cluster_id, None)
-
-    async def wait(self) -> None:
-        await asyncio.gather(*self.running.values(), return_exceptions=True)
-
-    async def run(self, interval: float) -> None:
-        while True:
-            try:
-                await self.once()
-            except Exception:
-                log.exception("the sweep failed")
-            await asyncio.sleep(interval)
