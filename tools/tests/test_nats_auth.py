@@ -321,27 +321,3 @@ def test_config_file_paths_are_plain(tmp_path: Path):
     text = nats_config({"cost": "p w"}, store_dir=str(tmp_path / "with space"))
     assert json.loads(text)["jetstream"]["store_dir"].endswith("with space")
 
-
-@pytest.mark.integration
-async def test_the_gateway_hub_follows_live_and_replays_under_its_permissions(
-    private_cluster, buses
-):
-    from skyclust_gateway.streaming import StreamHub
-
-    workspace = str(uuid.uuid4())
-    before = len(private_cluster.violations.get("gateway", []))
-    await buses["gateway"].ensure_streams()
-    hub = StreamHub(buses["gateway"].js, buffer_events=16)
-    await hub.start()
-    try:
-        live = await hub.open(workspace)
-        first = await buses["provisioning"].publish(_event(workspace))
-        await asyncio.wait_for(live.wake.wait(), 5)
-        assert len(live.frames) == 1
-        second = await buses["provisioning"].publish(_event(workspace))
-        resumed = await hub.open(workspace, cursor=first)
-        assert resumed.last_seq == second
-        assert [frame.split(b"\n", 1)[0] for frame in resumed.frames] == [b"id: %d" % second]
-    finally:
-        await hub.stop()
-    assert private_cluster.violations.get("gateway", [])[before:] == []

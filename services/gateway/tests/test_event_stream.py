@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
+import shutil
 import socket
 import time
 import uuid
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
+import nats
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -27,7 +30,8 @@ from skyclust_gateway.app import attach, create_app
 from skyclust_gateway.auth import JwksCache, TokenVerifier
 from skyclust_gateway.settings import GatewaySettings
 from skyclust_gateway.streaming import SessionCache, StreamHub
-from skyclust_tools.embedded import NatsServer, free_port
+from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
+from skyclust_tools.nats_auth import inbox_prefix, nats_config
 
 pytestmark = pytest.mark.integration
 
@@ -475,3 +479,46 @@ async def test_tickets_need_a_session(gateway: Gateway) -> None:
     client = await open_stream(gateway.port, f"ticket={ticket}")
     assert client.status == 401
     assert client.body is not None and client.body["error"]["code"] == "TICKET_NEEDS_SESSION"
+
+
+async def test_the_hub_follows_and_replays_under_the_gateways_nats_permissions() -> None:
+    # The gateway's NATS user (skyclust_tools.nats_auth) may create its ordered consumer
+    # and get messages from the event stream; a replay it may not do would time out.
+    passwords = {"gateway": secrets.token_urlsafe(12), "provisioning": secrets.token_urlsafe(12)}
+    root = scratch_dir("sc-sse-auth-")
+    config = root / "nats.conf"
+    config.write_text(nats_config(passwords))
+    server = NatsServer(free_port(), root / "js", config_file=config).start()
+    workspace = str(uuid.uuid4())
+    try:
+        gateway_nc = await nats.connect(
+            server.url,
+            user="gateway",
+            password=passwords["gateway"],
+            inbox_prefix=inbox_prefix("gateway"),
+        )
+        publisher = await nats.connect(
+            server.url,
+            user="provisioning",
+            password=passwords["provisioning"],
+            inbox_prefix=inbox_prefix("provisioning"),
+        )
+        bus = Bus(gateway_nc, load_registry(), BusConfig(service="gateway"))
+        await bus.ensure_streams()
+        hub = StreamHub(bus.js, buffer_events=16)
+        await hub.start()
+        js = publisher.jetstream()
+        live = await hub.open(workspace)
+        subject = f"skyclust.evt.{workspace}.ClusterReady"
+        first = (await js.publish(subject, b'{"data": {}}')).seq
+        await asyncio.wait_for(live.wake.wait(), 5)
+        assert [f.split(b"\n", 1)[0] for f in live.frames] == [b"id: %d" % first]
+        second = (await js.publish(subject, b'{"data": {}}')).seq
+        resumed = await hub.open(workspace, cursor=first)
+        assert [f.split(b"\n", 1)[0] for f in resumed.frames] == [b"id: %d" % second]
+        await hub.stop()
+        await gateway_nc.close()
+        await publisher.close()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
