@@ -11,6 +11,8 @@ class GatewaySettings(ServiceSettings):
     token_issuer: str = "skyclust"
     token_audience: str = "skyclust-api"
     jwks_cache_seconds: float = Field(default=300, gt=0)
+    # How long a verified access token is remembered (0: verify every request).
+    token_cache_seconds: float = Field(default=30, ge=0)
     sse_heartbeat_seconds: float = Field(default=15, gt=0)
     # Events a stream may fall behind before it is closed (the client resumes).
     sse_buffer_events: int = Field(default=256, ge=1)
