@@ -320,4 +320,3 @@ def test_config_file_paths_are_plain(tmp_path: Path):
     # nats-server reads the JSON as it is; a path with spaces must survive quoting.
     text = nats_config({"cost": "p w"}, store_dir=str(tmp_path / "with space"))
     assert json.loads(text)["jetstream"]["store_dir"].endswith("with space")
-
