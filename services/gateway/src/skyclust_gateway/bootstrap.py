@@ -9,10 +9,15 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 
 from .app import attach, create_app
 from .auth import follow_revocations
+from .read_cache import ReadCache
 from .settings import GatewaySettings
 from .streaming import SessionCache, StreamHub
 
 SERVICE = "gateway"
+# The reads answered from the cache: what dashboards and scripts poll.
+CACHED_READS = {
+    "provisioning": frozenset({"ListClusters", "GetCluster", "ListNodeGroups", "GetNodeGroup"})
+}
 
 
 def stream_hub(bus: Bus, settings: GatewaySettings) -> StreamHub:
@@ -34,8 +39,16 @@ async def wire(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> Non
     attach(app, runtime.bus, settings)
     await follow_revocations(runtime.bus, app.state.verifier.revocations)
     hub = stream_hub(runtime.bus, settings)
+    cache = ReadCache(
+        CACHED_READS,
+        ttl=settings.read_cache_seconds,
+        live=lambda: hub.live,
+        reconnects=lambda: int(runtime.bus.nc.stats["reconnects"]),
+    )
+    hub.on_event = cache.changed
     await hub.start(timers=False)
     app.state.stream_hub = hub
+    app.state.services.cache = cache
     # The runtime owns the hub's timers, and stops the hub (closing its streams)
     # before the bus closes.
     runtime.every(

@@ -13,6 +13,9 @@ class GatewaySettings(ServiceSettings):
     jwks_cache_seconds: float = Field(default=300, gt=0)
     # How long a verified access token is remembered (0: verify every request).
     token_cache_seconds: float = Field(default=30, ge=0)
+    # How long the answer to a hot read (the cluster list, a cluster, its node groups)
+    # may be served from memory while no event of its workspace says otherwise (0: off).
+    read_cache_seconds: float = Field(default=1.0, ge=0)
     sse_heartbeat_seconds: float = Field(default=15, gt=0)
     # Events a stream may fall behind before it is closed (the client resumes).
     sse_buffer_events: int = Field(default=256, ge=1)

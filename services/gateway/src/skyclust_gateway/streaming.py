@@ -221,8 +221,11 @@ class StreamHub:
         heartbeat_seconds: float = 15.0,
         session_check_seconds: float = 60.0,
         session_check: SessionCheck | None = None,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         self.js = js
+        # Told the workspace of every event, before its streams are (the read cache).
+        self.on_event = on_event
         self.buffer_events = buffer_events
         self.max_replays = max_replays
         self.heartbeat_seconds = heartbeat_seconds
@@ -274,6 +277,11 @@ class StreamHub:
             for connection in list(connections):
                 connection.close("shutdown")
 
+    @property
+    def live(self) -> bool:
+        """Running and connected: every event of the stream reaches `on_event`."""
+        return self.running and self._connected()
+
     def _connected(self) -> bool:
         nc = getattr(self.js, "_nc", None)
         return nc is None or bool(nc.is_connected)
@@ -293,6 +301,8 @@ class StreamHub:
         event = decode(msg.subject, seq, msg.data)
         if event is None:
             return
+        if self.on_event is not None:
+            self.on_event(event.workspace)
         self.dispatch(event)
 
     def dispatch(self, event: Event) -> None:
