@@ -85,6 +85,6 @@ async def wire(runtime: Runtime, settings: NetworkSettings, **overrides: Any) ->
     deps = bootstrap(runtime, settings, **overrides)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
-    await commands.register(runtime.bus, deps)
+    await commands.register(runtime.bus, deps, concurrency=settings.cluster_network_concurrency)
     DiscoveryLoop(deps, settings.discovery_interval_seconds).start()
     return deps
