@@ -17,10 +17,12 @@ Results are printed and written to bench/results/cluster_burst.json."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import platform as host
 import statistics
+import sys
 import threading
 import time
 import uuid
@@ -28,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import PROVIDERS, REGIONS, VERSIONS, stamp
+from bench.__main__ import MILESTONES, PROVIDERS, REGIONS, VERSIONS, stamp
 from bench.cluster_latency import BENCH_ENV, add_credential, running_platform
 from tests.e2e.client import Api, SseStream
 
@@ -51,6 +53,7 @@ class Workspace:
         self.credentials = {p: add_credential(self.api, state, p) for p in PROVIDERS}
         self.ready: dict[str, float] = {}
         self.failed: dict[str, Any] = {}
+        self.milestones: dict[str, dict[str, float]] = {}
         self.stream: SseStream = self.api.stream()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -61,6 +64,12 @@ class Workspace:
                 item = self.stream.events.get(timeout=0.5)
             except Exception:
                 continue
+            subject = str(
+                item.data.get("subject") or (item.data.get("data") or {}).get("cluster_id")
+            )
+            for label, name, step in MILESTONES:
+                if item.event == name and (step is None or item.data["data"].get("step") == step):
+                    self.milestones.setdefault(subject, {}).setdefault(label, stamp(item.data))
             if item.event == "ClusterReady":
                 self.ready[item.data["subject"]] = stamp(item.data)
             elif item.event == "ClusterFailed":
@@ -74,7 +83,9 @@ class Workspace:
             "region": REGIONS[provider],
         }
         created = self.api.post(f"/api/v1/{provider}/kubernetes/clusters", json=body)
-        assert created.status_code == 202, created.text
+        if created.status_code != 202:
+            print(f"POST failed: {created.status_code} {created.text}", file=sys.stderr)
+            raise SystemExit("a create was refused")
         return str(created.json()["data"]["id"])
 
 
@@ -99,6 +110,13 @@ def burst(workspaces: list[Workspace], count: int) -> dict[str, Any]:
     if failed:
         raise SystemExit(f"{len(failed)} clusters FAILED, e.g. {next(iter(failed.values()))}")
     readies = sorted(ws.ready[cid] - started for ws, cid in ids)
+    labels = [label for label, _, _ in MILESTONES]
+    stretches: dict[str, list[float]] = {}
+    for ws, cid in ids:
+        seen = ws.milestones.get(cid, {})
+        for before, after in itertools.pairwise(labels):
+            if before in seen and after in seen:
+                stretches.setdefault(f"{before} -> {after}", []).append(seen[after] - seen[before])
     total = readies[-1]
     return {
         "clusters": count,
@@ -107,20 +125,60 @@ def burst(workspaces: list[Workspace], count: int) -> dict[str, Any]:
         "clusters_per_second": round(count / total, 2),
         "ready_median_seconds": round(statistics.median(readies), 3),
         "ready_p95_seconds": round(readies[round(0.95 * (len(readies) - 1))], 3),
+        "median_breakdown_seconds": {
+            key: round(statistics.median(values), 3) for key, values in stretches.items()
+        },
     }
 
 
 SERVICES = ("gateway", "identity", "credential-vault", "provisioning", "network")
 
 
+# The platform's other processes, by what their command line runs.
+OTHERS = {
+    "skyclust_tools.emulators.aws": "local AWS (moto)",
+    "skyclust_tools.emulators.gcp": "local GCP",
+    "skyclust_tools.emulators.azure": "local Azure",
+    "nats-server": "nats-server",
+    "postgres": "postgres",
+}
+
+
+def _stat(pid: int) -> tuple[int, float]:
+    """The parent and the CPU time (user + system, seconds) of `pid`."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(state: Path) -> dict[str, float]:
-    """CPU time (user + system) each service process has used so far."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    """CPU time each service process, each emulator, nats-server and PostgreSQL (the
+    server and its live backends) have used so far."""
+    procs: dict[int, tuple[int, float, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parent, seconds = _stat(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue  # gone while we looked
+        procs[int(entry.name)] = (parent, seconds, cmdline)
     used = {}
+    launcher = 0
     for name in SERVICES:
         pid = int((state / "run" / f"{name}.pid").read_text())
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        used[name] = (int(fields[11]) + int(fields[12])) / ticks
+        launcher, used[name], _ = procs[pid]
+    postmasters = {
+        pid for pid, (_, _, cmd) in procs.items() if "postgres" in cmd and str(state) in cmd
+    }
+    for pid, (parent, seconds, cmdline) in procs.items():
+        label = None
+        if pid in postmasters or parent in postmasters:
+            label = "postgres"
+        elif parent == launcher:
+            label = next((v for k, v in OTHERS.items() if k in cmdline), None)
+        if label is not None:
+            used[label] = used.get(label, 0.0) + seconds
     return used
 
 
@@ -139,7 +197,7 @@ def main() -> dict[str, Any]:
         load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(state)
         big = burst(workspaces, CLUSTERS)
-        cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(state).items()}
+        cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(state).items()}
         for ws in workspaces:
             ws.stream.close()
     single_seconds = statistics.median(single)
@@ -180,6 +238,10 @@ def main() -> dict[str, Any]:
             f"{r['clusters']:<8} {r['all_posted_seconds']:>9.2f} {r['all_ready_seconds']:>12.2f}"
             f" {r['clusters_per_second']:>11.2f} {r['ready_median_seconds']:>7.2f}"
         )
+    print(
+        "median stretches in the burst: "
+        + ", ".join(f"{k} {v}" for k, v in big["median_breakdown_seconds"].items())
+    )
     print(
         "CPU ms per cluster: "
         + ", ".join(f"{k} {v}" for k, v in result["burst_cpu_ms_per_cluster"].items())
