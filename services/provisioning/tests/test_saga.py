@@ -242,6 +242,22 @@ async def test_happy_path_network_control_plane_node_groups_in_order(sessions):
     assert len(cloud.node_groups) == 1
 
 
+async def test_a_create_run_asks_the_vault_for_its_secret_once(sessions):
+    reasons: list[str] = []
+
+    async def decrypt(ws: str, cred: str, reason: str, correlation: str) -> dict[str, Any]:
+        reasons.append(reason)
+        return {"provider": "aws", "data": CREDENTIAL}
+
+    deps = make_deps(sessions, FakeClusterProvider(), decrypt_credential=decrypt)
+    cluster = await request(deps, node_groups=[NODE_GROUP])
+    await through_network(deps, cluster)
+
+    assert (await status(deps, cluster))["status"] == "READY"
+    # control plane and node groups ran in one run: one decrypt, audited as the first step.
+    assert reasons == ["create cluster"]
+
+
 async def test_a_provider_config_network_skips_the_network_service(sessions):
     cloud = FakeClusterProvider()
     deps = make_deps(sessions, cloud)
