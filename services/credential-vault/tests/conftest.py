@@ -40,7 +40,7 @@ from skyclust_vault.adapters.audit import MemoryAuditTrail
 from skyclust_vault.adapters.clouds.base import CredentialChecker
 from skyclust_vault.adapters.clouds.fake import FakeCloud
 from skyclust_vault.adapters.db import metadata
-from skyclust_vault.bootstrap import SERVICE, Vault, start
+from skyclust_vault.bootstrap import SERVICE, Vault, jobs, start
 from skyclust_vault.domain.crypto import KeyEncryptionKeys, Keyring
 from skyclust_vault.domain.providers import parse
 from skyclust_vault.handlers import credentials
@@ -339,7 +339,6 @@ class RunningVault:
                 await sub.drain()
         while bus._rpc_tasks:
             await asyncio.wait(list(bus._rpc_tasks), timeout=10)
-        await self.vault.stop()
         await stop_runtime(self.runtime)
 
 
@@ -348,5 +347,8 @@ async def start_vault(settings: VaultSettings, cloud: FakeCloud) -> RunningVault
     handlers, usage consumer, rewrap job) in this process, with the in-memory cloud."""
     runtime = await start_runtime(SERVICE, settings, metadata, MIGRATIONS)
     vault = await start(runtime, settings, checker=cloud)
+    for job in jobs(vault, settings):
+        runtime.add_job(job)
+    runtime.start_jobs()
     await runtime.bus.nc.flush()
     return RunningVault(runtime, vault)

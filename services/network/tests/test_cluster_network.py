@@ -4,13 +4,14 @@ backend: the fake, AWS on moto, GCP and Azure on the emulators."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 import pytest
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import ProviderError, SkyclustError
+from skyclust_common.errors import NoResponders, ProviderError, ServiceTimeout, SkyclustError
 from skyclust_network.domain.model import GCP_GLOBAL, SubnetSpec, VpcSpec
 from skyclust_network.handlers import cluster_network, discovery, subnets, vpcs
 from skyclust_network.handlers.common import NetworkDeps
@@ -203,6 +204,74 @@ async def test_a_transient_fault_is_resumed_by_the_next_delivery(setup: Setup):
     events = await outbox(deps, workspace=setup.workspace)
     assert [e.name for e in events].count("SubnetReady") == 2
     assert [e.name for e in events].count("VpcRequested") == 1
+
+
+def wire(data: dict[str, Any]) -> SkyclustError:
+    """An error as the bus delivers it here, where the vault's classes are unknown."""
+    return SkyclustError.from_dict(orjson.loads(orjson.dumps(data)))
+
+
+AUDIT_UNAVAILABLE = {
+    "class": "AuditUnavailable",
+    "code": "AUDIT_UNAVAILABLE",
+    "message": "the audit trail cannot record this decryption now, so it is refused",
+    "status": 503,
+    "retryable": True,
+    "details": {},
+}
+
+
+class PausedVault:
+    """The vault while identity is paused: its first answers are refusals."""
+
+    def __init__(self, vault: FakeVault, refusals: list[SkyclustError]) -> None:
+        self.vault, self.refusals = vault, refusals
+
+    async def decrypt(self, *args: Any) -> dict[str, Any]:
+        if self.refusals:
+            raise self.refusals.pop(0)
+        return await self.vault.decrypt(*args)
+
+
+@pytest.mark.parametrize("setup", ["fake"], indirect=True)
+async def test_a_paused_vault_is_waited_out_in_one_delivery(setup: Setup):
+    refusals = [wire(AUDIT_UNAVAILABLE), ServiceTimeout("late"), wire(AUDIT_UNAVAILABLE)]
+    deps = replace(
+        setup.deps(),
+        decrypt_credential=PausedVault(setup.vault, refusals).decrypt,
+        retry_window=30,
+    )
+    cluster_id = str(uuid.uuid4())
+    provision = setup.command("ProvisionClusterNetwork", cluster_id)
+    await cluster_network.on_provision_cluster_network(deps, provision, delivery(1))
+    assert not refusals
+    answers = replies(await outbox(deps, cluster_id))
+    assert [e.name for e in answers] == ["ClusterNetworkReady"]
+
+    refusals.extend([wire(AUDIT_UNAVAILABLE), NoResponders("nobody")])
+    release = setup.command("ReleaseClusterNetwork", cluster_id, request_id="r-2")
+    await cluster_network.on_release_cluster_network(deps, release, delivery(1))
+    assert not refusals
+    answers = replies(await outbox(deps, cluster_id))
+    assert [e.name for e in answers] == ["ClusterNetworkReady", "ClusterNetworkReleased"]
+
+
+@pytest.mark.parametrize("setup", ["fake"], indirect=True)
+async def test_a_vault_down_past_the_window_fails_at_the_last_delivery(setup: Setup):
+    async def down(*args: Any) -> dict[str, Any]:
+        raise wire(AUDIT_UNAVAILABLE)
+
+    deps = replace(setup.deps(), decrypt_credential=down, retry_window=0.3)
+    cluster_id = str(uuid.uuid4())
+    provision = setup.command("ProvisionClusterNetwork", cluster_id)
+    with pytest.raises(SkyclustError) as info:
+        await cluster_network.on_provision_cluster_network(deps, provision, delivery(1))
+    assert (info.value.code, info.value.retryable) == ("AUDIT_UNAVAILABLE", True)
+    await cluster_network.on_provision_cluster_network(deps, provision, delivery(3))
+    answers = replies(await outbox(deps, cluster_id))
+    assert [(e.name, e.data["code"]) for e in answers] == [
+        ("ClusterNetworkFailed", "AUDIT_UNAVAILABLE")
+    ]
 
 
 @pytest.mark.parametrize("setup", ["fake"], indirect=True)

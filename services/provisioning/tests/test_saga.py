@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -18,12 +19,20 @@ from skyclust_common.contracts import load_registry
 from skyclust_common.db import UnitOfWork, create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent, new_event
-from skyclust_common.errors import NotFound, ProviderError, ServiceUnavailable
+from skyclust_common.errors import (
+    Forbidden,
+    NoResponders,
+    NotFound,
+    ProviderError,
+    ServiceTimeout,
+    SkyclustError,
+)
 from skyclust_common.messaging import Delivery, RpcContext
+from skyclust_common.runtime import PeriodicJob
 from skyclust_provisioning.adapters.db import Cluster, Clusters, metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.domain.cluster import ClusterSpec
-from skyclust_provisioning.handlers import clusters, saga
+from skyclust_provisioning.handlers import clusters, saga, sweep
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
@@ -327,22 +336,89 @@ async def test_transient_errors_are_retried_and_the_saga_succeeds(sessions):
     assert not cloud.faults
 
 
-async def test_a_vault_outage_is_retried_not_failed(sessions):
-    outage = [True]
+def wire(error: SkyclustError | dict[str, Any]) -> SkyclustError:
+    """The error as a request over the bus delivers it: encoded by the answering
+    service, decoded here, where that service's own classes are not imported."""
+    data = error.to_dict() if isinstance(error, SkyclustError) else error
+    return SkyclustError.from_dict(orjson.loads(orjson.dumps(data)))
+
+
+# What the vault answers when identity's audit trail does not record a decryption.
+AUDIT_UNAVAILABLE = {
+    "class": "AuditUnavailable",
+    "code": "AUDIT_UNAVAILABLE",
+    "message": "the audit trail cannot record this decryption now, so it is refused",
+    "status": 503,
+    "retryable": True,
+    "details": {"cause": "SERVICE_UNAVAILABLE"},
+}
+
+
+async def test_a_vault_outage_is_waited_out_and_the_cluster_ends_ready(sessions):
+    outage = [
+        wire(AUDIT_UNAVAILABLE),
+        ServiceTimeout("the credential-vault service did not answer in time"),
+        wire(AUDIT_UNAVAILABLE),
+        NoResponders("the credential-vault service is not available"),
+        wire(SkyclustError("internal error")),
+    ]
+    calls = []
 
     async def decrypt(*args: Any) -> dict[str, Any]:
-        if outage[0]:
-            raise ServiceUnavailable("vault down", code="SERVICE_UNAVAILABLE")
+        calls.append(args)
+        if outage:
+            raise outage.pop(0)
         return {"provider": "aws", "data": CREDENTIAL}
 
     deps = make_deps(sessions, FakeClusterProvider(), decrypt_credential=decrypt)
-    cluster = await request(deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]})
-    with pytest.raises(ServiceUnavailable):
-        await advance(deps, cluster)
-    assert (await status(deps, cluster))["status"] == "PROVISIONING"
-    outage[0] = False
+    cluster = await request(
+        deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]}, node_groups=[NODE_GROUP]
+    )
     await advance(deps, cluster)
-    assert (await status(deps, cluster))["status"] == "READY"
+    got = await status(deps, cluster)
+    assert (got["status"], got["status_reason"]) == ("READY", None)
+    assert not outage and len(calls) == 7, "five refusals, then control plane and node groups"
+    events = await names(deps, cluster["id"])
+    assert "ClusterFailed" not in events and events.count("ClusterReady") == 1
+
+
+async def test_a_dependency_down_past_the_deadline_fails_the_step_with_deadline_exceeded(
+    sessions,
+):
+    async def decrypt(*args: Any) -> dict[str, Any]:
+        raise wire(AUDIT_UNAVAILABLE)
+
+    cloud = FakeClusterProvider()
+    deps = make_deps(
+        sessions,
+        cloud,
+        steps={"control-plane": 0.4, "delete-control-plane": 0.2},
+        decrypt_credential=decrypt,
+    )
+    cluster = await request(deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]})
+    started = asyncio.get_running_loop().time()
+    await advance(deps, cluster)
+    assert asyncio.get_running_loop().time() - started >= 0.4, "it waited out the step"
+    got = await status(deps, cluster)
+    assert (got["status"], got["status_reason"]) == ("FAILED", "STEP_DEADLINE_EXCEEDED")
+    assert "AUDIT_UNAVAILABLE" in got["status_message"], "the last error is named"
+    assert cloud.create_calls == 0
+
+
+async def test_a_permanent_error_from_the_vault_fails_at_once(sessions):
+    calls = []
+
+    async def decrypt(*args: Any) -> dict[str, Any]:
+        calls.append(args)
+        raise wire(Forbidden("this service may not decrypt", code="DECRYPT_NOT_ALLOWED"))
+
+    deps = make_deps(sessions, FakeClusterProvider(), decrypt_credential=decrypt)
+    cluster = await request(deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]})
+    await advance(deps, cluster)
+    got = await status(deps, cluster)
+    assert (got["status"], got["status_reason"]) == ("FAILED", "DECRYPT_NOT_ALLOWED")
+    # Once for the create, once for the rollback's delete: neither retried.
+    assert len(calls) == 2
 
 
 # failure and rollback ----------------------------------------------------------------
@@ -431,13 +507,35 @@ async def test_a_network_that_never_answers_hits_the_deadline_and_is_released(se
         step_deadline=datetime.now(UTC) - timedelta(seconds=1),
         updated_at=datetime.now(UTC) - timedelta(hours=1),
     )
-    sweeper = saga.Sweeper(deps, stale_after=60)
+    sweeper = sweep.Sweeper(deps, stale_after=60)
     assert uuid.UUID(cluster["id"]) in await sweeper.once()
     await sweeper.wait()
     got = await status(deps, cluster)
     assert (got["step"], got["status_reason"]) == ("release-network", "STEP_DEADLINE_EXCEEDED")
     await saga.on_network_released(deps, released(cluster), delivery())
     assert (await status(deps, cluster))["status"] == "FAILED"
+
+
+async def test_stopping_the_sweep_job_stops_the_runs_it_started(sessions):
+    deps = make_deps(sessions, FakeClusterProvider(polls_until_active=10_000))
+    cluster = await request(deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]})
+    await _set(deps, cluster, updated_at=datetime.now(UTC) - timedelta(hours=1))
+    sweeper = sweep.Sweeper(deps, stale_after=60)
+    job = PeriodicJob("saga-sweep", 60, sweeper.once, on_stop=sweeper.stop)
+    job.start()
+    for _ in range(200):
+        if sweeper.running:
+            break
+        await asyncio.sleep(0.01)
+    (run,) = sweeper.running.values()
+    await asyncio.sleep(0.2)  # well into the control plane's polling
+    assert not run.done()
+    await job.stop()
+    assert run.cancelled() and sweeper.running == {}
+    got = await status(deps, cluster)
+    assert (got["status"], got["step"]) == ("PROVISIONING", "control-plane"), (
+        "a stopped run leaves the saga where it was, for the next sweep to resume"
+    )
 
 
 async def test_a_control_plane_that_never_turns_active_hits_its_deadline(sessions):
@@ -452,7 +550,7 @@ async def test_a_control_plane_that_never_turns_active_hits_its_deadline(session
 
 async def test_missing_credential_fails_the_cluster(sessions):
     async def gone(*args: Any) -> dict[str, Any]:
-        raise NotFound("credential not found", code="CREDENTIAL_NOT_FOUND")
+        raise wire(NotFound("credential not found", code="CREDENTIAL_NOT_FOUND"))
 
     deps = make_deps(sessions, FakeClusterProvider(), decrypt_credential=gone)
     cluster = await request(deps, aws_config={"subnet_ids": ["subnet-a", "subnet-b"]})
@@ -508,7 +606,8 @@ async def test_a_delete_that_keeps_failing_ends_failed_and_can_be_asked_again(se
     )
     await advance(deps, cluster)
     got = await status(deps, cluster)
-    assert (got["status"], got["status_reason"]) == ("FAILED", "PROVIDER_UNAVAILABLE")
+    assert (got["status"], got["status_reason"]) == ("FAILED", "STEP_DEADLINE_EXCEEDED")
+    assert "PROVIDER_UNAVAILABLE" in got["status_message"]
     assert cloud.clusters, "an error must not be taken to mean the cluster is gone"
     cloud.faults.clear()
     await _delete(deps, cluster)

@@ -197,3 +197,15 @@ __all__ = [
     "service_metadata",
     "utcnow",
 ]
+
+
+async def advisory_xact_lock(session: AsyncSession, key: str, *, wait: bool = True) -> bool:
+    """Take the advisory lock named `key` for the rest of the session's transaction: it
+    goes at commit or rollback, or with the connection, so a dead holder never keeps it.
+    With `wait=False` it is only tried: False when another transaction holds it."""
+    lock_id = func.hashtextextended(key, 0)
+    if wait:
+        await session.execute(select(func.pg_advisory_xact_lock(lock_id)))
+        return True
+    held = (await session.execute(select(func.pg_try_advisory_xact_lock(lock_id)))).scalar()
+    return bool(held)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 import uuid
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import nats
+import orjson
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
@@ -33,7 +33,15 @@ from pydantic import ValidationError
 
 from .contracts import ContractRegistry
 from .envelope import CloudEvent, command_subject, event_subject, new_event
-from .errors import ContractViolation, PermanentFailure, ServiceUnavailable, SkyclustError
+from .errors import (
+    BadRequest,
+    ContractViolation,
+    NoResponders,
+    PermanentFailure,
+    ServiceTimeout,
+    ServiceUnavailable,
+    SkyclustError,
+)
 from .logs import redact_text
 from .observability import (
     HANDLER_SECONDS,
@@ -51,6 +59,11 @@ EVENTS_STREAM = "SKYCLUST_EVENTS"
 COMMANDS_STREAM = "SKYCLUST_COMMANDS"
 DLQ_STREAM = "SKYCLUST_DLQ"
 MSG_ID = "Nats-Msg-Id"
+
+
+def _encode(value: Any) -> bytes:
+    # str() for what JSON has no type for, as json.dumps(default=str) did.
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
 
 
 def rpc_subject(service: str, name: str) -> str:
@@ -224,20 +237,29 @@ class Bus:
         try:
             msg = await self.nc.request(
                 rpc_subject(service, name),
-                json.dumps(data).encode(),
+                _encode(data),
                 timeout=timeout or self.config.rpc_timeout_seconds,
                 headers=all_headers,
             )
         except NoRespondersError:
-            raise ServiceUnavailable(
-                f"the {service} service is not available", details={"service": service}
+            raise NoResponders(
+                f"the {service} service is not available",
+                details={"service": service, "query": name},
             ) from None
         except (NatsTimeout, TimeoutError):
-            raise ServiceUnavailable(
-                f"the {service} service did not answer in time", details={"service": service}
+            raise ServiceTimeout(
+                f"the {service} service did not answer in time",
+                details={"service": service, "query": name},
             ) from None
-        body = json.loads(msg.data)
+        try:
+            body = orjson.loads(msg.data)
+        except orjson.JSONDecodeError:
+            raise ServiceUnavailable(
+                f"the {service} service answered something that is not JSON",
+                details={"service": service, "query": name},
+            ) from None
         if not body.get("ok"):
+            # As the class the other side raised, with its status, code and retryability.
             raise SkyclustError.from_dict(body.get("error") or {})
         result: dict[str, Any] = body["data"]
         return result
@@ -254,7 +276,7 @@ class Bus:
         async def answer(msg: Msg) -> None:
             outcome = "ok"
             try:
-                data = json.loads(msg.data)
+                data = orjson.loads(msg.data)
                 self.registry.validate(name, data, part="request")
                 result = await handler(data, RpcContext(dict(msg.headers or {})))
                 try:
@@ -267,23 +289,17 @@ class Bus:
             except SkyclustError as exc:
                 outcome = exc.code
                 body = {"ok": False, "error": exc.to_dict()}
-            except json.JSONDecodeError:
+            except orjson.JSONDecodeError:
                 outcome = "BAD_REQUEST"
-                body = {
-                    "ok": False,
-                    "error": {"code": "BAD_REQUEST", "message": "not JSON", "status": 400},
-                }
+                body = {"ok": False, "error": BadRequest("not JSON").to_dict()}
             except Exception:
                 outcome = "INTERNAL_ERROR"
                 log.exception("rpc handler failed", extra={"query": name})
-                body = {
-                    "ok": False,
-                    "error": {"code": "INTERNAL_ERROR", "message": "internal error", "status": 500},
-                }
+                body = {"ok": False, "error": SkyclustError("internal error").to_dict()}
             RPC.labels(self.service, name, outcome).inc()
             if msg.reply:
                 with contextlib.suppress(Exception):
-                    await msg.respond(json.dumps(body, default=str).encode())
+                    await msg.respond(_encode(body))
 
         async def on_message(msg: Msg) -> None:
             task = asyncio.create_task(respond(msg))
@@ -312,8 +328,8 @@ class Bus:
 
     async def dead_letter(self, raw: bytes, delivery: Delivery, reason: str, code: str) -> None:
         try:
-            original: Any = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            original: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
             original = raw[:65536].decode("utf-8", "replace")
         event = new_event(
             "MessageDeadLettered",

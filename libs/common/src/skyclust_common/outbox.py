@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import MetaData, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -77,9 +77,7 @@ class OutboxRelay:
             for row in rows:
                 headers = {**(row.headers or {}), MSG_ID: str(row.id)}
                 acks.append(
-                    await js.publish_async(
-                        row.subject, json.dumps(row.payload).encode(), headers=headers
-                    )
+                    await js.publish_async(row.subject, orjson.dumps(row.payload), headers=headers)
                 )
             await asyncio.wait_for(asyncio.gather(*acks), timeout=PUBLISH_TIMEOUT_SECONDS)
         finally:

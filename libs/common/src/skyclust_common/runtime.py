@@ -1,6 +1,6 @@
 """Running one service process: database, migrations, NATS, streams, the outbox relay,
-the health/metrics server and a clean shutdown on SIGTERM. Each service's bootstrap
-wires its handlers onto the Runtime this builds."""
+periodic jobs, the health/metrics server and a clean shutdown on SIGTERM. A service
+declares what is its own in a ServiceSpec; `run_service(spec)` does the rest."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import uvicorn
 import uvloop
@@ -30,6 +31,66 @@ from .outbox import OutboxRelay
 from .settings import DatabaseServiceSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=ServiceSettings)
+D = TypeVar("D")
+
+
+class PeriodicJob:
+    """`fn` every `interval` seconds (counted from the end of one tick to the start of the
+    next, so ticks never overlap), the first after `first_after` seconds. A failing tick
+    is logged and the next one runs as planned: a job only ends when it is stopped.
+    `on_stop` ends what the ticks started on their own (tasks of their own)."""
+
+    def __init__(
+        self,
+        name: str,
+        interval: float,
+        fn: Callable[[], Awaitable[Any]],
+        *,
+        first_after: float = 0.0,
+        on_stop: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError(f"job {name}: the interval must be positive")
+        self.name = name
+        self.interval = interval
+        self.fn = fn
+        self.first_after = first_after
+        self.on_stop = on_stop
+        self.ticks = 0
+        self.failures = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=f"job-{self.name}")
+
+    async def _loop(self) -> None:
+        if self.first_after > 0:
+            await asyncio.sleep(self.first_after)
+        while True:
+            try:
+                await self.fn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self.failures += 1
+                log.exception("periodic job failed; it runs again", extra={"job": self.name})
+            self.ticks += 1
+            await asyncio.sleep(self.interval)
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.on_stop is not None:
+            await self.on_stop()
 
 
 @dataclass
@@ -50,6 +111,10 @@ class Runtime:
     registry: ContractRegistry
     bus: Bus
     database: Database | None = None
+    # The service's own HTTP app (the gateway's), when it has one.
+    app: FastAPI | None = None
+    jobs: list[PeriodicJob] = field(default_factory=list)
+    _jobs_started: bool = field(default=False, init=False)
 
     @property
     def db(self) -> Database:
@@ -60,6 +125,37 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         db = self.db
         return UnitOfWork(db.sessions, db.metadata, self.registry, db.relay.wake)
+
+    def every(
+        self,
+        name: str,
+        interval: float,
+        fn: Callable[[], Awaitable[Any]],
+        *,
+        first_after: float = 0.0,
+        on_stop: Callable[[], Awaitable[None]] | None = None,
+    ) -> PeriodicJob:
+        return self.add_job(
+            PeriodicJob(name, interval, fn, first_after=first_after, on_stop=on_stop)
+        )
+
+    def add_job(self, job: PeriodicJob) -> PeriodicJob:
+        """The runtime owns the job: it starts with the others (at once if they already
+        have) and stops before the bus and the database close."""
+        self.jobs.append(job)
+        if self._jobs_started:
+            job.start()
+        return job
+
+    def start_jobs(self) -> None:
+        self._jobs_started = True
+        for job in self.jobs:
+            job.start()
+
+    async def stop_jobs(self) -> None:
+        self._jobs_started = False
+        for job in reversed(self.jobs):
+            await job.stop()
 
     async def readiness(self) -> dict[str, bool]:
         checks = {"nats": self.bus.nc.is_connected}
@@ -133,6 +229,7 @@ async def start_runtime(
 
 
 async def stop_runtime(runtime: Runtime) -> None:
+    await runtime.stop_jobs()
     await runtime.bus.close()
     if runtime.database is not None:
         await runtime.database.relay.stop()
@@ -148,57 +245,83 @@ class _Server(uvicorn.Server):
         yield
 
 
-async def serve_forever(
-    service: str,
-    settings: ServiceSettings,
-    wire: Callable[[Runtime], Awaitable[None]],
-    *,
-    metadata: MetaData | None = None,
-    migrations_dir: Path | None = None,
-    app: FastAPI | None = None,
-    port: int | None = None,
-) -> None:
-    """Run until SIGTERM/SIGINT. `app` is the service's own HTTP app (the gateway's);
-    without one, a small app serves /healthz, /readyz and /metrics on health_port."""
-    configure_logging(service, settings.log_level)
-    setup_tracing(service)
-    runtime = await start_runtime(service, settings, metadata, migrations_dir)
-    await wire(runtime)
+@dataclass(frozen=True)
+class ServiceSpec(Generic[S, D]):
+    """What makes a process this service and no other. `wire` registers the handlers on
+    the runtime and returns the service's dependencies; `jobs` declares its periodic jobs
+    from them. `app` builds the service's own HTTP app, served at `address`; without one,
+    a small app serves /healthz, /readyz and /metrics on health_host:health_port. `cli`
+    takes over when the process is started with arguments (operator commands)."""
+
+    name: str
+    settings: Callable[[], S]
+    wire: Callable[[Runtime, S], Awaitable[D]]
+    metadata: MetaData | None = None
+    migrations: Path | None = None
+    app: Callable[[S], FastAPI] | None = None
+    address: Callable[[S], tuple[str, int]] | None = None
+    jobs: Callable[[D, S], Iterable[PeriodicJob]] | None = None
+    cli: Callable[[Sequence[str]], int] | None = None
+
+
+async def start_service(spec: ServiceSpec[S, D], runtime: Runtime, settings: S) -> D:
+    """Wire the service onto a started runtime, then start its jobs."""
+    deps = await spec.wire(runtime, settings)
+    if spec.jobs is not None:
+        for job in spec.jobs(deps, settings):
+            runtime.add_job(job)
+    runtime.start_jobs()
+    return deps
+
+
+async def serve(spec: ServiceSpec[S, D], settings: S, *, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or until `stop` is set, when given), then stop in order:
+    the HTTP server, the jobs, the bus (its consumers), the outbox relay, the database."""
+    configure_logging(spec.name, settings.log_level)
+    setup_tracing(spec.name)
+    runtime = await start_runtime(spec.name, settings, spec.metadata, spec.migrations)
+    app = runtime.app = spec.app(settings) if spec.app is not None else None
+    await start_service(spec, runtime, settings)
     if app is None:
         app = health_app(runtime.readiness)
     else:
         mount_health(app, runtime.readiness)
+    host, port = (
+        spec.address(settings)
+        if spec.address is not None
+        else (settings.health_host, settings.health_port)
+    )
     server = _Server(
         uvicorn.Config(
             app,
-            host=getattr(settings, "gateway_host", settings.health_host),
-            port=port if port is not None else settings.health_port,
+            host=host,
+            port=port,
             log_config=None,
             access_log=False,
             lifespan="off",
             http="httptools",
         )
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
     server_task = asyncio.create_task(server.serve())
-    log.info("service started", extra={"service": service})
+    log.info("service started", extra={"service": spec.name})
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait({server_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
     server.should_exit = True
     with contextlib.suppress(Exception):
         await asyncio.wait_for(server_task, timeout=5)
     await stop_runtime(runtime)
-    log.info("service stopped", extra={"service": service})
+    log.info("service stopped", extra={"service": spec.name})
 
 
-def run(
-    service: str,
-    settings: ServiceSettings,
-    wire: Callable[[Runtime], Awaitable[None]],
-    **kwargs: Any,
-) -> None:
-    """A service's `main`: serve until SIGTERM, on uvloop."""
-    uvloop.run(serve_forever(service, settings, wire, **kwargs))
+def run_service(spec: ServiceSpec[Any, Any], argv: Sequence[str] | None = None) -> None:
+    """A service's `main`: its operator command when given arguments, otherwise serve
+    until SIGTERM, on uvloop."""
+    args = sys.argv[1:] if argv is None else argv
+    if args and spec.cli is not None:
+        sys.exit(spec.cli(args))
+    uvloop.run(serve(spec, spec.settings()))

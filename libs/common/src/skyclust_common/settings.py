@@ -68,3 +68,18 @@ class DatabaseServiceSettings(ServiceSettings):
         if not raw.startswith("postgresql+asyncpg://"):
             raise ValueError("must be a postgresql:// URL")
         return SecretStr(raw)
+
+
+class CloudEndpointSettings(BaseSettings):
+    """For a service that calls the clouds. An endpoint left unset means the real cloud;
+    a URL points the same adapters at moto or the project's emulators.
+    `azure_ca_bundle` is the PEM that signs the Azure emulator's certificate (it only
+    speaks HTTPS). Mixed in next to the service's base: `class X(CloudEndpointSettings,
+    DatabaseServiceSettings)`."""
+
+    model_config = SettingsConfigDict(env_prefix="SKYCLUST_", extra="ignore")
+
+    aws_endpoint_url: str | None = None
+    gcp_endpoint_url: str | None = None
+    azure_endpoint_url: str | None = None
+    azure_ca_bundle: str | None = None

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from skyclust_common.db import UnitOfWork
-from skyclust_common.runtime import Runtime
+from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
 
 from .adapters.audit import AuditTrail, IdentityAuditTrail
 from .adapters.clouds.base import Checkers, CredentialChecker, LazyChecker
-from .adapters.db import KeyActivations, RetiredKeys
+from .adapters.db import KeyActivations, RetiredKeys, metadata
 from .domain.crypto import KeyEncryptionKeys, Keyring
 from .entrypoints import events, rpc
 from .handlers.credentials import VaultDeps
-from .handlers.keys import run_rewrap_job
+from .handlers.keys import rewrap_pass
 from .settings import VaultSettings
 
 SERVICE = "credential-vault"
@@ -86,13 +86,6 @@ async def check_keys(uow: UnitOfWork, keys: KeyEncryptionKeys) -> None:
 @dataclass
 class Vault:
     deps: VaultDeps
-    rewrap_task: asyncio.Task[None] | None = None
-
-    async def stop(self) -> None:
-        if self.rewrap_task is not None:
-            self.rewrap_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.rewrap_task
 
 
 async def start(
@@ -107,18 +100,40 @@ async def start(
     await check_keys(runtime.uow(), deps.keys)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
-    vault = Vault(deps)
-    if settings.vault_rewrap_interval_seconds > 0:
-        # Resumable by construction (each row carries its key version): a process that
-        # dies mid-way loses nothing, the next pass picks up the rows still to do.
-        vault.rewrap_task = asyncio.create_task(
-            run_rewrap_job(
-                deps, settings.vault_rewrap_batch_size, settings.vault_rewrap_interval_seconds
-            ),
-            name="vault-rewrap",
+    return Vault(deps)
+
+
+def jobs(vault: Vault, settings: VaultSettings) -> list[PeriodicJob]:
+    interval = settings.vault_rewrap_interval_seconds
+    if interval <= 0:
+        return []
+    # Resumable by construction (each row carries its key version): a process that dies
+    # mid-way loses nothing, the next pass picks up the rows still to do.
+    return [
+        PeriodicJob(
+            "vault-rewrap",
+            interval,
+            partial(rewrap_pass, vault.deps, settings.vault_rewrap_batch_size),
         )
-    return vault
+    ]
 
 
-async def wire(runtime: Runtime, settings: VaultSettings) -> None:
-    await start(runtime, settings)
+async def wire(runtime: Runtime, settings: VaultSettings) -> Vault:
+    return await start(runtime, settings)
+
+
+def cli(argv: Sequence[str]) -> int:
+    from .cli import main
+
+    return main(list(argv))
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings=VaultSettings,
+    wire=wire,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+    jobs=jobs,
+    cli=cli,
+)

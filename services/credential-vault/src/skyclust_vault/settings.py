@@ -6,12 +6,12 @@ import re
 
 from pydantic import Field, SecretStr, model_validator
 
-from skyclust_common.settings import DatabaseServiceSettings
+from skyclust_common.settings import CloudEndpointSettings, DatabaseServiceSettings
 
 _VERSION = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 
 
-class VaultSettings(DatabaseServiceSettings):
+class VaultSettings(CloudEndpointSettings, DatabaseServiceSettings):
     """SKYCLUST_VAULT_KEYS is a JSON object of key-encryption keys by version, each 32 bytes
     in base64; SKYCLUST_VAULT_ACTIVE_KEY names the one that wraps new data keys.
 
@@ -30,11 +30,6 @@ class VaultSettings(DatabaseServiceSettings):
     vault_rewrap_interval_seconds: float = Field(default=300.0, ge=0)
     vault_audit_timeout_seconds: float = Field(default=5.0, gt=0)
     vault_validation_timeout_seconds: float = Field(default=8.0, gt=0)
-
-    aws_endpoint_url: str | None = None
-    gcp_endpoint_url: str | None = None
-    azure_endpoint_url: str | None = None
-    azure_ca_bundle: str | None = None
 
     @model_validator(mode="after")
     def _keys(self) -> VaultSettings:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from skyclust_common.runtime import Runtime
+from skyclust_common.runtime import Runtime, ServiceSpec
 
+from .adapters.db import metadata
 from .adapters.oidc import OidcProviders, OidcSettings
 from .adapters.passwords import Passwords
 from .entrypoints import events, rpc
@@ -32,7 +33,17 @@ def bootstrap(
     )
 
 
-async def wire(runtime: Runtime, settings: IdentitySettings) -> None:
+async def wire(runtime: Runtime, settings: IdentitySettings) -> IdentityDeps:
     deps = bootstrap(runtime, settings)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
+    return deps
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings=IdentitySettings,
+    wire=wire,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+)

@@ -6,44 +6,20 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from skyclust_common.messaging import Bus
-from skyclust_common.runtime import Runtime
+from skyclust_common.runtime import Runtime, ServiceSpec
+from skyclust_common.vault_client import VaultClient
 
+from .adapters.db import metadata
 from .adapters.providers.aws import Ec2NetworkProvider
 from .adapters.providers.azure import ArmNetworkProvider
 from .adapters.providers.base import NetworkProvider
 from .adapters.providers.gcp import ComputeNetworkProvider
-from .entrypoints import commands, events, rpc
-from .entrypoints.schedule import DiscoveryLoop
+from .entrypoints import commands, events, rpc, schedule
 from .handlers.common import CredentialDecrypt, CredentialLookup, NetworkDeps
 from .settings import NetworkSettings
 
 SERVICE = "network"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-VAULT = "credential-vault"
-
-
-def vault_client(bus: Bus) -> tuple[CredentialLookup, CredentialDecrypt]:
-    async def lookup(workspace_id: str, credential_id: str) -> dict[str, Any]:
-        return await bus.request(
-            VAULT, "GetCredential", {"workspace_id": workspace_id, "credential_id": credential_id}
-        )
-
-    async def decrypt(
-        workspace_id: str, credential_id: str, reason: str, correlation_id: str
-    ) -> dict[str, Any]:
-        return await bus.request(
-            VAULT,
-            "DecryptCredential",
-            {
-                "workspace_id": workspace_id,
-                "credential_id": credential_id,
-                "reason": reason,
-                "correlation_id": correlation_id,
-            },
-        )
-
-    return lookup, decrypt
 
 
 def cloud_providers(settings: NetworkSettings) -> dict[str, NetworkProvider]:
@@ -70,13 +46,15 @@ def bootstrap(
     lookup_credential: CredentialLookup | None = None,
     decrypt_credential: CredentialDecrypt | None = None,
 ) -> NetworkDeps:
-    lookup, decrypt = vault_client(runtime.bus)
+    vault = VaultClient(runtime.bus)
+    lookup, decrypt = vault.lookup, vault.decrypt
     return NetworkDeps(
         uow=runtime.uow,
         providers=providers if providers is not None else cloud_providers(settings),
         lookup_credential=lookup_credential or lookup,
         decrypt_credential=decrypt_credential or decrypt,
         max_attempts=settings.max_deliver,
+        retry_window=settings.operation_timeout_seconds,
         discovery_aws_regions=list(settings.discovery_aws_regions),
     )
 
@@ -86,5 +64,14 @@ async def wire(runtime: Runtime, settings: NetworkSettings, **overrides: Any) ->
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
     await commands.register(runtime.bus, deps, concurrency=settings.cluster_network_concurrency)
-    DiscoveryLoop(deps, settings.discovery_interval_seconds).start()
     return deps
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings=NetworkSettings,
+    wire=wire,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+    jobs=schedule.jobs,
+)

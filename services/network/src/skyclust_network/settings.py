@@ -2,19 +2,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from skyclust_common.settings import DatabaseServiceSettings
+from skyclust_common.settings import CloudEndpointSettings, DatabaseServiceSettings
 
 
-class NetworkSettings(DatabaseServiceSettings):
-    """`*_endpoint_url` None means the real cloud; a URL points the same adapters at moto
-    or the project's emulators. `azure_ca_bundle` is the PEM that signs the Azure
-    emulator's certificate (it only speaks HTTPS)."""
-
-    aws_endpoint_url: str | None = None
-    gcp_endpoint_url: str | None = None
-    azure_endpoint_url: str | None = None
-    azure_ca_bundle: str | None = None
-
+class NetworkSettings(CloudEndpointSettings, DatabaseServiceSettings):
     poll_interval_seconds: float = Field(default=5.0, gt=0)
     operation_timeout_seconds: float = Field(default=15 * 60, gt=0)
     cloud_retry_seconds: float = Field(default=30.0, gt=0)

@@ -1,24 +1,6 @@
-from __future__ import annotations
+from skyclust_common.runtime import run_service
 
-from functools import partial
-
-from skyclust_common.runtime import run
-
-from .adapters.db import metadata
-from .bootstrap import MIGRATIONS, SERVICE, wire
-from .settings import ProvisioningSettings
-
-
-def main() -> None:
-    settings = ProvisioningSettings()
-    run(
-        SERVICE,
-        settings,
-        partial(wire, settings=settings),
-        metadata=metadata,
-        migrations_dir=MIGRATIONS,
-    )
-
+from .bootstrap import SPEC
 
 if __name__ == "__main__":
-    main()
+    run_service(SPEC)

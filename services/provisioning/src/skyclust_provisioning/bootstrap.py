@@ -4,47 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
-from typing import Any
 
-from skyclust_common.messaging import Bus
-from skyclust_common.runtime import Runtime
+from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
+from skyclust_common.vault_client import VaultClient
 
+from .adapters.db import metadata
 from .adapters.providers.aws import EksProvider
 from .adapters.providers.azure import AksProvider
 from .adapters.providers.base import ClusterProvider
 from .adapters.providers.gcp import GkeProvider
 from .entrypoints import events, rpc
-from .handlers import drift, saga
+from .handlers import drift, sweep
 from .handlers.clusters import ProvisioningDeps
 from .settings import ProvisioningSettings
 
 SERVICE = "provisioning"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-VAULT = "credential-vault"
-
-
-def vault_client(bus: Bus) -> tuple[Any, Any]:
-    async def lookup(workspace_id: str, credential_id: str) -> dict[str, Any]:
-        return await bus.request(
-            VAULT, "GetCredential", {"workspace_id": workspace_id, "credential_id": credential_id}
-        )
-
-    async def decrypt(
-        workspace_id: str, credential_id: str, reason: str, correlation_id: str
-    ) -> dict[str, Any]:
-        return await bus.request(
-            VAULT,
-            "DecryptCredential",
-            {
-                "workspace_id": workspace_id,
-                "credential_id": credential_id,
-                "reason": reason,
-                "correlation_id": correlation_id,
-            },
-        )
-
-    return lookup, decrypt
 
 
 def bootstrap(
@@ -53,7 +30,7 @@ def bootstrap(
     *,
     providers: Mapping[str, ClusterProvider] | None = None,
 ) -> ProvisioningDeps:
-    lookup, decrypt = vault_client(runtime.bus)
+    vault = VaultClient(runtime.bus)
     return ProvisioningDeps(
         uow=runtime.uow,
         providers=providers
@@ -62,8 +39,8 @@ def bootstrap(
             "gcp": GkeProvider(settings.gcp_endpoint_url),
             "azure": AksProvider(settings.azure_endpoint_url, settings.azure_ca_bundle),
         },
-        lookup_credential=lookup,
-        decrypt_credential=decrypt,
+        lookup_credential=vault.lookup,
+        decrypt_credential=vault.decrypt,
         poll_interval=settings.poll_interval_seconds,
         create_timeout=settings.create_timeout_seconds,
         delete_timeout=settings.delete_timeout_seconds,
@@ -77,18 +54,37 @@ def bootstrap(
     )
 
 
-_background: set[asyncio.Task[None]] = set()
-
-
-async def wire(runtime: Runtime, settings: ProvisioningSettings) -> None:
+async def wire(runtime: Runtime, settings: ProvisioningSettings) -> ProvisioningDeps:
     deps = bootstrap(runtime, settings)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps, concurrency=settings.saga_concurrency)
-    sweeper = saga.Sweeper(deps, stale_after=settings.sweep_interval_seconds)
-    for job in (
-        sweeper.run(settings.sweep_interval_seconds),
-        drift.run(deps, settings.drift_interval_seconds, settings.drift_backoff_max_seconds),
-    ):
-        task = asyncio.create_task(job)
-        _background.add(task)
-        task.add_done_callback(_background.discard)
+    return deps
+
+
+def jobs(deps: ProvisioningDeps, settings: ProvisioningSettings) -> list[PeriodicJob]:
+    sweeper = sweep.Sweeper(deps, stale_after=settings.sweep_interval_seconds)
+    return [
+        PeriodicJob(
+            "saga-sweep", settings.sweep_interval_seconds, sweeper.once, on_stop=sweeper.stop
+        ),
+        PeriodicJob(
+            "cluster-drift",
+            drift.wake_interval(settings.drift_interval_seconds),
+            partial(
+                drift.pass_once,
+                deps,
+                settings.drift_interval_seconds,
+                settings.drift_backoff_max_seconds,
+            ),
+        ),
+    ]
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings=ProvisioningSettings,
+    wire=wire,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+    jobs=jobs,
+)

@@ -2,14 +2,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from skyclust_common.settings import DatabaseServiceSettings
+from skyclust_common.settings import CloudEndpointSettings, DatabaseServiceSettings
 
 
-class ProvisioningSettings(DatabaseServiceSettings):
-    aws_endpoint_url: str | None = None
-    gcp_endpoint_url: str | None = None
-    azure_endpoint_url: str | None = None
-    azure_ca_bundle: str | None = None
+class ProvisioningSettings(CloudEndpointSettings, DatabaseServiceSettings):
     poll_interval_seconds: float = Field(default=5.0, gt=0)
     # The longest each saga step may take before a create is rolled back (or a delete or
     # upgrade ends FAILED).

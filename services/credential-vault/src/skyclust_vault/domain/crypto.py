@@ -25,6 +25,8 @@ NONCE_BYTES = 12
 class DecryptionFailed(SkyclustError):
     code = "CREDENTIAL_DECRYPTION_FAILED"
     status = 500
+    # A sealed row that does not open stays so: asking again cannot help.
+    default_retryable = False
 
     def __init__(self, message: str, *, reason: str) -> None:
         super().__init__(message, details={"reason": reason})

@@ -77,29 +77,21 @@ async def is_rewrap_target(deps: VaultDeps) -> bool:
         return await KeyActivations(uow.session).latest() == deps.keys.active_version
 
 
-async def run_rewrap_job(deps: VaultDeps, batch_size: int, interval: float) -> None:
-    """The vault's background rewrapper: at start, then every `interval` seconds, as
-    long as this process's active version is the latest one activated."""
-    while True:
-        try:
-            if not await is_rewrap_target(deps):
-                await asyncio.sleep(interval)
-                continue
-            report = await rewrap_all(deps, batch_size, pause=0.05)
-            if report.rewrapped or report.failed:
-                log.info(
-                    "rewrapped credentials to the active key version",
-                    extra={
-                        "version": deps.keys.active_version,
-                        "rewrapped": report.rewrapped,
-                        "failed": len(report.failed),
-                    },
-                )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("rewrap pass failed; will retry", extra={"error": str(exc)})
-        await asyncio.sleep(interval)
+async def rewrap_pass(deps: VaultDeps, batch_size: int) -> None:
+    """One pass of the vault's background rewrapper, a periodic job: it does anything only
+    while this process's active version is the latest one activated."""
+    if not await is_rewrap_target(deps):
+        return
+    report = await rewrap_all(deps, batch_size, pause=0.05)
+    if report.rewrapped or report.failed:
+        log.info(
+            "rewrapped credentials to the active key version",
+            extra={
+                "version": deps.keys.active_version,
+                "rewrapped": report.rewrapped,
+                "failed": len(report.failed),
+            },
+        )
 
 
 async def activate(deps: VaultDeps) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from skyclust_common.db import service_metadata
+from skyclust_common.db import advisory_xact_lock, service_metadata
 
 from ..domain.cidr import KnownNetwork, Sibling
 from ..domain.model import Rule, SecurityGroupSpec, Status, SubnetSpec, VpcSpec
@@ -252,13 +252,7 @@ def counted() -> Any:
 
 async def lock_workspace_plan(session: AsyncSession, workspace_id: uuid.UUID) -> None:
     """Serialises check-then-insert of address space within a workspace, until commit."""
-    await session.execute(
-        select(func.pg_advisory_xact_lock(func.hashtextextended(f"network-plan:{workspace_id}", 0)))
-    )
-
-
-async def lock_key(session: AsyncSession, key: str) -> None:
-    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    await advisory_xact_lock(session, f"network-plan:{workspace_id}")
 
 
 class Vpcs:

@@ -3,38 +3,26 @@ with the process loses nothing: the next pass, here or in another instance, catc
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+from functools import partial
+
+from skyclust_common.runtime import PeriodicJob
 
 from ..handlers.common import NetworkDeps
 from ..handlers.discovery import discover_everything
+from ..settings import NetworkSettings
 
-log = logging.getLogger(__name__)
 
-
-class DiscoveryLoop:
-    def __init__(self, deps: NetworkDeps, interval: float) -> None:
-        self.deps = deps
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await discover_everything(self.deps)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("discovery pass failed")
-
-    def start(self) -> None:
-        if self.interval > 0:
-            self._task = asyncio.create_task(self._run(), name="network-discovery")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+def jobs(deps: NetworkDeps, settings: NetworkSettings) -> list[PeriodicJob]:
+    interval = settings.discovery_interval_seconds
+    if interval <= 0:
+        return []
+    # The first pass waits a whole interval: a restart is no reason to ask every cloud
+    # again for every network.
+    return [
+        PeriodicJob(
+            "network-discovery",
+            interval,
+            partial(discover_everything, deps),
+            first_after=interval,
+        )
+    ]

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from skyclust_common.db import advisory_xact_lock
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import Conflict, PermanentFailure, ProviderError, SkyclustError
 from skyclust_common.messaging import Delivery
@@ -31,7 +32,6 @@ from ..adapters.db import (
     Subnets,
     Vpc,
     Vpcs,
-    lock_key,
     lock_workspace_plan,
 )
 from ..domain import cidr
@@ -53,6 +53,8 @@ from .common import (
     detached,
     failed_event,
     provider_of,
+    retry_left,
+    ride_out,
     secret,
     transient,
     transition,
@@ -83,7 +85,7 @@ async def _exclusive(deps: NetworkDeps, cluster_id: uuid.UUID) -> AsyncIterator[
     """One run per cluster at a time: the lock lives in a transaction held open for the
     run and is released when it ends, even if the process dies."""
     async with deps.uow() as guard:
-        await lock_key(guard.session, f"cluster-network:{cluster_id}")
+        await advisory_xact_lock(guard.session, f"cluster-network:{cluster_id}")
         yield
 
 
@@ -565,6 +567,19 @@ async def on_provision_cluster_network(
     deps: NetworkDeps, command: CloudEvent, delivery: Delivery
 ) -> None:
     workspace_id = _validate(command)
+    await ride_out(deps, command, lambda: _provision_run(deps, command, delivery, workspace_id))
+
+
+def _retry(deps: NetworkDeps, command: CloudEvent, delivery: Delivery, exc: SkyclustError) -> bool:
+    """Raise `exc` for another try (in place or by redelivery) rather than fail?"""
+    return transient(exc) and (
+        delivery.num_delivered < deps.max_attempts or retry_left(deps, command) > 0
+    )
+
+
+async def _provision_run(
+    deps: NetworkDeps, command: CloudEvent, delivery: Delivery, workspace_id: uuid.UUID
+) -> None:
     cluster_id = uuid.UUID(command.data["cluster_id"])
     async with _exclusive(deps, cluster_id):
         state = await _claim(deps, command, workspace_id)
@@ -589,7 +604,7 @@ async def on_provision_cluster_network(
                     await _use_provided(deps, command, row)
                 return
         except SkyclustError as exc:
-            if transient(exc) and delivery.num_delivered < deps.max_attempts:
+            if _retry(deps, command, delivery, exc):
                 raise
             error = exc
             await _set(
@@ -638,6 +653,11 @@ async def on_release_cluster_network(
 ) -> None:
     if not command.workspaceid:
         raise PermanentFailure("the command carries no workspaceid", code="INVALID_MESSAGE")
+    await ride_out(deps, command, lambda: _release_run(deps, command, delivery))
+
+
+async def _release_run(deps: NetworkDeps, command: CloudEvent, delivery: Delivery) -> None:
+    assert command.workspaceid is not None
     cluster_id = uuid.UUID(command.data["cluster_id"])
     async with _exclusive(deps, cluster_id):
         row, vpc, _, _ = await _cluster_rows(deps, cluster_id)
@@ -681,7 +701,7 @@ async def on_release_cluster_network(
                 )
                 await _tear_down(deps, cluster_id, credential, None)
             except SkyclustError as exc:
-                if transient(exc) and delivery.num_delivered < deps.max_attempts:
+                if _retry(deps, command, delivery, exc):
                     raise
                 await _set(
                     deps,

@@ -3,9 +3,12 @@ events it emits, credentials from the vault, and the saga's state transitions.""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,8 +18,6 @@ from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
     Conflict,
     NotFound,
-    ProviderError,
-    ServiceUnavailable,
     SkyclustError,
     ValidationFailed,
 )
@@ -27,6 +28,10 @@ from ..adapters.providers.base import NetworkProvider
 from ..domain.model import GCP_GLOBAL, Status
 
 SOURCE = "network"
+RETRY_FIRST_SECONDS = 0.2
+# At most this long between tries: a dependency that comes back is used soon after.
+RETRY_CAP_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 CredentialLookup = Callable[[str, str], Awaitable[dict[str, Any]]]
 CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
@@ -39,6 +44,10 @@ class NetworkDeps:
     lookup_credential: CredentialLookup
     decrypt_credential: CredentialDecrypt
     max_attempts: int = 5
+    # How long after a cluster-network command was sent its run waits out retryable
+    # failures (a paused vault, a throttled cloud) in place; past it, redelivery is
+    # bounded by max_attempts. 0: redelivery only.
+    retry_window: float = 0.0
     discovery_aws_regions: Sequence[str] = field(default_factory=list)
 
 
@@ -159,7 +168,7 @@ def failed_event(
         {
             "code": error.code,
             "message": (error.message or error.code)[:2000],
-            "retryable": isinstance(error, ProviderError) and error.retryable,
+            "retryable": error.retryable,
             "operation": operation,
         },
     )
@@ -300,9 +309,35 @@ async def transition(
 
 
 def transient(error: SkyclustError) -> bool:
-    return (isinstance(error, ProviderError) and error.retryable) or isinstance(
-        error, ServiceUnavailable
-    )
+    """The same call may succeed later: a throttled or unavailable cloud, another
+    service's 5xx, a request that timed out or found nobody to answer it."""
+    return error.retryable
+
+
+def retry_left(deps: NetworkDeps, command: CloudEvent) -> float:
+    """Seconds the command's run may still wait out retryable failures."""
+    return deps.retry_window - (datetime.now(UTC) - command.time).total_seconds()
+
+
+async def ride_out(
+    deps: NetworkDeps, command: CloudEvent, run: Callable[[], Awaitable[None]]
+) -> None:
+    """`run`, run again after a retryable failure, with backoff, while the command is
+    younger than the retry window; what still fails goes back to redelivery."""
+    delay = RETRY_FIRST_SECONDS
+    while True:
+        try:
+            return await run()
+        except SkyclustError as exc:
+            left = retry_left(deps, command)
+            if not transient(exc) or left <= 0:
+                raise
+            log.info(
+                "retryable failure, the run waits and tries again",
+                extra={"command": command.name, "code": exc.code, "retry_in": min(delay, left)},
+            )
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, RETRY_CAP_SECONDS)
 
 
 async def fail(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from skyclust_common.db import advisory_xact_lock
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import (
     Conflict,
@@ -19,7 +20,7 @@ from skyclust_common.errors import (
 )
 from skyclust_common.messaging import Delivery, RpcContext
 
-from ..adapters.db import Subnet, Subnets, Vpc, Vpcs, lock_key
+from ..adapters.db import Subnet, Subnets, Vpc, Vpcs
 from ..domain import cidr
 from ..domain.model import (
     CHANGEABLE,
@@ -97,7 +98,7 @@ async def check_range(
     session: Any, vpc: Vpc, value: object, exclude: uuid.UUID | None = None
 ) -> str:
     """The planner's rules for a subnet, under a per-network lock held until commit."""
-    await lock_key(session, f"network-subnets:{vpc.id}")
+    await advisory_xact_lock(session, f"network-subnets:{vpc.id}")
     siblings = await Subnets(session).siblings(vpc.id, exclude)
     if vpc.cidr_block:
         return str(

@@ -9,7 +9,6 @@ never makes drift appear or disappear."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Sequence
@@ -227,15 +226,9 @@ async def pass_once(deps: ProvisioningDeps, interval: float, backoff_max: float)
     return len(due)
 
 
-async def run(deps: ProvisioningDeps, interval: float, backoff_max: float) -> None:
-    """The periodic pass; it wakes often enough to honour each cluster's own schedule."""
-    tick = max(0.5, min(interval, 30.0) / 2)
-    while True:
-        try:
-            await pass_once(deps, interval, backoff_max)
-        except Exception:
-            log.exception("drift pass failed")
-        await asyncio.sleep(tick)
+def wake_interval(interval: float) -> float:
+    """The drift pass wakes often enough to honour each cluster's own schedule."""
+    return max(0.5, min(interval, 30.0) / 2)
 
 
 # reconcile -------------------------------------------------------------------------------

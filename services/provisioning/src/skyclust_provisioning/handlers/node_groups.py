@@ -19,7 +19,6 @@ from skyclust_common.errors import (
     Conflict,
     NotFound,
     ProviderError,
-    ServiceUnavailable,
     SkyclustError,
 )
 from skyclust_common.messaging import Delivery, RpcContext
@@ -372,10 +371,7 @@ async def _retry_or_fail(
     delivery: Delivery,
     operation: str,
 ) -> None:
-    transient = (isinstance(error, ProviderError) and error.retryable) or isinstance(
-        error, ServiceUnavailable
-    )
-    if transient and delivery.num_delivered < deps.max_attempts:
+    if error.retryable and delivery.num_delivered < deps.max_attempts:
         raise error  # redelivered with backoff
     message = error.message[:2000]
     await _transition(
@@ -391,7 +387,7 @@ async def _retry_or_fail(
             {
                 "code": error.code,
                 "message": message,
-                "retryable": isinstance(error, ProviderError) and error.retryable,
+                "retryable": error.retryable,
                 "operation": operation,
             },
         ),

@@ -29,10 +29,9 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
-
+from skyclust_common.db import advisory_xact_lock
 from skyclust_common.envelope import CloudEvent, new_event
-from skyclust_common.errors import ProviderError, ServiceUnavailable, SkyclustError
+from skyclust_common.errors import ProviderError, SkyclustError
 from skyclust_common.messaging import Delivery
 
 from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
@@ -76,10 +75,15 @@ class Waiting(Exception):
     """The saga waits for another service's reply."""
 
 
+# The longest a step waits between two tries after a retryable failure: a dependency
+# that comes back is used within this, and a try costs one request.
+RETRY_CAP_SECONDS = 5.0
+
+
 def transient(error: SkyclustError) -> bool:
-    return (isinstance(error, ProviderError) and error.retryable) or isinstance(
-        error, ServiceUnavailable
-    )
+    """The same call may succeed later: a throttled or unavailable cloud, another
+    service's 5xx, a request that timed out or found nobody to answer it."""
+    return error.retryable
 
 
 def _now() -> datetime:
@@ -94,9 +98,7 @@ async def _run_lock(deps: ProvisioningDeps, cluster_id: str) -> AsyncIterator[bo
     """True when this run may drive the cluster. The lock belongs to a transaction kept
     open for the run; it goes when the run ends, or when its connection dies."""
     async with deps.uow() as guard:
-        key = func.hashtextextended(f"cluster-saga:{cluster_id}", 0)
-        held = (await guard.session.execute(select(func.pg_try_advisory_xact_lock(key)))).scalar()
-        yield bool(held)
+        yield await advisory_xact_lock(guard.session, f"cluster-saga:{cluster_id}", wait=False)
 
 
 async def _read(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> Cluster | None:
@@ -201,6 +203,12 @@ async def _run_credential(deps: ProvisioningDeps, spec: ClusterSpec, reason: str
     return secrets[spec.credential_id]
 
 
+def _forget_run_secrets() -> None:
+    secrets = _run_secrets.get()
+    if secrets is not None:
+        secrets.clear()
+
+
 # the cloud, with retries and deadlines --------------------------------------------------
 
 
@@ -286,18 +294,78 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
 
 
 async def _drive_steps(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> None:
-    for _ in range(100):  # every pass moves a step on; this only bounds a bug
+    retry = _Retry(deps)
+    passes = 0
+    while passes < 100:  # every pass moves a step on; this only bounds a bug
         cluster = await _read(deps, workspace_id, cluster_id)
         if cluster is None or _waiting(cluster):
             return
         try:
             await _step(deps, cluster)
         except Overtaken:
+            passes += 1
             continue
         except SkyclustError as exc:
-            if transient(exc) and not _overdue(cluster):
-                raise  # redelivered with backoff, or picked up by the sweep
+            if transient(exc):
+                # A dependency that is down, paused or busy: wait for it while the
+                # step has time, then read the state again and retry the step (with the
+                # secret asked for again: it may have been rotated meanwhile).
+                _forget_run_secrets()
+                if await retry.wait(cluster, exc):
+                    continue
+                exc = _out_of_time(cluster, exc)
             await _failed(deps, cluster, exc)
+        passes += 1
+        retry.reset()
+
+
+class _Retry:
+    """Backoff between tries of one step, bounded by the step's deadline (or, for a
+    step without one, by the create timeout from the first failure)."""
+
+    def __init__(self, deps: ProvisioningDeps) -> None:
+        self.deps = deps
+        self.reset()
+
+    def reset(self) -> None:
+        self.delay = self.deps.poll_interval
+        self.until: datetime | None = None
+        self.tries = 0
+
+    async def wait(self, cluster: Cluster, error: SkyclustError) -> bool:
+        """Sleep before the next try; False when the step has no time left."""
+        until = cluster.step_deadline
+        if until is None:
+            if self.until is None:
+                self.until = _now() + timedelta(seconds=self.deps.create_timeout)
+            until = self.until
+        left = (until - _now()).total_seconds()
+        if left <= 0:
+            return False
+        self.tries += 1
+        log.info(
+            "retryable failure, the step waits and tries again",
+            extra={
+                "cluster_id": str(cluster.id),
+                "step": cluster.step,
+                "code": error.code,
+                "tries": self.tries,
+                "retry_in": round(min(self.delay, left), 3),
+            },
+        )
+        await asyncio.sleep(min(self.delay, left + 0.01))
+        self.delay = min(self.delay * 2, RETRY_CAP_SECONDS)
+        return True
+
+
+def _out_of_time(cluster: Cluster, error: SkyclustError) -> SkyclustError:
+    return ProviderError(
+        f"the {cluster.step or 'first'} step ran out of time while retrying "
+        f"({error.code}: {error.message})",
+        code="STEP_DEADLINE_EXCEEDED",
+        retryable=False,
+        details={"last_error": error.code},
+    )
 
 
 async def _step(deps: ProvisioningDeps, cluster: Cluster) -> None:
@@ -335,7 +403,7 @@ async def _failed(deps: ProvisioningDeps, cluster: Cluster, error: SkyclustError
     failure = {
         "code": error.code,
         "message": error.message[:2000] or error.code,
-        "retryable": isinstance(error, ProviderError) and error.retryable,
+        "retryable": error.retryable,
     }
     log.warning(
         "cluster step failed",
@@ -970,63 +1038,3 @@ async def on_cluster_event(deps: ProvisioningDeps, event: CloudEvent, delivery: 
     cluster = await _cluster_of(deps, event)
     if cluster is not None:
         await advance(deps, str(cluster.workspace_id), str(cluster.id))
-
-
-# the sweep ------------------------------------------------------------------------------
-
-
-class Sweeper:
-    """Advances every unfinished saga nobody has touched for a while: a lost message, a
-    reply that never came (its step's deadline), a run that died. Each cluster gets its
-    own task; a cluster already being swept is left to that task."""
-
-    def __init__(self, deps: ProvisioningDeps, stale_after: float) -> None:
-        self.deps = deps
-        self.stale_after = stale_after
-        self.running: dict[uuid.UUID, asyncio.Task[None]] = {}
-
-    async def once(self) -> list[uuid.UUID]:
-        cutoff = _now() - timedelta(seconds=self.stale_after)
-        async with self.deps.uow() as uow:
-            rows = (
-                await uow.session.execute(
-                    select(Cluster.workspace_id, Cluster.id)
-                    .where(
-                        Cluster.status.in_(
-                            [Status.PENDING, Status.PROVISIONING, Status.UPDATING, Status.DELETING]
-                        ),
-                        Cluster.updated_at < cutoff,
-                    )
-                    .order_by(Cluster.updated_at)
-                    .limit(100)
-                )
-            ).all()
-        started = []
-        for workspace_id, cluster_id in rows:
-            if cluster_id in self.running:
-                continue
-            task = asyncio.create_task(self._advance(str(workspace_id), cluster_id))
-            self.running[cluster_id] = task
-            started.append(cluster_id)
-        return started
-
-    async def _advance(self, workspace_id: str, cluster_id: uuid.UUID) -> None:
-        try:
-            await advance(self.deps, workspace_id, str(cluster_id))
-        except Exception:
-            log.exception(
-                "the sweep could not advance a cluster", extra={"cluster": str(cluster_id)}
-            )
-        finally:
-            self.running.pop(cluster_id, None)
-
-    async def wait(self) -> None:
-        await asyncio.gather(*self.running.values(), return_exceptions=True)
-
-    async def run(self, interval: float) -> None:
-        while True:
-            try:
-                await self.once()
-            except Exception:
-                log.exception("the sweep failed")
-            await asyncio.sleep(interval)

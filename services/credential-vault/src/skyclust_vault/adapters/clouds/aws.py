@@ -8,22 +8,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from skyclust_common.cloud.aws_errors import aws_error, is_retryable
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.db import utcnow
 
 from ...domain.providers import AwsCredential, CloudSecret
 from ...domain.validation import CheckResult, provider_unavailable, scrub
-from .base import in_thread
 
-# Errors that say nothing about the credential: the call may succeed later.
-_TRANSIENT = {
-    "Throttling",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "InternalError",
-    "RequestTimeout",
-}
 SESSION_NAME = "skyclust-validation"
 
 
@@ -62,15 +53,15 @@ class AwsChecker:
                 }
             identity = self._sts(credential, keys).get_caller_identity()
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = str(error.get("Code") or "Unknown")
-            if code in _TRANSIENT:
+            code, message = aws_error(exc) or ("Unknown", str(exc))
+            # Throttling or AWS's own trouble says nothing about the credential.
+            if is_retryable(code):
                 raise provider_unavailable("aws", f"AWS answered {code}") from None
             return CheckResult(
                 valid=False,
                 checked_at=utcnow(),
                 reason=code,
-                message=scrub(str(error.get("Message") or code), credential.secret_values()),
+                message=scrub(message, credential.secret_values()),
             )
         except BotoCoreError as exc:
             raise provider_unavailable("aws", f"AWS is unreachable: {type(exc).__name__}") from None

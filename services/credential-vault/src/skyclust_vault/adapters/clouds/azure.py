@@ -12,11 +12,11 @@ from azure.core.exceptions import (
 )
 
 from skyclust_common.cloud import azure_credential, get_azure_subscription
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.db import utcnow
 
 from ...domain.providers import AzureCredential, CloudSecret
 from ...domain.validation import CheckResult, provider_unavailable, scrub
-from .base import in_thread
 
 _AADSTS = re.compile(r"AADSTS[0-9]+")
 

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
 
 from ...domain.providers import CloudSecret
@@ -39,7 +40,7 @@ class LazyChecker:
     async def check(self, secret: CloudSecret) -> CheckResult:
         checker = self._checker
         if checker is None:
-            checker = await asyncio.to_thread(self._built)
+            checker = await in_thread(self._built)
         return await checker.check(secret)
 
 
@@ -64,8 +65,3 @@ class Checkers:
             raise provider_unavailable(
                 secret.provider, f"{secret.provider} did not answer within {self._timeout:g} s"
             ) from None
-
-
-async def in_thread(fn: Callable[[], CheckResult]) -> CheckResult:
-    """The cloud SDKs block; run them off the event loop."""
-    return await asyncio.to_thread(fn)

@@ -10,11 +10,11 @@ from google.auth import exceptions as auth_exceptions
 from requests import RequestException
 
 from skyclust_common.cloud import get_gcp_project
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.db import utcnow
 
 from ...domain.providers import CloudSecret, GcpCredential
 from ...domain.validation import CheckResult, provider_unavailable, scrub
-from .base import in_thread
 
 GOOGLE_TOKEN_URIS = frozenset(
     {

@@ -12,32 +12,19 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError
 
+from skyclust_common.cloud.aws_errors import translate_aws
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
 from ...domain.model import OWNER_TAG, Rule, SecurityGroupSpec, SubnetSpec, VpcSpec
-from .base import CloudSecurityGroup, CloudSubnet, CloudVpc, Credential, Dependent, blocking
+from .base import CloudSecurityGroup, CloudSubnet, CloudVpc, Credential, Dependent
 
 PROVIDER = "aws"
-_RETRYABLE = {
-    "RequestLimitExceeded",
-    "Throttling",
-    "ThrottlingException",
-    "ServiceUnavailable",
-    "Unavailable",
-    "InternalError",
-    "InternalFailure",
-    "RequestTimeout",
-}
+# EC2's own codes; the ones every AWS API shares are in skyclust_common.cloud.aws_errors.
 _CODES = {
-    "AuthFailure": "PROVIDER_AUTH_FAILED",
-    "UnrecognizedClientException": "PROVIDER_AUTH_FAILED",
-    "InvalidClientTokenId": "PROVIDER_AUTH_FAILED",
-    "SignatureDoesNotMatch": "PROVIDER_AUTH_FAILED",
-    "UnauthorizedOperation": "PROVIDER_ACCESS_DENIED",
-    "AccessDenied": "PROVIDER_ACCESS_DENIED",
     "DependencyViolation": "PROVIDER_RESOURCE_IN_USE",
     "VpcLimitExceeded": "PROVIDER_QUOTA_EXCEEDED",
     "SubnetLimitExceeded": "PROVIDER_QUOTA_EXCEEDED",
@@ -47,10 +34,6 @@ _CODES = {
     "InvalidVpc.Range": "PROVIDER_INVALID_REQUEST",
     "InvalidSubnet.Range": "PROVIDER_INVALID_REQUEST",
     "InvalidSubnet.Conflict": "PROVIDER_INVALID_REQUEST",
-    "InvalidParameterValue": "PROVIDER_INVALID_REQUEST",
-    "InvalidParameter": "PROVIDER_INVALID_REQUEST",
-    "InvalidParameterCombination": "PROVIDER_INVALID_REQUEST",
-    "MissingParameter": "PROVIDER_INVALID_REQUEST",
     "InvalidAvailabilityZone": "PROVIDER_INVALID_REQUEST",
     "InvalidVpcID.NotFound": "PROVIDER_INVALID_REQUEST",
 }
@@ -68,35 +51,11 @@ _DEFAULT_EGRESS = Rule(direction="egress", protocol="all", cidr="0.0.0.0/0")
 
 
 def translate(exc: Exception) -> ProviderError | None:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "") or code)
-        if code in _RETRYABLE:
-            return ProviderError(
-                message, code="PROVIDER_THROTTLED", retryable=True, provider=PROVIDER
-            )
-        return ProviderError(
-            message,
-            code=_CODES.get(code, "PROVIDER_ERROR"),
-            retryable=False,
-            provider=PROVIDER,
-            details={"aws_code": code},
-        )
-    if isinstance(exc, EndpointConnectionError):
-        return ProviderError(
-            "AWS endpoint unreachable",
-            code="PROVIDER_UNAVAILABLE",
-            retryable=True,
-            provider=PROVIDER,
-        )
-    if isinstance(exc, BotoCoreError):
-        return ProviderError(str(exc), code="PROVIDER_ERROR", retryable=True, provider=PROVIDER)
     if isinstance(exc, KeyError):
         return ProviderError(
             f"the AWS credential lacks {exc}", code="PROVIDER_AUTH_FAILED", provider=PROVIDER
         )
-    return None
+    return translate_aws(exc, _CODES)
 
 
 def _aws_code(exc: ClientError) -> str:
@@ -613,58 +572,58 @@ class Ec2NetworkProvider:
     # the interface ----------------------------------------------------------------------
 
     async def create_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc:
-        return await blocking(self._create_vpc, translate, credential, vpc)
+        return await in_thread(self._create_vpc, credential, vpc, translate=translate)
 
     async def get_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc | None:
-        return await blocking(self._get_vpc, translate, credential, vpc)
+        return await in_thread(self._get_vpc, credential, vpc, translate=translate)
 
     async def tag_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
-        await blocking(self._tag_vpc, translate, credential, vpc)
+        await in_thread(self._tag_vpc, credential, vpc, translate=translate)
 
     async def delete_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
-        await blocking(self._delete_vpc, translate, credential, vpc)
+        await in_thread(self._delete_vpc, credential, vpc, translate=translate)
 
     async def vpc_dependents(self, credential: Credential, vpc: VpcSpec) -> list[Dependent]:
-        return await blocking(self._dependents, translate, credential, vpc)
+        return await in_thread(self._dependents, credential, vpc, translate=translate)
 
     async def list_vpcs(self, credential: Credential, region: str | None) -> list[CloudVpc]:
-        return await blocking(self._list_vpcs, translate, credential, region)
+        return await in_thread(self._list_vpcs, credential, region, translate=translate)
 
     async def zones(self, credential: Credential, region: str) -> list[str]:
-        return await blocking(self._zones, translate, credential, region)
+        return await in_thread(self._zones, credential, region, translate=translate)
 
     async def create_subnet(
         self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec
     ) -> CloudSubnet:
-        return await blocking(self._create_subnet, translate, credential, vpc, subnet)
+        return await in_thread(self._create_subnet, credential, vpc, subnet, translate=translate)
 
     async def get_subnet(
         self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec
     ) -> CloudSubnet | None:
-        return await blocking(self._get_subnet, translate, credential, vpc, subnet)
+        return await in_thread(self._get_subnet, credential, vpc, subnet, translate=translate)
 
     async def tag_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
-        await blocking(self._tag_subnet, translate, credential, vpc, subnet)
+        await in_thread(self._tag_subnet, credential, vpc, subnet, translate=translate)
 
     async def delete_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
-        await blocking(self._delete_subnet, translate, credential, vpc, subnet)
+        await in_thread(self._delete_subnet, credential, vpc, subnet, translate=translate)
 
     async def create_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup:
-        return await blocking(self._create_group, translate, credential, vpc, group)
+        return await in_thread(self._create_group, credential, vpc, group, translate=translate)
 
     async def get_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup | None:
-        return await blocking(self._get_group, translate, credential, vpc, group)
+        return await in_thread(self._get_group, credential, vpc, group, translate=translate)
 
     async def update_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup:
-        return await blocking(self._update_group, translate, credential, vpc, group)
+        return await in_thread(self._update_group, credential, vpc, group, translate=translate)
 
     async def delete_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> None:
-        await blocking(self._delete_group, translate, credential, vpc, group)
+        await in_thread(self._delete_group, credential, vpc, group, translate=translate)

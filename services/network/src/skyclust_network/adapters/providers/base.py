@@ -8,12 +8,8 @@ to mean "gone"."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
-
-from skyclust_common.errors import ProviderError
 
 from ...domain.model import Rule, SecurityGroupSpec, SubnetSpec, VpcSpec
 
@@ -133,19 +129,3 @@ class NetworkProvider(Protocol):
     async def delete_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> None: ...
-
-
-async def blocking(
-    fn: Callable[..., T], translate: Callable[[Exception], ProviderError | None], *args: Any
-) -> T:
-    """Run a vendor SDK call in a thread; its exceptions leave as ProviderErrors.
-    `translate` returns None for exceptions that are not the vendor's (bugs stay bugs)."""
-    try:
-        return await asyncio.to_thread(fn, *args)
-    except ProviderError:
-        raise
-    except Exception as exc:
-        translated = translate(exc)
-        if translated is None:
-            raise
-        raise translated from None

@@ -25,6 +25,7 @@ from google.api_core import retry as gretry
 from google.auth import exceptions as auth_exc
 
 from skyclust_common.cloud import ComputeClients, compute_clients
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
@@ -36,7 +37,7 @@ from ...domain.model import (
     SubnetSpec,
     VpcSpec,
 )
-from .base import CloudSecurityGroup, CloudSubnet, CloudVpc, Credential, Dependent, blocking
+from .base import CloudSecurityGroup, CloudSubnet, CloudVpc, Credential, Dependent
 
 if TYPE_CHECKING:
     # google-cloud-compute costs about 120 MB and 5 s to import: it is imported where a
@@ -528,22 +529,22 @@ class ComputeNetworkProvider:
     # the interface -------------------------------------------------------------------------------
 
     async def create_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc:
-        return await blocking(self._create_vpc, translate, credential, vpc)
+        return await in_thread(self._create_vpc, credential, vpc, translate=translate)
 
     async def get_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc | None:
-        return await blocking(self._get_vpc, translate, credential, vpc)
+        return await in_thread(self._get_vpc, credential, vpc, translate=translate)
 
     async def tag_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
         """GCP networks have no labels: their tags are kept by SkyClust only."""
 
     async def delete_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
-        await blocking(self._delete_vpc, translate, credential, vpc)
+        await in_thread(self._delete_vpc, credential, vpc, translate=translate)
 
     async def vpc_dependents(self, credential: Credential, vpc: VpcSpec) -> list[Dependent]:
-        return await blocking(self._dependents, translate, credential, vpc)
+        return await in_thread(self._dependents, credential, vpc, translate=translate)
 
     async def list_vpcs(self, credential: Credential, region: str | None) -> list[CloudVpc]:
-        return await blocking(self._list_vpcs, translate, credential, region)
+        return await in_thread(self._list_vpcs, credential, region, translate=translate)
 
     async def zones(self, credential: Credential, region: str) -> list[str]:
         """GCP subnetworks are regional: they span every zone of their region."""
@@ -552,35 +553,35 @@ class ComputeNetworkProvider:
     async def create_subnet(
         self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec
     ) -> CloudSubnet:
-        return await blocking(self._create_subnet, translate, credential, vpc, subnet)
+        return await in_thread(self._create_subnet, credential, vpc, subnet, translate=translate)
 
     async def get_subnet(
         self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec
     ) -> CloudSubnet | None:
-        return await blocking(self._get_subnet, translate, credential, vpc, subnet)
+        return await in_thread(self._get_subnet, credential, vpc, subnet, translate=translate)
 
     async def tag_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
         """GCP subnetworks have no labels: their tags are kept by SkyClust only."""
 
     async def delete_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
-        await blocking(self._delete_subnet, translate, credential, vpc, subnet)
+        await in_thread(self._delete_subnet, credential, vpc, subnet, translate=translate)
 
     async def create_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup:
-        return await blocking(self._reconcile, translate, credential, vpc, group)
+        return await in_thread(self._reconcile, credential, vpc, group, translate=translate)
 
     async def get_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup | None:
-        return await blocking(self._get_group, translate, credential, vpc, group)
+        return await in_thread(self._get_group, credential, vpc, group, translate=translate)
 
     async def update_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup:
-        return await blocking(self._reconcile, translate, credential, vpc, group)
+        return await in_thread(self._reconcile, credential, vpc, group, translate=translate)
 
     async def delete_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> None:
-        await blocking(self._delete_group, translate, credential, vpc, group)
+        await in_thread(self._delete_group, credential, vpc, group, translate=translate)

@@ -11,9 +11,10 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError
 from botocore.signers import RequestSigner
 
+from skyclust_common.cloud.aws_errors import translate_aws
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
@@ -75,23 +76,8 @@ _TRUST = {
         }
     ],
 }
-_RETRYABLE = {
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "ServiceUnavailableException",
-    "ServerException",
-    "InternalFailure",
-    "RequestTimeout",
-}
+# EKS's own codes; the ones every AWS API shares are in skyclust_common.cloud.aws_errors.
 _CODES = {
-    "UnrecognizedClientException": "PROVIDER_AUTH_FAILED",
-    "InvalidClientTokenId": "PROVIDER_AUTH_FAILED",
-    "SignatureDoesNotMatch": "PROVIDER_AUTH_FAILED",
-    "AccessDeniedException": "PROVIDER_ACCESS_DENIED",
-    "AccessDenied": "PROVIDER_ACCESS_DENIED",
-    "InvalidParameterException": "PROVIDER_INVALID_REQUEST",
-    "InvalidRequestException": "PROVIDER_INVALID_REQUEST",
     "UnsupportedAvailabilityZoneException": "PROVIDER_INVALID_REQUEST",
     "ResourceLimitExceededException": "PROVIDER_QUOTA_EXCEEDED",
 }
@@ -125,29 +111,13 @@ def _cached_client(
     )
 
 
-def translate(exc: Exception) -> ProviderError:
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "Unknown")
-        message = exc.response.get("Error", {}).get("Message", "") or code
-        if code in _RETRYABLE:
-            return ProviderError(message, code="PROVIDER_THROTTLED", retryable=True, provider="aws")
-        return ProviderError(
-            message,
-            code=_CODES.get(code, "PROVIDER_ERROR"),
-            retryable=False,
-            provider="aws",
-            details={"aws_code": code},
-        )
-    if isinstance(exc, EndpointConnectionError):
-        return ProviderError(
-            "AWS endpoint unreachable", code="PROVIDER_UNAVAILABLE", retryable=True, provider="aws"
-        )
-    return ProviderError(str(exc), code="PROVIDER_ERROR", retryable=True, provider="aws")
+def translate(exc: Exception) -> ProviderError | None:
+    return translate_aws(exc, _CODES)
 
 
 class EksProvider(BlockingSdkProvider):
     def translate(self, exc: Exception) -> ProviderError | None:
-        return translate(exc) if isinstance(exc, ClientError | BotoCoreError) else None
+        return translate(exc)
 
     def __init__(self, endpoint_url: str | None = None) -> None:
         self.endpoint_url = endpoint_url

@@ -4,13 +4,13 @@ worker thread, and the vendor's exceptions are translated at this one boundary."
 from __future__ import annotations
 
 import abc
-import asyncio
 import hashlib
 import json
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
@@ -103,15 +103,7 @@ class BlockingSdkProvider(abc.ABC):
     ) -> None: ...
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        try:
-            return await asyncio.to_thread(fn, *args)
-        except ProviderError:
-            raise
-        except Exception as exc:
-            translated = self.translate(exc)
-            if translated is None:
-                raise
-            raise translated from None
+        return await in_thread(fn, *args, translate=self.translate)
 
     async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
         result: CloudCluster = await self._run(self._create, spec, credential)

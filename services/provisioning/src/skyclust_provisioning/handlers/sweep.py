@@ -1,0 +1,73 @@
+"""The sweep: the saga's safety net for work no message will move again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from ..adapters.db import Cluster
+from ..domain.cluster import Status
+from .clusters import ProvisioningDeps
+from .saga import advance
+
+log = logging.getLogger(__name__)
+
+
+class Sweeper:
+    """Advances every unfinished saga nobody has touched for a while: a lost message, a
+    reply that never came (its step's deadline), a run that died. Each cluster gets its
+    own task; a cluster already being swept is left to that task."""
+
+    def __init__(self, deps: ProvisioningDeps, stale_after: float) -> None:
+        self.deps = deps
+        self.stale_after = stale_after
+        self.running: dict[uuid.UUID, asyncio.Task[None]] = {}
+
+    async def once(self) -> list[uuid.UUID]:
+        cutoff = datetime.now(UTC) - timedelta(seconds=self.stale_after)
+        async with self.deps.uow() as uow:
+            rows = (
+                await uow.session.execute(
+                    select(Cluster.workspace_id, Cluster.id)
+                    .where(
+                        Cluster.status.in_(
+                            [Status.PENDING, Status.PROVISIONING, Status.UPDATING, Status.DELETING]
+                        ),
+                        Cluster.updated_at < cutoff,
+                    )
+                    .order_by(Cluster.updated_at)
+                    .limit(100)
+                )
+            ).all()
+        started = []
+        for workspace_id, cluster_id in rows:
+            if cluster_id in self.running:
+                continue
+            task = asyncio.create_task(self._advance(str(workspace_id), cluster_id))
+            self.running[cluster_id] = task
+            started.append(cluster_id)
+        return started
+
+    async def _advance(self, workspace_id: str, cluster_id: uuid.UUID) -> None:
+        try:
+            await advance(self.deps, workspace_id, str(cluster_id))
+        except Exception:
+            log.exception(
+                "the sweep could not advance a cluster", extra={"cluster": str(cluster_id)}
+            )
+        finally:
+            self.running.pop(cluster_id, None)
+
+    async def wait(self) -> None:
+        await asyncio.gather(*self.running.values(), return_exceptions=True)
+
+    async def stop(self) -> None:
+        """At shutdown: the runs still going stop where they are; the saga resumes them
+        from its persisted state in whichever process sweeps next."""
+        for task in list(self.running.values()):
+            task.cancel()
+        await self.wait()
