@@ -377,7 +377,7 @@ async def test_a_vault_outage_is_waited_out_and_the_cluster_ends_ready(sessions)
     await advance(deps, cluster)
     got = await status(deps, cluster)
     assert (got["status"], got["status_reason"]) == ("READY", None)
-    assert not outage and len(calls) == 7, "five refusals, then control plane and node groups"
+    assert not outage and len(calls) == 6, "five refusals, then one for the rest of the run"
     events = await names(deps, cluster["id"])
     assert "ClusterFailed" not in events and events.count("ClusterReady") == 1
 
