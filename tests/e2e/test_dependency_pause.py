@@ -16,13 +16,27 @@ import pytest
 
 from .client import Api
 from .test_cluster_lifecycle import add_credential
-from .test_cluster_saga import REGIONS, VERSIONS, credential_body
+from .test_cluster_saga import REGIONS, VERSIONS, admin, credential_body
 
 pytestmark = pytest.mark.e2e
 
 PAUSED = ("identity", "credential-vault", "network")
-PAUSE_SECONDS = 30
+# Each is frozen for 30 s, staggered so that every way a dependency fails is met: first
+# the vault answers AUDIT_UNAVAILABLE (identity frozen), then it does not answer at all,
+# and at the end network is back while the vault is still frozen.
+SCHEDULE = [
+    (0.0, signal.SIGSTOP, ("identity", "network")),
+    (5.0, signal.SIGSTOP, ("credential-vault",)),
+    (30.0, signal.SIGCONT, ("identity", "network")),
+    (35.0, signal.SIGCONT, ("credential-vault",)),
+]
 PER_CLOUD = 2
+# GKE's and AKS's control planes and node pools take this long here, so that the pause
+# finds sagas at every step, not only at the network's.
+CREATE_SECONDS = {
+    "gcp": {"cluster_create": 2.0, "node_pool_create": 1.0},
+    "azure": {"managed_cluster_create": 2.0, "agent_pool_create": 1.0},
+}
 
 
 def create(api: Api, provider: str, credential_id: str) -> dict[str, Any]:
@@ -56,41 +70,84 @@ def test_identity_vault_and_network_paused_mid_saga_every_cluster_ends_ready(pla
         provider: add_credential(api, credential_body(platform, provider))["id"]
         for provider in REGIONS
     }
-    clusters = [
-        create(api, provider, credentials[provider])
-        for _ in range(PER_CLOUD)
-        for provider in REGIONS
-    ]
-    pids = {name: platform.pid(name) for name in PAUSED}
-    for pid in pids.values():
-        os.kill(pid, signal.SIGSTOP)
-    paused_at = time.monotonic()
+    slowed = {provider: admin(platform, provider).durations() for provider in CREATE_SECONDS}
+    for provider, durations in CREATE_SECONDS.items():
+        admin(platform, provider).set_durations(**durations)
     try:
-        at_pause = statuses(api, clusters)
+        clusters = [
+            create(api, provider, credentials[provider])
+            for _ in range(PER_CLOUD)
+            for provider in REGIONS
+        ]
+        # Pause once a control plane is being made: those clusters reach their node
+        # groups, and provisioning the paused vault, during the pause; the rest are still
+        # with the network service.
+        wait_until(
+            lambda: any(
+                got["step"] in ("control-plane", "node-groups")
+                for got in statuses(api, clusters).values()
+            ),
+            timeout=40,  # the network service loads a cloud's SDK on its first request
+        )
+        pids = {name: platform.pid(name) for name in PAUSED}
+        started = time.monotonic()
+        seen: list[dict[str, dict[str, Any]]] = []
+        try:
+            for at, sig, names in SCHEDULE:
+                time.sleep(max(0.0, at - (time.monotonic() - started)))
+                for name in names:
+                    os.kill(pids[name], sig)
+                seen.append(statuses(api, clusters))
+        finally:
+            for pid in pids.values():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+        at_pause = seen[0]
         in_flight = [c for c, got in at_pause.items() if got["status"] != "READY"]
         assert len(in_flight) >= len(clusters) // 2, at_pause
-        time.sleep(max(0.0, PAUSE_SECONDS - 5 - (time.monotonic() - paused_at)))
-        during = statuses(api, clusters)
-        assert not [c for c, got in during.items() if got["status"] == "FAILED"], during
-        time.sleep(max(0.0, PAUSE_SECONDS - (time.monotonic() - paused_at)))
-    finally:
-        for pid in pids.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGCONT)
-    for name, pid in pids.items():
-        assert platform.pid(name) == pid, f"{name} was restarted: the test would show nothing"
+        failed_during = [c for snap in seen for c, got in snap.items() if got["status"] == "FAILED"]
+        assert not failed_during, seen
+        resumed_at = time.monotonic()
+        for name, pid in pids.items():
+            assert platform.pid(name) == pid, f"{name} was restarted, not paused"
 
-    deadline = time.monotonic() + 50
-    while True:
-        now = statuses(api, clusters)
-        done = {c: got["status"] for c, got in now.items() if got["status"] in ("READY", "FAILED")}
-        if len(done) == len(clusters) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
-    failed = {c: (got["status_reason"], got["status_message"]) for c, got in now.items() if got["status"] == "FAILED"}
+        def settled() -> bool:
+            return all(
+                got["status"] in ("READY", "FAILED") for got in statuses(api, clusters).values()
+            )
+
+        def show() -> list[tuple[str, str, str | None, str | None]]:
+            return [
+                (got["provider"], got["status"], got["step"], got["status_reason"])
+                for got in statuses(api, clusters).values()
+            ]
+
+        wait_until(settled, timeout=60, show=show)
+        recovery = time.monotonic() - resumed_at
+    finally:
+        for provider, durations in slowed.items():
+            admin(platform, provider).set_durations(**durations)
+    final = statuses(api, clusters)
+    failed = {
+        c: (got["status_reason"], got["status_message"])
+        for c, got in final.items()
+        if got["status"] == "FAILED"
+    }
     assert not failed, failed
-    assert {got["status"] for got in now.values()} == {"READY"}, now
-    assert all(got["progress"] == 100 for got in now.values())
-    assert "retryable failure" in platform.logs()["provisioning.log"] + platform.logs()[
-        "network.log"
-    ], "the pause reached the sagas: something waited for a dependency"
+    assert [got["status"] for got in final.values()] == ["READY"] * len(clusters)
+    assert all(got["progress"] == 100 for got in final.values())
+    assert {c for c in in_flight if final[c]["status"] == "READY"} == set(in_flight)
+    logs = platform.logs()
+    waited = [name for name in ("provisioning", "network") if "tries again" in logs[f"{name}.log"]]
+    assert waited, "a saga met a paused dependency and waited for it"
+    print(
+        f"in flight at the pause: {len(in_flight)}/{len(clusters)}; waited: {waited}; "
+        f"all READY {recovery:.1f} s after the last SIGCONT"
+    )
+
+
+def wait_until(done: Any, timeout: float, show: Any = None) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, f"timed out: {show() if show else ''}"
+        time.sleep(0.3)

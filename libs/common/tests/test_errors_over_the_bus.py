@@ -142,7 +142,7 @@ async def raw_responder(bus: Bus, body: dict[str, Any]) -> None:
 
 async def test_an_unknown_error_class_keeps_status_code_and_retryability(bus: Bus) -> None:
     error = {
-        "class": "KeyVersionRetired",
+        "class": "AnErrorOnlyThePeerKnows",
         "code": "KEY_VERSION_RETIRED",
         "message": "retired",
         "status": 409,

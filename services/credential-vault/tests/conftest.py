@@ -30,7 +30,7 @@ from skyclust_common.contracts import load_registry
 from skyclust_common.db import UnitOfWork, create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import ServiceUnavailable
+from skyclust_common.errors import ServiceUnavailable, SkyclustError
 from skyclust_common.messaging import Bus, BusConfig, RpcContext
 from skyclust_common.migrations import upgrade_head
 from skyclust_common.runtime import Runtime, start_runtime, stop_runtime
@@ -284,10 +284,12 @@ class AuditStore:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
         self.records: list[dict[str, Any]] = []
-        self.failing = False
+        self.failing: bool | SkyclustError = False
 
     async def serve(self) -> AuditStore:
         async def record(data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+            if isinstance(self.failing, SkyclustError):
+                raise self.failing
             if self.failing:
                 raise ServiceUnavailable("the audit database is down")
             self.records.append(data)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from skyclust_common.envelope import CloudEvent, new_event
-from skyclust_common.errors import SkyclustError
+from skyclust_common.errors import BadRequest, SkyclustError
 from skyclust_common.messaging import EVENTS_STREAM, Bus
 from skyclust_vault.adapters.clouds.fake import FakeCloud
 from skyclust_vault.domain.providers import parse
@@ -161,13 +161,17 @@ async def test_without_the_audit_trail_there_is_no_secret(world: World):
     assert world.audit is not None
     world.audit.failing = True
     error = await refused(world.decrypt("provisioning", created["id"]), "AUDIT_UNAVAILABLE")
-    assert error.status == 503
+    assert (error.status, error.retryable) == (503, True), "the caller waits and asks again"
+    world.audit.failing = BadRequest("the entry breaks its contract")
+    error = await refused(world.decrypt("provisioning", created["id"]), "AUDIT_UNAVAILABLE")
+    assert (error.status, error.retryable) == (503, False), "asking again cannot help"
     world.audit.failing = False
 
     # Identity gone altogether.
     identity = world.buses.pop("identity")
     await identity.close()
-    await refused(world.decrypt("provisioning", created["id"]), "AUDIT_UNAVAILABLE")
+    error = await refused(world.decrypt("provisioning", created["id"]), "AUDIT_UNAVAILABLE")
+    assert error.retryable
     got = await world.ask("gateway", "GetCredential", credential_id=created["id"])
     assert got["last_used_at"] is None
 

@@ -71,9 +71,14 @@ class IdentityAuditTrail:
                 "audit trail did not record the entry",
                 extra={"action": entry.action, "credential_id": entry.credential_id, "code": code},
             )
+            # Retryable when identity is down, paused or busy (the caller waits and asks
+            # again); not when identity refused the entry itself, which asking again
+            # cannot change.
+            retryable = exc.retryable if isinstance(exc, SkyclustError) else True
             raise AuditUnavailable(
                 "the audit trail cannot record this decryption now, so it is refused",
                 details={"cause": code},
+                retryable=retryable,
             ) from None
 
 
