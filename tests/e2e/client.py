@@ -78,6 +78,8 @@ class SseStream:
     def __post_init__(self) -> None:
         self._stop = threading.Event()
         self._connected = threading.Event()
+        # Set when the server ended the response (or it was refused).
+        self.ended = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         assert self._connected.wait(10), "stream did not connect"
@@ -90,6 +92,7 @@ class SseStream:
                 raise
         finally:
             self._connected.set()
+            self.ended.set()
 
     def _read(self) -> None:
         headers = self.api._headers({"Accept": "text/event-stream"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 
 from .client import Api
@@ -90,6 +91,69 @@ def test_stream_ticket_works_for_eventsource_clients(platform):
     assert refused.status_code == 401
     bad = Api(platform.gateway_url).stream(ticket=api.token or "")
     assert bad.status == 401
+
+
+def test_an_eventsource_ticket_lives_as_long_as_its_session(platform, local_aws_credential):
+    api = platform.api()
+    api.signup()
+    issued = api.post("/api/v1/events/ticket").json()["data"]
+    # Far past the old one-minute ticket: the browser's reconnects keep working until
+    # the session's refresh token expires.
+    assert issued["expires_in"] > 29 * 24 * 3600
+    claims = jwt.decode(issued["ticket"], options={"verify_signature": False})
+    assert claims["sid"] and claims["typ"] == "stream"
+    anonymous = Api(platform.gateway_url)
+    first = anonymous.stream(ticket=issued["ticket"])
+    credential = add_credential(api, local_aws_credential)
+    seen = first.until("CredentialCreated", credential["id"])[-1]
+    first.close()
+    # An EventSource reconnect: the same URL, with Last-Event-ID.
+    again = anonymous.stream(last_event_id=seen.id, ticket=issued["ticket"])
+    assert again.status == 200
+    second = add_credential(api, {**local_aws_credential, "name": "second"})
+    resumed = again.until("CredentialCreated", second["id"])
+    assert seen.id not in [e.id for e in resumed]
+
+    # Logging out ends the session: its open stream closes, the reconnect is refused.
+    assert api.post("/api/v1/auth/logout").status_code == 200
+    assert again.ended.wait(10), "a stream of an ended session stayed open"
+    refused = anonymous.stream(last_event_id=resumed[-1].id, ticket=issued["ticket"])
+    assert refused.status == 401
+
+
+def test_api_keys_cannot_get_tickets_but_can_stream(platform):
+    admin = platform.api()
+    admin.signup()
+    key = admin.post("/api/v1/api-keys", json={"name": "ci", "role": "viewer"}).json()["data"]
+    robot = Api(platform.gateway_url, key["key"])
+    ticket = robot.post("/api/v1/events/ticket")
+    assert ticket.status_code == 403
+    assert ticket.json()["error"]["code"] == "TICKET_NEEDS_SESSION"
+    stream = robot.stream()
+    assert stream.status == 200
+    stream.close()
+
+
+def test_stream_follows_one_resource_and_refuses_bad_filters(platform, local_aws_credential):
+    api = platform.api()
+    api.signup()
+    first = add_credential(api, local_aws_credential)
+    followed = api.stream(resource=first["id"])
+    everything = api.stream()
+    second = add_credential(api, {**local_aws_credential, "name": "other"})
+    api.delete(f"/api/v1/credentials/{first['id']}")
+    seen = everything.drain(2.0)
+    mine = followed.drain(0.1)
+    assert second["id"] in [e.data["subject"] for e in seen]
+    assert "CredentialDeleted" in [e.event for e in mine]
+    assert all(e.data["subject"] == first["id"] for e in mine)
+    for query in ({"resource": "a b"}, {"types": "lowercase"}):
+        bad = api.stream(**query)
+        assert bad.status == 400
+    cursor = api.stream(last_event_id="not-a-number")
+    assert cursor.status == 400
+    followed.close()
+    everything.close()
 
 
 def test_stream_sends_heartbeats(platform):

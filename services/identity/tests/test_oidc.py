@@ -592,6 +592,7 @@ async def test_gateway_redirects_to_the_provider_and_its_callback_answers_with_t
     person = account(provider, name="Gateway User")
     try:
         await rpc.register(identity_bus, deps)
+        await identity_bus.nc.flush()
         settings = GatewaySettings(nats_url=nats_server.url)
         app = create_app(settings)
         attach(app, gateway_bus, settings)

@@ -98,11 +98,16 @@ def _jetstream_api() -> list[str]:
 
 
 def _ordered_consumer_api() -> list[str]:
-    # The gateway's event stream: an ephemeral ordered push consumer (recreated after a
-    # gap, never deleted: the server drops it when idle) that must answer the server's
-    # flow-control messages, or a large backlog stalls.
+    # The gateway's event stream: one ephemeral ordered push consumer per process
+    # (recreated after a gap, never deleted: the server drops it when idle) that must
+    # answer the server's flow-control messages, or a large backlog stalls. A stream
+    # that resumes reads what it missed by direct gets, with no consumer of its own.
     stream = "SKYCLUST_EVENTS"
-    return [f"$JS.API.CONSUMER.CREATE.{stream}", f"$JS.FC.{stream}.>"]
+    return [
+        f"$JS.API.CONSUMER.CREATE.{stream}",
+        f"$JS.FC.{stream}.>",
+        f"$JS.API.STREAM.MSG.GET.{stream}",
+    ]
 
 
 def permissions(service: str, *, private_inboxes: bool = True) -> Permissions:

@@ -3,7 +3,9 @@ service carries, and the unit of work: the one place a transaction is committed.
 
 from __future__ import annotations
 
+import time
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -16,6 +18,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    event,
+    exc,
     func,
     select,
 )
@@ -74,10 +78,60 @@ def inbox_table(metadata: MetaData) -> Table:
     return metadata.tables[f"{metadata.schema}.inbox"]
 
 
-def create_engine(database_url: str, *, pool_size: int = 5) -> AsyncEngine:
-    return create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True
+# A connection idle for longer than this is pinged when it is checked out; one used more
+# recently is trusted. Connections are also replaced after RECYCLE_SECONDS.
+PING_IDLE_SECONDS = 10.0
+RECYCLE_SECONDS = 1800
+
+
+def create_engine(
+    database_url: str,
+    *,
+    pool_size: int = 5,
+    ping_idle_seconds: float = PING_IDLE_SECONDS,
+    recycle_seconds: float = RECYCLE_SECONDS,
+) -> AsyncEngine:
+    """The service's engine. Instead of `pool_pre_ping` (three round trips, BEGIN, `;`
+    and ROLLBACK, on every checkout), only a connection that sat idle for longer than
+    `ping_idle_seconds` is pinged, and one found dead is replaced before the caller gets
+    it. A connection that dies while in use is invalidated by SQLAlchemy on its error."""
+    engine = create_async_engine(
+        database_url, pool_size=pool_size, max_overflow=5, pool_recycle=recycle_seconds
     )
+    ping_when_idle(engine, ping_idle_seconds)
+    return engine
+
+
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _borrowed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since <= idle_seconds:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and checks out another (a fresh one).
+            raise exc.DisconnectionError(f"idle connection is gone: {error}") from error
+        finally:
+            record.info.pop("idle_since", None)
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def _autocommit(bind: AsyncEngine) -> AsyncEngine:
+    engine = _AUTOCOMMIT.get(bind.sync_engine)
+    if engine is None:
+        engine = bind.execution_options(isolation_level="AUTOCOMMIT")
+        _AUTOCOMMIT[bind.sync_engine] = engine
+    return engine
 
 
 class UnitOfWork:
@@ -98,6 +152,14 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._events: list[tuple[CloudEvent, str]] = []
         self._session: AsyncSession | None = None
+        self._read_only = False
+
+    def read_only(self) -> UnitOfWork:
+        """For a read with nothing to commit: each statement runs on its own, without the
+        BEGIN and ROLLBACK round trips a transaction costs. A read that needs one
+        consistent snapshot over several statements keeps the plain unit of work."""
+        self._read_only = True
+        return self
 
     @property
     def session(self) -> AsyncSession:
@@ -106,7 +168,13 @@ class UnitOfWork:
         return self._session
 
     async def __aenter__(self) -> UnitOfWork:
-        self._session = self._sessions()
+        if self._read_only:
+            bind = self._sessions.kw.get("bind")
+            if not isinstance(bind, AsyncEngine):
+                raise RuntimeError("a read-only unit of work needs sessions bound to an engine")
+            self._session = self._sessions(bind=_autocommit(bind))
+        else:
+            self._session = self._sessions()
         self._events = []
         return self
 
@@ -147,6 +215,8 @@ class UnitOfWork:
         return inserted is None
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         if self._events:
             # Rows of one transaction would share now(): distinct, increasing times keep
             # the relay publishing them in the order they were emitted.

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,6 +14,7 @@ from fastapi.responses import JSONResponse
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
 
@@ -32,20 +36,64 @@ OUTBOX_PENDING = Gauge(
     "skyclust_outbox_pending", "Outbox rows seen unpublished in the last pass", ["service"]
 )
 
+log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
 _configured = False
+_OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+def _otlp_exporter() -> Any:
+    """The OTLP span exporter when an endpoint is configured and the exporter package is
+    installed, else None."""
+    if not any(os.environ.get(name) for name in _OTLP_ENDPOINTS):
+        return None
+    try:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter,
+        )
+    except ImportError:
+        log.warning(
+            "an OTLP endpoint is set but opentelemetry-exporter-otlp-proto-http is not "
+            "installed; traces are propagated, not recorded"
+        )
+        return None
+    return OTLPSpanExporter()
+
+
+def exporting_traces() -> bool:
+    """Whether spans go anywhere. Without an exporter nothing records them: ids are
+    still made and carried (HTTP `traceparent`, CloudEvents `traceparent`), but no span
+    is built, timed or sampled only to be dropped."""
+    return any(os.environ.get(name) for name in _OTLP_ENDPOINTS)
 
 
 def setup_tracing(service: str) -> None:
     global _configured
-    if not _configured:
-        trace.set_tracer_provider(
-            TracerProvider(resource=Resource.create({"service.name": f"skyclust-{service}"}))
-        )
-        _configured = True
+    if _configured:
+        return
+    exporter = _otlp_exporter()
+    sampler: Sampler
+    if exporter is None:
+        # ALWAYS_OFF still gives every span a valid context (a fresh trace id at the
+        # edge, the caller's trace id downstream), which is all propagation needs.
+        sampler = ALWAYS_OFF
+    else:
+        ratio = float(os.environ.get("OTEL_TRACES_SAMPLER_ARG", "1.0"))
+        sampler = ParentBased(TraceIdRatioBased(ratio))
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"skyclust-{service}"}), sampler=sampler
+    )
+    if exporter is not None:
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    _configured = True
 
 
+@lru_cache(maxsize=256)
 def tracer(name: str) -> trace.Tracer:
+    # A proxy until setup_tracing runs, then the provider's tracer: safe to cache.
     return trace.get_tracer(name)
 
 
@@ -58,9 +106,10 @@ def extract_trace(headers: dict[str, str] | None) -> Any:
 
 
 def current_traceparent() -> str | None:
-    carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
-    return carrier.get("traceparent")
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{int(context.trace_flags):02x}"
 
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,19 +85,56 @@ class JwksCache:
 
 
 class TokenVerifier:
+    """Verifies tokens against the JWKS. A token that verified is remembered for
+    `cache_seconds` (never past its own `exp`, at most `cache_size` tokens), so a client
+    reading in a loop pays for the signature once, not on every request. The session's
+    revocation is checked on every use, cached or not: a logout still ends it at once."""
+
     def __init__(
         self,
         jwks: JwksCache,
         issuer: str,
         audience: str,
         revocations: Revocations | None = None,
+        clock: Callable[[], float] = time.time,
+        *,
+        cache_seconds: float = 30.0,
+        cache_size: int = 10000,
     ) -> None:
         self.jwks = jwks
         self.issuer = issuer
         self.audience = audience
         self.revocations = revocations or Revocations(3600)
+        # Expiry is checked against this clock (PyJWT's own check would use the wall
+        # clock), so lifetimes can be tested without waiting them out.
+        self.clock = clock
+        self.cache_seconds = cache_seconds
+        self.cache_size = cache_size
+        # (token, audience, typ) -> (monotonic deadline, token exp, principal)
+        self._verified: dict[tuple[str, str, str], tuple[float, float, Principal]] = {}
 
     async def verify(self, token: str, *, audience: str | None = None, typ: str) -> Principal:
+        key = (token, audience or self.audience, typ)
+        cached = self._verified.get(key)
+        if cached is not None:
+            deadline, expires, principal = cached
+            if time.monotonic() < deadline and self.clock() < expires:
+                self._refuse_revoked(principal.session_id)
+                return principal
+            del self._verified[key]
+        principal, expires = await self._verify(token, key[1], typ)
+        if self.cache_seconds > 0:
+            if len(self._verified) >= self.cache_size:
+                # Oldest first: dicts keep insertion order.
+                del self._verified[next(iter(self._verified))]
+            self._verified[key] = (time.monotonic() + self.cache_seconds, expires, principal)
+        return principal
+
+    def _refuse_revoked(self, session_id: str | None) -> None:
+        if self.revocations.revoked(session_id):
+            raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
+
+    async def _verify(self, token: str, audience: str, typ: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -109,27 +147,31 @@ class TokenVerifier:
                 token,
                 key.key,
                 algorithms=ALGORITHMS,
-                audience=audience or self.audience,
+                audience=audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]},
+                options={
+                    "require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"],
+                    "verify_exp": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthorized("token expired", code="TOKEN_EXPIRED") from None
         except jwt.PyJWTError:
             raise Unauthorized("invalid token", code="INVALID_TOKEN") from None
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float) or expires <= self.clock():
+            raise Unauthorized("token expired", code="TOKEN_EXPIRED")
         if claims.get("typ") != typ:
             raise Unauthorized("wrong kind of token", code="INVALID_TOKEN")
         session_id = claims.get("sid")
         if typ == "access" and not isinstance(session_id, str):
             raise Unauthorized("invalid token", code="INVALID_TOKEN")
-        if self.revocations.revoked(session_id):
-            raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
+        self._refuse_revoked(session_id)
         try:
-            return Principal(
+            principal = Principal(
                 str(claims["sub"]), str(claims["wid"]), str(claims["role"]), session_id
             )
         except KeyError:
             raise Unauthorized("invalid token", code="INVALID_TOKEN") from None
+        return principal, float(claims["exp"])
 
 
 def bearer(request: Request) -> str | None:

@@ -9,18 +9,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skyclust_common.errors import SkyclustError
 from skyclust_common.observability import current_traceparent, extract_trace, tracer
 
 log = logging.getLogger(__name__)
+_tracer = tracer(__name__)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
@@ -72,12 +73,20 @@ class Envelope(BaseModel, Generic[T]):
     timestamp: datetime
 
 
+class FastJSONResponse(JSONResponse):
+    """JSON rendered by orjson: the envelope of every answer, several times faster than
+    the standard library's encoder. FastAPI's own documents (OpenAPI) are untouched."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
 def ok(data: Any, status: int = 200, message: str | None = None) -> JSONResponse:
-    return JSONResponse(
+    return FastJSONResponse(
         {
             "success": True,
             "data": data,
@@ -98,7 +107,7 @@ def failure(
         headers["WWW-Authenticate"] = "Bearer"
     if status == 429 and details and "retry_after" in details:
         headers["Retry-After"] = str(details["retry_after"])
-    return JSONResponse(
+    return FastJSONResponse(
         {
             "success": False,
             "data": None,
@@ -112,24 +121,51 @@ def failure(
     )
 
 
-class RequestIdMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        incoming = request.headers.get("x-request-id", "")
+class RequestIdMiddleware:
+    """The outermost layer: a request id (the caller's when it is well formed) and a
+    trace context for everything inside, echoed on the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = ""
+        parent: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+            elif name in (b"traceparent", b"tracestate"):
+                parent[name.decode()] = value.decode("latin-1")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        span_name = f"{request.method} {request.url.path}"
         try:
-            with tracer(__name__).start_as_current_span(
-                span_name, context=extract_trace(dict(request.headers))
+            with _tracer.start_as_current_span(
+                f"{scope['method']} {scope['path']}",
+                context=extract_trace(parent) if parent else None,
             ):
+                echo = [(b"x-request-id", request_id.encode())]
                 traceparent = current_traceparent()
-                response = await call_next(request)
+                if traceparent:
+                    echo.append((b"traceparent", traceparent.encode()))
+
+                async def with_ids(message: Message) -> None:
+                    if message["type"] == "http.response.start":
+                        message["headers"] = [
+                            *(
+                                (name, value)
+                                for name, value in message.get("headers", ())
+                                if name.lower() not in (b"x-request-id", b"traceparent")
+                            ),
+                            *echo,
+                        ]
+                    await send(message)
+
+                await self.app(scope, receive, with_ids)
         finally:
             request_id_var.reset(token)
-        response.headers["X-Request-ID"] = request_id
-        if traceparent:
-            response.headers["traceparent"] = traceparent
-        return response
 
 
 _HTTP_CODES = {

@@ -1,17 +1,20 @@
 """Cross-cutting behaviour of the gateway as a security boundary: the audit record of
-every change, rate limits, and security headers."""
+every change, rate limits, body limits, security headers and the last-resort 500.
+
+Each is plain ASGI, wrapping `receive` or `send` where it needs to: no per-request task
+group or response stream, so a read pays a few function calls for all of them."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+import orjson
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skyclust_common.envelope import new_event
 from skyclust_common.errors import TooManyRequests
@@ -52,45 +55,58 @@ def _outcome(status: int) -> str:
     return "success" if status < 400 else "failure"
 
 
-class AuditMiddleware(BaseHTTPMiddleware):
+class AuditMiddleware:
     """Every change through the gateway becomes an AuditRecorded event, whatever its
-    outcome, with who, what, on which resource, from where and the request id."""
+    outcome, with who, what, on which resource, from where and the request id.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if request.method not in CHANGES:
-            return await call_next(request)
-        response = await call_next(request)
-        body: bytes | None = None
-        if request.method == "POST" and response.status_code < 300:
-            chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
-            body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
-            response = Response(
-                body,
-                status_code=response.status_code,
-                headers=dict(response.headers),
-                media_type=response.media_type,
-            )
+    The response of a change is held back until its record is published, so a client
+    that has its answer can already find the record on the bus."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in CHANGES:
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
         try:
-            await self._record(request, response.status_code, body)
-        except Exception as exc:
-            log.error("audit record not published", extra={"error": str(exc)})
-        return response
+            await self.app(scope, receive, hold)
+        finally:
+            status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
+            body = None
+            if scope["method"] == "POST" and status < 300:
+                body = b"".join(
+                    m.get("body", b"") for m in held if m["type"] == "http.response.body"
+                )
+            try:
+                await self._record(scope, status, body)
+            except Exception as exc:
+                log.error("audit record not published", extra={"error": str(exc)})
+        for message in held:
+            await send(message)
 
-    async def _record(self, request: Request, status: int, body: bytes | None) -> None:
-        bus = getattr(request.app.state, "bus", None)
+    async def _record(self, scope: Scope, status: int, body: bytes | None) -> None:
+        app = scope.get("app")
+        bus = getattr(getattr(app, "state", None), "bus", None)
         if bus is None:
             return
-        route = request.scope.get("route")
-        endpoint = request.scope.get("endpoint")
-        template = getattr(route, "path", request.url.path)
-        principal = getattr(request.state, "principal", None)
+        route = scope.get("route")
+        endpoint = scope.get("endpoint")
+        template = str(getattr(route, "path", scope["path"]))
+        principal = scope["state"].get("principal")
         data: dict[str, Any] = {}
         if body:
             try:
-                data = json.loads(body).get("data") or {}
+                data = orjson.loads(body).get("data") or {}
             except (ValueError, AttributeError):
                 data = {}
-        params = request.scope.get("path_params") or {}
+        params = scope.get("path_params") or {}
         ids = [str(v) for k, v in params.items() if k.endswith("_id")]
         resource_id = ids[-1] if ids else (str(data.get("id")) if data.get("id") else None)
         workspace_id = principal.workspace_id if principal else None
@@ -101,20 +117,22 @@ class AuditMiddleware(BaseHTTPMiddleware):
             actor_type, actor_id = "user", data["user"].get("id")
             workspace_id = (data.get("workspace") or {}).get("id")
             resource_id = actor_id
+        headers = Headers(scope=scope)
+        client = scope.get("client")
         record = {
             "workspace_id": workspace_id,
             "actor_type": actor_type,
             "actor_id": actor_id,
-            "action": getattr(endpoint, "__name__", request.method.lower()),
+            "action": getattr(endpoint, "__name__", scope["method"].lower()),
             "resource_type": _resource_type(template),
             "resource_id": resource_id,
             "outcome": _outcome(status),
             "status_code": status,
-            "client_address": request.client.host if request.client else None,
-            "user_agent": (request.headers.get("user-agent") or "")[:512] or None,
+            "client_address": client[0] if client else None,
+            "user_agent": (headers.get("user-agent") or "")[:512] or None,
             "request_id": request_id_var.get() or None,
             "correlation_id": None,
-            "details": {"method": request.method, "path": template},
+            "details": {"method": scope["method"], "path": template},
             "occurred_at": datetime.now(UTC).isoformat(),
         }
         event = new_event(
@@ -161,16 +179,111 @@ class RateLimiter:
             )
 
 
-class ClientRateLimitMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        limiter: RateLimiter = request.app.state.limiter
-        limit: int = request.app.state.settings.rate_limit_per_client_per_minute
-        client = request.client.host if request.client else "unknown"
+class ClientRateLimitMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        client = scope.get("client")
         try:
-            await limiter.hit(f"client:{client}", limit)
+            await state.limiter.hit(
+                f"client:{client[0] if client else 'unknown'}",
+                state.settings.rate_limit_per_client_per_minute,
+            )
         except TooManyRequests as exc:
-            return failure(exc.status, exc.code, exc.message, exc.details)
-        return await call_next(request)
+            await failure(exc.status, exc.code, exc.message, exc.details)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyLimitMiddleware:
+    """Refuses a body over `limit` bytes with 413, counted on the bytes that arrive:
+    a declared Content-Length is checked before anything reads the body, and a chunked
+    (or understated) body is cut off as soon as it passes the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    # Raised into whatever reads the body; FastAPI and the error handlers
+                    # turn it into the 413 envelope, inside the request id.
+                    raise PayloadTooLarge(self.limit)
+            return message
+
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watch)
+        except PayloadTooLarge:
+            # Read outside any route (by a middleware): answered here unless an answer
+            # has already begun, when the connection can only be dropped.
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = failure(413, "PAYLOAD_TOO_LARGE", f"request body over {self.limit} bytes")
+        await response(scope, receive, send)
+
+
+class PayloadTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit} bytes")
+
+
+class UnhandledErrorMiddleware:
+    """The innermost layer: an exception no handler took becomes the 500 envelope here,
+    where the request id is still set and the audit sees the 500, instead of in
+    Starlette's outermost error middleware, outside both."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error")
+            if started:
+                raise
+            await failure(500, "INTERNAL_ERROR", "internal error")(scope, receive, send)
 
 
 _SECURITY_HEADERS = {
@@ -180,17 +293,44 @@ _SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
 }
+_CSP = ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+_NO_STORE = ("Cache-Control", "no-store")
 
 
-class SecurityHeadersMiddleware(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"
-            )
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+def _encoded(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in pairs]
+
+
+# The headers each kind of path gets, encoded once.
+_HEADERS_DOCS = _encoded(list(_SECURITY_HEADERS.items()))
+_HEADERS_OTHER = _encoded([*_SECURITY_HEADERS.items(), _CSP])
+_HEADERS_API = _encoded([*_SECURITY_HEADERS.items(), _CSP, _NO_STORE])
+
+
+class SecurityHeadersMiddleware:
+    """Security headers on every answer, unless the route set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith("/docs"):
+            extra = _HEADERS_DOCS
+        elif path.startswith("/api/"):
+            extra = _HEADERS_API
+        else:
+            extra = _HEADERS_OTHER
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(pair for pair in extra if pair[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

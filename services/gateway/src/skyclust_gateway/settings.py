@@ -11,7 +11,14 @@ class GatewaySettings(ServiceSettings):
     token_issuer: str = "skyclust"
     token_audience: str = "skyclust-api"
     jwks_cache_seconds: float = Field(default=300, gt=0)
+    # How long a verified access token is remembered (0: verify every request).
+    token_cache_seconds: float = Field(default=30, ge=0)
     sse_heartbeat_seconds: float = Field(default=15, gt=0)
+    # Events a stream may fall behind before it is closed (the client resumes).
+    sse_buffer_events: int = Field(default=256, ge=1)
+    # Streams resuming (replaying from JetStream) at once; past it, 503 STREAM_BUSY.
+    sse_max_replays: int = Field(default=32, ge=1)
+    sse_session_check_seconds: float = Field(default=60, gt=0)
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     cors_origins: list[str] = []
     access_token_ttl_seconds: int = Field(default=900, ge=30)

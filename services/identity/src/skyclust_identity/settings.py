@@ -10,7 +10,8 @@ class IdentitySettings(DatabaseServiceSettings):
     token_audience: str = "skyclust-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=900)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
-    stream_ticket_ttl_seconds: int = Field(default=60, ge=5, le=600)
+    # A stream ticket lasts as long as its session, at most this long.
+    stream_ticket_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=5, le=30 * 24 * 3600)
     password_min_length: int = Field(default=10, ge=8)
     login_window_seconds: int = Field(default=900, ge=10)
     login_max_failures_per_account: int = Field(default=5, ge=1)

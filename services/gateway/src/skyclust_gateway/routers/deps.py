@@ -20,6 +20,7 @@ class Services:
         return await self.bus.request(service, name, data, headers=headers)
 
 
-def services(request: Request) -> Services:
+# async: FastAPI runs a plain `def` dependency on its thread pool, a hand-off per request.
+async def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc

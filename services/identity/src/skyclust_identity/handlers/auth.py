@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from skyclust_common.db import UnitOfWork
 from skyclust_common.envelope import CloudEvent, new_event
-from skyclust_common.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from skyclust_common.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import (
@@ -473,18 +473,44 @@ async def check_session(
 async def stream_ticket(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    """A short-lived token an EventSource can put in the URL, good only for the stream."""
+    """A token an EventSource can put in the URL, good only for the stream. It is bound
+    to the caller's session and lasts until that session's refresh token expires (at
+    most `stream_ticket_ttl_seconds`), so a browser's automatic reconnects keep working
+    with the same URL; the gateway checks the session is still live on each connect."""
+    session_id = data.get("session_id")
+    if not session_id:
+        raise Forbidden("stream tickets belong to a login session", code="TICKET_NEEDS_SESSION")
     async with deps.uow() as uow:
         found = await Users(uow.session).membership(
             uuid.UUID(data["user_id"]), uuid.UUID(data["workspace_id"])
         )
         if found is None:
             raise NotFound("user not found", code="USER_NOT_FOUND")
+        session = await uow.session.get(Session, uuid.UUID(session_id))
+        if (
+            session is None
+            or session.revoked_at is not None
+            or str(session.user_id) != data["user_id"]
+            or str(session.workspace_id) != data["workspace_id"]
+        ):
+            raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
+        session_end = await uow.session.scalar(
+            select(func.max(RefreshToken.expires_at)).where(
+                RefreshToken.family_id == session.id, RefreshToken.revoked_at.is_(None)
+            )
+        )
         key = await signer(uow, deps.settings.token_issuer)
         await uow.commit()
     ttl = deps.settings.stream_ticket_ttl_seconds
-    claims = {"sub": data["user_id"], "wid": data["workspace_id"], "role": found[1].role}
-    if data.get("session_id"):
-        claims["sid"] = data["session_id"]
+    if session_end is not None:
+        ttl = min(ttl, int((session_end - now()).total_seconds()))
+    if ttl <= 0:
+        raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
+    claims = {
+        "sub": data["user_id"],
+        "wid": data["workspace_id"],
+        "role": found[1].role,
+        "sid": session_id,
+    }
     ticket = key.sign(claims, audience=STREAM_AUDIENCE, ttl=ttl, token_type="stream")
     return {"ticket": ticket, "expires_in": ttl}

@@ -255,7 +255,7 @@ async def commit_new(uow: UnitOfWork, cluster: Cluster) -> dict[str, Any]:
 async def list_clusters(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
-    async with deps.uow() as uow:
+    async with deps.uow().read_only() as uow:
         items = await Clusters(uow.session).list(
             uuid.UUID(data["workspace_id"]), data.get("provider")
         )
@@ -265,7 +265,7 @@ async def list_clusters(
 async def get_cluster(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
-    async with deps.uow() as uow:
+    async with deps.uow().read_only() as uow:
         cluster = await Clusters(uow.session).get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
