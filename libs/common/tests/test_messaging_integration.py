@@ -296,3 +296,48 @@ async def test_events_of_one_transaction_are_published_in_emission_order(engine,
         pass
     held = await stream_messages(bus, f"skyclust.evt.{workspace}.WorkspaceCreated")
     assert [m["data"]["name"] for m in held] == names
+
+
+async def test_a_burst_fills_every_handler_slot_and_never_more(bus):
+    workspace = str(uuid.uuid4())
+    subject = f"skyclust.evt.{workspace}.WorkspaceCreated"
+    running, most, handled = 0, 0, []
+    all_done = asyncio.Event()
+
+    async def handler(event: CloudEvent, delivery: Delivery) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.2)
+        running -= 1
+        handled.append(event.data["name"])
+        if len(handled) == 24:
+            all_done.set()
+
+    for n in range(24):
+        await bus.publish(workspace_event(workspace, f"ws-{n}"))
+    started = time.monotonic()
+    await bus.consume(f"burst-{workspace[:8]}", [subject], handler, concurrency=6)
+    await asyncio.wait_for(all_done.wait(), 10)
+
+    assert sorted(handled) == sorted(f"ws-{n}" for n in range(24))
+    assert most == 6
+    # 24 messages, 6 at a time, 0.2 s each: four rounds, not 24 one after another.
+    assert time.monotonic() - started < 2.4
+
+
+async def test_a_relay_pass_publishes_a_whole_batch_in_emission_order(engine, bus):
+    workspace = str(uuid.uuid4())
+    names = [f"row-{n}" for n in range(60)]
+    uow = UnitOfWork(async_sessionmaker(engine), metadata, bus.registry)
+    for chunk in (names[:30], names[30:]):
+        async with uow:
+            for name in chunk:
+                uow.emit(workspace_event(workspace, name))
+            await uow.commit()
+    relay = OutboxRelay(engine, metadata, bus, batch_size=100)
+
+    assert await relay.publish_pending() >= 60  # other tests' rows may be pending too
+    assert await relay.publish_pending() == 0
+    held = await stream_messages(bus, f"skyclust.evt.{workspace}.WorkspaceCreated")
+    assert [m["data"]["name"] for m in held] == names

@@ -251,6 +251,22 @@ async def test_happy_path_network_control_plane_node_groups_in_order(sessions):
     assert len(cloud.node_groups) == 1
 
 
+async def test_a_create_run_asks_the_vault_for_its_secret_once(sessions):
+    reasons: list[str] = []
+
+    async def decrypt(ws: str, cred: str, reason: str, correlation: str) -> dict[str, Any]:
+        reasons.append(reason)
+        return {"provider": "aws", "data": CREDENTIAL}
+
+    deps = make_deps(sessions, FakeClusterProvider(), decrypt_credential=decrypt)
+    cluster = await request(deps, node_groups=[NODE_GROUP])
+    await through_network(deps, cluster)
+
+    assert (await status(deps, cluster))["status"] == "READY"
+    # control plane and node groups ran in one run: one decrypt, audited as the first step.
+    assert reasons == ["create cluster"]
+
+
 async def test_a_provider_config_network_skips_the_network_service(sessions):
     cloud = FakeClusterProvider()
     deps = make_deps(sessions, cloud)
@@ -361,7 +377,7 @@ async def test_a_vault_outage_is_waited_out_and_the_cluster_ends_ready(sessions)
     await advance(deps, cluster)
     got = await status(deps, cluster)
     assert (got["status"], got["status_reason"]) == ("READY", None)
-    assert not outage and len(calls) == 7, "five refusals, then control plane and node groups"
+    assert not outage and len(calls) == 6, "five refusals, then one for the rest of the run"
     events = await names(deps, cluster["id"])
     assert "ClusterFailed" not in events and events.count("ClusterReady") == 1
 

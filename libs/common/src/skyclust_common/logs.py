@@ -81,5 +81,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("uvicorn.access", "nats", "aiobotocore", "botocore", "urllib3"):
+    # The Azure SDK logs every request and response at INFO: two multi-line records per
+    # cloud call, each redacted, cost more than the call in a burst of creates.
+    for noisy in ("uvicorn.access", "nats", "aiobotocore", "botocore", "urllib3", "azure"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

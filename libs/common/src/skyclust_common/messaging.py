@@ -381,6 +381,7 @@ class Consumer:
         self.stream = stream
         self.subjects = subjects
         self.handler = handler
+        self._concurrency = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
@@ -414,26 +415,42 @@ class Consumer:
         with contextlib.suppress(Exception):
             await self._sub.unsubscribe()
 
+    async def _take_free_slots(self) -> int:
+        """Wait for one free handler slot, then take every other one free now."""
+        await self._slots.acquire()
+        taken = 1
+        while taken < self._concurrency and not self._slots.locked():
+            await self._slots.acquire()
+            taken += 1
+        return taken
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
-            await self._slots.acquire()
+            # One fetch asks for as many messages as there are free slots: a burst is
+            # pulled in a few round trips, not one per message.
+            free = await self._take_free_slots()
             try:
-                msgs = await self._sub.fetch(batch=1, timeout=1)
+                msgs = await self._sub.fetch(batch=free, timeout=1)
             except (NatsTimeout, TimeoutError):
-                self._slots.release()
+                self._release(free)
                 continue
             except asyncio.CancelledError:
-                self._slots.release()
+                self._release(free)
                 raise
             except Exception as exc:
-                self._slots.release()
+                self._release(free)
                 log.warning("fetch failed", extra={"consumer": self.durable, "error": str(exc)})
                 await asyncio.sleep(1)
                 continue
+            self._release(free - len(msgs))
             for msg in msgs:
                 task = asyncio.create_task(self._process(msg))
                 self._inflight.add(task)
                 task.add_done_callback(self._done)
+
+    def _release(self, count: int) -> None:
+        for _ in range(count):
+            self._slots.release()
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from sqlalchemy import MetaData, select, update
@@ -17,6 +19,8 @@ from .messaging import MSG_ID, Bus
 from .observability import OUTBOX_PENDING, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
+
+PUBLISH_TIMEOUT_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -53,10 +57,8 @@ class OutboxRelay:
                 )
             ).all()
             OUTBOX_PENDING.labels(self._bus.service).set(len(rows))
-            for row in rows:
-                headers = {**(row.headers or {}), MSG_ID: str(row.id)}
-                await self._bus.publish_raw(row.subject, orjson.dumps(row.payload), headers)
             if rows:
+                await self._publish_all(rows)
                 await conn.execute(
                     update(table)
                     .where(table.c.id.in_([row.id for row in rows]))
@@ -64,6 +66,23 @@ class OutboxRelay:
                 )
         OUTBOX_PUBLISHED.labels(self._bus.service).inc(len(rows))
         return len(rows)
+
+    async def _publish_all(self, rows: Sequence[Any]) -> None:
+        """Every row written to the connection in order, then every ack awaited at
+        once: the stream keeps the rows' order and a batch costs one round trip, not
+        one per row. Any failure fails the pass; the rows stay pending and go again."""
+        js = self._bus.js
+        acks: list[asyncio.Future[Any]] = []
+        try:
+            for row in rows:
+                headers = {**(row.headers or {}), MSG_ID: str(row.id)}
+                acks.append(
+                    await js.publish_async(row.subject, orjson.dumps(row.payload), headers=headers)
+                )
+            await asyncio.wait_for(asyncio.gather(*acks), timeout=PUBLISH_TIMEOUT_SECONDS)
+        finally:
+            for ack in acks:
+                ack.cancel()  # a no-op once acked; frees what a failed pass left waiting
 
     async def run(self) -> None:
         failures = 0

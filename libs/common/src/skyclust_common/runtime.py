@@ -10,6 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -199,6 +200,9 @@ async def start_runtime(
     metadata: MetaData | None = None,
     migrations_dir: Path | None = None,
 ) -> Runtime:
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(settings.blocking_threads, thread_name_prefix="blocking")
+    )
     registry = load_registry(settings.contracts_dir)
     engine = None
     if metadata is not None:

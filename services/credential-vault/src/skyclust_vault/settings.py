@@ -22,6 +22,9 @@ class VaultSettings(CloudEndpointSettings, DatabaseServiceSettings):
     vault_active_key: str
     decrypt_callers: list[str] = ["provisioning", "network", "cost"]
 
+    # Every saga step and every cluster network asks for a secret, each answered with
+    # an audit row written: a burst of creates needs more than the common default.
+    database_pool_size: int = Field(default=10, ge=1, le=100)
     vault_rewrap_batch_size: int = Field(default=100, ge=1, le=10000)
     # 0 turns the background rewrap off (then run `python -m skyclust_vault keys rewrap`).
     vault_rewrap_interval_seconds: float = Field(default=300.0, ge=0)

@@ -63,7 +63,7 @@ async def wire(runtime: Runtime, settings: NetworkSettings, **overrides: Any) ->
     deps = bootstrap(runtime, settings, **overrides)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
-    await commands.register(runtime.bus, deps)
+    await commands.register(runtime.bus, deps, concurrency=settings.cluster_network_concurrency)
     return deps
 
 

@@ -47,8 +47,10 @@ def bootstrap(
         max_attempts=settings.max_deliver,
         step_timeouts=settings.step_timeouts(),
         # The pool has database_pool_size + 5 (overflow) connections; a run takes two,
-        # and the requests, the relay and the drift pass need some of their own.
-        saga_runs=asyncio.Semaphore(max(1, (settings.database_pool_size + 5) // 2 - 3)),
+        # and the requests, the relay, the drift pass and the event handlers reading a
+        # cluster before they join a run need some of their own: in a burst, a request
+        # left waiting for a connection times out at the gateway.
+        saga_runs=asyncio.Semaphore(max(1, (settings.database_pool_size + 5) // 2 - 6)),
     )
 
 

@@ -21,7 +21,7 @@ class ProvisioningSettings(CloudEndpointSettings, DatabaseServiceSettings):
     drift_interval_seconds: float = Field(default=300.0, gt=0)
     drift_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     # Each running saga holds a connection for its lock.
-    database_pool_size: int = Field(default=20, ge=5, le=100)
+    database_pool_size: int = Field(default=30, ge=5, le=100)
     saga_concurrency: int = Field(default=16, ge=1, le=64)
 
     def step_timeouts(self) -> dict[str, float]:

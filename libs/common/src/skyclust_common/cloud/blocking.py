@@ -14,10 +14,11 @@ Translate = Callable[[Exception], ProviderError | None]
 
 
 async def in_thread(fn: Callable[..., T], *args: Any, translate: Translate | None = None) -> T:
-    """`fn(*args)` on the loop's default executor, which is bounded (min(32, cores + 4)
-    threads), so a burst of slow cloud calls queues instead of growing threads without
-    end. `translate` turns the vendor's exceptions into ProviderErrors and returns None
-    for anything else, which leaves as it is: a bug stays a bug."""
+    """`fn(*args)` on the loop's default executor, which is bounded (the runtime gives it
+    SKYCLUST_BLOCKING_THREADS threads), so a burst of slow cloud calls queues instead of
+    growing threads without end. `translate` turns the vendor's exceptions into
+    ProviderErrors and returns None for anything else, which leaves as it is: a bug stays
+    a bug."""
     try:
         return await asyncio.to_thread(fn, *args)
     except ProviderError:

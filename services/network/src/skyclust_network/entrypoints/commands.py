@@ -14,7 +14,7 @@ COMMANDS = {
 }
 
 
-async def register(bus: Bus, deps: NetworkDeps) -> None:
+async def register(bus: Bus, deps: NetworkDeps, concurrency: int = 2) -> None:
     async def handle(command: CloudEvent, delivery: Delivery) -> None:
         await COMMANDS[command.name](deps, command, delivery)
 
@@ -24,5 +24,5 @@ async def register(bus: Bus, deps: NetworkDeps) -> None:
         handle,
         stream=COMMANDS_STREAM,
         # Each run holds a database connection for its lock while it waits on the cloud.
-        concurrency=2,
+        concurrency=concurrency,
     )

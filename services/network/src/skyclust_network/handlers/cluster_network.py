@@ -10,6 +10,7 @@ the last run stopped and never creates anything twice."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import uuid
 from collections.abc import AsyncIterator
@@ -378,9 +379,8 @@ async def _provision(
             code="NOT_ENOUGH_ZONES",
             provider=row.provider,
         )
-    for subnet in await _ensure_subnet_rows(deps, row, vpc, zones):
-        if subnet.status != Status.PENDING:
-            continue
+
+    async def make_subnet(subnet: Subnet) -> None:
         cloud_subnet = await provider.create_subnet(credential, vpc.spec(), subnet.spec())
         await transition(
             deps,
@@ -394,8 +394,10 @@ async def _provision(
             availability_zone=cloud_subnet.zone or subnet.availability_zone,
         )
 
-    group = await _ensure_group_row(deps, row, vpc)
-    if group.status == Status.PENDING:
+    async def make_group() -> None:
+        group = await _ensure_group_row(deps, row, vpc)
+        if group.status != Status.PENDING:
+            return
         cloud_group = await provider.create_security_group(credential, vpc.spec(), group.spec())
         await transition(
             deps,
@@ -407,6 +409,19 @@ async def _provision(
             lambda r: [security_groups.ready_event(r)],
             cloud_id=cloud_group.cloud_id,
         )
+
+    # The subnets and the firewall depend only on the network: made side by side. Every
+    # one finishes (or fails) before a failure is raised, so a teardown never races a
+    # create still under way.
+    subnet_rows = await _ensure_subnet_rows(deps, row, vpc, zones)
+    outcomes = await asyncio.gather(
+        *(make_subnet(s) for s in subnet_rows if s.status == Status.PENDING),
+        make_group(),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
     current, vpc_now, subnet_rows, group_rows = await _cluster_rows(deps, row.cluster_id)
     assert current is not None and vpc_now is not None

@@ -25,6 +25,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -36,7 +37,7 @@ from skyclust_common.messaging import Delivery
 from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
 from ..adapters.providers.base import CloudNodeGroup, ClusterProvider, same_minor
 from ..domain import conditions
-from ..domain.cluster import Status
+from ..domain.cluster import ClusterSpec, Status
 from ..domain.node_group import NodeGroupSpec
 from . import node_groups as ng
 from .clusters import SOURCE, ProvisioningDeps, _credential, _event
@@ -186,6 +187,28 @@ def uses_network_service(cluster: Cluster) -> bool:
     return True
 
 
+# One decrypted credential per run of `_drive`: a create's steps follow one another in
+# the same run and would otherwise ask the vault for the same secret at each step.
+_run_secrets: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar(
+    "saga_run_secrets", default=None
+)
+
+
+async def _run_credential(deps: ProvisioningDeps, spec: ClusterSpec, reason: str) -> dict[str, Any]:
+    secrets = _run_secrets.get()
+    if secrets is None:
+        return await _credential(deps, spec, reason)
+    if spec.credential_id not in secrets:
+        secrets[spec.credential_id] = await _credential(deps, spec, reason)
+    return secrets[spec.credential_id]
+
+
+def _forget_run_secrets() -> None:
+    secrets = _run_secrets.get()
+    if secrets is not None:
+        secrets.clear()
+
+
 # the cloud, with retries and deadlines --------------------------------------------------
 
 
@@ -263,6 +286,14 @@ def _overdue(cluster: Cluster) -> bool:
 
 
 async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> None:
+    token = _run_secrets.set({})
+    try:
+        await _drive_steps(deps, workspace_id, cluster_id)
+    finally:
+        _run_secrets.reset(token)
+
+
+async def _drive_steps(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> None:
     retry = _Retry(deps)
     passes = 0
     while passes < 100:  # every pass moves a step on; this only bounds a bug
@@ -277,7 +308,9 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
         except SkyclustError as exc:
             if transient(exc):
                 # A dependency that is down, paused or busy: wait for it while the
-                # step has time, then read the state again and retry the step.
+                # step has time, then read the state again and retry the step (with the
+                # secret asked for again: it may have been rotated meanwhile).
+                _forget_run_secrets()
                 if await retry.wait(cluster, exc):
                     continue
                 exc = _out_of_time(cluster, exc)
@@ -473,7 +506,7 @@ async def _control_plane(deps: ProvisioningDeps, cluster: Cluster) -> None:
     provider = _provider(deps, cluster)
     spec = cluster.spec()
     deadline = cluster.step_deadline
-    credential = await _credential(deps, spec, "create cluster")
+    credential = await _run_credential(deps, spec, "create cluster")
     cloud = await _cloud(
         deps, deadline, "cluster creation", lambda: provider.create(spec, credential)
     )
@@ -516,7 +549,7 @@ async def _node_groups(deps: ProvisioningDeps, cluster: Cluster) -> None:
     spec = cluster.spec()
     deadline = cluster.step_deadline
     groups = [g for g in await _groups(deps, cluster) if g.status in ng.CREATING]
-    credential = await _credential(deps, spec, "create node groups") if groups else {}
+    credential = await _run_credential(deps, spec, "create node groups") if groups else {}
     for group in groups:
         gspec = group.spec()
         cloud = await _cloud(
@@ -624,7 +657,7 @@ async def _delete_node_groups(deps: ProvisioningDeps, cluster: Cluster) -> None:
     groups = [g for g in await _groups(deps, cluster) if g.status != Status.DELETED]
     provider = deps.providers.get(cluster.provider)
     if groups and provider is not None:
-        credential = await _credential(deps, spec, "delete node groups")
+        credential = await _run_credential(deps, spec, "delete node groups")
         for group in groups:
             gspec = group.spec()
             await _cloud(
@@ -669,7 +702,7 @@ async def _delete_control_plane(deps: ProvisioningDeps, cluster: Cluster) -> Non
     deadline = cluster.step_deadline
     provider = deps.providers.get(cluster.provider)
     if provider is not None:
-        credential = await _credential(deps, spec, "delete cluster")
+        credential = await _run_credential(deps, spec, "delete cluster")
         await _cloud(deps, deadline, "cluster deletion", lambda: provider.delete(spec, credential))
 
         async def gone() -> bool:
@@ -767,7 +800,7 @@ async def _upgrade_control_plane(deps: ProvisioningDeps, cluster: Cluster) -> No
     target = cluster.target_version or cluster.version
     spec = cluster.spec()
     deadline = cluster.step_deadline
-    credential = await _credential(deps, spec, "upgrade cluster")
+    credential = await _run_credential(deps, spec, "upgrade cluster")
     await _cloud(
         deps, deadline, "control plane upgrade", lambda: provider.upgrade(spec, target, credential)
     )
@@ -812,7 +845,7 @@ async def _upgrade_node_groups(deps: ProvisioningDeps, cluster: Cluster) -> None
         for g in await _groups(deps, cluster)
         if g.status in (Status.READY, Status.UPDATING) and not same_minor(g.version or "", target)
     ]
-    credential = await _credential(deps, spec, "upgrade node groups") if groups else {}
+    credential = await _run_credential(deps, spec, "upgrade node groups") if groups else {}
     for group in groups:
         gspec = group.spec()
         await ng._transition(

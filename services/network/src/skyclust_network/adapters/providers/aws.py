@@ -143,6 +143,8 @@ class Ec2NetworkProvider:
                         retries={"max_attempts": 3, "mode": "standard"},
                         connect_timeout=5,
                         read_timeout=30,
+                        # As many pooled connections as the worker threads sharing it.
+                        max_pool_connections=32,
                     ),
                 )
                 if len(self._clients) > 256:

@@ -29,7 +29,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, lost, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, lost, minors, unclaimed
 
 CLUSTER_ROLE = "skyclust-eks-cluster"
 NODE_ROLE = "skyclust-eks-node"
@@ -102,7 +102,12 @@ def _cached_client(
     ).client(
         service,
         endpoint_url=endpoint_url,
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5),
+        # As many pooled connections as the worker threads that share the client.
+        config=Config(
+            retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=5,
+            max_pool_connections=32,
+        ),
     )
 
 
@@ -116,19 +121,23 @@ class EksProvider(BlockingSdkProvider):
 
     def __init__(self, endpoint_url: str | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self._sessions: ClientCache[boto3.session.Session] = ClientCache()
 
     def _session(self, spec: ClusterSpec, credential: dict[str, Any]) -> boto3.session.Session:
         return self._region_session(spec.region, credential)
 
-    @staticmethod
-    def _region_session(region: str, credential: dict[str, Any]) -> boto3.session.Session:
+    def _region_session(self, region: str, credential: dict[str, Any]) -> boto3.session.Session:
         register_secret(credential.get("secret_access_key"))
         register_secret(credential.get("session_token"))
-        return boto3.session.Session(
-            aws_access_key_id=credential["access_key_id"],
-            aws_secret_access_key=credential["secret_access_key"],
-            aws_session_token=credential.get("session_token"),
-            region_name=region,
+        return self._sessions.get(
+            credential,
+            region,
+            lambda: boto3.session.Session(
+                aws_access_key_id=credential["access_key_id"],
+                aws_secret_access_key=credential["secret_access_key"],
+                aws_session_token=credential.get("session_token"),
+                region_name=region,
+            ),
         )
 
     def _client(self, session: boto3.session.Session, service: str) -> Any:

@@ -19,7 +19,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, minors, unclaimed
 
 _STATE = {
     "Creating": "CREATING",
@@ -90,8 +90,12 @@ class AksProvider(BlockingSdkProvider):
     def __init__(self, endpoint_url: str | None = None, ca_bundle: str | None = None) -> None:
         self.endpoint_url = endpoint_url
         self.ca_bundle = ca_bundle or None
+        self._cache: ClientCache[tuple[Any, Any]] = ClientCache()
 
     def _clients(self, credential: dict[str, Any]) -> tuple[Any, Any]:
+        return self._cache.get(credential, None, lambda: self._build_clients(credential))
+
+    def _build_clients(self, credential: dict[str, Any]) -> tuple[Any, Any]:
         cred = azure_credential(
             credential["tenant_id"],
             credential["client_id"],

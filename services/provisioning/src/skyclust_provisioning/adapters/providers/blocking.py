@@ -4,7 +4,11 @@ worker thread, and the vendor's exceptions are translated at this one boundary."
 from __future__ import annotations
 
 import abc
-from typing import Any
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
@@ -12,6 +16,33 @@ from skyclust_common.errors import ProviderError
 from ...domain.cluster import ClusterSpec
 from ...domain.node_group import NodeGroupSpec
 from .base import CloudCluster, CloudNodeGroup, DiscoveredCluster, IssuedKubeconfig
+
+C = TypeVar("C")
+
+
+class ClientCache(Generic[C]):
+    """SDK clients per credential (and whatever else picks one, such as the region).
+    Building one parses the key and loads the service model: a GCP key's RSA parse alone
+    is tens of milliseconds, which a saga polling every 0.1 s paid on every call. The
+    clients are thread-safe, so the worker threads share them. The key is a digest, so
+    the secret is not kept twice."""
+
+    def __init__(self, limit: int = 64) -> None:
+        self._limit = limit
+        self._clients: dict[tuple[str, Hashable], C] = {}
+        self._lock = threading.Lock()
+
+    def get(self, credential: dict[str, Any], extra: Hashable, build: Callable[[], C]) -> C:
+        digest = hashlib.sha256(json.dumps(credential, sort_keys=True).encode()).hexdigest()
+        key = (digest, extra)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = build()
+                if len(self._clients) >= self._limit:
+                    self._clients.clear()
+                self._clients[key] = client
+            return client
 
 
 class BlockingSdkProvider(abc.ABC):

@@ -23,7 +23,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, lost, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, lost, minors, unclaimed
 
 _STATUS = {
     "PROVISIONING": "CREATING",
@@ -92,10 +92,15 @@ class GkeProvider(BlockingSdkProvider):
 
     def __init__(self, endpoint_url: str | None = None) -> None:
         self.endpoint_url = endpoint_url
+        self._clients: ClientCache[tuple[Any, str]] = ClientCache()
+        self._compute: ClientCache[Any] = ClientCache()
 
     def _client(self, credential: dict[str, Any]) -> tuple[Any, str]:
-        info = json.loads(credential["service_account_json"])
-        return gke_client(info, self.endpoint_url), str(info["project_id"])
+        def build() -> tuple[Any, str]:
+            info = json.loads(credential["service_account_json"])
+            return gke_client(info, self.endpoint_url), str(info["project_id"])
+
+        return self._clients.get(credential, None, build)
 
     @staticmethod
     def _path(project: str, spec: ClusterSpec) -> str:
@@ -210,7 +215,13 @@ class GkeProvider(BlockingSdkProvider):
         (GKE keeps initialNodeCount as it was created)."""
         if not pool.instance_group_urls:
             return int(pool.initial_node_count)
-        compute = compute_clients(json.loads(credential["service_account_json"]), self.endpoint_url)
+        compute = self._compute.get(
+            credential,
+            None,
+            lambda: compute_clients(
+                json.loads(credential["service_account_json"]), self.endpoint_url
+            ),
+        )
         parts = str(pool.instance_group_urls[0]).split("/")
         project = parts[parts.index("projects") + 1]
         zone = parts[parts.index("zones") + 1]
