@@ -1,38 +1,30 @@
-"""`make bench`: start the platform as `make run` does and measure
-- how long the launcher takes to be ready (target: under 60 s), and
-- POST /clusters → ClusterReady on the SSE stream, on each local cloud (moto, the GCP and
-  the Azure emulators), for a cluster given no network (so one is planned and made), with
-  no node group and with one. The emulators finish every operation at once and the
-  provisioning poll interval is 0.1 s, so the numbers are what SkyClust adds on top of
-  the cloud (target: under 2 s).
+"""`make bench`: every benchmark of the platform, one after the other, each starting the
+platform as `make run` does and measuring against a baseline in the same run:
 
-Each series starts with one unmeasured run (the first cluster of a kind in a process pays
-for imports and clients; its time is reported as `first_run_seconds`), then BENCH_RUNS
-measured ones, one at a time. Where the time goes is taken from the events' own
-timestamps: POST → ClusterRequested (the API), → the network step starts (the saga
-picks the request up), → ClusterNetworkReady (the network service makes the network),
-→ the control-plane step starts, → the node-groups step starts (the cloud's control
-plane), → ClusterReady (node groups), and ClusterReady → seen on the stream.
+- `bench.read_path`: an authenticated read through the whole stack vs a bare FastAPI app
+  on the same server stack (a);
+- `bench.sse_fanout`: 1,000 and 10,000 streams on one gateway vs a bare sse-starlette app (b);
+- `bench.idle_memory`: each service's resident memory at idle, next to bare imports (c);
+- `bench.cluster_latency`: POST -> ClusterReady per cloud with zero-duration emulators (d);
+- `bench.cluster_burst`: 200 clusters asked for at once, next to one alone and 20 (e).
 
-Results are printed and written to bench/results/latest.json."""
+`BENCH_ONLY=read_path,idle_memory` runs some of them. Each writes its own
+bench/results/<name>.json; the headline figures of the run go to bench/results/latest.json.
+The helpers below (one create, its milestones) are shared by the cluster benchmarks."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform as host
-import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from skyclust_tools.embedded import free_port, scratch_dir
 from tests.e2e.client import Api, SseStream
 
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
@@ -143,75 +135,73 @@ def series(
     }
 
 
-def main() -> None:
-    state = scratch_dir("sc-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-    env.update(
-        {
-            "SKYCLUST_POLL_INTERVAL_SECONDS": "0.1",
-            "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
-            "SKYCLUST_EMULATOR_DURATION_SECONDS": "0",
-        }
-    )
-    port = free_port()
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skyclust_tools.launcher",
-            "--state-dir",
-            str(state),
-            "--gateway-port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    results: dict[str, Any] = {}
-    try:
-        while not (state / "dev.env").exists():
-            if proc.poll() is not None or time.monotonic() - started > 120:
-                raise SystemExit("the platform did not start")
-            time.sleep(0.05)
-        ready_seconds = time.monotonic() - started
-        api = Api(f"http://127.0.0.1:{port}")
-        api.signup()
-        stream = api.stream()
-        for provider in PROVIDERS:
-            body = json.loads((state / "credentials" / f"{provider}.json").read_text())
-            credential = api.post("/api/v1/credentials", json=body).json()["data"]["id"]
-            for groups in (False, True):
-                key = f"{provider}, {'one node group' if groups else 'no node group'}"
-                results[key] = series(api, stream, provider, credential, groups)
-                print(f"{key}: {json.dumps(results[key])}", flush=True)
-        stream.close()
-    except BaseException:
-        print(f"the platform's logs: {state / 'logs'}", file=sys.stderr)
-        raise
-    else:
-        shutil.rmtree(state, ignore_errors=True)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+BENCHMARKS = ("read_path", "sse_fanout", "idle_memory", "cluster_latency", "cluster_burst")
 
-    result = {
+
+def headline(name: str, result: dict[str, Any] | None) -> dict[str, Any]:
+    """The figures the README's table shows, from one benchmark's result."""
+    if result is None:
+        return {}
+    if name == "read_path":
+        return {
+            load: {
+                key: row[key]
+                for key in (
+                    "req_per_s_ratio",
+                    "p99_factor",
+                    "met",
+                    "no_cache_req_per_s_ratio",
+                    "no_cache_p99_factor",
+                    "no_cache_met",
+                )
+                if key in row
+            }
+            for load, row in result["loads"].items()
+        }
+    figures = {k: v for k, v in result.items() if not isinstance(v, (dict, list))}
+    if name == "sse_fanout":
+        figures["runs"] = [
+            {k: r[k] for k in ("target", "streams", "p50_ms", "p99_ms", "kb_per_stream", "missed")}
+            for r in result["runs"]
+        ]
+    elif name == "idle_memory":
+        figures["services_idle_mb"] = result["services_idle_mb"]
+    elif name == "cluster_latency":
+        figures["median_seconds"] = {
+            k: v["median_seconds"] for k, v in result["cluster_ready"].items()
+        }
+    elif name == "cluster_burst":
+        figures["clusters_per_second"] = result["burst"]["clusters_per_second"]
+        figures["baseline_burst_clusters_per_second"] = result["baseline_burst"][
+            "clusters_per_second"
+        ]
+    return figures
+
+
+def main() -> None:
+    chosen = [n for n in os.environ.get("BENCH_ONLY", ",".join(BENCHMARKS)).split(",") if n]
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        raise SystemExit(f"unknown benchmarks {unknown}; there are {list(BENCHMARKS)}")
+    summary_of_run: dict[str, Any] = {
         "machine": f"{host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}",
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
-        "launcher_ready_seconds": round(ready_seconds, 2),
-        "settings": {
-            "poll_interval_seconds": 0.1,
-            "outbox_poll_seconds": 0.2,
-            "emulator_operation_seconds": 0,
-            "network": "generated (none given)",
-        },
-        "cluster_ready": results,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
+    for name in chosen:
+        print(f"== bench.{name}", flush=True)
+        started = time.monotonic()
+        module = importlib.import_module(f"bench.{name}")
+        result = module.main()
+        summary_of_run[name] = {
+            "seconds": round(time.monotonic() - started, 1),
+            "results_file": f"bench/results/{name}.json",
+            **headline(name, result if isinstance(result, dict) else None),
+        }
+    summary_of_run["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    (out / "latest.json").write_text(json.dumps(summary_of_run, indent=2) + "\n")
+    print(json.dumps(summary_of_run, indent=2))
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def main() -> dict[str, Any]:
     state = scratch_dir("sc-mem-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
     env.update(
@@ -212,6 +212,7 @@ def main() -> None:
     (out / "idle_memory.json").write_text(json.dumps(result, indent=2) + "\n")
     print(table(result))
     print(json.dumps(result, indent=2))
+    return result
 
 
 if __name__ == "__main__":
