@@ -211,3 +211,44 @@ async def test_no_cache_in_the_request_sends_its_reads_to_the_service() -> None:
     cached = await asyncio.create_task(request_with([]))
     assert fresh["n"] == 2
     assert cached["n"] == 1
+
+
+async def test_questions_asked_while_their_read_is_on_its_way_share_it() -> None:
+    svc, bus, cache = services()
+    bus.hold = asyncio.Event()
+    readers = [
+        asyncio.create_task(svc.call("provisioning", "ListClusters", ask(W1))) for _ in range(20)
+    ]
+    await wait_for(lambda: len(bus.calls) == 1)
+    await asyncio.sleep(0.05)
+    assert len(bus.calls) == 1
+    bus.hold.set()
+    answers = await asyncio.gather(*readers)
+    assert all(answer["n"] == 1 for answer in answers)
+    assert (cache.misses, cache.joined) == (1, 19)
+    assert not cache.flights
+
+
+async def test_a_question_asked_after_a_change_does_not_join_the_read_before_it() -> None:
+    svc, bus, cache = services()
+    bus.hold = asyncio.Event()
+    before = asyncio.create_task(svc.call("provisioning", "ListClusters", ask(W1)))
+    await wait_for(lambda: len(bus.calls) == 1)
+    cache.changed(W1)
+    after = asyncio.create_task(svc.call("provisioning", "ListClusters", ask(W1)))
+    await wait_for(lambda: len(bus.calls) == 2)
+    bus.hold.set()
+    assert [(await before)["n"], (await after)["n"]] == [1, 2]
+
+
+async def test_a_caller_that_goes_away_does_not_cancel_the_shared_read() -> None:
+    svc, bus, _ = services()
+    bus.hold = asyncio.Event()
+    leader = asyncio.create_task(svc.call("provisioning", "ListClusters", ask(W1)))
+    await wait_for(lambda: len(bus.calls) == 1)
+    follower = asyncio.create_task(svc.call("provisioning", "ListClusters", ask(W1)))
+    await asyncio.sleep(0.01)
+    leader.cancel()
+    bus.hold.set()
+    assert (await follower)["n"] == 1
+    assert (await svc.call("provisioning", "ListClusters", ask(W1)))["n"] == 1

@@ -8,6 +8,7 @@ The cache answers from memory while nothing in the workspace has changed:
 - Every event of a workspace (the stream hub sees all of them, in order) and every other
   call this gateway relays for it (a create, a scale, a delete) moves the workspace's
   generation on, which drops its entries.
+- Requests asking the same question while its read is on its way share that read.
 - An answer is stored only if the generation is still the one seen when the read was
   sent: a read that raced a change is served once and not kept.
 - Entries live `ttl` seconds at most, which bounds what a missed event could leave
@@ -25,6 +26,7 @@ cached or not, and the workspace is part of every key.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
@@ -59,8 +61,10 @@ class ReadCache:
         self.generations: dict[str, int] = {}
         self.entries: dict[tuple[str, str, bytes], tuple[int, float, dict[str, Any]]] = {}
         self._reconnects_seen = reconnects()
+        self.flights: dict[tuple[tuple[str, str, bytes], int], asyncio.Future[dict[str, Any]]] = {}
         self.hits = 0
         self.misses = 0
+        self.joined = 0
 
     def cacheable(self, service: str, name: str) -> bool:
         return self.ttl > 0 and name in self.reads.get(service, frozenset())
@@ -82,9 +86,26 @@ class ReadCache:
         if entry is not None and entry[0] == generation and entry[1] > now:
             self.hits += 1
             return entry[2]
-        self.misses += 1
+        # One fetch per question at a time: when an answer expires under load, the
+        # requests that find it gone wait for the one read already on its way instead of
+        # each sending their own (what made the p99 of 32 connections 14x bare's).
+        flight = self.flights.get((key, generation))
+        if flight is None:
+            self.misses += 1
+            flight = asyncio.ensure_future(self._fetch(key, workspace, generation, fetch))
+            self.flights[(key, generation)] = flight
+            flight.add_done_callback(lambda _: self.flights.pop((key, generation), None))
+        else:
+            self.joined += 1
+        # Shielded: a caller that goes away does not cancel the read the others wait for.
+        return await asyncio.shield(flight)
+
+    async def _fetch(
+        self, key: tuple[str, str, bytes], workspace: str, generation: int, fetch: Fetch
+    ) -> dict[str, Any]:
         result = await fetch()
         if self.generations.get(workspace, 0) == generation and self._usable():
+            now = self.clock()
             if len(self.entries) >= self.max_entries:
                 self._evict(now)
             self.entries[key] = (generation, now + self.ttl, result)
