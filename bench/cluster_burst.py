@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import MILESTONES, PROVIDERS, REGIONS, VERSIONS, stamp
-from bench.cluster_latency import BENCH_ENV, add_credential, running_platform
+from bench.cluster_latency import add_credential
+from bench.platform import BENCH_ENV, running_platform
 from tests.e2e.client import Api, SseStream
 
 CLUSTERS = int(os.environ.get("BURST_CLUSTERS", "200"))
@@ -183,7 +184,8 @@ def cpu_seconds(state: Path) -> dict[str, float]:
 
 
 def main() -> dict[str, Any]:
-    with running_platform() as (url, state):
+    with running_platform() as running:
+        url, state = running.url, running.state
         workspaces = [Workspace(url, state) for _ in range(WORKSPACES)]
         for provider in PROVIDERS:  # warm-up: SDK imports and clients, not measured
             burst_one = workspaces[0].create(provider)

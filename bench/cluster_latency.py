@@ -16,75 +16,19 @@ Results are printed and written to bench/results/cluster_latency.json."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import platform as host
-import shutil
-import signal
 import statistics
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bench.__main__ import PROVIDERS, delete_all, one_create, summary
-from skyclust_tools.embedded import free_port, scratch_dir
+from bench.platform import BENCH_ENV, running_platform
 from tests.e2e.client import Api
 
 RUNS = int(os.environ.get("BENCH_RUNS", "20"))
 TARGET_SECONDS = 0.5
-# A machine busy with other work can take minutes to bring the platform up.
-START_TIMEOUT_SECONDS = float(os.environ.get("BENCH_START_TIMEOUT_SECONDS", "300"))
-# What the bench platform runs with: a cloud operation is polled every 0.1 s and the
-# emulators finish at once, so the figures are SkyClust's own.
-BENCH_ENV = {
-    "SKYCLUST_POLL_INTERVAL_SECONDS": "0.1",
-    "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
-    "SKYCLUST_EMULATOR_DURATION_SECONDS": "0",
-}
-
-
-@contextlib.contextmanager
-def running_platform(extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, Path]]:
-    """The whole platform from the launcher, as `make run` starts it: yields the gateway's
-    URL and the state directory (credentials/<cloud>.json, logs/, run/<service>.pid)."""
-    state = scratch_dir("sc-bench-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-    env.update(BENCH_ENV)
-    env.update(extra_env or {})
-    port = free_port()
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skyclust_tools.launcher",
-            "--state-dir",
-            str(state),
-            "--gateway-port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while not (state / "dev.env").exists():
-            if proc.poll() is not None or time.monotonic() - started > START_TIMEOUT_SECONDS:
-                raise SystemExit("the platform did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", state
-    except BaseException:
-        print(f"the platform's logs: {state / 'logs'}", file=sys.stderr)
-        raise
-    else:
-        shutil.rmtree(state, ignore_errors=True)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
 
 
 def add_credential(api: Api, state: Path, provider: str) -> str:
@@ -117,7 +61,8 @@ def series(api: Any, stream: Any, provider: str, credential: str, groups: bool) 
 def main() -> dict[str, Any]:
     providers = os.environ.get("BENCH_PROVIDERS", ",".join(PROVIDERS)).split(",")
     results: dict[str, Any] = {}
-    with running_platform() as (url, state):
+    with running_platform() as running:
+        url, state = running.url, running.state
         api = Api(url)
         api.signup()
         stream = api.stream()

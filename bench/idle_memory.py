@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import os
 import platform as host
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.__main__ import PROVIDERS, delete_all, one_create
-from skyclust_tools.embedded import free_port, scratch_dir
+from bench.platform import running_platform
 from tests.e2e.client import Api
 
 TARGET_MB = 150.0
@@ -140,57 +138,20 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main() -> dict[str, Any]:
-    state = scratch_dir("sc-mem-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-    env.update(
-        {
-            "SKYCLUST_POLL_INTERVAL_SECONDS": "0.1",
-            "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
-            "SKYCLUST_EMULATOR_DURATION_SECONDS": "0",
-        }
-    )
-    port = free_port()
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skyclust_tools.launcher",
-            "--state-dir",
-            str(state),
-            "--gateway-port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while not (state / "dev.env").exists():
-            if proc.poll() is not None or time.monotonic() - started > 120:
-                raise SystemExit("the platform did not start")
-            time.sleep(0.05)
-        ready_seconds = time.monotonic() - started
+    with running_platform() as running:
+        ready_seconds = running.ready_seconds
         time.sleep(SETTLE_SECONDS)
-        services = service_pids(state)
-        emulators = emulator_pids(proc.pid)
+        services = service_pids(running.state)
+        emulators = emulator_pids(running.launcher_pid)
         idle = snapshot(services)
         emulators_idle = snapshot(emulators)
         baseline = baseline_rss()
-        create_and_delete_one_of_each(port, state)
+        create_and_delete_one_of_each(running.port, running.state)
         time.sleep(SETTLE_SECONDS)
         # A service the launcher had to restart would be measured fresh, not after the work.
-        assert service_pids(state) == services, "a service restarted during the run"
+        assert service_pids(running.state) == services, "a service restarted during the run"
         after = snapshot(services)
         emulators_after = snapshot(emulators)
-    except BaseException:
-        print(f"the platform's logs: {state / 'logs'}", file=sys.stderr)
-        raise
-    else:
-        shutil.rmtree(state, ignore_errors=True)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
 
     result = {
         "machine": f"{host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}",

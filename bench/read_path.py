@@ -35,7 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from skyclust_tools.embedded import free_port, scratch_dir
+from bench.platform import running_platform
+from skyclust_tools.embedded import free_port
 from tests.e2e.client import Api
 
 PATH = "/api/v1/aws/kubernetes/clusters"
@@ -204,40 +205,12 @@ def wrk(
     return parsed
 
 
-def start_platform(state: Path) -> tuple[subprocess.Popen[bytes], int]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-    env.update(
-        {
-            "SKYCLUST_POLL_INTERVAL_SECONDS": "0.1",
-            "SKYCLUST_OUTBOX_POLL_SECONDS": "0.2",
-            "SKYCLUST_EMULATOR_DURATION_SECONDS": "0",
-            # One client in one workspace sends every request of the load: the limits would
-            # measure the limiter's 429s instead of the read.
-            "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "1000000000",
-            "SKYCLUST_RATE_LIMIT_PER_WORKSPACE_PER_MINUTE": "1000000000",
-        }
-    )
-    port = free_port()
-    started = time.monotonic()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "skyclust_tools.launcher",
-            "--state-dir",
-            str(state),
-            "--gateway-port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    while not (state / "dev.env").exists():
-        if proc.poll() is not None or time.monotonic() - started > 120:
-            raise SystemExit("the platform did not start")
-        time.sleep(0.05)
-    return proc, port
+# One client in one workspace sends every request of the load: the limits would measure
+# the limiter's 429s instead of the read.
+UNLIMITED = {
+    "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "1000000000",
+    "SKYCLUST_RATE_LIMIT_PER_WORKSPACE_PER_MINUTE": "1000000000",
+}
 
 
 def seed(api: Api, state: Path) -> list[dict[str, Any]]:
@@ -352,37 +325,29 @@ def table(result: dict[str, Any]) -> str:
 
 def main() -> dict[str, Any]:
     load_before = [round(x, 2) for x in os.getloadavg()]
-    state = scratch_dir("sc-read-")
-    proc, port = start_platform(state)
     bare_proc = None
-    try:
-        api = Api(f"http://127.0.0.1:{port}")
-        items = seed(api, state)
-        assert api.token is not None
-        with tempfile.TemporaryDirectory() as scratch:
-            bare_proc, bare_port = start_bare(items, Path(scratch))
-            urls = {
-                "skyclust": f"http://127.0.0.1:{port}{PATH}",
-                "bare": f"http://127.0.0.1:{bare_port}{PATH}",
-            }
-            for url in urls.values():  # warm-up: imports, connection pools, caches
-                wrk(url, api.token, 32, 2)
-            pids: dict[str, dict[str, Pids]] = {
-                "skyclust": platform_pids(state, proc.pid),
-                "bare": {"bare app": (bare_proc.pid,)},
-            }
-            loads = measure(urls, api.token, pids)
-    except BaseException:
-        print(f"the platform's logs: {state / 'logs'}", file=sys.stderr)
-        raise
-    else:
-        shutil.rmtree(state, ignore_errors=True)
-    finally:
-        if bare_proc is not None:
-            bare_proc.send_signal(signal.SIGTERM)
-            bare_proc.wait(30)
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+    with running_platform(UNLIMITED) as running:
+        try:
+            api = Api(running.url)
+            items = seed(api, running.state)
+            assert api.token is not None
+            with tempfile.TemporaryDirectory() as scratch:
+                bare_proc, bare_port = start_bare(items, Path(scratch))
+                urls = {
+                    "skyclust": f"{running.url}{PATH}",
+                    "bare": f"http://127.0.0.1:{bare_port}{PATH}",
+                }
+                for url in urls.values():  # warm-up: imports, connection pools, caches
+                    wrk(url, api.token, 32, 2)
+                pids: dict[str, dict[str, Pids]] = {
+                    "skyclust": platform_pids(running.state, running.launcher_pid),
+                    "bare": {"bare app": (bare_proc.pid,)},
+                }
+                loads = measure(urls, api.token, pids)
+        finally:
+            if bare_proc is not None:
+                bare_proc.send_signal(signal.SIGTERM)
+                bare_proc.wait(30)
     result = {
         "machine": f"{host.machine()}, {os.cpu_count()} cores, Python {host.python_version()}",
         "load_average_before": load_before,
