@@ -230,26 +230,33 @@ class BodyLimitMiddleware:
                     raise PayloadTooLarge(self.limit)
             return message
 
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
-            await self.app(scope, counted, watch)
+            await self.app(scope, counted, watched)
         except PayloadTooLarge:
             # Read outside any route (by a middleware): answered here unless an answer
             # has already begun, when the connection can only be dropped.
-            if started:
+            if watched.started:
                 raise
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = failure(413, "PAYLOAD_TOO_LARGE", f"request body over {self.limit} bytes")
         await response(scope, receive, send)
+
+
+class WatchedSend:
+    """`send`, noting whether the response has begun: after that, an error can no longer
+    be answered, only the connection dropped."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self.send(message)
 
 
 class PayloadTooLarge(HTTPException):
@@ -269,19 +276,12 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, receive, watched)
         except Exception:
             log.exception("unhandled error")
-            if started:
+            if watched.started:
                 raise
             await failure(500, "INTERNAL_ERROR", "internal error")(scope, receive, send)
 
