@@ -21,13 +21,16 @@ from .test_cluster_saga import REGIONS, VERSIONS, admin, credential_body
 pytestmark = pytest.mark.e2e
 
 PAUSED = ("identity", "credential-vault", "network")
-# Each is frozen for 30 s, staggered so that every way a dependency fails is met: first
-# the vault answers AUDIT_UNAVAILABLE (identity frozen), then it does not answer at all,
-# and at the end network is back while the vault is still frozen.
+# Identity and the vault are each frozen for 30 s, staggered so that every way a
+# dependency fails is met: first the vault answers AUDIT_UNAVAILABLE (identity frozen),
+# then it does not answer at all. Network is frozen for the first 20 s: it comes back to
+# the networks asked for meanwhile while the vault is still frozen for longer than a
+# request's timeout (10 s), so its runs surely meet an unanswered vault and wait.
 SCHEDULE = [
     (0.0, signal.SIGSTOP, ("identity", "network")),
     (5.0, signal.SIGSTOP, ("credential-vault",)),
-    (30.0, signal.SIGCONT, ("identity", "network")),
+    (20.0, signal.SIGCONT, ("network",)),
+    (30.0, signal.SIGCONT, ("identity",)),
     (35.0, signal.SIGCONT, ("credential-vault",)),
 ]
 PER_CLOUD = 2
