@@ -9,7 +9,8 @@ platform as `make run` does and measuring against a baseline in the same run:
 - `bench.cluster_burst`: 200 clusters asked for at once, next to one alone and 20 (e).
 
 `BENCH_ONLY=read_path,idle_memory` runs some of them. Each writes its own
-bench/results/<name>.json; the headline figures of the run go to bench/results/latest.json.
+bench/results/<name>.json; the headline figures of each benchmark's latest run are kept
+in bench/results/latest.json.
 The helpers below (one create, its milestones) are shared by the cluster benchmarks."""
 
 from __future__ import annotations
@@ -200,8 +201,23 @@ def main() -> None:
     summary_of_run["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(summary_of_run, indent=2) + "\n")
+    latest = out / "latest.json"
+    # A run of some benchmarks replaces their figures and keeps the others'.
+    kept = json.loads(latest.read_text()) if latest.exists() else {}
+    runs = {k: v for k, v in kept.get("benchmarks", {}).items() if k not in chosen}
+    runs.update({name: {**summary_of_run[name], **_run_context(summary_of_run)} for name in chosen})
+    merged = {"benchmarks": {name: runs[name] for name in BENCHMARKS if name in runs}}
+    latest.write_text(json.dumps(merged, indent=2) + "\n")
     print(json.dumps(summary_of_run, indent=2))
+
+
+def _run_context(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "machine": run["machine"],
+        "load_average_before": run["load_average_before"],
+        "load_average_after": run["load_average_after"],
+        "run_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
 
 
 if __name__ == "__main__":
