@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy import select
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, outbox_table
+from skyclust_common.db import outbox_table
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import NotFound
 from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_network.adapters.db import metadata
 from skyclust_network.adapters.providers.base import NetworkProvider
+from skyclust_network.adapters.uow import SqlNetworkUnitOfWork
 from skyclust_network.entrypoints.events import SAGA_STEPS
 from skyclust_network.handlers.common import NetworkDeps
 
@@ -57,7 +58,7 @@ def make_deps(
     sessions: Any, providers: Mapping[str, NetworkProvider], vault: FakeVault, **kw: Any
 ) -> NetworkDeps:
     return NetworkDeps(
-        uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+        uow=lambda: SqlNetworkUnitOfWork(sessions, metadata, load_registry()),
         providers=providers,
         lookup_credential=vault.lookup,
         decrypt_credential=vault.decrypt,
@@ -70,7 +71,9 @@ async def outbox(
     deps: NetworkDeps, subject: str | None = None, *, workspace: str | None = None
 ) -> list[CloudEvent]:
     table = outbox_table(metadata)
-    async with deps.uow() as uow:
+    store = deps.uow()
+    assert isinstance(store, SqlNetworkUnitOfWork)
+    async with store as uow:
         rows = await uow.session.execute(
             select(table.c.payload).order_by(table.c.created_at, table.c.id)
         )

@@ -10,6 +10,7 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 from skyclust_common.vault_client import VaultClient
 
 from .adapters.db import metadata
+from .adapters.uow import SqlNetworkUnitOfWork
 from .adapters.providers.aws import Ec2NetworkProvider
 from .adapters.providers.azure import ArmNetworkProvider
 from .adapters.providers.base import NetworkProvider
@@ -48,8 +49,13 @@ def bootstrap(
 ) -> NetworkDeps:
     vault = VaultClient(runtime.bus)
     lookup, decrypt = vault.lookup, vault.decrypt
+    db = runtime.db
+
+    def uow() -> SqlNetworkUnitOfWork:
+        return SqlNetworkUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+
     return NetworkDeps(
-        uow=runtime.uow,
+        uow=uow,
         providers=providers if providers is not None else cloud_providers(settings),
         lookup_credential=lookup_credential or lookup,
         decrypt_credential=decrypt_credential or decrypt,

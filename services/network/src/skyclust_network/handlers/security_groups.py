@@ -1,29 +1,23 @@
 """Security groups (AWS security groups, GCP firewall rules, Azure NSGs) with their rules:
-the requests, and the saga steps that make the cloud's rules those of the group."""
+the requests, and their part of the resource lifecycle (`lifecycle.py`): the cloud calls
+that make the cloud's rules those of the group."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from skyclust_common.errors import Conflict, NotFound, ValidationFailed
+from skyclust_common.messaging import RpcContext
 
-from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import (
-    Conflict,
-    NotFound,
-    ProviderError,
-    SkyclustError,
-    ValidationFailed,
-)
-from skyclust_common.messaging import Delivery, RpcContext
-
-from ..adapters.db import SecurityGroup, SecurityGroups, Vpc, Vpcs
+from ..adapters.db import SecurityGroup, Vpc
+from ..adapters.providers.base import Credential, NetworkProvider
+from ..domain.errors import UniqueViolation
+from ..domain.lifecycle import Operation
 from ..domain.model import (
     CHANGEABLE,
     DELETABLE,
     GCP_GROUP_NAME_MAX,
-    Rule,
     Status,
     matches_tag,
     plain_text,
@@ -32,48 +26,26 @@ from ..domain.model import (
     validate_rules,
     validate_tags,
 )
-from .common import (
-    NetworkDeps,
-    detached,
-    fail,
-    group_or_404,
-    group_view,
-    provider_of,
-    require_changeable,
-    resource_event,
-    retry_or_fail,
-    secret,
-    transition,
-    vpc_or_404,
-)
-
-PREFIX = "SecurityGroup"
+from . import vpcs
+from .common import NetworkDeps, group_view, provider_of, require_changeable
+from .lifecycle import Kind, get_or_404, request, saga_step
 
 
-def requested_event(group: SecurityGroup, **kw: Any) -> CloudEvent:
-    return resource_event(
-        "SecurityGroupRequested",
-        group,
-        {
+def _data(group: SecurityGroup, suffix: str) -> dict[str, Any]:
+    if suffix == "Requested":
+        return {
             "credential_id": str(group.credential_id),
             "region": group.region,
             "rules": list(group.rules or []),
             "cluster_id": str(group.cluster_id) if group.cluster_id else None,
-        },
-        **kw,
-    )
-
-
-def ready_event(group: SecurityGroup) -> CloudEvent:
-    return resource_event(
-        "SecurityGroupReady",
-        group,
-        {"cloud_id": group.cloud_id, "rule_count": len(group.rules or [])},
-    )
-
-
-def deleted_event(group: SecurityGroup) -> CloudEvent:
-    return resource_event("SecurityGroupDeleted", group, {})
+        }
+    if suffix == "Ready":
+        return {"cloud_id": group.cloud_id, "rule_count": len(group.rules or [])}
+    if suffix == "UpdateRequested":
+        return {"rules": list(group.rules or []), "tags": dict(group.tags or {})}
+    if suffix == "Updated":
+        return {"rule_count": len(group.rules or []), "tags": dict(group.tags or {})}
+    return {}  # DeleteRequested, Deleted
 
 
 def validate_group_name(provider: str, name: str) -> str:
@@ -107,7 +79,7 @@ async def create_security_group(
     rules = _rules(provider, data.get("rules"))
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"])
+        vpc = await get_or_404(uow, vpcs.KIND, data["workspace_id"], data["vpc_id"])
         if vpc.provider != provider:
             raise NotFound("vpc not found", code="VPC_NOT_FOUND")
         require_changeable(vpc, "vpc", frozenset(Status))
@@ -120,7 +92,7 @@ async def create_security_group(
             f"network '{vpc.name}' has a security group named {name}",
             code="SECURITY_GROUP_NAME_TAKEN",
         )
-        if await SecurityGroups(uow.session).live_by_name(vpc.id, name):
+        if await uow.security_groups.live_by_name(vpc.id, name):
             raise taken
         group = SecurityGroup(
             id=uuid.uuid4(),
@@ -136,13 +108,13 @@ async def create_security_group(
             tags=tags,
             created_by=data["actor_id"],
         )
-        uow.session.add(group)
-        uow.emit(requested_event(group, actor_id=data["actor_id"]))
+        uow.security_groups.add(group)
+        uow.emit(KIND.event("Requested", group, actor_id=data["actor_id"]))
         try:
             await uow.commit()
-        except IntegrityError:
+        except UniqueViolation:
             raise taken from None
-        await uow.session.refresh(group)
+        await uow.refresh(group)
         return group_view(group)
 
 
@@ -151,7 +123,7 @@ async def list_security_groups(
 ) -> dict[str, Any]:
     wanted_tag = tag_filter(data.get("tag"))
     async with deps.uow() as uow:
-        rows = await SecurityGroups(uow.session).search(
+        rows = await uow.security_groups.search(
             uuid.UUID(data["workspace_id"]),
             provider=data.get("provider"),
             vpc_id=uuid.UUID(data["vpc_id"]) if data.get("vpc_id") else None,
@@ -166,7 +138,7 @@ async def get_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         return group_view(
-            await group_or_404(uow.session, data["workspace_id"], data["security_group_id"])
+            await get_or_404(uow, KIND, data["workspace_id"], data["security_group_id"])
         )
 
 
@@ -174,8 +146,8 @@ async def update_security_group(
     deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await group_or_404(
-            uow.session, data["workspace_id"], data["security_group_id"], for_update=True
+        group = await get_or_404(
+            uow, KIND, data["workspace_id"], data["security_group_id"], for_update=True
         )
         require_changeable(group, "security_group", CHANGEABLE)
         if group.cloud_id is None:
@@ -187,18 +159,9 @@ async def update_security_group(
             group.rules = _rules(group.provider, data["rules"])
         if "tags" in data:
             group.tags = validate_tags(data["tags"])
-        group.status = Status.UPDATING
-        group.status_reason = group.status_message = None
-        uow.emit(
-            resource_event(
-                "SecurityGroupUpdateRequested",
-                group,
-                {"rules": list(group.rules or []), "tags": dict(group.tags or {})},
-                actor_id=data["actor_id"],
-            )
-        )
+        request(uow, KIND, group, Operation.UPDATE, data["actor_id"])
         await uow.commit()
-        await uow.session.refresh(group)
+        await uow.refresh(group)
         return group_view(group)
 
 
@@ -206,148 +169,69 @@ async def delete_security_group(
     deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await group_or_404(
-            uow.session, data["workspace_id"], data["security_group_id"], for_update=True
+        group = await get_or_404(
+            uow, KIND, data["workspace_id"], data["security_group_id"], for_update=True
         )
         if group.status == Status.DELETING:
             return group_view(group)
         require_changeable(group, "security_group", DELETABLE)
-        group.status = Status.DELETING
-        group.status_reason = group.status_message = None
-        uow.emit(
-            resource_event("SecurityGroupDeleteRequested", group, {}, actor_id=data["actor_id"])
-        )
+        request(uow, KIND, group, Operation.DELETE, data["actor_id"])
         await uow.commit()
-        await uow.session.refresh(group)
+        await uow.refresh(group)
         return group_view(group)
 
 
-# saga steps ---------------------------------------------------------------------------------
+# the cloud's part of the lifecycle ------------------------------------------------------
 
 
-async def _load(deps: NetworkDeps, event: CloudEvent) -> tuple[SecurityGroup, Vpc] | None:
-    async with deps.uow() as uow:
-        group = await SecurityGroups(uow.session).get(
-            uuid.UUID(event.workspaceid or ""), uuid.UUID(event.data["security_group_id"])
-        )
-        if group is None:
-            return None
-        vpc = await Vpcs(uow.session).get(group.workspace_id, group.vpc_id)
-        assert vpc is not None  # a foreign key
-        return detached(uow.session, group), detached(uow.session, vpc)
+async def _create(
+    deps: NetworkDeps,
+    provider: NetworkProvider,
+    credential: Credential,
+    group: SecurityGroup,
+    vpc: Vpc,
+) -> dict[str, Any]:
+    cloud = await provider.create_security_group(credential, vpc.spec(), group.spec())
+    return {"cloud_id": cloud.cloud_id}
 
 
-def _rules_of(cloud_rules: tuple[Rule, ...]) -> list[dict[str, Any]]:
-    return [r.to_dict() for r in cloud_rules]
-
-
-async def on_security_group_requested(
-    deps: NetworkDeps, event: CloudEvent, delivery: Delivery
+async def _update(
+    deps: NetworkDeps,
+    provider: NetworkProvider,
+    credential: Credential,
+    group: SecurityGroup,
+    vpc: Vpc,
 ) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[0].status != Status.PENDING or loaded[0].cluster_id is not None:
-        return
-    group, vpc = loaded
-    ws, group_id, pending = str(group.workspace_id), str(group.id), frozenset({Status.PENDING})
-    try:
-        if vpc.cloud_id is None:
-            raise Conflict(
-                f"network '{vpc.name}' does not exist in the cloud", code="VPC_NOT_READY"
-            )
-        provider = provider_of(deps, group.provider)
-        credential = await secret(
-            deps, ws, str(group.credential_id), "create security group", group_id
-        )
-        cloud = await provider.create_security_group(credential, vpc.spec(), group.spec())
-        await transition(
-            deps,
-            SecurityGroup,
-            ws,
-            group_id,
-            pending,
-            Status.READY,
-            lambda row: [ready_event(row)],
-            cloud_id=cloud.cloud_id,
-            status_reason=None,
-            status_message=None,
-        )
-    except (NotFound, Conflict) as exc:
-        await fail(deps, PREFIX, SecurityGroup, ws, group_id, pending, exc, "create")
-    except SkyclustError as exc:
-        await retry_or_fail(
-            deps, PREFIX, SecurityGroup, ws, group_id, pending, exc, delivery, "create"
-        )
+    await provider.update_security_group(credential, vpc.spec(), group.spec())
 
 
-async def on_security_group_update_requested(
-    deps: NetworkDeps, event: CloudEvent, delivery: Delivery
+async def _delete(
+    deps: NetworkDeps,
+    provider: NetworkProvider,
+    credential: Credential,
+    group: SecurityGroup,
+    vpc: Vpc,
 ) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[0].status != Status.UPDATING:
-        return
-    group, vpc = loaded
-    ws, group_id, updating = str(group.workspace_id), str(group.id), frozenset({Status.UPDATING})
-    try:
-        provider = provider_of(deps, group.provider)
-        credential = await secret(
-            deps, ws, str(group.credential_id), "update security group", group_id
-        )
-        await provider.update_security_group(credential, vpc.spec(), group.spec())
-        await transition(
-            deps,
-            SecurityGroup,
-            ws,
-            group_id,
-            updating,
-            Status.READY,
-            lambda row: [
-                resource_event(
-                    "SecurityGroupUpdated",
-                    row,
-                    {"rule_count": len(row.rules or []), "tags": dict(row.tags or {})},
-                )
-            ],
-        )
-    except NotFound as exc:
-        await fail(deps, PREFIX, SecurityGroup, ws, group_id, updating, exc, "update")
-    except SkyclustError as exc:
-        await retry_or_fail(
-            deps, PREFIX, SecurityGroup, ws, group_id, updating, exc, delivery, "update"
-        )
+    await provider.delete_security_group(credential, vpc.spec(), group.spec())
 
 
-async def on_security_group_delete_requested(
-    deps: NetworkDeps, event: CloudEvent, delivery: Delivery
-) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[0].status != Status.DELETING:
-        return
-    group, vpc = loaded
-    ws, group_id, deleting = str(group.workspace_id), str(group.id), frozenset({Status.DELETING})
-    try:
-        provider = provider_of(deps, group.provider)
-        credential = await secret(
-            deps, ws, str(group.credential_id), "delete security group", group_id
-        )
-        await provider.delete_security_group(credential, vpc.spec(), group.spec())
-        if await provider.get_security_group(credential, vpc.spec(), group.spec()) is not None:
-            raise ProviderError(
-                "the cloud still shows the security group",
-                code="PROVIDER_UNAVAILABLE",
-                retryable=True,
-            )
-        await transition(
-            deps,
-            SecurityGroup,
-            ws,
-            group_id,
-            deleting,
-            Status.DELETED,
-            lambda row: [deleted_event(row)],
-        )
-    except NotFound as exc:
-        await fail(deps, PREFIX, SecurityGroup, ws, group_id, deleting, exc, "delete")
-    except SkyclustError as exc:
-        await retry_or_fail(
-            deps, PREFIX, SecurityGroup, ws, group_id, deleting, exc, delivery, "delete"
-        )
+async def _exists(
+    provider: NetworkProvider, credential: Credential, group: SecurityGroup, vpc: Vpc
+) -> bool:
+    return await provider.get_security_group(credential, vpc.spec(), group.spec()) is not None
+
+
+KIND: Kind[SecurityGroup] = Kind(
+    prefix="SecurityGroup",
+    label="security_group",
+    noun="security group",
+    id_field="security_group_id",
+    repository=lambda uow: uow.security_groups,
+    data=_data,
+    cloud={Operation.CREATE: _create, Operation.UPDATE: _update, Operation.DELETE: _delete},
+    exists=_exists,
+)
+
+on_security_group_requested = saga_step(KIND, Operation.CREATE)
+on_security_group_update_requested = saga_step(KIND, Operation.UPDATE)
+on_security_group_delete_requested = saga_step(KIND, Operation.DELETE)
