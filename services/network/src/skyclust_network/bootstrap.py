@@ -10,11 +10,11 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 from skyclust_common.vault_client import VaultClient
 
 from .adapters.db import metadata
-from .adapters.uow import SqlNetworkUnitOfWork
 from .adapters.providers.aws import Ec2NetworkProvider
 from .adapters.providers.azure import ArmNetworkProvider
 from .adapters.providers.base import NetworkProvider
 from .adapters.providers.gcp import ComputeNetworkProvider
+from .adapters.uow import SqlNetworkUnitOfWork
 from .entrypoints import commands, events, rpc, schedule
 from .handlers.common import CredentialDecrypt, CredentialLookup, NetworkDeps
 from .settings import NetworkSettings

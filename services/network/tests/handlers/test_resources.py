@@ -20,7 +20,7 @@ from skyclust_network.handlers import (
 )
 from skyclust_network.handlers.common import NetworkDeps
 
-from .helpers import CTX, FakeVault, delivery, make_deps, outbox, settle
+from ..helpers import CTX, FakeVault, delivery, make_deps, outbox, settle
 
 pytestmark = pytest.mark.integration
 
