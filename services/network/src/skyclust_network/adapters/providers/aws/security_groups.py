@@ -1,0 +1,145 @@
+"""AWS security groups: rules as EC2 permissions, reconciled to the spec's (the default
+all-egress rule kept)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from skyclust_common.errors import ProviderError
+
+from ....domain.model import OWNER_TAG, Rule, SecurityGroupSpec, VpcSpec
+from ..base import CloudSecurityGroup, Credential
+from .client import (
+    DEFAULT_EGRESS,
+    NOT_FOUND_CODES,
+    PROVIDER,
+    aws_code,
+    permission_of,
+    rules_of,
+    tag_dict,
+    tag_list,
+)
+from .subnets import Ec2Subnets
+
+
+class Ec2SecurityGroups(Ec2Subnets):
+    def _group_view(self, group: dict[str, Any]) -> CloudSecurityGroup:
+        rules = rules_of(group.get("IpPermissions", []), "ingress") + [
+            r
+            for r in rules_of(group.get("IpPermissionsEgress", []), "egress")
+            if r.key() != DEFAULT_EGRESS.key()
+        ]
+        return CloudSecurityGroup(
+            cloud_id=group["GroupId"],
+            name=group["GroupName"],
+            rules=tuple(rules),
+            owner=tag_dict(group.get("Tags")).get(OWNER_TAG["security_group"]),
+        )
+
+    def _find_group(self, ec2: Any, group: SecurityGroupSpec) -> dict[str, Any] | None:
+        if group.cloud_id:
+            try:
+                found = ec2.describe_security_groups(GroupIds=[group.cloud_id])["SecurityGroups"]
+            except ClientError as exc:
+                if aws_code(exc) not in NOT_FOUND_CODES:
+                    raise
+                found = []
+            if found:
+                return dict(found[0])
+        owned = ec2.describe_security_groups(
+            Filters=[{"Name": f"tag:{OWNER_TAG['security_group']}", "Values": [group.group_id]}]
+        )["SecurityGroups"]
+        return dict(owned[0]) if owned else None
+
+    def _reconcile_rules(self, ec2: Any, found: dict[str, Any], rules: tuple[Rule, ...]) -> None:
+        group_id = found["GroupId"]
+        for direction, current_perms in (
+            ("ingress", found.get("IpPermissions", [])),
+            ("egress", found.get("IpPermissionsEgress", [])),
+        ):
+            wanted = [r for r in rules if r.direction == direction]
+            if direction == "egress":
+                wanted.append(DEFAULT_EGRESS)
+            current = rules_of(current_perms, direction)
+            wanted_keys = {r.key() for r in wanted}
+            current_keys = {r.key() for r in current}
+            stale = [permission_of(r) for r in current if r.key() not in wanted_keys]
+            missing = [permission_of(r) for r in wanted if r.key() not in current_keys]
+            if direction == "ingress":
+                if stale:
+                    ec2.revoke_security_group_ingress(GroupId=group_id, IpPermissions=stale)
+                if missing:
+                    ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=missing)
+            else:
+                if stale:
+                    ec2.revoke_security_group_egress(GroupId=group_id, IpPermissions=stale)
+                if missing:
+                    ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=missing)
+
+    def _create_group(
+        self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
+    ) -> CloudSecurityGroup:
+        ec2 = self._ec2(credential, vpc.region)
+        found = self._find_group(ec2, group)
+        if found is None:
+            parent = self._find_vpc(ec2, vpc)
+            if parent is None:
+                raise ProviderError(
+                    f"VPC {vpc.cloud_id} not found",
+                    code="PROVIDER_RESOURCE_LOST",
+                    provider=PROVIDER,
+                )
+            created = ec2.create_security_group(
+                GroupName=group.name,
+                Description=group.description or group.name,
+                VpcId=parent["VpcId"],
+                TagSpecifications=[
+                    {
+                        "ResourceType": "security-group",
+                        "Tags": tag_list({"Name": group.name, **group.cloud_tags()}),
+                    }
+                ],
+            )
+            found = ec2.describe_security_groups(GroupIds=[created["GroupId"]])["SecurityGroups"][0]
+        self._reconcile_rules(ec2, found, group.rules)
+        return self._group_view(
+            ec2.describe_security_groups(GroupIds=[found["GroupId"]])["SecurityGroups"][0]
+        )
+
+    def _get_group(
+        self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
+    ) -> CloudSecurityGroup | None:
+        ec2 = self._ec2(credential, vpc.region)
+        found = self._find_group(ec2, group)
+        return None if found is None else self._group_view(found)
+
+    def _update_group(
+        self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
+    ) -> CloudSecurityGroup:
+        ec2 = self._ec2(credential, vpc.region)
+        found = self._find_group(ec2, group)
+        if found is None:
+            raise ProviderError(
+                f"security group {group.cloud_id} not found",
+                code="PROVIDER_RESOURCE_LOST",
+                provider=PROVIDER,
+            )
+        self._reconcile_rules(ec2, found, group.rules)
+        wanted = {"Name": group.name, **group.cloud_tags()}
+        self._retag(ec2, found["GroupId"], tag_dict(found.get("Tags")), wanted)
+        return self._group_view(
+            ec2.describe_security_groups(GroupIds=[found["GroupId"]])["SecurityGroups"][0]
+        )
+
+    def _delete_group(self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec) -> None:
+        ec2 = self._ec2(credential, vpc.region)
+        found = self._find_group(ec2, group)
+        if found is None:
+            return
+        try:
+            ec2.delete_security_group(GroupId=found["GroupId"])
+        except ClientError as exc:
+            if aws_code(exc) not in NOT_FOUND_CODES:
+                raise
