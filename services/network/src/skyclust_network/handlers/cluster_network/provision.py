@@ -216,7 +216,7 @@ async def _provision(
         elif step is Step.CREATE_MEMBERS:
             await _create_members(deps, provider, credential, snapshot)
         else:
-            return await _finish(deps, command, row)
+            return await _finish(deps, command, row, snapshot)
 
 
 def _enough(row: ClusterNetwork, zones: list[str]) -> list[str]:
@@ -403,8 +403,9 @@ async def _create_members(
             raise outcome
 
 
-async def _finish(deps: NetworkDeps, command: CloudEvent, row: ClusterNetwork) -> None:
-    snapshot = await load(deps, row.cluster_id)
+async def _finish(
+    deps: NetworkDeps, command: CloudEvent, row: ClusterNetwork, snapshot: Snapshot
+) -> None:
     assert snapshot.vpc is not None
     ready = reply("ClusterNetworkReady", command, str(row.cluster_id), ready_data(snapshot))
     async with deps.uow() as uow:

@@ -3,6 +3,8 @@ internet gateways SkyClust attached."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -68,13 +70,26 @@ class Ec2Networks(Ec2Client):
                     }
                 ],
             )["Vpc"]
-            ec2.get_waiter("vpc_available").wait(
-                VpcIds=[found["VpcId"]], WaiterConfig={"Delay": 2, "MaxAttempts": 60}
-            )
+            # CreateVpc answers with the VPC, its tags and ranges: only one still pending
+            # is waited for and read again.
+            if found.get("State") != "available":
+                ec2.get_waiter("vpc_available").wait(
+                    VpcIds=[found["VpcId"]], WaiterConfig={"Delay": 2, "MaxAttempts": 60}
+                )
+                found = ec2.describe_vpcs(VpcIds=[found["VpcId"]])["Vpcs"][0]
             # Kubernetes nodes need DNS hostnames; harmless for any other use.
             ec2.modify_vpc_attribute(VpcId=found["VpcId"], EnableDnsHostnames={"Value": True})
-            found = ec2.describe_vpcs(VpcIds=[found["VpcId"]])["Vpcs"][0]
         return self._vpc_view(found, vpc.region)
+
+    def _parent_id(self, ec2: Any, vpc: VpcSpec) -> str:
+        """The VPC to create a subnet or group in: its recorded id without asking AWS (a
+        stale one fails the create itself, see `parent_lost`), else found by owner tag."""
+        if vpc.cloud_id:
+            return vpc.cloud_id
+        parent = self._find_vpc(ec2, vpc)
+        if parent is None:
+            raise lost(vpc)
+        return str(parent["VpcId"])
 
     def _get_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc | None:
         ec2 = self._ec2(credential, vpc.region)
@@ -171,3 +186,20 @@ class Ec2Networks(Ec2Client):
             for z in zones
             if z.get("ZoneType", "availability-zone") == "availability-zone"
         )
+
+
+def lost(vpc: VpcSpec) -> ProviderError:
+    return ProviderError(
+        f"VPC {vpc.cloud_id} not found", code="PROVIDER_RESOURCE_LOST", provider=PROVIDER
+    )
+
+
+@contextmanager
+def parent_lost(vpc: VpcSpec) -> Iterator[None]:
+    """A create in a VPC that is gone: the network was lost, not a bad request."""
+    try:
+        yield
+    except ClientError as exc:
+        if aws_code(exc) == "InvalidVpcID.NotFound":
+            raise lost(vpc) from None
+        raise

@@ -21,6 +21,7 @@ from .client import (
     tag_dict,
     tag_list,
 )
+from .networks import parent_lost
 from .subnets import Ec2Subnets
 
 
@@ -84,25 +85,24 @@ class Ec2SecurityGroups(Ec2Subnets):
         ec2 = self._ec2(credential, vpc.region)
         found = self._find_group(ec2, group)
         if found is None:
-            parent = self._find_vpc(ec2, vpc)
-            if parent is None:
-                raise ProviderError(
-                    f"VPC {vpc.cloud_id} not found",
-                    code="PROVIDER_RESOURCE_LOST",
-                    provider=PROVIDER,
+            with parent_lost(vpc):
+                created = ec2.create_security_group(
+                    GroupName=group.name,
+                    Description=group.description or group.name,
+                    VpcId=self._parent_id(ec2, vpc),
+                    TagSpecifications=[
+                        {
+                            "ResourceType": "security-group",
+                            "Tags": tag_list({"Name": group.name, **group.cloud_tags()}),
+                        }
+                    ],
                 )
-            created = ec2.create_security_group(
-                GroupName=group.name,
-                Description=group.description or group.name,
-                VpcId=parent["VpcId"],
-                TagSpecifications=[
-                    {
-                        "ResourceType": "security-group",
-                        "Tags": tag_list({"Name": group.name, **group.cloud_tags()}),
-                    }
-                ],
-            )
-            found = ec2.describe_security_groups(GroupIds=[created["GroupId"]])["SecurityGroups"][0]
+            # A new group holds exactly AWS's default rule, all egress: nothing to read.
+            found = {
+                "GroupId": created["GroupId"],
+                "IpPermissions": [],
+                "IpPermissionsEgress": [permission_of(DEFAULT_EGRESS)],
+            }
         self._reconcile_rules(ec2, found, group.rules)
         return self._group_view(
             ec2.describe_security_groups(GroupIds=[found["GroupId"]])["SecurityGroups"][0]

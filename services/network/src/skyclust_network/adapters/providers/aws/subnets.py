@@ -17,7 +17,7 @@ from .client import (
     tag_dict,
     tag_list,
 )
-from .networks import Ec2Networks
+from .networks import Ec2Networks, parent_lost
 
 
 class Ec2Subnets(Ec2Networks):
@@ -99,15 +99,8 @@ class Ec2Subnets(Ec2Networks):
         ec2 = self._ec2(credential, vpc.region)
         found = self._find_subnet(ec2, subnet)
         if found is None:
-            parent = self._find_vpc(ec2, vpc)
-            if parent is None:
-                raise ProviderError(
-                    f"VPC {vpc.cloud_id} not found",
-                    code="PROVIDER_RESOURCE_LOST",
-                    provider=PROVIDER,
-                )
             args: dict[str, Any] = {
-                "VpcId": parent["VpcId"],
+                "VpcId": self._parent_id(ec2, vpc),
                 "CidrBlock": subnet.cidr,
                 "TagSpecifications": [
                     {
@@ -118,7 +111,8 @@ class Ec2Subnets(Ec2Networks):
             }
             if subnet.zone:
                 args["AvailabilityZone"] = subnet.zone
-            found = ec2.create_subnet(**args)["Subnet"]
+            with parent_lost(vpc):
+                found = ec2.create_subnet(**args)["Subnet"]
         if subnet.is_public:
             self._make_public(ec2, found["VpcId"], vpc, subnet, found["SubnetId"])
             found = ec2.describe_subnets(SubnetIds=[found["SubnetId"]])["Subnets"][0]
