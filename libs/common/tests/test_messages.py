@@ -331,3 +331,65 @@ def test_an_anyof_of_required_properties_is_kept():
     with pytest.raises(ValidationError, match="one of rules or tags is required"):
         rpc.UpdateSecurityGroup.request(base)
     assert rpc.UpdateSecurityGroup.request({**base, "tags": {}}).tags == {}
+
+
+class InMemoryBus:
+    """Requests answered by the handlers served on it, each checked by the contracts
+    as the real bus checks them."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Any] = {}
+
+    def serve(self, name: str, handler: Any) -> None:
+        self.handlers[name] = handler
+
+    async def request(
+        self, service: str, name: str, data: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]:
+        load_registry().validate(name, data, part="request")
+        reply = await self.handlers[name](data, {"caller": "test"})
+        load_registry().validate(name, reply, part="reply")
+        return reply
+
+
+async def test_a_typed_rpc_handler_and_call_over_the_bus():
+    bus = InMemoryBus()
+    seen: list[Any] = []
+
+    async def get_workspace(
+        req: rpc.GetWorkspace.Request, ctx: dict[str, str]
+    ) -> rpc.GetWorkspace.Reply:
+        seen.append((req, ctx))
+        return rpc.GetWorkspace.reply(build(rpc_reply_schema("GetWorkspace"), full=False))
+
+    bus.serve("GetWorkspace", rpc.GetWorkspace.handler(get_workspace))
+    request = rpc.GetWorkspace.request(build(rpc_request_schema("GetWorkspace"), full=False))
+    reply = await rpc.GetWorkspace.call(bus, "identity", request)
+
+    assert isinstance(reply, rpc.GetWorkspace.Reply)
+    assert seen == [(request, {"caller": "test"})]
+    assert reply.to_data() == build(rpc_reply_schema("GetWorkspace"), full=False)
+
+
+async def test_a_typed_event_handler_gets_the_parsed_data():
+    got: list[Any] = []
+
+    async def on_ready(data: events.ClusterReady, event: Any, delivery: str) -> None:
+        got.append((data.cluster_id, event.id, delivery))
+
+    handle = events.ClusterReady.handler(on_ready)
+    event = new_event(
+        "ClusterReady",
+        build(load_registry().get("ClusterReady").schema, full=False),
+        source="provisioning",
+    )
+    await handle(event, "delivery-1")
+    assert got == [(uuid.UUID(UUID), event.id, "delivery-1")]
+
+
+def rpc_request_schema(name: str) -> dict[str, Any]:
+    return load_registry().get(name).schema["$defs"]["request"]
+
+
+def rpc_reply_schema(name: str) -> dict[str, Any]:
+    return load_registry().get(name).schema["$defs"]["reply"]

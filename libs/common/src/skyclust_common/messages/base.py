@@ -11,8 +11,18 @@ would take an explicit null for it), and an `anyOf` of `required` lists."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, get_args, get_origin
+from collections.abc import Awaitable, Callable, Mapping
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Literal,
+    Protocol,
+    TypeVar,
+    get_args,
+    get_origin,
+)
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -82,6 +92,10 @@ class Message(Part):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
+Delivery = TypeVar("Delivery")
+Context = TypeVar("Context")
+
+
 class EventData(Message):
     """The `data` of an event."""
 
@@ -93,6 +107,18 @@ class EventData(Message):
                 details={"contract": cls.CONTRACT, "version": cls.VERSION},
             )
         return cls.model_validate(event.data)
+
+    @classmethod
+    def handler(
+        cls, handle: Callable[[Self, CloudEvent, Delivery], Awaitable[None]]
+    ) -> Callable[[CloudEvent, Delivery], Awaitable[None]]:
+        """An event handler for the bus that gives `handle` the parsed data first:
+        `bus.subscribe(..., ClusterReady.handler(on_cluster_ready))`."""
+
+        async def typed(event: CloudEvent, delivery: Delivery) -> None:
+            await handle(cls.from_event(event), event, delivery)
+
+        return typed
 
 
 class BusCommandData(EventData):
@@ -110,6 +136,14 @@ class RpcReply(Message):
 RequestT = TypeVar("RequestT", bound=RpcRequest)
 ReplyT = TypeVar("ReplyT", bound=RpcReply)
 RpcKind = Literal["command", "query"]
+
+
+class Requester(Protocol):
+    """What sends a request and awaits its reply (the bus)."""
+
+    async def request(
+        self, service: str, name: str, data: dict[str, Any], *, timeout: float | None = None
+    ) -> dict[str, Any]: ...
 
 
 class Rpc(Generic[RequestT, ReplyT]):
@@ -135,3 +169,24 @@ class Rpc(Generic[RequestT, ReplyT]):
     @classmethod
     def reply(cls, data: Any) -> ReplyT:
         return cls.reply_model.model_validate(data)  # type: ignore[return-value]
+
+    @classmethod
+    def handler(
+        cls, handle: Callable[[RequestT, Context], Awaitable[ReplyT]]
+    ) -> Callable[[dict[str, Any], Context], Awaitable[dict[str, Any]]]:
+        """An rpc handler for the bus around a typed one:
+        `bus.serve("CreateCluster", CreateCluster.handler(create_cluster))`."""
+
+        async def typed(data: dict[str, Any], ctx: Context) -> dict[str, Any]:
+            return (await handle(cls.request(data), ctx)).to_data()
+
+        return typed
+
+    @classmethod
+    async def call(
+        cls, bus: Requester, service: str, request: RequestT, *, timeout: float | None = None
+    ) -> ReplyT:
+        """Send `request` to `service` and parse its reply:
+        `cluster = await GetCluster.call(bus, "provisioning", GetCluster.Request(...))`."""
+        data = await bus.request(service, cls.CONTRACT, request.to_data(), timeout=timeout)
+        return cls.reply(data)
