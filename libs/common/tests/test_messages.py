@@ -192,6 +192,15 @@ def breaks(schema: dict[str, Any], data: dict[str, Any]) -> Iterator[tuple[str, 
                     yield f"{where} too big", at([*path, name], sub["maximum"] + 1)
             if "boolean" in kinds:
                 yield f"{where} an integer", at([*path, name], 1)
+            if isinstance(sub.get("propertyNames"), dict):
+                yield f"{where} an empty key", at([*path, name], {"": "v"})
+            if "maxProperties" in sub and isinstance(sub.get("additionalProperties"), dict):
+                many = {f"k{i}": "v" for i in range(sub["maxProperties"] + 1)}
+                yield f"{where} too many keys", at([*path, name], many)
+            if isinstance(sub.get("additionalProperties"), dict) and "string" in _types(
+                sub["additionalProperties"]
+            ):
+                yield f"{where} a number in the map", at([*path, name], {"k": 1})
             if "object" in kinds:
                 yield from walk(sub, value[name], [*path, name])
             if "array" in kinds and value[name] and isinstance(sub.get("items"), dict):

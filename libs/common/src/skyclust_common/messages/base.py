@@ -7,7 +7,10 @@ for the two halves of an rpc, which an `Rpc` subclass names together
 
 What pydantic has no field type for is carried in the model's `json_schema_extra` by the
 generator and checked here: a property that may be left out but is not nullable (pydantic
-would take an explicit null for it), and an `anyOf` of `required` lists."""
+would take an explicit null for it), and an `anyOf` of `required` lists.
+
+One difference is left: JSON Schema counts 5.0 as an integer, the models want 5 (strict
+ints). No SkyClust sender writes one: a Python int is serialised as 5."""
 
 from __future__ import annotations
 
