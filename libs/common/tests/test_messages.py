@@ -318,12 +318,21 @@ def test_representative_refusals(change, why):
     }
     assert not schema_accepts(load_registry().get("CreateCluster"), "request", data), why
     with pytest.raises(ValidationError):
+        rpc.CreateCluster.Request.model_validate(data)
+    with pytest.raises(ContractViolation) as info:
         rpc.CreateCluster.request(data)
+    assert info.value.message.startswith("CreateCluster v1 request invalid at ")
+    assert info.value.details["contract"] == "CreateCluster"
+    for value in change.values():
+        if isinstance(value, str) and len(value) > 3:
+            assert value not in info.value.message
 
 
 def test_missing_required_is_refused():
-    with pytest.raises(ValidationError, match="region"):
-        events.ClusterReady.model_validate(
+    with pytest.raises(
+        ContractViolation, match="ClusterReady v1 invalid at region: Field required"
+    ):
+        events.ClusterReady.parse(
             {
                 "cluster_id": UUID,
                 "provider": "aws",
@@ -337,7 +346,7 @@ def test_missing_required_is_refused():
 
 def test_an_anyof_of_required_properties_is_kept():
     base = {"workspace_id": UUID, "actor_id": "u", "security_group_id": UUID}
-    with pytest.raises(ValidationError, match="one of rules or tags is required"):
+    with pytest.raises(ContractViolation, match="one of rules or tags is required"):
         rpc.UpdateSecurityGroup.request(base)
     assert rpc.UpdateSecurityGroup.request({**base, "tags": {}}).tags == {}
 
@@ -402,3 +411,15 @@ def rpc_request_schema(name: str) -> dict[str, Any]:
 
 def rpc_reply_schema(name: str) -> dict[str, Any]:
     return load_registry().get(name).schema["$defs"]["reply"]
+
+
+def test_a_refusal_never_quotes_the_value():
+    secret = "AKIA-very-secret-value"
+    reply = {"provider": "aws", "data": {"secret_access_key": secret}, "extra": secret}
+    with pytest.raises(ValidationError) as info:
+        rpc.DecryptCredential.Reply.model_validate(reply)
+    assert secret not in str(info.value)
+    with pytest.raises(ContractViolation) as violation:
+        rpc.DecryptCredential.reply(reply)
+    assert secret not in violation.value.message
+    assert violation.value.__cause__ is None

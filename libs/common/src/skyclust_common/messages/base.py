@@ -27,7 +27,7 @@ from typing import (
     get_origin,
 )
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import ContractViolation
 
@@ -45,7 +45,8 @@ class Part(BaseModel):
     # An object the schema leaves open keeps its unknown keys; the generated models of
     # closed objects (additionalProperties false) say extra="forbid". Each model's
     # validator is built on first use: a process needs only the messages it handles.
-    model_config = ConfigDict(extra="allow", defer_build=True)
+    # A message may carry a secret: a validation error never quotes the input.
+    model_config = ConfigDict(extra="allow", defer_build=True, hide_input_in_errors=True)
 
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _any_required: ClassVar[tuple[frozenset[str], ...]] = ()
@@ -80,6 +81,7 @@ class Message(Part):
     # `version`.
     CONTRACT: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1
+    PART: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -88,6 +90,21 @@ class Message(Part):
         if isinstance(extra, dict) and isinstance(about := extra.get(CONTRACT), dict):
             cls.CONTRACT = str(about["name"])
             cls.VERSION = int(str(about["version"]))
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        """`data` as this model, or a ContractViolation naming the field (never its
+        value), as the contract registry words it."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            first = error.errors(include_input=False, include_url=False)[0]
+            where = "/".join(str(p) for p in first["loc"]) or "(root)"
+            part = f" {cls.PART}" if cls.PART else ""
+            raise ContractViolation(
+                f"{cls.CONTRACT} v{cls.VERSION}{part} invalid at {where}: {first['msg']}",
+                details={"contract": cls.CONTRACT, "version": cls.VERSION, "path": where},
+            ) from None
 
     def to_data(self) -> dict[str, Any]:
         """The message as the bus carries it: JSON types, fields never set left out
@@ -109,7 +126,7 @@ class EventData(Message):
                 f"{event.type} is not {cls.CONTRACT} v{cls.VERSION}",
                 details={"contract": cls.CONTRACT, "version": cls.VERSION},
             )
-        return cls.model_validate(event.data)
+        return cls.parse(event.data)
 
     @classmethod
     def handler(
@@ -131,9 +148,13 @@ class BusCommandData(EventData):
 class RpcRequest(Message):
     """The request half of an rpc contract."""
 
+    PART = "request"
+
 
 class RpcReply(Message):
     """The reply half of an rpc contract."""
+
+    PART = "reply"
 
 
 RequestT = TypeVar("RequestT", bound=RpcRequest)
@@ -151,7 +172,8 @@ class Requester(Protocol):
 
 class Rpc(Generic[RequestT, ReplyT]):
     """An rpc contract's pair of models: `CreateCluster.Request` and `.Reply` are the
-    types, `CreateCluster.request(data)` and `.reply(data)` parse a dict into them."""
+    types, `CreateCluster.request(data)` and `.reply(data)` parse a dict into them (or
+    raise ContractViolation)."""
 
     CONTRACT: ClassVar[str]
     VERSION: ClassVar[int] = 1
@@ -167,11 +189,11 @@ class Rpc(Generic[RequestT, ReplyT]):
 
     @classmethod
     def request(cls, data: Any) -> RequestT:
-        return cls.request_model.model_validate(data)  # type: ignore[return-value]
+        return cls.request_model.parse(data)  # type: ignore[return-value]
 
     @classmethod
     def reply(cls, data: Any) -> ReplyT:
-        return cls.reply_model.model_validate(data)  # type: ignore[return-value]
+        return cls.reply_model.parse(data)  # type: ignore[return-value]
 
     @classmethod
     def handler(
