@@ -132,8 +132,9 @@ class EventData(Message):
     def handler(
         cls, handle: Callable[[Self, CloudEvent, Delivery], Awaitable[None]]
     ) -> Callable[[CloudEvent, Delivery], Awaitable[None]]:
-        """An event handler for the bus that gives `handle` the parsed data first:
-        `bus.subscribe(..., ClusterReady.handler(on_cluster_ready))`."""
+        """An event handler `(event, delivery)` that gives `handle` the parsed data
+        first, for a dispatcher by event name:
+        `{"ClusterReady": ClusterReady.handler(on_cluster_ready), ...}`."""
 
         async def typed(event: CloudEvent, delivery: Delivery) -> None:
             await handle(cls.from_event(event), event, delivery)
