@@ -12,16 +12,18 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
-    Conflict,
     SkyclustError,
-    ValidationFailed,
 )
 
 from ..adapters.db import SecurityGroup, Subnet, Vpc
 from ..adapters.providers.base import NetworkProvider
 from ..adapters.repositories import NetworkUnitOfWork
 from ..domain import cluster_network
-from ..domain.model import GCP_GLOBAL, Status
+from ..domain.errors import (
+    CredentialProviderMismatch,
+    ProviderNotSupported,
+)
+from ..domain.model import GCP_GLOBAL
 
 SOURCE = "network"
 RETRY_FIRST_SECONDS = 0.2
@@ -176,7 +178,7 @@ def failed_event(
 def provider_of(deps: NetworkDeps, name: str) -> NetworkProvider:
     provider = deps.providers.get(name)
     if provider is None:
-        raise ValidationFailed(f"{name} networks are not supported", code="PROVIDER_NOT_SUPPORTED")
+        raise ProviderNotSupported(f"{name} networks are not supported")
     return provider
 
 
@@ -185,9 +187,8 @@ async def check_credential(
 ) -> dict[str, Any]:
     credential = await deps.lookup_credential(workspace_id, credential_id)
     if credential["provider"] != provider:
-        raise ValidationFailed(
+        raise CredentialProviderMismatch(
             f"credential is for {credential['provider']}, not {provider}",
-            code="CREDENTIAL_PROVIDER_MISMATCH",
             details={"field": "credential_id"},
         )
     return credential
@@ -198,28 +199,6 @@ async def secret(
 ) -> dict[str, Any]:
     decrypted = await deps.decrypt_credential(workspace_id, credential_id, reason, correlation_id)
     return dict(decrypted["data"])
-
-
-def require_changeable(
-    row: Vpc | Subnet | SecurityGroup, kind: str, allowed: frozenset[Status]
-) -> None:
-    if isinstance(row, Vpc) and not row.managed:
-        raise Conflict(
-            f"network '{row.name}' was not created by SkyClust; an admin can adopt it first",
-            code="NETWORK_NOT_MANAGED",
-        )
-    if row.cluster_id is not None:
-        raise Conflict(
-            f"{kind} '{row.name}' belongs to the network of cluster {row.cluster_id}; "
-            "release the cluster's network instead",
-            code="GENERATED_FOR_CLUSTER",
-            details={"cluster_id": str(row.cluster_id)},
-        )
-    if row.status not in allowed:
-        raise Conflict(
-            f"a {kind.replace('_', ' ')} that is {row.status} cannot be changed now",
-            code=f"{kind.upper()}_BUSY",
-        )
 
 
 def subnet_region(vpc: Vpc, requested: str | None) -> str | None:

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import Conflict, NotFound, ProviderError, SkyclustError
+from skyclust_common.errors import Conflict, NotFound, SkyclustError
 from skyclust_common.messaging import Delivery
 
 from ..adapters.db import SecurityGroup, Subnet, Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
 from ..adapters.repositories import NetworkUnitOfWork
+from ..domain.errors import (
+    GeneratedForCluster,
+    NetworkNotManaged,
+    ProviderUnavailable,
+    VpcNotReady,
+)
 from ..domain.lifecycle import STAGES, Failure, Operation, Outcome, after_failure, should_step
 from ..domain.model import Status
 from .common import NetworkDeps, failed_event, provider_of, resource_event, secret, transient
@@ -38,6 +44,8 @@ class Kind(Generic[R]):
     noun: str  # in messages: "the cloud still shows the security group"
     id_field: str  # in its events' data
     repository: Callable[[NetworkUnitOfWork], Any]
+    missing: type[NotFound]  # its not-found error
+    busy: type[Conflict]  # the error for a change it cannot take now
     # The data of its events past the common head, by the event's suffix.
     data: Callable[[R, str], dict[str, Any]]
     cloud: dict[Operation, CloudCall]
@@ -46,25 +54,52 @@ class Kind(Generic[R]):
     def event(self, suffix: str, row: R, **kw: Any) -> CloudEvent:
         return resource_event(f"{self.prefix}{suffix}", row, self.data(row, suffix), **kw)
 
-    def not_found(self) -> NotFound:
-        what = self.label.replace("_", " ")
-        return NotFound(f"{what} not found", code=f"{self.label.upper()}_NOT_FOUND")
+    @property
+    def what(self) -> str:
+        return self.label.replace("_", " ")
 
 
 async def get_or_404(
-    uow: NetworkUnitOfWork,
-    kind: Kind[R],
-    workspace_id: str,
-    row_id: str,
-    *,
-    for_update: bool = False,
+    uow: NetworkUnitOfWork, kind: Kind[R], data: dict[str, Any], *, for_update: bool = False
 ) -> R:
+    """The row a request names (`workspace_id`, the kind's id field), not deleted, and of
+    the provider the request names if it names one (the gateway's path does)."""
     row: R | None = await kind.repository(uow).get(
-        uuid.UUID(workspace_id), uuid.UUID(row_id), for_update=for_update
+        uuid.UUID(data["workspace_id"]), uuid.UUID(data[kind.id_field]), for_update=for_update
     )
-    if row is None or row.status == Status.DELETED:
-        raise kind.not_found()
+    provider = data.get("provider")
+    if row is None or row.status == Status.DELETED or provider not in (None, row.provider):
+        raise kind.missing(f"{kind.what} not found")
     return row
+
+
+def require_ours(label: str, row: Vpc | Subnet | SecurityGroup) -> None:
+    """Only SkyClust's own rows, not generated for a cluster, are changed by request."""
+    if isinstance(row, Vpc) and not row.managed:
+        raise NetworkNotManaged(
+            f"network '{row.name}' was not created by SkyClust; an admin can adopt it first",
+        )
+    if row.cluster_id is not None:
+        raise GeneratedForCluster(
+            f"{label} '{row.name}' belongs to the network of cluster {row.cluster_id}; "
+            "release the cluster's network instead",
+            details={"cluster_id": str(row.cluster_id)},
+        )
+
+
+def require_changeable(kind: Kind[R], row: R, allowed: frozenset[Status]) -> None:
+    require_ours(kind.label, row)
+    if row.status not in allowed:
+        raise kind.busy(f"a {kind.what} that is {row.status} cannot be changed now")
+
+
+def require_ready_network(vpc: Vpc, members: str) -> None:
+    """A network `members` (subnets, groups) can be added to: SkyClust's, and READY."""
+    require_ours("vpc", vpc)
+    if vpc.status != Status.READY or vpc.cloud_id is None:
+        raise VpcNotReady(
+            f"network '{vpc.name}' is {vpc.status}; {members} can be added once it is READY"
+        )
 
 
 def request(
@@ -163,17 +198,14 @@ def saga_step(kind: Kind[R], operation: Operation) -> Step:
         ws, row_id = str(row.workspace_id), str(row.id)
         try:
             if operation is Operation.CREATE and row is not vpc and vpc.cloud_id is None:
-                raise Conflict(
-                    f"network '{vpc.name}' does not exist in the cloud", code="VPC_NOT_READY"
-                )
+                raise VpcNotReady(f"network '{vpc.name}' does not exist in the cloud")
             provider = provider_of(deps, row.provider)
             reason = f"{operation} {kind.noun}"
             credential = await secret(deps, ws, str(row.credential_id), reason, row_id)
             fields = await kind.cloud[operation](deps, provider, credential, row, vpc) or {}
             if operation is Operation.DELETE and await kind.exists(provider, credential, row, vpc):
-                raise ProviderError(
+                raise ProviderUnavailable(
                     f"the cloud still shows the {kind.noun}",
-                    code="PROVIDER_UNAVAILABLE",
                     retryable=True,
                 )
             await transition(

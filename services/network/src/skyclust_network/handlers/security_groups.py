@@ -7,12 +7,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from skyclust_common.errors import Conflict, NotFound, ValidationFailed
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import SecurityGroup, Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
-from ..domain.errors import UniqueViolation
+from ..domain.errors import (
+    InvalidName,
+    SecurityGroupBusy,
+    SecurityGroupNameTaken,
+    SecurityGroupNotFound,
+    UniqueViolation,
+)
 from ..domain.lifecycle import Operation
 from ..domain.model import (
     CHANGEABLE,
@@ -27,8 +32,15 @@ from ..domain.model import (
     validate_tags,
 )
 from . import vpcs
-from .common import NetworkDeps, group_view, provider_of, require_changeable
-from .lifecycle import Kind, get_or_404, request, saga_step
+from .common import NetworkDeps, group_view, provider_of
+from .lifecycle import (
+    Kind,
+    get_or_404,
+    request,
+    require_changeable,
+    require_ready_network,
+    saga_step,
+)
 
 
 def _data(group: SecurityGroup, suffix: str) -> dict[str, Any]:
@@ -51,16 +63,14 @@ def _data(group: SecurityGroup, suffix: str) -> dict[str, Any]:
 def validate_group_name(provider: str, name: str) -> str:
     validate_name(provider, name)
     if provider == "gcp" and len(name) > GCP_GROUP_NAME_MAX:
-        raise ValidationFailed(
+        raise InvalidName(
             f"on GCP a security group name is at most {GCP_GROUP_NAME_MAX} characters "
             "(its firewall rules are named after it)",
-            code="INVALID_NAME",
             details={"field": "name"},
         )
     if provider == "aws" and name.lower().startswith("sg-"):
-        raise ValidationFailed(
+        raise InvalidName(
             "AWS security group names may not start with sg-",
-            code="INVALID_NAME",
             details={"field": "name"},
         )
     return name
@@ -79,18 +89,10 @@ async def create_security_group(
     rules = _rules(provider, data.get("rules"))
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, vpcs.KIND, data["workspace_id"], data["vpc_id"])
-        if vpc.provider != provider:
-            raise NotFound("vpc not found", code="VPC_NOT_FOUND")
-        require_changeable(vpc, "vpc", frozenset(Status))
-        if vpc.status != Status.READY or vpc.cloud_id is None:
-            raise Conflict(
-                f"network '{vpc.name}' is {vpc.status}; groups can be added once it is READY",
-                code="VPC_NOT_READY",
-            )
-        taken = Conflict(
+        vpc = await get_or_404(uow, vpcs.KIND, data)
+        require_ready_network(vpc, "groups")
+        taken = SecurityGroupNameTaken(
             f"network '{vpc.name}' has a security group named {name}",
-            code="SECURITY_GROUP_NAME_TAKEN",
         )
         if await uow.security_groups.live_by_name(vpc.id, name):
             raise taken
@@ -137,23 +139,18 @@ async def get_security_group(
     deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        return group_view(
-            await get_or_404(uow, KIND, data["workspace_id"], data["security_group_id"])
-        )
+        return group_view(await get_or_404(uow, KIND, data))
 
 
 async def update_security_group(
     deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await get_or_404(
-            uow, KIND, data["workspace_id"], data["security_group_id"], for_update=True
-        )
-        require_changeable(group, "security_group", CHANGEABLE)
+        group = await get_or_404(uow, KIND, data, for_update=True)
+        require_changeable(KIND, group, CHANGEABLE)
         if group.cloud_id is None:
-            raise Conflict(
+            raise SecurityGroupBusy(
                 "the security group was never created; delete it instead",
-                code="SECURITY_GROUP_BUSY",
             )
         if "rules" in data:
             group.rules = _rules(group.provider, data["rules"])
@@ -169,12 +166,10 @@ async def delete_security_group(
     deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await get_or_404(
-            uow, KIND, data["workspace_id"], data["security_group_id"], for_update=True
-        )
+        group = await get_or_404(uow, KIND, data, for_update=True)
         if group.status == Status.DELETING:
             return group_view(group)
-        require_changeable(group, "security_group", DELETABLE)
+        require_changeable(KIND, group, DELETABLE)
         request(uow, KIND, group, Operation.DELETE, data["actor_id"])
         await uow.commit()
         await uow.refresh(group)
@@ -227,6 +222,8 @@ KIND: Kind[SecurityGroup] = Kind(
     noun="security group",
     id_field="security_group_id",
     repository=lambda uow: uow.security_groups,
+    missing=SecurityGroupNotFound,
+    busy=SecurityGroupBusy,
     data=_data,
     cloud={Operation.CREATE: _create, Operation.UPDATE: _update, Operation.DELETE: _delete},
     exists=_exists,

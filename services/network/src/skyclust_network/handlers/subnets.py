@@ -8,14 +8,20 @@ import ipaddress
 import uuid
 from typing import Any
 
-from skyclust_common.errors import Conflict, NotFound, ValidationFailed
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Subnet, Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
 from ..adapters.repositories import NetworkUnitOfWork
 from ..domain import cidr
-from ..domain.errors import UniqueViolation
+from ..domain.errors import (
+    InvalidRegion,
+    InvalidZone,
+    SubnetBusy,
+    SubnetNameTaken,
+    SubnetNotFound,
+    UniqueViolation,
+)
 from ..domain.lifecycle import Operation
 from ..domain.model import (
     CHANGEABLE,
@@ -28,8 +34,15 @@ from ..domain.model import (
     validate_tags,
 )
 from . import vpcs
-from .common import NetworkDeps, provider_of, require_changeable, subnet_region, subnet_view
-from .lifecycle import Kind, get_or_404, request, saga_step
+from .common import NetworkDeps, provider_of, subnet_region, subnet_view
+from .lifecycle import (
+    Kind,
+    get_or_404,
+    request,
+    require_changeable,
+    require_ready_network,
+    saga_step,
+)
 
 
 def _data(subnet: Subnet, suffix: str) -> dict[str, Any]:
@@ -53,15 +66,6 @@ def _data(subnet: Subnet, suffix: str) -> dict[str, Any]:
     if suffix in ("UpdateRequested", "Updated"):
         return {"tags": dict(subnet.tags or {})}
     return {}  # DeleteRequested, Deleted
-
-
-def _require_ready_vpc(vpc: Vpc) -> None:
-    require_changeable(vpc, "vpc", frozenset(Status))
-    if vpc.status != Status.READY or vpc.cloud_id is None:
-        raise Conflict(
-            f"network '{vpc.name}' is {vpc.status}; subnets can be added once it is READY",
-            code="VPC_NOT_READY",
-        )
 
 
 async def check_range(
@@ -94,33 +98,26 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
     name = validate_name(provider, data["name"])
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await get_or_404(
-            uow, vpcs.KIND, data["workspace_id"], data["vpc_id"], for_update=True
-        )
-        if vpc.provider != provider:
-            raise NotFound("vpc not found", code="VPC_NOT_FOUND")
-        _require_ready_vpc(vpc)
+        vpc = await get_or_404(uow, vpcs.KIND, data, for_update=True)
+        require_ready_network(vpc, "subnets")
         region = subnet_region(vpc, data.get("region"))
         if region is None:
-            raise ValidationFailed(
+            raise InvalidRegion(
                 "region is required: a GCP network is global, its subnets are regional",
-                code="INVALID_REGION",
                 details={"field": "region"},
             )
         validate_region(provider, region)
         if provider != "gcp" and data.get("region") and data["region"] != vpc.region:
-            raise ValidationFailed(
+            raise InvalidRegion(
                 f"subnets of this network are in {vpc.region}",
-                code="INVALID_REGION",
                 details={"field": "region"},
             )
         zone = data.get("availability_zone")
         if zone is not None and (provider != "aws" or not zone.startswith(region)):
-            raise ValidationFailed(
+            raise InvalidZone(
                 f"availability_zone must be a zone of {region}"
                 if provider == "aws"
                 else f"{provider} subnets are regional: they span every zone of their region",
-                code="INVALID_ZONE",
                 details={"field": "availability_zone"},
             )
         block = await check_range(uow, vpc, data["cidr_block"])
@@ -139,9 +136,7 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
             tags=tags,
             created_by=data["actor_id"],
         )
-        taken = Conflict(
-            f"network '{vpc.name}' has a subnet named {name}", code="SUBNET_NAME_TAKEN"
-        )
+        taken = SubnetNameTaken(f"network '{vpc.name}' has a subnet named {name}")
         uow.subnets.add(subnet)
         uow.emit(KIND.event("Requested", subnet, actor_id=data["actor_id"]))
         try:
@@ -167,18 +162,16 @@ async def list_subnets(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext)
 
 async def get_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        return subnet_view(await get_or_404(uow, KIND, data["workspace_id"], data["subnet_id"]))
+        return subnet_view(await get_or_404(uow, KIND, data))
 
 
 async def update_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        subnet = await get_or_404(
-            uow, KIND, data["workspace_id"], data["subnet_id"], for_update=True
-        )
-        require_changeable(subnet, "subnet", CHANGEABLE)
+        subnet = await get_or_404(uow, KIND, data, for_update=True)
+        require_changeable(KIND, subnet, CHANGEABLE)
         if subnet.cloud_id is None:
-            raise Conflict("the subnet was never created; delete it instead", code="SUBNET_BUSY")
+            raise SubnetBusy("the subnet was never created; delete it instead")
         subnet.tags = tags
         request(uow, KIND, subnet, Operation.UPDATE, data["actor_id"])
         await uow.commit()
@@ -188,12 +181,10 @@ async def update_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 
 async def delete_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        subnet = await get_or_404(
-            uow, KIND, data["workspace_id"], data["subnet_id"], for_update=True
-        )
+        subnet = await get_or_404(uow, KIND, data, for_update=True)
         if subnet.status == Status.DELETING:
             return subnet_view(subnet)
-        require_changeable(subnet, "subnet", DELETABLE)
+        require_changeable(KIND, subnet, DELETABLE)
         request(uow, KIND, subnet, Operation.DELETE, data["actor_id"])
         await uow.commit()
         await uow.refresh(subnet)
@@ -234,6 +225,8 @@ KIND: Kind[Subnet] = Kind(
     noun="subnet",
     id_field="subnet_id",
     repository=lambda uow: uow.subnets,
+    missing=SubnetNotFound,
+    busy=SubnetBusy,
     data=_data,
     cloud={Operation.CREATE: _create, Operation.UPDATE: _tag, Operation.DELETE: _delete},
     exists=_exists,

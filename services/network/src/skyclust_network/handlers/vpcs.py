@@ -13,7 +13,14 @@ from skyclust_common.messaging import RpcContext
 from ..adapters.db import Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
 from ..domain import cidr
-from ..domain.errors import UniqueViolation
+from ..domain.errors import (
+    UniqueViolation,
+    VpcAlreadyManaged,
+    VpcBusy,
+    VpcInUse,
+    VpcNameTaken,
+    VpcNotFound,
+)
 from ..domain.lifecycle import Operation
 from ..domain.model import (
     CHANGEABLE,
@@ -33,17 +40,16 @@ from .common import (
     NetworkDeps,
     check_credential,
     provider_of,
-    require_changeable,
     resource_event,
     secret,
     vpc_view,
     vpc_views,
 )
-from .lifecycle import Kind, get_or_404, request, saga_step
+from .lifecycle import Kind, get_or_404, request, require_changeable, saga_step
 
 
 def _name_taken(name: str, region: str) -> Conflict:
-    return Conflict(f"a network named {name} exists in {region}", code="VPC_NAME_TAKEN")
+    return VpcNameTaken(f"a network named {name} exists in {region}")
 
 
 def _data(vpc: Vpc, suffix: str) -> dict[str, Any]:
@@ -164,17 +170,17 @@ async def list_vpcs(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) ->
 
 async def get_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data["workspace_id"], data["vpc_id"])
+        vpc = await get_or_404(uow, KIND, data)
         return (await vpc_views(uow, [vpc]))[0]
 
 
 async def update_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data["workspace_id"], data["vpc_id"], for_update=True)
-        require_changeable(vpc, "vpc", CHANGEABLE)
+        vpc = await get_or_404(uow, KIND, data, for_update=True)
+        require_changeable(KIND, vpc, CHANGEABLE)
         if vpc.cloud_id is None:
-            raise Conflict("the network was never created; delete it instead", code="VPC_BUSY")
+            raise VpcBusy("the network was never created; delete it instead")
         vpc.tags = tags
         request(uow, KIND, vpc, Operation.UPDATE, data["actor_id"])
         await uow.commit()
@@ -230,26 +236,25 @@ def _in_use_message(name: str, found: dict[str, list[dict[str, str]]]) -> str:
 
 async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data["workspace_id"], data["vpc_id"])
+        vpc = await get_or_404(uow, KIND, data)
         if vpc.status == Status.DELETING:
             return (await vpc_views(uow, [vpc]))[0]
-        require_changeable(vpc, "vpc", DELETABLE)
+        require_changeable(KIND, vpc, DELETABLE)
         uow.detach(vpc)
     found = await _dependents(deps, vpc)
     if any(found.values()):
-        raise Conflict(
+        raise VpcInUse(
             _in_use_message(vpc.name, found),
-            code="VPC_IN_USE",
             details={k: v for k, v in found.items() if v},
         )
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data["workspace_id"], data["vpc_id"], for_update=True)
+        vpc = await get_or_404(uow, KIND, data, for_update=True)
         if vpc.status == Status.DELETING:
             return (await vpc_views(uow, [vpc]))[0]
-        require_changeable(vpc, "vpc", DELETABLE)
+        require_changeable(KIND, vpc, DELETABLE)
         # A subnet or group requested while the cloud was being asked still blocks.
         if await uow.subnets.of_vpc(vpc.id) or await uow.security_groups.of_vpc(vpc.id):
-            raise Conflict(f"network '{vpc.name}' gained subnets meanwhile", code="VPC_IN_USE")
+            raise VpcInUse(f"network '{vpc.name}' gained subnets meanwhile")
         request(uow, KIND, vpc, Operation.DELETE, data["actor_id"])
         await uow.commit()
         await uow.refresh(vpc)
@@ -259,9 +264,9 @@ async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
 async def adopt_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data["workspace_id"], data["vpc_id"], for_update=True)
+        vpc = await get_or_404(uow, KIND, data, for_update=True)
         if vpc.managed:
-            raise Conflict(f"network '{vpc.name}' is already managed", code="VPC_ALREADY_MANAGED")
+            raise VpcAlreadyManaged(f"network '{vpc.name}' is already managed")
         if await uow.vpcs.live_by_name(workspace_id, vpc.provider, vpc.region, vpc.name):
             raise _name_taken(vpc.name, vpc.region)
         taken = _name_taken(vpc.name, vpc.region)
@@ -340,6 +345,8 @@ KIND: Kind[Vpc] = Kind(
     noun="network",
     id_field="vpc_id",
     repository=lambda uow: uow.vpcs,
+    missing=VpcNotFound,
+    busy=VpcBusy,
     data=_data,
     cloud={Operation.CREATE: _create, Operation.UPDATE: _tag, Operation.DELETE: _delete},
     exists=_exists,

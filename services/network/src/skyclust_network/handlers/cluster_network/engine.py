@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
-from skyclust_common.errors import ProviderError, SkyclustError
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Delivery
 
 from ...adapters.db import ClusterNetwork, SecurityGroup, Subnet, Vpc
 from ...domain.cluster_network import Progress, Record, State, try_again
+from ...domain.errors import ProviderUnavailable
 from ...domain.model import Status
 from .. import security_groups, subnets, vpcs
 from ..common import SOURCE, NetworkDeps, failed_event, provider_of, transient
@@ -195,8 +196,6 @@ async def tear_down(
     if vpc.status != Status.DELETED:
         await provider.delete_vpc(credential, vpc.spec())
         if await provider.get_vpc(credential, vpc.spec()) is not None:
-            raise ProviderError(
-                "the cloud still shows the network", code="PROVIDER_UNAVAILABLE", retryable=True
-            )
+            raise ProviderUnavailable("the cloud still shows the network", retryable=True)
         ended = _ended(vpc_kind, error, lambda r: vpc_kind.event("Deleted", r))
         await transition(deps, vpc_kind, ws, str(vpc.id), LIVE, Status.DELETED, ended)

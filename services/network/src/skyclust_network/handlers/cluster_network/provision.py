@@ -13,13 +13,14 @@ from collections.abc import Awaitable
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import Conflict, PermanentFailure, ProviderError, SkyclustError
+from skyclust_common.errors import Conflict, Forbidden, PermanentFailure, SkyclustError
 from skyclust_common.messaging import Delivery
 
 from ...adapters.db import ClusterNetwork, SecurityGroup, Subnet, Vpc
 from ...adapters.providers.base import NetworkProvider
 from ...domain import cidr
 from ...domain.cluster_network import Claim, State, Step, claim, next_step
+from ...domain.errors import InvalidMessage, NotEnoughZones, VpcNotFound, VpcNotReady
 from ...domain.model import (
     CLUSTER_TAG,
     GCP_GLOBAL,
@@ -61,7 +62,7 @@ OPTIONS = (
 
 def _validate(command: CloudEvent) -> uuid.UUID:
     if not command.workspaceid:
-        raise PermanentFailure("the command carries no workspaceid", code="INVALID_MESSAGE")
+        raise InvalidMessage("the command carries no workspaceid")
     data = command.data
     try:
         validate_region(data["provider"], data["region"])
@@ -70,7 +71,7 @@ def _validate(command: CloudEvent) -> uuid.UUID:
         plain_text(data["request_id"], "request_id")
         return uuid.UUID(command.workspaceid)
     except (SkyclustError, ValueError) as exc:
-        raise PermanentFailure(f"invalid command: {exc}", code="INVALID_MESSAGE") from None
+        raise InvalidMessage(f"invalid command: {exc}") from None
 
 
 async def on_provision_cluster_network(
@@ -90,7 +91,7 @@ async def _claim(deps: NetworkDeps, command: CloudEvent, workspace_id: uuid.UUID
             recorded = Snapshot(row).record()
         decision = claim(recorded, data["request_id"], str(workspace_id))
         if decision is Claim.REJECT:
-            raise PermanentFailure("cluster id belongs to another workspace", code="FORBIDDEN")
+            raise PermanentFailure("cluster id belongs to another workspace", code=Forbidden.code)
         if decision is Claim.START:
             if row is None:
                 row = ClusterNetwork(cluster_id=cluster_id)
@@ -207,7 +208,7 @@ async def _provision(
             zones = await _create_network(deps, provider, credential, row, vpc)
         elif step is Step.BLOCKED:
             assert vpc is not None
-            raise Conflict(f"network '{vpc.name}' is {vpc.status}", code="VPC_NOT_READY")
+            raise VpcNotReady(f"network '{vpc.name}' is {vpc.status}")
         elif step is Step.PLAN_MEMBERS:
             assert vpc is not None
             if zones is None:
@@ -221,9 +222,8 @@ async def _provision(
 
 def _enough(row: ClusterNetwork, zones: list[str]) -> list[str]:
     if row.provider == "aws" and len(zones) < 2:
-        raise ProviderError(
+        raise NotEnoughZones(
             f"{row.region} has fewer than two availability zones",
-            code="NOT_ENOUGH_ZONES",
             provider=row.provider,
         )
     return zones
@@ -428,9 +428,9 @@ async def _use_provided(deps: NetworkDeps, command: CloudEvent, row: ClusterNetw
     async with deps.uow() as uow:
         vpc = await uow.vpcs.get(row.workspace_id, uuid.UUID(options["vpc_id"]))
         if vpc is None or vpc.status == Status.DELETED or vpc.provider != row.provider:
-            raise Conflict("the provided network does not exist", code="VPC_NOT_FOUND")
+            raise Conflict("the provided network does not exist", code=VpcNotFound.code)
         if vpc.status != Status.READY:
-            raise Conflict(f"the provided network is {vpc.status}", code="VPC_NOT_READY")
+            raise VpcNotReady(f"the provided network is {vpc.status}")
         wanted = {uuid.UUID(s) for s in options.get("subnet_ids", [])}
         ready_subnets = [
             s

@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import PermanentFailure, SkyclustError
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Delivery
 
 from ...domain.cluster_network import Release, State, release
+from ...domain.errors import InvalidMessage
 from ...domain.model import Status
 from ..common import NetworkDeps, ride_out, secret, transient
 from .engine import exclusive, failed_reply, load, record, reply, should_retry, tear_down
@@ -20,7 +21,7 @@ async def on_release_cluster_network(
     deps: NetworkDeps, command: CloudEvent, delivery: Delivery
 ) -> None:
     if not command.workspaceid:
-        raise PermanentFailure("the command carries no workspaceid", code="INVALID_MESSAGE")
+        raise InvalidMessage("the command carries no workspaceid")
     await ride_out(deps, command, lambda: _run(deps, command, delivery))
 
 

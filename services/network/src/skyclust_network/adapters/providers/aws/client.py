@@ -18,6 +18,7 @@ from skyclust_common.cloud.aws_errors import translate_aws
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
+from ....domain.errors import ProviderAuthFailed
 from ....domain.model import Rule
 from ..base import Credential
 from ..threaded import ThreadedProvider
@@ -52,9 +53,7 @@ DEFAULT_EGRESS = Rule(direction="egress", protocol="all", cidr="0.0.0.0/0")
 
 def translate(exc: Exception) -> ProviderError | None:
     if isinstance(exc, KeyError):
-        return ProviderError(
-            f"the AWS credential lacks {exc}", code="PROVIDER_AUTH_FAILED", provider=PROVIDER
-        )
+        return ProviderAuthFailed(f"the AWS credential lacks {exc}", provider=PROVIDER)
     return translate_aws(exc, EC2_CODES)
 
 

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from skyclust_common.errors import ProviderError
 
+from ....domain.errors import ProviderResourceLost
 from ....domain.model import OWNER_TAG, VpcSpec
 from ..base import CloudVpc, Credential, Dependent
 from .client import (
@@ -110,9 +111,7 @@ class Ec2Networks(Ec2Client):
         ec2 = self._ec2(credential, vpc.region)
         found = self._find_vpc(ec2, vpc)
         if found is None:
-            raise ProviderError(
-                f"VPC {vpc.cloud_id} not found", code="PROVIDER_RESOURCE_LOST", provider=PROVIDER
-            )
+            raise ProviderResourceLost(f"VPC {vpc.cloud_id} not found", provider=PROVIDER)
         wanted = {"Name": vpc.name, **vpc.cloud_tags()}
         self._retag(ec2, found["VpcId"], tag_dict(found.get("Tags")), wanted)
 
@@ -189,9 +188,7 @@ class Ec2Networks(Ec2Client):
 
 
 def lost(vpc: VpcSpec) -> ProviderError:
-    return ProviderError(
-        f"VPC {vpc.cloud_id} not found", code="PROVIDER_RESOURCE_LOST", provider=PROVIDER
-    )
+    return ProviderResourceLost(f"VPC {vpc.cloud_id} not found", provider=PROVIDER)
 
 
 @contextmanager

@@ -7,8 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skyclust_common.errors import ProviderError
-
+from ....domain.errors import ProviderResourceLost
 from ....domain.model import OWNER_TAG, Rule, SecurityGroupSpec, VpcSpec
 from ..base import CloudSecurityGroup, Credential
 from .client import (
@@ -121,9 +120,8 @@ class Ec2SecurityGroups(Ec2Subnets):
         ec2 = self._ec2(credential, vpc.region)
         found = self._find_group(ec2, group)
         if found is None:
-            raise ProviderError(
+            raise ProviderResourceLost(
                 f"security group {group.cloud_id} not found",
-                code="PROVIDER_RESOURCE_LOST",
                 provider=PROVIDER,
             )
         self._reconcile_rules(ec2, found, group.rules)

@@ -6,8 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from skyclust_common.errors import ProviderError
-
+from ....domain.errors import ProviderResourceLost
 from ....domain.model import OWNER_TAG, SubnetSpec, VpcSpec
 from ..base import CloudSubnet, Credential
 from .client import (
@@ -129,9 +128,8 @@ class Ec2Subnets(Ec2Networks):
         ec2 = self._ec2(credential, vpc.region)
         found = self._find_subnet(ec2, subnet)
         if found is None:
-            raise ProviderError(
+            raise ProviderResourceLost(
                 f"subnet {subnet.cloud_id} not found",
-                code="PROVIDER_RESOURCE_LOST",
                 provider=PROVIDER,
             )
         wanted = {"Name": subnet.name, **subnet.cloud_tags()}

@@ -26,6 +26,17 @@ from skyclust_common.cloud import azure_credential, azure_network_client, azure_
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
+from ....domain.errors import (
+    ProviderAccessDenied,
+    ProviderAuthFailed,
+    ProviderInvalidRequest,
+    ProviderNameTaken,
+    ProviderNotFound,
+    ProviderQuotaExceeded,
+    ProviderResourceInUse,
+    ProviderThrottled,
+    ProviderUnavailable,
+)
 from ....domain.model import (
     Rule,
     VpcSpec,
@@ -50,37 +61,37 @@ PROTOCOL_OUT = {"Tcp": "tcp", "Udp": "udp", "Icmp": "icmp", "*": "all"}
 
 
 def translate(exc: Exception) -> ProviderError | None:
-    def error(code: str, retryable: bool = False, azure_code: str | None = None) -> ProviderError:
+    def error(
+        kind: type[ProviderError], retryable: bool = False, azure_code: str | None = None
+    ) -> ProviderError:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         details = {"azure_code": azure_code} if azure_code else {}
-        return ProviderError(
-            str(message)[:2000], code=code, retryable=retryable, provider=PROVIDER, details=details
-        )
+        return kind(str(message)[:2000], retryable=retryable, provider=PROVIDER, details=details)
 
     if isinstance(exc, ClientAuthenticationError):
-        return error("PROVIDER_AUTH_FAILED")
+        return error(ProviderAuthFailed)
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
-        return error("PROVIDER_UNAVAILABLE", retryable=True)
+        return error(ProviderUnavailable, retryable=True)
     if isinstance(exc, HttpResponseError):
         code = exc.error.code if exc.error is not None else None
         status = exc.status_code or 0
         if status == 429:
-            return error("PROVIDER_THROTTLED", True, code)
+            return error(ProviderThrottled, True, code)
         if status >= 500 or code in RETRYABLE_CODES:
-            return error("PROVIDER_UNAVAILABLE", True, code)
+            return error(ProviderUnavailable, True, code)
         if code in IN_USE_CODES:
-            return error("PROVIDER_RESOURCE_IN_USE", False, code)
+            return error(ProviderResourceInUse, False, code)
         if status == 403:
-            return error("PROVIDER_ACCESS_DENIED", False, code)
+            return error(ProviderAccessDenied, False, code)
         if code and ("Quota" in code or "LimitExceeded" in code):
-            return error("PROVIDER_QUOTA_EXCEEDED", False, code)
+            return error(ProviderQuotaExceeded, False, code)
         if isinstance(exc, ResourceExistsError):
-            return error("PROVIDER_NAME_TAKEN", False, code)
+            return error(ProviderNameTaken, False, code)
         if isinstance(exc, ResourceNotFoundError):
-            return error("PROVIDER_NOT_FOUND", False, code)
+            return error(ProviderNotFound, False, code)
         if status == 400:
-            return error("PROVIDER_INVALID_REQUEST", False, code)
-        return error("PROVIDER_ERROR", False, code)
+            return error(ProviderInvalidRequest, False, code)
+        return error(ProviderError, False, code)
     return None
 
 
@@ -164,8 +175,8 @@ class ArmClient(ThreadedProvider):
                 for k in ("tenant_id", "client_id", "client_secret", "subscription_id")
             )
         except KeyError as exc:
-            raise ProviderError(
-                f"the Azure credential lacks {exc}", code="PROVIDER_AUTH_FAILED", provider=PROVIDER
+            raise ProviderAuthFailed(
+                f"the Azure credential lacks {exc}", provider=PROVIDER
             ) from None
         register_secret(secret)
         digest = hashlib.sha256(json.dumps(credential, sort_keys=True).encode()).hexdigest()

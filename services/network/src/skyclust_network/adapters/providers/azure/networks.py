@@ -8,8 +8,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 
-from skyclust_common.errors import ProviderError
-
+from ....domain.errors import ProviderNameTaken
 from ....domain.model import (
     OWNER_TAG,
     VpcSpec,
@@ -58,9 +57,8 @@ class ArmNetworks(ArmClient):
             except ResourceNotFoundError:
                 existing = None
             if existing is not None:
-                raise ProviderError(
+                raise ProviderNameTaken(
                     f"a VNet named {vpc.name} already exists in resource group {group}",
-                    code="PROVIDER_NAME_TAKEN",
                     provider=PROVIDER,
                 )
             arm.resources.resource_groups.create_or_update(group, {"location": vpc.region})

@@ -10,6 +10,7 @@ from azure.core.exceptions import (
 
 from skyclust_common.errors import ProviderError
 
+from ....domain.errors import ProviderNameTaken, ProviderResourceLost
 from ....domain.model import (
     OWNER_TAG,
     SecurityGroupSpec,
@@ -50,9 +51,8 @@ class ArmSecurityGroups(ArmSubnets):
         if group.cloud_id is None and (nsg.tags or {}).get(OWNER_TAG["security_group"]) != (
             group.group_id
         ):
-            raise ProviderError(
+            raise ProviderNameTaken(
                 f"a network security group named {group.name} already exists in {rg}",
-                code="PROVIDER_NAME_TAKEN",
                 provider=PROVIDER,
             )
         return nsg
@@ -98,9 +98,8 @@ class ArmSecurityGroups(ArmSubnets):
         arm = self._arm(credential)
         found = self._find_nsg(arm, vpc, group)
         if found is None:
-            raise ProviderError(
+            raise ProviderResourceLost(
                 f"network security group {group.name} not found",
-                code="PROVIDER_RESOURCE_LOST",
                 provider=PROVIDER,
             )
         return self._group_view(self._put_nsg(arm, vpc, group, found.location))

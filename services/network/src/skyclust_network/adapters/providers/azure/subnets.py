@@ -8,8 +8,7 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 
-from skyclust_common.errors import ProviderError
-
+from ....domain.errors import ProviderNameTaken, ProviderResourceLost
 from ....domain.model import (
     SubnetSpec,
     VpcSpec,
@@ -57,16 +56,13 @@ class ArmSubnets(ArmNetworks):
         found = self._find_subnet(arm, vpc, subnet)
         if found is not None:
             if (found.properties.address_prefix or "") != subnet.cidr:
-                raise ProviderError(
+                raise ProviderNameTaken(
                     f"a subnet named {subnet.name} with another range exists in this VNet",
-                    code="PROVIDER_NAME_TAKEN",
                     provider=PROVIDER,
                 )
             return self._subnet_view(found, vpc, subnet)
         if self._find_vnet(arm, vpc) is None:
-            raise ProviderError(
-                f"VNet {vpc.name} not found", code="PROVIDER_RESOURCE_LOST", provider=PROVIDER
-            )
+            raise ProviderResourceLost(f"VNet {vpc.name} not found", provider=PROVIDER)
         created = arm.network.subnets.begin_create_or_update(
             self._group(vpc),
             self._vnet_name(vpc),

@@ -25,6 +25,19 @@ from skyclust_common.cloud import ComputeClients, compute_clients
 from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
+from ....domain.errors import (
+    ProviderAccessDenied,
+    ProviderAuthFailed,
+    ProviderConflict,
+    ProviderInvalidRequest,
+    ProviderNameTaken,
+    ProviderNotFound,
+    ProviderQuotaExceeded,
+    ProviderResourceInUse,
+    ProviderThrottled,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
 from ....domain.model import (
     GCP_GLOBAL,
     GCP_OWNER_PREFIX,
@@ -43,26 +56,26 @@ PROVIDER = "gcp"
 
 
 def translate(exc: Exception) -> ProviderError | None:
-    def error(code: str, retryable: bool = False) -> ProviderError:
+    def error(kind: type[ProviderError], retryable: bool = False) -> ProviderError:
         message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        return ProviderError(str(message)[:2000], code=code, retryable=retryable, provider=PROVIDER)
+        return kind(str(message)[:2000], retryable=retryable, provider=PROVIDER)
 
     if isinstance(exc, gexc.Unauthorized | gexc.Unauthenticated | auth_exc.RefreshError):
-        return error("PROVIDER_AUTH_FAILED")
+        return error(ProviderAuthFailed)
     if isinstance(exc, gexc.TooManyRequests | gexc.ResourceExhausted):
-        return error("PROVIDER_THROTTLED", retryable=True)
+        return error(ProviderThrottled, retryable=True)
     if isinstance(exc, gexc.Forbidden | gexc.PermissionDenied):
         quota = "quota" in str(exc).lower()
-        return error("PROVIDER_QUOTA_EXCEEDED" if quota else "PROVIDER_ACCESS_DENIED")
+        return error(ProviderQuotaExceeded if quota else ProviderAccessDenied)
     if isinstance(exc, gexc.PreconditionFailed | gexc.Aborted):
-        return error("PROVIDER_CONFLICT", retryable=True)
+        return error(ProviderConflict, retryable=True)
     if isinstance(exc, gexc.Conflict | gexc.AlreadyExists):
-        return error("PROVIDER_NAME_TAKEN")
+        return error(ProviderNameTaken)
     if isinstance(exc, gexc.BadRequest | gexc.InvalidArgument | gexc.FailedPrecondition):
         in_use = "already being used" in str(exc) or "resourceInUse" in str(exc)
-        return error("PROVIDER_RESOURCE_IN_USE" if in_use else "PROVIDER_INVALID_REQUEST")
+        return error(ProviderResourceInUse if in_use else ProviderInvalidRequest)
     if isinstance(exc, gexc.NotFound):
-        return error("PROVIDER_NOT_FOUND")
+        return error(ProviderNotFound)
     if isinstance(
         exc,
         gexc.ServerError
@@ -72,11 +85,11 @@ def translate(exc: Exception) -> ProviderError | None:
         | requests.exceptions.ConnectionError
         | requests.exceptions.Timeout,
     ):
-        return error("PROVIDER_UNAVAILABLE", retryable=True)
+        return error(ProviderUnavailable, retryable=True)
     if isinstance(exc, concurrent.futures.TimeoutError | TimeoutError):
-        return error("PROVIDER_TIMEOUT", retryable=True)
+        return error(ProviderTimeout, retryable=True)
     if isinstance(exc, gexc.GoogleAPICallError):
-        return error("PROVIDER_ERROR")
+        return error(ProviderError)
     return None
 
 
@@ -87,9 +100,8 @@ def service_account_key(credential: Credential) -> dict[str, Any]:
         if key.get("type") != "service_account" or not key.get("project_id"):
             raise ValueError
     except (ValueError, TypeError):
-        raise ProviderError(
+        raise ProviderAuthFailed(
             "the GCP credential is not a valid service-account key",
-            code="PROVIDER_AUTH_FAILED",
             provider=PROVIDER,
         ) from None
     register_secret(key.get("private_key"))
@@ -191,9 +203,8 @@ class ComputeClient(ThreadedProvider):
                 try:
                     clients = compute_clients(key, self.endpoint_url)
                 except (ValueError, KeyError):
-                    raise ProviderError(
+                    raise ProviderAuthFailed(
                         "the GCP credential is not a valid service-account key",
-                        code="PROVIDER_AUTH_FAILED",
                         provider=PROVIDER,
                     ) from None
                 if len(self._clients) > 64:

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from google.api_core import exceptions as gexc
 
 from skyclust_common.cloud import ComputeClients
-from skyclust_common.errors import ProviderError
 
+from ....domain.errors import ProviderNameTaken
 from ....domain.model import (
     GCP_GLOBAL,
     GCP_OWNER_PREFIX,
@@ -105,9 +105,8 @@ class ComputeNetworks(ComputeClient):
                 )
             found = compute.networks.get(project=project, network=vpc.name, **self._read)
             if owner_of(found.description) != vpc.vpc_id:
-                raise ProviderError(
+                raise ProviderNameTaken(
                     f"a GCP network named {vpc.name} already exists in project {project}",
-                    code="PROVIDER_NAME_TAKEN",
                     provider=PROVIDER,
                 )
         return self._vpc_view(found)

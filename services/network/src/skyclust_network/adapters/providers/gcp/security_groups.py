@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from google.api_core import exceptions as gexc
 
 from skyclust_common.cloud import ComputeClients
-from skyclust_common.errors import ProviderError
 
+from ....domain.errors import ProviderResourceLost
 from ....domain.model import (
     GCP_OWNER_PREFIX,
     Rule,
@@ -90,9 +90,7 @@ class ComputeSecurityGroups(ComputeSubnets):
         compute, project = self._compute(credential)
         network = self._find_network(compute, project, vpc)
         if network is None:
-            raise ProviderError(
-                f"network {vpc.name} not found", code="PROVIDER_RESOURCE_LOST", provider=PROVIDER
-            )
+            raise ProviderResourceLost(f"network {vpc.name} not found", provider=PROVIDER)
         wanted = {f"{group.name}-{rule.fingerprint()}": rule for rule in group.rules}
         current = {f.name: f for f in self._group_rules(compute, project, group)}
         for name, rule in wanted.items():

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from google.api_core import exceptions as gexc
 
 from skyclust_common.cloud import ComputeClients
-from skyclust_common.errors import ProviderError
 
+from ....domain.errors import ProviderInvalidRequest, ProviderNameTaken, ProviderResourceLost
 from ....domain.model import (
     GCP_OWNER_PREFIX,
     SubnetSpec,
@@ -73,9 +73,8 @@ class ComputeSubnets(ComputeNetworks):
         if found is None:
             network = self._find_network(compute, project, vpc)
             if network is None:
-                raise ProviderError(
+                raise ProviderResourceLost(
                     f"network {vpc.name} not found",
-                    code="PROVIDER_RESOURCE_LOST",
                     provider=PROVIDER,
                 )
             # GCP networks have no range of their own; SkyClust's plan gives them one.
@@ -83,9 +82,8 @@ class ComputeSubnets(ComputeNetworks):
             if planned and not ipaddress.ip_network(subnet.cidr).subnet_of(
                 ipaddress.ip_network(planned)  # type: ignore[arg-type]
             ):
-                raise ProviderError(
+                raise ProviderInvalidRequest(
                     f"{subnet.cidr} is outside the network's planned range {planned}",
-                    code="PROVIDER_INVALID_REQUEST",
                     provider=PROVIDER,
                 )
             resource = compute_v1.Subnetwork(
@@ -110,9 +108,8 @@ class ComputeSubnets(ComputeNetworks):
                 project=project, region=subnet.region, subnetwork=subnet.name, **self._read
             )
             if owner_of(found.description) != subnet.subnet_id:
-                raise ProviderError(
+                raise ProviderNameTaken(
                     f"a GCP subnetwork named {subnet.name} already exists in {subnet.region}",
-                    code="PROVIDER_NAME_TAKEN",
                     provider=PROVIDER,
                 )
         return self._subnet_view(found)
