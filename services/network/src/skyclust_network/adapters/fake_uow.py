@@ -20,6 +20,7 @@ from ..domain.cidr import Sibling
 from ..domain.errors import UniqueViolation
 from ..domain.model import Status
 from .db import ClusterLink, ClusterNetwork, KnownCredential, SecurityGroup, Subnet, Vpc
+from .repositories import Filter
 
 _EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 _TICKS = itertools.count()
@@ -47,8 +48,8 @@ def _ordered(rows: Iterable[Any]) -> list[Any]:
 
 
 def _where(rows: Iterable[Any], **wanted: Any) -> Iterable[Any]:
-    """Rows whose fields equal every wanted value that is not None."""
-    return (r for r in rows if all(v is None or getattr(r, k) == v for k, v in wanted.items()))
+    """Rows whose fields equal every wanted value."""
+    return (r for r in rows if all(getattr(r, k) == v for k, v in wanted.items()))
 
 
 @dataclass(eq=False)
@@ -66,13 +67,25 @@ class _Table:
         return self._uow.table(self._name)
 
 
-class FakeVpcs(_Table):
+class _Resources(_Table):
+    """What networks, subnets and security groups are asked alike."""
+
     async def get(
-        self, workspace_id: uuid.UUID, vpc_id: uuid.UUID, *, for_update: bool = False
-    ) -> Vpc | None:
-        row = self.rows.get(vpc_id)
+        self, workspace_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False
+    ) -> Any:
+        row = self.rows.get(row_id)
         return row if row is not None and row.workspace_id == workspace_id else None
 
+    async def search(self, workspace_id: uuid.UUID, where: Filter = Filter()) -> list[Any]:
+        found = _where(self.rows.values(), workspace_id=workspace_id, **where.fields())
+        return _ordered(r for r in found if r.status != Status.DELETED)
+
+    def add(self, row: Any) -> None:
+        _stamp(row)
+        self.rows[row.id] = row
+
+
+class FakeVpcs(_Resources):
     async def live_by_name(
         self, workspace_id: uuid.UUID, provider: str, region: str, name: str
     ) -> Vpc | None:
@@ -84,25 +97,6 @@ class FakeVpcs(_Table):
             name=name,
         )
         return next((r for r in found if r.managed and r.status not in _GONE), None)
-
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-        managed: bool | None = None,
-    ) -> list[Vpc]:
-        found = _where(
-            self.rows.values(),
-            workspace_id=workspace_id,
-            provider=provider or None,
-            region=region or None,
-            credential_id=credential_id,
-            managed=managed,
-        )
-        return _ordered(r for r in found if r.status != Status.DELETED)
 
     async def planned(self, workspace_id: uuid.UUID, exclude: uuid.UUID | None = None) -> list[Vpc]:
         found = _where(self.rows.values(), workspace_id=workspace_id)
@@ -116,50 +110,15 @@ class FakeVpcs(_Table):
         }
         return sorted(scopes, key=str)
 
-    def add(self, vpc: Vpc) -> None:
-        _stamp(vpc)
-        self.rows[vpc.id] = vpc
 
-
-class _Member(_Table):
-    """Subnets and security groups: rows of one network."""
-
-    async def get(
-        self, workspace_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False
-    ) -> Any:
-        row = self.rows.get(row_id)
-        return row if row is not None and row.workspace_id == workspace_id else None
-
+class _Members(_Resources):
     async def of_vpc(self, vpc_id: uuid.UUID) -> list[Any]:
         return _ordered(
             r for r in _where(self.rows.values(), vpc_id=vpc_id) if r.status != Status.DELETED
         )
 
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        vpc_id: uuid.UUID | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-    ) -> list[Any]:
-        found = _where(
-            self.rows.values(),
-            workspace_id=workspace_id,
-            provider=provider or None,
-            vpc_id=vpc_id,
-            region=region or None,
-            credential_id=credential_id,
-        )
-        return _ordered(r for r in found if r.status != Status.DELETED)
 
-    def add(self, row: Any) -> None:
-        _stamp(row)
-        self.rows[row.id] = row
-
-
-class FakeSubnets(_Member):
+class FakeSubnets(_Members):
     async def siblings(self, vpc_id: uuid.UUID, exclude: uuid.UUID | None = None) -> list[Sibling]:
         return [
             Sibling(str(s.id), s.name, ipaddress.IPv4Network(s.cidr_block))
@@ -176,7 +135,7 @@ class FakeSubnets(_Member):
         ]
 
 
-class FakeSecurityGroups(_Member):
+class FakeSecurityGroups(_Members):
     async def live_by_name(self, vpc_id: uuid.UUID, name: str) -> SecurityGroup | None:
         found = _where(self.rows.values(), vpc_id=vpc_id, name=name)
         return next((g for g in found if g.status not in _GONE), None)

@@ -5,36 +5,61 @@ memory; handlers see only these interfaces, never a session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from skyclust_common.envelope import CloudEvent
 
 from ..domain.cidr import Sibling
 from .db import ClusterLink, ClusterNetwork, KnownCredential, SecurityGroup, Subnet, Vpc
 
+R = TypeVar("R", Vpc, Subnet, SecurityGroup)
 
-class VpcRepository(Protocol):
+
+@dataclass(frozen=True)
+class Filter:
+    """What a listing asks for; a field left None (or empty) asks for any."""
+
+    provider: str | None = None
+    region: str | None = None
+    credential_id: uuid.UUID | None = None
+    vpc_id: uuid.UUID | None = None
+    managed: bool | None = None
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any], *names: str) -> Filter:
+        """The filter a List... request gives in the fields `names`."""
+        given = {name: data.get(name) for name in names}
+        for name in ("credential_id", "vpc_id"):
+            given[name] = uuid.UUID(given[name]) if given.get(name) else None
+        return cls(**given)
+
+    def fields(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and v != ""}
+
+
+class Resources(Protocol[R]):
+    """What networks, subnets and security groups are asked alike."""
+
     async def get(
-        self, workspace_id: uuid.UUID, vpc_id: uuid.UUID, *, for_update: bool = False
-    ) -> Vpc | None: ...
+        self, workspace_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False
+    ) -> R | None: ...
 
+    async def search(self, workspace_id: uuid.UUID, where: Filter = ...) -> list[R]:
+        """The rows that are not deleted and match `where`, oldest first."""
+        ...
+
+    def add(self, row: R) -> None: ...
+
+
+class VpcRepository(Resources[Vpc], Protocol):
     async def live_by_name(
         self, workspace_id: uuid.UUID, provider: str, region: str, name: str
     ) -> Vpc | None:
         """A managed network of that name that is neither deleted nor failed."""
         ...
-
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-        managed: bool | None = None,
-    ) -> list[Vpc]: ...
 
     async def planned(self, workspace_id: uuid.UUID, exclude: uuid.UUID | None = None) -> list[Vpc]:
         """Networks the planner counts: anything that may hold address space in a cloud."""
@@ -44,18 +69,14 @@ class VpcRepository(Protocol):
         """(workspace, provider, credential, region) of every network SkyClust knows."""
         ...
 
-    def add(self, vpc: Vpc) -> None: ...
 
-
-class SubnetRepository(Protocol):
-    async def get(
-        self, workspace_id: uuid.UUID, subnet_id: uuid.UUID, *, for_update: bool = False
-    ) -> Subnet | None: ...
-
-    async def of_vpc(self, vpc_id: uuid.UUID) -> list[Subnet]:
-        """The network's subnets that are not deleted, oldest first."""
+class Members(Resources[R], Protocol[R]):
+    async def of_vpc(self, vpc_id: uuid.UUID) -> list[R]:
+        """The network's rows that are not deleted, oldest first."""
         ...
 
+
+class SubnetRepository(Members[Subnet], Protocol):
     async def siblings(self, vpc_id: uuid.UUID, exclude: uuid.UUID | None = None) -> list[Sibling]:
         """The ranges a new subnet must keep clear of."""
         ...
@@ -64,43 +85,13 @@ class SubnetRepository(Protocol):
         self, workspace_id: uuid.UUID, cloud_ids: Sequence[str]
     ) -> list[Subnet]: ...
 
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        vpc_id: uuid.UUID | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-    ) -> list[Subnet]: ...
 
-    def add(self, subnet: Subnet) -> None: ...
-
-
-class SecurityGroupRepository(Protocol):
-    async def get(
-        self, workspace_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False
-    ) -> SecurityGroup | None: ...
-
-    async def of_vpc(self, vpc_id: uuid.UUID) -> list[SecurityGroup]: ...
-
+class SecurityGroupRepository(Members[SecurityGroup], Protocol):
     async def live_by_name(self, vpc_id: uuid.UUID, name: str) -> SecurityGroup | None: ...
 
     async def rule_counts(self, vpc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         """Rules per network, over its groups that are not deleted."""
         ...
-
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        vpc_id: uuid.UUID | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-    ) -> list[SecurityGroup]: ...
-
-    def add(self, group: SecurityGroup) -> None: ...
 
 
 class ClusterNetworkRepository(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,35 +13,63 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..domain.cidr import Sibling
 from ..domain.model import Status
 from .db import ClusterLink, ClusterNetwork, KnownCredential, SecurityGroup, Subnet, Vpc
+from .repositories import Filter
+
+R = TypeVar("R", Vpc, Subnet, SecurityGroup)
+M = TypeVar("M", Subnet, SecurityGroup)
 
 
-def counted() -> Any:
+def counted(model: type[Vpc] | type[Subnet]) -> Any:
     """Rows the planner counts: anything that may hold address space in a cloud."""
     return and_(
-        Vpc.status != Status.DELETED,
-        or_(Vpc.status != Status.FAILED, Vpc.cloud_id.is_not(None)),
+        model.status != Status.DELETED,
+        or_(model.status != Status.FAILED, model.cloud_id.is_not(None)),
     )
 
 
-class Vpcs:
+class _Resources(Generic[R]):
+    """What networks, subnets and security groups are asked alike."""
+
+    model: type[R]
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, vpc: Vpc) -> None:
-        self.session.add(vpc)
+    def add(self, row: R) -> None:
+        self.session.add(row)
 
     async def get(
-        self, workspace_id: uuid.UUID, vpc_id: uuid.UUID, *, for_update: bool = False
-    ) -> Vpc | None:
-        query = select(Vpc).where(Vpc.id == vpc_id, Vpc.workspace_id == workspace_id)
+        self, workspace_id: uuid.UUID, row_id: uuid.UUID, *, for_update: bool = False
+    ) -> R | None:
+        model = self.model
+        query = select(model).where(model.id == row_id, model.workspace_id == workspace_id)
         if for_update:
             query = query.with_for_update()
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def search(self, workspace_id: uuid.UUID, where: Filter = Filter()) -> list[R]:
+        model = self.model
+        query = select(model).where(
+            model.workspace_id == workspace_id, model.status != Status.DELETED
+        )
+        for name, value in where.fields().items():
+            query = query.where(getattr(model, name) == value)
+        result = await self.session.execute(query.order_by(model.created_at, model.id))
+        return list(result.scalars())
+
+    async def _all(self, *conditions: Any) -> list[R]:
+        model = self.model
+        query = select(model).where(*conditions).order_by(model.created_at, model.id)
+        return list((await self.session.execute(query)).scalars())
+
+
+class Vpcs(_Resources[Vpc]):
+    model = Vpc
+
     async def live_by_name(
         self, workspace_id: uuid.UUID, provider: str, region: str, name: str
     ) -> Vpc | None:
-        query = select(Vpc).where(
+        found = await self._all(
             Vpc.workspace_id == workspace_id,
             Vpc.provider == provider,
             Vpc.region == region,
@@ -49,37 +77,12 @@ class Vpcs:
             Vpc.managed.is_(True),
             Vpc.status.not_in([Status.DELETED, Status.FAILED]),
         )
-        return (await self.session.execute(query)).scalars().first()
-
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-        managed: bool | None = None,
-    ) -> list[Vpc]:
-        query = select(Vpc).where(Vpc.workspace_id == workspace_id, Vpc.status != Status.DELETED)
-        if provider:
-            query = query.where(Vpc.provider == provider)
-        if region:
-            query = query.where(Vpc.region == region)
-        if credential_id:
-            query = query.where(Vpc.credential_id == credential_id)
-        if managed is not None:
-            query = query.where(Vpc.managed.is_(managed))
-        result = await self.session.execute(query.order_by(Vpc.created_at, Vpc.id))
-        return list(result.scalars())
+        return found[0] if found else None
 
     async def planned(self, workspace_id: uuid.UUID, exclude: uuid.UUID | None = None) -> list[Vpc]:
-        query = select(Vpc).where(Vpc.workspace_id == workspace_id, counted())
-        if exclude is not None:
-            query = query.where(Vpc.id != exclude)
-        return list((await self.session.execute(query)).scalars())
+        return await self._all(Vpc.workspace_id == workspace_id, counted(Vpc), Vpc.id != exclude)
 
     async def discoverable_scopes(self) -> list[tuple[uuid.UUID, str, uuid.UUID, str]]:
-        """(workspace, provider, credential, region) of every network SkyClust knows."""
         query = (
             select(Vpc.workspace_id, Vpc.provider, Vpc.credential_id, Vpc.region)
             .where(Vpc.status != Status.DELETED)
@@ -88,104 +91,39 @@ class Vpcs:
         return [(r[0], r[1], r[2], r[3]) for r in (await self.session.execute(query)).all()]
 
 
-class Subnets:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class _Members(_Resources[M]):
+    async def of_vpc(self, vpc_id: uuid.UUID) -> list[M]:
+        model = self.model
+        return await self._all(model.vpc_id == vpc_id, model.status != Status.DELETED)
 
-    def add(self, subnet: Subnet) -> None:
-        self.session.add(subnet)
 
-    async def get(
-        self, workspace_id: uuid.UUID, subnet_id: uuid.UUID, *, for_update: bool = False
-    ) -> Subnet | None:
-        query = select(Subnet).where(Subnet.id == subnet_id, Subnet.workspace_id == workspace_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def of_vpc(self, vpc_id: uuid.UUID) -> list[Subnet]:
-        query = select(Subnet).where(Subnet.vpc_id == vpc_id, Subnet.status != Status.DELETED)
-        result = await self.session.execute(query.order_by(Subnet.created_at, Subnet.id))
-        return list(result.scalars())
+class Subnets(_Members[Subnet]):
+    model = Subnet
 
     async def siblings(self, vpc_id: uuid.UUID, exclude: uuid.UUID | None = None) -> list[Sibling]:
-        query = select(Subnet).where(
-            Subnet.vpc_id == vpc_id,
-            Subnet.status != Status.DELETED,
-            or_(Subnet.status != Status.FAILED, Subnet.cloud_id.is_not(None)),
-        )
-        if exclude is not None:
-            query = query.where(Subnet.id != exclude)
-        return [
-            Sibling(str(s.id), s.name, ipaddress.IPv4Network(s.cidr_block))
-            for s in (await self.session.execute(query)).scalars()
-        ]
+        rows = await self._all(Subnet.vpc_id == vpc_id, counted(Subnet), Subnet.id != exclude)
+        return [Sibling(str(s.id), s.name, ipaddress.IPv4Network(s.cidr_block)) for s in rows]
 
     async def by_cloud_ids(self, workspace_id: uuid.UUID, cloud_ids: Sequence[str]) -> list[Subnet]:
         if not cloud_ids:
             return []
-        query = select(Subnet).where(
+        return await self._all(
             Subnet.workspace_id == workspace_id,
             Subnet.cloud_id.in_(list(cloud_ids)),
             Subnet.status != Status.DELETED,
         )
-        return list((await self.session.execute(query)).scalars())
-
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        vpc_id: uuid.UUID | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-    ) -> list[Subnet]:
-        query = select(Subnet).where(
-            Subnet.workspace_id == workspace_id, Subnet.status != Status.DELETED
-        )
-        if provider:
-            query = query.where(Subnet.provider == provider)
-        if vpc_id:
-            query = query.where(Subnet.vpc_id == vpc_id)
-        if region:
-            query = query.where(Subnet.region == region)
-        if credential_id:
-            query = query.where(Subnet.credential_id == credential_id)
-        result = await self.session.execute(query.order_by(Subnet.created_at, Subnet.id))
-        return list(result.scalars())
 
 
-class SecurityGroups:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, group: SecurityGroup) -> None:
-        self.session.add(group)
-
-    async def get(
-        self, workspace_id: uuid.UUID, group_id: uuid.UUID, *, for_update: bool = False
-    ) -> SecurityGroup | None:
-        query = select(SecurityGroup).where(
-            SecurityGroup.id == group_id, SecurityGroup.workspace_id == workspace_id
-        )
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def of_vpc(self, vpc_id: uuid.UUID) -> list[SecurityGroup]:
-        query = select(SecurityGroup).where(
-            SecurityGroup.vpc_id == vpc_id, SecurityGroup.status != Status.DELETED
-        )
-        result = await self.session.execute(query.order_by(SecurityGroup.created_at))
-        return list(result.scalars())
+class SecurityGroups(_Members[SecurityGroup]):
+    model = SecurityGroup
 
     async def live_by_name(self, vpc_id: uuid.UUID, name: str) -> SecurityGroup | None:
-        query = select(SecurityGroup).where(
+        found = await self._all(
             SecurityGroup.vpc_id == vpc_id,
             SecurityGroup.name == name,
             SecurityGroup.status.not_in([Status.DELETED, Status.FAILED]),
         )
-        return (await self.session.execute(query)).scalars().first()
+        return found[0] if found else None
 
     async def rule_counts(self, vpc_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, int]:
         if not vpc_ids:
@@ -196,31 +134,6 @@ class SecurityGroups:
             .group_by(SecurityGroup.vpc_id)
         )
         return {row[0]: int(row[1] or 0) for row in (await self.session.execute(query)).all()}
-
-    async def search(
-        self,
-        workspace_id: uuid.UUID,
-        *,
-        provider: str | None = None,
-        vpc_id: uuid.UUID | None = None,
-        region: str | None = None,
-        credential_id: uuid.UUID | None = None,
-    ) -> list[SecurityGroup]:
-        query = select(SecurityGroup).where(
-            SecurityGroup.workspace_id == workspace_id, SecurityGroup.status != Status.DELETED
-        )
-        if provider:
-            query = query.where(SecurityGroup.provider == provider)
-        if vpc_id:
-            query = query.where(SecurityGroup.vpc_id == vpc_id)
-        if region:
-            query = query.where(SecurityGroup.region == region)
-        if credential_id:
-            query = query.where(SecurityGroup.credential_id == credential_id)
-        result = await self.session.execute(
-            query.order_by(SecurityGroup.created_at, SecurityGroup.id)
-        )
-        return list(result.scalars())
 
 
 class ClusterNetworks:

@@ -26,6 +26,8 @@ from ..domain.errors import (
 from ..domain.model import GCP_GLOBAL
 
 SOURCE = "network"
+# What subnets and security groups are listed by.
+LISTED_BY = ("provider", "vpc_id", "region", "credential_id")
 RETRY_FIRST_SECONDS = 0.2
 # At most this long between tries: a dependency that comes back is used soon after.
 RETRY_CAP_SECONDS = 5.0

@@ -14,6 +14,7 @@ from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Vpc
 from ..adapters.providers.base import CloudVpc
+from ..adapters.repositories import Filter
 from ..domain.model import GCP_GLOBAL, Status
 from .common import NetworkDeps, check_credential, provider_of, resource_event, secret, vpc_views
 
@@ -62,7 +63,7 @@ async def refresh(
     async with deps.uow() as uow:
         await uow.lock_plan(workspace)
         rows = await uow.vpcs.search(
-            workspace, provider=provider_name, credential_id=uuid.UUID(credential_id)
+            workspace, Filter(provider=provider_name, credential_id=uuid.UUID(credential_id))
         )
         ours = {str(r.id) for r in rows}
         by_cloud_id = {r.cloud_id: r for r in rows if r.cloud_id}
@@ -132,11 +133,8 @@ async def discover_networks(
     region = data.get("region") or credential.get("masked", {}).get("region")
     found, gone = await refresh(deps, workspace_id, provider, data["credential_id"], region)
     async with deps.uow() as uow:
-        rows = await uow.vpcs.search(
-            uuid.UUID(workspace_id),
-            provider=provider,
-            credential_id=uuid.UUID(data["credential_id"]),
-        )
+        scope = Filter(provider=provider, credential_id=uuid.UUID(data["credential_id"]))
+        rows = await uow.vpcs.search(uuid.UUID(workspace_id), scope)
         items = await vpc_views(uow, rows)
     return {"items": items, "discovered": found, "vanished": gone}
 

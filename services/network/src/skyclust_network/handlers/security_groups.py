@@ -11,6 +11,7 @@ from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import SecurityGroup, Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
+from ..adapters.repositories import Filter
 from ..domain.errors import (
     InvalidName,
     SecurityGroupBusy,
@@ -32,7 +33,7 @@ from ..domain.model import (
     validate_tags,
 )
 from . import vpcs
-from .common import NetworkDeps, group_view, provider_of
+from .common import LISTED_BY, NetworkDeps, group_view, provider_of
 from .lifecycle import (
     Kind,
     get_or_404,
@@ -126,11 +127,7 @@ async def list_security_groups(
     wanted_tag = tag_filter(data.get("tag"))
     async with deps.uow() as uow:
         rows = await uow.security_groups.search(
-            uuid.UUID(data["workspace_id"]),
-            provider=data.get("provider"),
-            vpc_id=uuid.UUID(data["vpc_id"]) if data.get("vpc_id") else None,
-            region=data.get("region"),
-            credential_id=uuid.UUID(data["credential_id"]) if data.get("credential_id") else None,
+            uuid.UUID(data["workspace_id"]), Filter.of(data, *LISTED_BY)
         )
         return {"items": [group_view(r) for r in rows if matches_tag(r.tags or {}, wanted_tag)]}
 

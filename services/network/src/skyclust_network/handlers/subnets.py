@@ -12,7 +12,7 @@ from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Subnet, Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
-from ..adapters.repositories import NetworkUnitOfWork
+from ..adapters.repositories import Filter, NetworkUnitOfWork
 from ..domain import cidr
 from ..domain.errors import (
     InvalidRegion,
@@ -34,7 +34,7 @@ from ..domain.model import (
     validate_tags,
 )
 from . import vpcs
-from .common import NetworkDeps, provider_of, subnet_region, subnet_view
+from .common import LISTED_BY, NetworkDeps, provider_of, subnet_region, subnet_view
 from .lifecycle import (
     Kind,
     get_or_404,
@@ -151,11 +151,7 @@ async def list_subnets(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext)
     wanted_tag = tag_filter(data.get("tag"))
     async with deps.uow() as uow:
         rows = await uow.subnets.search(
-            uuid.UUID(data["workspace_id"]),
-            provider=data.get("provider"),
-            vpc_id=uuid.UUID(data["vpc_id"]) if data.get("vpc_id") else None,
-            region=data.get("region"),
-            credential_id=uuid.UUID(data["credential_id"]) if data.get("credential_id") else None,
+            uuid.UUID(data["workspace_id"]), Filter.of(data, *LISTED_BY)
         )
         return {"items": [subnet_view(r) for r in rows if matches_tag(r.tags or {}, wanted_tag)]}
 

@@ -9,6 +9,7 @@ import uuid
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Delivery
 
+from ..adapters.repositories import Filter
 from .common import NetworkDeps
 
 CONSUMER = "network-tracking"
@@ -53,7 +54,7 @@ async def on_cluster_requested(deps: NetworkDeps, event: CloudEvent, delivery: D
             return
         vpc_ids = {s.vpc_id for s in await uow.subnets.by_cloud_ids(workspace_id, subnet_ids)}
         if gcp_network:
-            for vpc in await uow.vpcs.search(workspace_id, provider="gcp"):
+            for vpc in await uow.vpcs.search(workspace_id, Filter(provider="gcp")):
                 if vpc.name == gcp_network or (vpc.cloud_id or "").endswith(
                     f"/networks/{gcp_network}"
                 ):

@@ -12,6 +12,7 @@ from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Vpc
 from ..adapters.providers.base import Credential, NetworkProvider
+from ..adapters.repositories import Filter
 from ..domain import cidr
 from ..domain.errors import (
     UniqueViolation,
@@ -155,14 +156,10 @@ async def create_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
 
 async def list_vpcs(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     wanted_tag = tag_filter(data.get("tag"))
-    managed = data.get("managed")
     async with deps.uow() as uow:
         rows = await uow.vpcs.search(
             uuid.UUID(data["workspace_id"]),
-            provider=data.get("provider"),
-            region=data.get("region"),
-            credential_id=uuid.UUID(data["credential_id"]) if data.get("credential_id") else None,
-            managed=managed,
+            Filter.of(data, "provider", "region", "credential_id", "managed"),
         )
         rows = [r for r in rows if matches_tag(r.tags or {}, wanted_tag)]
         return {"items": await vpc_views(uow, rows)}
