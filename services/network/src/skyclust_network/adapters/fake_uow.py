@@ -168,12 +168,11 @@ class FakeClusterLinks(_Table):
     async def link(
         self, workspace_id: uuid.UUID, cluster_id: uuid.UUID, vpc_id: uuid.UUID, name: str
     ) -> None:
-        if (cluster_id, vpc_id) not in self.rows:
-            link = ClusterLink(
-                cluster_id=cluster_id, vpc_id=vpc_id, workspace_id=workspace_id, cluster_name=name
-            )
-            _stamp(link)
-            self.rows[(cluster_id, vpc_id)] = link
+        row = ClusterLink(
+            cluster_id=cluster_id, vpc_id=vpc_id, workspace_id=workspace_id, cluster_name=name
+        )
+        _stamp(row)
+        self.rows.setdefault((cluster_id, vpc_id), row)
 
     async def unlink(self, cluster_id: uuid.UUID) -> None:
         for key in [k for k in self.rows if k[0] == cluster_id]:
@@ -184,15 +183,10 @@ class FakeCredentials(_Table):
     async def remember(
         self, workspace_id: uuid.UUID, credential_id: uuid.UUID, provider: str, region: str | None
     ) -> None:
-        self.rows.setdefault(
-            credential_id,
-            KnownCredential(
-                credential_id=credential_id,
-                workspace_id=workspace_id,
-                provider=provider,
-                region=region,
-            ),
+        row = KnownCredential(
+            credential_id=credential_id, workspace_id=workspace_id, provider=provider, region=region
         )
+        self.rows.setdefault(credential_id, row)
 
     async def forget(self, credential_id: uuid.UUID) -> None:
         self.rows.pop(credential_id, None)

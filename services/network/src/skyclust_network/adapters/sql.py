@@ -136,6 +136,12 @@ class SecurityGroups(_Members[SecurityGroup]):
         return {row[0]: int(row[1] or 0) for row in (await self.session.execute(query)).all()}
 
 
+async def _add_once(session: AsyncSession, row: Any, key: Any) -> None:
+    """Insert `row` unless a row of its key is there already."""
+    if await session.get(type(row), key) is None:
+        session.add(row)
+
+
 class ClusterNetworks:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -163,16 +169,10 @@ class ClusterLinks:
     async def link(
         self, workspace_id: uuid.UUID, cluster_id: uuid.UUID, vpc_id: uuid.UUID, name: str
     ) -> None:
-        existing = await self.session.get(ClusterLink, (cluster_id, vpc_id))
-        if existing is None:
-            self.session.add(
-                ClusterLink(
-                    cluster_id=cluster_id,
-                    vpc_id=vpc_id,
-                    workspace_id=workspace_id,
-                    cluster_name=name,
-                )
-            )
+        row = ClusterLink(
+            cluster_id=cluster_id, vpc_id=vpc_id, workspace_id=workspace_id, cluster_name=name
+        )
+        await _add_once(self.session, row, (cluster_id, vpc_id))
 
     async def unlink(self, cluster_id: uuid.UUID) -> None:
         await self.session.execute(delete(ClusterLink).where(ClusterLink.cluster_id == cluster_id))
@@ -185,15 +185,10 @@ class KnownCredentials:
     async def remember(
         self, workspace_id: uuid.UUID, credential_id: uuid.UUID, provider: str, region: str | None
     ) -> None:
-        if await self.session.get(KnownCredential, credential_id) is None:
-            self.session.add(
-                KnownCredential(
-                    credential_id=credential_id,
-                    workspace_id=workspace_id,
-                    provider=provider,
-                    region=region,
-                )
-            )
+        row = KnownCredential(
+            credential_id=credential_id, workspace_id=workspace_id, provider=provider, region=region
+        )
+        await _add_once(self.session, row, credential_id)
 
     async def forget(self, credential_id: uuid.UUID) -> None:
         await self.session.execute(

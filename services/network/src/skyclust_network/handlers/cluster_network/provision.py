@@ -21,6 +21,7 @@ from ...adapters.providers.base import NetworkProvider
 from ...domain import cidr
 from ...domain.cluster_network import Claim, State, Step, claim, next_step
 from ...domain.errors import InvalidMessage, NotEnoughZones, VpcNotFound, VpcNotReady
+from ...domain.lifecycle import Operation
 from ...domain.model import (
     CLUSTER_TAG,
     GCP_GLOBAL,
@@ -34,7 +35,7 @@ from ...domain.model import (
 )
 from .. import security_groups, subnets, vpcs
 from ..common import NetworkDeps, provider_of, ride_out, secret
-from ..lifecycle import transition
+from ..lifecycle import Kind, transition
 from .engine import (
     Snapshot,
     exclusive,
@@ -367,36 +368,23 @@ async def _create_members(
     assert vpc is not None
     ws = str(vpc.workspace_id)
 
-    async def make_subnet(subnet: Subnet) -> None:
-        cloud = await provider.create_subnet(credential, vpc.spec(), subnet.spec())
+    async def make(kind: Kind[Any], row: Subnet | SecurityGroup) -> None:
+        fields = await kind.cloud[Operation.CREATE](deps, provider, credential, row, vpc) or {}
+        ready = kind.event
         await transition(
             deps,
-            subnets.KIND,
+            kind,
             ws,
-            str(subnet.id),
+            str(row.id),
             PENDING,
             Status.READY,
-            lambda r: [subnets.KIND.event("Ready", r)],
-            cloud_id=cloud.cloud_id,
-            availability_zone=cloud.zone or subnet.availability_zone,
-        )
-
-    async def make_group(group: SecurityGroup) -> None:
-        cloud = await provider.create_security_group(credential, vpc.spec(), group.spec())
-        await transition(
-            deps,
-            security_groups.KIND,
-            ws,
-            str(group.id),
-            PENDING,
-            Status.READY,
-            lambda r: [security_groups.KIND.event("Ready", r)],
-            cloud_id=cloud.cloud_id,
+            lambda r: [ready("Ready", r)],
+            **fields,
         )
 
     work: list[Awaitable[None]] = [
-        *(make_subnet(s) for s in snapshot.subnets if s.status == Status.PENDING),
-        *(make_group(g) for g in snapshot.groups if g.status == Status.PENDING),
+        *(make(subnets.KIND, s) for s in snapshot.subnets if s.status == Status.PENDING),
+        *(make(security_groups.KIND, g) for g in snapshot.groups if g.status == Status.PENDING),
     ]
     for outcome in await asyncio.gather(*work, return_exceptions=True):
         if isinstance(outcome, BaseException):

@@ -1,7 +1,4 @@
-"""AWS VPCs, subnets and security groups through boto3 EC2.
-
-Creation is idempotent by owner tag: every resource is created with its tags in the same
-call (TagSpecifications), so a retry after a crash finds it by `skyclust.io/<kind>-id`."""
+"""AWS networks through boto3 EC2: the provider and its translation of EC2's errors."""
 
 from .client import PROVIDER, translate
 from .provider import Ec2NetworkProvider

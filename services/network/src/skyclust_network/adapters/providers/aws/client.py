@@ -5,9 +5,6 @@ call (TagSpecifications), so a retry after a crash finds it by `skyclust.io/<kin
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
 from typing import Any
 
 import boto3
@@ -19,8 +16,9 @@ from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
 from ....domain.errors import ProviderAuthFailed
-from ....domain.model import Rule
+from ....domain.model import OWNER_TAG, Rule
 from ..base import Credential
+from ..clients import ClientCache
 from ..threaded import ThreadedProvider
 
 PROVIDER = "aws"
@@ -109,6 +107,25 @@ def permission_of(rule: Rule) -> dict[str, Any]:
     return perm
 
 
+def find_owned(
+    describe: Any, listed: str, ids: str, cloud_id: str | None, kind: str, owner: str
+) -> dict[str, Any] | None:
+    """The resource by its recorded cloud id, else by the owner tag SkyClust created it
+    with: `describe` is the EC2 call, `listed` the key of its answer, `ids` its id
+    parameter. A recorded id AWS no longer knows is not an error: the tag decides."""
+    if cloud_id:
+        try:
+            found = describe(**{ids: [cloud_id]})[listed]
+        except ClientError as exc:
+            if aws_code(exc) not in NOT_FOUND_CODES:
+                raise
+            found = []
+        if found:
+            return dict(found[0])
+    owned = describe(Filters=[{"Name": f"tag:{OWNER_TAG[kind]}", "Values": [owner]}])[listed]
+    return dict(owned[0]) if owned else None
+
+
 class Ec2Client(ThreadedProvider):
     name = PROVIDER
     translate = staticmethod(translate)
@@ -119,36 +136,30 @@ class Ec2Client(ThreadedProvider):
     ) -> None:
         self.endpoint_url = endpoint_url
         self.default_region = default_region
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._clients: ClientCache[Any] = ClientCache(limit=256)
 
     def _ec2(self, credential: Credential, region: str | None) -> Any:
         region = region or credential.get("region") or self.default_region
         register_secret(credential.get("secret_access_key"))
         register_secret(credential.get("session_token"))
-        digest = hashlib.sha256(json.dumps(credential, sort_keys=True).encode()).hexdigest()
-        key = (digest, region)
-        with self._lock:
-            client = self._clients.get(key)
-            if client is None:
-                session = boto3.session.Session(
-                    aws_access_key_id=credential["access_key_id"],
-                    aws_secret_access_key=credential["secret_access_key"],
-                    aws_session_token=credential.get("session_token"),
-                    region_name=region,
-                )
-                client = session.client(
-                    "ec2",
-                    endpoint_url=self.endpoint_url,
-                    config=Config(
-                        retries={"max_attempts": 3, "mode": "standard"},
-                        connect_timeout=5,
-                        read_timeout=30,
-                        # As many pooled connections as the worker threads sharing it.
-                        max_pool_connections=32,
-                    ),
-                )
-                if len(self._clients) > 256:
-                    self._clients.clear()
-                self._clients[key] = client
-            return client
+
+        def build() -> Any:
+            session = boto3.session.Session(
+                aws_access_key_id=credential["access_key_id"],
+                aws_secret_access_key=credential["secret_access_key"],
+                aws_session_token=credential.get("session_token"),
+                region_name=region,
+            )
+            return session.client(
+                "ec2",
+                endpoint_url=self.endpoint_url,
+                config=Config(
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    connect_timeout=5,
+                    read_timeout=30,
+                    # As many pooled connections as the worker threads sharing it.
+                    max_pool_connections=32,
+                ),
+            )
+
+        return self._clients.get(credential, region, build)

@@ -19,6 +19,7 @@ from .client import (
     PROVIDER,
     Ec2Client,
     aws_code,
+    find_owned,
     tag_dict,
     tag_list,
 )
@@ -44,19 +45,7 @@ class Ec2Networks(Ec2Client):
         )
 
     def _find_vpc(self, ec2: Any, vpc: VpcSpec) -> dict[str, Any] | None:
-        if vpc.cloud_id:
-            try:
-                found = ec2.describe_vpcs(VpcIds=[vpc.cloud_id])["Vpcs"]
-            except ClientError as exc:
-                if aws_code(exc) not in NOT_FOUND_CODES:
-                    raise
-                found = []
-            if found:
-                return dict(found[0])
-        owned = ec2.describe_vpcs(
-            Filters=[{"Name": f"tag:{OWNER_TAG['vpc']}", "Values": [vpc.vpc_id]}]
-        )["Vpcs"]
-        return dict(owned[0]) if owned else None
+        return find_owned(ec2.describe_vpcs, "Vpcs", "VpcIds", vpc.cloud_id, "vpc", vpc.vpc_id)
 
     def _create_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc:
         ec2 = self._ec2(credential, vpc.region)

@@ -15,6 +15,7 @@ from .client import (
     NOT_FOUND_CODES,
     PROVIDER,
     aws_code,
+    find_owned,
     permission_of,
     rules_of,
     tag_dict,
@@ -39,19 +40,14 @@ class Ec2SecurityGroups(Ec2Subnets):
         )
 
     def _find_group(self, ec2: Any, group: SecurityGroupSpec) -> dict[str, Any] | None:
-        if group.cloud_id:
-            try:
-                found = ec2.describe_security_groups(GroupIds=[group.cloud_id])["SecurityGroups"]
-            except ClientError as exc:
-                if aws_code(exc) not in NOT_FOUND_CODES:
-                    raise
-                found = []
-            if found:
-                return dict(found[0])
-        owned = ec2.describe_security_groups(
-            Filters=[{"Name": f"tag:{OWNER_TAG['security_group']}", "Values": [group.group_id]}]
-        )["SecurityGroups"]
-        return dict(owned[0]) if owned else None
+        return find_owned(
+            ec2.describe_security_groups,
+            "SecurityGroups",
+            "GroupIds",
+            group.cloud_id,
+            "security_group",
+            group.group_id,
+        )
 
     def _reconcile_rules(self, ec2: Any, found: dict[str, Any], rules: tuple[Rule, ...]) -> None:
         group_id = found["GroupId"]

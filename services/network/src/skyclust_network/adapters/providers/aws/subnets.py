@@ -13,6 +13,7 @@ from .client import (
     NOT_FOUND_CODES,
     PROVIDER,
     aws_code,
+    find_owned,
     tag_dict,
     tag_list,
 )
@@ -34,19 +35,14 @@ class Ec2Subnets(Ec2Networks):
         )
 
     def _find_subnet(self, ec2: Any, subnet: SubnetSpec) -> dict[str, Any] | None:
-        if subnet.cloud_id:
-            try:
-                found = ec2.describe_subnets(SubnetIds=[subnet.cloud_id])["Subnets"]
-            except ClientError as exc:
-                if aws_code(exc) not in NOT_FOUND_CODES:
-                    raise
-                found = []
-            if found:
-                return dict(found[0])
-        owned = ec2.describe_subnets(
-            Filters=[{"Name": f"tag:{OWNER_TAG['subnet']}", "Values": [subnet.subnet_id]}]
-        )["Subnets"]
-        return dict(owned[0]) if owned else None
+        return find_owned(
+            ec2.describe_subnets,
+            "Subnets",
+            "SubnetIds",
+            subnet.cloud_id,
+            "subnet",
+            subnet.subnet_id,
+        )
 
     def _internet_gateway(self, ec2: Any, vpc_id: str, vpc: VpcSpec) -> str:
         attached = ec2.describe_internet_gateways(

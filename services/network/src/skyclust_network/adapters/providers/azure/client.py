@@ -8,9 +8,6 @@ delete them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import threading
 from typing import Any
 
 from azure.core.exceptions import (
@@ -43,6 +40,7 @@ from ....domain.model import (
     default_resource_group,
 )
 from ..base import Credential
+from ..clients import ClientCache
 from ..threaded import ThreadedProvider
 
 PROVIDER = "azure"
@@ -165,8 +163,7 @@ class ArmClient(ThreadedProvider):
         self.client_options = dict(client_options or {})
         self.ca_bundle = ca_bundle
         self.polling_interval = polling_interval
-        self._clients: dict[str, ArmClients] = {}
-        self._lock = threading.Lock()
+        self._clients: ClientCache[ArmClients] = ClientCache(limit=64)
 
     def _arm(self, credential: Credential) -> ArmClients:
         try:
@@ -179,27 +176,24 @@ class ArmClient(ThreadedProvider):
                 f"the Azure credential lacks {exc}", provider=PROVIDER
             ) from None
         register_secret(secret)
-        digest = hashlib.sha256(json.dumps(credential, sort_keys=True).encode()).hexdigest()
-        with self._lock:
-            clients = self._clients.get(digest)
-            if clients is None:
-                token = azure_credential(
-                    tenant, client, secret, self.endpoint_url, ca_bundle=self.ca_bundle
-                )
-                options = {
-                    "ca_bundle": self.ca_bundle,
-                    "polling_interval": self.polling_interval,
-                    "retry_total": 3,
-                    **self.client_options,
-                }
-                clients = ArmClients(
-                    azure_network_client(token, subscription, self.endpoint_url, **options),
-                    azure_resource_client(token, subscription, self.endpoint_url, **options),
-                    subscription,
-                )
-                if len(self._clients) > 64:
-                    self._clients.clear()
-                self._clients[digest] = clients
+
+        def build() -> ArmClients:
+            token = azure_credential(
+                tenant, client, secret, self.endpoint_url, ca_bundle=self.ca_bundle
+            )
+            options = {
+                "ca_bundle": self.ca_bundle,
+                "polling_interval": self.polling_interval,
+                "retry_total": 3,
+                **self.client_options,
+            }
+            return ArmClients(
+                azure_network_client(token, subscription, self.endpoint_url, **options),
+                azure_resource_client(token, subscription, self.endpoint_url, **options),
+                subscription,
+            )
+
+        clients = self._clients.get(credential, "", build)
         return clients
 
     @staticmethod

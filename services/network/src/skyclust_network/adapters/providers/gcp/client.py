@@ -10,9 +10,7 @@ network instead)."""
 from __future__ import annotations
 
 import concurrent.futures
-import hashlib
 import json
-import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +48,7 @@ if TYPE_CHECKING:
     # request is built, on the worker thread, so a process with no GCP work never loads it.
     from google.cloud import compute_v1
 
+from ..clients import ClientCache
 from ..threaded import ThreadedProvider
 
 PROVIDER = "gcp"
@@ -191,25 +190,20 @@ class ComputeClient(ThreadedProvider):
             ),
             "timeout": min(60.0, max(retry_deadline, 5.0)),
         }
-        self._clients: dict[str, ComputeClients] = {}
-        self._lock = threading.Lock()
+        self._clients: ClientCache[ComputeClients] = ClientCache(limit=64)
 
     def _compute(self, credential: Credential) -> tuple[ComputeClients, str]:
         key = service_account_key(credential)
-        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
-        with self._lock:
-            clients = self._clients.get(digest)
-            if clients is None:
-                try:
-                    clients = compute_clients(key, self.endpoint_url)
-                except (ValueError, KeyError):
-                    raise ProviderAuthFailed(
-                        "the GCP credential is not a valid service-account key",
-                        provider=PROVIDER,
-                    ) from None
-                if len(self._clients) > 64:
-                    self._clients.clear()
-                self._clients[digest] = clients
+
+        def build() -> ComputeClients:
+            try:
+                return compute_clients(key, self.endpoint_url)
+            except (ValueError, KeyError):
+                raise ProviderAuthFailed(
+                    "the GCP credential is not a valid service-account key", provider=PROVIDER
+                ) from None
+
+        clients = self._clients.get(key, "", build)
         return clients, str(key["project_id"])
 
     def _wait(self, operation: Any) -> None:
