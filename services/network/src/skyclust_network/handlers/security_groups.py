@@ -175,7 +175,11 @@ async def update_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         group = await group_or_404(
-            uow.session, data["workspace_id"], data["security_group_id"], for_update=True
+            uow.session,
+            data["workspace_id"],
+            data["security_group_id"],
+            for_update=True,
+            provider=data.get("provider"),
         )
         require_changeable(group, "security_group", CHANGEABLE)
         if group.cloud_id is None:
@@ -207,7 +211,11 @@ async def delete_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         group = await group_or_404(
-            uow.session, data["workspace_id"], data["security_group_id"], for_update=True
+            uow.session,
+            data["workspace_id"],
+            data["security_group_id"],
+            for_update=True,
+            provider=data.get("provider"),
         )
         if group.status == Status.DELETING:
             return group_view(group)
