@@ -166,7 +166,12 @@ async def get_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         return group_view(
-            await group_or_404(uow.session, data["workspace_id"], data["security_group_id"])
+            await group_or_404(
+                uow.session,
+                data["workspace_id"],
+                data["security_group_id"],
+                provider=data.get("provider"),
+            )
         )
 
 

@@ -196,7 +196,9 @@ async def list_subnets(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext)
 async def get_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
         return subnet_view(
-            await subnet_or_404(uow.session, data["workspace_id"], data["subnet_id"])
+            await subnet_or_404(
+                uow.session, data["workspace_id"], data["subnet_id"], provider=data.get("provider")
+            )
         )
 
 

@@ -181,7 +181,9 @@ async def list_vpcs(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) ->
 
 async def get_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"])
+        vpc = await vpc_or_404(
+            uow.session, data["workspace_id"], data["vpc_id"], provider=data.get("provider")
+        )
         return (await vpc_views(uow.session, [vpc]))[0]
 
 

@@ -279,7 +279,7 @@ async def get_cluster(
         cluster = await Clusters(uow.session).get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _not_found()
         return view(cluster)
 
