@@ -101,7 +101,9 @@ def cluster_view(**changes: Any) -> dict[str, Any]:
 
 
 class FakeProvisioning(Services):
-    """Provisioning's queries, answered from one AWS cluster."""
+    """Provisioning's queries, answered from one AWS cluster. Like provisioning, it
+    answers CLUSTER_NOT_FOUND for a request on a cluster of another workspace or
+    another provider than the one the request names."""
 
     def __init__(self) -> None:
         self.cluster = cluster_view(
@@ -118,9 +120,13 @@ class FakeProvisioning(Services):
         return reply
 
     def _reply(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        if name not in ("CreateCluster", "ImportCluster", "DiscoverClusters") and (
+            data["cluster_id"] != self.cluster["id"]
+            or data["workspace_id"] != self.cluster["workspace_id"]
+            or data.get("provider", self.cluster["provider"]) != self.cluster["provider"]
+        ):
+            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
         if name == "GetCluster":
-            if data["cluster_id"] != self.cluster["id"]:
-                raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
             return self.cluster
         if name == "CreateCluster":
             return cluster_view(
@@ -215,12 +221,14 @@ async def gw(app: FastAPI, provisioning: FakeProvisioning) -> AsyncIterator[http
         yield client
 
 
-def get_cluster() -> tuple[str, dict[str, Any]]:
-    return ("GetCluster", {"workspace_id": WORKSPACE, "cluster_id": AWS_CLUSTER})
-
-
 def change(**extra: Any) -> dict[str, Any]:
-    return {"workspace_id": WORKSPACE, "actor_id": USER, "cluster_id": AWS_CLUSTER, **extra}
+    return {
+        "workspace_id": WORKSPACE,
+        "provider": "aws",
+        "cluster_id": AWS_CLUSTER,
+        "actor_id": USER,
+        **extra,
+    }
 
 
 def node_group(name: str) -> dict[str, Any]:
@@ -287,7 +295,7 @@ async def test_upgrade(gw: httpx.AsyncClient, provisioning: FakeProvisioning) ->
     assert envelope["success"] is True
     assert envelope["data"]["target_version"] == "1.31"
     assert "1.31" in envelope["message"]
-    assert provisioning.sent() == [get_cluster(), ("UpgradeCluster", change(version="1.31"))]
+    assert provisioning.sent() == [("UpgradeCluster", change(version="1.31"))]
 
 
 async def test_reconcile(gw: httpx.AsyncClient, provisioning: FakeProvisioning) -> None:
@@ -297,7 +305,7 @@ async def test_reconcile(gw: httpx.AsyncClient, provisioning: FakeProvisioning) 
     data = response.json()["data"]
     assert data["actions"] == [{"field": "tags.team", "action": "update"}]
     assert data["cluster"]["id"] == AWS_CLUSTER
-    assert provisioning.sent() == [get_cluster(), ("ReconcileCluster", change())]
+    assert provisioning.sent() == [("ReconcileCluster", change())]
 
 
 async def test_discover_is_a_read_and_not_taken_for_a_cluster_id(
@@ -388,7 +396,7 @@ async def test_promote(gw: httpx.AsyncClient, provisioning: FakeProvisioning) ->
 
     assert response.status_code == 200, response.text
     assert response.json()["data"]["managed"] is True
-    assert provisioning.sent() == [get_cluster(), ("PromoteCluster", change())]
+    assert provisioning.sent() == [("PromoteCluster", change())]
 
 
 async def test_forget(gw: httpx.AsyncClient, provisioning: FakeProvisioning) -> None:
@@ -397,7 +405,7 @@ async def test_forget(gw: httpx.AsyncClient, provisioning: FakeProvisioning) -> 
     assert response.status_code == 200, response.text
     assert response.json()["data"]["status"] == "DELETED"
     assert "cloud was not changed" in response.json()["message"]
-    assert provisioning.sent() == [get_cluster(), ("ForgetCluster", change())]
+    assert provisioning.sent() == [("ForgetCluster", change())]
 
 
 WRITES = [
@@ -530,12 +538,14 @@ async def test_bad_bodies_are_refused_before_any_call(
 
 
 @pytest.mark.parametrize(
-    ("method", "suffix", "body"),
+    ("method", "suffix", "body", "query"),
     [
-        ("PATCH", "", {"version": "1.31"}),
-        ("POST", "/reconcile", None),
-        ("POST", "/promote", None),
-        ("POST", "/forget", None),
+        ("PATCH", "", {"version": "1.31"}, "UpgradeCluster"),
+        ("POST", "/reconcile", None, "ReconcileCluster"),
+        ("POST", "/promote", None, "PromoteCluster"),
+        ("POST", "/forget", None, "ForgetCluster"),
+        ("DELETE", "", None, "DeleteCluster"),
+        ("GET", "", None, "GetCluster"),
     ],
 )
 async def test_another_providers_cluster_is_not_found(
@@ -544,6 +554,7 @@ async def test_another_providers_cluster_is_not_found(
     method: str,
     suffix: str,
     body: dict[str, Any] | None,
+    query: str,
 ) -> None:
     path = f"{BASE.format(provider='gcp')}/{AWS_CLUSTER}{suffix}"
 
@@ -551,7 +562,9 @@ async def test_another_providers_cluster_is_not_found(
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "CLUSTER_NOT_FOUND"
-    assert provisioning.sent() == [get_cluster()]
+    # One call, the change itself: provisioning decides, from the path's provider.
+    [(name, request)] = provisioning.sent()
+    assert (name, request["provider"], request["cluster_id"]) == (query, "gcp", AWS_CLUSTER)
 
 
 async def test_an_unknown_cluster_is_not_found(
@@ -563,4 +576,4 @@ async def test_an_unknown_cluster_is_not_found(
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "CLUSTER_NOT_FOUND"
-    assert provisioning.sent() == [("GetCluster", {"workspace_id": WORKSPACE, "cluster_id": other})]
+    assert provisioning.sent() == [("UpgradeCluster", change(cluster_id=other, version="1.31"))]

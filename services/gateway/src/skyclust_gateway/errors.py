@@ -1,0 +1,90 @@
+"""The errors the gateway raises itself, one class per stable code (a bare 401 or 403 is
+the shared `Unauthorized` or `Forbidden`). Errors of the owning services
+(`CLUSTER_NOT_FOUND`, `VPC_IN_USE`, ...) come back over the bus as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skyclust_common.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
+
+# tokens and sessions ----------------------------------------------------------------
+
+
+class InvalidToken(Unauthorized):
+    code = "INVALID_TOKEN"
+
+
+class TokenExpired(Unauthorized):
+    code = "TOKEN_EXPIRED"
+
+
+class SessionRevoked(Unauthorized):
+    code = "SESSION_REVOKED"
+
+
+class TicketNeedsSession(Forbidden):
+    """A stream ticket asked for without a login session (an API key); 401 for a
+    ticket presented without one."""
+
+    code = "TICKET_NEEDS_SESSION"
+
+
+class RateLimited(TooManyRequests):
+    code = "RATE_LIMITED"
+
+
+# the caller's workspace -------------------------------------------------------------
+
+
+class WorkspaceNotFound(NotFound):
+    """Another workspace than the token's: routes act on the token's workspace only."""
+
+    code = "WORKSPACE_NOT_FOUND"
+
+
+# the event stream -------------------------------------------------------------------
+
+
+class InvalidFilter(BadRequest):
+    code = "INVALID_FILTER"
+
+
+class BadCursor(BadRequest):
+    """A Last-Event-ID that is no event id of the stream."""
+
+    code = "BAD_CURSOR"
+
+
+class StreamUnavailable(ServiceUnavailable):
+    code = "STREAM_UNAVAILABLE"
+
+
+class StreamBusy(ServiceUnavailable):
+    """Too many streams resuming at once; `retry_after` becomes the Retry-After header."""
+
+    code = "STREAM_BUSY"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+# OpenID Connect logins --------------------------------------------------------------
+
+
+class OidcLoginRefused(Unauthorized):
+    code = "OIDC_LOGIN_REFUSED"
+
+
+class OidcStateInvalid(BadRequest):
+    """A callback without a state, or not in the browser that started the login."""
+
+    code = "OIDC_STATE_INVALID"
