@@ -112,6 +112,13 @@ def test_changes_on_what_is_not_yours_or_not_there_are_not_found(platform, local
             "CLUSTER_NOT_FOUND",
         ),
         (
+            "GET",
+            CLUSTERS + f"/{cluster}/node-groups/" + "{id}",
+            None,
+            group["id"],
+            "CLUSTER_NOT_FOUND NODE_GROUP_NOT_FOUND",
+        ),
+        (
             "PATCH",
             CLUSTERS + f"/{cluster}/node-groups/" + "{id}",
             {"desired_size": 3},

@@ -284,8 +284,14 @@ async def get_node_group(
     principal: Reader,
     svc: Svc,
 ) -> JSONResponse:
-    key = _key(principal, provider, cluster_id, node_group_id)
-    return ok(await svc.call(PROVISIONING, "GetNodeGroup", key))
+    # The cluster first: one of another workspace or provider is CLUSTER_NOT_FOUND,
+    # which GetNodeGroup alone would answer NODE_GROUP_NOT_FOUND. A read: no race.
+    cluster = _key(principal, provider, cluster_id)
+    await svc.call(PROVISIONING, "GetCluster", cluster)
+    key = {k: v for k, v in cluster.items() if k != "provider"}
+    return ok(
+        await svc.call(PROVISIONING, "GetNodeGroup", {**key, "node_group_id": str(node_group_id)})
+    )
 
 
 @router.patch("/{cluster_id}/node-groups/{node_group_id}", status_code=202)

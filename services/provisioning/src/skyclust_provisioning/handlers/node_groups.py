@@ -198,11 +198,6 @@ async def get_node_group(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
-        )
-        if not found(cluster, data):
-            raise _cluster_not_found()
         group = await NodeGroups(uow.session).get(
             uuid.UUID(data["workspace_id"]),
             uuid.UUID(data["cluster_id"]),
