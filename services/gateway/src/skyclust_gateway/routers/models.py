@@ -1,5 +1,7 @@
-"""Every request body of the API, in one place. Unknown fields are refused everywhere.
-The owning services check the rest (names taken, versions offered, overlaps)."""
+"""Every request body of the API that is not an rpc request as it is: those
+(`RegisterUserRequest`, `RefreshTokensRequest`) come from `skyclust_common.messages.rpc`,
+generated from contracts/. Unknown fields are refused everywhere. The owning services
+check the rest (names taken, versions offered, overlaps)."""
 
 from __future__ import annotations
 
@@ -21,13 +23,6 @@ class Provider(enum.StrEnum):
     aws = "aws"
     gcp = "gcp"
     azure = "azure"
-
-
-class RegisterBody(Strict):
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
-    name: str = Field(min_length=1, max_length=200)
-    workspace_name: str = Field(min_length=1, max_length=100)
 
 
 class LoginBody(Strict):
@@ -157,10 +152,6 @@ class ImportBody(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
     resource_group: ResourceGroup | None = None
     tags: ClusterTags | None = None
-
-
-class RefreshBody(Strict):
-    refresh_token: str = Field(min_length=1, max_length=512)
 
 
 class SwitchWorkspaceBody(Strict):
