@@ -134,7 +134,7 @@ class TokenVerifier:
 
     def _refuse_revoked(self, session_id: str | None) -> None:
         if self.revocations.revoked(session_id):
-            raise SessionRevoked("this session has ended; log in again")
+            raise SessionRevoked()
 
     async def _verify(self, token: str, audience: str, typ: str) -> tuple[Principal, float]:
         try:
@@ -157,22 +157,22 @@ class TokenVerifier:
                 },
             )
         except jwt.PyJWTError:
-            raise InvalidToken("invalid token") from None
+            raise InvalidToken() from None
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or expires <= self.clock():
-            raise TokenExpired("token expired")
+            raise TokenExpired()
         if claims.get("typ") != typ:
             raise InvalidToken("wrong kind of token")
         session_id = claims.get("sid")
         if typ == "access" and not isinstance(session_id, str):
-            raise InvalidToken("invalid token")
+            raise InvalidToken()
         self._refuse_revoked(session_id)
         try:
             principal = Principal(
                 str(claims["sub"]), str(claims["wid"]), str(claims["role"]), session_id
             )
         except KeyError:
-            raise InvalidToken("invalid token") from None
+            raise InvalidToken() from None
         return principal, float(claims["exp"])
 
 

@@ -19,15 +19,24 @@ from skyclust_common.errors import (
 
 
 class InvalidToken(Unauthorized):
+    """A token that does not verify: malformed, of another kind, signed by an unknown key."""
+
     code = "INVALID_TOKEN"
+    default_message = "invalid token"
 
 
 class TokenExpired(Unauthorized):
+    """An access token or stream ticket past its `exp`: refresh it."""
+
     code = "TOKEN_EXPIRED"
+    default_message = "token expired"
 
 
 class SessionRevoked(Unauthorized):
+    """The token's session ended (logout, refresh-token reuse, role change, removal)."""
+
     code = "SESSION_REVOKED"
+    default_message = "this session has ended; log in again"
 
 
 class TicketNeedsSession(Forbidden):
@@ -38,7 +47,11 @@ class TicketNeedsSession(Forbidden):
 
 
 class RateLimited(TooManyRequests):
+    """Too many requests from this client address or workspace this minute;
+    `details.retry_after` (and the Retry-After header) say for how long."""
+
     code = "RATE_LIMITED"
+    default_message = "rate limit exceeded; slow down"
 
 
 # the caller's workspace -------------------------------------------------------------
@@ -48,12 +61,15 @@ class WorkspaceNotFound(NotFound):
     """Another workspace than the token's: routes act on the token's workspace only."""
 
     code = "WORKSPACE_NOT_FOUND"
+    default_message = "workspace not found"
 
 
 # the event stream -------------------------------------------------------------------
 
 
 class InvalidFilter(BadRequest):
+    """A stream filter (`types`, `resource`) that is not an event name or resource id."""
+
     code = "INVALID_FILTER"
 
 
@@ -64,7 +80,10 @@ class BadCursor(BadRequest):
 
 
 class StreamUnavailable(ServiceUnavailable):
+    """This gateway has no live feed or cannot read the event stream now."""
+
     code = "STREAM_UNAVAILABLE"
+    default_message = "the event stream is not available"
 
 
 class StreamBusy(ServiceUnavailable):

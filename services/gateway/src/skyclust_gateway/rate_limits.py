@@ -42,7 +42,6 @@ class RateLimiter:
                 self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
         if count > limit:
             raise RateLimited(
-                "rate limit exceeded; slow down",
                 details={"retry_after": 60 - int(time.time()) % 60},
             )
 

@@ -90,13 +90,13 @@ async def stream(
     wanted = _parse_resource(resource)
     hub: StreamHub | None = getattr(request.app.state, "stream_hub", None)
     if hub is None:
-        raise StreamUnavailable("the event stream is not available")
+        raise StreamUnavailable()
     if ticket and bearer(request) is None and principal.session_id is None:
         raise TicketNeedsSession("this ticket has no session", status=401)
     check = hub.session_check
     live = principal.session_id is None or check is None or await check(principal.session_id)
     if not live:
-        raise SessionRevoked("this session has ended; log in again")
+        raise SessionRevoked()
     connection = await hub.open(
         principal.workspace_id,
         types=names,

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
 
 def _same(principal: Principal, workspace_id: uuid.UUID) -> None:
     if str(workspace_id) != principal.workspace_id:
-        raise WorkspaceNotFound("workspace not found")
+        raise WorkspaceNotFound()
 
 
 @router.get("")

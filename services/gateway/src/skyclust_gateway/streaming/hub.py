@@ -213,7 +213,7 @@ class StreamHub:
         Raises StreamUnavailable, StreamBusy or BadCursor, before anything is sent, if
         the stream cannot be served."""
         if not self.running or not self._connected():
-            raise StreamUnavailable("the event stream is not available")
+            raise StreamUnavailable()
         connection = Connection(workspace, types, resource, session_id, self.buffer_events)
         if cursor is None:
             self.register(connection)
