@@ -178,6 +178,13 @@ class FakeProvisioning(Services):
             return {**self.cluster, "managed": True}
         if name == "ForgetCluster":
             return {**self.cluster, "status": "DELETED"}
+        if name == "GetKubeconfig":
+            return {
+                "cluster_id": self.cluster["id"],
+                "name": self.cluster["name"],
+                "kubeconfig": '{"apiVersion": "v1", "kind": "Config"}',
+                "expires_at": "2026-01-01T00:15:00+00:00",
+            }
         raise AssertionError(f"unexpected query {name}")
 
     def sent(self) -> list[tuple[str, dict[str, Any]]]:

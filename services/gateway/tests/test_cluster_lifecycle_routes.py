@@ -196,3 +196,16 @@ async def test_forget(gw: httpx.AsyncClient, provisioning: FakeProvisioning) -> 
     assert response.json()["data"]["status"] == "DELETED"
     assert "cloud was not changed" in response.json()["message"]
     assert provisioning.sent() == [("ForgetCluster", change())]
+
+
+async def test_kubeconfig_is_one_call_named_after_the_cluster(
+    gw: httpx.AsyncClient, provisioning: FakeProvisioning
+) -> None:
+    response = await gw.get(f"{AWS}/{AWS_CLUSTER}/kubeconfig", headers=as_("user"))
+
+    assert response.status_code == 200, response.text
+    assert response.text == '{"apiVersion": "v1", "kind": "Config"}'
+    assert response.headers["content-disposition"] == 'attachment; filename="web-kubeconfig.yaml"'
+    assert response.headers["x-credential-expires-at"] == "2026-01-01T00:15:00+00:00"
+    assert response.headers["cache-control"] == "no-store"
+    assert provisioning.sent() == [("GetKubeconfig", change())]
