@@ -5,18 +5,16 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from skyclust_common.messages.rpc import RegisterUserRequest
-
 from ..envelope import ok
 from ..permissions import public
 from .deps import Reader, Svc
-from .models import LoginBody
+from .models import LoginBody, RegisterBody
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/api/v1/auth/register", status_code=201, dependencies=[Depends(public)])
-async def register(body: RegisterUserRequest, svc: Svc) -> JSONResponse:
+async def register(body: RegisterBody, svc: Svc) -> JSONResponse:
     result = await svc.call("identity", "RegisterUser", body.to_data())
     return ok(result, 201)
 

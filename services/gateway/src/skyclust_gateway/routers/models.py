@@ -1,7 +1,8 @@
-"""Every request body of the API that is not an rpc request as it is: those
-(`RegisterUserRequest`, `RefreshTokensRequest`) come from `skyclust_common.messages.rpc`,
-generated from contracts/. Unknown fields are refused everywhere. The owning services
-check the rest (names taken, versions offered, overlaps)."""
+"""Every request body of the API, in one place. A body that is an rpc request as it is
+(sign-up, refresh) is the model generated from its contract; the others add what the
+token says (workspace, actor) before they are sent, so they are written here. Unknown
+fields are refused everywhere. The owning services check the rest (names taken,
+versions offered, overlaps)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from skyclust_common.messages.rpc import RefreshTokensRequest, RegisterUserRequest
 
 from ..permissions import Role
 
@@ -23,6 +26,16 @@ class Provider(enum.StrEnum):
     aws = "aws"
     gcp = "gcp"
     azure = "azure"
+
+
+# The generated models build on first use; FastAPI silences a pydantic warning about
+# its own body alias only while it builds a route, so these are built with the app.
+class RegisterBody(RegisterUserRequest):
+    model_config = ConfigDict(defer_build=False)
+
+
+class RefreshBody(RefreshTokensRequest):
+    model_config = ConfigDict(defer_build=False)
 
 
 class LoginBody(Strict):

@@ -5,19 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from skyclust_common.messages.rpc import RefreshTokensRequest
-
 from ..auth import TokenVerifier
 from ..envelope import ok
 from ..permissions import public
 from .deps import Reader, Svc
-from .models import SwitchWorkspaceBody
+from .models import RefreshBody, SwitchWorkspaceBody
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/refresh", dependencies=[Depends(public)])
-async def refresh(body: RefreshTokensRequest, svc: Svc) -> JSONResponse:
+async def refresh(body: RefreshBody, svc: Svc) -> JSONResponse:
     """Single use: the refresh token in the reply replaces the one sent. Sending a used
     one again ends the whole session."""
     return ok(await svc.call("identity", "RefreshTokens", body.to_data()))
