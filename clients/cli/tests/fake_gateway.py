@@ -1,0 +1,110 @@
+"""A fake gateway for the CLI's unit tests: httpx.MockTransport answering a few routes
+with the real envelope, and counting what was asked."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+CLUSTER = {
+    "id": "11111111-1111-1111-1111-111111111111",
+    "provider": "aws",
+    "name": "demo",
+    "region": "us-east-1",
+    "version": "1.30",
+    "status": "READY",
+    "status_reason": None,
+    "progress": 100,
+    "step": None,
+    "conditions": [{"type": "NetworkReady", "status": "True"}],
+}
+
+
+def ok(data: Any, status: int = 200, **headers: str) -> httpx.Response:
+    body = {"success": True, "data": data, "error": None, "message": None, "request_id": "r"}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+def failure(status: int, code: str, message: str) -> httpx.Response:
+    body = {
+        "success": False,
+        "data": None,
+        "error": {"code": code, "message": message, "details": {}},
+        "message": message,
+        "request_id": "r",
+    }
+    return httpx.Response(status, json=body)
+
+
+@dataclass
+class FakeGateway:
+    clusters: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"aws": [dict(CLUSTER)], "gcp": [], "azure": []}
+    )
+    access_token: str = "access-1"
+    refresh_token: str = "refresh-1"
+    expire_next: int = 0
+    kubeconfig: str = ""
+    requests: list[httpx.Request] = field(default_factory=list)
+    refreshes: int = 0
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def tokens(self) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "refresh_token": self.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": 900,
+        }
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path = request.url.path.removeprefix("/api/v1")
+        method = request.method
+        if path == "/auth/login":
+            body = json.loads(request.content)
+            if body["password"] != "correct-horse-9":
+                return failure(401, "INVALID_CREDENTIALS", "invalid email or password")
+            return ok(self.tokens())
+        if path == "/auth/refresh":
+            body = json.loads(request.content)
+            if body["refresh_token"] != self.refresh_token:
+                return failure(401, "REFRESH_TOKEN_REUSED", "used twice")
+            self.refreshes += 1
+            self.access_token = f"access-{self.refreshes + 1}"
+            self.refresh_token = f"refresh-{self.refreshes + 1}"
+            return ok(self.tokens())
+        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+            return failure(401, "INVALID_TOKEN", "invalid token")
+        if self.expire_next:
+            self.expire_next -= 1
+            return failure(401, "TOKEN_EXPIRED", "token expired")
+        if path == "/auth/me":
+            return ok(
+                {
+                    "user": {"id": "u", "email": "ada@example.com", "name": "Ada"},
+                    "workspace": {"id": "w1", "name": "platform", "role": "admin"},
+                }
+            )
+        parts = path.strip("/").split("/")
+        if len(parts) >= 3 and parts[1:3] == ["kubernetes", "clusters"]:
+            return self.clusters_route(method, parts[0], parts[3:])
+        return failure(404, "NOT_FOUND", f"no route {method} {path}")
+
+    def clusters_route(self, method: str, provider: str, rest: list[str]) -> httpx.Response:
+        items = self.clusters.get(provider, [])
+        if not rest:
+            return ok(items)
+        found = [c for c in items if c["id"] == rest[0]]
+        if not found:
+            return failure(404, "CLUSTER_NOT_FOUND", "cluster not found")
+        if rest[1:] == ["kubeconfig"]:
+            return httpx.Response(
+                200, text=self.kubeconfig, headers={"content-type": "application/yaml"}
+            )
+        return ok(found[0])
