@@ -53,7 +53,8 @@ def tail(
     api = st.api()
     wanted = resource
     if cluster:
-        wanted = resolve.cluster(api, cluster)["id"]
+        # An id is taken as it is: a deleted cluster's events are still worth reading.
+        wanted = cluster if resolve.is_uuid(cluster) else resolve.cluster(api, cluster)["id"]
     stream = EventStream(api, types=types, resource=wanted, last_event_id=since)
     console = st.output.console()
     seen = 0
