@@ -79,6 +79,8 @@ class FakeGateway:
             self.access_token = f"access-{self.refreshes + 1}"
             self.refresh_token = f"refresh-{self.refreshes + 1}"
             return ok(self.tokens())
+        if path.startswith("/auth/oidc/"):
+            return self.oidc_route(request, path.split("/")[3], path.split("/")[4])
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
             return failure(401, "INVALID_TOKEN", "invalid token")
         if self.expire_next:
@@ -95,6 +97,33 @@ class FakeGateway:
         if len(parts) >= 3 and parts[1:3] == ["kubernetes", "clusters"]:
             return self.clusters_route(method, parts[0], parts[3:])
         return failure(404, "NOT_FOUND", f"no route {method} {path}")
+
+    def oidc_route(self, request: httpx.Request, provider: str, step: str) -> httpx.Response:
+        """The gateway's half of an OIDC login with a provider that logs anyone in."""
+        if provider != "local":
+            return failure(404, "OIDC_PROVIDER_UNKNOWN", "no such provider")
+        params = request.url.params
+        if step == "login":
+            location = str(
+                httpx.URL(
+                    "http://idp.test/authorize",
+                    params={"state": "state-1", "redirect_uri": params["redirect_uri"]},
+                )
+            )
+            return httpx.Response(
+                302,
+                headers={
+                    "location": location,
+                    "set-cookie": "skyclust_oidc_state=state-1; Path=/api/v1/auth/oidc; HttpOnly",
+                },
+            )
+        if "error" in params:
+            return failure(401, "OIDC_LOGIN_REFUSED", "the provider did not log you in")
+        if request.headers.get("cookie") != f"skyclust_oidc_state={params.get('state')}":
+            return failure(400, "OIDC_STATE_INVALID", "not started in this browser")
+        if params.get("code") != "code-1":
+            return failure(401, "OIDC_TOKEN_INVALID", "code rejected")
+        return ok(self.tokens())
 
     def clusters_route(self, method: str, provider: str, rest: list[str]) -> httpx.Response:
         items = self.clusters.get(provider, [])

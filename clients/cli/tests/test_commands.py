@@ -101,10 +101,12 @@ def test_a_wrong_password_exits_3_with_the_code(gateway: FakeGateway, config_fil
     assert not config_file.exists()
 
 
-def test_oidc_login_is_refused_as_not_implemented(gateway: FakeGateway, config_file: Path) -> None:
-    code, _, err = run(gateway, "login", "--gateway", GATEWAY, "--oidc", "google")
-    assert code == ExitCode.NOT_IMPLEMENTED == 6
-    assert "error: NOT_IMPLEMENTED:" in err
+def test_an_unknown_oidc_provider_is_the_gateways_error(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    code, _, err = run(gateway, "login", "--gateway", GATEWAY, "--oidc", "google", "--no-browser")
+    assert code == ExitCode.API
+    assert "error: OIDC_PROVIDER_UNKNOWN: no such provider" in err
 
 
 def test_contexts_list_use_and_current(gateway: FakeGateway, config_file: Path) -> None:

@@ -15,7 +15,6 @@ class ExitCode(enum.IntEnum):
     AUTH = 3  # not logged in, token or key refused, role not allowed
     WATCH = 4  # a watched operation failed or did not finish in time
     UNREACHABLE = 5  # the gateway could not be reached
-    NOT_IMPLEMENTED = 6  # a feature this version of the CLI does not have yet
     INTERRUPTED = 130  # Ctrl-C
 
 

@@ -4,6 +4,8 @@ Tests hand a State with a fake transport to the runner (`obj=`)."""
 from __future__ import annotations
 
 import sys
+import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,6 +38,8 @@ class State:
     config_path: Path | None = None
     output: Output = field(default_factory=Output)
     transport: httpx.BaseTransport | None = None
+    # How `login --oidc` opens the browser; tests play the browser themselves.
+    open_url: Callable[[str], object] = webbrowser.open
     _config: cfg.Config | None = None
     _api: Api | None = None
 

@@ -12,6 +12,7 @@ import typer
 from .. import config as cfg
 from ..client import Api
 from ..errors import CliError, ExitCode
+from ..oidc import browser_login
 from ..state import OutputOption, state
 
 context_app = typer.Typer(help="Contexts: a gateway, a workspace and a login each.")
@@ -32,7 +33,7 @@ def _gateway(st: Any, given: str | None) -> str:
 
 def _context_name(gateway: str, workspace: str | None) -> str:
     host = urlsplit(gateway).netloc or gateway
-    return f"{workspace or 'default'}@{host}"
+    return "-".join(f"{workspace or 'default'}@{host}".split())
 
 
 def _switch(api: Api, workspace: str) -> None:
@@ -48,6 +49,10 @@ def _switch(api: Api, workspace: str) -> None:
             ExitCode.USAGE,
         )
     api.store_tokens(api.post("/auth/switch-workspace", {"workspace_id": found[0]["id"]}))
+
+
+def _no_browser(url: str) -> None:
+    return None
 
 
 def login(
@@ -72,33 +77,41 @@ def login(
         str | None, typer.Option("--name", help="the context's name (default workspace@host)")
     ] = None,
     oidc: Annotated[
-        str | None, typer.Option("--oidc", help="log in through an OIDC provider in the browser")
+        str | None,
+        typer.Option("--oidc", help="log in in the browser through this OIDC provider"),
     ] = None,
+    callback_port: Annotated[
+        int, typer.Option(help="with --oidc: the local port the browser comes back to (0: any)")
+    ] = 0,
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="with --oidc: print the URL, open nothing")
+    ] = False,
 ) -> None:
     """Log in and save the session as a context, which becomes the current one."""
     st = state(ctx)
-    if oidc is not None:
-        raise CliError(
-            "NOT_IMPLEMENTED",
-            "OIDC login from the CLI is not implemented yet: use --api-key or a password",
-            ExitCode.NOT_IMPLEMENTED,
-        )
     url = _gateway(st, gateway)
     context = cfg.Context(name="", gateway=url)
     api = st.api_for(context)
-    if api_key:
+    if api_key and not oidc:
         context.api_key = api_key.strip()
         api.get("/credentials")  # refused with INVALID_TOKEN unless the key is good
         context.workspace_name = "api-key"
     else:
-        user = email or typer.prompt("Email", err=True)
-        if password_stdin:
-            secret = sys.stdin.readline().rstrip("\r\n")
+        if oidc:
+            opener = _no_browser if no_browser else st.open_url
+            tokens = browser_login(
+                api, oidc, open_url=opener, notify=st.output.note, port=callback_port
+            )
         else:
-            secret = typer.prompt("Password", hide_input=True, err=True)
-        api.store_tokens(
-            api.post("/auth/login", {"email": user, "password": secret}, authenticated=False)
-        )
+            user = email or typer.prompt("Email", err=True)
+            if password_stdin:
+                secret = sys.stdin.readline().rstrip("\r\n")
+            else:
+                secret = typer.prompt("Password", hide_input=True, err=True)
+            tokens = api.post(
+                "/auth/login", {"email": user, "password": secret}, authenticated=False
+            )
+        api.store_tokens(tokens)
         if workspace:
             _switch(api, workspace)
         me = api.get("/auth/me")
