@@ -23,6 +23,15 @@ CLUSTER = {
 }
 
 
+CREDENTIAL = {
+    "id": "44444444-4444-4444-4444-444444444444",
+    "provider": "aws",
+    "name": "local-aws",
+    "masked": {"region": "us-east-1"},
+    "status": "valid",
+}
+
+
 def ok(data: Any, status: int = 200, **headers: str) -> httpx.Response:
     body = {"success": True, "data": data, "error": None, "message": None, "request_id": "r"}
     return httpx.Response(status, json=body, headers=headers)
@@ -50,6 +59,9 @@ class FakeGateway:
     kubeconfig: str = ""
     requests: list[httpx.Request] = field(default_factory=list)
     refreshes: int = 0
+    # What the event stream sends, as (event name, data) about the cluster created next.
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    new_cluster_id: str = "33333333-3333-3333-3333-333333333333"
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -79,6 +91,10 @@ class FakeGateway:
             self.access_token = f"access-{self.refreshes + 1}"
             self.refresh_token = f"refresh-{self.refreshes + 1}"
             return ok(self.tokens())
+        if path == "/events/stream" and request.url.params.get("ticket") == "ticket-1":
+            return httpx.Response(
+                200, text=self.sse(), headers={"content-type": "text/event-stream"}
+            )
         if path.startswith("/auth/oidc/"):
             return self.oidc_route(request, path.split("/")[3], path.split("/")[4])
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
@@ -93,6 +109,10 @@ class FakeGateway:
                     "workspace": {"id": "w1", "name": "platform", "role": "admin"},
                 }
             )
+        if path == "/credentials":
+            return ok([CREDENTIAL])
+        if path == "/events/ticket":
+            return ok({"ticket": "ticket-1", "expires_in": 3600})
         parts = path.strip("/").split("/")
         if len(parts) >= 3 and parts[1:3] == ["kubernetes", "clusters"]:
             return self.clusters_route(method, parts[0], parts[3:])
@@ -125,10 +145,27 @@ class FakeGateway:
             return failure(401, "OIDC_TOKEN_INVALID", "code rejected")
         return ok(self.tokens())
 
+    def sse(self) -> str:
+        frames = [": connected\n\n"]
+        for seq, (name, data) in enumerate(self.events, start=1):
+            cloud_event = {
+                "type": f"io.skyclust.{name}.v1",
+                "subject": self.new_cluster_id,
+                "data": {"cluster_id": self.new_cluster_id, **data},
+            }
+            frames.append(f"id: {seq}\nevent: {name}\ndata: {json.dumps(cloud_event)}\n\n")
+        return "".join(frames)
+
     def clusters_route(self, method: str, provider: str, rest: list[str]) -> httpx.Response:
         items = self.clusters.get(provider, [])
+        if not rest and method == "POST":
+            return ok({**CLUSTER, "id": self.new_cluster_id, "status": "PENDING"}, status=202)
         if not rest:
             return ok(items)
+        if rest[0] == self.new_cluster_id:
+            failed = any(name == "ClusterFailed" for name, _ in self.events)
+            status = "FAILED" if failed else "READY"
+            return ok({**CLUSTER, "id": self.new_cluster_id, "status": status})
         found = [c for c in items if c["id"] == rest[0]]
         if not found:
             return failure(404, "CLUSTER_NOT_FOUND", "cluster not found")

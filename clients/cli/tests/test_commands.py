@@ -6,6 +6,7 @@ import json
 import stat
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -267,3 +268,68 @@ def test_deleting_without_a_terminal_needs_yes(gateway: FakeGateway, config_file
     code, _, err = run(gateway, "clusters", "delete", "demo")
     assert code == ExitCode.USAGE
     assert "CONFIRMATION_REQUIRED" in err
+
+
+CREATE_EVENTS: list[tuple[str, dict[str, Any]]] = [
+    ("ClusterRequested", {}),
+    ("ClusterProvisioning", {"step": "network", "progress": 10}),
+    ("ClusterNetworkReady", {"vpc": {"name": "demo-net", "cidr_block": "10.0.0.0/16"}}),
+    ("ClusterProvisioning", {"step": "control-plane", "progress": 30}),
+    ("ClusterProvisioning", {"step": "node-groups", "progress": 70}),
+    ("NodeGroupReady", {"name": "workers"}),
+]
+
+
+def test_create_watch_opens_the_stream_before_asking_and_exits_0_on_ready(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    logged_in(config_file, gateway)
+    gateway.events = [*CREATE_EVENTS, ("ClusterReady", {})]
+
+    code, out, err = run(
+        gateway,
+        "clusters",
+        "create",
+        "demo",
+        "-C",
+        "local-aws",
+        "--version",
+        "1.30",
+        "-n",
+        "name=workers,desired=2",
+        "--watch",
+        "-o",
+        "json",
+    )
+
+    assert code == 0, err
+    assert json.loads(out)["status"] == "READY"
+    paths = [(r.method, r.url.path) for r in gateway.requests]
+    stream_at = paths.index(("GET", "/api/v1/events/stream"))
+    assert stream_at < paths.index(("POST", "/api/v1/aws/kubernetes/clusters"))
+    create = next(r for r in gateway.requests if r.method == "POST" and "clusters" in r.url.path)
+    assert json.loads(create.content) == {
+        "name": "demo",
+        "credential_id": "44444444-4444-4444-4444-444444444444",
+        "version": "1.30",
+        "region": "us-east-1",
+        "node_groups": [{"name": "workers", "min_size": 1, "max_size": 2, "desired_size": 2}],
+    }
+    for line in ("network: done in", "(demo-net 10.0.0.0/16)", "node groups: workers ready (1/1)"):
+        assert line in err
+
+
+def test_create_watch_exits_4_with_the_failure_code(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    logged_in(config_file, gateway)
+    gateway.events = [
+        *CREATE_EVENTS[:4],
+        ("ClusterFailed", {"code": "PROVIDER_QUOTA_EXCEEDED", "message": "no more clusters"}),
+    ]
+    code, out, err = run(
+        gateway, "clusters", "create", "demo", "-C", "local-aws", "--version", "1.30", "--watch"
+    )
+    assert code == ExitCode.WATCH == 4
+    assert "error: PROVIDER_QUOTA_EXCEEDED: no more clusters" in err
+    assert out == ""
