@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 
 from skyclust_cli.errors import ExitCode
 from skyclust_cli.main import app
+from skyclust_tools.emulators import AwsAdmin
 
 from .client import Api
 from .conftest import Platform
@@ -37,14 +38,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     return run
 
 
-def as_json(result: Result) -> Any:
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def test_cli_login_create_watch_kubeconfig_scale_fail_and_delete(
-    platform: Platform, local_aws_credential: dict[str, object], cli: Any, tmp_path: Path
-) -> None:
+def log_in(cli: Any, platform: Platform) -> dict[str, Any]:
     user = Api(platform.gateway_url).signup(PASSWORD)
     login = cli(
         "login",
@@ -56,6 +50,18 @@ def test_cli_login_create_watch_kubeconfig_scale_fail_and_delete(
         stdin=f"{PASSWORD}\n",
     )
     assert login.exit_code == 0, login.output
+    return user
+
+
+def as_json(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_cli_login_create_watch_kubeconfig_scale_fail_and_delete(
+    platform: Platform, local_aws_credential: dict[str, object], cli: Any, tmp_path: Path
+) -> None:
+    user = log_in(cli, platform)
     config_file = tmp_path / "skyclust" / "config.yaml"
     assert stat.S_IMODE(config_file.stat().st_mode) == 0o600
     me = as_json(cli("whoami", "-o", "json"))
@@ -173,3 +179,39 @@ def test_cli_login_create_watch_kubeconfig_scale_fail_and_delete(
 
     audit = as_json(cli("audit", "--action", "create_cluster", "-o", "json"))
     assert {r["outcome"] for r in audit} == {"success", "failure"}
+
+
+def test_cli_watch_of_a_create_the_cloud_refuses_exits_4_with_the_code(
+    platform: Platform, local_aws_credential: dict[str, object], cli: Any, tmp_path: Path
+) -> None:
+    log_in(cli, platform)
+    body = tmp_path / "aws.json"
+    body.write_text(json.dumps(local_aws_credential))
+    assert cli("credentials", "add", "-f", str(body)).exit_code == 0
+    aws = AwsAdmin(platform.env["SKYCLUST_AWS_ENDPOINT_URL"])
+    # EKS refuses the control plane once: a permanent failure, rolled back.
+    aws.inject_fault(r"^/clusters$", method="POST", status=400)
+    try:
+        name = f"cli-{uuid.uuid4().hex[:6]}"
+        failed = cli(
+            "clusters",
+            "create",
+            name,
+            "-C",
+            str(local_aws_credential["name"]),
+            "--version",
+            "1.30",
+            "--watch",
+            "--timeout",
+            "240",
+        )
+    finally:
+        aws.clear_faults()
+
+    assert failed.exit_code == ExitCode.WATCH, failed.output
+    assert "control plane: started" in failed.stderr
+    assert "failed: PROVIDER_INVALID_REQUEST:" in failed.stderr
+    assert "error: PROVIDER_INVALID_REQUEST:" in failed.stderr
+    assert "Traceback" not in failed.output
+    shown = as_json(cli("clusters", "get", name, "-o", "json"))
+    assert (shown["status"], shown["status_reason"]) == ("FAILED", "PROVIDER_INVALID_REQUEST")

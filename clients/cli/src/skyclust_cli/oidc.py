@@ -70,7 +70,9 @@ def browser_login(
 ) -> dict[str, Any]:
     """The tokens of a login at `provider`, as `POST /auth/login` gives them."""
     listener = _Listener(port)
-    thread = threading.Thread(target=listener.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=listener.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
     thread.start()
     try:
         redirect_uri = f"http://127.0.0.1:{listener.server_port}{CALLBACK_PATH}"
