@@ -333,3 +333,23 @@ def test_create_watch_exits_4_with_the_failure_code(
     assert code == ExitCode.WATCH == 4
     assert "error: PROVIDER_QUOTA_EXCEEDED: no more clusters" in err
     assert out == ""
+
+
+def test_shell_completion_offers_commands_and_cluster_names(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    logged_in(config_file, gateway)
+
+    def complete(words: str) -> list[str]:
+        env = {
+            "_SKYCLUST_COMPLETE": "complete_bash",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
+        result = CliRunner().invoke(
+            app, [], env=env, prog_name="skyclust", obj=State(transport=gateway.transport())
+        )
+        return result.stdout.split()
+
+    assert "clusters" in complete("skyclust cl")
+    assert complete("skyclust clusters get de") == ["demo"]

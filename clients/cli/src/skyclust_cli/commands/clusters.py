@@ -10,7 +10,8 @@ import yaml
 
 from .. import kubeconfig as kube
 from .. import resolve
-from ..errors import CliError, ExitCode
+from ..client import decode
+from ..errors import CliError, ExitCode, api_error
 from ..output import Columns
 from ..state import (
     PROVIDERS,
@@ -32,7 +33,20 @@ app = typer.Typer(help="Kubernetes clusters in every cloud.", no_args_is_help=Tr
 ProviderOption = Annotated[
     str | None, typer.Option("--provider", "-p", help="aws, gcp or azure (default: every one)")
 ]
-ClusterArg = Annotated[str, typer.Argument(help="the cluster's name or id")]
+
+
+def complete_cluster(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Cluster names for shell completion; nothing when the gateway cannot say."""
+    try:
+        names = [c["name"] for c in resolve.across(state(ctx).api(), None, resolve.clusters_path)]
+    except Exception:
+        return []
+    return sorted(n for n in set(names) if n.startswith(incomplete))
+
+
+ClusterArg = Annotated[
+    str, typer.Argument(help="the cluster's name or id", autocompletion=complete_cluster)
+]
 
 COLUMNS: Columns = [
     ("NAME", "name"),
@@ -75,7 +89,16 @@ DETAIL: Columns = [
     ("drift", lambda c: ", ".join(d.get("field", "") for d in c.get("drift") or [])),
     ("created", "created_at"),
 ]
-PROVIDER_CONFIG = {"aws": "aws_config", "gcp": "gcp_config", "azure": "azure_config"}
+NODE_GROUP_COLUMNS: Columns = [
+    ("NAME", "name"),
+    ("STATUS", with_status),
+    ("DESIRED", "desired_size"),
+    ("MIN", "min_size"),
+    ("MAX", "max_size"),
+    ("TYPE", "instance_type"),
+    ("VERSION", "version"),
+    ("ID", "id"),
+]
 
 
 def _check_provider(provider: str | None) -> None:
@@ -328,8 +351,6 @@ def scale_cluster(
                 ExitCode.USAGE,
             )
         group = groups[0]
-    from .node_groups import COLUMNS as NODE_GROUP_COLUMNS
-
     st.output.table(
         scale_node_group(st, item, group, sizes, watch=watch, timeout=timeout), NODE_GROUP_COLUMNS
     )
@@ -418,8 +439,7 @@ def delete_cluster(
         resource=item["id"],
     )
     st.output.note(f"cluster {item['name']} deleted")
-    if st.output.data({**final, "status": "DELETED"}):
-        return
+    st.output.data({**final, "status": "DELETED"})
 
 
 @app.command("kubeconfig")
@@ -453,9 +473,6 @@ def kubeconfig(
     item = resolve.cluster(api, cluster, provider)
     response = api.send("GET", f"{resolve.cluster_path(item)}/kubeconfig")
     if response.is_error:
-        from ..client import decode
-        from ..errors import api_error
-
         raise api_error(response.status_code, decode(response))
     new = kube.parse(response.text, "the gateway's kubeconfig")
     if alias:

@@ -18,25 +18,15 @@ from ..state import (
     confirm,
     key_values,
     state,
-    with_status,
 )
 from ..watch import Operation, Tracker
 from ..watching import watched
-from .clusters import ClusterArg, ProviderOption, _sizes, scale_node_group
+from .clusters import NODE_GROUP_COLUMNS, ClusterArg, ProviderOption, _sizes, scale_node_group
 
 app = typer.Typer(help="A cluster's node groups.", no_args_is_help=True)
 GroupArg = Annotated[str, typer.Argument(help="the node group's name or id")]
 
-COLUMNS: Columns = [
-    ("NAME", "name"),
-    ("STATUS", with_status),
-    ("DESIRED", "desired_size"),
-    ("MIN", "min_size"),
-    ("MAX", "max_size"),
-    ("TYPE", "instance_type"),
-    ("VERSION", "version"),
-    ("ID", "id"),
-]
+COLUMNS: Columns = NODE_GROUP_COLUMNS
 
 
 def _group_path(item: dict[str, Any], group_id: str | None = None) -> str:
