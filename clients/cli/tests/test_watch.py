@@ -270,3 +270,47 @@ def test_an_api_key_stream_sends_the_authorization_header() -> None:
         pass
     assert [r.url.path for r in seen] == ["/api/v1/events/stream"]
     assert seen[0].headers["authorization"] == "Bearer sk_test"
+
+
+class Reconnecting:
+    """A stream that drops once: it reconnects (telling its watcher) and then only
+    heartbeats arrive, as when the operation ended while it was away."""
+
+    def __init__(self) -> None:
+        self.on_reconnect: Any = None
+
+    def __iter__(self) -> Any:
+        yield ev("ClusterProvisioning", step="network")
+        if self.on_reconnect is not None:
+            self.on_reconnect()
+        yield Heartbeat("connected")
+        raise AssertionError("the watch should have ended on the state it read back")
+
+
+def test_after_a_reconnect_the_resource_is_read_back_and_can_end_the_watch() -> None:
+    reads: list[int] = []
+
+    def reread() -> dict[str, Any]:
+        reads.append(1)
+        return {"status": "READY"}
+
+    console = Console(file=io.StringIO(), force_terminal=False)
+    outcome = follow(
+        Tracker(Operation.create, CID), Reconnecting(), console, timeout=60, reread=reread
+    )
+    assert outcome.ok and reads == [1]
+
+
+def test_at_a_terminal_each_step_is_a_bar_with_its_elapsed_time() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=120, color_system=None)
+    follow(
+        Tracker(Operation.create, CID, node_groups=2),
+        [event for event, _ in CREATE],
+        console,
+        timeout=60,
+    )
+    screen = buffer.getvalue()
+    for label in ("network", "control plane", "node groups"):
+        assert label in screen
+    assert "2/2" in screen and "done" in screen and "0:00:0" in screen
