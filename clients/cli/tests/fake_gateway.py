@@ -62,6 +62,14 @@ class FakeGateway:
     # What the event stream sends, as (event name, data) about the cluster created next.
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     new_cluster_id: str = "33333333-3333-3333-3333-333333333333"
+    workspaces: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {
+            "w1": {"id": "w1", "name": "platform", "role": "admin"},
+            "w2": {"id": "w2", "name": "data team", "role": "viewer"},
+        }
+    )
+    token_workspace: dict[str, str] = field(default_factory=dict)
+    other_tokens: set[str] = field(default_factory=set)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -97,18 +105,31 @@ class FakeGateway:
             )
         if path.startswith("/auth/oidc/"):
             return self.oidc_route(request, path.split("/")[3], path.split("/")[4])
-        if request.headers.get("authorization") != f"Bearer {self.access_token}":
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if bearer != self.access_token and bearer not in self.other_tokens:
             return failure(401, "INVALID_TOKEN", "invalid token")
         if self.expire_next:
             self.expire_next -= 1
             return failure(401, "TOKEN_EXPIRED", "token expired")
         if path == "/auth/me":
+            workspace = self.workspaces[self.token_workspace.get(bearer, "w1")]
             return ok(
                 {
                     "user": {"id": "u", "email": "ada@example.com", "name": "Ada"},
-                    "workspace": {"id": "w1", "name": "platform", "role": "admin"},
+                    "workspace": workspace,
                 }
             )
+        if path == "/workspaces":
+            return ok(list(self.workspaces.values()))
+        if path == "/auth/switch-workspace":
+            wanted = json.loads(request.content)["workspace_id"]
+            if wanted not in self.workspaces:
+                return failure(404, "WORKSPACE_NOT_FOUND", "workspace not found")
+            # A session of its own: the caller's tokens stay good.
+            token = f"access-{wanted}"
+            self.token_workspace[token] = wanted
+            self.other_tokens.add(token)
+            return ok({**self.tokens(), "access_token": token, "refresh_token": f"r-{wanted}"})
         if path == "/credentials":
             return ok([CREDENTIAL])
         if path == "/events/ticket":

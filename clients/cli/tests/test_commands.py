@@ -44,6 +44,7 @@ def logged_in(path: Path, gateway: FakeGateway, *, expires_in: float = 900) -> N
         "platform@gw",
         GATEWAY,
         workspace_name="platform",
+        workspace_id="w1",
         access_token=gateway.access_token,
         refresh_token=gateway.refresh_token,
         expires_at=time.time() + expires_in,
@@ -353,3 +354,23 @@ def test_shell_completion_offers_commands_and_cluster_names(
 
     assert "clusters" in complete("skyclust cl")
     assert complete("skyclust clusters get de") == ["demo"]
+
+
+def test_workspaces_use_makes_a_context_of_its_own_from_the_current_login(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    logged_in(config_file, gateway)
+    code, out, _ = run(gateway, "workspaces", "list")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["*", "data"]
+
+    code, _, err = run(gateway, "workspaces", "use", "data team")
+
+    assert code == 0, err
+    config = cfg.load(config_file)
+    assert config.current_context == "data-team@gw.test:8080"
+    switched = config.current()
+    assert (switched.workspace_id, switched.access_token) == ("w2", "access-w2")
+    assert config.contexts["platform@gw"].access_token == "access-1"
+    code, _, err = run(gateway, "workspaces", "use", "nowhere")
+    assert code == ExitCode.API and "WORKSPACE_NOT_FOUND" in err

@@ -16,6 +16,7 @@ from ..oidc import browser_login
 from ..state import OutputOption, state
 
 context_app = typer.Typer(help="Contexts: a gateway, a workspace and a login each.")
+workspace_app = typer.Typer(help="Your workspaces on the current context's gateway.")
 
 GATEWAY_ENV = "SKYCLUST_GATEWAY_URL"
 
@@ -37,7 +38,12 @@ def _context_name(gateway: str, workspace: str | None) -> str:
 
 
 def _switch(api: Api, workspace: str) -> None:
-    """Tokens for another of the user's workspaces, named by id or name."""
+    """The api's tokens moved to another of the user's workspaces (id or name)."""
+    _switch_into(api, workspace, api)
+
+
+def _switch_into(api: Api, workspace: str, target: Api) -> None:
+    """Tokens for another of the user's workspaces, named by id or name, into `target`."""
     workspaces = api.get("/workspaces") or []
     found = [w for w in workspaces if workspace in (w.get("id"), w.get("name"))]
     if not found:
@@ -48,7 +54,7 @@ def _switch(api: Api, workspace: str) -> None:
             f"{len(found)} workspaces are named {workspace!r}: use its id",
             ExitCode.USAGE,
         )
-    api.store_tokens(api.post("/auth/switch-workspace", {"workspace_id": found[0]["id"]}))
+    target.store_tokens(api.post("/auth/switch-workspace", {"workspace_id": found[0]["id"]}))
 
 
 def _no_browser(url: str) -> None:
@@ -92,7 +98,7 @@ def login(
     url = _gateway(st, gateway)
     context = cfg.Context(name="", gateway=url)
     api = st.api_for(context)
-    if api_key and not oidc:
+    if api_key and not (oidc or email):
         context.api_key = api_key.strip()
         api.get("/credentials")  # refused with INVALID_TOKEN unless the key is good
         context.workspace_name = "api-key"
@@ -233,3 +239,50 @@ def delete_context(
             config.current_context = next(iter(sorted(config.contexts)), None)
         cfg.save(config)
     st.output.note(f"deleted context {name!r}")
+
+
+@workspace_app.command("list")
+def list_workspaces(ctx: typer.Context, output: OutputOption = None) -> None:
+    """The workspaces you belong to; * marks the current context's."""
+    st = state(ctx, output)
+    current = st.context().workspace_id
+    rows = [
+        {**w, "current": "*" if w.get("id") == current else ""}
+        for w in st.api().get("/workspaces") or []
+    ]
+    st.output.table(
+        rows, [("CURRENT", "current"), ("NAME", "name"), ("ROLE", "role"), ("ID", "id")]
+    )
+
+
+@workspace_app.command("use")
+def use_workspace(
+    ctx: typer.Context,
+    workspace: Annotated[str, typer.Argument(help="the workspace's name or id")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="the new context's name (default workspace@host)")
+    ] = None,
+) -> None:
+    """Work in another of your workspaces: a context for it, from the current login
+    (a session of its own, so the current context keeps working)."""
+    st = state(ctx)
+    current = st.context()
+    if current.api_key:
+        raise CliError(
+            "API_KEY_WORKSPACE", "an API key belongs to one workspace: log in", ExitCode.USAGE
+        )
+    api = st.api()
+    context = cfg.Context(name="", gateway=current.gateway)
+    switched = st.api_for(context)
+    _switch_into(api, workspace, switched)
+    me = switched.get("/auth/me")
+    context.user = me["user"]["email"]
+    context.workspace_id = me["workspace"]["id"]
+    context.workspace_name = me["workspace"]["name"]
+    context.name = name or _context_name(current.gateway, context.workspace_name)
+    with cfg.locked(st.config().path):
+        config = cfg.load(st.config().path)
+        config.contexts[context.name] = context
+        config.current_context = context.name
+        cfg.save(config)
+    st.output.note(f"working in {context.workspace_name}; context {context.name!r}")
