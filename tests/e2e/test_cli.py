@@ -215,3 +215,45 @@ def test_cli_watch_of_a_create_the_cloud_refuses_exits_4_with_the_code(
     assert "Traceback" not in failed.output
     shown = as_json(cli("clusters", "get", name, "-o", "json"))
     assert (shown["status"], shown["status_reason"]) == ("FAILED", "PROVIDER_INVALID_REQUEST")
+
+
+def test_cli_with_an_api_key_and_a_second_workspace(
+    platform: Platform, local_aws_credential: dict[str, object], cli: Any
+) -> None:
+    api = Api(platform.gateway_url)
+    user = api.signup(PASSWORD)
+    key = api.post("/api/v1/api-keys", json={"name": "ci", "role": "user"}).json()["data"]["key"]
+    second = api.post("/api/v1/workspaces", json={"name": "second"})
+    assert second.status_code in (200, 201), second.text
+
+    keyed = cli("login", "--gateway", platform.gateway_url, "--api-key", key, "--name", "ci")
+    assert keyed.exit_code == 0, keyed.output
+    assert as_json(cli("clusters", "list", "-o", "json")) == []
+    # An API key has no session, so the stream is opened with its header, not a ticket.
+    tail = cli("events", "tail", "--since-id", "0", "--count", "1", "-o", "json")
+    assert tail.exit_code == 0, tail.output
+    assert json.loads(tail.stdout.splitlines()[0])["event"]
+    refused = cli("workspaces", "use", "second")
+    assert refused.exit_code == ExitCode.USAGE and "API_KEY_WORKSPACE" in refused.stderr
+
+    login = cli(
+        "login",
+        "--gateway",
+        platform.gateway_url,
+        "--email",
+        user["email"],
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n",
+    )
+    assert login.exit_code == 0, login.output
+    first = cli("context", "current").stdout.strip()
+    switched = cli("workspaces", "use", "second")
+    assert switched.exit_code == 0, switched.output
+    assert (
+        cli("context", "current").stdout.strip() == f"second@{platform.gateway_url.split('//')[1]}"
+    )
+    assert yaml.safe_load(cli("whoami", "-o", "yaml").stdout)["workspace"] == "second"
+    # the first context's session still works
+    assert cli("--context", first, "whoami").exit_code == 0
+    names = {c["name"] for c in as_json(cli("context", "list", "-o", "json"))}
+    assert {"ci", first, f"second@{platform.gateway_url.split('//')[1]}"} <= names
