@@ -374,3 +374,19 @@ def test_workspaces_use_makes_a_context_of_its_own_from_the_current_login(
     assert config.contexts["platform@gw"].access_token == "access-1"
     code, _, err = run(gateway, "workspaces", "use", "nowhere")
     assert code == ExitCode.API and "WORKSPACE_NOT_FOUND" in err
+
+
+def test_at_a_terminal_tables_are_coloured_unless_no_color(
+    gateway: FakeGateway, config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logged_in(config_file, gateway)
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich then takes the runner's stdout for a terminal
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    code, coloured, _ = run(gateway, "clusters", "list")
+    assert code == 0 and "\x1b[" in coloured and "READY" in coloured
+
+    code, plain, err = run(gateway, "--no-color", "clusters", "get", "nope")
+    assert code == ExitCode.API and "\x1b[" not in err
+    code, plain, _ = run(gateway, "--no-color", "clusters", "list")
+    assert code == 0 and "\x1b[" not in plain
+    assert "demo" in plain and "─" in plain  # still rich's table, only without escapes

@@ -85,9 +85,11 @@ class Output:
         return self.stderr or sys.stderr
 
     def console(self, *, stderr: bool = False) -> Console:
+        # --no-color means no escape codes at all (not even bold), as NO_COLOR asks.
         return Console(
             file=self.err if stderr else self.out,
             no_color=self.no_color,
+            color_system=None if self.no_color else "auto",
             highlight=False,
             soft_wrap=True,
         )
