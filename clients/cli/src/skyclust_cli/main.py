@@ -92,7 +92,7 @@ def main(
     st = state(ctx, output)
     st.context_name = context or st.context_name
     st.config_path = config or st.config_path
-    st.output.no_color = st.output.no_color or no_color
+    st.output.no_color = st.output.no_color or no_color or bool(os.environ.get("NO_COLOR"))
 
 
 app.command("login")(auth.login)
