@@ -106,6 +106,22 @@ def test_cli_login_create_watch_kubeconfig_scale_fail_and_delete(
     assert progress.index("network: done") < progress.index("control plane: started")
     assert progress.index("control plane: done") < progress.index("node groups: done")
 
+    # the network made for it, in the network commands
+    vpcs = [
+        v
+        for v in as_json(cli("networks", "vpcs", "list", "-o", "json"))
+        if v.get("cluster_id") == cluster["id"]
+    ]
+    assert len(vpcs) == 1 and vpcs[0]["cidr_block"] == cluster["network"]["cidr_block"]
+    groups_shown = cli("networks", "security-groups", "list", "-p", "aws")
+    assert groups_shown.exit_code == 0 and vpcs[0]["id"] in groups_shown.stdout
+    plan = as_json(cli("networks", "cidr-plan", "--prefix-length", "16", "-o", "json"))
+    assert plan["cidr_block"] != cluster["network"]["cidr_block"]
+    layout = tmp_path / "layout.yaml"
+    layout.write_text(yaml.safe_dump({"vpcs": [{"cidr_block": cluster["network"]["cidr_block"]}]}))
+    overlap = cli("networks", "cidr-plan", "--check", str(layout))
+    assert overlap.exit_code == ExitCode.API, overlap.output
+
     listed = as_json(cli("clusters", "list", "-o", "json"))
     assert [c["id"] for c in listed if c["name"] == name] == [cluster["id"]]
 

@@ -298,7 +298,15 @@ def cidr_plan(
             problems = result.get("problems") or []
             st.output.note("no problems" if result.get("ok") else f"{len(problems)} problem(s)")
             if problems:
-                st.output.table(problems, [(k.upper(), k) for k in problems[0]])
+                st.output.table(
+                    problems,
+                    [
+                        ("CODE", "code"),
+                        ("VPC", "vpc_index"),
+                        ("SUBNET", "subnet_index"),
+                        ("MESSAGE", "message"),
+                    ],
+                )
         if not result.get("ok"):
             raise typer.Exit(ExitCode.API)
         return
