@@ -17,7 +17,6 @@ API = "/api/v1"
 # Refresh a little before the expiry, so a request is not refused on its way.
 REFRESH_MARGIN_SECONDS = 30
 EXPIRED_CODES = frozenset({"TOKEN_EXPIRED"})
-LIST_PAGE = 100
 
 
 def unreachable(gateway: str, exc: Exception) -> CliError:

@@ -196,9 +196,3 @@ class EventStream:
             # The gateway closes a stream that fell behind; either way, resume.
             self.close()
             self.sleep(0.5)
-
-
-def open_stream(api: Api, **kwargs: Any) -> EventStream:
-    stream = EventStream(api, **kwargs)
-    stream.open()
-    return stream
