@@ -390,3 +390,15 @@ def test_at_a_terminal_tables_are_coloured_unless_no_color(
     code, plain, _ = run(gateway, "--no-color", "clusters", "list")
     assert code == 0 and "\x1b[" not in plain
     assert "demo" in plain and "─" in plain  # still rich's table, only without escapes
+
+
+def test_login_asks_for_the_email_and_a_hidden_password(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    code, _, err = run(
+        gateway, "login", "--gateway", GATEWAY, stdin="ada@example.com\ncorrect-horse-9\n"
+    )
+    assert code == 0, err
+    assert "Email:" in err and "Password:" in err
+    assert "correct-horse-9" not in err
+    assert cfg.load(config_file).current().user == "ada@example.com"
