@@ -49,7 +49,7 @@ class EmulatorBase(abc.ABC):
         self.admin_router.add(["GET"], f"{a}/resources", self._admin_resources)
         self.admin_router.add(["GET", "DELETE"], f"{a}/requests", self._admin_requests)
         self.admin_router.add(["POST"], f"{a}/reset", self._admin_reset)
-        self.admin_router.add(["GET", "PUT"], f"{a}/billing", self._admin_billing)
+        self.admin_router.add(["GET", "PUT", "POST"], f"{a}/billing", self._admin_billing)
         self.admin_router.add(["POST"], f"{a}/billing/history", self._admin_billing)
         self.admin_router.add(["POST"], f"{a}/billing/items", self._admin_billing)
 

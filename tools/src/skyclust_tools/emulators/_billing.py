@@ -74,12 +74,18 @@ class _Segment:
 
 
 class BillingClock:
-    """Billing time: ``speed`` x the emulator clock, equal to it at the present moment."""
+    """Billing time: ``speed`` x the ledger's clock, equal to the emulator clock at present.
+
+    The ledger's clock is the emulator clock plus what ``advance`` added: moving billing on
+    without moving the emulator clock (whose tokens would then look expired to the SDKs)
+    shifts what was billed into the past instead.
+    """
 
     def __init__(self, clock: Clock, speed: float = 1.0) -> None:
         self._clock = clock
         self._initial = self._check(speed)
         self._changes: list[tuple[float, float]] = [(-math.inf, self._initial)]
+        self._extra = 0.0
 
     @staticmethod
     def _check(speed: float) -> float:
@@ -97,14 +103,25 @@ class BillingClock:
 
     def reset(self) -> None:
         self._changes = [(-math.inf, self._initial)]
+        self._extra = 0.0
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("billing time only moves forward")
+        self._extra += seconds
 
     def now(self) -> float:
+        """The ledger's clock, which segments are recorded in."""
+        return self._clock.now() + self._extra
+
+    def present(self) -> float:
+        """The emulator clock: what "now" and "today" mean to the billing APIs."""
         return self._clock.now()
 
     def billing_time(self, t: float) -> float:
-        now = self._clock.now()
+        now, present = self.now(), self._clock.now()
         if t >= now:
-            return t
+            return present + (t - now)
         total, upper = 0.0, now
         for start, speed in reversed(self._changes):
             lower = max(start, t)
@@ -113,7 +130,7 @@ class BillingClock:
             upper = start
             if start <= t:
                 break
-        return now - total
+        return present - total
 
 
 def day_of(ts: float) -> dt.date:
@@ -215,7 +232,7 @@ class Ledger:
             unit_price=0.0,
             tags=pairs(spec.get("tags")),
         )
-        today = day_of(self.clock.now())
+        today = day_of(self.clock.present())
         added = 0
         for back in range(days, 0, -1):
             day = today - dt.timedelta(days=back)
@@ -233,7 +250,7 @@ class Ledger:
     def forecast_day(self, day: dt.date, keep: Callable[[Meter], bool] | None = None) -> float:
         """What a future day should cost: what runs now (a day of it), plus the seeded
         history's mean for that weekday over the last four weeks."""
-        today = day_of(self.clock.now())
+        today = day_of(self.clock.present())
         weekday = [
             i.cost
             for i in self._seeded
@@ -249,17 +266,19 @@ class Ledger:
 def admin_billing(ledger: Ledger, method: str, path: str, body: JSON) -> tuple[int, Any]:
     """``/_emulator/billing[/history|/items]``, shared by the three emulators."""
     if path == "billing":
-        if method == "PUT":
-            if "speed" in body:
-                ledger.clock.set_speed(float(body["speed"]))
+        if method == "PUT" and "speed" in body:
+            ledger.clock.set_speed(float(body["speed"]))
+        elif method == "POST":
+            ledger.clock.advance(float(body.get("advance_seconds", 0)))
         elif method != "GET":
             return 405, {"error": f"{method} is not allowed here"}
-        return 200, {"speed": ledger.clock.speed, "now": ledger.clock.now()}
+        return 200, {"speed": ledger.clock.speed, "now": ledger.clock.present()}
     if path == "billing/history" and method == "POST":
         return 201, {"items": ledger.seed(body)}
     if path == "billing/items" and method == "POST":
-        start = _instant(body.get("start"), day_of(ledger.clock.now()) - dt.timedelta(days=31))
-        end = _instant(body.get("end"), day_of(ledger.clock.now()) + dt.timedelta(days=1))
+        today = day_of(ledger.clock.present())
+        start = _instant(body.get("start"), today - dt.timedelta(days=31))
+        end = _instant(body.get("end"), today + dt.timedelta(days=1))
         account = body.get("account")
         return 200, [render_item(i) for i in ledger.items(start, end, account)]
     return 404, {"error": "no such admin endpoint"}

@@ -151,7 +151,7 @@ def get_cost_and_usage(ledger: Ledger, body: JSON) -> JSON:
     periods = _periods(start, end, granularity)
     offset = _offset(body.get("NextPageToken"))
     items = _items(ledger, start, end, body.get("Filter"))
-    today = day_of(ledger.clock.now())
+    today = day_of(ledger.clock.present())
     results: list[JSON] = []
     for lo, hi in periods[offset : offset + PAGE_SIZE]:
         inside = [i for i in items if lo <= i.day < hi]
@@ -197,7 +197,7 @@ def get_cost_forecast(ledger: Ledger, body: JSON) -> JSON:
     """Mean per day: what runs now plus the seeded history's weekday mean; the interval
     widens with the requested level."""
     start, end = _period(body)
-    today = day_of(ledger.clock.now())
+    today = day_of(ledger.clock.present())
     if start < today:
         raise _invalid("Start date must be equal to or later than the current date")
     metric = str(body.get("Metric") or "")
