@@ -242,3 +242,17 @@ def test_one_throttled_query_is_retried_by_the_bigquery_client(gcp: Any) -> None
     assert rows == []
     statuses = [r["status"] for r in gcp.admin.requests() if r["path"].endswith("/jobs")]
     assert statuses == [429, 200]
+
+
+def test_billing_speed_set_through_the_admin_api_bills_a_day_per_minute(gcp: Any) -> None:
+    _create(gcp, "demo", nodes=1)
+    assert gcp.admin.set_billing_speed(1440)["speed"] == 1440
+
+    gcp.admin.advance_billing(60)  # one minute of billing at 1440x
+
+    day = 24 * (E2_STANDARD_2 + FEE)
+    costs = _costs(gcp)
+    # plus the few real milliseconds of the test, also at 1440x
+    assert sum(costs.values()) == pytest.approx(day, rel=2e-2)
+    gcp.admin.reset()
+    assert gcp.admin.billing()["speed"] == 1
