@@ -14,6 +14,7 @@ last 7 days" by its own wall clock sees it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 from ._core import JSON, Clock
 
+_log = logging.getLogger(__name__)
 DAY = 86400.0
 DEFAULT_WEEKLY = (1.0, 1.0, 1.0, 1.0, 1.0, 0.6, 0.5)  # Monday first
 
@@ -159,6 +161,13 @@ class Ledger:
         for key, meter in current.items():
             if key not in self._open:
                 self._open[key] = _Segment(meter, now)
+
+    def observe_safely(self, meters: Callable[[], Iterable[Meter]]) -> None:
+        """`observe`, for the request path: a billing bug must not fail the cloud's own API."""
+        try:
+            self.observe(meters())
+        except Exception:
+            _log.exception("billing: could not observe what runs")
 
     def reset(self) -> None:
         self._open.clear()

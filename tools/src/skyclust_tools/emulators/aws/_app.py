@@ -146,7 +146,7 @@ class AwsEmulator:
 
         result = self._moto(environ, recording_start_response)
         with self._lock:
-            self.ledger.observe(_billing.meters())
+            self.ledger.observe_safely(_billing.meters)
         self.log.record(method, path, str(environ.get("QUERY_STRING", "")), seen[0] if seen else 0)
         return result
 

@@ -42,9 +42,15 @@ def meters() -> list[Meter]:
     from moto.eks.models import EKSBackend, eks_backends
 
     out: list[Meter] = []
-    for account, region, backend in eks_backends.iter_backends():
+    # moto serves other requests meanwhile: iterate over copies (dict.items() at C level)
+    backends = [
+        (account, region, backend)
+        for account, regions in list(dict.items(eks_backends))
+        for region, backend in list(dict.items(regions))
+    ]
+    for account, region, backend in backends:
         assert isinstance(backend, EKSBackend)
-        for cluster in backend.clusters.values():
+        for cluster in list(backend.clusters.values()):
             if cluster.status == "FAILED":
                 continue
             tags = dict(cluster.tags or {})
@@ -61,7 +67,7 @@ def meters() -> list[Meter]:
                     tags=pairs(tags),
                 )
             )
-            for group in cluster.nodegroups.values():
+            for group in list(cluster.nodegroups.values()):
                 instance = (group.instance_types or ["t3.medium"])[0]
                 price = AWS_INSTANCES.get(instance)
                 if price is None or group.status in ("CREATE_FAILED", "DEGRADED"):

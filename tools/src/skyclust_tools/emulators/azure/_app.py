@@ -158,7 +158,7 @@ class AzureEmulator(EmulatorBase):
                 "x-ms-client-request-id", request_id
             )
             response.headers["x-ms-ratelimit-remaining-subscription-reads"] = "11999"
-        self.ledger.observe(self.meters())
+        self.ledger.observe_safely(self.meters)
         self.log.record(request.method, path, request.url.query, response.status_code)
         return response
 

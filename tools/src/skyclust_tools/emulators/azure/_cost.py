@@ -61,7 +61,7 @@ def meters(emu: AzureEmulator) -> list[Meter]:
     out: list[Meter] = []
     for sub in emu.subscriptions.values():
         for key, resource in sub.resources.items():
-            state = resource["properties"].get("provisioningState")
+            state = (resource.get("properties") or {}).get("provisioningState")
             if state == "Failed":
                 continue
             if resource["_kind"] == MANAGED_CLUSTER.key:
@@ -93,7 +93,7 @@ def meters(emu: AzureEmulator) -> list[Meter]:
                 vm = AZURE_VMS.get(str(props.get("vmSize")))
                 if cluster is None or vm is None:
                     continue
-                node_group = cluster["properties"]["nodeResourceGroup"]
+                node_group = str(cluster["properties"].get("nodeResourceGroup") or "")
                 scale_set = f"aks-{resource['name']}-{zlib.crc32(key.encode()) % 10**8:08d}-vmss"
                 out.append(
                     Meter(

@@ -142,7 +142,7 @@ class GcpEmulator(EmulatorBase):
             response = exc.response(service)
         except ClientDisconnect:
             response = Response(status_code=CLIENT_GONE)
-        self.ledger.observe(self.meters())
+        self.ledger.observe_safely(self.meters)
         self.log.record(request.method, path, request.url.query, response.status_code)
         return response
 
