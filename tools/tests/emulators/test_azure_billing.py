@@ -70,7 +70,9 @@ def _today(azure: Any) -> dt.date:
     return dt.datetime.fromtimestamp(azure.admin.billing()["now"], dt.UTC).date()
 
 
-def _query(azure: Any, *groupings: QueryGrouping, granularity: str = "Daily") -> Any:
+def _query(
+    azure: Any, *groupings: QueryGrouping, granularity: str = "Daily", scope: str | None = None
+) -> Any:
     today = _today(azure)
     definition = QueryDefinition(
         type="ActualCost",
@@ -85,7 +87,7 @@ def _query(azure: Any, *groupings: QueryGrouping, granularity: str = "Daily") ->
             grouping=list(groupings),
         ),
     )
-    return _costs(azure).query.usage(f"subscriptions/{azure.subscription_id}", definition)
+    return _costs(azure).query.usage(scope or f"subscriptions/{azure.subscription_id}", definition)
 
 
 def _totals(result: Any, *names: str) -> dict[tuple[Any, ...], float]:
@@ -173,12 +175,24 @@ def test_seeded_history_and_a_resource_group_scope(azure: Any) -> None:
     )
     _create(azure, "prod", count=1)
     azure.admin.advance_billing(HOUR)
+    by_service = QueryGrouping(type="Dimension", name="ServiceName")
 
-    totals = _totals(
-        _query(azure, QueryGrouping(type="Dimension", name="ServiceName")), "ServiceName"
+    subscription = _totals(_query(azure, by_service), "ServiceName")
+    # the scope as the SDK's docs write it, slashes and all
+    group = _totals(
+        _query(
+            azure,
+            by_service,
+            scope=f"/subscriptions/{azure.subscription_id}/resourceGroups/{GROUP}/",
+        ),
+        "ServiceName",
     )
 
-    assert totals[("Virtual Machines",)] == pytest.approx(21.0 + D4S_V5, rel=1e-3)
+    assert subscription == {
+        ("Virtual Machines",): pytest.approx(21.0 + D4S_V5, rel=1e-3),
+        ("Azure Kubernetes Service",): pytest.approx(UPTIME_SLA, rel=1e-3),
+    }
+    assert group == {("Azure Kubernetes Service",): pytest.approx(UPTIME_SLA, rel=1e-3)}
 
 
 def test_a_query_without_a_time_period_is_a_bad_request(azure: Any) -> None:

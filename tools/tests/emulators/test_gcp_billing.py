@@ -39,7 +39,9 @@ def _create(gcp: Any, name: str, nodes: int, machine_type: str = "e2-standard-2"
     pool = NodePool(
         name="default",
         initial_node_count=nodes,
-        config=NodeConfig(machine_type=machine_type),
+        config=NodeConfig(
+            machine_type=machine_type, resource_labels={"skyclust-node-group-id": "ng-1"}
+        ),
     )
     cluster = Cluster(name=name, node_pools=[pool], resource_labels={OWNER: f"id-{name}"})
     gcp.gke().create_cluster(parent=f"projects/{gcp.project}/locations/{ZONE}", cluster=cluster)
@@ -116,9 +118,12 @@ def test_daily_rows_carry_date_region_and_the_labels(gcp: Any) -> None:
     assert {row["region"] for row in rows} == {"us-central1"}
     assert len({row["day"] for row in rows}) >= 2
     assert all(isinstance(row["day"], dt.date) for row in rows)
-    labels = {label["key"]: label["value"] for label in rows[0]["labels"]}
+    nodes = [r for r in rows if r["description"].startswith("E2 Instance Core")]
+    labels = {label["key"]: label["value"] for label in nodes[0]["labels"]}
     assert labels[OWNER] == "id-small"
     assert labels["goog-k8s-cluster-name"] == "small"
+    assert labels["goog-k8s-node-pool-name"] == "default"
+    assert labels["skyclust-node-group-id"] == "ng-1"
     assert {row["description"] for row in rows} == {
         "Zonal Kubernetes Clusters",
         "E2 Instance Core running in us-central1",

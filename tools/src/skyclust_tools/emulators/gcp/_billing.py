@@ -83,7 +83,13 @@ def meters(emu: GcpEmulator) -> list[Meter]:
                 if machine is None or family is None or pool.get("status") == "ERROR":
                     continue
                 nodes = int(pool.get("_nodeCount", 0)) * len(pool.get("locations") or [location])
-                pool_labels = pairs({**labels, "goog-k8s-node-pool-name": pool["name"]})
+                pool_labels = pairs(
+                    {
+                        **labels,
+                        **((pool.get("config") or {}).get("resourceLabels") or {}),
+                        "goog-k8s-node-pool-name": pool["name"],
+                    }
+                )
                 pool_path = f"{path}/nodePools/{pool['name']}"
                 core_id, core_name = _core_sku(family.name, region)
                 ram_id, ram_name = _ram_sku(family.name, region)
