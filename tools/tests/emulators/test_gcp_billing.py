@@ -261,3 +261,24 @@ def test_billing_speed_set_through_the_admin_api_bills_a_day_per_minute(gcp: Any
     assert sum(costs.values()) == pytest.approx(day, rel=2e-2)
     gcp.admin.reset()
     assert gcp.admin.billing()["speed"] == 1
+
+
+def test_query_and_wait_goes_through_jobs_query(gcp: Any) -> None:
+    _create(gcp, "prod", nodes=2)
+    gcp.admin.advance_billing(4 * HOUR)
+    sql = f"""
+        SELECT project.id AS project, SUM(cost) AS cost, COUNT(*) AS n
+        FROM `{export_table(gcp.project)}`
+        WHERE project.id = @project AND usage_start_time >= TIMESTAMP('2000-01-01')
+        GROUP BY project
+    """
+    config = bigquery.QueryJobConfig(
+        query_parameters=[bigquery.ScalarQueryParameter("project", "STRING", gcp.project)]
+    )
+
+    rows = list(_bigquery(gcp).query_and_wait(sql, job_config=config))
+
+    assert [r["project"] for r in rows] == [gcp.project]
+    assert rows[0]["n"] in (3, 6)  # fee, cores and RAM rows, for one day or two
+    assert rows[0]["cost"] == pytest.approx(4 * (2 * E2_STANDARD_2 + FEE), rel=1e-3)
+    assert any(r["path"].endswith("/queries") for r in gcp.admin.requests())
