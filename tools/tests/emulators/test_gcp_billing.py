@@ -267,7 +267,8 @@ def test_query_and_wait_goes_through_jobs_query(gcp: Any) -> None:
     _create(gcp, "prod", nodes=2)
     gcp.admin.advance_billing(4 * HOUR)
     sql = f"""
-        SELECT project.id AS project, SUM(cost) AS cost, COUNT(*) AS n
+        SELECT project.id AS project, COUNT(*) AS n,
+          SUM(cost) + SUM(IFNULL((SELECT SUM(c.amount) FROM UNNEST(credits) c), 0)) AS cost
         FROM `{export_table(gcp.project)}`
         WHERE project.id = @project AND usage_start_time >= TIMESTAMP('2000-01-01')
         GROUP BY project

@@ -73,6 +73,11 @@ _LABEL_VALUE = re.compile(
     r"^\(select(?:\w+\.)?value\s*from\s*unnest\(labels\)(?:(?:as)?\w+)?\s*where\s*(?:\w+\.)?"
     r"key='([^']+)'(?:limit1)?\)$"
 )
+# cost net of credits, as Google's sample export queries write it
+_NET_COST = re.compile(
+    r"^sum\(cost\)\+sum\(ifnull\(\(selectsum\((\w+)\.amount\)fromunnest\(credits\)"
+    r"(?:as)?\1\),0\)\)$"
+)
 _LABEL_EXISTS = re.compile(
     r"^exists\(select1fromunnest\(labels\)(?:(?:as)?\w+)?where(?:\w+\.)?key='([^']+)'"
     r"and(?:\w+\.)?value='([^']*)'\)$"
@@ -194,6 +199,8 @@ def _column(item: str, position: int) -> Column:
     expr = _norm(raw)
     default = expr.rsplit(".", 1)[-1] if re.fullmatch(r"[a-z_.]+", expr) else f"f{position}_"
     name = alias or default
+    if _NET_COST.match(expr):
+        return Column(name, expr, "FLOAT", None, "cost")  # the emulator grants no credits
     if expr in AGGREGATES:
         kind = "INTEGER" if expr == "count(*)" else "FLOAT"
         return Column(name, expr, kind, None, AGGREGATES[expr])
