@@ -10,6 +10,8 @@ import pytest
 from skyclust_tools.emulators._billing import BillingClock, Ledger, Meter
 from skyclust_tools.emulators._core import Clock
 
+pytestmark = pytest.mark.unit
+
 HOUR = 3600.0
 START = dt.datetime(2026, 12, 2, 20, 0, tzinfo=dt.UTC).timestamp()  # a Wednesday, 20:00
 
