@@ -307,3 +307,22 @@ def test_a_fault_on_cost_explorer_leaves_eks_alone(aws: Any, admin: AwsAdmin) ->
         aws("ce").get_cost_forecast(
             TimePeriod=_window(), Metric="UNBLENDED_COST", Granularity="MONTHLY"
         )
+
+
+def test_tags_and_dimension_values_list_what_has_cost(aws: Any, admin: AwsAdmin) -> None:
+    _, cluster_id = _cluster(aws, nodes=1)
+    admin.advance_clock(HOUR)
+    ce = aws("ce")
+
+    keys = ce.get_tags(TimePeriod=_window())["Tags"]
+    values = ce.get_tags(TimePeriod=_window(), TagKey=OWNER)["Tags"]
+    services = ce.get_dimension_values(
+        TimePeriod=_window(),
+        Dimension="SERVICE",
+        Filter={"Tags": {"Key": OWNER, "Values": [cluster_id]}},
+    )
+
+    assert OWNER in keys
+    assert cluster_id in values
+    assert [v["Value"] for v in services["DimensionValues"]] == [EC2, EKS]
+    assert services["TotalSize"] == 2

@@ -98,6 +98,8 @@ def handle(ledger: Ledger, target: str, raw: bytes) -> tuple[int, JSON]:
     operations: dict[str, Callable[[Ledger, JSON], JSON]] = {
         f"{CE_PREFIX}GetCostAndUsage": _cost.get_cost_and_usage,
         f"{CE_PREFIX}GetCostForecast": _cost.get_cost_forecast,
+        f"{CE_PREFIX}GetTags": _cost.get_tags,
+        f"{CE_PREFIX}GetDimensionValues": _cost.get_dimension_values,
         f"{PRICING_PREFIX}GetProducts": _pricing.get_products,
         f"{PRICING_PREFIX}DescribeServices": _pricing.describe_services,
     }

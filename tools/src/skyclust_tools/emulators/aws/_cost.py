@@ -231,3 +231,32 @@ def get_cost_forecast(ledger: Ledger, body: JSON) -> JSON:
             }
         )
     return {"Total": _amount(total, CURRENCY), "ForecastResultsByTime": results}
+
+
+def get_tags(ledger: Ledger, body: JSON) -> JSON:
+    """Tag keys with cost in the period, or with ``TagKey`` that key's values."""
+    start, end = _period(body)
+    items = _items(ledger, start, end, body.get("Filter"))
+    key = body.get("TagKey")
+    found = {(i.meter.tag_map.get(key, "") if key else k) for i in items for k in i.meter.tag_map}
+    return _listing("Tags", sorted(v for v in found if v or key), body.get("SearchString"))
+
+
+def get_dimension_values(ledger: Ledger, body: JSON) -> JSON:
+    start, end = _period(body)
+    getter = DIMENSIONS.get(str(body.get("Dimension")))
+    if getter is None:
+        raise _invalid(f"Dimension '{body.get('Dimension')}' is not supported")
+    items = _items(ledger, start, end, body.get("Filter"))
+    values = sorted({getter(i) for i in items} - {""})
+    listing = _listing("DimensionValues", values, body.get("SearchString"))
+    listing["DimensionValues"] = [
+        {"Value": v, "Attributes": {}} for v in listing["DimensionValues"]
+    ]
+    return listing
+
+
+def _listing(name: str, values: list[str], search: Any) -> JSON:
+    if search:
+        values = [v for v in values if str(search).lower() in v.lower()]
+    return {name: values, "ReturnSize": len(values), "TotalSize": len(values)}
