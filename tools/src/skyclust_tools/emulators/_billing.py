@@ -197,7 +197,7 @@ class Ledger:
                 lo = cut
         for item in self._seeded:
             if (account is None or item.meter.account == account) and (
-                start <= item.start and item.end <= end
+                item.start < end and item.end > start
             ):
                 out.append(item)
         out.sort(key=lambda i: (i.start, i.meter.key))
@@ -242,6 +242,7 @@ class Ledger:
             tags=pairs(spec.get("tags")),
         )
         today = day_of(self.clock.present())
+        series = len(self._seeded)
         added = 0
         for back in range(days, 0, -1):
             day = today - dt.timedelta(days=back)
@@ -250,7 +251,8 @@ class Ledger:
                 cost *= step_factor
             if noise:
                 cost *= max(0.0, 1 + rng.gauss(0, noise))
-            meter = replace(template, key=f"seed:{template.account}:{day}", unit_price=cost / 24)
+            key = f"seed:{template.account}:{series}:{day}"
+            meter = replace(template, key=key, unit_price=cost / 24)
             begin = midnight(day)
             self._seeded.append(LineItem(day, meter, 24.0, cost, begin, begin + DAY))
             added += 1

@@ -390,11 +390,10 @@ def parse(sql: str, parameters: list[dict[str, Any]], now: float | None = None) 
 
 
 def run(query: Query, ledger: Ledger, now: float) -> list[list[Any]]:
-    start = 0.0 if query.start == 0.0 else query.start
     end = min(query.end, now + DAY)
     items = [
         i
-        for i in ledger.items(start, end)
+        for i in ledger.items(query.start, end)
         if query.start <= i.start < query.end and all(c(i) for c in query.conditions)
     ]
     columns = query.columns
