@@ -3,7 +3,8 @@ message cross the bus and reach the API as before; the class says which failure 
 
 A code has one status across services: NETWORK_REQUIRED is provisioning's 502 (EKS finds
 no network to use), so the 409 of a provided network without two READY subnets is
-raised as a Conflict with that code."""
+raised as a Conflict with that code; INVALID_FILTER is the gateway's 400, so the 422 of a
+tag filter here is a ValidationFailed with that code."""
 
 from __future__ import annotations
 
@@ -208,12 +209,6 @@ class ReservedTag(ValidationFailed):
     """Tags under `skyclust.io/` are SkyClust's own."""
 
     code = "RESERVED_TAG"
-
-
-class InvalidFilter(ValidationFailed):
-    """The tag filter is not `key` or `key=value`."""
-
-    code = "INVALID_FILTER"
 
 
 class InvalidMessage(PermanentFailure):

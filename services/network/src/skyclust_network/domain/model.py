@@ -14,7 +14,6 @@ from typing import Any
 from skyclust_common.errors import ValidationFailed
 
 from .errors import (
-    InvalidFilter,
     InvalidName,
     InvalidRegion,
     InvalidRule,
@@ -134,7 +133,9 @@ def tag_filter(expression: str | None) -> tuple[str, str | None] | None:
         return None
     key, sep, value = expression.partition("=")
     if not key:
-        raise InvalidFilter("tag filter must be key or key=value", details={"field": "tag"})
+        raise ValidationFailed(
+            "tag filter must be key or key=value", code="INVALID_FILTER", details={"field": "tag"}
+        )
     return key, value if sep else None
 
 
