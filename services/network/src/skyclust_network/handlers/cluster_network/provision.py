@@ -14,6 +14,7 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import Conflict, Forbidden, PermanentFailure, SkyclustError
+from skyclust_common.messages.commands import ProvisionClusterNetwork
 from skyclust_common.messaging import Delivery
 
 from ...adapters.db import ClusterNetwork, SecurityGroup, Subnet, Vpc
@@ -61,16 +62,16 @@ OPTIONS = (
 )
 
 
-def _validate(command: CloudEvent) -> uuid.UUID:
+def _validate(command: CloudEvent) -> tuple[uuid.UUID, ProvisionClusterNetwork]:
     if not command.workspaceid:
         raise InvalidMessage("the command carries no workspaceid")
-    data = command.data
     try:
-        validate_region(data["provider"], data["region"])
-        validate_tags(data.get("tags"))
-        plain_text(data["cluster_name"], "cluster_name")
-        plain_text(data["request_id"], "request_id")
-        return uuid.UUID(command.workspaceid)
+        request = ProvisionClusterNetwork.parse(command.data)
+        validate_region(request.provider, request.region)
+        validate_tags(request.tags)
+        plain_text(request.cluster_name, "cluster_name")
+        plain_text(request.request_id, "request_id")
+        return uuid.UUID(command.workspaceid), request
     except (SkyclustError, ValueError) as exc:
         raise InvalidMessage(f"invalid command: {exc}") from None
 
@@ -78,32 +79,35 @@ def _validate(command: CloudEvent) -> uuid.UUID:
 async def on_provision_cluster_network(
     deps: NetworkDeps, command: CloudEvent, delivery: Delivery
 ) -> None:
-    workspace_id = _validate(command)
-    await ride_out(deps, command, lambda: _run(deps, command, delivery, workspace_id))
+    workspace_id, request = _validate(command)
+    await ride_out(deps, command, lambda: _run(deps, command, request, delivery, workspace_id))
 
 
-async def _claim(deps: NetworkDeps, command: CloudEvent, workspace_id: uuid.UUID) -> Claim:
+async def _claim(
+    deps: NetworkDeps, command: CloudEvent, request: ProvisionClusterNetwork, ws: uuid.UUID
+) -> Claim:
     data = command.data
-    cluster_id = uuid.UUID(data["cluster_id"])
+    cluster_id = request.cluster_id
     async with deps.uow() as uow:
         row = await uow.cluster_networks.get(cluster_id, for_update=True)
         recorded = None
         if row is not None:
             recorded = Snapshot(row).record()
-        decision = claim(recorded, data["request_id"], str(workspace_id))
+        decision = claim(recorded, request.request_id, str(ws))
         if decision is Claim.REJECT:
             raise PermanentFailure("cluster id belongs to another workspace", code=Forbidden.code)
         if decision is Claim.START:
             if row is None:
                 row = ClusterNetwork(cluster_id=cluster_id)
                 uow.cluster_networks.add(row)
+            # As the command carried them: the record's options are the contract's JSON.
             options = {k: data[k] for k in OPTIONS if data.get(k) is not None}
-            row.workspace_id = workspace_id
-            row.request_id = data["request_id"]
-            row.provider = data["provider"]
-            row.credential_id = uuid.UUID(data["credential_id"])
-            row.region = data["region"]
-            row.cluster_name = data["cluster_name"]
+            row.workspace_id = ws
+            row.request_id = request.request_id
+            row.provider = request.provider
+            row.credential_id = request.credential_id
+            row.region = request.region
+            row.cluster_name = request.cluster_name
             row.vpc_id = None
             row.generated = "vpc_id" not in options
             row.status = State.PROVISIONING
@@ -134,11 +138,15 @@ async def _answer_again(deps: NetworkDeps, command: CloudEvent, cluster_id: uuid
 
 
 async def _run(
-    deps: NetworkDeps, command: CloudEvent, delivery: Delivery, workspace_id: uuid.UUID
+    deps: NetworkDeps,
+    command: CloudEvent,
+    request: ProvisionClusterNetwork,
+    delivery: Delivery,
+    workspace_id: uuid.UUID,
 ) -> None:
-    cluster_id = uuid.UUID(command.data["cluster_id"])
+    cluster_id = request.cluster_id
     async with exclusive(deps, cluster_id):
-        decision = await _claim(deps, command, workspace_id)
+        decision = await _claim(deps, command, request, workspace_id)
         if decision is Claim.ANSWER:
             return await _answer_again(deps, command, cluster_id)
         row = (await load(deps, cluster_id)).row

@@ -8,6 +8,7 @@ import uuid
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.commands import ReleaseClusterNetwork
 from skyclust_common.messaging import Delivery
 
 from ...domain.cluster_network import Release, State, release
@@ -22,13 +23,18 @@ async def on_release_cluster_network(
 ) -> None:
     if not command.workspaceid:
         raise InvalidMessage("the command carries no workspaceid")
-    await ride_out(deps, command, lambda: _run(deps, command, delivery))
+    try:
+        request = ReleaseClusterNetwork.parse(command.data)
+    except SkyclustError as exc:
+        raise InvalidMessage(f"invalid command: {exc}") from None
+    await ride_out(deps, command, lambda: _run(deps, command, request.cluster_id, delivery))
 
 
-async def _run(deps: NetworkDeps, command: CloudEvent, delivery: Delivery) -> None:
+async def _run(
+    deps: NetworkDeps, command: CloudEvent, cluster_id: uuid.UUID, delivery: Delivery
+) -> None:
     workspace_id = command.workspaceid
     assert workspace_id is not None
-    cluster_id = uuid.UUID(command.data["cluster_id"])
     cluster = str(cluster_id)
     async with exclusive(deps, cluster_id):
         snapshot = await load(deps, cluster_id)
