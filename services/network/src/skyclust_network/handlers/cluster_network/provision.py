@@ -50,15 +50,9 @@ from .engine import (
 )
 
 PENDING = frozenset({Status.PENDING})
-OPTIONS = (
-    "vpc_id",
-    "subnet_ids",
-    "cidr_block",
-    "prefix_length",
-    "subnet_prefix_length",
-    "subnet_count",
-    "resource_group",
-    "tags",
+# What the command may add to the cluster's record: its optional fields.
+OPTIONS = tuple(
+    name for name, field in ProvisionClusterNetwork.model_fields.items() if not field.is_required()
 )
 
 
@@ -319,6 +313,16 @@ async def _plan_members(
     vpc = snapshot.vpc
     assert vpc is not None
     options = row.options or {}
+    # What a subnet and a group of the cluster's network share.
+    member = {
+        "workspace_id": row.workspace_id,
+        "vpc_id": vpc.id,
+        "provider": vpc.provider,
+        "credential_id": vpc.credential_id,
+        "status": Status.PENDING,
+        "cluster_id": row.cluster_id,
+        "created_by": "cluster-network",
+    }
     tags = {CLUSTER_TAG: str(row.cluster_id)}
     async with deps.uow() as uow:
         if not snapshot.subnets:
@@ -329,37 +333,25 @@ async def _plan_members(
             for i, block in enumerate(cidr.carve(vpc_net, prefix, count)):
                 subnet = Subnet(
                     id=uuid.uuid4(),
-                    workspace_id=row.workspace_id,
-                    vpc_id=vpc.id,
-                    provider=vpc.provider,
-                    credential_id=vpc.credential_id,
                     name=f"{vpc.name}-{i + 1}",
                     region=row.region,
                     availability_zone=zones[i % len(zones)] if zones else None,
                     cidr_block=str(block),
                     is_public=False,
-                    status=Status.PENDING,
                     tags=dict(tags),
-                    cluster_id=row.cluster_id,
-                    created_by="cluster-network",
+                    **member,
                 )
                 uow.subnets.add(subnet)
                 uow.emit(subnets.KIND.event("Requested", subnet))
         if not snapshot.groups:
             group = SecurityGroup(
                 id=uuid.uuid4(),
-                workspace_id=row.workspace_id,
-                vpc_id=vpc.id,
-                provider=vpc.provider,
-                credential_id=vpc.credential_id,
                 name=f"{vpc.name}-cluster",
                 region=vpc.region,
                 description=f"Kubernetes cluster {row.cluster_name}",
                 rules=[r.to_dict() for r in cluster_rules(vpc.provider, vpc.cidr_block or "")],
-                status=Status.PENDING,
                 tags=dict(tags),
-                cluster_id=row.cluster_id,
-                created_by="cluster-network",
+                **member,
             )
             uow.security_groups.add(group)
             uow.emit(security_groups.KIND.event("Requested", group))

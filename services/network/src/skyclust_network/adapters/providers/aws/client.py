@@ -129,7 +129,6 @@ def find_owned(
 class Ec2Client(ThreadedProvider):
     name = PROVIDER
     translate = staticmethod(translate)
-    name = PROVIDER
 
     def __init__(
         self, endpoint_url: str | None = None, *, default_region: str = "us-east-1"

@@ -149,7 +149,6 @@ class ArmClients:
 class ArmClient(ThreadedProvider):
     name = PROVIDER
     translate = staticmethod(translate)
-    name = PROVIDER
 
     def __init__(
         self,

@@ -167,7 +167,6 @@ def firewall_rules(firewall: compute_v1.Firewall) -> list[Rule]:
 class ComputeClient(ThreadedProvider):
     name = PROVIDER
     translate = staticmethod(translate)
-    name = PROVIDER
 
     def __init__(
         self,
