@@ -1,56 +1,29 @@
 """Cluster use cases: the requests the gateway sends. What they start (create, delete,
-upgrade) is carried out by the saga (saga.py) from the event each one commits."""
+upgrade) is carried out by the saga (handlers/saga/) from the event each one commits."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from skyclust_common.db import UnitOfWork
-from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
     Conflict,
     NotFound,
-    ProviderError,
     ValidationFailed,
 )
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Cluster, Clusters, NodeGroup
-from ..adapters.providers.base import ClusterProvider
 from ..domain import conditions
-from ..domain.cluster import DELETABLE, REGIONS, ClusterSpec, Status
+from ..domain.cluster import DELETABLE, REGIONS, Status
+from ..domain.saga import Step
 from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
-
-SOURCE = "provisioning"
-
-CredentialLookup = Callable[[str, str], Awaitable[dict[str, Any]]]
-CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
-
-
-@dataclass
-class ProvisioningDeps:
-    uow: Callable[[], UnitOfWork]
-    providers: Mapping[str, ClusterProvider]
-    lookup_credential: CredentialLookup
-    decrypt_credential: CredentialDecrypt
-    poll_interval: float
-    create_timeout: float
-    delete_timeout: float
-    max_attempts: int
-    # The longest each saga step may take (saga.py's step names); see settings.
-    step_timeouts: Mapping[str, float] = field(default_factory=dict)
-    # How many saga runs may go at once: each holds a database connection for its lock
-    # and needs another for its work, so this stays well under the pool's size.
-    saga_runs: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
-
+from .shared import ProvisioningDeps as ProvisioningDeps
+from .shared import cluster_event, credential
 
 def view(cluster: Cluster) -> dict[str, Any]:
     return {
@@ -88,22 +61,6 @@ def view(cluster: Cluster) -> dict[str, Any]:
         "created_at": cluster.created_at.isoformat(),
         "updated_at": cluster.updated_at.isoformat(),
     }
-
-
-def _event(
-    name: str, cluster: Cluster | ClusterSpec, data: dict[str, Any], **kw: Any
-) -> CloudEvent:
-    cluster_id = str(cluster.id) if isinstance(cluster, Cluster) else cluster.cluster_id
-    workspace_id = str(cluster.workspace_id)
-    return new_event(
-        name,
-        {"cluster_id": cluster_id, "provider": cluster.provider, "name": cluster.name, **data},
-        source=SOURCE,
-        subject=cluster_id,
-        workspace_id=workspace_id,
-        correlation_id=cluster_id,
-        **kw,
-    )
 
 
 def _not_found() -> NotFound:
@@ -220,7 +177,7 @@ async def create_cluster(
                 )
             )
         uow.emit(
-            _event(
+            cluster_event(
                 "ClusterRequested",
                 cluster,
                 {
@@ -302,7 +259,7 @@ async def delete_cluster(
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETING, None, None, datetime.now(UTC)
         )
-        uow.emit(_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
         await uow.commit()
         await uow.session.refresh(cluster)
         return view(cluster)
@@ -330,7 +287,7 @@ async def upgrade_cluster(
     provider = deps.providers.get(spec.provider)
     if provider is None:
         raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
-    credential = await _credential(deps, spec, "list versions")
+    credential = await credential(deps, spec, "list versions")
     offered = await provider.versions(spec.region, credential)
     if wanted not in offered:
         raise ValidationFailed(
@@ -349,13 +306,13 @@ async def upgrade_cluster(
         cluster.status_reason = None
         cluster.status_message = None
         cluster.target_version = wanted
-        cluster.step = "upgrade-control-plane"
+        cluster.step = Step.UPGRADE_CONTROL_PLANE
         cluster.progress = 0
         cluster.step_deadline = datetime.now(UTC) + timedelta(
-            seconds=deps.step_timeouts.get("upgrade-control-plane", deps.create_timeout)
+            seconds=deps.step_timeouts.get(Step.UPGRADE_CONTROL_PLANE, deps.create_timeout)
         )
         uow.emit(
-            _event(
+            cluster_event(
                 "ClusterUpgradeRequested",
                 cluster,
                 {"from_version": current, "to_version": wanted},
@@ -385,32 +342,3 @@ def check_upgrade(current: str, wanted: str) -> None:
             code="VERSION_SKIP",
             details={"field": "version"},
         )
-
-
-# shared with the saga steps ----------------------------------------------------
-
-
-async def _credential(deps: ProvisioningDeps, spec: ClusterSpec, reason: str) -> dict[str, Any]:
-    secret = await deps.decrypt_credential(
-        spec.workspace_id, spec.credential_id, reason, spec.cluster_id
-    )
-    return dict(secret["data"])
-
-
-async def _poll(
-    deps: ProvisioningDeps,
-    done: Callable[[], Awaitable[bool]],
-    timeout: float,
-    what: str,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        await asyncio.sleep(deps.poll_interval)
-        if await done():
-            return
-        if time.monotonic() > deadline:
-            raise ProviderError(
-                f"{what} did not finish within {int(timeout)} s",
-                code="PROVIDER_TIMEOUT",
-                retryable=False,
-            )
