@@ -12,7 +12,7 @@ from sqlalchemy import update
 from skyclust_common.errors import ProviderError
 from skyclust_provisioning.adapters.db import Cluster
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
-from skyclust_provisioning.handlers import drift, node_groups
+from skyclust_provisioning.handlers import drift, node_group_saga, node_groups
 
 from .test_saga import CTX, NODE_GROUP, _groups, make_deps, names, published, request, status
 from .test_saga import advance as run_saga
@@ -132,7 +132,7 @@ async def test_reconcile_restores_sizes_and_recreates_a_missing_node_group(sessi
     (update_requested,) = [
         e for _, e in await published(deps, cluster["id"]) if e.name == "NodeGroupUpdateRequested"
     ]
-    await node_groups.on_node_group_update_requested(deps, update_requested, _delivery())
+    await node_group_saga.on_node_group_update_requested(deps, update_requested, _delivery())
     assert cloud_group(cloud)["desired_size"] == 2
     assert await check(deps, cluster) == []
 
@@ -147,7 +147,7 @@ async def test_reconcile_restores_sizes_and_recreates_a_missing_node_group(sessi
     requested = [
         e for _, e in await published(deps, cluster["id"]) if e.name == "NodeGroupRequested"
     ]
-    await node_groups.on_node_group_requested(deps, requested[-1], _delivery())
+    await node_group_saga.on_node_group_requested(deps, requested[-1], _delivery())
     assert cloud_group(cloud)["desired_size"] == 2
     assert await check(deps, cluster) == []
 

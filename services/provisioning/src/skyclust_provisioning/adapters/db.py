@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -13,11 +13,12 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    or_,
     select,
     text,
 )
-from sqlalchemy import or_
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -25,6 +26,7 @@ from skyclust_common.db import advisory_xact_lock, service_metadata
 
 from ..domain import conditions
 from ..domain.cluster import ClusterSpec, Status
+from ..domain.errors import NameTaken
 from ..domain.node_group import NodeGroupSpec, taints_from
 
 metadata = service_metadata("provisioning")
@@ -146,9 +148,13 @@ UNFINISHED = (Status.PENDING, Status.PROVISIONING, Status.UPDATING, Status.DELET
 
 class Clusters(_Rows):
     async def add(self, cluster: Cluster) -> None:
-        """Insert now, so its node groups can refer to it."""
+        """Insert now, so its node groups can refer to it; NameTaken when a live
+        cluster of its name exists."""
         self.session.add(cluster)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            raise NameTaken from None
 
     async def try_saga_lock(self, cluster_id: str) -> bool:
         """The lock of the cluster's saga run, for the rest of this transaction; False
@@ -189,7 +195,8 @@ class Clusters(_Rows):
             Cluster.status != Status.DELETED,
             Cluster.cloud_id.is_not(None),
         )
-        return {cloud_id: cid for cloud_id, cid in (await self.session.execute(query)).all()}
+        rows = (await self.session.execute(query)).all()
+        return {cloud_id: cid for cloud_id, cid in rows if cloud_id is not None}
 
     async def get(
         self, workspace_id: uuid.UUID, cluster_id: uuid.UUID, *, for_update: bool = False
@@ -275,9 +282,7 @@ class NodeGroups(_Rows):
     def add(self, group: NodeGroup) -> None:
         self.session.add(group)
 
-    async def refresh_conditions(
-        self, workspace_id: uuid.UUID, cluster_id: uuid.UUID, now: datetime
-    ) -> None:
+    async def refresh_conditions(self, workspace_id: uuid.UUID, cluster_id: uuid.UUID) -> None:
         """NodeGroupsReady follows every change of a node group's status, in the same
         transaction (node group row locked first, then the cluster's)."""
         cluster = await Clusters(self.session).get(workspace_id, cluster_id, for_update=True)
@@ -285,7 +290,7 @@ class NodeGroups(_Rows):
             return
         groups = await self.list(workspace_id, cluster_id)
         cluster.conditions = conditions.for_node_groups(
-            cluster.conditions, [(g.name, g.status) for g in groups], now
+            cluster.conditions, [(g.name, g.status) for g in groups], datetime.now(UTC)
         )
 
     async def get(

@@ -34,7 +34,12 @@ class Step(enum.StrEnum):
 TEARDOWN = frozenset({Step.DELETE_NODE_GROUPS, Step.DELETE_CONTROL_PLANE, Step.RELEASE_NETWORK})
 
 # How far along a create or upgrade is once it enters the step.
-PROGRESS = {Step.NETWORK: 10, Step.CONTROL_PLANE: 30, Step.NODE_GROUPS: 70, Step.UPGRADE_NODE_GROUPS: 50}
+PROGRESS = {
+    Step.NETWORK: 10,
+    Step.CONTROL_PLANE: 30,
+    Step.NODE_GROUPS: 70,
+    Step.UPGRADE_NODE_GROUPS: 50,
+}
 
 
 class NetworkState(enum.StrEnum):

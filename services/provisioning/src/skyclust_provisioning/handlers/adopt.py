@@ -8,16 +8,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from skyclust_common.errors import Conflict, NotFound, ValidationFailed
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
+from ..adapters.db import Cluster, NodeGroup
 from ..adapters.providers.base import ClusterProvider, DiscoveredCluster
 from ..domain import conditions
 from ..domain.cluster import REGIONS, ClusterSpec, Status
-from .clusters import ProvisioningDeps, _credential, _event, commit_new, view
+from .clusters import add_new, commit_new, view
+from .shared import ProvisioningDeps, cluster_credential, cluster_event
 
 
 def _provider(deps: ProvisioningDeps, name: str) -> ClusterProvider:
@@ -52,19 +51,12 @@ async def _credential_for(
         region=region,
         credential_id=credential_id,
     )
-    return await _credential(deps, probe, "discover clusters")
+    return await cluster_credential(deps, probe, "discover clusters")
 
 
 async def _tracked(deps: ProvisioningDeps, workspace_id: str) -> dict[str, uuid.UUID]:
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
-            select(Cluster.cloud_id, Cluster.id).where(
-                Cluster.workspace_id == uuid.UUID(workspace_id),
-                Cluster.status != Status.DELETED,
-                Cluster.cloud_id.is_not(None),
-            )
-        )
-        return {cloud_id: cluster_id for cloud_id, cluster_id in rows.all()}
+        return await uow.clusters.tracked_cloud_ids(uuid.UUID(workspace_id))
 
 
 def _listing(found: DiscoveredCluster, tracked: dict[str, uuid.UUID]) -> dict[str, Any]:
@@ -172,10 +164,9 @@ async def import_cluster(
             progress=100,
             created_by=data["actor_id"],
         )
-        uow.session.add(cluster)
-        await uow.session.flush()
+        await add_new(uow, cluster)
         for group in cloud.node_groups:
-            uow.session.add(
+            uow.node_groups.add(
                 NodeGroup(
                     id=uuid.uuid4(),
                     workspace_id=workspace_id,
@@ -194,7 +185,7 @@ async def import_cluster(
                 )
             )
         uow.emit(
-            _event(
+            cluster_event(
                 "ClusterImported",
                 cluster,
                 {
@@ -217,10 +208,10 @@ async def promote_cluster(
     workspace_id = uuid.UUID(data["workspace_id"])
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
+        cluster = await uow.clusters.get(workspace_id, cluster_id)
         if cluster is None or cluster.status == Status.DELETED:
             raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
-        groups = await NodeGroups(uow.session).list(workspace_id, cluster_id)
+        groups = await uow.node_groups.list(workspace_id, cluster_id)
         spec, managed, status = cluster.spec(), cluster.managed, cluster.status
         group_specs = [g.spec() for g in groups]
     if managed:
@@ -228,17 +219,17 @@ async def promote_cluster(
     if status != Status.READY:
         raise Conflict(f"a cluster that is {status} cannot be promoted", code="CLUSTER_BUSY")
     provider = _provider(deps, spec.provider)
-    credential = await _credential(deps, spec, "promote cluster")
+    credential = await cluster_credential(deps, spec, "promote cluster")
     await provider.claim(spec, group_specs, credential)
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        cluster = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         if cluster is None or cluster.managed:
             raise Conflict("the cluster changed meanwhile", code="CLUSTER_BUSY")
         cluster.managed = True
         cluster.drift_next_check_at = None  # compare at the next pass
-        uow.emit(_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
         await uow.commit()
-        await uow.session.refresh(cluster)
+        await uow.clusters.refresh(cluster)
         return view(cluster)
 
 
@@ -251,7 +242,7 @@ async def forget_cluster(
     workspace_id = uuid.UUID(data["workspace_id"])
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        cluster = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         if cluster is None or cluster.status == Status.DELETED:
             raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
         if cluster.managed:
@@ -259,13 +250,13 @@ async def forget_cluster(
                 "SkyClust manages this cluster; delete it instead (that deletes it in the cloud)",
                 code="CLUSTER_MANAGED",
             )
-        for group in await NodeGroups(uow.session).list(workspace_id, cluster_id):
+        for group in await uow.node_groups.list(workspace_id, cluster_id):
             group.status = Status.DELETED
         cluster.status = Status.DELETED
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETED, None, None, datetime.now(UTC)
         )
-        uow.emit(_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
         await uow.commit()
-        await uow.session.refresh(cluster)
+        await uow.clusters.refresh(cluster)
         return view(cluster)

@@ -7,9 +7,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from skyclust_common.db import UnitOfWork
 from skyclust_common.errors import (
     Conflict,
     NotFound,
@@ -17,13 +14,16 @@ from skyclust_common.errors import (
 )
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Cluster, Clusters, NodeGroup
+from ..adapters.db import Cluster, NodeGroup
+from ..adapters.uow import ProvisioningUnitOfWork
 from ..domain import conditions
 from ..domain.cluster import DELETABLE, REGIONS, Status
-from ..domain.saga import Step
+from ..domain.errors import NameTaken
 from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
+from ..domain.saga import Step
 from .shared import ProvisioningDeps as ProvisioningDeps
-from .shared import cluster_event, credential
+from .shared import cluster_credential, cluster_event
+
 
 def view(cluster: Cluster) -> dict[str, Any]:
     return {
@@ -132,7 +132,7 @@ async def create_cluster(
     groups = _initial_node_groups(provider, data.get("node_groups") or [])
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
-        clusters = Clusters(uow.session)
+        clusters = uow.clusters
         if await clusters.live_by_name(workspace_id, provider, data["region"], data["name"]):
             raise Conflict(
                 f"a cluster named {data['name']} exists in {data['region']}",
@@ -163,10 +163,9 @@ async def create_cluster(
             drift=[],
             created_by=data["actor_id"],
         )
-        uow.session.add(cluster)
-        await uow.session.flush()
+        await add_new(uow, cluster)
         for group in groups:
-            uow.session.add(
+            uow.node_groups.add(
                 NodeGroup(
                     id=uuid.uuid4(),
                     workspace_id=workspace_id,
@@ -195,17 +194,27 @@ async def create_cluster(
         return await commit_new(uow, cluster)
 
 
-async def commit_new(uow: UnitOfWork, cluster: Cluster) -> dict[str, Any]:
-    """Commit a cluster just added (and its events); its name is unique per workspace,
-    provider and region."""
+def _name_taken(cluster: Cluster) -> Conflict:
+    return Conflict(
+        f"a cluster named {cluster.name} exists in {cluster.region}", code="CLUSTER_NAME_TAKEN"
+    )
+
+
+async def add_new(uow: ProvisioningUnitOfWork, cluster: Cluster) -> None:
+    """Add a new cluster; its name is unique per workspace, provider and region."""
+    try:
+        await uow.clusters.add(cluster)
+    except NameTaken:
+        raise _name_taken(cluster) from None
+
+
+async def commit_new(uow: ProvisioningUnitOfWork, cluster: Cluster) -> dict[str, Any]:
+    """Commit a cluster just added (and its events)."""
     try:
         await uow.commit()
-    except IntegrityError:
-        raise Conflict(
-            f"a cluster named {cluster.name} exists in {cluster.region}",
-            code="CLUSTER_NAME_TAKEN",
-        ) from None
-    await uow.session.refresh(cluster)
+    except NameTaken:
+        raise _name_taken(cluster) from None
+    await uow.clusters.refresh(cluster)
     return view(cluster)
 
 
@@ -213,9 +222,7 @@ async def list_clusters(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        items = await Clusters(uow.session).list(
-            uuid.UUID(data["workspace_id"]), data.get("provider")
-        )
+        items = await uow.clusters.list(uuid.UUID(data["workspace_id"]), data.get("provider"))
         return {"items": [view(c) for c in items]}
 
 
@@ -223,7 +230,7 @@ async def get_cluster(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
         if cluster is None or cluster.status == Status.DELETED:
@@ -235,7 +242,7 @@ async def delete_cluster(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
         if cluster is None or cluster.status == Status.DELETED:
@@ -261,7 +268,7 @@ async def delete_cluster(
         )
         uow.emit(cluster_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
         await uow.commit()
-        await uow.session.refresh(cluster)
+        await uow.clusters.refresh(cluster)
         return view(cluster)
 
 
@@ -271,7 +278,7 @@ async def upgrade_cluster(
     """Refused up front: a version the cloud does not offer, a downgrade, a skipped minor
     version. The saga then upgrades the control plane, then each node group."""
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
         if cluster is None or cluster.status == Status.DELETED:
@@ -287,7 +294,7 @@ async def upgrade_cluster(
     provider = deps.providers.get(spec.provider)
     if provider is None:
         raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
-    credential = await credential(deps, spec, "list versions")
+    credential = await cluster_credential(deps, spec, "list versions")
     offered = await provider.versions(spec.region, credential)
     if wanted not in offered:
         raise ValidationFailed(
@@ -297,7 +304,7 @@ async def upgrade_cluster(
             details={"field": "version", "offered": offered},
         )
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
         if cluster is None or cluster.status != Status.READY or cluster.version != current:
@@ -320,7 +327,7 @@ async def upgrade_cluster(
             )
         )
         await uow.commit()
-        await uow.session.refresh(cluster)
+        await uow.clusters.refresh(cluster)
         return view(cluster)
 
 

@@ -10,16 +10,15 @@ from skyclust_common.envelope import new_event
 from skyclust_common.errors import Conflict, NotFound, ValidationFailed
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Clusters
 from ..domain.cluster import Status
-from .clusters import SOURCE, ProvisioningDeps, _credential
+from .shared import SOURCE, ProvisioningDeps, cluster_credential
 
 
 async def get_kubeconfig(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
         if cluster is None or cluster.status == Status.DELETED:
@@ -33,7 +32,7 @@ async def get_kubeconfig(
     provider = deps.providers.get(spec.provider)
     if provider is None:
         raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
-    credential = await _credential(deps, spec, "issue kubeconfig")
+    credential = await cluster_credential(deps, spec, "issue kubeconfig")
     issued = await provider.kubeconfig(spec, credential)
     expires_at = issued.expires_at.isoformat() if issued.expires_at else None
     async with deps.uow() as uow:

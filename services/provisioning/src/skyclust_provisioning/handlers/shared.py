@@ -9,14 +9,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyclust_common.db import UnitOfWork
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import ProviderError
 
 from ..adapters.db import Cluster
 from ..adapters.providers.base import ClusterProvider
+from ..adapters.uow import ProvisioningUnitOfWork
 from ..domain.cluster import ClusterSpec
 from ..domain.node_group import NodeGroupSpec
+from .credential_cache import CredentialCache
 
 SOURCE = "provisioning"
 
@@ -26,7 +27,7 @@ CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
 
 @dataclass
 class ProvisioningDeps:
-    uow: Callable[[], UnitOfWork]
+    uow: Callable[[], ProvisioningUnitOfWork]
     providers: Mapping[str, ClusterProvider]
     lookup_credential: CredentialLookup
     decrypt_credential: CredentialDecrypt
@@ -39,9 +40,13 @@ class ProvisioningDeps:
     # How many saga runs may go at once: each holds a database connection for its lock
     # and needs another for its work, so this stays well under the pool's size.
     saga_runs: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    # The drift job's decrypted credentials, reused across its passes (see there).
+    drift_credentials: CredentialCache = field(default_factory=lambda: CredentialCache(900.0))
 
 
-async def credential(deps: ProvisioningDeps, spec: ClusterSpec, reason: str) -> dict[str, Any]:
+async def cluster_credential(
+    deps: ProvisioningDeps, spec: ClusterSpec, reason: str
+) -> dict[str, Any]:
     """The cluster's decrypted credential; the vault audits each call with `reason`."""
     secret = await deps.decrypt_credential(
         spec.workspace_id, spec.credential_id, reason, spec.cluster_id
