@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 from sqlalchemy.exc import IntegrityError
 
 from skyclust_common.db import UnitOfWork
@@ -18,6 +20,14 @@ class ProvisioningUnitOfWork(UnitOfWork):
     @property
     def node_groups(self) -> NodeGroups:
         return NodeGroups(self.session)
+
+    def read_only(self) -> Self:
+        super().read_only()
+        return self
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        return self
 
     async def commit(self) -> None:
         """Raises NameTaken when a live cluster or node group of that name exists

@@ -15,7 +15,7 @@ from skyclust_common.errors import (
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Cluster, NodeGroup
-from ..adapters.uow import ProvisioningUnitOfWork
+from ..adapters.repositories import ProvisioningUoW
 from ..domain import conditions
 from ..domain.cluster import DELETABLE, REGIONS, Status
 from ..domain.errors import NameTaken
@@ -200,7 +200,7 @@ def _name_taken(cluster: Cluster) -> Conflict:
     )
 
 
-async def add_new(uow: ProvisioningUnitOfWork, cluster: Cluster) -> None:
+async def add_new(uow: ProvisioningUoW, cluster: Cluster) -> None:
     """Add a new cluster; its name is unique per workspace, provider and region."""
     try:
         await uow.clusters.add(cluster)
@@ -208,7 +208,7 @@ async def add_new(uow: ProvisioningUnitOfWork, cluster: Cluster) -> None:
         raise _name_taken(cluster) from None
 
 
-async def commit_new(uow: ProvisioningUnitOfWork, cluster: Cluster) -> dict[str, Any]:
+async def commit_new(uow: ProvisioningUoW, cluster: Cluster) -> dict[str, Any]:
     """Commit a cluster just added (and its events)."""
     try:
         await uow.commit()

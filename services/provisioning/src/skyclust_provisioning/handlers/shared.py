@@ -14,7 +14,7 @@ from skyclust_common.errors import ProviderError
 
 from ..adapters.db import Cluster
 from ..adapters.providers.base import ClusterProvider
-from ..adapters.uow import ProvisioningUnitOfWork
+from ..adapters.repositories import ProvisioningUoW
 from ..domain.cluster import ClusterSpec
 from ..domain.node_group import NodeGroupSpec
 from .credential_cache import CredentialCache
@@ -27,7 +27,7 @@ CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
 
 @dataclass
 class ProvisioningDeps:
-    uow: Callable[[], ProvisioningUnitOfWork]
+    uow: Callable[[], ProvisioningUoW]
     providers: Mapping[str, ClusterProvider]
     lookup_credential: CredentialLookup
     decrypt_credential: CredentialDecrypt
