@@ -10,7 +10,6 @@ from typing import Any
 from skyclust_common.errors import (
     Conflict,
     NotFound,
-    ValidationFailed,
 )
 from skyclust_common.messaging import RpcContext
 
@@ -18,7 +17,21 @@ from ..adapters.db import Cluster, NodeGroup
 from ..adapters.repositories import ProvisioningUoW
 from ..domain import conditions
 from ..domain.cluster import DELETABLE, REGIONS, Status
-from ..domain.errors import NameTaken
+from ..domain.errors import (
+    ClusterBusy,
+    ClusterNameTaken,
+    ClusterNotFound,
+    ClusterReadOnly,
+    CredentialProviderMismatch,
+    DuplicateNodeGroupNames,
+    InvalidRegion,
+    NameTaken,
+    ProviderNotSupported,
+    VersionDowngrade,
+    VersionNotOffered,
+    VersionSkip,
+    VersionUnchanged,
+)
 from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
 from ..domain.saga import Step
 from .shared import ProvisioningDeps as ProvisioningDeps
@@ -64,14 +77,13 @@ def view(cluster: Cluster) -> dict[str, Any]:
 
 
 def _not_found() -> NotFound:
-    return NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+    return ClusterNotFound("cluster not found")
 
 
 def read_only() -> Conflict:
-    return Conflict(
+    return ClusterReadOnly(
         "this cluster was adopted read-only; promote it to let SkyClust change it, "
-        "or forget it to stop tracking it",
-        code="CLUSTER_READ_ONLY",
+        "or forget it to stop tracking it"
     )
 
 
@@ -80,9 +92,8 @@ def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list
     names = [g["name"] for g in requested]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ValidationFailed(
+        raise DuplicateNodeGroupNames(
             f"node group names must differ: {', '.join(duplicates)}",
-            code="NODE_GROUP_NAME_TAKEN",
             details={"field": "node_groups"},
         )
     groups = []
@@ -113,20 +124,15 @@ async def create_cluster(
 ) -> dict[str, Any]:
     provider = data["provider"]
     if provider not in deps.providers:
-        raise ValidationFailed(
-            f"{provider} clusters are not supported yet", code="PROVIDER_NOT_SUPPORTED"
-        )
+        raise ProviderNotSupported(f"{provider} clusters are not supported yet")
     if not REGIONS[provider].match(data["region"]):
-        raise ValidationFailed(
-            f"{data['region']!r} is not a {provider} region name",
-            code="INVALID_REGION",
-            details={"field": "region"},
+        raise InvalidRegion(
+            f"{data['region']!r} is not a {provider} region name", details={"field": "region"}
         )
     credential = await deps.lookup_credential(data["workspace_id"], data["credential_id"])
     if credential["provider"] != provider:
-        raise ValidationFailed(
+        raise CredentialProviderMismatch(
             f"credential is for {credential['provider']}, not {provider}",
-            code="CREDENTIAL_PROVIDER_MISMATCH",
             details={"field": "credential_id"},
         )
     groups = _initial_node_groups(provider, data.get("node_groups") or [])
@@ -134,10 +140,7 @@ async def create_cluster(
     async with deps.uow() as uow:
         clusters = uow.clusters
         if await clusters.live_by_name(workspace_id, provider, data["region"], data["name"]):
-            raise Conflict(
-                f"a cluster named {data['name']} exists in {data['region']}",
-                code="CLUSTER_NAME_TAKEN",
-            )
+            raise ClusterNameTaken(f"a cluster named {data['name']} exists in {data['region']}")
         cluster = Cluster(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
@@ -195,9 +198,7 @@ async def create_cluster(
 
 
 def _name_taken(cluster: Cluster) -> Conflict:
-    return Conflict(
-        f"a cluster named {cluster.name} exists in {cluster.region}", code="CLUSTER_NAME_TAKEN"
-    )
+    return ClusterNameTaken(f"a cluster named {cluster.name} exists in {cluster.region}")
 
 
 async def add_new(uow: ProvisioningUoW, cluster: Cluster) -> None:
@@ -252,10 +253,7 @@ async def delete_cluster(
         if not cluster.managed:
             raise read_only()
         if cluster.status not in DELETABLE:
-            raise Conflict(
-                f"a cluster that is {cluster.status} cannot be deleted now",
-                code="CLUSTER_BUSY",
-            )
+            raise ClusterBusy(f"a cluster that is {cluster.status} cannot be deleted now")
         cluster.status = Status.DELETING
         cluster.status_reason = None
         cluster.status_message = None
@@ -288,19 +286,18 @@ async def upgrade_cluster(
     if not managed:
         raise read_only()
     if status != Status.READY:
-        raise Conflict(f"a cluster that is {status} cannot be upgraded now", code="CLUSTER_BUSY")
+        raise ClusterBusy(f"a cluster that is {status} cannot be upgraded now")
     wanted = data["version"]
     check_upgrade(current, wanted)
     provider = deps.providers.get(spec.provider)
     if provider is None:
-        raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
+        raise ProviderNotSupported(f"{spec.provider} is not supported")
     credential = await cluster_credential(deps, spec, "list versions")
     offered = await provider.versions(spec.region, credential)
     if wanted not in offered:
-        raise ValidationFailed(
+        raise VersionNotOffered(
             f"{spec.provider} does not offer Kubernetes {wanted} in {spec.region}; "
             f"it offers {', '.join(offered) or 'none'}",
-            code="VERSION_NOT_OFFERED",
             details={"field": "version", "offered": offered},
         )
     async with deps.uow() as uow:
@@ -308,7 +305,7 @@ async def upgrade_cluster(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
         if cluster is None or cluster.status != Status.READY or cluster.version != current:
-            raise Conflict("the cluster changed meanwhile; try again", code="CLUSTER_BUSY")
+            raise ClusterBusy("the cluster changed meanwhile; try again")
         cluster.status = Status.UPDATING
         cluster.status_reason = None
         cluster.status_message = None
@@ -336,16 +333,13 @@ def check_upgrade(current: str, wanted: str) -> None:
     have = tuple(int(p) for p in current.split(".")[:2])
     want = tuple(int(p) for p in wanted.split(".")[:2])
     if want == have:
-        raise Conflict(f"the cluster runs {current} already", code="VERSION_UNCHANGED")
+        raise VersionUnchanged(f"the cluster runs {current} already")
     if want < have:
-        raise ValidationFailed(
-            f"Kubernetes cannot be downgraded ({current} → {wanted})",
-            code="VERSION_DOWNGRADE",
-            details={"field": "version"},
+        raise VersionDowngrade(
+            f"Kubernetes cannot be downgraded ({current} → {wanted})", details={"field": "version"}
         )
     if want[0] != have[0] or want[1] != have[1] + 1:
-        raise ValidationFailed(
+        raise VersionSkip(
             f"upgrade one minor version at a time: {current} → {have[0]}.{have[1] + 1} first",
-            code="VERSION_SKIP",
             details={"field": "version"},
         )

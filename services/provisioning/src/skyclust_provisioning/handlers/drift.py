@@ -17,13 +17,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import Conflict, NotFound, SkyclustError
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Delivery, RpcContext
 
 from ..adapters.db import Cluster, NodeGroup
 from ..adapters.providers.base import ClusterProvider, same_minor
 from ..domain import conditions
 from ..domain.cluster import Status
+from ..domain.errors import (
+    ClusterBusy,
+    ClusterNotFound,
+)
 from .clusters import read_only, view
 from .shared import (
     ProvisioningDeps,
@@ -244,13 +248,12 @@ async def reconcile_cluster(
     cluster_id = uuid.UUID(data["cluster_id"])
     snapshot = await _snapshot(deps, workspace_id, cluster_id)
     if snapshot is None or snapshot.cluster.status == Status.DELETED:
-        raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+        raise ClusterNotFound("cluster not found")
     if not snapshot.cluster.managed:
         raise read_only()
     if not _checkable(snapshot):
-        raise Conflict(
-            "the cluster or one of its node groups is busy; reconcile when it is READY",
-            code="CLUSTER_BUSY",
+        raise ClusterBusy(
+            "the cluster or one of its node groups is busy; reconcile when it is READY"
         )
     provider = deps.providers[snapshot.cluster.provider]
     credential = await cluster_credential(deps, snapshot.cluster.spec(), "reconcile cluster")

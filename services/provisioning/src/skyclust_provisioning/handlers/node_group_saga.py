@@ -11,11 +11,15 @@ import uuid
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import ProviderError, SkyclustError
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Delivery
 
 from ..adapters.providers.base import CloudNodeGroup, ClusterProvider
 from ..domain.cluster import CREATING, ClusterSpec, Status
+from ..domain.errors import (
+    CloudFailed,
+    ResourceLost,
+)
 from ..domain.node_group import NodeGroupSpec
 from .shared import (
     ProvisioningDeps,
@@ -114,11 +118,9 @@ async def _retry_or_fail(
 
 def checked(current: CloudNodeGroup | None) -> CloudNodeGroup:
     if current is None:
-        raise ProviderError(
-            "the cloud lost the node group", code="PROVIDER_RESOURCE_LOST", retryable=False
-        )
+        raise ResourceLost("the cloud lost the node group", retryable=False)
     if current.failed:
-        raise ProviderError("the cloud reports the node group failed", code="CLOUD_FAILED")
+        raise CloudFailed("the cloud reports the node group failed")
     return current
 
 

@@ -11,7 +11,15 @@ from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import NodeGroup
 from ..domain.cluster import DELETABLE, Status
-from ..domain.errors import NameTaken
+from ..domain.errors import (
+    ClusterBusy,
+    ClusterNotFound,
+    ClusterNotReady,
+    NameTaken,
+    NodeGroupBusy,
+    NodeGroupNameTaken,
+    NodeGroupNotFound,
+)
 from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
 from .clusters import read_only
 from .shared import ProvisioningDeps, node_group_event, sizes
@@ -41,17 +49,15 @@ def view(group: NodeGroup) -> dict[str, Any]:
 
 
 def _not_found() -> NotFound:
-    return NotFound("node group not found", code="NODE_GROUP_NOT_FOUND")
+    return NodeGroupNotFound("node group not found")
 
 
 def _cluster_not_found() -> NotFound:
-    return NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+    return ClusterNotFound("cluster not found")
 
 
 def _name_taken(name: str) -> Conflict:
-    return Conflict(
-        f"a node group named {name} exists in this cluster", code="NODE_GROUP_NAME_TAKEN"
-    )
+    return NodeGroupNameTaken(f"a node group named {name} exists in this cluster")
 
 
 # requests ------------------------------------------------------------------------
@@ -73,9 +79,8 @@ async def create_node_group(
         if not cluster.managed:
             raise read_only()
         if cluster.status != Status.READY:
-            raise Conflict(
-                f"node groups can be added to a READY cluster; this one is {cluster.status}",
-                code="CLUSTER_NOT_READY",
+            raise ClusterNotReady(
+                f"node groups can be added to a READY cluster; this one is {cluster.status}"
             )
         groups = uow.node_groups
         if await groups.live_by_name(cluster_id, data["name"]):
@@ -160,15 +165,11 @@ async def update_node_group(
         if not cluster.managed:
             raise read_only()
         if cluster.status != Status.READY:
-            raise Conflict(
-                f"node groups of a cluster that is {cluster.status} cannot be changed now",
-                code="CLUSTER_BUSY",
+            raise ClusterBusy(
+                f"node groups of a cluster that is {cluster.status} cannot be changed now"
             )
         if group.status != Status.READY:
-            raise Conflict(
-                f"a node group that is {group.status} cannot be changed now",
-                code="NODE_GROUP_BUSY",
-            )
+            raise NodeGroupBusy(f"a node group that is {group.status} cannot be changed now")
         before = group.spec()
         wanted = {
             k: data.get(k, getattr(before, k)) for k in ("min_size", "max_size", "desired_size")
@@ -222,10 +223,7 @@ async def delete_node_group(
         if not cluster.managed:
             raise read_only()
         if group.status not in DELETABLE:
-            raise Conflict(
-                f"a node group that is {group.status} cannot be deleted now",
-                code="NODE_GROUP_BUSY",
-            )
+            raise NodeGroupBusy(f"a node group that is {group.status} cannot be deleted now")
         group.status = Status.DELETING
         group.status_reason = None
         group.status_message = None

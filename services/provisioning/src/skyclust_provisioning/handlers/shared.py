@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
-from skyclust_common.errors import ProviderError
 
 from ..adapters.db import Cluster
 from ..adapters.providers.base import ClusterProvider
 from ..adapters.repositories import ProvisioningUoW
 from ..domain.cluster import ClusterSpec
+from ..domain.errors import (
+    ProviderNotConfigured,
+    ProviderTimeout,
+)
 from ..domain.node_group import NodeGroupSpec
 from .credential_cache import CredentialCache
 
@@ -103,7 +106,7 @@ def sizes(group: NodeGroupSpec) -> dict[str, Any]:
 def provider_for(deps: ProvisioningDeps, provider: str) -> ClusterProvider:
     found = deps.providers.get(provider)
     if found is None:
-        raise ProviderError(f"{provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
+        raise ProviderNotConfigured(f"{provider} is not supported")
     return found
 
 
@@ -119,8 +122,4 @@ async def poll(
         if await done():
             return
         if time.monotonic() > deadline:
-            raise ProviderError(
-                f"{what} did not finish within {int(timeout)} s",
-                code="PROVIDER_TIMEOUT",
-                retryable=False,
-            )
+            raise ProviderTimeout(f"{what} did not finish within {int(timeout)} s", retryable=False)

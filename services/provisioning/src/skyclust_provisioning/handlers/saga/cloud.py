@@ -14,6 +14,9 @@ from skyclust_common.errors import ProviderError, SkyclustError
 
 from ...adapters.db import Cluster
 from ...domain.cluster import ClusterSpec
+from ...domain.errors import (
+    StepDeadlineExceeded,
+)
 from ..shared import ProvisioningDeps, cluster_credential
 from .store import Overtaken, now, read
 
@@ -32,9 +35,7 @@ def transient(error: SkyclustError) -> bool:
 
 
 def deadline_exceeded(message: str, **details: Any) -> ProviderError:
-    return ProviderError(
-        message, code="STEP_DEADLINE_EXCEEDED", retryable=False, details=details or None
-    )
+    return StepDeadlineExceeded(message, retryable=False, details=details or None)
 
 
 async def call(

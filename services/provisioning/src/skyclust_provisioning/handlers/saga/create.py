@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from skyclust_common.errors import ProviderError
-
 from ...adapters.db import Cluster
 from ...adapters.providers.base import CloudNodeGroup
 from ...domain import conditions
 from ...domain.cluster import CREATING, Status
+from ...domain.errors import (
+    CloudFailed,
+    ResourceLost,
+)
 from ...domain.node_group import NodeGroupSpec
 from ...domain.saga import PROGRESS, NetworkState, Step
 from .. import node_group_saga as ngs
@@ -109,12 +111,9 @@ async def control_plane(deps: ProvisioningDeps, cluster: Cluster) -> None:
     async def active() -> bool:
         current = await provider.describe(spec, secret)
         if current is None:
-            raise ProviderError(
-                "the cloud lost the cluster while it was being created",
-                code="PROVIDER_RESOURCE_LOST",
-            )
+            raise ResourceLost("the cloud lost the cluster while it was being created")
         if current.failed:
-            raise ProviderError("the cloud reports the cluster failed", code="CLOUD_FAILED")
+            raise CloudFailed("the cloud reports the cluster failed")
         latest[0] = current
         return current.active
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from skyclust_common.errors import ProviderError
-
 from ...adapters.db import Cluster
 from ...adapters.providers.base import same_minor
 from ...domain.cluster import Status
+from ...domain.errors import (
+    CloudFailed,
+    ResourceLost,
+)
 from ...domain.node_group import NodeGroupSpec
 from ...domain.saga import PROGRESS, Step
 from .. import node_group_saga as ngs
@@ -37,11 +39,9 @@ async def control_plane(deps: ProvisioningDeps, cluster: Cluster) -> None:
     async def upgraded() -> bool:
         current = await provider.describe(spec, secret)
         if current is None:
-            raise ProviderError(
-                "the cloud lost the cluster during the upgrade", code="PROVIDER_RESOURCE_LOST"
-            )
+            raise ResourceLost("the cloud lost the cluster during the upgrade")
         if current.failed:
-            raise ProviderError("the cloud reports the upgrade failed", code="CLOUD_FAILED")
+            raise CloudFailed("the cloud reports the upgrade failed")
         return current.active and same_minor(current.version, target)
 
     await until(deps, cluster, upgrading(step), step_deadline, "control plane upgrade", upgraded)
