@@ -156,10 +156,10 @@ class VersionSkip(ValidationFailed):
     code = "VERSION_SKIP"
 
 
-# the cloud, as the saga meets it -----------------------------------------------------------
+# the cloud, as the saga meets it --------------------------------------------------------
 
 
-class CloudStepError(ProviderError):
+class CloudError(ProviderError):
     """A ProviderError whose code is its class's (ProviderError's own constructor takes
     the code as an argument)."""
 
@@ -176,32 +176,102 @@ class CloudStepError(ProviderError):
         )
 
 
-class StepDeadlineExceeded(CloudStepError):
+class StepDeadlineExceeded(CloudError):
     """A saga step did not finish by its deadline (or ran out of time retrying); a
     create is rolled back, an upgrade stops, a delete ends FAILED."""
 
     code = "STEP_DEADLINE_EXCEEDED"
 
 
-class ResourceLost(CloudStepError):
+class ResourceLost(CloudError):
     """The cloud no longer has the cluster or node group the step was working on."""
 
     code = "PROVIDER_RESOURCE_LOST"
 
 
-class CloudFailed(CloudStepError):
+class CloudFailed(CloudError):
     """The cloud reports the cluster, node group or upgrade failed."""
 
     code = "CLOUD_FAILED"
 
 
-class ProviderTimeout(CloudStepError):
+class ProviderTimeout(CloudError):
     """A node group operation did not finish within its timeout."""
 
     code = "PROVIDER_TIMEOUT"
 
 
-class ProviderNotConfigured(CloudStepError):
+class ProviderNotConfigured(CloudError):
     """A saga met a cluster of a provider this process has no adapter for."""
 
     code = "PROVIDER_NOT_SUPPORTED"
+
+
+# the cloud, as the provider adapters translate it ------------------------------------------
+
+
+class ProviderAuthFailed(CloudError):
+    """The cloud refused the credential (wrong or expired keys)."""
+
+    code = "PROVIDER_AUTH_FAILED"
+
+
+class ProviderAccessDenied(CloudError):
+    """The credential is valid but lacks a permission the operation needs."""
+
+    code = "PROVIDER_ACCESS_DENIED"
+
+
+class ProviderThrottled(CloudError):
+    """The cloud throttled the call; it is retried with backoff."""
+
+    code = "PROVIDER_THROTTLED"
+
+
+class ProviderUnavailable(CloudError):
+    """The cloud (or its endpoint) did not answer or answered 5xx; retried."""
+
+    code = "PROVIDER_UNAVAILABLE"
+
+
+class ProviderBusy(CloudError):
+    """The cloud runs another operation on the resource; a later attempt gets through."""
+
+    code = "PROVIDER_BUSY"
+
+
+class ProviderInvalidRequest(CloudError):
+    """The cloud rejected the request as invalid."""
+
+    code = "PROVIDER_INVALID_REQUEST"
+
+
+class CloudClusterNameTaken(CloudError):
+    """A cluster of that name that SkyClust did not make exists in the cloud."""
+
+    code = "CLUSTER_NAME_TAKEN"
+
+
+class CloudNodeGroupNameTaken(CloudError):
+    """A node group of that name that SkyClust did not make exists in the cloud."""
+
+    code = "NODE_GROUP_NAME_TAKEN"
+
+
+class CloudClusterAlreadyManaged(CloudError):
+    """Promote: another SkyClust cluster owns the cloud cluster."""
+
+    code = "CLUSTER_ALREADY_MANAGED"
+
+
+class CloudNodeGroupAlreadyManaged(CloudError):
+    """Promote: another SkyClust node group owns the cloud node group."""
+
+    code = "NODE_GROUP_ALREADY_MANAGED"
+
+
+class NetworkRequired(CloudError):
+    """EKS needs subnets in two zones: the provider config names none and the default
+    VPC has none to use."""
+
+    code = "NETWORK_REQUIRED"

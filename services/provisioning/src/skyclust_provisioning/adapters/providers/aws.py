@@ -19,6 +19,12 @@ from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
+from ...domain.errors import (
+    CloudClusterNameTaken,
+    NetworkRequired,
+    ProviderBusy,
+    ResourceLost,
+)
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NodeGroupSpec
 from .aws_node_groups import EksNodeGroups
@@ -186,10 +192,9 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
         for subnet in subnets:
             by_zone.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
         if len(by_zone) < 2:
-            raise ProviderError(
+            raise NetworkRequired(
                 "the region has no default VPC with subnets in two zones; "
                 "give aws_config.subnet_ids",
-                code="NETWORK_REQUIRED",
                 provider="aws",
             )
         return [by_zone[zone] for zone in sorted(by_zone)][:3]
@@ -225,10 +230,8 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
                 raise
         existing = self._view(eks.describe_cluster(name=spec.name)["cluster"])
         if existing.owner != spec.cluster_id:
-            raise ProviderError(
-                f"an EKS cluster named {spec.name} already exists in {spec.region}",
-                code="CLUSTER_NAME_TAKEN",
-                provider="aws",
+            raise CloudClusterNameTaken(
+                f"an EKS cluster named {spec.name} already exists in {spec.region}", provider="aws"
             )
         return existing
 
@@ -286,9 +289,8 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             return None
         # EKS runs one update at a time; a later attempt will get through.
-        return ProviderError(
+        return ProviderBusy(
             exc.response["Error"].get("Message") or "an update is in progress",
-            code="PROVIDER_BUSY",
             retryable=True,
             provider="aws",
         )
@@ -297,9 +299,7 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
         eks = self._client(self._session(spec, credential), "eks")
         found = self._find(eks, spec.name)
         if found is None or self._view(found).owner != spec.cluster_id:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="aws")
         if same_minor(found.get("version", ""), version):
             return
         if found["status"] == "UPDATING" and self._upgrading_to(eks, spec.name, None, version):
@@ -315,9 +315,7 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
         eks = self._client(self._session(cluster, credential), "eks")
         current = self._get_group(eks, cluster, group)
         if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node group is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the node group is not in the cloud", provider="aws")
         if same_minor(current.version, version):
             return
         if current.status == "UPDATING" and self._upgrading_to(
@@ -411,14 +409,10 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
             cluster = eks.describe_cluster(name=spec.name)["cluster"]
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                raise ProviderError(
-                    "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-                ) from None
+                raise ResourceLost("the cluster is not in the cloud", provider="aws") from None
             raise
         if self._view(cluster).owner != spec.cluster_id or not cluster.get("endpoint"):
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="aws")
         token = self._token(session, spec)
         ca = (cluster.get("certificateAuthority") or {}).get("data")
         return IssuedKubeconfig(

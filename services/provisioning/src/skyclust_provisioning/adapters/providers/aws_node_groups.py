@@ -10,9 +10,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from skyclust_common.errors import ProviderError
-
 from ...domain.cluster import ClusterSpec
+from ...domain.errors import (
+    CloudNodeGroupNameTaken,
+    ResourceLost,
+)
 from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
 from .base import CloudNodeGroup
 
@@ -148,17 +150,12 @@ class EksNodeGroups(abc.ABC):
                     raise
             existing = self._get_group(eks, cluster, group)
             if existing is None:
-                raise ProviderError(
-                    "the node group vanished right after creation",
-                    code="PROVIDER_RESOURCE_LOST",
-                    retryable=True,
-                    provider="aws",
+                raise ResourceLost(
+                    "the node group vanished right after creation", retryable=True, provider="aws"
                 )
         if existing.owner != group.node_group_id:
-            raise ProviderError(
-                f"a node group named {group.name} already exists in {cluster.name}",
-                code="NODE_GROUP_NAME_TAKEN",
-                provider="aws",
+            raise CloudNodeGroupNameTaken(
+                f"a node group named {group.name} already exists in {cluster.name}", provider="aws"
             )
         return existing
 
@@ -175,9 +172,7 @@ class EksNodeGroups(abc.ABC):
         eks = self._client(self._session(cluster, credential), "eks")
         current = self._get_group(eks, cluster, group)
         if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node group is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the node group is not in the cloud", provider="aws")
         if not current.active or current.matches(group):
             return
         removed_taints = {(t.key, t.effect) for t in current.taints} - {

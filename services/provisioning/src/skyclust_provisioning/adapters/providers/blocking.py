@@ -14,6 +14,11 @@ from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
+from ...domain.errors import (
+    CloudClusterAlreadyManaged,
+    CloudNodeGroupAlreadyManaged,
+    ResourceLost,
+)
 from ...domain.node_group import NodeGroupSpec
 from .base import CloudCluster, CloudNodeGroup, DiscoveredCluster, IssuedKubeconfig
 
@@ -178,15 +183,10 @@ def unclaimed(owner: str | None, wanted: str, what: str, provider: str, *, clust
     SkyClust cluster or node group owns it."""
     if owner not in (None, wanted):
         kind = "cluster" if cluster else "node group"
-        raise ProviderError(
-            f"{what} is managed by another SkyClust {kind}",
-            code="CLUSTER_ALREADY_MANAGED" if cluster else "NODE_GROUP_ALREADY_MANAGED",
-            provider=provider,
-        )
+        refused = CloudClusterAlreadyManaged if cluster else CloudNodeGroupAlreadyManaged
+        raise refused(f"{what} is managed by another SkyClust {kind}", provider=provider)
     return owner is None
 
 
 def lost(what: str, provider: str) -> ProviderError:
-    return ProviderError(
-        f"the {what} is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider=provider
-    )
+    return ResourceLost(f"the {what} is not in the cloud", provider=provider)

@@ -13,6 +13,16 @@ from skyclust_common.cloud import gcp_credentials, gke_client
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
+from ...domain.errors import (
+    CloudClusterNameTaken,
+    ProviderAccessDenied,
+    ProviderAuthFailed,
+    ProviderBusy,
+    ProviderInvalidRequest,
+    ProviderThrottled,
+    ProviderUnavailable,
+    ResourceLost,
+)
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec
 from .base import (
@@ -41,11 +51,11 @@ def translate(exc: Exception) -> ProviderError:
 
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if isinstance(exc, auth_exc.GoogleAuthError | gexc.Unauthenticated | gexc.Unauthorized):
-        return ProviderError(message, code="PROVIDER_AUTH_FAILED", provider="gcp")
+        return ProviderAuthFailed(message, provider="gcp")
     if isinstance(exc, gexc.PermissionDenied | gexc.Forbidden):
-        return ProviderError(message, code="PROVIDER_ACCESS_DENIED", provider="gcp")
+        return ProviderAccessDenied(message, provider="gcp")
     if isinstance(exc, gexc.TooManyRequests | gexc.ResourceExhausted):
-        return ProviderError(message, code="PROVIDER_THROTTLED", retryable=True, provider="gcp")
+        return ProviderThrottled(message, retryable=True, provider="gcp")
     if isinstance(
         exc,
         gexc.ServiceUnavailable
@@ -53,17 +63,15 @@ def translate(exc: Exception) -> ProviderError:
         | gexc.GatewayTimeout
         | gexc.DeadlineExceeded,
     ):
-        return ProviderError(message, code="PROVIDER_UNAVAILABLE", retryable=True, provider="gcp")
+        return ProviderUnavailable(message, retryable=True, provider="gcp")
     if "incompatible operation" in message:
         # GKE runs one operation per cluster at a time; a later attempt will get through.
-        return ProviderError(message, code="PROVIDER_BUSY", retryable=True, provider="gcp")
+        return ProviderBusy(message, retryable=True, provider="gcp")
     if isinstance(exc, gexc.InvalidArgument | gexc.FailedPrecondition | gexc.BadRequest):
-        return ProviderError(message, code="PROVIDER_INVALID_REQUEST", provider="gcp")
+        return ProviderInvalidRequest(message, provider="gcp")
     if isinstance(exc, OSError) or type(exc).__module__.startswith("requests"):
-        return ProviderError(
-            "GCP endpoint unreachable", code="PROVIDER_UNAVAILABLE", retryable=True, provider="gcp"
-        )
-    return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="gcp")
+        return ProviderUnavailable("GCP endpoint unreachable", retryable=True, provider="gcp")
+    return ProviderError(message, retryable=True, provider="gcp")
 
 
 def _relative(link: str) -> str:
@@ -155,17 +163,12 @@ class GkeProvider(GkeNodePools, BlockingSdkProvider):
             )
         existing = self._get(gke, project, spec)
         if existing is None:
-            raise ProviderError(
-                "the cluster vanished right after creation",
-                code="PROVIDER_RESOURCE_LOST",
-                retryable=True,
-                provider="gcp",
+            raise ResourceLost(
+                "the cluster vanished right after creation", retryable=True, provider="gcp"
             )
         if existing.owner != spec.cluster_id:
-            raise ProviderError(
-                f"a GKE cluster named {spec.name} already exists in {spec.region}",
-                code="CLUSTER_NAME_TAKEN",
-                provider="gcp",
+            raise CloudClusterNameTaken(
+                f"a GKE cluster named {spec.name} already exists in {spec.region}", provider="gcp"
             )
         return existing
 
@@ -214,9 +217,7 @@ class GkeProvider(GkeNodePools, BlockingSdkProvider):
         cluster = self._find(gke, project, spec)
         view = None if cluster is None else self._view(cluster)
         if view is None or view.owner != spec.cluster_id:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="gcp")
         if same_minor(view.version, version):
             return
         if view.status == "UPDATING" and self._running(
@@ -324,9 +325,7 @@ class GkeProvider(GkeNodePools, BlockingSdkProvider):
             cluster = None
         view = None if cluster is None else self._view(cluster)
         if cluster is None or view is None or view.owner != spec.cluster_id or not view.endpoint:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="gcp")
         # An OAuth access token of the service account (about an hour), as
         # gke-gcloud-auth-plugin would fetch.
         tokens = gcp_credentials(json.loads(credential["service_account_json"]), self.endpoint_url)

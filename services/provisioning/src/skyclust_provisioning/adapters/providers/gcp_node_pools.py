@@ -10,9 +10,12 @@ import json
 from typing import Any
 
 from skyclust_common.cloud import compute_clients
-from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
+from ...domain.errors import (
+    CloudNodeGroupNameTaken,
+    ResourceLost,
+)
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
 from .base import CloudNodeGroup
 from .blocking import ClientCache
@@ -138,18 +141,13 @@ class GkeNodePools(abc.ABC):
                 gke.create_node_pool(parent=self._path(project, cluster), node_pool=pool)
         found = self._get_pool(gke, project, cluster, group)
         if found is None:
-            raise ProviderError(
-                "the node pool vanished right after creation",
-                code="PROVIDER_RESOURCE_LOST",
-                retryable=True,
-                provider="gcp",
+            raise ResourceLost(
+                "the node pool vanished right after creation", retryable=True, provider="gcp"
             )
         view = self._pool_view(credential, found)
         if view.owner != group.node_group_id:
-            raise ProviderError(
-                f"a node pool named {group.name} already exists in {cluster.name}",
-                code="NODE_GROUP_NAME_TAKEN",
-                provider="gcp",
+            raise CloudNodeGroupNameTaken(
+                f"a node pool named {group.name} already exists in {cluster.name}", provider="gcp"
             )
         return view
 
@@ -165,9 +163,7 @@ class GkeNodePools(abc.ABC):
         pool = self._get_pool(gke, project, cluster, group)
         current = None if pool is None else self._pool_view(credential, pool)
         if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node pool is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
+            raise ResourceLost("the node pool is not in the cloud", provider="gcp")
         return current
 
     def _describe_group(
