@@ -33,7 +33,7 @@ from skyclust_provisioning.entrypoints import events, rpc
 from skyclust_provisioning.handlers import clusters
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 WORKSPACE = str(uuid.uuid4())
 OTHER_WORKSPACE = str(uuid.uuid4())
 

@@ -24,7 +24,7 @@ from skyclust_provisioning.adapters.uow import ProvisioningUnitOfWork
 from skyclust_provisioning.handlers import clusters, node_group_saga, node_groups, saga
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CTX = RpcContext({})
 
 

@@ -36,7 +36,7 @@ from skyclust_provisioning.domain.cluster import ClusterSpec
 from skyclust_provisioning.handlers import clusters, saga, sweep
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CTX = RpcContext({})
 CREDENTIAL = {"access_key_id": "AKIA", "secret_access_key": "s"}
 STEPS = {
