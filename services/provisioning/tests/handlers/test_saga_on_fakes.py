@@ -10,71 +10,52 @@ from typing import Any
 import pytest
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import Conflict, ProviderError
-from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_provisioning.adapters.fake_uow import (
     FakeProvisioningDatabase,
     FakeProvisioningUnitOfWork,
 )
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.handlers import clusters, drift, node_group_saga, node_groups, saga
-from skyclust_provisioning.handlers.shared import ProvisioningDeps
 from skyclust_provisioning.handlers.sweep import Sweeper
 
+from .test_saga import (
+    CREDENTIAL,
+    CTX,
+    NODE_GROUP,
+    delivery,
+    make_deps,
+    network_ready,
+    reply,
+    request,
+)
+
 pytestmark = pytest.mark.unit
-CTX = RpcContext({})
 REGISTRY = load_registry()
-NODE_GROUP = {"name": "workers", "min_size": 1, "max_size": 3, "desired_size": 2}
 OWN_NETWORK = {"aws_config": {"subnet_ids": ["subnet-a", "subnet-b"]}}
 
 
-class Vault:
-    def __init__(self) -> None:
-        self.reasons: list[str] = []
-
-    async def lookup(self, workspace_id: str, credential_id: str) -> dict[str, Any]:
-        return {"id": credential_id, "provider": "aws"}
-
-    async def decrypt(self, ws: str, cred: str, reason: str, correlation: str) -> dict[str, Any]:
-        self.reasons.append(reason)
-        return {"provider": "aws", "data": {"access_key_id": "AKIA", "secret_access_key": "s"}}
-
-
 class World:
-    def __init__(self, **overrides: Any) -> None:
+    def __init__(self) -> None:
         self.db = FakeProvisioningDatabase()
         self.cloud = FakeClusterProvider()
-        self.vault = Vault()
-        values: dict[str, Any] = {
-            "uow": lambda: FakeProvisioningUnitOfWork(self.db, registry=REGISTRY),
-            "providers": {"aws": self.cloud},
-            "lookup_credential": self.vault.lookup,
-            "decrypt_credential": self.vault.decrypt,
-            "poll_interval": 0.0,
-            "create_timeout": 5,
-            "delete_timeout": 5,
-            "max_attempts": 3,
-            "step_timeouts": {},
-            **overrides,
-        }
-        self.deps = ProvisioningDeps(**values)
+        self.reasons: list[str] = []
+
+        async def decrypt(ws: str, cred: str, reason: str, correlation: str) -> dict[str, Any]:
+            self.reasons.append(reason)
+            return {"provider": "aws", "data": CREDENTIAL}
+
+        self.deps = make_deps(
+            None,
+            self.cloud,
+            uow=lambda: FakeProvisioningUnitOfWork(self.db, registry=REGISTRY),
+            decrypt_credential=decrypt,
+            poll_interval=0.0,
+            step_timeouts={},
+        )
 
     async def create(self, **body: Any) -> dict[str, Any]:
-        return await clusters.create_cluster(
-            self.deps,
-            {
-                "workspace_id": str(uuid.uuid4()),
-                "actor_id": "u",
-                "provider": "aws",
-                "name": f"c{uuid.uuid4().hex[:8]}",
-                "version": "1.29",
-                "region": "us-east-1",
-                "credential_id": str(uuid.uuid4()),
-                **body,
-            },
-            CTX,
-        )
+        return await request(self.deps, **body)
 
     async def get(self, cluster: dict[str, Any]) -> dict[str, Any]:
         return await clusters.get_cluster(self.deps, key(cluster), CTX)
@@ -88,48 +69,6 @@ class World:
 
 def key(cluster: dict[str, Any], **more: Any) -> dict[str, Any]:
     return {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"], **more}
-
-
-def reply(cluster: dict[str, Any], name: str, data: dict[str, Any]) -> CloudEvent:
-    return new_event(
-        name,
-        {"cluster_id": cluster["id"], **data},
-        source="network",
-        subject=cluster["id"],
-        workspace_id=cluster["workspace_id"],
-    )
-
-
-def network_ready(cluster: dict[str, Any]) -> CloudEvent:
-    vpc = {"id": str(uuid.uuid4()), "name": "net", "cloud_id": "vpc-1"}
-    return reply(
-        cluster,
-        "ClusterNetworkReady",
-        {
-            "request_id": f"provision-{cluster['id']}",
-            "provider": "aws",
-            "credential_id": cluster["credential_id"],
-            "region": "us-east-1",
-            "generated": True,
-            "vpc": {**vpc, "cidr_block": "10.0.0.0/16", "resource_group": None},
-            "subnets": [
-                {
-                    "id": str(uuid.uuid4()),
-                    "name": f"s{i}",
-                    "cloud_id": f"subnet-{i}",
-                    "cidr_block": f"10.0.{i}.0/24",
-                    "region": "us-east-1",
-                    "availability_zone": f"us-east-1{'ab'[i]}",
-                }
-                for i in range(2)
-            ],
-            "security_groups": [{"id": str(uuid.uuid4()), "name": "sg", "cloud_id": "sg-1"}],
-        },
-    )
-
-
-def delivery(n: int = 1) -> Delivery:
-    return Delivery("saga", "subject", n, 1)
 
 
 async def test_a_create_waits_for_the_network_then_runs_to_ready_with_one_decrypt():
@@ -153,7 +92,7 @@ async def test_a_create_waits_for_the_network_then_runs_to_ready_with_one_decryp
     (group,) = (await node_groups.list_node_groups(world.deps, key(cluster), CTX))["items"]
     assert group["status"] == "READY"
     assert world.names().count("ClusterReady") == 1
-    assert world.vault.reasons == ["create cluster"]
+    assert world.reasons == ["create cluster"]
 
 
 async def test_a_redelivered_reply_changes_nothing():
@@ -277,10 +216,10 @@ async def test_drift_passes_over_many_clusters_of_one_credential_decrypt_once():
             workspace_id=workspace_id, credential_id=credential_id, **OWN_NETWORK
         )
         await world.advance(cluster)
-    world.vault.reasons.clear()
+    world.reasons.clear()
     for _ in range(4):
         assert await drift.pass_once(world.deps, interval=60.0, backoff_max=600.0) == 5
         for row in world.db.tables["clusters"].values():  # the next pass, a minute on
             assert row["drift_checked_at"] is not None
             row["drift_next_check_at"] -= timedelta(seconds=60)
-    assert world.vault.reasons == ["check drift"]  # 4 passes over 5 clusters
+    assert world.reasons == ["check drift"]  # 4 passes over 5 clusters

@@ -126,25 +126,30 @@ def next_action(state: SagaState, now: datetime) -> Action:
     return Action.UPGRADE_CONTROL_PLANE
 
 
+# The step a run is at → what it does there, once the network question is settled.
+_CREATE: dict[str | None, Action] = {
+    Step.CONTROL_PLANE: Action.CREATE_CONTROL_PLANE,
+    Step.NODE_GROUPS: Action.CREATE_NODE_GROUPS,
+}
+_TEARDOWN: dict[str | None, Action] = {
+    Step.DELETE_NODE_GROUPS: Action.DELETE_NODE_GROUPS,
+    Step.DELETE_CONTROL_PLANE: Action.DELETE_CONTROL_PLANE,
+}
+
+
 def _create(state: SagaState) -> Action:
     if state.step == Step.NETWORK:
         if state.network_state in (NetworkState.READY, None):
             return Action.ENTER_CONTROL_PLANE
         return Action.NETWORK_OVERDUE
-    if state.step == Step.CONTROL_PLANE:
-        return Action.CREATE_CONTROL_PLANE
-    if state.step == Step.NODE_GROUPS:
-        return Action.CREATE_NODE_GROUPS
-    return Action.ENTER_CONTROL_PLANE
+    return _CREATE.get(state.step, Action.ENTER_CONTROL_PLANE)
 
 
 def _teardown(state: SagaState) -> Action:
     if state.step not in TEARDOWN:
         return Action.BEGIN_TEARDOWN
-    if state.step == Step.DELETE_NODE_GROUPS:
-        return Action.DELETE_NODE_GROUPS
-    if state.step == Step.DELETE_CONTROL_PLANE:
-        return Action.DELETE_CONTROL_PLANE
+    if state.step in _TEARDOWN:
+        return _TEARDOWN[state.step]
     if state.network_state == NetworkState.RELEASING:
         return Action.RELEASE_OVERDUE
     return Action.FINISH_TEARDOWN

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Bus, Delivery
 
@@ -28,22 +30,19 @@ CREDENTIALS = {
 
 
 async def register(bus: Bus, deps: ProvisioningDeps, concurrency: int = 16) -> None:
+    await _consume(bus, deps, "provisioning-cluster-saga", SAGA_STEPS, concurrency)
+    await _consume(bus, deps, "provisioning-credential-changes", CREDENTIALS, 1)
+
+
+async def _consume(
+    bus: Bus, deps: ProvisioningDeps, durable: str, handlers: dict[str, Any], concurrency: int
+) -> None:
     async def dispatch(event: CloudEvent, delivery: Delivery) -> None:
-        await SAGA_STEPS[event.name](deps, event, delivery)
+        await handlers[event.name](deps, event, delivery)
 
     await bus.consume(
-        "provisioning-cluster-saga",
-        [f"skyclust.evt.*.{name}" for name in SAGA_STEPS],
+        durable,
+        [f"skyclust.evt.*.{name}" for name in handlers],
         dispatch,
         concurrency=concurrency,
-    )
-
-    async def credential(event: CloudEvent, delivery: Delivery) -> None:
-        await CREDENTIALS[event.name](deps, event, delivery)
-
-    await bus.consume(
-        "provisioning-credential-changes",
-        [f"skyclust.evt.*.{name}" for name in CREDENTIALS],
-        credential,
-        concurrency=1,
     )

@@ -27,7 +27,7 @@ from ...domain.errors import (
 )
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NodeGroupSpec
-from .aws_node_groups import EksNodeGroups
+from .aws_node_groups import EksNodeGroups, trust
 from .base import (
     CloudCluster,
     DiscoveredCluster,
@@ -42,16 +42,7 @@ CLUSTER_ROLE = "skyclust-eks-cluster"
 # GetCallerIdentity URL bound to the cluster's name; EKS accepts it for 15 minutes.
 TOKEN_PREFIX = "k8s-aws-v1."
 TOKEN_LIFETIME = timedelta(minutes=14)
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "eks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+_TRUST = trust("eks.amazonaws.com")
 # EKS's own codes; the ones every AWS API shares are in skyclust_common.cloud.aws_errors.
 _CODES = {
     "UnsupportedAvailabilityZoneException": "PROVIDER_INVALID_REQUEST",

@@ -24,16 +24,19 @@ _NODE_POLICIES = (
     "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
     "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
 )
-_NODE_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+
+
+def trust(service: str) -> dict[str, Any]:
+    """The policy that lets `service` assume a role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
+_NODE_TRUST = trust("ec2.amazonaws.com")
 _NODEGROUP_STATUS = {
     "CREATING": "CREATING",
     "ACTIVE": "ACTIVE",
