@@ -1,9 +1,11 @@
 """Provisioning's errors: one class per code it raises. The code, status and message
-cross the bus and reach the API as before; the class says which failure it is."""
+cross the bus and reach the API as before; the class says which failure it is.
+
+A code has one status: where a code is also raised at another one (a cloud adapter's
+CLUSTER_NAME_TAKEN is a 502 ProviderError, a request's a 409), the raiser takes the
+code from its class here (`code=ClusterNameTaken.code`) and keeps its own base."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from skyclust_common.errors import Conflict, NotFound, ProviderError, ValidationFailed
 
@@ -120,12 +122,6 @@ class CredentialProviderMismatch(ValidationFailed):
     code = "CREDENTIAL_PROVIDER_MISMATCH"
 
 
-class DuplicateNodeGroupNames(ValidationFailed):
-    """A create names two node groups alike."""
-
-    code = "NODE_GROUP_NAME_TAKEN"
-
-
 class InvalidNodeGroupSize(ValidationFailed):
     """Sizes must satisfy 0 <= min_size <= desired_size <= max_size."""
 
@@ -159,118 +155,77 @@ class VersionSkip(ValidationFailed):
 # the cloud, as the saga meets it --------------------------------------------------------
 
 
-class CloudError(ProviderError):
-    """A ProviderError whose code is its class's (ProviderError's own constructor takes
-    the code as an argument)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool = False,
-        provider: str = "",
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            message, code=type(self).code, retryable=retryable, provider=provider, details=details
-        )
-
-
-class StepDeadlineExceeded(CloudError):
+class StepDeadlineExceeded(ProviderError):
     """A saga step did not finish by its deadline (or ran out of time retrying); a
     create is rolled back, an upgrade stops, a delete ends FAILED."""
 
     code = "STEP_DEADLINE_EXCEEDED"
 
 
-class ResourceLost(CloudError):
+class ResourceLost(ProviderError):
     """The cloud no longer has the cluster or node group the step was working on."""
 
     code = "PROVIDER_RESOURCE_LOST"
 
 
-class CloudFailed(CloudError):
+class CloudFailed(ProviderError):
     """The cloud reports the cluster, node group or upgrade failed."""
 
     code = "CLOUD_FAILED"
 
 
-class ProviderTimeout(CloudError):
+class ProviderTimeout(ProviderError):
     """A node group operation did not finish within its timeout."""
 
     code = "PROVIDER_TIMEOUT"
 
 
-class ProviderNotConfigured(CloudError):
-    """A saga met a cluster of a provider this process has no adapter for."""
-
-    code = "PROVIDER_NOT_SUPPORTED"
-
-
-# the cloud, as the provider adapters translate it ------------------------------------------
-
-
-class ProviderAuthFailed(CloudError):
+class ProviderAuthFailed(ProviderError):
     """The cloud refused the credential (wrong or expired keys)."""
 
     code = "PROVIDER_AUTH_FAILED"
 
 
-class ProviderAccessDenied(CloudError):
+class ProviderAccessDenied(ProviderError):
     """The credential is valid but lacks a permission the operation needs."""
 
     code = "PROVIDER_ACCESS_DENIED"
 
 
-class ProviderThrottled(CloudError):
+class ProviderThrottled(ProviderError):
     """The cloud throttled the call; it is retried with backoff."""
 
     code = "PROVIDER_THROTTLED"
+    default_retryable = True
 
 
-class ProviderUnavailable(CloudError):
+class ProviderUnavailable(ProviderError):
     """The cloud (or its endpoint) did not answer or answered 5xx; retried."""
 
     code = "PROVIDER_UNAVAILABLE"
+    default_retryable = True
 
 
-class ProviderBusy(CloudError):
+class ProviderBusy(ProviderError):
     """The cloud runs another operation on the resource; a later attempt gets through."""
 
     code = "PROVIDER_BUSY"
+    default_retryable = True
 
 
-class ProviderInvalidRequest(CloudError):
+class ProviderInvalidRequest(ProviderError):
     """The cloud rejected the request as invalid."""
 
     code = "PROVIDER_INVALID_REQUEST"
 
 
-class CloudClusterNameTaken(CloudError):
-    """A cluster of that name that SkyClust did not make exists in the cloud."""
-
-    code = "CLUSTER_NAME_TAKEN"
-
-
-class CloudNodeGroupNameTaken(CloudError):
-    """A node group of that name that SkyClust did not make exists in the cloud."""
-
-    code = "NODE_GROUP_NAME_TAKEN"
-
-
-class CloudClusterAlreadyManaged(CloudError):
-    """Promote: another SkyClust cluster owns the cloud cluster."""
-
-    code = "CLUSTER_ALREADY_MANAGED"
-
-
-class CloudNodeGroupAlreadyManaged(CloudError):
+class NodeGroupAlreadyManaged(ProviderError):
     """Promote: another SkyClust node group owns the cloud node group."""
 
     code = "NODE_GROUP_ALREADY_MANAGED"
 
 
-class NetworkRequired(CloudError):
+class NetworkRequired(ProviderError):
     """EKS needs subnets in two zones: the provider config names none and the default
     VPC has none to use."""
 

@@ -10,6 +10,7 @@ from typing import Any
 from skyclust_common.errors import (
     Conflict,
     NotFound,
+    ValidationFailed,
 )
 from skyclust_common.messaging import RpcContext
 
@@ -23,9 +24,9 @@ from ..domain.errors import (
     ClusterNotFound,
     ClusterReadOnly,
     CredentialProviderMismatch,
-    DuplicateNodeGroupNames,
     InvalidRegion,
     NameTaken,
+    NodeGroupNameTaken,
     ProviderNotSupported,
     VersionDowngrade,
     VersionNotOffered,
@@ -92,9 +93,10 @@ def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list
     names = [g["name"] for g in requested]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise DuplicateNodeGroupNames(
+        raise ValidationFailed(
             f"node group names must differ: {', '.join(duplicates)}",
             details={"field": "node_groups"},
+            code=NodeGroupNameTaken.code,
         )
     groups = []
     for g in requested:

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
+from skyclust_common.errors import ProviderError
 
 from ..adapters.db import Cluster
 from ..adapters.providers.base import ClusterProvider
 from ..adapters.repositories import ProvisioningUoW
 from ..domain.cluster import ClusterSpec
 from ..domain.errors import (
-    ProviderNotConfigured,
+    ProviderNotSupported,
     ProviderTimeout,
 )
 from ..domain.node_group import NodeGroupSpec
@@ -106,7 +107,7 @@ def sizes(group: NodeGroupSpec) -> dict[str, Any]:
 def provider_for(deps: ProvisioningDeps, provider: str) -> ClusterProvider:
     found = deps.providers.get(provider)
     if found is None:
-        raise ProviderNotConfigured(f"{provider} is not supported")
+        raise ProviderError(f"{provider} is not supported", code=ProviderNotSupported.code)
     return found
 
 

@@ -20,7 +20,7 @@ from skyclust_common.logs import register_secret
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
 from ...domain.errors import (
-    CloudClusterNameTaken,
+    ClusterNameTaken,
     NetworkRequired,
     ProviderBusy,
     ResourceLost,
@@ -221,8 +221,10 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
                 raise
         existing = self._view(eks.describe_cluster(name=spec.name)["cluster"])
         if existing.owner != spec.cluster_id:
-            raise CloudClusterNameTaken(
-                f"an EKS cluster named {spec.name} already exists in {spec.region}", provider="aws"
+            raise ProviderError(
+                f"an EKS cluster named {spec.name} already exists in {spec.region}",
+                provider="aws",
+                code=ClusterNameTaken.code,
             )
         return existing
 

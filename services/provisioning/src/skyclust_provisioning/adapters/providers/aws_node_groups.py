@@ -10,9 +10,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from skyclust_common.errors import ProviderError
+
 from ...domain.cluster import ClusterSpec
 from ...domain.errors import (
-    CloudNodeGroupNameTaken,
+    NodeGroupNameTaken,
     ResourceLost,
 )
 from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
@@ -157,8 +159,10 @@ class EksNodeGroups(abc.ABC):
                     "the node group vanished right after creation", retryable=True, provider="aws"
                 )
         if existing.owner != group.node_group_id:
-            raise CloudNodeGroupNameTaken(
-                f"a node group named {group.name} already exists in {cluster.name}", provider="aws"
+            raise ProviderError(
+                f"a node group named {group.name} already exists in {cluster.name}",
+                provider="aws",
+                code=NodeGroupNameTaken.code,
             )
         return existing
 

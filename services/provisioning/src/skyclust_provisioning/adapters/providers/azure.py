@@ -11,8 +11,8 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.errors import (
-    CloudClusterNameTaken,
-    CloudNodeGroupNameTaken,
+    ClusterNameTaken,
+    NodeGroupNameTaken,
     ProviderAccessDenied,
     ProviderAuthFailed,
     ProviderBusy,
@@ -149,8 +149,10 @@ class AksProvider(BlockingSdkProvider):
         existing = self._get(aks, spec)
         if existing is not None:
             if existing.owner != spec.cluster_id:
-                raise CloudClusterNameTaken(
-                    f"an AKS cluster named {spec.name} already exists", provider="azure"
+                raise ProviderError(
+                    f"an AKS cluster named {spec.name} already exists",
+                    provider="azure",
+                    code=ClusterNameTaken.code,
                 )
             return existing
         config = spec.azure_config or {}
@@ -302,9 +304,10 @@ class AksProvider(BlockingSdkProvider):
                 )
         view = self._pool_view(pool)
         if view.owner != group.node_group_id:
-            raise CloudNodeGroupNameTaken(
+            raise ProviderError(
                 f"an agent pool named {group.name} already exists in {cluster.name}",
                 provider="azure",
+                code=NodeGroupNameTaken.code,
             )
         return view
 

@@ -15,8 +15,8 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
 from ...domain.errors import (
-    CloudClusterAlreadyManaged,
-    CloudNodeGroupAlreadyManaged,
+    ClusterAlreadyManaged,
+    NodeGroupAlreadyManaged,
     ResourceLost,
 )
 from ...domain.node_group import NodeGroupSpec
@@ -183,8 +183,10 @@ def unclaimed(owner: str | None, wanted: str, what: str, provider: str, *, clust
     SkyClust cluster or node group owns it."""
     if owner not in (None, wanted):
         kind = "cluster" if cluster else "node group"
-        refused = CloudClusterAlreadyManaged if cluster else CloudNodeGroupAlreadyManaged
-        raise refused(f"{what} is managed by another SkyClust {kind}", provider=provider)
+        code = ClusterAlreadyManaged.code if cluster else NodeGroupAlreadyManaged.code
+        raise ProviderError(
+            f"{what} is managed by another SkyClust {kind}", code=code, provider=provider
+        )
     return owner is None
 
 

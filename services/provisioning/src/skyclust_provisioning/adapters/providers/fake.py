@@ -10,10 +10,10 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
 from ...domain.errors import (
-    CloudClusterAlreadyManaged,
-    CloudClusterNameTaken,
-    CloudNodeGroupAlreadyManaged,
-    CloudNodeGroupNameTaken,
+    ClusterAlreadyManaged,
+    ClusterNameTaken,
+    NodeGroupAlreadyManaged,
+    NodeGroupNameTaken,
     ProviderBusy,
     ProviderInvalidRequest,
     ResourceLost,
@@ -75,7 +75,7 @@ class FakeClusterProvider:
         key = (spec.region, spec.name)
         if key in self.clusters:
             if self.clusters[key]["tags"].get(OWNER_TAG) != spec.cluster_id:
-                raise CloudClusterNameTaken("name in use", provider="fake")
+                raise ProviderError("name in use", provider="fake", code=ClusterNameTaken.code)
             return self._view(key)
         self.create_calls += 1
         status = "ACTIVE" if self.polls_until_active == 0 else "CREATING"
@@ -145,7 +145,9 @@ class FakeClusterProvider:
         key = (cluster.region, cluster.name, group.name)
         if key in self.node_groups:
             if self.node_groups[key]["owner"] != group.node_group_id:
-                raise CloudNodeGroupNameTaken("node group name in use", provider="fake")
+                raise ProviderError(
+                    "node group name in use", provider="fake", code=NodeGroupNameTaken.code
+                )
             return self._group_view(key)
         self.node_group_create_calls += 1
         self.node_groups[key] = {
@@ -303,8 +305,10 @@ class FakeClusterProvider:
         if c is None:
             raise ResourceLost("no such cluster", provider="fake")
         if c["tags"].get(OWNER_TAG) not in (None, spec.cluster_id):
-            raise CloudClusterAlreadyManaged(
-                "the cluster is managed by another SkyClust cluster", provider="fake"
+            raise ProviderError(
+                "the cluster is managed by another SkyClust cluster",
+                provider="fake",
+                code=ClusterAlreadyManaged.code,
             )
         found = []
         for group in groups:
@@ -312,7 +316,7 @@ class FakeClusterProvider:
             if g is None:
                 raise ResourceLost("no such node group", provider="fake")
             if g["owner"] not in (None, group.node_group_id):
-                raise CloudNodeGroupAlreadyManaged(
+                raise NodeGroupAlreadyManaged(
                     "the node group is managed by another SkyClust node group", provider="fake"
                 )
             found.append((g, group))

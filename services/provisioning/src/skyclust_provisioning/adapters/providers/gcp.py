@@ -14,7 +14,7 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.errors import (
-    CloudClusterNameTaken,
+    ClusterNameTaken,
     ProviderAccessDenied,
     ProviderAuthFailed,
     ProviderBusy,
@@ -167,8 +167,10 @@ class GkeProvider(GkeNodePools, BlockingSdkProvider):
                 "the cluster vanished right after creation", retryable=True, provider="gcp"
             )
         if existing.owner != spec.cluster_id:
-            raise CloudClusterNameTaken(
-                f"a GKE cluster named {spec.name} already exists in {spec.region}", provider="gcp"
+            raise ProviderError(
+                f"a GKE cluster named {spec.name} already exists in {spec.region}",
+                provider="gcp",
+                code=ClusterNameTaken.code,
             )
         return existing
 

@@ -10,10 +10,11 @@ import json
 from typing import Any
 
 from skyclust_common.cloud import compute_clients
+from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
 from ...domain.errors import (
-    CloudNodeGroupNameTaken,
+    NodeGroupNameTaken,
     ResourceLost,
 )
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
@@ -146,8 +147,10 @@ class GkeNodePools(abc.ABC):
             )
         view = self._pool_view(credential, found)
         if view.owner != group.node_group_id:
-            raise CloudNodeGroupNameTaken(
-                f"a node pool named {group.name} already exists in {cluster.name}", provider="gcp"
+            raise ProviderError(
+                f"a node pool named {group.name} already exists in {cluster.name}",
+                provider="gcp",
+                code=NodeGroupNameTaken.code,
             )
         return view
 
