@@ -11,7 +11,7 @@ from skyclust_provisioning.domain import errors
 
 pytestmark = pytest.mark.unit
 
-CLASSES = [
+CLASSES: list[type[SkyclustError]] = [
     cls
     for _, cls in inspect.getmembers(errors, inspect.isclass)
     if issubclass(cls, SkyclustError) and cls.__module__ == errors.__name__

@@ -257,7 +257,13 @@ async def test_drift_passes_reuse_one_decrypt_per_credential_until_it_changes(se
 
     rotated = new_event(
         "CredentialRotated",
-        {"credential_id": credential_id, "provider": "aws", "name": "prod", "masked": {}},
+        {
+            "credential_id": credential_id,
+            "provider": "aws",
+            "name": "prod",
+            "masked": {},
+            "rotated_at": datetime.now(UTC).isoformat(),
+        },
         source="credential-vault",
         workspace_id=workspace_id,
     )

@@ -18,6 +18,7 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.events import CredentialDeleted, CredentialRotated
 from skyclust_common.messaging import Delivery, RpcContext
 
 from ..adapters.db import Cluster, NodeGroup
@@ -351,4 +352,9 @@ async def on_credential_changed(
     deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
 ) -> None:
     """CredentialRotated, CredentialDeleted: the drift job stops using what it kept."""
-    deps.drift_credentials.forget(str(event.data["credential_id"]))
+    changed = (
+        CredentialRotated.from_event(event)
+        if event.name == "CredentialRotated"
+        else CredentialDeleted.from_event(event)
+    )
+    deps.drift_credentials.forget(str(changed.credential_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import ProviderError
+from skyclust_common.messages.events import ClusterNetworkFailed, ClusterNetworkReady
 from skyclust_common.messaging import Delivery
 
 from ...adapters.db import Cluster
@@ -17,7 +18,7 @@ from .store import Overtaken, now, read, update
 
 async def _cluster_of(deps: ProvisioningDeps, event: CloudEvent) -> Cluster | None:
     try:
-        return await read(deps, event.workspaceid or "", event.data["cluster_id"])
+        return await read(deps, event.workspaceid or "", str(event.data["cluster_id"]))
     except ValueError:
         return None
 
@@ -27,16 +28,16 @@ async def on_network_ready(deps: ProvisioningDeps, event: CloudEvent, delivery: 
     if cluster is None:
         return
     if cluster.step == Step.NETWORK and cluster.network_state == NetworkState.REQUESTED:
-        data = event.data
+        reply = ClusterNetworkReady.from_event(event)
         network = {
-            "vpc_id": data["vpc"]["id"],
-            "generated": data["generated"],
-            "vpc_cloud_id": data["vpc"]["cloud_id"],
-            "resource_group": data["vpc"]["resource_group"],
-            "cidr_block": data["vpc"]["cidr_block"],
-            "subnet_ids": [s["id"] for s in data["subnets"]],
-            "subnet_cloud_ids": [s["cloud_id"] for s in data["subnets"]],
-            "security_group_cloud_ids": [g["cloud_id"] for g in data["security_groups"]],
+            "vpc_id": str(reply.vpc.id),
+            "generated": reply.generated,
+            "vpc_cloud_id": reply.vpc.cloud_id,
+            "resource_group": reply.vpc.resource_group,
+            "cidr_block": reply.vpc.cidr_block,
+            "subnet_ids": [str(s.id) for s in reply.subnets],
+            "subnet_cloud_ids": [s.cloud_id for s in reply.subnets],
+            "security_group_cloud_ids": [g.cloud_id for g in reply.security_groups],
         }
         try:
             await update(
@@ -51,8 +52,8 @@ async def on_network_ready(deps: ProvisioningDeps, event: CloudEvent, delivery: 
                     cluster.conditions,
                     conditions.NETWORK_READY,
                     "True",
-                    "Generated" if data["generated"] else "Provided",
-                    data["vpc"]["name"],
+                    "Generated" if reply.generated else "Provided",
+                    reply.vpc.name,
                     now(),
                 ),
             )
@@ -65,10 +66,10 @@ async def on_network_failed(deps: ProvisioningDeps, event: CloudEvent, delivery:
     cluster = await _cluster_of(deps, event)
     if cluster is None:
         return
-    data = event.data
-    error = {"code": data["code"], "message": data["message"], "retryable": data["retryable"]}
+    failure = ClusterNetworkFailed.from_event(event)
+    error = {"code": failure.code, "message": failure.message, "retryable": failure.retryable}
     try:
-        if data["operation"] == "provision" and cluster.network_state == NetworkState.REQUESTED:
+        if failure.operation == "provision" and cluster.network_state == NetworkState.REQUESTED:
             # The network service removed what it had made: nothing to release.
             cluster = await update(
                 deps,
@@ -79,8 +80,8 @@ async def on_network_failed(deps: ProvisioningDeps, event: CloudEvent, delivery:
                     cluster.conditions,
                     conditions.NETWORK_READY,
                     "False",
-                    data["code"],
-                    data["message"],
+                    failure.code,
+                    failure.message,
                     now(),
                 ),
             )
@@ -88,9 +89,9 @@ async def on_network_failed(deps: ProvisioningDeps, event: CloudEvent, delivery:
                 await failed(
                     deps,
                     cluster,
-                    ProviderError(data["message"], code=data["code"], retryable=data["retryable"]),
+                    ProviderError(failure.message, code=failure.code, retryable=failure.retryable),
                 )
-        elif data["operation"] == "release" and cluster.network_state == NetworkState.RELEASING:
+        elif failure.operation == "release" and cluster.network_state == NetworkState.RELEASING:
             cluster = await update(
                 deps,
                 cluster,
