@@ -26,7 +26,7 @@ from ..domain.errors import (
     InvalidRegion,
     ProviderNotSupported,
 )
-from .clusters import add_new, commit_new, view
+from .clusters import add_new, commit_new, found, view
 from .shared import ProvisioningDeps, cluster_credential, cluster_event
 
 
@@ -212,7 +212,7 @@ async def promote_cluster(
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise ClusterNotFound("cluster not found")
         groups = await uow.node_groups.list(workspace_id, cluster_id)
         spec, managed, status = cluster.spec(), cluster.managed, cluster.status
@@ -246,7 +246,7 @@ async def forget_cluster(
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise ClusterNotFound("cluster not found")
         if cluster.managed:
             raise ClusterManaged(

@@ -29,7 +29,7 @@ from ..domain.errors import (
     ClusterBusy,
     ClusterNotFound,
 )
-from .clusters import read_only, view
+from .clusters import found, read_only, view
 from .shared import (
     ProvisioningDeps,
     cluster_credential,
@@ -248,7 +248,7 @@ async def reconcile_cluster(
     workspace_id = uuid.UUID(data["workspace_id"])
     cluster_id = uuid.UUID(data["cluster_id"])
     snapshot = await _snapshot(deps, workspace_id, cluster_id)
-    if snapshot is None or snapshot.cluster.status == Status.DELETED:
+    if snapshot is None or not found(snapshot.cluster, data):
         raise ClusterNotFound("cluster not found")
     if not snapshot.cluster.managed:
         raise read_only()

@@ -15,6 +15,7 @@ from ..domain.errors import (
     ClusterNotReady,
     ProviderNotSupported,
 )
+from .clusters import found
 from .shared import SOURCE, ProvisioningDeps, cluster_credential
 
 
@@ -25,7 +26,7 @@ async def get_kubeconfig(
         cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise ClusterNotFound("cluster not found")
         if cluster.status not in (Status.READY, Status.UPDATING):
             raise ClusterNotReady(f"a cluster that is {cluster.status} has no kubeconfig yet")

@@ -21,7 +21,7 @@ from ..domain.errors import (
     NodeGroupNotFound,
 )
 from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
-from .clusters import read_only
+from .clusters import found, read_only
 from .shared import ProvisioningDeps, node_group_event, sizes
 
 
@@ -73,7 +73,7 @@ async def create_node_group(
     check_taints(taints)
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _cluster_not_found()
         check_name(cluster.provider, data["name"])
         if not cluster.managed:
@@ -126,7 +126,7 @@ async def list_node_groups(
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _cluster_not_found()
         items = await uow.node_groups.list(workspace_id, cluster_id)
         return {"items": [view(g) for g in items]}
@@ -160,7 +160,9 @@ async def update_node_group(
             uuid.UUID(data["node_group_id"]),
             for_update=True,
         )
-        if cluster is None or group is None or group.status == Status.DELETED:
+        if not found(cluster, data):
+            raise _cluster_not_found()
+        if group is None or group.status == Status.DELETED:
             raise _not_found()
         if not cluster.managed:
             raise read_only()
@@ -216,7 +218,9 @@ async def delete_node_group(
             uuid.UUID(data["node_group_id"]),
             for_update=True,
         )
-        if cluster is None or group is None or group.status == Status.DELETED:
+        if not found(cluster, data):
+            raise _cluster_not_found()
+        if group is None or group.status == Status.DELETED:
             raise _not_found()
         if group.status == Status.DELETING:
             return view(group)
