@@ -58,6 +58,7 @@ async def get_kubeconfig(
         await uow.commit()
     return {
         "cluster_id": spec.cluster_id,
+        "name": spec.name,
         "kubeconfig": issued.kubeconfig,
         "expires_at": expires_at,
     }
