@@ -133,7 +133,13 @@ class _Rows:
         self.session = session
 
     async def refresh(self, row: Base) -> None:
-        """Read back what the database set (updated_at) after a commit."""
+        """Read back what the database sets itself (created_at, updated_at), as this
+        transaction wrote it: before the commit, so that no other transaction's later
+        change shows. NameTaken when writing it meets a live name."""
+        try:
+            await self.session.flush()  # a refresh alone would drop unflushed changes
+        except IntegrityError:
+            raise NameTaken from None
         await self.session.refresh(row)
 
     def detach(self, *rows: Base) -> None:

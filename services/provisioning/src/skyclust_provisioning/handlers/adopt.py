@@ -231,8 +231,8 @@ async def promote_cluster(
         cluster.managed = True
         cluster.drift_next_check_at = None  # compare at the next pass
         uow.emit(cluster_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
-        await uow.commit()
         await uow.clusters.refresh(cluster)
+        await uow.commit()
         return view(cluster)
 
 
@@ -259,6 +259,6 @@ async def forget_cluster(
             cluster.conditions, Status.DELETED, None, None, datetime.now(UTC)
         )
         uow.emit(cluster_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
-        await uow.commit()
         await uow.clusters.refresh(cluster)
+        await uow.commit()
         return view(cluster)

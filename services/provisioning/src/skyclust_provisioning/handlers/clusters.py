@@ -222,12 +222,13 @@ async def add_new(uow: ProvisioningUoW, cluster: Cluster) -> None:
 
 
 async def commit_new(uow: ProvisioningUoW, cluster: Cluster) -> dict[str, Any]:
-    """Commit a cluster just added (and its events)."""
+    """Commit a cluster just added (and its events), and answer with it as this
+    transaction wrote it (the saga may move it on as soon as it is committed)."""
     try:
+        await uow.clusters.refresh(cluster)
         await uow.commit()
     except NameTaken:
         raise _name_taken(cluster) from None
-    await uow.clusters.refresh(cluster)
     return view(cluster)
 
 
@@ -277,8 +278,8 @@ async def delete_cluster(
             cluster.conditions, Status.DELETING, None, None, datetime.now(UTC)
         )
         uow.emit(cluster_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
-        await uow.commit()
         await uow.clusters.refresh(cluster)
+        await uow.commit()
         return view(cluster)
 
 
@@ -335,8 +336,8 @@ async def upgrade_cluster(
                 actor_id=data["actor_id"],
             )
         )
-        await uow.commit()
         await uow.clusters.refresh(cluster)
+        await uow.commit()
         return view(cluster)
 
 

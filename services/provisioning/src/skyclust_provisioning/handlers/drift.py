@@ -264,8 +264,8 @@ async def reconcile_cluster(
         row = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         assert row is not None
         row.drift_next_check_at = _now()  # look again as soon as the changes land
-        await uow.commit()
         await uow.clusters.refresh(row)
+        await uow.commit()
         return {"cluster": view(row), "actions": actions}
 
 

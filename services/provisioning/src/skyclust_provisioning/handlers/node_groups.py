@@ -112,10 +112,10 @@ async def create_node_group(
             )
         )
         try:
+            await uow.node_groups.refresh(group)
             await uow.commit()
         except NameTaken:
             raise _name_taken(data["name"]) from None
-        await uow.node_groups.refresh(group)
         return view(group)
 
 
@@ -201,8 +201,8 @@ async def update_node_group(
                 actor_id=data["actor_id"],
             )
         )
-        await uow.commit()
         await uow.node_groups.refresh(group)
+        await uow.commit()
         return view(group)
 
 
@@ -241,6 +241,6 @@ async def delete_node_group(
                 actor_id=data["actor_id"],
             )
         )
-        await uow.commit()
         await uow.node_groups.refresh(group)
+        await uow.commit()
         return view(group)

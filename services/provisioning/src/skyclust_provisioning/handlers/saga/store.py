@@ -86,8 +86,8 @@ async def update(
             uow.emit(event)
         if command is not None:
             uow.send(NETWORK_SERVICE, command)
-        await uow.commit()
         await uow.clusters.refresh(row)
+        await uow.commit()
         uow.clusters.detach(row)
         return row
 
