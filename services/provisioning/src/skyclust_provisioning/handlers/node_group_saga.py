@@ -8,6 +8,8 @@ the group's name and owner tag, and a cloud error is never taken to mean it is g
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent
@@ -124,18 +126,52 @@ def checked(current: CloudNodeGroup | None) -> CloudNodeGroup:
     return current
 
 
-async def on_node_group_requested(
-    deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
+@dataclass(frozen=True)
+class Loaded:
+    """A node group as a step finds it, with its cloud and decrypted credential."""
+
+    provider: ClusterProvider
+    cluster: ClusterSpec
+    group: NodeGroupSpec
+    status: Status
+    secret: dict[str, Any]
+
+
+Step = Callable[[Loaded], Awaitable[None]]
+
+
+async def _run(
+    deps: ProvisioningDeps,
+    event: CloudEvent,
+    delivery: Delivery,
+    allowed: frozenset[Status],
+    operation: str,
+    step: Step,
+    *,
+    creating: bool = False,
 ) -> None:
-    loaded = await _load(deps, event, creating=True)
-    if loaded is None or loaded[2] not in CREATING:
+    """Run `step` on the node group if it is in one of the `allowed` statuses; a failure
+    is retried by redelivery while it may pass, else the node group ends FAILED."""
+    loaded = await _load(deps, event, creating=creating)
+    if loaded is None or loaded[2] not in allowed:
         return
     cluster, group, status = loaded
     try:
         provider = provider_for(deps, cluster.provider)
-        secret = await cluster_credential(deps, cluster, "create node group")
+        secret = await cluster_credential(deps, cluster, f"{operation} node group")
+        await step(Loaded(provider, cluster, group, status, secret))
+    except SkyclustError as exc:
+        # A cloud error is never taken to mean the node group is gone.
+        await _retry_or_fail(deps, cluster, group, allowed, exc, delivery, operation)
+
+
+async def on_node_group_requested(
+    deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
+) -> None:
+    async def create(now: Loaded) -> None:
+        provider, cluster, group, secret = now.provider, now.cluster, now.group, now.secret
         cloud = await provider.create_node_group(cluster, group, secret)
-        if status == Status.PENDING:
+        if now.status == Status.PENDING:
             await transition(
                 deps,
                 cluster,
@@ -159,29 +195,21 @@ async def on_node_group_requested(
             CREATING,
             Status.READY,
             node_group_event(
-                "NodeGroupReady",
-                cluster,
-                group,
-                {"cloud_id": latest[0].cloud_id, **sizes(group)},
+                "NodeGroupReady", cluster, group, {"cloud_id": latest[0].cloud_id, **sizes(group)}
             ),
             cloud_id=latest[0].cloud_id,
             status_reason=None,
             status_message=None,
         )
-    except SkyclustError as exc:
-        await _retry_or_fail(deps, cluster, group, CREATING, exc, delivery, "create")
+
+    await _run(deps, event, delivery, CREATING, "create", create, creating=True)
 
 
 async def on_node_group_update_requested(
     deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
 ) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[2] != Status.UPDATING:
-        return
-    cluster, group, _ = loaded
-    try:
-        provider = provider_for(deps, cluster.provider)
-        secret = await cluster_credential(deps, cluster, "update node group")
+    async def update(now: Loaded) -> None:
+        provider, cluster, group, secret = now.provider, now.cluster, now.group, now.secret
 
         async def converged() -> bool:
             current = checked(await provider.describe_node_group(cluster, group, secret))
@@ -202,8 +230,8 @@ async def on_node_group_update_requested(
             status_reason=None,
             status_message=None,
         )
-    except SkyclustError as exc:
-        await _retry_or_fail(deps, cluster, group, UPDATING, exc, delivery, "update")
+
+    await _run(deps, event, delivery, UPDATING, "update", update)
 
 
 async def delete_in_cloud(
@@ -224,14 +252,9 @@ async def delete_in_cloud(
 async def on_node_group_delete_requested(
     deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
 ) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[2] != Status.DELETING:
-        return
-    cluster, group, _ = loaded
-    try:
-        provider = provider_for(deps, cluster.provider)
-        secret = await cluster_credential(deps, cluster, "delete node group")
-        await delete_in_cloud(deps, provider, cluster, group, secret)
+    async def delete(now: Loaded) -> None:
+        cluster, group = now.cluster, now.group
+        await delete_in_cloud(deps, now.provider, cluster, group, now.secret)
         await transition(
             deps,
             cluster,
@@ -240,6 +263,5 @@ async def on_node_group_delete_requested(
             Status.DELETED,
             node_group_event("NodeGroupDeleted", cluster, group, {}),
         )
-    except SkyclustError as exc:
-        # A cloud error is never taken to mean the node group is gone.
-        await _retry_or_fail(deps, cluster, group, DELETING, exc, delivery, "delete")
+
+    await _run(deps, event, delivery, DELETING, "delete", delete)

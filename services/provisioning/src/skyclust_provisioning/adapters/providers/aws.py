@@ -20,7 +20,6 @@ from skyclust_common.logs import register_secret
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
 from ...domain.errors import (
-    ClusterNameTaken,
     NetworkRequired,
     ProviderBusy,
     ResourceLost,
@@ -35,7 +34,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, ClientCache, lost, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, lost, minors, taken, unclaimed
 
 CLUSTER_ROLE = "skyclust-eks-cluster"
 # What aws-iam-authenticator and `aws eks get-token` produce: a presigned STS
@@ -221,10 +220,10 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
                 raise
         existing = self._view(eks.describe_cluster(name=spec.name)["cluster"])
         if existing.owner != spec.cluster_id:
-            raise ProviderError(
+            raise taken(
                 f"an EKS cluster named {spec.name} already exists in {spec.region}",
-                provider="aws",
-                code=ClusterNameTaken.code,
+                "aws",
+                cluster=True,
             )
         return existing
 

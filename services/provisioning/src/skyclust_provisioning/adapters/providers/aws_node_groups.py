@@ -10,15 +10,13 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from skyclust_common.errors import ProviderError
-
 from ...domain.cluster import ClusterSpec
 from ...domain.errors import (
-    NodeGroupNameTaken,
     ResourceLost,
 )
 from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
 from .base import CloudNodeGroup
+from .blocking import taken
 
 NODE_ROLE = "skyclust-eks-node"
 _NODE_POLICIES = (
@@ -159,10 +157,10 @@ class EksNodeGroups(abc.ABC):
                     "the node group vanished right after creation", retryable=True, provider="aws"
                 )
         if existing.owner != group.node_group_id:
-            raise ProviderError(
+            raise taken(
                 f"a node group named {group.name} already exists in {cluster.name}",
-                provider="aws",
-                code=NodeGroupNameTaken.code,
+                "aws",
+                cluster=False,
             )
         return existing
 

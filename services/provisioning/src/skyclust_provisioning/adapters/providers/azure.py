@@ -11,8 +11,6 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.errors import (
-    ClusterNameTaken,
-    NodeGroupNameTaken,
     ProviderAccessDenied,
     ProviderAuthFailed,
     ProviderBusy,
@@ -30,7 +28,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, ClientCache, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, minors, taken, unclaimed
 
 _STATE = {
     "Creating": "CREATING",
@@ -149,10 +147,8 @@ class AksProvider(BlockingSdkProvider):
         existing = self._get(aks, spec)
         if existing is not None:
             if existing.owner != spec.cluster_id:
-                raise ProviderError(
-                    f"an AKS cluster named {spec.name} already exists",
-                    provider="azure",
-                    code=ClusterNameTaken.code,
+                raise taken(
+                    f"an AKS cluster named {spec.name} already exists", "azure", cluster=True
                 )
             return existing
         config = spec.azure_config or {}
@@ -304,10 +300,10 @@ class AksProvider(BlockingSdkProvider):
                 )
         view = self._pool_view(pool)
         if view.owner != group.node_group_id:
-            raise ProviderError(
+            raise taken(
                 f"an agent pool named {group.name} already exists in {cluster.name}",
-                provider="azure",
-                code=NodeGroupNameTaken.code,
+                "azure",
+                cluster=False,
             )
         return view
 

@@ -16,7 +16,9 @@ from skyclust_common.errors import ProviderError
 from ...domain.cluster import ClusterSpec
 from ...domain.errors import (
     ClusterAlreadyManaged,
+    ClusterNameTaken,
     NodeGroupAlreadyManaged,
+    NodeGroupNameTaken,
     ResourceLost,
 )
 from ...domain.node_group import NodeGroupSpec
@@ -188,6 +190,13 @@ def unclaimed(owner: str | None, wanted: str, what: str, provider: str, *, clust
             f"{what} is managed by another SkyClust {kind}", code=code, provider=provider
         )
     return owner is None
+
+
+def taken(message: str, provider: str, *, cluster: bool) -> ProviderError:
+    """A create met a resource of its name in the cloud that this SkyClust cluster or
+    node group did not make: a 502 from the cloud, with the request's name-taken code."""
+    code = ClusterNameTaken.code if cluster else NodeGroupNameTaken.code
+    return ProviderError(message, code=code, provider=provider)
 
 
 def lost(what: str, provider: str) -> ProviderError:

@@ -14,7 +14,6 @@ from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
 from ...domain.errors import (
-    ClusterNameTaken,
     ProviderAccessDenied,
     ProviderAuthFailed,
     ProviderBusy,
@@ -32,7 +31,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, ClientCache, lost, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, lost, minors, taken, unclaimed
 from .gcp_node_pools import GkeNodePools
 
 _STATUS = {
@@ -167,10 +166,10 @@ class GkeProvider(GkeNodePools, BlockingSdkProvider):
                 "the cluster vanished right after creation", retryable=True, provider="gcp"
             )
         if existing.owner != spec.cluster_id:
-            raise ProviderError(
+            raise taken(
                 f"a GKE cluster named {spec.name} already exists in {spec.region}",
-                provider="gcp",
-                code=ClusterNameTaken.code,
+                "gcp",
+                cluster=True,
             )
         return existing
 

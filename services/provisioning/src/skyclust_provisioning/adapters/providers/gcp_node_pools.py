@@ -10,16 +10,14 @@ import json
 from typing import Any
 
 from skyclust_common.cloud import compute_clients
-from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
 from ...domain.errors import (
-    NodeGroupNameTaken,
     ResourceLost,
 )
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
 from .base import CloudNodeGroup
-from .blocking import ClientCache
+from .blocking import ClientCache, taken
 
 _POOL_STATUS = {
     "PROVISIONING": "CREATING",
@@ -147,10 +145,10 @@ class GkeNodePools(abc.ABC):
             )
         view = self._pool_view(credential, found)
         if view.owner != group.node_group_id:
-            raise ProviderError(
+            raise taken(
                 f"a node pool named {group.name} already exists in {cluster.name}",
-                provider="gcp",
-                code=NodeGroupNameTaken.code,
+                "gcp",
+                cluster=False,
             )
         return view
 
