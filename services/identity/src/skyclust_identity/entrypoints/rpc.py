@@ -2,19 +2,20 @@ from __future__ import annotations
 
 from skyclust_common.messaging import Bus, serve_handlers
 
-from ..handlers import api_keys, audit, auth, oidc, workspaces
+from ..handlers import api_keys, audit, auth, oidc, sessions, signing, workspaces
+from ..handlers.base import IdentityDeps
 
 HANDLERS = {
     "RegisterUser": auth.register,
     "Login": auth.login,
-    "RefreshTokens": auth.refresh,
-    "Logout": auth.logout,
-    "SwitchWorkspace": auth.switch_workspace,
-    "CheckSession": auth.check_session,
-    "GetMe": auth.me,
-    "GetJwks": auth.jwks,
-    "RotateSigningKey": auth.rotate_signing_key,
-    "IssueStreamTicket": auth.stream_ticket,
+    "RefreshTokens": sessions.refresh,
+    "Logout": sessions.logout,
+    "SwitchWorkspace": sessions.switch_workspace,
+    "CheckSession": sessions.check_session,
+    "GetMe": sessions.me,
+    "GetJwks": signing.jwks,
+    "RotateSigningKey": signing.rotate_signing_key,
+    "IssueStreamTicket": sessions.stream_ticket,
     "ListWorkspaces": workspaces.list_workspaces,
     "CreateWorkspace": workspaces.create_workspace,
     "GetWorkspace": workspaces.get_workspace,
@@ -35,5 +36,5 @@ HANDLERS = {
 }
 
 
-async def register(bus: Bus, deps: auth.IdentityDeps) -> None:
+async def register(bus: Bus, deps: IdentityDeps) -> None:
     await serve_handlers(bus, HANDLERS, deps)

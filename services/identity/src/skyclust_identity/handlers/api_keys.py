@@ -8,13 +8,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from skyclust_common.errors import NotFound, Unauthorized, ValidationFailed
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import ApiKey
-from .auth import IdentityDeps, _event, now
+from ..domain.errors import ApiKeyExpired, ApiKeyNotFound, InvalidApiKey, InvalidExpiry
+from ..domain.ports import ApiKeyRecord
+from .base import IdentityDeps, identity_event, now
 
 PREFIX = "sk_"
 
@@ -23,7 +21,7 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _view(key: ApiKey) -> dict[str, Any]:
+def _view(key: ApiKeyRecord) -> dict[str, Any]:
     return {
         "id": str(key.id),
         "name": key.name,
@@ -42,15 +40,10 @@ async def create_api_key(
 ) -> dict[str, Any]:
     expires_at = datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None
     if expires_at is not None and expires_at <= now():
-        raise ValidationFailed(
-            "expires_at must be in the future",
-            code="INVALID_EXPIRY",
-            details={"field": "expires_at"},
-        )
+        raise InvalidExpiry("expires_at must be in the future", details={"field": "expires_at"})
     secret = PREFIX + secrets.token_urlsafe(32)
     async with deps.uow() as uow:
-        key = ApiKey(
-            id=uuid.uuid4(),
+        key = await uow.api_keys.add(
             workspace_id=uuid.UUID(data["workspace_id"]),
             name=data["name"],
             prefix=secret[:10],
@@ -59,9 +52,8 @@ async def create_api_key(
             created_by=uuid.UUID(data["actor_id"]),
             expires_at=expires_at,
         )
-        uow.session.add(key)
         uow.emit(
-            _event(
+            identity_event(
                 "ApiKeyCreated",
                 {
                     "api_key_id": str(key.id),
@@ -75,7 +67,6 @@ async def create_api_key(
             )
         )
         await uow.commit()
-        await uow.session.refresh(key)
         return {**_view(key), "key": secret}
 
 
@@ -83,25 +74,21 @@ async def list_api_keys(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
-            select(ApiKey)
-            .where(ApiKey.workspace_id == uuid.UUID(data["workspace_id"]))
-            .order_by(ApiKey.created_at)
-        )
-        return {"items": [_view(key) for key in rows.scalars()]}
+        keys = await uow.api_keys.of_workspace(uuid.UUID(data["workspace_id"]))
+        return {"items": [_view(key) for key in keys]}
 
 
 async def revoke_api_key(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        key = await uow.session.get(ApiKey, uuid.UUID(data["api_key_id"]), with_for_update=True)
+        key = await uow.api_keys.get_for_update(uuid.UUID(data["api_key_id"]))
         if key is None or str(key.workspace_id) != data["workspace_id"]:
-            raise NotFound("API key not found", code="API_KEY_NOT_FOUND")
+            raise ApiKeyNotFound("API key not found")
         if key.revoked_at is None:
             key.revoked_at = now()
             uow.emit(
-                _event(
+                identity_event(
                     "ApiKeyRevoked",
                     {"api_key_id": str(key.id), "name": key.name},
                     subject=str(key.id),
@@ -116,14 +103,12 @@ async def revoke_api_key(
 async def verify_api_key(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    invalid = Unauthorized("invalid API key", code="INVALID_TOKEN")
     async with deps.uow() as uow:
-        row = await uow.session.execute(select(ApiKey).where(ApiKey.key_hash == _hash(data["key"])))
-        key = row.scalar_one_or_none()
+        key = await uow.api_keys.by_hash(_hash(data["key"]))
         if key is None or key.revoked_at is not None:
-            raise invalid
+            raise InvalidApiKey("invalid API key")
         if key.expires_at is not None and key.expires_at <= now():
-            raise Unauthorized("API key expired", code="TOKEN_EXPIRED")
+            raise ApiKeyExpired("API key expired")
         # last use is kept to the minute: no write on every request
         if key.last_used_at is None or key.last_used_at < now() - timedelta(minutes=1):
             key.last_used_at = now()
