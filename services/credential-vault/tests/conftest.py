@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine, outbox_table
+from skyclust_common.db import create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import ServiceUnavailable, SkyclustError
@@ -40,6 +40,7 @@ from skyclust_vault.adapters.audit import MemoryAuditTrail
 from skyclust_vault.adapters.clouds.base import CredentialChecker
 from skyclust_vault.adapters.clouds.fake import FakeCloud
 from skyclust_vault.adapters.db import metadata
+from skyclust_vault.adapters.uow import VaultUnitOfWork
 from skyclust_vault.bootstrap import SERVICE, Vault, jobs, start
 from skyclust_vault.domain.crypto import KeyEncryptionKeys, Keyring
 from skyclust_vault.domain.providers import parse
@@ -106,7 +107,7 @@ class Harness:
     def deps(self) -> VaultDeps:
         sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         return VaultDeps(
-            uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+            uow=lambda: VaultUnitOfWork(sessions, metadata, load_registry()),
             keys=self.keys,
             decrypt_callers=frozenset({"provisioning", "network", "cost"}),
             checker=self.checker or self.cloud,
