@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import RpcContext
 
 from ..domain.errors import (
@@ -21,7 +22,7 @@ from ..domain.errors import (
     UserNotFound,
     WorkspaceNotFound,
 )
-from ..domain.ports import IdentityUow, SessionRecord, UserRecord, WorkspaceRecord
+from ..domain.ports import IdentityUow, Member, SessionRecord, UserRecord, WorkspaceRecord
 from .base import IdentityDeps, identity_event, now, user_view, workspace_view
 from .signing import signer
 
@@ -155,15 +156,24 @@ async def logout(
     return {"session_ids": [data["session_id"]]}
 
 
+async def _caller(
+    uow: IdentityUow, data: dict[str, Any], missing: SkyclustError
+) -> tuple[UserRecord, Member]:
+    """The calling user and their membership of the workspace named in `data`."""
+    user = await uow.users.get(uuid.UUID(data["user_id"]))
+    found = await uow.memberships.of(user.id, uuid.UUID(data["workspace_id"])) if user else None
+    if user is None or found is None:
+        raise missing
+    return user, found
+
+
 async def switch_workspace(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        user = await uow.users.get(uuid.UUID(data["user_id"]))
-        found = await uow.memberships.of(user.id, uuid.UUID(data["workspace_id"])) if user else None
-        if user is None or found is None:
-            raise WorkspaceNotFound("workspace not found")
-        workspace, membership = found
+        user, (workspace, membership) = await _caller(
+            uow, data, WorkspaceNotFound("workspace not found")
+        )
         tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
         await uow.commit()
     return tokens
@@ -173,11 +183,7 @@ async def me(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        user = await uow.users.get(uuid.UUID(data["user_id"]))
-        found = await uow.memberships.of(user.id, uuid.UUID(data["workspace_id"])) if user else None
-        if user is None or found is None:
-            raise UserNotFound("user not found")
-        workspace, membership = found
+        user, (workspace, membership) = await _caller(uow, data, UserNotFound("user not found"))
         return {"user": user_view(user), "workspace": workspace_view(workspace, membership.role)}
 
 
