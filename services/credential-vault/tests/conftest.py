@@ -183,7 +183,7 @@ def aws_data(secret: str | None = None, **extra: str) -> dict[str, Any]:
 
 @cache
 def _rsa_pem() -> str:
-    return _fresh_rsa_pem()
+    return fresh_rsa_pem()
 
 
 def gcp_key(project: str = "skyclust-test", pem: str | None = None) -> dict[str, Any]:
@@ -224,12 +224,12 @@ def with_canary(provider: str) -> tuple[dict[str, Any], str]:
         return aws_data(canary), canary
     if provider == "azure":
         return azure_data(canary), canary
-    data = gcp_data(pem=_fresh_rsa_pem())
+    data = gcp_data(pem=fresh_rsa_pem())
     lines = data["service_account_json"]["private_key"].splitlines()
     return data, lines[len(lines) // 2]
 
 
-def _fresh_rsa_pem() -> str:
+def fresh_rsa_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
         serialization.Encoding.PEM,

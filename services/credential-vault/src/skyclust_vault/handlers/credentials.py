@@ -408,7 +408,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
         # NATS permissions already keep other services off this subject; this is the
         # second lock. The refusal is recorded when the trail can take it.
         with contextlib.suppress(SkyclustError):
-            await deps.audit.record(entry("denied", code="DECRYPT_NOT_ALLOWED"))
+            await deps.audit.record(entry("denied", code=DecryptNotAllowed.code))
         raise DecryptNotAllowed("this service may not decrypt credentials")
 
     async with deps.uow() as uow:
