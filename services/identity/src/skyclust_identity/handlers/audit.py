@@ -75,9 +75,9 @@ async def list_audit_logs(
     )
     async with deps.uow() as uow:
         rows = list(await uow.audit_logs.newest(query))
-    page = rows[:limit]
-    more = len(rows) > limit
-    return {
-        "items": [_view(r) for r in page],
-        "next_cursor": str(page[-1].seq) if more and page else None,
-    }
+        page = rows[:limit]
+        more = len(rows) > limit
+        return {
+            "items": [_view(r) for r in page],
+            "next_cursor": str(page[-1].seq) if more and page else None,
+        }

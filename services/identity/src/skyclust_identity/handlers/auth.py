@@ -73,9 +73,9 @@ async def register(
                 workspace_name=data["workspace_name"],
             )
             await uow.commit()
+            return {"user": user_view(user), "workspace": workspace_view(workspace, Role.ADMIN)}
     except DuplicateKey:
         raise taken from None
-    return {"user": user_view(user), "workspace": workspace_view(workspace, Role.ADMIN)}
 
 
 async def _throttled(uow: IdentityUow, deps: IdentityDeps, keys: list[tuple[str, int]]) -> None:

@@ -141,9 +141,9 @@ async def add_member(
                 )
             )
             await uow.commit()
+            return _member_view(user, membership)
     except DuplicateKey:
         raise already from None
-    return _member_view(user, membership)
 
 
 async def _member(
