@@ -32,6 +32,8 @@ test-e2e: install
 	$(UV) run --frozen pytest -m e2e
 
 lint: install
+	$(UV) run --frozen python -m skyclust_tools.gen_messages --check
+	$(UV) run --frozen python -m skyclust_tools.gen_error_catalog --check
 	$(UV) run --frozen ruff check $(LINT_PATHS)
 	$(UV) run --frozen ruff format --check $(LINT_PATHS)
 	$(UV) run --frozen mypy $(LINT_PATHS)
