@@ -88,13 +88,13 @@ class TicketNeedsSession(Forbidden):
 
 
 class InvalidApiKey(Unauthorized):
-    """The API key is unknown or revoked."""
+    """The token or API key does not verify: unknown, revoked or forged."""
 
     code = "INVALID_TOKEN"
 
 
 class ApiKeyExpired(Unauthorized):
-    """The API key is past its expiry."""
+    """The token or API key has expired."""
 
     code = "TOKEN_EXPIRED"
 
