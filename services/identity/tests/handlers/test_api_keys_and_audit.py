@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from skyclust_common.envelope import new_event
+from skyclust_common.messages.rpc import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
 from skyclust_common.messaging import Delivery
 from skyclust_identity.domain.errors import (
     ApiKeyNotFound,
@@ -25,24 +26,32 @@ WS, ACTOR = str(uuid.uuid4()), str(uuid.uuid4())
 async def test_an_api_key_is_shown_once_verified_by_its_hash_and_revoked() -> None:
     identity = Identity()
     body = {"workspace_id": WS, "actor_id": ACTOR, "name": "ci", "role": "user"}
-    created = await api_keys.create_api_key(identity.deps, body)
+    created = await api_keys.create_api_key(identity.deps, CreateApiKey.request(body))
     assert created["key"].startswith("sk_") and created["prefix"] == created["key"][:10]
     [row] = identity.db.tables["api_keys"].values()
     assert created["key"] not in repr(row)
-    listed = await api_keys.list_api_keys(identity.deps, {"workspace_id": WS})
+    listed = await api_keys.list_api_keys(identity.deps, ListApiKeys.request({"workspace_id": WS}))
     assert "key" not in listed["items"][0]
-    verified = await api_keys.verify_api_key(identity.deps, {"key": created["key"]})
+    verified = await api_keys.verify_api_key(
+        identity.deps, VerifyApiKey.request({"key": created["key"]})
+    )
     assert verified == {"api_key_id": created["id"], "workspace_id": WS, "role": "user"}
     revoke = {"workspace_id": WS, "actor_id": ACTOR, "api_key_id": created["id"]}
     with pytest.raises(ApiKeyNotFound):
-        await api_keys.revoke_api_key(identity.deps, {**revoke, "workspace_id": str(uuid.uuid4())})
-    assert (await api_keys.revoke_api_key(identity.deps, revoke))["revoked_at"] is not None
+        await api_keys.revoke_api_key(
+            identity.deps, RevokeApiKey.request({**revoke, "workspace_id": str(uuid.uuid4())})
+        )
+    assert (await api_keys.revoke_api_key(identity.deps, RevokeApiKey.request(revoke)))[
+        "revoked_at"
+    ] is not None
     with pytest.raises(InvalidApiKey):
-        await api_keys.verify_api_key(identity.deps, {"key": created["key"]})
+        await api_keys.verify_api_key(identity.deps, VerifyApiKey.request({"key": created["key"]}))
     assert [e["name"] for e in identity.events("ApiKeyRevoked")] == ["ci"]
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
     with pytest.raises(InvalidExpiry):
-        await api_keys.create_api_key(identity.deps, {**body, "expires_at": past})
+        await api_keys.create_api_key(
+            identity.deps, CreateApiKey.request({**body, "expires_at": past})
+        )
 
 
 def record(action: str, at: datetime) -> dict[str, str]:

@@ -7,6 +7,14 @@ from typing import Any
 
 import pytest
 
+from skyclust_common.messages.rpc import (
+    AddMember,
+    GetWorkspace,
+    ListMembers,
+    ListWorkspaces,
+    RemoveMember,
+    UpdateMember,
+)
 from skyclust_identity.domain.errors import (
     AlreadyMember,
     LastAdmin,
@@ -28,7 +36,14 @@ async def team(identity: Identity) -> tuple[str, str, str]:
     ws, admin_id = admin["workspace"]["id"], admin["user"]["id"]
     await workspaces.add_member(
         identity.deps,
-        {"workspace_id": ws, "email": "member@example.com", "role": "user", "actor_id": admin_id},
+        AddMember.request(
+            {
+                "workspace_id": ws,
+                "email": "member@example.com",
+                "role": "user",
+                "actor_id": admin_id,
+            }
+        ),
     )
     return ws, admin_id, member["user"]["id"]
 
@@ -40,7 +55,7 @@ def change(ws: str, user_id: str, role: str, actor: str) -> dict[str, Any]:
 async def test_members_are_added_once_and_must_have_signed_up() -> None:
     identity = Identity()
     ws, admin_id, member_id = await team(identity)
-    listed = await workspaces.list_members(identity.deps, {"workspace_id": ws})
+    listed = await workspaces.list_members(identity.deps, ListMembers.request({"workspace_id": ws}))
     assert [(m["email"], m["role"]) for m in listed["items"]] == [
         ("admin@example.com", "admin"),
         ("member@example.com", "user"),
@@ -48,10 +63,14 @@ async def test_members_are_added_once_and_must_have_signed_up() -> None:
     assert listed["total"] == 2
     body = {"workspace_id": ws, "email": "member@example.com", "role": "user", "actor_id": admin_id}
     with pytest.raises(AlreadyMember):
-        await workspaces.add_member(identity.deps, body)
+        await workspaces.add_member(identity.deps, AddMember.request(body))
     with pytest.raises(UserNotFound):
-        await workspaces.add_member(identity.deps, {**body, "email": "stranger@example.com"})
-    got = await workspaces.get_workspace(identity.deps, {"user_id": member_id, "workspace_id": ws})
+        await workspaces.add_member(
+            identity.deps, AddMember.request({**body, "email": "stranger@example.com"})
+        )
+    got = await workspaces.get_workspace(
+        identity.deps, GetWorkspace.request({"user_id": member_id, "workspace_id": ws})
+    )
     assert (got["role"], got["member_count"]) == ("user", 2)
 
 
@@ -60,7 +79,7 @@ async def test_a_role_change_ends_the_members_sessions_so_the_new_role_applies()
     ws, admin_id, member_id = await team(identity)
     await sessions.switch_workspace(identity.deps, {"user_id": member_id, "workspace_id": ws})
     changed = await workspaces.update_member(
-        identity.deps, change(ws, member_id, "viewer", admin_id)
+        identity.deps, UpdateMember.request(change(ws, member_id, "viewer", admin_id))
     )
     assert changed["role"] == "viewer"
     [event] = identity.events("MemberRoleChanged")
@@ -72,7 +91,9 @@ async def test_a_role_change_ends_the_members_sessions_so_the_new_role_applies()
         identity.deps, {"session_id": revoked["session_ids"][0]}
     ) == {"live": False}
     # Setting the role it has changes nothing and ends nothing.
-    await workspaces.update_member(identity.deps, change(ws, member_id, "viewer", admin_id))
+    await workspaces.update_member(
+        identity.deps, UpdateMember.request(change(ws, member_id, "viewer", admin_id))
+    )
     assert len(identity.events("MemberRoleChanged")) == 1
     assert len(identity.events("SessionsRevoked")) == 1
 
@@ -81,13 +102,19 @@ async def test_the_last_admin_can_be_neither_demoted_nor_removed() -> None:
     identity = Identity()
     ws, admin_id, member_id = await team(identity)
     with pytest.raises(LastAdmin) as info:
-        await workspaces.update_member(identity.deps, change(ws, admin_id, "user", admin_id))
+        await workspaces.update_member(
+            identity.deps, UpdateMember.request(change(ws, admin_id, "user", admin_id))
+        )
     assert info.value.status == 409
     leave = {"workspace_id": ws, "user_id": admin_id, "actor_id": admin_id, "actor_role": "admin"}
     with pytest.raises(LastAdmin):
-        await workspaces.remove_member(identity.deps, leave)
-    await workspaces.update_member(identity.deps, change(ws, member_id, "admin", admin_id))
-    demoted = await workspaces.update_member(identity.deps, change(ws, admin_id, "user", admin_id))
+        await workspaces.remove_member(identity.deps, RemoveMember.request(leave))
+    await workspaces.update_member(
+        identity.deps, UpdateMember.request(change(ws, member_id, "admin", admin_id))
+    )
+    demoted = await workspaces.update_member(
+        identity.deps, UpdateMember.request(change(ws, admin_id, "user", admin_id))
+    )
     assert demoted["role"] == "user"
 
 
@@ -98,18 +125,28 @@ async def test_admins_remove_members_and_anyone_may_leave() -> None:
     other_id = other["user"]["id"]
     await workspaces.add_member(
         identity.deps,
-        {"workspace_id": ws, "email": "other@example.com", "role": "user", "actor_id": admin_id},
+        AddMember.request(
+            {"workspace_id": ws, "email": "other@example.com", "role": "user", "actor_id": admin_id}
+        ),
     )
     by_member = {"workspace_id": ws, "user_id": other_id, "actor_id": member_id}
     with pytest.raises(NotWorkspaceAdmin) as info:
-        await workspaces.remove_member(identity.deps, {**by_member, "actor_role": "user"})
+        await workspaces.remove_member(
+            identity.deps, RemoveMember.request({**by_member, "actor_role": "user"})
+        )
     assert (info.value.code, info.value.status) == ("FORBIDDEN", 403)
     leave = {"workspace_id": ws, "user_id": member_id, "actor_id": member_id, "actor_role": "user"}
-    assert await workspaces.remove_member(identity.deps, leave) == {"removed": True}
+    assert await workspaces.remove_member(identity.deps, RemoveMember.request(leave)) == {
+        "removed": True
+    }
     kick = {"workspace_id": ws, "user_id": other_id, "actor_id": admin_id, "actor_role": "admin"}
-    assert await workspaces.remove_member(identity.deps, kick) == {"removed": True}
+    assert await workspaces.remove_member(identity.deps, RemoveMember.request(kick)) == {
+        "removed": True
+    }
     assert [e["user_id"] for e in identity.events("MemberRemoved")] == [member_id, other_id]
     with pytest.raises(MemberNotFound):
-        await workspaces.remove_member(identity.deps, kick)
-    listed = await workspaces.list_workspaces(identity.deps, {"user_id": member_id})
+        await workspaces.remove_member(identity.deps, RemoveMember.request(kick))
+    listed = await workspaces.list_workspaces(
+        identity.deps, ListWorkspaces.request({"user_id": member_id})
+    )
     assert [w["name"] for w in listed["items"]] == ["w"]  # only their own workspace is left

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from skyclust_common.messages.rpc import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
 from skyclust_common.messaging import RpcContext
 
 from ..domain.errors import ApiKeyExpired, ApiKeyNotFound, InvalidApiKey, InvalidExpiry
@@ -36,20 +36,20 @@ def _view(key: ApiKeyRecord) -> dict[str, Any]:
 
 
 async def create_api_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CreateApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    expires_at = datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None
+    expires_at = req.expires_at
     if expires_at is not None and expires_at <= now():
         raise InvalidExpiry("expires_at must be in the future", details={"field": "expires_at"})
     secret = PREFIX + secrets.token_urlsafe(32)
     async with deps.uow() as uow:
         key = await uow.api_keys.add(
-            workspace_id=uuid.UUID(data["workspace_id"]),
-            name=data["name"],
+            workspace_id=req.workspace_id,
+            name=req.name,
             prefix=secret[:10],
             key_hash=_hash(secret),
-            role=data["role"],
-            created_by=uuid.UUID(data["actor_id"]),
+            role=req.role,
+            created_by=req.actor_id,
             expires_at=expires_at,
         )
         uow.emit(
@@ -62,8 +62,8 @@ async def create_api_key(
                     "prefix": key.prefix,
                 },
                 subject=str(key.id),
-                workspace_id=data["workspace_id"],
-                actor=data["actor_id"],
+                workspace_id=str(req.workspace_id),
+                actor=str(req.actor_id),
             )
         )
         await uow.commit()
@@ -71,19 +71,19 @@ async def create_api_key(
 
 
 async def list_api_keys(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ListApiKeys.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        keys = await uow.api_keys.of_workspace(uuid.UUID(data["workspace_id"]))
+        keys = await uow.api_keys.of_workspace(req.workspace_id)
         return {"items": [_view(key) for key in keys]}
 
 
 async def revoke_api_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RevokeApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        key = await uow.api_keys.get_for_update(uuid.UUID(data["api_key_id"]))
-        if key is None or str(key.workspace_id) != data["workspace_id"]:
+        key = await uow.api_keys.get_for_update(req.api_key_id)
+        if key is None or key.workspace_id != req.workspace_id:
             raise ApiKeyNotFound("API key not found")
         if key.revoked_at is None:
             key.revoked_at = now()
@@ -92,8 +92,8 @@ async def revoke_api_key(
                     "ApiKeyRevoked",
                     {"api_key_id": str(key.id), "name": key.name},
                     subject=str(key.id),
-                    workspace_id=data["workspace_id"],
-                    actor=data["actor_id"],
+                    workspace_id=str(req.workspace_id),
+                    actor=req.actor_id,
                 )
             )
             await uow.commit()
@@ -101,10 +101,10 @@ async def revoke_api_key(
 
 
 async def verify_api_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: VerifyApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        key = await uow.api_keys.by_hash(_hash(data["key"]))
+        key = await uow.api_keys.by_hash(_hash(req.key))
         if key is None or key.revoked_at is not None:
             raise InvalidApiKey("invalid API key")
         if key.expires_at is not None and key.expires_at <= now():

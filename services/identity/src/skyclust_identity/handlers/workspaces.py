@@ -8,6 +8,16 @@ import uuid
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent
+from skyclust_common.messages.rpc import (
+    AddMember,
+    CreateWorkspace,
+    GetWorkspace,
+    ListMembers,
+    ListWorkspaces,
+    RemoveMember,
+    UpdateMember,
+    UpdateWorkspace,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..domain.errors import (
@@ -50,25 +60,23 @@ def _member_event(
 
 
 async def list_workspaces(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ListWorkspaces.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        rows = await uow.memberships.of_user(uuid.UUID(data["user_id"]))
+        rows = await uow.memberships.of_user(req.user_id)
         return {"items": [workspace_view(ws, m.role) for ws, m in rows]}
 
 
 async def create_workspace(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CreateWorkspace.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
+    owner = str(req.user_id)
     async with deps.uow() as uow:
-        workspace = await uow.workspaces.add(data["name"])
-        await uow.memberships.add(workspace.id, uuid.UUID(data["user_id"]), Role.ADMIN)
+        workspace = await uow.workspaces.add(req.name)
+        await uow.memberships.add(workspace.id, req.user_id, Role.ADMIN)
         uow.emit(
             _member_event(
-                "WorkspaceCreated",
-                {"name": workspace.name, "owner_id": data["user_id"]},
-                workspace.id,
-                data["user_id"],
+                "WorkspaceCreated", {"name": workspace.name, "owner_id": owner}, workspace.id, owner
             )
         )
         await uow.commit()
@@ -76,12 +84,10 @@ async def create_workspace(
 
 
 async def get_workspace(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: GetWorkspace.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        found = await uow.memberships.of(
-            uuid.UUID(data["user_id"]), uuid.UUID(data["workspace_id"])
-        )
+        found = await uow.memberships.of(req.user_id, req.workspace_id)
         if found is None:
             raise _ws_not_found()
         count = await uow.memberships.count(found[0].id)
@@ -89,19 +95,17 @@ async def get_workspace(
 
 
 async def update_workspace(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: UpdateWorkspace.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        found = await uow.memberships.of(
-            uuid.UUID(data["user_id"]), uuid.UUID(data["workspace_id"])
-        )
+        found = await uow.memberships.of(req.user_id, req.workspace_id)
         if found is None:
             raise _ws_not_found()
         workspace, membership = found
-        workspace.name = data["name"]
+        workspace.name = req.name
         uow.emit(
             _member_event(
-                "WorkspaceUpdated", {"name": workspace.name}, workspace.id, data["user_id"]
+                "WorkspaceUpdated", {"name": workspace.name}, workspace.id, str(req.user_id)
             )
         )
         await uow.commit()
@@ -109,20 +113,20 @@ async def update_workspace(
 
 
 async def list_members(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ListMembers.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    limit, offset = int(data.get("limit", 50)), int(data.get("offset", 0))
+    limit, offset = req.limit or 50, req.offset or 0
     async with deps.uow() as uow:
-        members = await uow.memberships.members(uuid.UUID(data["workspace_id"]))
+        members = await uow.memberships.members(req.workspace_id)
         page = members[offset : offset + limit]
         return {"items": [_member_view(u, m) for u, m in page], "total": len(members)}
 
 
 async def add_member(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: AddMember.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    workspace_id = uuid.UUID(data["workspace_id"])
-    email = normalize_email(data["email"])
+    workspace_id = req.workspace_id
+    email = normalize_email(req.email)
     already = AlreadyMember("already a member")
     try:
         async with deps.uow() as uow:
@@ -131,13 +135,13 @@ async def add_member(
                 raise UserNotFound("no SkyClust user with this email; they must sign up first")
             if await uow.memberships.of(user.id, workspace_id) is not None:
                 raise already
-            membership = await uow.memberships.add(workspace_id, user.id, data["role"])
+            membership = await uow.memberships.add(workspace_id, user.id, req.role)
             uow.emit(
                 _member_event(
                     "MemberAdded",
-                    {"user_id": str(user.id), "role": data["role"]},
+                    {"user_id": str(user.id), "role": req.role},
                     workspace_id,
-                    data["actor_id"],
+                    req.actor_id,
                 )
             )
             await uow.commit()
@@ -159,26 +163,26 @@ async def _member(
 
 
 async def update_member(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: UpdateMember.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    workspace_id, user_id = uuid.UUID(data["workspace_id"]), uuid.UUID(data["user_id"])
+    workspace_id, user_id = req.workspace_id, req.user_id
     async with deps.uow() as uow:
         membership = await _member(uow, user_id, workspace_id)
-        if membership.role == Role.ADMIN and data["role"] != Role.ADMIN:
+        if membership.role == Role.ADMIN and req.role != Role.ADMIN:
             check_admins_remain(await uow.memberships.count(workspace_id, role=Role.ADMIN) - 1)
-        if membership.role != data["role"]:
+        if membership.role != req.role:
             old = membership.role
-            membership.role = data["role"]
+            membership.role = req.role
             uow.emit(
                 _member_event(
                     "MemberRoleChanged",
-                    {"user_id": str(user_id), "role": data["role"], "previous_role": old},
+                    {"user_id": str(user_id), "role": req.role, "previous_role": old},
                     workspace_id,
-                    data["actor_id"],
+                    req.actor_id,
                 )
             )
             # Tokens carry the role: end the member's sessions so the new role applies now.
-            await revoke_sessions(uow, user_id, workspace_id, "role_changed", data["actor_id"])
+            await revoke_sessions(uow, user_id, workspace_id, "role_changed", req.actor_id)
         await uow.commit()
         user = await uow.users.get(user_id)
         assert user is not None
@@ -186,22 +190,20 @@ async def update_member(
 
 
 async def remove_member(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RemoveMember.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Admins remove members; anyone may remove themselves (leave)."""
-    workspace_id, user_id = uuid.UUID(data["workspace_id"]), uuid.UUID(data["user_id"])
-    if data["actor_id"] != data["user_id"] and data["actor_role"] != Role.ADMIN:
+    workspace_id, user_id = req.workspace_id, req.user_id
+    if req.actor_id != str(user_id) and req.actor_role != Role.ADMIN:
         raise NotWorkspaceAdmin("only admins remove other members")
     async with deps.uow() as uow:
         membership = await _member(uow, user_id, workspace_id)
         if membership.role == Role.ADMIN:
             check_admins_remain(await uow.memberships.count(workspace_id, role=Role.ADMIN) - 1)
         await uow.memberships.remove(membership)
-        await revoke_sessions(uow, user_id, workspace_id, "member_removed", data["actor_id"])
+        await revoke_sessions(uow, user_id, workspace_id, "member_removed", req.actor_id)
         uow.emit(
-            _member_event(
-                "MemberRemoved", {"user_id": str(user_id)}, workspace_id, data["actor_id"]
-            )
+            _member_event("MemberRemoved", {"user_id": str(user_id)}, workspace_id, req.actor_id)
         )
         await uow.commit()
     return {"removed": True}
