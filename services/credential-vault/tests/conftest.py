@@ -44,6 +44,7 @@ from skyclust_vault.adapters.uow import VaultUnitOfWork
 from skyclust_vault.bootstrap import SERVICE, Vault, jobs, start
 from skyclust_vault.domain.crypto import KeyEncryptionKeys, Keyring
 from skyclust_vault.domain.providers import parse
+from skyclust_vault.entrypoints.rpc import CONTRACTS
 from skyclust_vault.handlers import credentials
 from skyclust_vault.handlers.credentials import VaultDeps
 from skyclust_vault.settings import VaultSettings
@@ -53,6 +54,11 @@ ROLE_PASSWORD = "vault-pw"  # the same as test_schema_isolation: one role per cl
 KEY_BYTES = {v: os.urandom(32) for v in ("v1", "v2", "v3")}
 PROVISIONING = RpcContext({"Skyclust-Caller": "provisioning", "X-Request-ID": "req-1"})
 ADMIN = str(uuid.uuid4())
+
+
+async def serve(deps: VaultDeps, handler: Any, body: dict[str, Any], ctx: RpcContext) -> Any:
+    """Call `handler` as the bus does: with its request parsed into the contract's model."""
+    return await handler(deps, CONTRACTS[handler].request(body), ctx)
 
 
 def keyring(active: str = "v1", *versions: str) -> Keyring:
@@ -122,34 +128,25 @@ class Harness:
     ) -> dict[str, Any]:
         if valid:
             self.cloud.accept(parse(provider, data), account=f"{provider}-account")
-        return await credentials.create(
-            self.deps,
-            {
-                "workspace_id": self.workspace,
-                "actor_id": ADMIN,
-                "provider": provider,
-                "name": name or f"{provider}-{uuid.uuid4().hex[:8]}",
-                "data": data,
-            },
-            RpcContext({}),
+        return await self.call(
+            credentials.create,
+            provider=provider,
+            name=name or f"{provider}-{uuid.uuid4().hex[:8]}",
+            data=data,
         )
 
     async def decrypt(self, credential_id: str, *, workspace: str | None = None) -> Any:
-        return await credentials.decrypt(
-            self.deps,
-            {
-                "workspace_id": workspace or self.workspace,
-                "credential_id": credential_id,
-                "reason": "test",
-                "correlation_id": "corr-1",
-            },
-            PROVISIONING,
-        )
+        body = {
+            "workspace_id": workspace or self.workspace,
+            "credential_id": credential_id,
+            "reason": "test",
+            "correlation_id": "corr-1",
+        }
+        return await serve(self.deps, credentials.decrypt, body, PROVISIONING)
 
     async def call(self, handler: Any, **data: Any) -> dict[str, Any]:
         body = {"workspace_id": self.workspace, "actor_id": ADMIN, **data}
-        result: dict[str, Any] = await handler(self.deps, body, RpcContext({}))
-        return result
+        return await serve(self.deps, handler, body, RpcContext({}))
 
     async def events(self, subject: str | None = None) -> list[CloudEvent]:
         table = outbox_table(metadata)

@@ -14,12 +14,14 @@ from typing import Any
 from skyclust_common.contracts import ContractRegistry, load_registry
 from skyclust_common.envelope import new_event
 from skyclust_common.fake_uow import FakeDatabase
+from skyclust_common.messages.rpc import DecryptCredential
 from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_vault.adapters.audit import MemoryAuditTrail
 from skyclust_vault.adapters.clouds.fake import FakeCloud
 from skyclust_vault.adapters.fake_uow import FakeVaultUnitOfWork
 from skyclust_vault.domain.crypto import Keyring
 from skyclust_vault.domain.providers import parse
+from skyclust_vault.entrypoints.rpc import CONTRACTS
 from skyclust_vault.handlers import credentials, usage
 from skyclust_vault.handlers.credentials import VaultDeps
 
@@ -71,7 +73,9 @@ class Vault:
 
     async def call(self, handler: Any, **data: Any) -> dict[str, Any]:
         body = {"workspace_id": self.workspace, "actor_id": ADMIN, **data}
-        result: dict[str, Any] = await handler(self.deps, body, RpcContext({}))
+        result: dict[str, Any] = await handler(
+            self.deps, CONTRACTS[handler].request(body), RpcContext({})
+        )
         return result
 
     async def decrypt(self, credential_id: str, ctx: RpcContext = PROVISIONING) -> dict[str, Any]:
@@ -81,7 +85,8 @@ class Vault:
             "reason": "test",
             "correlation_id": "corr-1",
         }
-        return await credentials.decrypt(self.deps, body, ctx)
+        request = DecryptCredential.request(body)
+        return await credentials.decrypt(self.deps, request, ctx)
 
     async def usage(self, name: str, resource_id: str, credential_id: str) -> None:
         data = {"cluster_id": resource_id, "provider": "aws", "name": "web"}

@@ -15,6 +15,15 @@ from skyclust_common.db import utcnow
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import ProviderError, SkyclustError
 from skyclust_common.logs import register_secret
+from skyclust_common.messages.rpc import (
+    CreateCredential,
+    DecryptCredential,
+    DeleteCredential,
+    GetCredential,
+    ListCredentials,
+    RotateCredential,
+    ValidateCredential,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.audit import AuditEntry, AuditTrail
@@ -175,12 +184,12 @@ async def _users(uow: VaultUow, credential_id: uuid.UUID) -> list[CredentialUser
 # requests ------------------------------------------------------------------------
 
 
-async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    secret = parse_secret(data["provider"], data["data"])
-    workspace_id = uuid.UUID(data["workspace_id"])
+async def create(deps: VaultDeps, req: CreateCredential.Request, ctx: RpcContext) -> dict[str, Any]:
+    secret = parse_secret(req.provider, req.data)
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
         # Before asking the cloud: a taken name needs no round trip.
-        if await uow.credentials.by_name(workspace_id, data["name"]) is not None:
+        if await uow.credentials.by_name(workspace_id, req.name) is not None:
             raise _name_taken()
     result = await check_secret(deps, secret)
     credential_id = uuid.uuid4()
@@ -196,10 +205,10 @@ async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
             credential = await uow.credentials.add(
                 credential_id=credential_id,
                 workspace_id=workspace_id,
-                provider=data["provider"],
-                name=data["name"],
+                provider=req.provider,
+                name=req.name,
                 masked=secret.masked(),
-                created_by=data["actor_id"],
+                created_by=req.actor_id,
                 sealed=sealed,
             )
             _record_check(credential, result)
@@ -215,11 +224,11 @@ async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
                     source=SOURCE,
                     subject=str(credential_id),
                     workspace_id=str(workspace_id),
-                    actor_id=data["actor_id"],
+                    actor_id=req.actor_id,
                 )
             )
             if result is not None:
-                uow.emit(_check_event(credential, result, data["actor_id"]))
+                uow.emit(_check_event(credential, result, req.actor_id))
             await uow.commit()
             await uow.credentials.reload(credential)
             return view(credential)
@@ -227,34 +236,31 @@ async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
         raise _name_taken() from None
 
 
-async def list_(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def list_(deps: VaultDeps, req: ListCredentials.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        items = await uow.credentials.of_workspace(uuid.UUID(data["workspace_id"]))
+        items = await uow.credentials.of_workspace(req.workspace_id)
         users = await uow.credential_users.active([c.id for c in items])
         return {"items": [view(c, users.get(c.id, [])) for c in items]}
 
 
-async def get(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def get(deps: VaultDeps, req: GetCredential.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        credential = await uow.credentials.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["credential_id"])
-        )
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id)
         if credential is None:
             raise _not_found()
         return view(credential, await _users(uow, credential.id))
 
 
-async def rotate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def rotate(deps: VaultDeps, req: RotateCredential.Request, ctx: RpcContext) -> dict[str, Any]:
     """Replace the cloud secret. The new one must be valid for the same account, so the
     clusters and networks using the credential keep working; they read it by id."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    credential_id = uuid.UUID(data["credential_id"])
+    workspace_id, credential_id = req.workspace_id, req.credential_id
     async with deps.uow() as uow:
         current = await uow.credentials.get(workspace_id, credential_id)
         if current is None:
             raise _not_found()
         provider, known_account = current.provider, current.account_id
-    secret = parse_secret(provider, data["data"])
+    secret = parse_secret(provider, req.data)
     result = await check_secret(deps, secret)
     if result is None:
         raise CloudUnreachable(
@@ -300,20 +306,21 @@ async def rotate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
                 source=SOURCE,
                 subject=str(credential.id),
                 workspace_id=str(workspace_id),
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
-        uow.emit(_check_event(credential, result, data["actor_id"]))
+        uow.emit(_check_event(credential, result, req.actor_id))
         await uow.commit()
         await uow.credentials.reload(credential)
         return view(credential, await _users(uow, credential.id))
 
 
-async def validate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def validate(
+    deps: VaultDeps, req: ValidateCredential.Request, ctx: RpcContext
+) -> dict[str, Any]:
     """Check the stored secret with its cloud now. The secret is used inside the vault
     only; nothing of it leaves."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    credential_id = uuid.UUID(data["credential_id"])
+    workspace_id, credential_id = req.workspace_id, req.credential_id
     async with deps.uow() as uow:
         credential = await uow.credentials.get(workspace_id, credential_id)
         if credential is None:
@@ -339,17 +346,15 @@ async def validate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> di
         if credential is None:
             raise _not_found()
         _record_check(credential, result)
-        uow.emit(_check_event(credential, result, data["actor_id"]))
+        uow.emit(_check_event(credential, result, req.actor_id))
         await uow.commit()
         await uow.credentials.reload(credential)
         return view(credential, await _users(uow, credential.id))
 
 
-async def delete(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def delete(deps: VaultDeps, req: DeleteCredential.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        credential = await uow.credentials.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["credential_id"]), for_update=True
-        )
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id, for_update=True)
         if credential is None:
             raise _not_found()
         users = await _users(uow, credential.id)
@@ -375,18 +380,19 @@ async def delete(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
                 source=SOURCE,
                 subject=str(credential.id),
                 workspace_id=str(credential.workspace_id),
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         await uow.commit()
     return {"deleted": True}
 
 
-async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def decrypt(
+    deps: VaultDeps, req: DecryptCredential.Request, ctx: RpcContext
+) -> dict[str, Any]:
     caller = ctx.caller or ""
-    workspace_id = str(uuid.UUID(data["workspace_id"]))
-    credential_id = str(uuid.UUID(data["credential_id"]))
-    correlation_id = data.get("correlation_id")
+    workspace_id, credential_id = str(req.workspace_id), str(req.credential_id)
+    correlation_id = req.correlation_id
     # Services call without an HTTP request behind them; the decryption request itself
     # then gets an id, so every audit record can be quoted by one.
     request_id = ctx.request_id or uuid.uuid4().hex
@@ -401,7 +407,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
             occurred_at=utcnow(),
             correlation_id=correlation_id,
             request_id=request_id,
-            details={"reason": data["reason"], **details},
+            details={"reason": req.reason, **details},
         )
 
     if caller not in deps.decrypt_callers:
@@ -412,7 +418,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
         raise DecryptNotAllowed("this service may not decrypt credentials")
 
     async with deps.uow() as uow:
-        credential = await uow.credentials.get(uuid.UUID(workspace_id), uuid.UUID(credential_id))
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id)
         if credential is None:
             raise _not_found()
         provider, sealed = credential.provider, sealed_of(credential)
@@ -432,7 +438,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
     # the caller gets AUDIT_UNAVAILABLE and no secret.
     await deps.audit.record(entry("success", provider=provider))
     async with deps.uow() as uow:
-        credential = await uow.credentials.get(uuid.UUID(workspace_id), uuid.UUID(credential_id))
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id)
         if credential is None:
             raise _not_found()
         credential.last_used_at = utcnow()
@@ -442,7 +448,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
                 {
                     "credential_id": credential_id,
                     "service": caller,
-                    "reason": data["reason"],
+                    "reason": req.reason,
                     "correlation_id": correlation_id,
                 },
                 source=SOURCE,
