@@ -25,6 +25,7 @@ from skyclust_common.contracts import load_registry
 from skyclust_common.db import create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import RefreshTokens
 from skyclust_common.messaging import Bus, BusConfig, RpcContext, connect_nats
 from skyclust_common.migrations import upgrade_head
 from skyclust_identity.adapters.db import Membership, OidcState, User, UserIdentity, metadata
@@ -341,7 +342,7 @@ async def test_a_first_login_creates_the_user_and_ends_with_skyclust_tokens(deps
     assert sorted(events) == ["io.skyclust.UserRegistered.v1", "io.skyclust.WorkspaceCreated.v1"]
     # The refresh token works like a password login's.
     refreshed = await session_handlers.refresh(
-        deps, {"refresh_token": tokens["refresh_token"]}, CTX
+        deps, RefreshTokens.request({"refresh_token": tokens["refresh_token"]}), CTX
     )
     assert (await verified_claims(deps, refreshed))["sub"] == claims["sub"]
 

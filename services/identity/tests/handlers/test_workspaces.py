@@ -9,10 +9,12 @@ import pytest
 
 from skyclust_common.messages.rpc import (
     AddMember,
+    CheckSession,
     GetWorkspace,
     ListMembers,
     ListWorkspaces,
     RemoveMember,
+    SwitchWorkspace,
     UpdateMember,
 )
 from skyclust_identity.domain.errors import (
@@ -77,7 +79,9 @@ async def test_members_are_added_once_and_must_have_signed_up() -> None:
 async def test_a_role_change_ends_the_members_sessions_so_the_new_role_applies() -> None:
     identity = Identity()
     ws, admin_id, member_id = await team(identity)
-    await sessions.switch_workspace(identity.deps, {"user_id": member_id, "workspace_id": ws})
+    await sessions.switch_workspace(
+        identity.deps, SwitchWorkspace.request({"user_id": member_id, "workspace_id": ws})
+    )
     changed = await workspaces.update_member(
         identity.deps, UpdateMember.request(change(ws, member_id, "viewer", admin_id))
     )
@@ -88,7 +92,7 @@ async def test_a_role_change_ends_the_members_sessions_so_the_new_role_applies()
     assert (revoked["user_id"], revoked["reason"]) == (member_id, "role_changed")
     assert len(revoked["session_ids"]) == 1
     assert await sessions.check_session(
-        identity.deps, {"session_id": revoked["session_ids"][0]}
+        identity.deps, CheckSession.request({"session_id": revoked["session_ids"][0]})
     ) == {"live": False}
     # Setting the role it has changes nothing and ends nothing.
     await workspaces.update_member(

@@ -11,6 +11,14 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import (
+    CheckSession,
+    GetMe,
+    IssueStreamTicket,
+    Logout,
+    RefreshTokens,
+    SwitchWorkspace,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..domain.errors import (
@@ -115,13 +123,13 @@ async def revoke_sessions(
 
 
 async def refresh(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RefreshTokens.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Single use and rotated: presenting a used refresh token revokes its whole family,
     so a thief and the owner both lose it."""
     invalid = InvalidRefreshToken("invalid refresh token")
     async with deps.uow() as uow:
-        token = await uow.refresh_tokens.get_for_update(token_hash(data["refresh_token"]))
+        token = await uow.refresh_tokens.get_for_update(token_hash(req.refresh_token))
         if token is None:
             raise invalid
         session = await uow.sessions.get(token.family_id, for_update=True)
@@ -144,35 +152,35 @@ async def refresh(
 
 
 async def logout(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: Logout.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        session = await uow.sessions.get(uuid.UUID(data["session_id"]), for_update=True)
-        if session is None or str(session.user_id) != data["user_id"]:
+        session = await uow.sessions.get(req.session_id, for_update=True)
+        if session is None or session.user_id != req.user_id:
             raise SessionNotFound("session not found")
         if session.revoked_at is None:
-            _revoke(uow, session, "logout", data["user_id"])
+            _revoke(uow, session, "logout", str(req.user_id))
             await uow.commit()
-    return {"session_ids": [data["session_id"]]}
+    return {"session_ids": [str(req.session_id)]}
 
 
 async def _caller(
-    uow: IdentityUow, data: dict[str, Any], missing: SkyclustError
+    uow: IdentityUow, user_id: uuid.UUID, workspace_id: uuid.UUID, missing: SkyclustError
 ) -> tuple[UserRecord, Member]:
-    """The calling user and their membership of the workspace named in `data`."""
-    user = await uow.users.get(uuid.UUID(data["user_id"]))
-    found = await uow.memberships.of(user.id, uuid.UUID(data["workspace_id"])) if user else None
+    """The calling user and their membership of the workspace."""
+    user = await uow.users.get(user_id)
+    found = await uow.memberships.of(user.id, workspace_id) if user else None
     if user is None or found is None:
         raise missing
     return user, found
 
 
 async def switch_workspace(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: SwitchWorkspace.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         user, (workspace, membership) = await _caller(
-            uow, data, WorkspaceNotFound("workspace not found")
+            uow, req.user_id, req.workspace_id, WorkspaceNotFound("workspace not found")
         )
         tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
         await uow.commit()
@@ -180,20 +188,22 @@ async def switch_workspace(
 
 
 async def me(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: GetMe.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        user, (workspace, membership) = await _caller(uow, data, UserNotFound("user not found"))
+        user, (workspace, membership) = await _caller(
+            uow, req.user_id, req.workspace_id, UserNotFound("user not found")
+        )
         return {"user": user_view(user), "workspace": workspace_view(workspace, membership.role)}
 
 
 async def check_session(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CheckSession.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Whether a session is still live (the gateway asks when it starts, to fill its
     revocation list, and for tokens it has not seen before)."""
     async with deps.uow() as uow:
-        session = await uow.sessions.get(uuid.UUID(data["session_id"]))
+        session = await uow.sessions.get(req.session_id)
         live = session is not None and session.revoked_at is None
         if live and session is not None:
             live = await uow.memberships.of(session.user_id, session.workspace_id) is not None
@@ -201,28 +211,26 @@ async def check_session(
 
 
 async def stream_ticket(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: IssueStreamTicket.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """A token an EventSource can put in the URL, good only for the stream. It is bound
     to the caller's session and lasts until that session's refresh token expires (at
     most `stream_ticket_ttl_seconds`), so a browser's automatic reconnects keep working
     with the same URL; the gateway checks the session is still live on each connect."""
-    session_id = data.get("session_id")
+    session_id = req.session_id
     if not session_id:
         raise TicketNeedsSession("stream tickets belong to a login session")
     ended = SessionRevoked("this session has ended; log in again")
     async with deps.uow() as uow:
-        found = await uow.memberships.of(
-            uuid.UUID(data["user_id"]), uuid.UUID(data["workspace_id"])
-        )
+        found = await uow.memberships.of(req.user_id, req.workspace_id)
         if found is None:
             raise UserNotFound("user not found")
         session = await uow.sessions.get(uuid.UUID(session_id))
         if (
             session is None
             or session.revoked_at is not None
-            or str(session.user_id) != data["user_id"]
-            or str(session.workspace_id) != data["workspace_id"]
+            or session.user_id != req.user_id
+            or session.workspace_id != req.workspace_id
         ):
             raise ended
         session_end = await uow.refresh_tokens.session_end(session.id)
@@ -234,8 +242,8 @@ async def stream_ticket(
     if ttl <= 0:
         raise ended
     claims = {
-        "sub": data["user_id"],
-        "wid": data["workspace_id"],
+        "sub": str(req.user_id),
+        "wid": str(req.workspace_id),
         "role": found[1].role,
         "sid": session_id,
     }
