@@ -192,6 +192,15 @@ def breaks(schema: dict[str, Any], data: dict[str, Any]) -> Iterator[tuple[str, 
                     yield f"{where} too big", at([*path, name], sub["maximum"] + 1)
             if "boolean" in kinds:
                 yield f"{where} an integer", at([*path, name], 1)
+            if isinstance(sub.get("propertyNames"), dict):
+                yield f"{where} an empty key", at([*path, name], {"": "v"})
+            if "maxProperties" in sub and isinstance(sub.get("additionalProperties"), dict):
+                many = {f"k{i}": "v" for i in range(sub["maxProperties"] + 1)}
+                yield f"{where} too many keys", at([*path, name], many)
+            if isinstance(sub.get("additionalProperties"), dict) and "string" in _types(
+                sub["additionalProperties"]
+            ):
+                yield f"{where} a number in the map", at([*path, name], {"k": 1})
             if "object" in kinds:
                 yield from walk(sub, value[name], [*path, name])
             if "array" in kinds and value[name] and isinstance(sub.get("items"), dict):
@@ -309,12 +318,21 @@ def test_representative_refusals(change, why):
     }
     assert not schema_accepts(load_registry().get("CreateCluster"), "request", data), why
     with pytest.raises(ValidationError):
+        rpc.CreateCluster.Request.model_validate(data)
+    with pytest.raises(ContractViolation) as info:
         rpc.CreateCluster.request(data)
+    assert info.value.message.startswith("CreateCluster v1 request invalid at ")
+    assert info.value.details["contract"] == "CreateCluster"
+    for value in change.values():
+        if isinstance(value, str) and len(value) > 3:
+            assert value not in info.value.message
 
 
 def test_missing_required_is_refused():
-    with pytest.raises(ValidationError, match="region"):
-        events.ClusterReady.model_validate(
+    with pytest.raises(
+        ContractViolation, match="ClusterReady v1 invalid at region: Field required"
+    ):
+        events.ClusterReady.parse(
             {
                 "cluster_id": UUID,
                 "provider": "aws",
@@ -328,7 +346,7 @@ def test_missing_required_is_refused():
 
 def test_an_anyof_of_required_properties_is_kept():
     base = {"workspace_id": UUID, "actor_id": "u", "security_group_id": UUID}
-    with pytest.raises(ValidationError, match="one of rules or tags is required"):
+    with pytest.raises(ContractViolation, match="one of rules or tags is required"):
         rpc.UpdateSecurityGroup.request(base)
     assert rpc.UpdateSecurityGroup.request({**base, "tags": {}}).tags == {}
 
@@ -393,3 +411,15 @@ def rpc_request_schema(name: str) -> dict[str, Any]:
 
 def rpc_reply_schema(name: str) -> dict[str, Any]:
     return load_registry().get(name).schema["$defs"]["reply"]
+
+
+def test_a_refusal_never_quotes_the_value():
+    secret = "AKIA-very-secret-value"
+    reply = {"provider": "aws", "data": {"secret_access_key": secret}, "extra": secret}
+    with pytest.raises(ValidationError) as info:
+        rpc.DecryptCredential.Reply.model_validate(reply)
+    assert secret not in str(info.value)
+    with pytest.raises(ContractViolation) as violation:
+        rpc.DecryptCredential.reply(reply)
+    assert secret not in violation.value.message
+    assert violation.value.__cause__ is None

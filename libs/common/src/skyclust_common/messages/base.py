@@ -7,7 +7,10 @@ for the two halves of an rpc, which an `Rpc` subclass names together
 
 What pydantic has no field type for is carried in the model's `json_schema_extra` by the
 generator and checked here: a property that may be left out but is not nullable (pydantic
-would take an explicit null for it), and an `anyOf` of `required` lists."""
+would take an explicit null for it), and an `anyOf` of `required` lists.
+
+One difference is left: JSON Schema counts 5.0 as an integer, the models want 5 (strict
+ints). No SkyClust sender writes one: a Python int is serialised as 5."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from typing import (
     get_origin,
 )
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import ContractViolation
 
@@ -42,7 +45,8 @@ class Part(BaseModel):
     # An object the schema leaves open keeps its unknown keys; the generated models of
     # closed objects (additionalProperties false) say extra="forbid". Each model's
     # validator is built on first use: a process needs only the messages it handles.
-    model_config = ConfigDict(extra="allow", defer_build=True)
+    # A message may carry a secret: a validation error never quotes the input.
+    model_config = ConfigDict(extra="allow", defer_build=True, hide_input_in_errors=True)
 
     _not_null: ClassVar[frozenset[str]] = frozenset()
     _any_required: ClassVar[tuple[frozenset[str], ...]] = ()
@@ -77,6 +81,7 @@ class Message(Part):
     # `version`.
     CONTRACT: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1
+    PART: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -85,6 +90,21 @@ class Message(Part):
         if isinstance(extra, dict) and isinstance(about := extra.get(CONTRACT), dict):
             cls.CONTRACT = str(about["name"])
             cls.VERSION = int(str(about["version"]))
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        """`data` as this model, or a ContractViolation naming the field (never its
+        value), as the contract registry words it."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as error:
+            first = error.errors(include_input=False, include_url=False)[0]
+            where = "/".join(str(p) for p in first["loc"]) or "(root)"
+            part = f" {cls.PART}" if cls.PART else ""
+            raise ContractViolation(
+                f"{cls.CONTRACT} v{cls.VERSION}{part} invalid at {where}: {first['msg']}",
+                details={"contract": cls.CONTRACT, "version": cls.VERSION, "path": where},
+            ) from None
 
     def to_data(self) -> dict[str, Any]:
         """The message as the bus carries it: JSON types, fields never set left out
@@ -106,14 +126,15 @@ class EventData(Message):
                 f"{event.type} is not {cls.CONTRACT} v{cls.VERSION}",
                 details={"contract": cls.CONTRACT, "version": cls.VERSION},
             )
-        return cls.model_validate(event.data)
+        return cls.parse(event.data)
 
     @classmethod
     def handler(
         cls, handle: Callable[[Self, CloudEvent, Delivery], Awaitable[None]]
     ) -> Callable[[CloudEvent, Delivery], Awaitable[None]]:
-        """An event handler for the bus that gives `handle` the parsed data first:
-        `bus.subscribe(..., ClusterReady.handler(on_cluster_ready))`."""
+        """An event handler `(event, delivery)` that gives `handle` the parsed data
+        first, for a dispatcher by event name:
+        `{"ClusterReady": ClusterReady.handler(on_cluster_ready), ...}`."""
 
         async def typed(event: CloudEvent, delivery: Delivery) -> None:
             await handle(cls.from_event(event), event, delivery)
@@ -128,9 +149,13 @@ class BusCommandData(EventData):
 class RpcRequest(Message):
     """The request half of an rpc contract."""
 
+    PART = "request"
+
 
 class RpcReply(Message):
     """The reply half of an rpc contract."""
+
+    PART = "reply"
 
 
 RequestT = TypeVar("RequestT", bound=RpcRequest)
@@ -148,7 +173,8 @@ class Requester(Protocol):
 
 class Rpc(Generic[RequestT, ReplyT]):
     """An rpc contract's pair of models: `CreateCluster.Request` and `.Reply` are the
-    types, `CreateCluster.request(data)` and `.reply(data)` parse a dict into them."""
+    types, `CreateCluster.request(data)` and `.reply(data)` parse a dict into them (or
+    raise ContractViolation)."""
 
     CONTRACT: ClassVar[str]
     VERSION: ClassVar[int] = 1
@@ -164,11 +190,11 @@ class Rpc(Generic[RequestT, ReplyT]):
 
     @classmethod
     def request(cls, data: Any) -> RequestT:
-        return cls.request_model.model_validate(data)  # type: ignore[return-value]
+        return cls.request_model.parse(data)  # type: ignore[return-value]
 
     @classmethod
     def reply(cls, data: Any) -> ReplyT:
-        return cls.reply_model.model_validate(data)  # type: ignore[return-value]
+        return cls.reply_model.parse(data)  # type: ignore[return-value]
 
     @classmethod
     def handler(
