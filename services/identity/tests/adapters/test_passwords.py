@@ -22,7 +22,7 @@ from skyclust_identity.handlers import auth
 from skyclust_identity.settings import IdentitySettings
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def test_owasp_parameters_by_default() -> None:

@@ -40,7 +40,7 @@ from skyclust_tools.oidc_provider import Account, Client, OidcProvider, running_
 
 pytestmark = pytest.mark.integration
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CLIENT_ID = "skyclust-test"
 CLIENT_SECRET = "client-secret-that-must-never-leak"
 REDIRECT = "https://app.skyclust.test/oidc/callback"
