@@ -85,9 +85,16 @@ AdoptVpcReplyTagsAdditionalProperty = TypeAliasType(
 class AdoptVpcRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "AdoptVpc", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "AdoptVpc", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     vpc_id: Uuid
 
@@ -517,11 +524,15 @@ class CreateNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["instance_type", "labels", "taints"],
+            "skyclust-not-null": ["provider", "instance_type", "labels", "taints"],
             "skyclust-contract": {"name": "CreateNodeGroup", "version": 1},
         },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     cluster_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
     name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
@@ -950,9 +961,16 @@ DeleteClusterReplyTagsAdditionalProperty = TypeAliasType(
 class DeleteClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "DeleteCluster", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteCluster", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     cluster_id: Uuid
 
@@ -1021,9 +1039,16 @@ class DeleteNodeGroupReplyTaint(Part):
 class DeleteNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "DeleteNodeGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteNodeGroup", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     cluster_id: Uuid
     node_group_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
@@ -1083,9 +1108,16 @@ DeleteSecurityGroupReplyTagsAdditionalProperty = TypeAliasType(
 class DeleteSecurityGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "DeleteSecurityGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteSecurityGroup", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     security_group_id: Uuid
 
@@ -1131,9 +1163,16 @@ DeleteSubnetReplyTagsAdditionalProperty = TypeAliasType(
 class DeleteSubnetRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "DeleteSubnet", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteSubnet", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     subnet_id: Uuid
 
@@ -1186,9 +1225,16 @@ DeleteVpcReplyTagsAdditionalProperty = TypeAliasType(
 class DeleteVpcRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "DeleteVpc", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteVpc", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     vpc_id: Uuid
 
@@ -1390,9 +1436,16 @@ ForgetClusterReplyTagsAdditionalProperty = TypeAliasType(
 class ForgetClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "ForgetCluster", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ForgetCluster", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: Annotated[StrictStr, Field(max_length=64)]
     cluster_id: Uuid
 
@@ -1479,9 +1532,16 @@ GetClusterReplyTagsAdditionalProperty = TypeAliasType(
 class GetClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "GetCluster", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetCluster", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     cluster_id: Uuid
 
 
@@ -1555,6 +1615,10 @@ class GetKubeconfigReply(RpcReply):
         json_schema_extra={"skyclust-contract": {"name": "GetKubeconfig", "version": 1}},
     )
     cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    """
+    the cluster's name (for the file name)
+    """
     kubeconfig: Annotated[StrictStr, Field(min_length=1)]
     expires_at: DateTime | None
 
@@ -1562,9 +1626,16 @@ class GetKubeconfigReply(RpcReply):
 class GetKubeconfigRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "GetKubeconfig", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetKubeconfig", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     cluster_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
 
@@ -1713,9 +1784,16 @@ GetSecurityGroupReplyTagsAdditionalProperty = TypeAliasType(
 class GetSecurityGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "GetSecurityGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetSecurityGroup", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     security_group_id: Uuid
 
 
@@ -1760,9 +1838,16 @@ GetSubnetReplyTagsAdditionalProperty = TypeAliasType(
 class GetSubnetRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "GetSubnet", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetSubnet", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     subnet_id: Uuid
 
 
@@ -1814,9 +1899,16 @@ GetVpcReplyTagsAdditionalProperty = TypeAliasType(
 class GetVpcRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "GetVpc", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetVpc", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     vpc_id: Uuid
 
 
@@ -2295,9 +2387,16 @@ class ListNodeGroupsReplyItemTaint(Part):
 class ListNodeGroupsRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "ListNodeGroups", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ListNodeGroups", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     cluster_id: Uuid
 
 
@@ -2674,9 +2773,16 @@ PromoteClusterReplyTagsAdditionalProperty = TypeAliasType(
 class PromoteClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "PromoteCluster", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "PromoteCluster", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: Annotated[StrictStr, Field(max_length=64)]
     cluster_id: Uuid
 
@@ -2780,9 +2886,16 @@ ReconcileClusterReplyClusterTagsAdditionalProperty = TypeAliasType(
 class ReconcileClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "ReconcileCluster", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ReconcileCluster", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: Annotated[StrictStr, Field(max_length=64)]
     cluster_id: Uuid
 
@@ -3128,11 +3241,22 @@ class UpdateNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["min_size", "max_size", "desired_size", "labels", "taints"],
+            "skyclust-not-null": [
+                "provider",
+                "min_size",
+                "max_size",
+                "desired_size",
+                "labels",
+                "taints",
+            ],
             "skyclust-contract": {"name": "UpdateNodeGroup", "version": 1},
         },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     cluster_id: Uuid
     node_group_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
@@ -3215,12 +3339,16 @@ class UpdateSecurityGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["rules", "tags"],
+            "skyclust-not-null": ["provider", "rules", "tags"],
             "skyclust-any-required": [["rules"], ["tags"]],
             "skyclust-contract": {"name": "UpdateSecurityGroup", "version": 1},
         },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     security_group_id: Uuid
     rules: Annotated[list[UpdateSecurityGroupRequestRule] | None, Field(max_length=50)] = None
@@ -3295,9 +3423,16 @@ UpdateSubnetReplyTagsAdditionalProperty = TypeAliasType(
 class UpdateSubnetRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "UpdateSubnet", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "UpdateSubnet", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     subnet_id: Uuid
     tags: Annotated[
@@ -3362,9 +3497,16 @@ UpdateVpcReplyTagsAdditionalProperty = TypeAliasType(
 class UpdateVpcRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "UpdateVpc", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "UpdateVpc", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: StrictStr
     vpc_id: Uuid
     tags: Annotated[
@@ -3487,9 +3629,16 @@ UpgradeClusterReplyTagsAdditionalProperty = TypeAliasType(
 class UpgradeClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "UpgradeCluster", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "UpgradeCluster", "version": 1},
+        },
     )
     workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
     actor_id: Annotated[StrictStr, Field(max_length=64)]
     cluster_id: Uuid
     version: Annotated[StrictStr, Field(pattern="^[0-9]+\\.[0-9]+$")]

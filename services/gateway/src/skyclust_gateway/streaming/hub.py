@@ -19,196 +19,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
-from starlette.responses import Response
+
+from ..errors import BadCursor, StreamBusy, StreamUnavailable
+from .events import Connection, Event, decode, seq_of
+from .sessions import SessionCheck
 
 log = logging.getLogger(__name__)
 
 EVENTS_STREAM = "SKYCLUST_EVENTS"
 EVENTS_SUBJECTS = "skyclust.evt.>"
-_RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
-_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
-
-
-class StreamError(Exception):
-    """A stream that cannot be opened; carries the status and stable code to answer."""
-
-    def __init__(
-        self, status: int, code: str, message: str, *, retry_after: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.retry_after = retry_after
-
-
-def valid_resource(value: str) -> bool:
-    return bool(_RESOURCE.match(value))
-
-
-def valid_name(value: str) -> bool:
-    return bool(_NAME.match(value))
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    seq: int
-    workspace: str
-    name: str
-    resources: frozenset[str]
-    frame: bytes
-    session_ids: tuple[str, ...] = ()
-
-
-def decode(subject: str, seq: int, data: bytes) -> Event | None:
-    """The event as the stream will send it, or None for a message that is not one."""
-    parts = subject.split(".")
-    if len(parts) != 4:
-        return None
-    workspace, name = parts[2], parts[3]
-    try:
-        body = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(body, dict):
-        return None
-    resources: set[str] = set()
-    subject_id = body.get("subject")
-    if isinstance(subject_id, str):
-        resources.add(subject_id)
-    inner = body.get("data")
-    session_ids: tuple[str, ...] = ()
-    if isinstance(inner, dict):
-        for key in ("cluster_id", "network_id"):
-            value = inner.get(key)
-            if isinstance(value, str):
-                resources.add(value)
-        if name == "SessionsRevoked" and isinstance(inner.get("session_ids"), list):
-            session_ids = tuple(str(s) for s in inner["session_ids"])
-    # SSE ends a field at a newline: a payload that has one is written compactly.
-    payload = data if b"\n" not in data and b"\r" not in data else json.dumps(body).encode()
-    frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, name.encode(), payload)
-    return Event(seq, workspace, name, frozenset(resources), frame, session_ids)
-
-
-class Connection:
-    """One open stream: its filters and the frames not yet written."""
-
-    __slots__ = (
-        "closed_at",
-        "closing",
-        "floor",
-        "frames",
-        "gone",
-        "last_seq",
-        "limit",
-        "ping",
-        "reason",
-        "resource",
-        "session_id",
-        "types",
-        "wake",
-        "workspace",
-        "writer",
-    )
-
-    def __init__(
-        self,
-        workspace: str,
-        types: frozenset[str] | None,
-        resource: str | None,
-        session_id: str | None,
-        limit: int,
-    ) -> None:
-        self.workspace = workspace
-        self.types = types
-        self.resource = resource
-        self.session_id = session_id
-        self.limit = limit
-        self.frames: deque[bytes] = deque()
-        self.wake = asyncio.Event()
-        # The highest sequence queued: live events at or below it were already sent.
-        self.last_seq = 0
-        # While replaying, live events are kept but not yet woken for.
-        self.floor: int | None = None
-        self.ping = False
-        self.closing = False
-        self.reason = ""
-        self.gone = False
-        self.closed_at = 0.0
-        self.writer: asyncio.Task[Any] | None = None
-
-    def matches(self, event: Event) -> bool:
-        if self.types is not None and event.name not in self.types:
-            return False
-        return self.resource is None or self.resource in event.resources
-
-    def offer(self, event: Event) -> None:
-        if self.closing or event.seq <= self.last_seq or not self.matches(event):
-            return
-        if len(self.frames) >= self.limit:
-            # Everything queued is still written; the client resumes after the last of it.
-            self.close("overflow")
-            return
-        self.frames.append(event.frame)
-        self.last_seq = event.seq
-        if self.floor is None:
-            self.wake.set()
-
-    def close(self, reason: str) -> None:
-        if not self.closing:
-            self.closing = True
-            self.reason = reason
-            self.closed_at = time.monotonic()
-        self.wake.set()
-
-
-SessionCheck = Callable[[str], Awaitable[bool]]
-
-
-class SessionCache:
-    """Whether a session is still live, asked of identity at most once per `ttl` per
-    session. If identity cannot answer, the last answer stands; with none, the error
-    goes to the caller (the stream is refused rather than opened unchecked)."""
-
-    def __init__(
-        self,
-        ask: SessionCheck,
-        ttl: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ask = ask
-        self.ttl = ttl
-        self._clock = clock
-        self._answers: dict[str, tuple[bool, float]] = {}
-
-    async def __call__(self, session_id: str) -> bool:
-        now = self._clock()
-        cached = self._answers.get(session_id)
-        if cached is not None and now - cached[1] < self.ttl:
-            return cached[0]
-        try:
-            live = await self._ask(session_id)
-        except Exception:
-            if cached is not None:
-                return cached[0]
-            raise
-        if len(self._answers) > 50000:
-            self._answers = {k: v for k, v in self._answers.items() if now - v[1] < self.ttl}
-        self._answers[session_id] = (live, now)
-        return live
 
 
 class StreamHub:
@@ -382,32 +210,29 @@ class StreamHub:
         session_id: str | None = None,
     ) -> Connection:
         """A registered connection, with the events after `cursor` already queued.
-        Raises StreamError before anything is sent if the stream cannot be served."""
+        Raises StreamUnavailable, StreamBusy or BadCursor, before anything is sent, if
+        the stream cannot be served."""
         if not self.running or not self._connected():
-            raise StreamError(503, "STREAM_UNAVAILABLE", "the event stream is not available")
+            raise StreamUnavailable()
         connection = Connection(workspace, types, resource, session_id, self.buffer_events)
         if cursor is None:
             self.register(connection)
             return connection
         if self.replays >= self.max_replays:
-            raise StreamError(
-                503, "STREAM_BUSY", "too many streams are resuming; retry shortly", retry_after=1
-            )
+            raise StreamBusy("too many streams are resuming; retry shortly", retry_after=1)
         self.replays += 1
         connection.floor = cursor
         connection.last_seq = cursor
         self.register(connection)
         try:
             await self._replay(connection, cursor)
-        except StreamError:
+        except BadCursor:
             self.unregister(connection)
             raise
         except Exception as exc:
             self.unregister(connection)
             log.warning("stream replay failed", extra={"error": str(exc)})
-            raise StreamError(
-                503, "STREAM_UNAVAILABLE", "the event stream could not be resumed"
-            ) from exc
+            raise StreamUnavailable("the event stream could not be resumed") from exc
         finally:
             self.replays -= 1
         connection.floor = None
@@ -422,7 +247,7 @@ class StreamHub:
         info = await self.js.stream_info(EVENTS_STREAM)
         head = int(info.state.last_seq)
         if cursor > head:
-            raise StreamError(400, "BAD_CURSOR", "Last-Event-ID is not an id from this stream")
+            raise BadCursor("Last-Event-ID is not an id from this stream")
         types = connection.types
         subject = f"skyclust.evt.{connection.workspace}."
         subject += next(iter(types)) if types is not None and len(types) == 1 else ">"
@@ -448,7 +273,7 @@ class StreamHub:
             replayed.append(event.frame)
             last = found
         # Live events buffered meanwhile that the replay already covered are dropped.
-        live = [frame for frame in connection.frames if _seq_of(frame) > last]
+        live = [frame for frame in connection.frames if seq_of(frame) > last]
         connection.frames = deque(replayed)
         if full:
             # More missed events than one buffer: send these, then let the client resume.
@@ -460,74 +285,5 @@ class StreamHub:
                 connection.close("overflow")
                 break
             connection.frames.append(frame)
-            connection.last_seq = max(connection.last_seq, _seq_of(frame))
+            connection.last_seq = max(connection.last_seq, seq_of(frame))
         connection.last_seq = max(connection.last_seq, last)
-
-
-def _seq_of(frame: bytes) -> int:
-    return int(frame[4 : frame.index(b"\n")])
-
-
-HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-store"),
-    (b"x-accel-buffering", b"no"),
-    # A stream ends only to make its client resume: the connection goes with it.
-    (b"connection", b"close"),
-]
-
-
-class EventStreamResponse(Response):
-    """The SSE response written straight to ASGI: no task group or generator per
-    stream, one wait per wake-up, every queued frame written in one send. A Response
-    only so FastAPI passes it through as it is."""
-
-    def __init__(self, hub: StreamHub, connection: Connection) -> None:
-        self.hub = hub
-        self.connection = connection
-        self.status_code = 200
-        self.background = None
-        self.raw_headers = list(HEADERS)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        connection = self.connection
-        hub = self.hub
-
-        async def watch_disconnect() -> None:
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    connection.close("client")
-                    connection.gone = True
-                    return
-
-        watcher = asyncio.create_task(watch_disconnect())
-        connection.writer = asyncio.current_task()
-        try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            await send(
-                {"type": "http.response.body", "body": b": connected\n\n", "more_body": True}
-            )
-            frames = connection.frames
-            while True:
-                await connection.wake.wait()
-                connection.wake.clear()
-                if connection.gone:
-                    return
-                chunks: list[bytes] = []
-                while frames:
-                    chunks.append(frames.popleft())
-                if connection.ping and not chunks:
-                    chunks.append(b": ping\n\n")
-                connection.ping = False
-                if chunks:
-                    await send(
-                        {"type": "http.response.body", "body": b"".join(chunks), "more_body": True}
-                    )
-                if connection.closing and not frames:
-                    with contextlib.suppress(Exception):
-                        await send({"type": "http.response.body", "body": b""})
-                    return
-        finally:
-            hub.unregister(connection)
-            watcher.cancel()
