@@ -60,7 +60,8 @@ def test_a_code_has_one_status_across_the_classes():
     assert {code: s for code, s in statuses.items() if len(s) > 1} == {}
 
 
-def test_busy_throttled_and_unavailable_clouds_are_retryable_by_default():
-    for cls in (errors.ProviderBusy, errors.ProviderThrottled, errors.ProviderUnavailable):
+def test_busy_and_throttled_clouds_are_retryable_by_default():
+    for cls in (errors.ProviderBusy, errors.ProviderThrottled):
         assert cls("later").retryable
     assert not errors.ProviderAuthFailed("no").retryable
+    assert errors.ProviderUnavailable("down", retryable=True).retryable

@@ -200,10 +200,10 @@ class ProviderThrottled(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The cloud (or its endpoint) did not answer or answered 5xx; retried."""
+    """The cloud (or its endpoint) did not answer or answered 5xx; the adapters raise it
+    retryable (the vault declares the code not retryable unless the raiser says so)."""
 
     code = "PROVIDER_UNAVAILABLE"
-    default_retryable = True
 
 
 class ProviderBusy(ProviderError):
