@@ -246,10 +246,10 @@ class ProviderThrottled(ProviderError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The cloud did not answer, answered 5xx, or still shows what was deleted; retried."""
+    """The cloud did not answer, answered 5xx, or still shows what was deleted; raised
+    retryable."""
 
     code = "PROVIDER_UNAVAILABLE"
-    default_retryable = True
 
 
 class ProviderTimeout(ProviderError):
