@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -14,9 +14,8 @@ from .sql import ClusterLinks, ClusterNetworks, KnownCredentials, SecurityGroups
 
 
 class SqlNetworkUnitOfWork(UnitOfWork):
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        return self
+    # A live name or cloud id taken meanwhile (the schema's unique indexes).
+    duplicate_key = UniqueViolation
 
     @property
     def vpcs(self) -> Vpcs:
@@ -63,6 +62,8 @@ class SqlNetworkUnitOfWork(UnitOfWork):
         return row
 
     async def commit(self) -> None:
+        # The outbox insert flushes the rows first, so a taken key can surface there,
+        # before the base class's own check around the session's commit.
         try:
             await super().commit()
         except IntegrityError:
