@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from skyclust_common.db import UnitOfWork, advisory_xact_lock
 
 from ..domain.errors import UniqueViolation
@@ -60,11 +58,3 @@ class SqlNetworkUnitOfWork(UnitOfWork):
         # The closing rollback would expire it otherwise.
         self.session.expunge(row)
         return row
-
-    async def commit(self) -> None:
-        # The outbox insert flushes the rows first, so a taken key can surface there,
-        # before the base class's own check around the session's commit.
-        try:
-            await super().commit()
-        except IntegrityError:
-            raise UniqueViolation() from None
