@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.errors import Conflict, ProviderError
+from skyclust_common.errors import Conflict, ContractViolation, ProviderError
 from skyclust_provisioning.adapters.fake_uow import (
     FakeProvisioningDatabase,
     FakeProvisioningUnitOfWork,
 )
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
+from skyclust_provisioning.entrypoints import rpc
 from skyclust_provisioning.handlers import clusters, drift, node_group_saga, node_groups, saga
 from skyclust_provisioning.handlers.sweep import Sweeper
 
@@ -228,3 +229,26 @@ async def test_drift_passes_over_many_clusters_of_one_credential_decrypt_once():
             assert row["drift_checked_at"] is not None
             row["drift_next_check_at"] -= timedelta(seconds=60)
     assert world.reasons == ["check drift"]  # 4 passes over 5 clusters
+
+
+async def test_the_bus_gives_each_handler_its_request_parsed_by_its_contract():
+    world = World()
+    cluster = await world.create(**OWN_NETWORK)
+    # One contract per handler: two handlers on one contract would leave one unserved.
+    assert len(rpc.HANDLERS) == len(rpc.CONTRACTS) == 16
+    served = await rpc.HANDLERS["GetCluster"](world.deps, key(cluster), CTX)
+    assert served == await world.get(cluster)
+
+    before = world.names()
+    unhyphenated = cluster["id"].replace("-", "")
+    with pytest.raises(ContractViolation) as refused:
+        await rpc.HANDLERS["DeleteCluster"](
+            world.deps, key(cluster, cluster_id=unhyphenated, actor_id="u"), CTX
+        )
+    assert (refused.value.details["contract"], refused.value.details["path"]) == (
+        "DeleteCluster",
+        "cluster_id",
+    )
+    assert unhyphenated not in str(refused.value)
+    assert world.names() == before
+    assert (await world.get(cluster))["status"] != "DELETING"
