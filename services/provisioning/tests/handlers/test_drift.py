@@ -17,8 +17,8 @@ from skyclust_provisioning.handlers import drift, node_group_saga, node_groups
 from skyclust_provisioning.handlers.credential_cache import CredentialCache
 
 from .rpc_calls import call
-from .test_saga import CTX, NODE_GROUP, _groups, make_deps, names, published, request, status
-from .test_saga import advance as run_saga
+from .saga_harness import CTX, NODE_GROUP, _groups, make_deps, names, published, request, status
+from .saga_harness import advance as run_saga
 
 pytestmark = pytest.mark.integration
 INTERVAL = 60.0

@@ -21,7 +21,7 @@ from skyclust_provisioning.handlers import clusters, drift, node_group_saga, nod
 from skyclust_provisioning.handlers.sweep import Sweeper
 
 from .rpc_calls import call
-from .test_saga import (
+from .saga_harness import (
     CREDENTIAL,
     CTX,
     NODE_GROUP,

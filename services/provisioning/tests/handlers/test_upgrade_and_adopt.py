@@ -13,7 +13,7 @@ from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.handlers import adopt, clusters, drift, node_groups
 
 from .rpc_calls import call
-from .test_saga import CTX, NODE_GROUP, _groups, advance, make_deps, names, request, status
+from .saga_harness import CTX, NODE_GROUP, _groups, advance, make_deps, names, request, status
 
 pytestmark = pytest.mark.integration
 
