@@ -450,7 +450,9 @@ class Consumer:
             max_workers=concurrency,
             ack_policy=AckPolicy.MANUAL,
             title=durable,
-            description=_first_line(handler.__doc__) or f"the {durable} consumer",
+            description=_first_line(handler.__doc__)
+            or f"The durable pull consumer {durable} on {stream}: up to {concurrency}"
+            " handlers at once, manual acks, the delivery rules.",
         )
 
         async def handle(event: CloudEvent) -> None:
