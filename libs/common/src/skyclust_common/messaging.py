@@ -198,6 +198,13 @@ class Bus:
         return self._js
 
     @property
+    def inbox_prefix(self) -> bytes:
+        """Where this connection's replies come (`_INBOX.` unless a private prefix)."""
+        if self._nc is None:
+            return b"_INBOX."
+        return self._nc.new_inbox().rsplit(".", 1)[0].encode() + b"."
+
+    @property
     def declaring_only(self) -> bool:
         return self._nc is None
 
@@ -386,23 +393,27 @@ class Bus:
         headers = {MSG_ID: f"dlq:{delivery.consumer}:{delivery.stream_sequence}"}
         await self.publish_raw(dlq_subject(self.service), event.to_json(), headers)
 
+    async def stop_answering(self) -> None:
+        """Take no new requests and answer the ones delivered here: drained, not
+        unsubscribed, so the server sends new ones to the other instances at once."""
+        for responder in self._responders:
+            if responder.subscription is not None:
+                with contextlib.suppress(Exception):
+                    await responder.subscription.drain()
+                responder.subscription = None  # drained: FastStream has nothing to end
+        for responder in self._responders:
+            # Waits (up to the graceful timeout) for the answers on their way.
+            with contextlib.suppress(Exception):
+                await responder.stop()
+
     async def close(self) -> None:
         """Stop taking work, finish what is in flight, then disconnect: requests are
         not accepted and then dropped, and unacked messages are redelivered elsewhere."""
         if self._nc is None:
             return
-        for responder in self._responders:
-            # Drained first, not unsubscribed: the server stops sending here at once,
-            # and the requests already delivered are still answered.
-            if responder.subscription is not None:
-                with contextlib.suppress(Exception):
-                    await responder.subscription.drain()
-                responder.subscription = None
+        await self.stop_answering()
         for consumer in self._consumers:
             await consumer.stop()
-        for responder in self._responders:
-            with contextlib.suppress(Exception):
-                await responder.stop()
         self.broker.config.disconnect()
         with contextlib.suppress(Exception):
             await self._nc.drain()
@@ -449,6 +460,10 @@ class Consumer:
             pull_sub=PullSub(batch_size=concurrency, timeout=1.0),
             max_workers=concurrency,
             ack_policy=AckPolicy.MANUAL,
+            # FastStream's default is the shared `_INBOX.`, which a NATS user kept to
+            # private inboxes may not subscribe to: fetch replies come under the
+            # connection's own prefix, as they do for nats-py.
+            inbox_prefix=bus.inbox_prefix,
             title=durable,
             description=_first_line(handler.__doc__)
             or f"The durable pull consumer {durable} on {stream}: up to {concurrency}"
