@@ -179,6 +179,7 @@ def bus_config(service: str, settings: ServiceSettings) -> BusConfig:
         retry_backoff_seconds=tuple(settings.retry_backoff_seconds),
         ack_wait_seconds=settings.ack_wait_seconds,
         rpc_timeout_seconds=settings.rpc_timeout_seconds,
+        rpc_concurrency=settings.rpc_concurrency,
     )
 
 

@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     ack_wait_seconds: float = Field(default=30.0, gt=0)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Requests one process answers at once; more wait in their subscription's queue.
+    rpc_concurrency: int = Field(default=64, ge=1, le=1024)
     # Worker threads for blocking calls (cloud SDKs): asyncio's default of cores + 4
     # would queue a burst of sagas behind six calls. Threads start only when needed.
     blocking_threads: int = Field(default=32, ge=1, le=256)
