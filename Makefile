@@ -5,11 +5,11 @@ SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 STAMP := .venv/.skyclust-installed
-LINT_PATHS := libs services tools tests bench conftest.py
+LINT_PATHS := libs services tools clients tests bench conftest.py
 
 .PHONY: install run test test-unit test-integration test-e2e lint format bench clean
 
-$(STAMP): uv.lock pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml tools/pyproject.toml
+$(STAMP): uv.lock pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml tools/pyproject.toml clients/*/pyproject.toml
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --all-packages --frozen --python python3
 	@touch $@
@@ -32,6 +32,8 @@ test-e2e: install
 	$(UV) run --frozen pytest -m e2e
 
 lint: install
+	$(UV) run --frozen python -m skyclust_tools.gen_messages --check
+	$(UV) run --frozen python -m skyclust_tools.gen_error_catalog --check
 	$(UV) run --frozen ruff check $(LINT_PATHS)
 	$(UV) run --frozen ruff format --check $(LINT_PATHS)
 	$(UV) run --frozen mypy $(LINT_PATHS)

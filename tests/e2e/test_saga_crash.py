@@ -21,7 +21,6 @@ SKYCLUST_CRASH_SEED to replay one."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -29,34 +28,26 @@ import statistics
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from google.auth.transport.requests import AuthorizedSession
 
-from skyclust_common.cloud import gcp_credentials
-from skyclust_tools.emulators import AdminClient, AwsAdmin, AzureAdmin, GcpAdmin
-
-from .client import Api, SseStream
-from .test_cluster_lifecycle import add_credential, assert_valid_event
+from . import crash_clouds as cloud
+from .client import SseStream
+from .crash_clouds import GROUP, PROVIDERS, REGIONS, Clouds, Snapshot, credentials
+from .test_cluster_lifecycle import assert_valid_event
 
 pytestmark = pytest.mark.e2e
 
-PROVIDERS = ("aws", "gcp", "azure")
-REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "westeurope"}
 VERSIONS = {"aws": "1.30", "gcp": "1.31", "azure": "1.31"}
-GROUP = "workers"
 # Pools the cloud makes with the control plane: GKE's first pool, AKS's system pool.
 IMPLICIT_POOLS = {"aws": set[str](), "gcp": {"default"}, "azure": {"system"}}
-# The tag the network service puts on everything it generates for a cluster.
-CLUSTER_TAG = "skyclust.io/generated-for-cluster"
 
 # Two kills only: each restart costs seconds of a cold process, and the test should take
 # about a minute and a half. 40 runs, so that 30 or more are surely in flight at a kill:
@@ -89,17 +80,6 @@ NODE_GROUP_FAULT_CODE = {
 }
 
 
-def credential_body(platform: Any, provider: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(
-        (platform.state_dir / "credentials" / f"{provider}.json").read_text()
-    )
-    return body
-
-
-def credentials(api: Api, platform: Any) -> dict[str, str]:
-    return {p: str(add_credential(api, credential_body(platform, p))["id"]) for p in PROVIDERS}
-
-
 def cluster_body(provider: str, credential_id: str, name: str) -> dict[str, Any]:
     return {
         "credential_id": credential_id,
@@ -108,227 +88,6 @@ def cluster_body(provider: str, credential_id: str, name: str) -> dict[str, Any]
         "region": REGIONS[provider],
         "node_groups": [{"name": GROUP, "min_size": 1, "max_size": 3, "desired_size": 1}],
     }
-
-
-# what the clouds hold ---------------------------------------------------------------------
-
-
-@dataclass
-class Holdings:
-    """A cluster's resources in its cloud, by name or id."""
-
-    clusters: list[str]
-    pools: list[str]
-    vpcs: list[str]
-    network: list[str]  # every generated network resource, the VPC/network/VNet included
-    busy: list[str]  # resources in a transitional state, and unfinished operations
-
-    @property
-    def empty(self) -> bool:
-        return not (self.clusters or self.pools or self.network or self.busy)
-
-
-@dataclass
-class Snapshot:
-    """What the clouds hold at one moment (for EKS node groups: of the clusters named)."""
-
-    gcp: list[dict[str, Any]]
-    gcp_operations: list[dict[str, Any]]
-    azure: list[dict[str, Any]]
-    eks: list[dict[str, Any]]
-    eks_clusters: list[str]
-    eks_nodegroups: dict[str, list[str]]
-    aws_network: dict[str, list[tuple[str, str]]]  # cluster id -> [(kind, id)]
-
-
-class Clouds:
-    """Asks the local clouds themselves (moto and the emulators), never SkyClust."""
-
-    def __init__(self, platform: Any) -> None:
-        env = platform.env
-        self.gcp = GcpAdmin(env["SKYCLUST_GCP_ENDPOINT_URL"])
-        self.azure = AzureAdmin(
-            env["SKYCLUST_AZURE_ENDPOINT_URL"], verify=env["SKYCLUST_AZURE_CA_BUNDLE"]
-        )
-        self.aws = AwsAdmin(env["SKYCLUST_AWS_ENDPOINT_URL"])
-        keys = credential_body(platform, "aws")["data"]
-        self.eks, self.ec2 = (
-            boto3.client(
-                service,
-                region_name=REGIONS["aws"],
-                endpoint_url=env["SKYCLUST_AWS_ENDPOINT_URL"],
-                aws_access_key_id=keys["access_key_id"],
-                aws_secret_access_key=keys["secret_access_key"],
-            )
-            for service in ("eks", "ec2")
-        )
-        self.gcp_url = env["SKYCLUST_GCP_ENDPOINT_URL"]
-        self.gcp_key = json.loads(credential_body(platform, "gcp")["data"]["service_account_json"])
-        self._gcp_session: AuthorizedSession | None = None
-
-    def admin(self, provider: str) -> AdminClient:
-        admins: dict[str, AdminClient] = {"aws": self.aws, "gcp": self.gcp, "azure": self.azure}
-        return admins[provider]
-
-    def clear_faults(self) -> None:
-        for provider in PROVIDERS:
-            self.admin(provider).clear_faults()
-
-    def snapshot(self, eks_names: Iterable[str] = ()) -> Snapshot:
-        clusters = [
-            n
-            for page in self.eks.get_paginator("list_clusters").paginate()
-            for n in page["clusters"]
-        ]
-        nodegroups = {
-            name: list(self.eks.list_nodegroups(clusterName=name)["nodegroups"])
-            for name in set(eks_names) & set(clusters)
-        }
-        tagged = [{"Name": "tag-key", "Values": [CLUSTER_TAG]}]
-        network: dict[str, list[tuple[str, str]]] = {}
-        for kind, items, key in (
-            ("vpc", self.ec2.describe_vpcs(Filters=tagged)["Vpcs"], "VpcId"),
-            ("subnet", self.ec2.describe_subnets(Filters=tagged)["Subnets"], "SubnetId"),
-            (
-                "security-group",
-                self.ec2.describe_security_groups(Filters=tagged)["SecurityGroups"],
-                "GroupId",
-            ),
-        ):
-            for item in items:
-                owner = {t["Key"]: t["Value"] for t in item.get("Tags", [])}[CLUSTER_TAG]
-                network.setdefault(owner, []).append((kind, item[key]))
-        return Snapshot(
-            gcp=self.gcp.resources(),
-            gcp_operations=self._gcp_operations(),
-            azure=self.azure.resources(),
-            eks=self.aws.resources(),
-            eks_clusters=clusters,
-            eks_nodegroups=nodegroups,
-            aws_network=network,
-        )
-
-    def holdings(
-        self, provider: str, name: str, cluster_id: str, snapshot: Snapshot | None = None
-    ) -> Holdings:
-        seen = snapshot or self.snapshot([name] if provider == "aws" else [])
-        prefix = f"{name}-{cluster_id[:8]}"  # generated network names, see the network service
-        if provider == "aws":
-            return self._aws(seen, name, cluster_id)
-        if provider == "gcp":
-            return self._gcp(seen, name, prefix)
-        return self._azure(seen, name, prefix)
-
-    @staticmethod
-    def _aws(seen: Snapshot, name: str, cluster_id: str) -> Holdings:
-        network = seen.aws_network.get(cluster_id, [])
-        busy = [
-            r["arn"]
-            for r in seen.eks
-            if (r["arn"].endswith(f":cluster/{name}") or f":nodegroup/{name}/" in r["arn"])
-            and r["status"] not in ("ACTIVE", "CREATE_FAILED", "DELETE_FAILED", "FAILED")
-        ]
-        return Holdings(
-            clusters=[n for n in seen.eks_clusters if n == name],
-            pools=seen.eks_nodegroups.get(name, []),
-            vpcs=[i for kind, i in network if kind == "vpc"],
-            network=[i for _, i in network],
-            busy=busy,
-        )
-
-    @staticmethod
-    def _gcp(seen: Snapshot, name: str, prefix: str) -> Holdings:
-        path = f"/clusters/{name}"
-        mine = [r for r in seen.gcp if r["path"].endswith(path) or f"{path}/" in r["path"]]
-        network = [
-            r["path"]
-            for r in seen.gcp
-            if r["type"].startswith("compute.") and r["path"].rsplit("/", 1)[-1].startswith(prefix)
-        ]
-        busy = [
-            r["path"]
-            for r in mine
-            if r["type"].startswith("container.") and r["status"] not in ("RUNNING", "ERROR")
-        ]
-        busy += [
-            f"operation {op.get('name')} on {op.get('targetLink')}"
-            for op in seen.gcp_operations
-            if op.get("status") != "DONE"
-            and (path in (op.get("targetLink") or "") or prefix in (op.get("targetLink") or ""))
-        ]
-        return Holdings(
-            clusters=[r["path"] for r in mine if r["type"] == "container.cluster"],
-            pools=[r["path"].rsplit("/", 1)[-1] for r in mine if r["type"] == "container.nodePool"],
-            vpcs=[p for p in network if "/global/networks/" in p],
-            network=network,
-            busy=busy,
-        )
-
-    def _gcp_operations(self) -> list[dict[str, Any]]:
-        """GKE's and Compute's operations (the emulator's admin API has none)."""
-        if self._gcp_session is None:
-            self._gcp_session = AuthorizedSession(gcp_credentials(self.gcp_key, self.gcp_url))
-        project = self.gcp_key["project_id"]
-        found: list[dict[str, Any]] = []
-        for path, key in (
-            (f"v1/projects/{project}/locations/-/operations", "operations"),
-            (f"compute/v1/projects/{project}/global/operations", "items"),
-            (f"compute/v1/projects/{project}/regions/{REGIONS['gcp']}/operations", "items"),
-        ):
-            response = self._gcp_session.get(f"{self.gcp_url}/{path}")
-            assert response.status_code == 200, response.text
-            found += response.json().get(key, [])
-        return found
-
-    @staticmethod
-    def _azure(seen: Snapshot, name: str, prefix: str) -> Holdings:
-        """ARM keeps no list of operations; one still running leaves its resource in a
-        transitional provisioningState, which counts as busy."""
-        path = f"/managedclusters/{name}".lower()
-        network = [
-            r
-            for r in seen.azure
-            if r["type"].startswith("Microsoft.Network/")
-            and any(part.lower().startswith(prefix) for part in r["id"].split("/"))
-        ]
-        mine = [
-            r for r in seen.azure if r["id"].lower().endswith(path) or f"{path}/" in r["id"].lower()
-        ]
-        return Holdings(
-            clusters=[r["id"] for r in mine if r["id"].lower().endswith(path)],
-            pools=[
-                r["id"].rsplit("/", 1)[-1] for r in mine if f"{path}/agentpools/" in r["id"].lower()
-            ],
-            vpcs=[r["id"] for r in network if r["type"] == "Microsoft.Network/virtualNetworks"],
-            network=[r["id"] for r in network],
-            busy=[
-                r["id"]
-                for r in mine + network
-                if r["provisioningState"] not in ("Succeeded", "Failed", "Canceled")
-            ],
-        )
-
-    def inject_node_group_fault(self, provider: str, name: str) -> None:
-        """Every attempt to create the cluster's node group fails for good: GKE and AKS
-        accept it and fail the operation; EKS refuses it."""
-        if provider == "aws":
-            self.aws.inject_fault(
-                rf"^/clusters/{name}/node-groups$", method="POST", status=400, times=None
-            )
-        elif provider == "gcp":
-            self.gcp.inject_fault(
-                rf"/clusters/{name}/nodePools$", method="POST", operation_error=True, times=None
-            )
-        else:
-            self.azure.inject_fault(
-                rf"/managedClusters/{name}/agentPools/{GROUP}$",
-                method="PUT",
-                operation_error=True,
-                times=None,
-            )
-
-
-# the event stream ----------------------------------------------------------------------
 
 
 def phase(event: str, data: dict[str, Any]) -> str | None:
@@ -421,24 +180,6 @@ class Tracker:
 
 
 # the test ---------------------------------------------------------------------------------
-
-
-def provisioning_pid(platform: Any) -> int | None:
-    try:
-        return int(platform.pid("provisioning"))
-    except (OSError, ValueError):  # being rewritten by the launcher
-        return None
-
-
-def wait_for_provisioning(platform: Any, api: Api, dead: int | None, timeout: float = 60) -> None:
-    """Until the launcher has started another provisioning and it answers."""
-    deadline = time.monotonic() + timeout
-    while provisioning_pid(platform) in (dead, None):
-        assert time.monotonic() < deadline, "the launcher did not restart provisioning"
-        time.sleep(0.05)
-    while api.get("/api/v1/aws/kubernetes/clusters").status_code != 200:
-        assert time.monotonic() < deadline, "the restarted provisioning did not answer"
-        time.sleep(0.1)
 
 
 class Crash:
@@ -612,7 +353,7 @@ class Crash:
         return past_network and len(self.in_flight()) <= BACKLOG
 
     def kill(self) -> tuple[int, float]:
-        victim = provisioning_pid(self.platform)
+        victim = cloud.provisioning_pid(self.platform)
         assert victim is not None
         os.kill(victim, signal.SIGKILL)
         self.kill_times.append(time.time())
@@ -688,7 +429,7 @@ def test_sigkill_at_random_moments_of_many_sagas(platform) -> None:
                 if not crash.reap(ask=True):
                     break
             victim, killed = crash.kill()
-            wait_for_provisioning(platform, crash.api, victim)
+            cloud.wait_for_provisioning(platform, crash.api, victim)
             kills.append(
                 f"round {round_no + 1} at {killed - began:.1f}s, {delay:.2f}s after its last "
                 f"request; provisioning back after {time.time() - killed:.1f}s"

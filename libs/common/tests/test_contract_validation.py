@@ -48,11 +48,11 @@ def violation(registry: ContractRegistry, name: str, data: Any, **kw: Any) -> Co
     return info.value
 
 
-def test_every_contract_and_query_part_compiles() -> None:
+def test_every_contract_and_rpc_part_compiles() -> None:
     registry = fresh()
     for contract in registry:
         parts: list[str | None] = [None]
-        if contract.kind == "queries":
+        if contract.kind == "rpc":
             parts = ["request", "reply"]
         for part in parts:
             registry._validator(contract.name, contract.version, part)

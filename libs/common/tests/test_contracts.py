@@ -24,10 +24,41 @@ def test_every_contract_is_valid_json_schema_2020_12():
         assert path.name.startswith(schema["title"] + ".v"), path
 
 
-def test_queries_define_request_and_reply():
+def test_rpcs_define_request_and_reply():
     for contract in load_registry():
-        if contract.kind == "queries":
+        if contract.kind == "rpc":
             assert {"request", "reply"} <= set(contract.schema["$defs"]), contract.name
+
+
+def test_every_rpc_says_whether_it_is_a_command_or_a_query():
+    rpcs = [c for c in load_registry() if c.kind == "rpc"]
+    assert len(rpcs) >= 60
+    for contract in rpcs:
+        assert contract.schema["x-skyclust-kind"] in ("command", "query"), contract.name
+    kinds = {c.name: c.rpc_kind for c in rpcs}
+    for name in ("CreateCluster", "DeleteVpc", "RotateCredential", "AddMember", "Login"):
+        assert kinds[name] == "command", name
+    for name in ("GetCluster", "ListClusters", "CheckSession", "SuggestCidr"):
+        assert kinds[name] == "query", name
+    # A name that says it changes something is a command.
+    for name, kind in kinds.items():
+        if name.startswith(("Create", "Delete", "Update", "Add", "Remove", "Rotate", "Revoke")):
+            assert kind == "command", name
+
+
+def test_an_rpc_contract_without_its_kind_is_refused(tmp_path):
+    for kind in KINDS:
+        (tmp_path / kind).mkdir()
+    source = find_contracts_dir() / "rpc" / "GetCluster.v1.schema.json"
+    schema = json.loads(source.read_text())
+    del schema["x-skyclust-kind"]
+    (tmp_path / "rpc" / source.name).write_text(json.dumps(schema))
+    with pytest.raises(ValueError, match="x-skyclust-kind"):
+        ContractRegistry(tmp_path)
+    schema["x-skyclust-kind"] = "maybe"
+    (tmp_path / "rpc" / source.name).write_text(json.dumps(schema))
+    with pytest.raises(ValueError, match="x-skyclust-kind"):
+        ContractRegistry(tmp_path)
 
 
 def test_the_messages_of_the_first_slice_all_have_contracts():

@@ -143,7 +143,8 @@ async def raw_responder(bus: Bus, body: dict[str, Any]) -> None:
 async def test_an_unknown_error_class_keeps_status_code_and_retryability(bus: Bus) -> None:
     error = {
         "class": "AnErrorOnlyThePeerKnows",
-        "code": "KEY_VERSION_RETIRED",
+        # A code no process declares: one that a class declares comes back as it.
+        "code": "A_CODE_ONLY_THE_PEER_KNOWS",
         "message": "retired",
         "status": 409,
         "retryable": False,
@@ -155,7 +156,7 @@ async def test_an_unknown_error_class_keeps_status_code_and_retryability(bus: Bu
     got = info.value
     assert type(got) is SkyclustError
     assert (got.code, got.status, got.retryable, got.details) == (
-        "KEY_VERSION_RETIRED",
+        "A_CODE_ONLY_THE_PEER_KNOWS",
         409,
         False,
         {"key_version": "v1"},

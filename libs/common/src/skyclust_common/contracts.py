@@ -1,8 +1,13 @@
 """The contract registry: JSON Schema 2020-12 files under contracts/ are the source
 of truth for every message. Messages are validated on publish and on receipt.
 
-Validation runs on jsonschema-rs, one validator compiled per contract (and per part of a
-query) on first use, with formats (uuid, date-time, uri) checked. Only a message that
+Three kinds: `events/` (event data), `commands/` (bus commands, answered by an event)
+and `rpc/` (request/reply, with `$defs.request` and `$defs.reply`). Each rpc contract says
+in `x-skyclust-kind` whether it is a `command` (it changes state) or a `query` (it only
+reads).
+
+Validation runs on jsonschema-rs, one validator compiled per contract (and per part of an
+rpc) on first use, with formats (uuid, date-time, uri) checked. Only a message that
 fails is looked at again, by the pure-Python validator, for the most relevant error."""
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from jsonschema.exceptions import best_match
 from .errors import ContractViolation
 
 _FILE = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]+)\.v(?P<version>[0-9]+)\.schema\.json$")
-KINDS = ("events", "commands", "queries")
+KINDS = ("events", "commands", "rpc")
+RPC_KINDS = ("command", "query")
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,11 @@ class Contract:
     version: int
     path: Path
     schema: dict[str, Any]
+
+    @property
+    def rpc_kind(self) -> str | None:
+        """`command` or `query` for an rpc contract, None for the other kinds."""
+        return self.schema.get("x-skyclust-kind") if self.kind == "rpc" else None
 
 
 def find_contracts_dir(start: Path | None = None) -> Path:
@@ -62,6 +73,8 @@ class ContractRegistry:
                 if key in self._contracts:
                     raise ValueError(f"contract {key} defined twice")
                 schema = json.loads(path.read_text())
+                if kind == "rpc" and schema.get("x-skyclust-kind") not in RPC_KINDS:
+                    raise ValueError(f"rpc contract without x-skyclust-kind command|query: {path}")
                 self._contracts[key] = Contract(kind, key[0], key[1], path, schema)
 
     def __iter__(self) -> Iterator[Contract]:
@@ -101,7 +114,7 @@ class ContractRegistry:
         return self._explainers[key]
 
     def validate(self, name: str, data: Any, *, version: int = 1, part: str | None = None) -> None:
-        """Validate `data` against a contract; `part` picks `request` or `reply` of a query."""
+        """Validate `data` against a contract; `part` picks `request` or `reply` of an rpc."""
         if self._validator(name, version, part).is_valid(data):
             return
         where, reason = self._explain(name, version, part, data)

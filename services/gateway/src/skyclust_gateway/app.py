@@ -14,11 +14,10 @@ from .envelope import ERROR_RESPONSES, RequestIdMiddleware, install_error_handle
 from .middleware import (
     AuditMiddleware,
     BodyLimitMiddleware,
-    ClientRateLimitMiddleware,
-    RateLimiter,
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
+from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
 from .routers.deps import Services
 from .routers.network import router as network_router

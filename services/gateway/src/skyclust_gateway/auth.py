@@ -14,6 +14,8 @@ from fastapi import Request
 from skyclust_common.errors import Unauthorized
 from skyclust_common.messaging import Bus
 
+from .errors import InvalidToken, SessionRevoked, TokenExpired
+
 ALGORITHMS = ["EdDSA"]
 STREAM_AUDIENCE = "skyclust-stream"
 
@@ -80,7 +82,7 @@ class JwksCache:
         if kid not in self._keys or time.monotonic() - self._fetched > self._ttl:
             await self._refresh()
         if kid not in self._keys:
-            raise Unauthorized("token signed by an unknown key", code="INVALID_TOKEN")
+            raise InvalidToken("token signed by an unknown key")
         return self._keys[kid]
 
 
@@ -132,15 +134,15 @@ class TokenVerifier:
 
     def _refuse_revoked(self, session_id: str | None) -> None:
         if self.revocations.revoked(session_id):
-            raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
+            raise SessionRevoked()
 
     async def _verify(self, token: str, audience: str, typ: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise Unauthorized("malformed token", code="INVALID_TOKEN") from None
+            raise InvalidToken("malformed token") from None
         if header.get("alg") not in ALGORITHMS or not isinstance(header.get("kid"), str):
-            raise Unauthorized("token algorithm or key id not accepted", code="INVALID_TOKEN")
+            raise InvalidToken("token algorithm or key id not accepted")
         key = await self.jwks.key(header["kid"])
         try:
             claims = jwt.decode(
@@ -155,22 +157,22 @@ class TokenVerifier:
                 },
             )
         except jwt.PyJWTError:
-            raise Unauthorized("invalid token", code="INVALID_TOKEN") from None
+            raise InvalidToken() from None
         expires = claims.get("exp")
         if not isinstance(expires, int | float) or expires <= self.clock():
-            raise Unauthorized("token expired", code="TOKEN_EXPIRED")
+            raise TokenExpired()
         if claims.get("typ") != typ:
-            raise Unauthorized("wrong kind of token", code="INVALID_TOKEN")
+            raise InvalidToken("wrong kind of token")
         session_id = claims.get("sid")
         if typ == "access" and not isinstance(session_id, str):
-            raise Unauthorized("invalid token", code="INVALID_TOKEN")
+            raise InvalidToken()
         self._refuse_revoked(session_id)
         try:
             principal = Principal(
                 str(claims["sub"]), str(claims["wid"]), str(claims["role"]), session_id
             )
         except KeyError:
-            raise Unauthorized("invalid token", code="INVALID_TOKEN") from None
+            raise InvalidToken() from None
         return principal, float(claims["exp"])
 
 
@@ -188,7 +190,7 @@ API_KEY_PREFIX = "sk_"
 async def current_principal(request: Request) -> Principal:
     token = bearer(request)
     if token is None:
-        raise Unauthorized("missing bearer token", code="UNAUTHORIZED")
+        raise Unauthorized("missing bearer token")
     if token.startswith(API_KEY_PREFIX):
         bus: Bus = request.app.state.bus
         key = await bus.request("identity", "VerifyApiKey", {"key": token[:256]})

@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from skyclust_common.errors import SkyclustError
 from skyclust_common.observability import current_traceparent, extract_trace, tracer
 
+from .errors import StreamBusy
+
 log = logging.getLogger(__name__)
 _tracer = tracer(__name__)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -181,7 +183,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def skyclust_error(request: Request, exc: SkyclustError) -> JSONResponse:
         if exc.status >= 500:
             log.error("request failed", extra={"code": exc.code, "error": exc.message})
-        return failure(exc.status, exc.code, exc.message, exc.details)
+        response = failure(exc.status, exc.code, exc.message, exc.details)
+        if isinstance(exc, StreamBusy):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

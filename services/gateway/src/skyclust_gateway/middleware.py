@@ -1,5 +1,6 @@
 """Cross-cutting behaviour of the gateway as a security boundary: the audit record of
-every change, rate limits, body limits, security headers and the last-resort 500.
+every change, body limits, security headers and the last-resort 500 (rate limits are
+in `rate_limits`).
 
 Each is plain ASGI, wrapping `receive` or `send` where it needs to: no per-request task
 group or response stream, so a read pays a few function calls for all of them."""
@@ -7,7 +8,6 @@ group or response stream, so a read pays a few function calls for all of them.""
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +17,6 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skyclust_common.envelope import new_event
-from skyclust_common.errors import TooManyRequests
 
 from .envelope import failure, request_id_var
 
@@ -144,60 +143,6 @@ class AuditMiddleware:
             actor_id=actor_id,
         )
         await bus.publish(event, subject=AUDIT_SUBJECT)
-
-
-class RateLimiter:
-    """Fixed one-minute windows per key: in Redis when configured (shared by every
-    gateway), otherwise in this process."""
-
-    def __init__(self, redis_url: str | None = None) -> None:
-        self._windows: dict[str, tuple[int, int]] = {}
-        self._redis: Any = None
-        if redis_url:
-            import redis.asyncio as redis
-
-            self._redis = redis.from_url(redis_url)
-
-    async def hit(self, key: str, limit: int) -> None:
-        window = int(time.time() // 60)
-        if self._redis is not None:
-            redis_key = f"skyclust:rl:{key}:{window}"
-            count = int(await self._redis.incr(redis_key))
-            if count == 1:
-                await self._redis.expire(redis_key, 120)
-        else:
-            start, count = self._windows.get(key, (window, 0))
-            count = count + 1 if start == window else 1
-            self._windows[key] = (window, count)
-            if len(self._windows) > 50000:
-                self._windows = {k: v for k, v in self._windows.items() if v[0] == window}
-        if count > limit:
-            raise TooManyRequests(
-                "rate limit exceeded; slow down",
-                code="RATE_LIMITED",
-                details={"retry_after": 60 - int(time.time()) % 60},
-            )
-
-
-class ClientRateLimitMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        state = scope["app"].state
-        client = scope.get("client")
-        try:
-            await state.limiter.hit(
-                f"client:{client[0] if client else 'unknown'}",
-                state.settings.rate_limit_per_client_per_minute,
-            )
-        except TooManyRequests as exc:
-            await failure(exc.status, exc.code, exc.message, exc.details)(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ..auth import Principal
 from ..envelope import ok
-from ..permissions import Permission, require
-from .deps import Services, services
+from .deps import MemberManager, Svc
 from .models import ApiKeyBody
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
@@ -19,8 +17,8 @@ router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
 @router.post("", status_code=201)
 async def create_api_key(
     body: ApiKeyBody,
-    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: MemberManager,
+    svc: Svc,
 ) -> JSONResponse:
     """The `key` field is shown this once; use it as `Authorization: Bearer <key>`."""
     result = await svc.call(
@@ -39,8 +37,8 @@ async def create_api_key(
 
 @router.get("")
 async def list_api_keys(
-    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: MemberManager,
+    svc: Svc,
 ) -> JSONResponse:
     result = await svc.call("identity", "ListApiKeys", {"workspace_id": principal.workspace_id})
     return ok(result["items"])
@@ -49,8 +47,8 @@ async def list_api_keys(
 @router.delete("/{api_key_id}")
 async def revoke_api_key(
     api_key_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: MemberManager,
+    svc: Svc,
 ) -> JSONResponse:
     result = await svc.call(
         "identity",

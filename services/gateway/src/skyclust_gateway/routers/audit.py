@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from ..auth import Principal
 from ..envelope import ok
-from ..permissions import Permission, require
-from .deps import Services, services
+from .deps import AuditReader, Svc
 
 router = APIRouter(prefix="/api/v1/audit-logs", tags=["audit"])
 
 
 @router.get("")
 async def list_audit_logs(
+    principal: AuditReader,
+    svc: Svc,
     since: datetime | None = Query(None, description="from this time (inclusive)"),
     until: datetime | None = Query(None, description="up to this time (exclusive)"),
     actor_id: str | None = Query(None, max_length=128),
@@ -27,8 +27,6 @@ async def list_audit_logs(
     outcome: Literal["success", "failure", "denied"] | None = None,
     limit: int = Query(50, ge=1, le=100),
     cursor: str | None = Query(None, pattern=r"^[0-9]+$", description="next_cursor of a page"),
-    principal: Principal = Depends(require(Permission.AUDIT_READ)),
-    svc: Services = Depends(services),
 ) -> JSONResponse:
     query = {
         "workspace_id": principal.workspace_id,

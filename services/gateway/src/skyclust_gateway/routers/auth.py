@@ -5,34 +5,29 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from ..auth import Principal
 from ..envelope import ok
-from ..permissions import Permission, public, require
-from .deps import Services, services
+from ..permissions import public
+from .deps import Reader, Svc
 from .models import LoginBody, RegisterBody
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/api/v1/auth/register", status_code=201, dependencies=[Depends(public)])
-async def register(body: RegisterBody, svc: Services = Depends(services)) -> JSONResponse:
-    result = await svc.call("identity", "RegisterUser", body.model_dump())
+async def register(body: RegisterBody, svc: Svc) -> JSONResponse:
+    result = await svc.call("identity", "RegisterUser", body.to_data())
     return ok(result, 201)
 
 
 @router.post("/api/v1/auth/login", dependencies=[Depends(public)])
-async def login(
-    body: LoginBody, request: Request, svc: Services = Depends(services)
-) -> JSONResponse:
+async def login(body: LoginBody, request: Request, svc: Svc) -> JSONResponse:
     client = request.client.host if request.client else None
     result = await svc.call("identity", "Login", {**body.model_dump(), "client_address": client})
     return ok(result)
 
 
 @router.get("/api/v1/auth/me")
-async def me(
-    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
-) -> JSONResponse:
+async def me(principal: Reader, svc: Svc) -> JSONResponse:
     result = await svc.call(
         "identity", "GetMe", {"user_id": principal.user_id, "workspace_id": principal.workspace_id}
     )

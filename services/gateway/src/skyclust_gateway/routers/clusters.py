@@ -1,21 +1,23 @@
 """Clusters per provider: create, upgrade, reconcile drift, import and promote existing
 ones, node groups and kubeconfigs. Changes answer 202 with the cluster in its new state;
-progress is on the event stream."""
+progress is on the event stream.
+
+Every request names the path's provider: provisioning answers `CLUSTER_NOT_FOUND` for a
+cluster of another workspace, of another provider, or none at all."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from skyclust_common.errors import NotFound, ValidationFailed
+from skyclust_common.errors import ValidationFailed
 
 from ..auth import Principal
 from ..envelope import ok
-from ..permissions import Permission, require
-from .deps import Services, services
+from .deps import ClusterWriter, KubeconfigReader, Reader, Svc
 from .models import (
     ClusterBody,
     ImportBody,
@@ -33,39 +35,41 @@ REGION = r"^[a-z][a-z0-9-]{1,63}$"
 
 def _refused(fields: list[str], problem: str, message: str) -> ValidationFailed:
     return ValidationFailed(
-        message,
-        code="VALIDATION_ERROR",
-        details={"errors": [{"field": f, "problem": problem} for f in fields]},
+        message, details={"errors": [{"field": f, "problem": problem} for f in fields]}
     )
 
 
-async def _get(
-    svc: Services, principal: Principal, provider: Provider, cluster_id: uuid.UUID
-) -> dict[str, Any]:
-    cluster: dict[str, Any] = await svc.call(
-        PROVISIONING,
-        "GetCluster",
-        {"workspace_id": principal.workspace_id, "cluster_id": str(cluster_id)},
-    )
-    if cluster["provider"] != provider.value:
-        raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
-    return cluster
-
-
-def _change(principal: Principal, cluster_id: uuid.UUID) -> dict[str, str]:
-    return {
+def _key(
+    principal: Principal,
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    node_group_id: uuid.UUID | None = None,
+) -> dict[str, str]:
+    key = {
         "workspace_id": principal.workspace_id,
-        "actor_id": principal.user_id,
+        "provider": provider.value,
         "cluster_id": str(cluster_id),
+    }
+    if node_group_id is not None:
+        key["node_group_id"] = str(node_group_id)
+    return key
+
+
+def _change(
+    principal: Principal,
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    node_group_id: uuid.UUID | None = None,
+) -> dict[str, str]:
+    return {
+        **_key(principal, provider, cluster_id, node_group_id),
+        "actor_id": principal.user_id,
     }
 
 
 @router.post("", status_code=202)
 async def create_cluster(
-    provider: Provider,
-    body: ClusterBody,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    provider: Provider, body: ClusterBody, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
     request = body.model_dump(mode="json", exclude_none=True)
     foreign = {f"{p.value}_config" for p in Provider} - {f"{provider.value}_config"}
@@ -95,11 +99,7 @@ async def create_cluster(
 
 
 @router.get("")
-async def list_clusters(
-    provider: Provider,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
-) -> JSONResponse:
+async def list_clusters(provider: Provider, principal: Reader, svc: Svc) -> JSONResponse:
     result = await svc.call(
         PROVISIONING,
         "ListClusters",
@@ -114,8 +114,8 @@ async def discover_clusters(
     provider: Provider,
     credential_id: Annotated[uuid.UUID, Query(description="the credential to look with")],
     region: Annotated[str, Query(pattern=REGION, description="the cloud's region name")],
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     """The clusters the credential can see in the region now; `tracked_by` names the
     SkyClust cluster already tracking one."""
@@ -135,10 +135,7 @@ async def discover_clusters(
 
 @router.post("/import", status_code=201)
 async def import_cluster(
-    provider: Provider,
-    body: ImportBody,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    provider: Provider, body: ImportBody, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
     """Adopt an existing cloud cluster read-only: shown and watched for drift, changed
     only once promoted."""
@@ -163,12 +160,9 @@ async def import_cluster(
 
 @router.get("/{cluster_id}")
 async def get_cluster(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: Reader, svc: Svc
 ) -> JSONResponse:
-    return ok(await _get(svc, principal, provider, cluster_id))
+    return ok(await svc.call(PROVISIONING, "GetCluster", _key(principal, provider, cluster_id)))
 
 
 @router.patch("/{cluster_id}", status_code=202)
@@ -176,41 +170,36 @@ async def upgrade_cluster(
     provider: Provider,
     cluster_id: uuid.UUID,
     body: UpgradeBody,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    principal: ClusterWriter,
+    svc: Svc,
 ) -> JSONResponse:
     """Move to a Kubernetes version the cloud offers: the control plane, then the node
     groups."""
-    await _get(svc, principal, provider, cluster_id)
     result = await svc.call(
-        PROVISIONING, "UpgradeCluster", {**_change(principal, cluster_id), "version": body.version}
+        PROVISIONING,
+        "UpgradeCluster",
+        {**_change(principal, provider, cluster_id), "version": body.version},
     )
     return ok(result, 202, f"upgrade to {body.version} requested; {STREAM_HINT}")
 
 
 @router.delete("/{cluster_id}", status_code=202)
 async def delete_cluster(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(PROVISIONING, "DeleteCluster", _change(principal, cluster_id))
+    change = _change(principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "DeleteCluster", change)
     return ok(result, 202, "cluster deletion requested")
 
 
 @router.post("/{cluster_id}/reconcile", status_code=202)
 async def reconcile_cluster(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
     """Put the fields that drifted back to their desired values; `actions` says what
     is done to each."""
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(PROVISIONING, "ReconcileCluster", _change(principal, cluster_id))
+    change = _change(principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "ReconcileCluster", change)
     drifted = len(result["actions"])
     message = f"reconciling {drifted} drifted field(s)" if drifted else "nothing has drifted"
     return ok(result, 202, message)
@@ -218,28 +207,22 @@ async def reconcile_cluster(
 
 @router.post("/{cluster_id}/promote")
 async def promote_cluster(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
     """Make an imported cluster managed: SkyClust tags it and from then on may change it."""
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(PROVISIONING, "PromoteCluster", _change(principal, cluster_id))
+    change = _change(principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "PromoteCluster", change)
     return ok(result, message="cluster promoted; SkyClust now manages it")
 
 
 @router.post("/{cluster_id}/forget")
 async def forget_cluster(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
     """Stop tracking a cluster adopted read-only; the cloud cluster is not touched. A
     managed cluster is refused (409 `CLUSTER_MANAGED`): DELETE removes it."""
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(PROVISIONING, "ForgetCluster", _change(principal, cluster_id))
+    change = _change(principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "ForgetCluster", change)
     return ok(result, message="SkyClust no longer tracks this cluster; the cloud was not changed")
 
 
@@ -249,27 +232,16 @@ async def forget_cluster(
     responses={200: {"content": {"application/yaml": {}}, "description": "The kubeconfig"}},
 )
 async def get_kubeconfig(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.KUBECONFIG)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: KubeconfigReader, svc: Svc
 ) -> Response:
     """The kubeconfig as text (JSON, which is YAML too), with a short-lived credential;
     `X-Credential-Expires-At` says until when. Every download is recorded
     (`KubeconfigIssued`)."""
-    cluster = await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(
-        PROVISIONING,
-        "GetKubeconfig",
-        {
-            "workspace_id": principal.workspace_id,
-            "cluster_id": str(cluster_id),
-            "actor_id": principal.user_id,
-        },
-    )
+    change = _change(principal, provider, cluster_id)
+    result = await svc.call(PROVISIONING, "GetKubeconfig", change)
     headers = {
         "Cache-Control": "no-store",
-        "Content-Disposition": f'attachment; filename="{cluster["name"]}-kubeconfig.yaml"',
+        "Content-Disposition": f'attachment; filename="{result["name"]}-kubeconfig.yaml"',
     }
     if result.get("expires_at"):
         headers["X-Credential-Expires-At"] = result["expires_at"]
@@ -279,13 +251,8 @@ async def get_kubeconfig(
 # node groups ---------------------------------------------------------------------
 
 
-def _node_group_key(
-    principal: Principal, cluster_id: uuid.UUID, node_group_id: uuid.UUID | None = None
-) -> dict[str, str]:
-    key = {"workspace_id": principal.workspace_id, "cluster_id": str(cluster_id)}
-    if node_group_id is not None:
-        key["node_group_id"] = str(node_group_id)
-    return key
+def _body(model: NodeGroupBody | NodeGroupUpdateBody) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True)
 
 
 @router.post("/{cluster_id}/node-groups", status_code=202)
@@ -293,31 +260,19 @@ async def create_node_group(
     provider: Provider,
     cluster_id: uuid.UUID,
     body: NodeGroupBody,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    principal: ClusterWriter,
+    svc: Svc,
 ) -> JSONResponse:
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(
-        PROVISIONING,
-        "CreateNodeGroup",
-        {
-            **body.model_dump(mode="json", exclude_none=True),
-            **_node_group_key(principal, cluster_id),
-            "actor_id": principal.user_id,
-        },
-    )
+    change = {**_body(body), **_change(principal, provider, cluster_id)}
+    result = await svc.call(PROVISIONING, "CreateNodeGroup", change)
     return ok(result, 202, f"node group requested; {STREAM_HINT}")
 
 
 @router.get("/{cluster_id}/node-groups")
 async def list_node_groups(
-    provider: Provider,
-    cluster_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    provider: Provider, cluster_id: uuid.UUID, principal: Reader, svc: Svc
 ) -> JSONResponse:
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(PROVISIONING, "ListNodeGroups", _node_group_key(principal, cluster_id))
+    result = await svc.call(PROVISIONING, "ListNodeGroups", _key(principal, provider, cluster_id))
     return ok(result["items"])
 
 
@@ -326,14 +281,16 @@ async def get_node_group(
     provider: Provider,
     cluster_id: uuid.UUID,
     node_group_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
-    await _get(svc, principal, provider, cluster_id)
+    # The cluster first: one of another workspace or provider is CLUSTER_NOT_FOUND,
+    # which GetNodeGroup alone would answer NODE_GROUP_NOT_FOUND. A read: no race.
+    cluster = _key(principal, provider, cluster_id)
+    await svc.call(PROVISIONING, "GetCluster", cluster)
+    key = {k: v for k, v in cluster.items() if k != "provider"}
     return ok(
-        await svc.call(
-            PROVISIONING, "GetNodeGroup", _node_group_key(principal, cluster_id, node_group_id)
-        )
+        await svc.call(PROVISIONING, "GetNodeGroup", {**key, "node_group_id": str(node_group_id)})
     )
 
 
@@ -343,19 +300,11 @@ async def update_node_group(
     cluster_id: uuid.UUID,
     node_group_id: uuid.UUID,
     body: NodeGroupUpdateBody,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    principal: ClusterWriter,
+    svc: Svc,
 ) -> JSONResponse:
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(
-        PROVISIONING,
-        "UpdateNodeGroup",
-        {
-            **body.model_dump(mode="json", exclude_none=True),
-            **_node_group_key(principal, cluster_id, node_group_id),
-            "actor_id": principal.user_id,
-        },
-    )
+    change = {**_body(body), **_change(principal, provider, cluster_id, node_group_id)}
+    result = await svc.call(PROVISIONING, "UpdateNodeGroup", change)
     return ok(result, 202, "node group change requested")
 
 
@@ -364,13 +313,9 @@ async def delete_node_group(
     provider: Provider,
     cluster_id: uuid.UUID,
     node_group_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CLUSTERS_WRITE)),
-    svc: Services = Depends(services),
+    principal: ClusterWriter,
+    svc: Svc,
 ) -> JSONResponse:
-    await _get(svc, principal, provider, cluster_id)
-    result = await svc.call(
-        PROVISIONING,
-        "DeleteNodeGroup",
-        {**_node_group_key(principal, cluster_id, node_group_id), "actor_id": principal.user_id},
-    )
+    change = _change(principal, provider, cluster_id, node_group_id)
+    result = await svc.call(PROVISIONING, "DeleteNodeGroup", change)
     return ok(result, 202, "node group deletion requested")

@@ -1,36 +1,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
 
-from ..auth import Principal
 from ..envelope import ok
-from ..permissions import Permission, require
-from .deps import Services, services
-from .models import CredentialBody
+from .deps import CredentialManager, Reader, Svc
+from .models import CredentialBody, RotateBody
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 VAULT = "credential-vault"
 
 
-class RotateBody(BaseModel):
-    """The new secret, in the credential's own provider schema (all of it: a rotation
-    replaces the secret, it does not patch it)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    data: dict[str, Any]
-
-
 @router.post("", status_code=201)
 async def create_credential(
     body: CredentialBody,
-    principal: Principal = Depends(require(Permission.CREDENTIALS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: CredentialManager,
+    svc: Svc,
 ) -> JSONResponse:
     result = await svc.call(
         VAULT,
@@ -47,9 +34,7 @@ async def create_credential(
 
 
 @router.get("")
-async def list_credentials(
-    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
-) -> JSONResponse:
+async def list_credentials(principal: Reader, svc: Svc) -> JSONResponse:
     result = await svc.call(VAULT, "ListCredentials", {"workspace_id": principal.workspace_id})
     return ok(result["items"])
 
@@ -57,8 +42,8 @@ async def list_credentials(
 @router.get("/{credential_id}")
 async def get_credential(
     credential_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     result = await svc.call(
         VAULT,
@@ -72,8 +57,8 @@ async def get_credential(
 async def rotate_credential(
     credential_id: uuid.UUID,
     body: RotateBody,
-    principal: Principal = Depends(require(Permission.CREDENTIALS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: CredentialManager,
+    svc: Svc,
 ) -> JSONResponse:
     """Replace the cloud secret. The new one is checked with the cloud first and must
     reach the same account; clusters and networks using the credential keep working."""
@@ -93,8 +78,8 @@ async def rotate_credential(
 @router.post("/{credential_id}/validate")
 async def validate_credential(
     credential_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CREDENTIALS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: CredentialManager,
+    svc: Svc,
 ) -> JSONResponse:
     """Check the stored secret with its cloud now; the verdict is stored and returned."""
     result = await svc.call(
@@ -112,8 +97,8 @@ async def validate_credential(
 @router.delete("/{credential_id}")
 async def delete_credential(
     credential_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.CREDENTIALS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: CredentialManager,
+    svc: Svc,
 ) -> JSONResponse:
     await svc.call(
         VAULT,

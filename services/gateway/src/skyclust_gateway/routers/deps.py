@@ -1,12 +1,20 @@
+"""What routes depend on, as typed aliases: `Svc` (the owning services) and the caller
+with a permission (`Reader`, `ClusterWriter`, ...), so a route's signature says what it
+needs and nothing else."""
+
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from skyclust_common.messaging import Bus
 
+from ..auth import Principal
 from ..envelope import request_id_var
+from ..permissions import Permission, require
+from ..rate_limits import workspace_rate_limit
 from ..read_cache import ReadCache, fresh_read_var
 
 
@@ -44,3 +52,35 @@ async def services(request: Request) -> Services:
     fresh_read_var.set("no-cache" in request.headers.get("cache-control", "").lower())
     svc: Services = request.app.state.services
     return svc
+
+
+Svc = Annotated[Services, Depends(services)]
+
+
+def caller(
+    permission: Permission, *, allow_ticket: bool = False
+) -> Callable[..., Awaitable[Principal]]:
+    """The caller, if allowed `permission`, counted against its workspace's rate limit
+    (refused callers are not counted)."""
+    allowed = require(permission, allow_ticket=allow_ticket)
+
+    # A default, not an Annotated alias: the annotation is read as a string, and a
+    # string cannot name this closure's `allowed`.
+    async def within_rate_limit(
+        request: Request, principal: Principal = Depends(allowed)
+    ) -> Principal:
+        await workspace_rate_limit(request, principal)
+        return principal
+
+    return within_rate_limit
+
+
+Reader = Annotated[Principal, Depends(caller(Permission.READ))]
+StreamReader = Annotated[Principal, Depends(caller(Permission.READ, allow_ticket=True))]
+ClusterWriter = Annotated[Principal, Depends(caller(Permission.CLUSTERS_WRITE))]
+KubeconfigReader = Annotated[Principal, Depends(caller(Permission.KUBECONFIG))]
+NetworkWriter = Annotated[Principal, Depends(caller(Permission.NETWORKS_WRITE))]
+CredentialManager = Annotated[Principal, Depends(caller(Permission.CREDENTIALS_MANAGE))]
+MemberManager = Annotated[Principal, Depends(caller(Permission.MEMBERS_MANAGE))]
+WorkspaceManager = Annotated[Principal, Depends(caller(Permission.WORKSPACE_MANAGE))]
+AuditReader = Annotated[Principal, Depends(caller(Permission.AUDIT_READ))]

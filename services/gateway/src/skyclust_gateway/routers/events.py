@@ -8,32 +8,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from skyclust_common.errors import BadRequest, Forbidden, Unauthorized
-
-from ..auth import Principal, bearer
-from ..envelope import failure, ok
-from ..permissions import Permission, require
-from ..streaming import EventStreamResponse, StreamError, StreamHub, valid_name, valid_resource
-from .deps import Services, services
+from ..auth import bearer
+from ..envelope import ok
+from ..errors import (
+    BadCursor,
+    InvalidFilter,
+    SessionRevoked,
+    StreamUnavailable,
+    TicketNeedsSession,
+)
+from ..streaming import EventStreamResponse, StreamHub, valid_name, valid_resource
+from .deps import Reader, StreamReader, Svc
 
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 
 @router.post("/ticket")
-async def stream_ticket(
-    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
-) -> JSONResponse:
+async def stream_ticket(principal: Reader, svc: Svc) -> JSONResponse:
     """A ticket for `?ticket=` on the stream, for EventSource clients that cannot send
     an Authorization header. It is good for the stream only, bound to the caller's
     session, and lasts as long as the session does, so an EventSource can keep
     reconnecting with the same URL; ending the session ends the ticket."""
     if principal.session_id is None:
-        raise Forbidden(
-            "stream tickets belong to a login session; API keys send the Authorization header",
-            code="TICKET_NEEDS_SESSION",
+        raise TicketNeedsSession(
+            "stream tickets belong to a login session; API keys send the Authorization header"
         )
     result = await svc.call(
         "identity",
@@ -53,7 +54,7 @@ def _parse_types(types: str | None) -> frozenset[str] | None:
         return None
     names = frozenset(name.strip() for name in types.split(",") if name.strip())
     if not names or not all(valid_name(name) for name in names):
-        raise BadRequest("types must be event names like ClusterReady", code="INVALID_FILTER")
+        raise InvalidFilter("types must be event names like ClusterReady")
     return names
 
 
@@ -61,7 +62,7 @@ def _parse_resource(resource: str | None) -> str | None:
     if resource is None:
         return None
     if not valid_resource(resource):
-        raise BadRequest("resource must be a cluster or network id", code="INVALID_FILTER")
+        raise InvalidFilter("resource must be a cluster or network id")
     return resource
 
 
@@ -69,14 +70,14 @@ def _parse_cursor(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit() or len(value) > 19:
-        raise BadRequest("Last-Event-ID must be an event id from this stream", code="BAD_CURSOR")
+        raise BadCursor("Last-Event-ID must be an event id from this stream")
     return int(value)
 
 
 @router.get("/stream", response_model=None)
 async def stream(
     request: Request,
-    principal: Principal = Depends(require(Permission.READ, allow_ticket=True)),
+    principal: StreamReader,
     types: str | None = Query(None, description="comma-separated event names to keep"),
     resource: str | None = Query(None, description="only events about this cluster or network id"),
     ticket: str | None = Query(None, description="a stream ticket, for EventSource clients"),
@@ -89,24 +90,18 @@ async def stream(
     wanted = _parse_resource(resource)
     hub: StreamHub | None = getattr(request.app.state, "stream_hub", None)
     if hub is None:
-        return failure(503, "STREAM_UNAVAILABLE", "the event stream is not available")
+        raise StreamUnavailable()
     if ticket and bearer(request) is None and principal.session_id is None:
-        raise Unauthorized("this ticket has no session", code="TICKET_NEEDS_SESSION")
+        raise TicketNeedsSession("this ticket has no session", status=401)
     check = hub.session_check
     live = principal.session_id is None or check is None or await check(principal.session_id)
     if not live:
-        raise Unauthorized("this session has ended; log in again", code="SESSION_REVOKED")
-    try:
-        connection = await hub.open(
-            principal.workspace_id,
-            types=names,
-            resource=wanted,
-            cursor=cursor,
-            session_id=principal.session_id,
-        )
-    except StreamError as exc:
-        response = failure(exc.status, exc.code, exc.message)
-        if exc.retry_after is not None:
-            response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+        raise SessionRevoked()
+    connection = await hub.open(
+        principal.workspace_id,
+        types=names,
+        resource=wanted,
+        cursor=cursor,
+        session_id=principal.session_id,
+    )
     return EventStreamResponse(hub, connection)

@@ -1,4 +1,8 @@
-"""Request bodies. Unknown fields are refused everywhere."""
+"""Every request body of the API, in one place. A body that is an rpc request as it is
+(sign-up, refresh) is the model generated from its contract; the others add what the
+token says (workspace, actor) before they are sent, so they are written here. Unknown
+fields are refused everywhere. The owning services check the rest (names taken,
+versions offered, overlaps)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from skyclust_common.messages.rpc import RefreshTokensRequest, RegisterUserRequest
+
+from ..permissions import Role
 
 
 class Strict(BaseModel):
@@ -20,11 +28,14 @@ class Provider(enum.StrEnum):
     azure = "azure"
 
 
-class RegisterBody(Strict):
-    email: str = Field(min_length=3, max_length=320)
-    password: str = Field(min_length=1, max_length=1024)
-    name: str = Field(min_length=1, max_length=200)
-    workspace_name: str = Field(min_length=1, max_length=100)
+# The generated models build on first use; FastAPI silences a pydantic warning about
+# its own body alias only while it builds a route, so these are built with the app.
+class RegisterBody(RegisterUserRequest):
+    model_config = ConfigDict(defer_build=False)
+
+
+class RefreshBody(RefreshTokensRequest):
+    model_config = ConfigDict(defer_build=False)
 
 
 class LoginBody(Strict):
@@ -35,6 +46,13 @@ class LoginBody(Strict):
 class CredentialBody(Strict):
     provider: Provider
     name: str = Field(min_length=1, max_length=100)
+    data: dict[str, Any]
+
+
+class RotateBody(Strict):
+    """The new secret, in the credential's own provider schema (all of it: a rotation
+    replaces the secret, it does not patch it)."""
+
     data: dict[str, Any]
 
 
@@ -52,7 +70,7 @@ class AwsConfig(Strict):
     endpoint_private_access: bool | None = None
 
 
-class GcpConfig(Strict):
+class GcpClusterConfig(Strict):
     network: str | None = Field(default=None, max_length=255)
     subnetwork: str | None = Field(default=None, max_length=255)
     machine_type: str | None = Field(default=None, max_length=64)
@@ -113,7 +131,7 @@ class ClusterBody(Strict):
     region: Region
     tags: ClusterTags | None = None
     aws_config: AwsConfig | None = None
-    gcp_config: GcpConfig | None = None
+    gcp_config: GcpClusterConfig | None = None
     azure_config: AzureConfig | None = None
     node_groups: list[NodeGroupBody] | None = Field(default=None, max_length=10)
     network: NetworkRef | None = None
@@ -149,16 +167,6 @@ class ImportBody(Strict):
     tags: ClusterTags | None = None
 
 
-class Role(enum.StrEnum):
-    admin = "admin"
-    user = "user"
-    viewer = "viewer"
-
-
-class RefreshBody(Strict):
-    refresh_token: str = Field(min_length=1, max_length=512)
-
-
 class SwitchWorkspaceBody(Strict):
     workspace_id: uuid.UUID
 
@@ -180,3 +188,101 @@ class ApiKeyBody(Strict):
     name: str = Field(min_length=1, max_length=100)
     role: Role
     expires_at: datetime | None = None
+
+
+# networks ---------------------------------------------------------------------------
+
+TagKey = Annotated[str, Field(min_length=1, max_length=128)]
+TagValue = Annotated[str, Field(max_length=256)]
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=50)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+NetworkRegion = Annotated[str, Field(min_length=1, max_length=64)]
+Cidr = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class GcpNetworkConfig(Strict):
+    routing_mode: Literal["REGIONAL", "GLOBAL"] | None = None
+    mtu: int | None = Field(default=None, ge=1300, le=8896)
+
+
+class VpcBody(Strict):
+    credential_id: uuid.UUID
+    name: Name
+    region: NetworkRegion | None = Field(default=None, description="required for AWS and Azure")
+    cidr_block: Cidr | None = Field(
+        default=None, description="without it the planner picks a free block of prefix_length"
+    )
+    prefix_length: int | None = Field(default=None, ge=8, le=29)
+    allow_overlap: bool = False
+    resource_group: str | None = Field(default=None, min_length=1, max_length=90)
+    tags: Tags | None = None
+    gcp_config: GcpNetworkConfig | None = None
+
+
+class TagsBody(Strict):
+    tags: Tags
+
+
+class DiscoverBody(Strict):
+    credential_id: uuid.UUID
+    region: NetworkRegion | None = None
+
+
+class SubnetBody(Strict):
+    vpc_id: uuid.UUID
+    name: Name
+    cidr_block: Cidr
+    region: NetworkRegion | None = Field(
+        default=None, description="GCP subnets of a global network"
+    )
+    availability_zone: str | None = Field(default=None, min_length=1, max_length=64)
+    is_public: bool = False
+    tags: Tags | None = None
+
+
+class RuleBody(Strict):
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Cidr
+    from_port: int | None = Field(default=None, ge=0, le=65535)
+    to_port: int | None = Field(default=None, ge=0, le=65535)
+    action: Literal["allow", "deny"] = "allow"
+    priority: int | None = Field(default=None, ge=0, le=65535)
+    description: str = Field(default="", max_length=200)
+
+
+class SecurityGroupBody(Strict):
+    vpc_id: uuid.UUID
+    name: Name
+    description: str = Field(default="", max_length=255)
+    rules: list[RuleBody] = Field(default_factory=list, max_length=50)
+    tags: Tags | None = None
+
+
+class SecurityGroupChange(Strict):
+    rules: list[RuleBody] | None = Field(default=None, max_length=50)
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> SecurityGroupChange:
+        if self.rules is None and self.tags is None:
+            raise ValueError("give rules, tags or both")
+        return self
+
+
+class LayoutSubnet(Strict):
+    name: str | None = Field(default=None, max_length=100)
+    cidr_block: Cidr
+
+
+class LayoutVpc(Strict):
+    name: str | None = Field(default=None, max_length=100)
+    provider: Provider | None = None
+    region: NetworkRegion | None = None
+    cidr_block: Cidr
+    allow_overlap: bool = False
+    subnets: list[LayoutSubnet] = Field(default_factory=list, max_length=100)
+
+
+class CidrPlanBody(Strict):
+    vpcs: list[LayoutVpc] = Field(min_length=1, max_length=50)

@@ -14,11 +14,12 @@ import re
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from skyclust_common.errors import BadRequest, SkyclustError
+from skyclust_common.errors import BadRequest
 
 from ..envelope import ok
+from ..errors import OidcLoginRefused, OidcStateInvalid
 from ..permissions import public
-from .deps import Services, services
+from .deps import Svc
 
 router = APIRouter(prefix="/api/v1/auth/oidc", tags=["auth"])
 
@@ -33,7 +34,7 @@ STATE_LIFETIME_SECONDS = 600  # as long as identity keeps a login's state usable
 
 
 @router.get("/providers", dependencies=[Depends(public)])
-async def providers(svc: Services = Depends(services)) -> JSONResponse:
+async def providers(svc: Svc) -> JSONResponse:
     return ok(await svc.call("identity", "ListOidcProviders", {}))
 
 
@@ -46,6 +47,7 @@ async def providers(svc: Services = Depends(services)) -> JSONResponse:
 )
 async def login(
     request: Request,
+    svc: Svc,
     provider: str = ProviderName,
     redirect_uri: str | None = Query(
         default=None,
@@ -53,7 +55,6 @@ async def login(
         description="where the provider sends the browser back (registered at the "
         "provider); by default this gateway's callback",
     ),
-    svc: Services = Depends(services),
 ) -> RedirectResponse:
     callback = redirect_uri or str(request.url_for("oidc_callback", provider=provider))
     result = await svc.call(
@@ -76,28 +77,25 @@ async def login(
 @router.get("/{provider}/callback", name="oidc_callback", dependencies=[Depends(public)])
 async def callback(
     request: Request,
+    svc: Svc,
     provider: str = ProviderName,
     code: str | None = Query(default=None, max_length=2048),
     state: str | None = Query(default=None, max_length=128),
     error: str | None = Query(default=None, max_length=256),
-    svc: Services = Depends(services),
 ) -> JSONResponse:
     """The provider redirects here with `code` and `state` (or `error`), in the browser
     that went through `/login`: its state cookie must match `state`."""
     if error is not None:
-        raise SkyclustError(
+        raise OidcLoginRefused(
             "the provider did not log you in",
-            code="OIDC_LOGIN_REFUSED",
-            status=401,
             details={"error": error if _OAUTH_ERROR.match(error) else "unknown"},
         )
     if not state:
-        raise BadRequest("the callback has no state", code="OIDC_STATE_INVALID")
+        raise OidcStateInvalid("the callback has no state")
     started = request.cookies.get(STATE_COOKIE) or ""
     if not hmac.compare_digest(started.encode(), state.encode()):
-        raise BadRequest(
+        raise OidcStateInvalid(
             "this login was not started in this browser; start it again",
-            code="OIDC_STATE_INVALID",
             details={"reason": "other_browser"},
         )
     if not code:

@@ -5,27 +5,27 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from ..auth import Principal, TokenVerifier
+from ..auth import TokenVerifier
 from ..envelope import ok
-from ..permissions import Permission, public, require
-from .deps import Services, services
+from ..permissions import public
+from .deps import Reader, Svc
 from .models import RefreshBody, SwitchWorkspaceBody
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 @router.post("/refresh", dependencies=[Depends(public)])
-async def refresh(body: RefreshBody, svc: Services = Depends(services)) -> JSONResponse:
+async def refresh(body: RefreshBody, svc: Svc) -> JSONResponse:
     """Single use: the refresh token in the reply replaces the one sent. Sending a used
     one again ends the whole session."""
-    return ok(await svc.call("identity", "RefreshTokens", body.model_dump()))
+    return ok(await svc.call("identity", "RefreshTokens", body.to_data()))
 
 
 @router.post("/logout")
 async def logout(
     request: Request,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     if principal.session_id is None:
         return ok({"session_ids": []}, message="API keys have no session; revoke the key instead")
@@ -42,8 +42,8 @@ async def logout(
 @router.post("/switch-workspace")
 async def switch_workspace(
     body: SwitchWorkspaceBody,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     result = await svc.call(
         "identity",

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-
-from skyclust_common.errors import NotFound
 
 from ..auth import Principal
 from ..envelope import ok
-from ..permissions import Permission, require
-from .deps import Services, services
+from ..errors import WorkspaceNotFound
+from .deps import MemberManager, Reader, Svc, WorkspaceManager
 from .models import MemberBody, MemberUpdateBody, WorkspaceBody
 
 router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
@@ -21,13 +19,11 @@ router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
 
 def _same(principal: Principal, workspace_id: uuid.UUID) -> None:
     if str(workspace_id) != principal.workspace_id:
-        raise NotFound("workspace not found", code="WORKSPACE_NOT_FOUND")
+        raise WorkspaceNotFound()
 
 
 @router.get("")
-async def list_workspaces(
-    principal: Principal = Depends(require(Permission.READ)), svc: Services = Depends(services)
-) -> JSONResponse:
+async def list_workspaces(principal: Reader, svc: Svc) -> JSONResponse:
     result = await svc.call("identity", "ListWorkspaces", {"user_id": principal.user_id})
     return ok(result["items"])
 
@@ -35,8 +31,8 @@ async def list_workspaces(
 @router.post("", status_code=201)
 async def create_workspace(
     body: WorkspaceBody,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     """Anyone may start a workspace of their own (they become its admin)."""
     result = await svc.call(
@@ -48,8 +44,8 @@ async def create_workspace(
 @router.get("/{workspace_id}")
 async def get_workspace(
     workspace_id: uuid.UUID,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     _same(principal, workspace_id)
     result = await svc.call(
@@ -64,8 +60,8 @@ async def get_workspace(
 async def update_workspace(
     workspace_id: uuid.UUID,
     body: WorkspaceBody,
-    principal: Principal = Depends(require(Permission.WORKSPACE_MANAGE)),
-    svc: Services = Depends(services),
+    principal: WorkspaceManager,
+    svc: Svc,
 ) -> JSONResponse:
     _same(principal, workspace_id)
     result = await svc.call(
@@ -79,10 +75,10 @@ async def update_workspace(
 @router.get("/{workspace_id}/members")
 async def list_members(
     workspace_id: uuid.UUID,
+    principal: Reader,
+    svc: Svc,
     limit: int = Query(50, ge=1, le=100),
     offset: int = Query(0, ge=0),
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
 ) -> JSONResponse:
     _same(principal, workspace_id)
     result = await svc.call(
@@ -97,8 +93,8 @@ async def list_members(
 async def add_member(
     workspace_id: uuid.UUID,
     body: MemberBody,
-    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: MemberManager,
+    svc: Svc,
 ) -> JSONResponse:
     _same(principal, workspace_id)
     result = await svc.call(
@@ -119,8 +115,8 @@ async def update_member(
     workspace_id: uuid.UUID,
     user_id: uuid.UUID,
     body: MemberUpdateBody,
-    principal: Principal = Depends(require(Permission.MEMBERS_MANAGE)),
-    svc: Services = Depends(services),
+    principal: MemberManager,
+    svc: Svc,
 ) -> JSONResponse:
     _same(principal, workspace_id)
     result = await svc.call(
@@ -141,8 +137,8 @@ async def remove_member(
     workspace_id: uuid.UUID,
     user_id: uuid.UUID,
     request: Request,
-    principal: Principal = Depends(require(Permission.READ)),
-    svc: Services = Depends(services),
+    principal: Reader,
+    svc: Svc,
 ) -> JSONResponse:
     """Admins remove members; any member may remove themselves (leave). The last admin
     can do neither."""

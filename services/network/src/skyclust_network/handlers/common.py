@@ -216,33 +216,53 @@ def not_found(kind: str) -> NotFound:
     return NotFound(f"{kind.replace('_', ' ')} not found", code=code)
 
 
+def _of_provider(row: Vpc | Subnet | SecurityGroup, provider: str | None) -> bool:
+    """Whether the row is of the provider a request names (the gateway's path)."""
+    return provider is None or row.provider == provider
+
+
 async def vpc_or_404(
-    session: AsyncSession, workspace_id: str, vpc_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    workspace_id: str,
+    vpc_id: str,
+    *,
+    for_update: bool = False,
+    provider: str | None = None,
 ) -> Vpc:
     vpc = await Vpcs(session).get(uuid.UUID(workspace_id), uuid.UUID(vpc_id), for_update=for_update)
-    if vpc is None or vpc.status == Status.DELETED:
+    if vpc is None or vpc.status == Status.DELETED or not _of_provider(vpc, provider):
         raise not_found("vpc")
     return vpc
 
 
 async def subnet_or_404(
-    session: AsyncSession, workspace_id: str, subnet_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    workspace_id: str,
+    subnet_id: str,
+    *,
+    for_update: bool = False,
+    provider: str | None = None,
 ) -> Subnet:
     subnet = await Subnets(session).get(
         uuid.UUID(workspace_id), uuid.UUID(subnet_id), for_update=for_update
     )
-    if subnet is None or subnet.status == Status.DELETED:
+    if subnet is None or subnet.status == Status.DELETED or not _of_provider(subnet, provider):
         raise not_found("subnet")
     return subnet
 
 
 async def group_or_404(
-    session: AsyncSession, workspace_id: str, group_id: str, *, for_update: bool = False
+    session: AsyncSession,
+    workspace_id: str,
+    group_id: str,
+    *,
+    for_update: bool = False,
+    provider: str | None = None,
 ) -> SecurityGroup:
     group = await SecurityGroups(session).get(
         uuid.UUID(workspace_id), uuid.UUID(group_id), for_update=for_update
     )
-    if group is None or group.status == Status.DELETED:
+    if group is None or group.status == Status.DELETED or not _of_provider(group, provider):
         raise not_found("security_group")
     return group
 

@@ -166,7 +166,12 @@ async def get_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         return group_view(
-            await group_or_404(uow.session, data["workspace_id"], data["security_group_id"])
+            await group_or_404(
+                uow.session,
+                data["workspace_id"],
+                data["security_group_id"],
+                provider=data.get("provider"),
+            )
         )
 
 
@@ -175,7 +180,11 @@ async def update_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         group = await group_or_404(
-            uow.session, data["workspace_id"], data["security_group_id"], for_update=True
+            uow.session,
+            data["workspace_id"],
+            data["security_group_id"],
+            for_update=True,
+            provider=data.get("provider"),
         )
         require_changeable(group, "security_group", CHANGEABLE)
         if group.cloud_id is None:
@@ -207,7 +216,11 @@ async def delete_security_group(
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         group = await group_or_404(
-            uow.session, data["workspace_id"], data["security_group_id"], for_update=True
+            uow.session,
+            data["workspace_id"],
+            data["security_group_id"],
+            for_update=True,
+            provider=data.get("provider"),
         )
         if group.status == Status.DELETING:
             return group_view(group)

@@ -196,7 +196,9 @@ async def list_subnets(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext)
 async def get_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
         return subnet_view(
-            await subnet_or_404(uow.session, data["workspace_id"], data["subnet_id"])
+            await subnet_or_404(
+                uow.session, data["workspace_id"], data["subnet_id"], provider=data.get("provider")
+            )
         )
 
 
@@ -204,7 +206,11 @@ async def update_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
         subnet = await subnet_or_404(
-            uow.session, data["workspace_id"], data["subnet_id"], for_update=True
+            uow.session,
+            data["workspace_id"],
+            data["subnet_id"],
+            for_update=True,
+            provider=data.get("provider"),
         )
         require_changeable(subnet, "subnet", CHANGEABLE)
         if subnet.cloud_id is None:
@@ -225,7 +231,11 @@ async def update_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
 async def delete_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
         subnet = await subnet_or_404(
-            uow.session, data["workspace_id"], data["subnet_id"], for_update=True
+            uow.session,
+            data["workspace_id"],
+            data["subnet_id"],
+            for_update=True,
+            provider=data.get("provider"),
         )
         if subnet.status == Status.DELETING:
             return subnet_view(subnet)

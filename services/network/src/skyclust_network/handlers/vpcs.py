@@ -181,14 +181,22 @@ async def list_vpcs(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) ->
 
 async def get_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"])
+        vpc = await vpc_or_404(
+            uow.session, data["workspace_id"], data["vpc_id"], provider=data.get("provider")
+        )
         return (await vpc_views(uow.session, [vpc]))[0]
 
 
 async def update_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"], for_update=True)
+        vpc = await vpc_or_404(
+            uow.session,
+            data["workspace_id"],
+            data["vpc_id"],
+            for_update=True,
+            provider=data.get("provider"),
+        )
         require_changeable(vpc, "vpc", CHANGEABLE)
         if vpc.cloud_id is None:
             raise Conflict("the network was never created; delete it instead", code="VPC_BUSY")
@@ -251,7 +259,9 @@ def _in_use_message(name: str, found: dict[str, list[dict[str, str]]]) -> str:
 
 async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"])
+        vpc = await vpc_or_404(
+            uow.session, data["workspace_id"], data["vpc_id"], provider=data.get("provider")
+        )
         if vpc.status == Status.DELETING:
             return (await vpc_views(uow.session, [vpc]))[0]
         require_changeable(vpc, "vpc", DELETABLE)
@@ -264,7 +274,13 @@ async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
             details={k: v for k, v in found.items() if v},
         )
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"], for_update=True)
+        vpc = await vpc_or_404(
+            uow.session,
+            data["workspace_id"],
+            data["vpc_id"],
+            for_update=True,
+            provider=data.get("provider"),
+        )
         if vpc.status == Status.DELETING:
             return (await vpc_views(uow.session, [vpc]))[0]
         require_changeable(vpc, "vpc", DELETABLE)
@@ -291,7 +307,13 @@ async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
 async def adopt_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"], for_update=True)
+        vpc = await vpc_or_404(
+            uow.session,
+            data["workspace_id"],
+            data["vpc_id"],
+            for_update=True,
+            provider=data.get("provider"),
+        )
         if vpc.managed:
             raise Conflict(f"network '{vpc.name}' is already managed", code="VPC_ALREADY_MANAGED")
         if await Vpcs(uow.session).live_by_name(workspace_id, vpc.provider, vpc.region, vpc.name):

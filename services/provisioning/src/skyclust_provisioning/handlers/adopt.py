@@ -17,7 +17,7 @@ from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
 from ..adapters.providers.base import ClusterProvider, DiscoveredCluster
 from ..domain import conditions
 from ..domain.cluster import REGIONS, ClusterSpec, Status
-from .clusters import ProvisioningDeps, _credential, _event, commit_new, view
+from .clusters import ProvisioningDeps, _credential, _event, commit_new, found, view
 
 
 def _provider(deps: ProvisioningDeps, name: str) -> ClusterProvider:
@@ -218,7 +218,7 @@ async def promote_cluster(
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
         cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
         groups = await NodeGroups(uow.session).list(workspace_id, cluster_id)
         spec, managed, status = cluster.spec(), cluster.managed, cluster.status
@@ -252,7 +252,7 @@ async def forget_cluster(
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
         cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
         if cluster.managed:
             raise Conflict(

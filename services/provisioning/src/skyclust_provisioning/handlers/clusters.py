@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy.exc import IntegrityError
 
@@ -108,6 +108,16 @@ def _event(
 
 def _not_found() -> NotFound:
     return NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+
+
+def found(cluster: Cluster | None, data: dict[str, Any]) -> TypeGuard[Cluster]:
+    """The request's cluster: in its workspace, not deleted, and of the provider the
+    request names (the gateway's path) if it names one."""
+    return (
+        cluster is not None
+        and cluster.status != Status.DELETED
+        and data.get("provider", cluster.provider) == cluster.provider
+    )
 
 
 def read_only() -> Conflict:
@@ -269,7 +279,7 @@ async def get_cluster(
         cluster = await Clusters(uow.session).get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _not_found()
         return view(cluster)
 
@@ -281,7 +291,7 @@ async def delete_cluster(
         cluster = await Clusters(uow.session).get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _not_found()
         if cluster.status == Status.DELETING:
             return view(cluster)
@@ -317,7 +327,7 @@ async def upgrade_cluster(
         cluster = await Clusters(uow.session).get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _not_found()
         spec = cluster.spec()
         current, managed, status = cluster.version, cluster.managed, cluster.status

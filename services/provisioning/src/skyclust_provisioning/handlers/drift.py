@@ -26,7 +26,7 @@ from ..adapters.providers.base import ClusterProvider, same_minor
 from ..domain import conditions
 from ..domain.cluster import Status
 from . import node_groups as ng
-from .clusters import ProvisioningDeps, _credential, _event, read_only, view
+from .clusters import ProvisioningDeps, _credential, _event, found, read_only, view
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,7 @@ async def reconcile_cluster(
     workspace_id = uuid.UUID(data["workspace_id"])
     cluster_id = uuid.UUID(data["cluster_id"])
     snapshot = await _snapshot(deps, workspace_id, cluster_id)
-    if snapshot is None or snapshot.cluster.status == Status.DELETED:
+    if snapshot is None or not found(snapshot.cluster, data):
         raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
     if not snapshot.cluster.managed:
         raise read_only()

@@ -12,7 +12,7 @@ from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Clusters
 from ..domain.cluster import Status
-from .clusters import SOURCE, ProvisioningDeps, _credential
+from .clusters import SOURCE, ProvisioningDeps, _credential, found
 
 
 async def get_kubeconfig(
@@ -22,7 +22,7 @@ async def get_kubeconfig(
         cluster = await Clusters(uow.session).get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
         if cluster.status not in (Status.READY, Status.UPDATING):
             raise Conflict(
@@ -57,6 +57,7 @@ async def get_kubeconfig(
         await uow.commit()
     return {
         "cluster_id": spec.cluster_id,
+        "name": spec.name,
         "kubeconfig": issued.kubeconfig,
         "expires_at": expires_at,
     }

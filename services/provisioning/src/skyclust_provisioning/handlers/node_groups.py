@@ -34,7 +34,7 @@ from ..domain.node_group import (
     check_taints,
     taints_from,
 )
-from .clusters import SOURCE, ProvisioningDeps, _credential, _poll, read_only
+from .clusters import SOURCE, ProvisioningDeps, _credential, _poll, found, read_only
 
 UPDATING = frozenset({Status.UPDATING})
 DELETING = frozenset({Status.DELETING})
@@ -134,7 +134,7 @@ async def create_node_group(
     check_taints(taints)
     async with deps.uow() as uow:
         cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _cluster_not_found()
         check_name(cluster.provider, data["name"])
         if not cluster.managed:
@@ -188,7 +188,7 @@ async def list_node_groups(
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
         cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
-        if cluster is None or cluster.status == Status.DELETED:
+        if not found(cluster, data):
             raise _cluster_not_found()
         items = await NodeGroups(uow.session).list(workspace_id, cluster_id)
         return {"items": [view(g) for g in items]}
@@ -222,7 +222,9 @@ async def update_node_group(
             uuid.UUID(data["node_group_id"]),
             for_update=True,
         )
-        if cluster is None or group is None or group.status == Status.DELETED:
+        if not found(cluster, data):
+            raise _cluster_not_found()
+        if group is None or group.status == Status.DELETED:
             raise _not_found()
         if not cluster.managed:
             raise read_only()
@@ -282,7 +284,9 @@ async def delete_node_group(
             uuid.UUID(data["node_group_id"]),
             for_update=True,
         )
-        if cluster is None or group is None or group.status == Status.DELETED:
+        if not found(cluster, data):
+            raise _cluster_not_found()
+        if group is None or group.status == Status.DELETED:
             raise _not_found()
         if group.status == Status.DELETING:
             return view(group)

@@ -1,0 +1,4486 @@
+# Generated from contracts/ by `uv run --frozen python -m skyclust_tools.gen_messages`:
+# do not edit; change the contract and run that again (`make lint` checks it is done).
+"""The request and reply of every rpc (contracts/rpc), each pair named by its rpc:
+`CreateCluster.Request`, `CreateCluster.Reply`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from typing_extensions import TypeAliasType
+
+from skyclust_common.messages.base import Part, Rpc, RpcReply, RpcRequest
+from skyclust_common.messages.formats import DateTime, Uri, Uuid
+
+
+class AddMemberReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "AddMember", "version": 1}},
+    )
+    user_id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    joined_at: DateTime
+
+
+class AddMemberRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "AddMember", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    role: Literal["admin", "user", "viewer"]
+
+
+class AdoptVpcReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "AdoptVpc", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            AdoptVpcReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+AdoptVpcReplyTagsAdditionalProperty = TypeAliasType(
+    "AdoptVpcReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class AdoptVpcRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "AdoptVpc", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    vpc_id: Uuid
+
+
+class CheckCidrPlanReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CheckCidrPlan", "version": 1}},
+    )
+    ok: StrictBool
+    problems: list[CheckCidrPlanReplyProblem]
+    networks_considered: StrictInt
+
+
+class CheckCidrPlanReplyProblem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: StrictStr
+    message: StrictStr
+    vpc_index: StrictInt
+    subnet_index: StrictInt | None
+    conflicts: list[dict[str, Any]]
+
+
+class CheckCidrPlanRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CheckCidrPlan", "version": 1}},
+    )
+    workspace_id: Uuid
+    vpcs: Annotated[list[CheckCidrPlanRequestVpc], Field(max_length=50, min_length=1)]
+
+
+class CheckCidrPlanRequestVpc(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["name", "provider", "region", "allow_overlap", "subnets"]
+        },
+    )
+    name: Annotated[StrictStr | None, Field(max_length=100)] = None
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    cidr_block: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    allow_overlap: StrictBool | None = None
+    subnets: Annotated[list[CheckCidrPlanRequestVpcSubnet] | None, Field(max_length=100)] = None
+
+
+class CheckCidrPlanRequestVpcSubnet(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["name"]},
+    )
+    name: Annotated[StrictStr | None, Field(max_length=100)] = None
+    cidr_block: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+
+
+class CheckSessionReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CheckSession", "version": 1}},
+    )
+    live: StrictBool
+
+
+class CheckSessionRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CheckSession", "version": 1}},
+    )
+    session_id: Uuid
+
+
+class CompleteOidcLoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CompleteOidcLogin", "version": 1}},
+    )
+    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
+    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
+    token_type: Literal["Bearer"]
+    expires_in: StrictInt
+
+
+class CompleteOidcLoginRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CompleteOidcLogin", "version": 1}},
+    )
+    provider: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    state: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    code: Annotated[StrictStr, Field(max_length=2048, min_length=1)]
+
+
+class CreateApiKeyReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["key"],
+            "skyclust-contract": {"name": "CreateApiKey", "version": 1},
+        },
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    prefix: Annotated[StrictStr, Field(max_length=32, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    created_by: StrictStr | None = None
+    created_at: DateTime
+    expires_at: StrictStr | None = None
+    last_used_at: StrictStr | None = None
+    revoked_at: StrictStr | None = None
+    key: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+
+
+class CreateApiKeyRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateApiKey", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    expires_at: DateTime | None = None
+
+
+class CreateClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "CreateCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, CreateClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[CreateClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[CreateClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class CreateClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class CreateClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+CreateClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "CreateClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["tags", "aws_config", "node_groups", "network"],
+            "skyclust-contract": {"name": "CreateCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(pattern="^[a-zA-Z][a-zA-Z0-9-]{0,99}$")]
+    version: Annotated[StrictStr, Field(pattern="^[0-9]+\\.[0-9]+$")]
+    region: Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9-]{1,63}$")]
+    credential_id: Uuid
+    tags: Annotated[
+        dict[str, CreateClusterRequestTagsAdditionalProperty] | None, Field(max_length=50)
+    ] = None
+    aws_config: CreateClusterRequestAwsConfig | None = None
+    gcp_config: CreateClusterRequestGcpConfig | None = None
+    azure_config: CreateClusterRequestAzureConfig | None = None
+    node_groups: Annotated[list[CreateClusterRequestNodeGroup] | None, Field(max_length=10)] = None
+    """
+    Node groups created with the cluster, before it is READY.
+    """
+    network: CreateClusterRequestNetwork | None = None
+    """
+    A SkyClust network to use (its id, and optionally which of its subnets); without it, and
+    without a provider config naming one, a network is planned and created for the cluster.
+    """
+
+
+class CreateClusterRequestAwsConfig(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "subnet_ids",
+                "security_group_ids",
+                "role_arn",
+                "endpoint_public_access",
+                "endpoint_private_access",
+            ]
+        },
+    )
+    subnet_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
+        Field(max_length=16, min_length=2),
+    ] = None
+    security_group_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
+        Field(max_length=5),
+    ] = None
+    role_arn: Annotated[StrictStr | None, Field(max_length=2048, min_length=20)] = None
+    endpoint_public_access: StrictBool | None = None
+    endpoint_private_access: StrictBool | None = None
+
+
+class CreateClusterRequestAzureConfig(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_group", "vm_size", "node_count"]},
+    )
+    resource_group: Annotated[StrictStr | None, Field(pattern="^[A-Za-z0-9._()-]{1,90}$")] = None
+    vm_size: Annotated[StrictStr | None, Field(max_length=64)] = None
+    node_count: Annotated[StrictInt | None, Field(ge=1, le=1000)] = None
+
+
+class CreateClusterRequestGcpConfig(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["network", "subnetwork", "machine_type", "node_count"]
+        },
+    )
+    network: Annotated[StrictStr | None, Field(max_length=255)] = None
+    subnetwork: Annotated[StrictStr | None, Field(max_length=255)] = None
+    machine_type: Annotated[StrictStr | None, Field(max_length=64)] = None
+    node_count: Annotated[StrictInt | None, Field(ge=1, le=1000)] = None
+
+
+class CreateClusterRequestNetwork(Part):
+    """
+    A SkyClust network to use (its id, and optionally which of its subnets); without it, and
+    without a provider config naming one, a network is planned and created for the cluster.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["subnet_ids"]},
+    )
+    vpc_id: Uuid
+    subnet_ids: Annotated[list[Uuid] | None, Field(max_length=16, min_length=2)] = None
+
+
+class CreateClusterRequestNodeGroup(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["instance_type", "labels", "taints"]},
+    )
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[
+        dict[str, CreateClusterRequestNodeGroupLabelsAdditionalProperty] | None,
+        Field(max_length=50),
+    ] = None
+    taints: Annotated[list[CreateClusterRequestNodeGroupTaint] | None, Field(max_length=50)] = None
+
+
+CreateClusterRequestNodeGroupLabelsAdditionalProperty = TypeAliasType(
+    "CreateClusterRequestNodeGroupLabelsAdditionalProperty",
+    Annotated[StrictStr, Field(max_length=63)],
+)
+
+
+class CreateClusterRequestNodeGroupTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+CreateClusterRequestTagsAdditionalProperty = TypeAliasType(
+    "CreateClusterRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateCredentialReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateCredential", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    masked: dict[str, StrictStr]
+    status: Literal["unverified", "valid", "invalid"]
+    status_reason: Annotated[StrictStr | None, Field(max_length=64)]
+    status_message: Annotated[StrictStr | None, Field(max_length=300)]
+    account_id: Annotated[StrictStr | None, Field(max_length=128)]
+    in_use: list[CreateCredentialReplyInUseItem]
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    last_used_at: DateTime | None
+    last_validated_at: DateTime | None
+
+
+class CreateCredentialReplyInUseItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["cluster", "network"]
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class CreateCredentialRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateCredential", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    data: dict[str, Any]
+
+
+class CreateNodeGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateNodeGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: StrictStr | None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[dict[str, CreateNodeGroupReplyLabelsAdditionalProperty], Field(max_length=50)]
+    taints: Annotated[list[CreateNodeGroupReplyTaint], Field(max_length=50)]
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    version: StrictStr | None = None
+    """
+    The nodes' Kubernetes version as last seen (null: the cluster's).
+    """
+
+
+CreateNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
+    "CreateNodeGroupReplyLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class CreateNodeGroupReplyTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class CreateNodeGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "instance_type", "labels", "taints"],
+            "skyclust-contract": {"name": "CreateNodeGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[
+        dict[str, CreateNodeGroupRequestLabelsAdditionalProperty] | None, Field(max_length=50)
+    ] = None
+    taints: Annotated[list[CreateNodeGroupRequestTaint] | None, Field(max_length=50)] = None
+
+
+CreateNodeGroupRequestLabelsAdditionalProperty = TypeAliasType(
+    "CreateNodeGroupRequestLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class CreateNodeGroupRequestTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class CreateSecurityGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateSecurityGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    description: Annotated[StrictStr, Field(max_length=255)]
+    rules: Annotated[list[CreateSecurityGroupReplyRule], Field(max_length=50)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            CreateSecurityGroupReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+class CreateSecurityGroupReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    action: Literal["allow", "deny"]
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    description: Annotated[StrictStr, Field(max_length=200)]
+
+
+CreateSecurityGroupReplyTagsAdditionalProperty = TypeAliasType(
+    "CreateSecurityGroupReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateSecurityGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["description", "rules", "tags"],
+            "skyclust-contract": {"name": "CreateSecurityGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    description: Annotated[StrictStr | None, Field(max_length=255)] = None
+    rules: Annotated[list[CreateSecurityGroupRequestRule] | None, Field(max_length=50)] = None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            CreateSecurityGroupRequestTagsAdditionalProperty,
+        ]
+        | None,
+        Field(max_length=50),
+    ] = None
+
+
+class CreateSecurityGroupRequestRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["action", "description"]},
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)] = None
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)] = None
+    action: Literal["allow", "deny"] | None = None
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)] = None
+    description: Annotated[StrictStr | None, Field(max_length=200)] = None
+
+
+CreateSecurityGroupRequestTagsAdditionalProperty = TypeAliasType(
+    "CreateSecurityGroupRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateSubnetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateSubnet", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr, Field(max_length=18, min_length=9)]
+    availability_zone: StrictStr | None
+    is_public: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            CreateSubnetReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+CreateSubnetReplyTagsAdditionalProperty = TypeAliasType(
+    "CreateSubnetReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateSubnetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["region", "availability_zone", "is_public", "tags"],
+            "skyclust-contract": {"name": "CreateSubnet", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    availability_zone: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    is_public: StrictBool | None = None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            CreateSubnetRequestTagsAdditionalProperty,
+        ]
+        | None,
+        Field(max_length=50),
+    ] = None
+
+
+CreateSubnetRequestTagsAdditionalProperty = TypeAliasType(
+    "CreateSubnetRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateVpcReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateVpc", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            CreateVpcReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    overlaps: list[CreateVpcReplyOverlap]
+
+
+class CreateVpcReplyOverlap(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: StrictStr
+    name: StrictStr
+    provider: StrictStr
+    region: StrictStr
+    cidr_block: StrictStr
+    managed: StrictBool
+
+
+CreateVpcReplyTagsAdditionalProperty = TypeAliasType(
+    "CreateVpcReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateVpcRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "region",
+                "cidr_block",
+                "prefix_length",
+                "allow_overlap",
+                "resource_group",
+                "tags",
+                "gcp_config",
+            ],
+            "skyclust-contract": {"name": "CreateVpc", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    cidr_block: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    prefix_length: Annotated[StrictInt | None, Field(ge=8, le=29)] = None
+    allow_overlap: StrictBool | None = None
+    resource_group: Annotated[StrictStr | None, Field(max_length=90, min_length=1)] = None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            CreateVpcRequestTagsAdditionalProperty,
+        ]
+        | None,
+        Field(max_length=50),
+    ] = None
+    gcp_config: CreateVpcRequestGcpConfig | None = None
+
+
+class CreateVpcRequestGcpConfig(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["routing_mode", "mtu"]},
+    )
+    routing_mode: Literal["REGIONAL", "GLOBAL"] | None = None
+    mtu: Annotated[StrictInt | None, Field(ge=1300, le=8896)] = None
+
+
+CreateVpcRequestTagsAdditionalProperty = TypeAliasType(
+    "CreateVpcRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class CreateWorkspaceReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["member_count"],
+            "skyclust-contract": {"name": "CreateWorkspace", "version": 1},
+        },
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    member_count: StrictInt | None = None
+
+
+class CreateWorkspaceRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateWorkspace", "version": 1}},
+    )
+    user_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class DecryptCredentialReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DecryptCredential", "version": 1}},
+    )
+    provider: Literal["aws", "gcp", "azure"]
+    data: dict[str, Any]
+
+
+class DecryptCredentialRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DecryptCredential", "version": 1}},
+    )
+    workspace_id: Uuid
+    credential_id: Uuid
+    reason: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    correlation_id: StrictStr | None = None
+
+
+class DeleteClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "DeleteCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, DeleteClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[DeleteClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[DeleteClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class DeleteClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class DeleteClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+DeleteClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "DeleteClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class DeleteClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    cluster_id: Uuid
+
+
+class DeleteCredentialReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteCredential", "version": 1}},
+    )
+    deleted: Literal[True]
+
+
+class DeleteCredentialRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteCredential", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    credential_id: Uuid
+
+
+class DeleteNodeGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteNodeGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: StrictStr | None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[dict[str, DeleteNodeGroupReplyLabelsAdditionalProperty], Field(max_length=50)]
+    taints: Annotated[list[DeleteNodeGroupReplyTaint], Field(max_length=50)]
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    version: StrictStr | None = None
+    """
+    The nodes' Kubernetes version as last seen (null: the cluster's).
+    """
+
+
+DeleteNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
+    "DeleteNodeGroupReplyLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class DeleteNodeGroupReplyTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class DeleteNodeGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteNodeGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    node_group_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+
+
+class DeleteSecurityGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteSecurityGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    description: Annotated[StrictStr, Field(max_length=255)]
+    rules: Annotated[list[DeleteSecurityGroupReplyRule], Field(max_length=50)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            DeleteSecurityGroupReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+class DeleteSecurityGroupReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    action: Literal["allow", "deny"]
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    description: Annotated[StrictStr, Field(max_length=200)]
+
+
+DeleteSecurityGroupReplyTagsAdditionalProperty = TypeAliasType(
+    "DeleteSecurityGroupReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class DeleteSecurityGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteSecurityGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    security_group_id: Uuid
+
+
+class DeleteSubnetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteSubnet", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr, Field(max_length=18, min_length=9)]
+    availability_zone: StrictStr | None
+    is_public: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            DeleteSubnetReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+DeleteSubnetReplyTagsAdditionalProperty = TypeAliasType(
+    "DeleteSubnetReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class DeleteSubnetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteSubnet", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    subnet_id: Uuid
+
+
+class DeleteVpcReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteVpc", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            DeleteVpcReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+DeleteVpcReplyTagsAdditionalProperty = TypeAliasType(
+    "DeleteVpcReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class DeleteVpcRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "DeleteVpc", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    vpc_id: Uuid
+
+
+class DiscoverClustersReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DiscoverClusters", "version": 1}},
+    )
+    items: list[DiscoverClustersReplyItem]
+
+
+class DiscoverClustersReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: StrictStr
+    cloud_id: StrictStr
+    status: StrictStr
+    version: StrictStr
+    endpoint: StrictStr | None
+    resource_group: StrictStr | None
+    tracked_by: Uuid | None
+    node_groups: list[DiscoverClustersReplyItemNodeGroup]
+
+
+class DiscoverClustersReplyItemNodeGroup(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: StrictStr
+    status: StrictStr
+    version: StrictStr
+    instance_type: StrictStr | None
+    min_size: StrictInt
+    max_size: StrictInt
+    desired_size: StrictInt
+
+
+class DiscoverClustersRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DiscoverClusters", "version": 1}},
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    region: Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9-]{1,63}$")]
+
+
+class DiscoverNetworksReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DiscoverNetworks", "version": 1}},
+    )
+    items: list[DiscoverNetworksReplyItem]
+    discovered: StrictInt
+    vanished: StrictInt
+
+
+class DiscoverNetworksReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            DiscoverNetworksReplyItemTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+DiscoverNetworksReplyItemTagsAdditionalProperty = TypeAliasType(
+    "DiscoverNetworksReplyItemTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class DiscoverNetworksRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["actor_id", "region"],
+            "skyclust-contract": {"name": "DiscoverNetworks", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr | None = None
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+
+
+class ForgetClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "ForgetCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, ForgetClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[ForgetClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[ForgetClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class ForgetClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class ForgetClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+ForgetClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "ForgetClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class ForgetClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ForgetCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    cluster_id: Uuid
+
+
+class GetClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "GetCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, GetClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[GetClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[GetClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class GetClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class GetClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+GetClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "GetClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class GetClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+
+
+class GetCredentialReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCredential", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    masked: dict[str, StrictStr]
+    status: Literal["unverified", "valid", "invalid"]
+    status_reason: Annotated[StrictStr | None, Field(max_length=64)]
+    status_message: Annotated[StrictStr | None, Field(max_length=300)]
+    account_id: Annotated[StrictStr | None, Field(max_length=128)]
+    in_use: list[GetCredentialReplyInUseItem]
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    last_used_at: DateTime | None
+    last_validated_at: DateTime | None
+
+
+class GetCredentialReplyInUseItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["cluster", "network"]
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class GetCredentialRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["actor_id"],
+            "skyclust-contract": {"name": "GetCredential", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr | None = None
+    credential_id: Uuid
+
+
+class GetJwksReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetJwks", "version": 1}},
+    )
+    keys: list[GetJwksReplyKey]
+
+
+class GetJwksReplyKey(Part):
+    kty: StrictStr
+    kid: StrictStr
+
+
+class GetJwksRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetJwks", "version": 1}},
+    )
+
+
+class GetKubeconfigReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetKubeconfig", "version": 1}},
+    )
+    cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    """
+    the cluster's name (for the file name)
+    """
+    kubeconfig: Annotated[StrictStr, Field(min_length=1)]
+    expires_at: DateTime | None
+
+
+class GetKubeconfigRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetKubeconfig", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+
+
+class GetMeReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetMe", "version": 1}},
+    )
+    user: GetMeReplyUser
+    workspace: GetMeReplyWorkspace
+
+
+class GetMeReplyUser(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    created_at: DateTime
+
+
+class GetMeReplyWorkspace(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+
+
+class GetMeRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetMe", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+
+
+class GetNodeGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNodeGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: StrictStr | None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[dict[str, GetNodeGroupReplyLabelsAdditionalProperty], Field(max_length=50)]
+    taints: Annotated[list[GetNodeGroupReplyTaint], Field(max_length=50)]
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    version: StrictStr | None = None
+    """
+    The nodes' Kubernetes version as last seen (null: the cluster's).
+    """
+
+
+GetNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
+    "GetNodeGroupReplyLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class GetNodeGroupReplyTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class GetNodeGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNodeGroup", "version": 1}},
+    )
+    workspace_id: Uuid
+    cluster_id: Uuid
+    node_group_id: Uuid
+
+
+class GetSecurityGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetSecurityGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    description: Annotated[StrictStr, Field(max_length=255)]
+    rules: Annotated[list[GetSecurityGroupReplyRule], Field(max_length=50)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            GetSecurityGroupReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+class GetSecurityGroupReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    action: Literal["allow", "deny"]
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    description: Annotated[StrictStr, Field(max_length=200)]
+
+
+GetSecurityGroupReplyTagsAdditionalProperty = TypeAliasType(
+    "GetSecurityGroupReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class GetSecurityGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetSecurityGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    security_group_id: Uuid
+
+
+class GetSubnetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetSubnet", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr, Field(max_length=18, min_length=9)]
+    availability_zone: StrictStr | None
+    is_public: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            GetSubnetReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+GetSubnetReplyTagsAdditionalProperty = TypeAliasType(
+    "GetSubnetReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class GetSubnetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetSubnet", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    subnet_id: Uuid
+
+
+class GetVpcReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetVpc", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            GetVpcReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+GetVpcReplyTagsAdditionalProperty = TypeAliasType(
+    "GetVpcReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class GetVpcRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "GetVpc", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    vpc_id: Uuid
+
+
+class GetWorkspaceReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["member_count"],
+            "skyclust-contract": {"name": "GetWorkspace", "version": 1},
+        },
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    member_count: StrictInt | None = None
+
+
+class GetWorkspaceRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetWorkspace", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+
+
+class ImportClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "ImportCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, ImportClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[ImportClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[ImportClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class ImportClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class ImportClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+ImportClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "ImportClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class ImportClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["resource_group", "tags"],
+            "skyclust-contract": {"name": "ImportCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    region: Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9-]{1,63}$")]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    resource_group: Annotated[StrictStr | None, Field(pattern="^[A-Za-z0-9._()-]{1,90}$")] = None
+    tags: Annotated[
+        dict[str, ImportClusterRequestTagsAdditionalProperty] | None, Field(max_length=50)
+    ] = None
+
+
+ImportClusterRequestTagsAdditionalProperty = TypeAliasType(
+    "ImportClusterRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class IssueStreamTicketReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "IssueStreamTicket", "version": 1}},
+    )
+    ticket: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
+    expires_in: StrictInt
+
+
+class IssueStreamTicketRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "IssueStreamTicket", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+    role: Literal["admin", "user", "viewer"]
+    session_id: StrictStr | None = None
+
+
+class ListApiKeysReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListApiKeys", "version": 1}},
+    )
+    items: list[ListApiKeysReplyItem]
+
+
+class ListApiKeysReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["key"]},
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    prefix: Annotated[StrictStr, Field(max_length=32, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    created_by: StrictStr | None = None
+    created_at: DateTime
+    expires_at: StrictStr | None = None
+    last_used_at: StrictStr | None = None
+    revoked_at: StrictStr | None = None
+    key: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+
+
+class ListApiKeysRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListApiKeys", "version": 1}},
+    )
+    workspace_id: Uuid
+
+
+class ListAuditLogsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListAuditLogs", "version": 1}},
+    )
+    items: list[ListAuditLogsReplyItem]
+    next_cursor: StrictStr | None
+
+
+class ListAuditLogsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["details"]},
+    )
+    workspace_id: Uuid | None
+    actor_type: Literal["user", "api_key", "service", "anonymous"]
+    actor_id: Annotated[StrictStr | None, Field(max_length=128)]
+    action: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    resource_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_id: Annotated[StrictStr | None, Field(max_length=128)] = None
+    outcome: Literal["success", "failure", "denied"]
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+    user_agent: Annotated[StrictStr | None, Field(max_length=512)] = None
+    request_id: Annotated[StrictStr | None, Field(max_length=128)] = None
+    correlation_id: Annotated[StrictStr | None, Field(max_length=128)] = None
+    status_code: StrictInt | None = None
+    details: Annotated[dict[str, Any] | None, Field(max_length=50)] = None
+    occurred_at: DateTime
+    id: Uuid
+
+
+class ListAuditLogsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "since",
+                "until",
+                "actor_id",
+                "action",
+                "resource_type",
+                "resource_id",
+                "outcome",
+                "limit",
+                "cursor",
+            ],
+            "skyclust-contract": {"name": "ListAuditLogs", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    since: DateTime | None = None
+    until: DateTime | None = None
+    actor_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    action: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    outcome: Literal["success", "failure", "denied"] | None = None
+    limit: Annotated[StrictInt | None, Field(ge=1, le=100)] = None
+    cursor: Annotated[StrictStr | None, Field(pattern="^[0-9]+$")] = None
+
+
+class ListClustersReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListClusters", "version": 1}},
+    )
+    items: list[ListClustersReplyItem]
+
+
+class ListClustersReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["conditions", "progress", "managed", "drift"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, ListClustersReplyItemTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[ListClustersReplyItemCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[ListClustersReplyItemDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class ListClustersReplyItemCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class ListClustersReplyItemDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+ListClustersReplyItemTagsAdditionalProperty = TypeAliasType(
+    "ListClustersReplyItemTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class ListClustersRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ListClusters", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+
+
+class ListCredentialsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListCredentials", "version": 1}},
+    )
+    items: list[ListCredentialsReplyItem]
+
+
+class ListCredentialsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    masked: dict[str, StrictStr]
+    status: Literal["unverified", "valid", "invalid"]
+    status_reason: Annotated[StrictStr | None, Field(max_length=64)]
+    status_message: Annotated[StrictStr | None, Field(max_length=300)]
+    account_id: Annotated[StrictStr | None, Field(max_length=128)]
+    in_use: list[ListCredentialsReplyItemInUseItem]
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    last_used_at: DateTime | None
+    last_validated_at: DateTime | None
+
+
+class ListCredentialsReplyItemInUseItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["cluster", "network"]
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class ListCredentialsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["actor_id"],
+            "skyclust-contract": {"name": "ListCredentials", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr | None = None
+
+
+class ListMembersReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListMembers", "version": 1}},
+    )
+    items: list[ListMembersReplyItem]
+    total: StrictInt
+
+
+class ListMembersReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    user_id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    joined_at: DateTime
+
+
+class ListMembersRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["limit", "offset"],
+            "skyclust-contract": {"name": "ListMembers", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    limit: Annotated[StrictInt | None, Field(ge=1, le=100)] = None
+    offset: Annotated[StrictInt | None, Field(ge=0)] = None
+
+
+class ListNodeGroupsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNodeGroups", "version": 1}},
+    )
+    items: list[ListNodeGroupsReplyItem]
+
+
+class ListNodeGroupsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: StrictStr | None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[
+        dict[str, ListNodeGroupsReplyItemLabelsAdditionalProperty], Field(max_length=50)
+    ]
+    taints: Annotated[list[ListNodeGroupsReplyItemTaint], Field(max_length=50)]
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    version: StrictStr | None = None
+    """
+    The nodes' Kubernetes version as last seen (null: the cluster's).
+    """
+
+
+ListNodeGroupsReplyItemLabelsAdditionalProperty = TypeAliasType(
+    "ListNodeGroupsReplyItemLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class ListNodeGroupsReplyItemTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class ListNodeGroupsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ListNodeGroups", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+
+
+class ListOidcProvidersReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListOidcProviders", "version": 1}},
+    )
+    providers: list[ListOidcProvidersReplyProvider]
+
+
+class ListOidcProvidersReplyProvider(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    name: Annotated[StrictStr, Field(pattern="^[a-z0-9][a-z0-9_-]{0,63}$")]
+    issuer: Annotated[Uri, Field(max_length=1024)]
+
+
+class ListOidcProvidersRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListOidcProviders", "version": 1}},
+    )
+
+
+class ListSecurityGroupsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListSecurityGroups", "version": 1}},
+    )
+    items: list[ListSecurityGroupsReplyItem]
+
+
+class ListSecurityGroupsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    description: Annotated[StrictStr, Field(max_length=255)]
+    rules: Annotated[list[ListSecurityGroupsReplyItemRule], Field(max_length=50)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            ListSecurityGroupsReplyItemTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+class ListSecurityGroupsReplyItemRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    action: Literal["allow", "deny"]
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    description: Annotated[StrictStr, Field(max_length=200)]
+
+
+ListSecurityGroupsReplyItemTagsAdditionalProperty = TypeAliasType(
+    "ListSecurityGroupsReplyItemTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class ListSecurityGroupsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "vpc_id", "region", "credential_id", "tag"],
+            "skyclust-contract": {"name": "ListSecurityGroups", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    vpc_id: Uuid | None = None
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    credential_id: Uuid | None = None
+    tag: Annotated[StrictStr | None, Field(max_length=400, min_length=1)] = None
+
+
+class ListSubnetsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListSubnets", "version": 1}},
+    )
+    items: list[ListSubnetsReplyItem]
+
+
+class ListSubnetsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr, Field(max_length=18, min_length=9)]
+    availability_zone: StrictStr | None
+    is_public: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            ListSubnetsReplyItemTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+ListSubnetsReplyItemTagsAdditionalProperty = TypeAliasType(
+    "ListSubnetsReplyItemTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class ListSubnetsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "vpc_id", "region", "credential_id", "tag"],
+            "skyclust-contract": {"name": "ListSubnets", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    vpc_id: Uuid | None = None
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    credential_id: Uuid | None = None
+    tag: Annotated[StrictStr | None, Field(max_length=400, min_length=1)] = None
+
+
+class ListVpcsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListVpcs", "version": 1}},
+    )
+    items: list[ListVpcsReplyItem]
+
+
+class ListVpcsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            ListVpcsReplyItemTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+ListVpcsReplyItemTagsAdditionalProperty = TypeAliasType(
+    "ListVpcsReplyItemTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class ListVpcsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "region", "credential_id", "tag", "managed"],
+            "skyclust-contract": {"name": "ListVpcs", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    credential_id: Uuid | None = None
+    tag: Annotated[StrictStr | None, Field(max_length=400, min_length=1)] = None
+    managed: StrictBool | None = None
+
+
+class ListWorkspacesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListWorkspaces", "version": 1}},
+    )
+    items: list[ListWorkspacesReplyItem]
+
+
+class ListWorkspacesReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["member_count"]},
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    member_count: StrictInt | None = None
+
+
+class ListWorkspacesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListWorkspaces", "version": 1}},
+    )
+    user_id: Uuid
+
+
+class LoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "Login", "version": 1}},
+    )
+    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
+    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
+    token_type: Literal["Bearer"]
+    expires_in: StrictInt
+
+
+class LoginRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "Login", "version": 1}},
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=1)]
+    password: Annotated[StrictStr, Field(max_length=1024, min_length=1)]
+    client_address: StrictStr | None = None
+
+
+class LogoutReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "Logout", "version": 1}},
+    )
+    session_ids: list[Uuid]
+
+
+class LogoutRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "Logout", "version": 1}},
+    )
+    user_id: Uuid
+    session_id: Uuid
+
+
+class PromoteClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "PromoteCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, PromoteClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[PromoteClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[PromoteClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class PromoteClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class PromoteClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+PromoteClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "PromoteClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class PromoteClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "PromoteCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    cluster_id: Uuid
+
+
+class ReconcileClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ReconcileCluster", "version": 1}},
+    )
+    cluster: ReconcileClusterReplyCluster
+    actions: list[ReconcileClusterReplyAction]
+
+
+class ReconcileClusterReplyAction(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: StrictStr
+    action: StrictStr
+
+
+class ReconcileClusterReplyCluster(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["conditions", "progress", "managed", "drift"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[str, ReconcileClusterReplyClusterTagsAdditionalProperty], Field(max_length=50)
+    ]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[ReconcileClusterReplyClusterCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[ReconcileClusterReplyClusterDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class ReconcileClusterReplyClusterCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class ReconcileClusterReplyClusterDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+ReconcileClusterReplyClusterTagsAdditionalProperty = TypeAliasType(
+    "ReconcileClusterReplyClusterTagsAdditionalProperty",
+    Annotated[StrictStr, Field(max_length=256)],
+)
+
+
+class ReconcileClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "ReconcileCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    cluster_id: Uuid
+
+
+class RecordAuditReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RecordAudit", "version": 1}},
+    )
+    id: Uuid
+
+
+class RecordAuditRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["details"],
+            "skyclust-contract": {"name": "RecordAudit", "version": 1},
+        },
+    )
+    workspace_id: Uuid | None
+    actor_type: Literal["user", "api_key", "service", "anonymous"]
+    actor_id: Annotated[StrictStr | None, Field(max_length=128)]
+    action: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    resource_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_id: Annotated[StrictStr | None, Field(max_length=128)] = None
+    outcome: Literal["success", "failure", "denied"]
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+    user_agent: Annotated[StrictStr | None, Field(max_length=512)] = None
+    request_id: Annotated[StrictStr | None, Field(max_length=128)] = None
+    correlation_id: Annotated[StrictStr | None, Field(max_length=128)] = None
+    status_code: StrictInt | None = None
+    details: Annotated[dict[str, Any] | None, Field(max_length=50)] = None
+    occurred_at: DateTime
+
+
+class RefreshTokensReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RefreshTokens", "version": 1}},
+    )
+    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
+    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
+    token_type: Literal["Bearer"]
+    expires_in: StrictInt
+
+
+class RefreshTokensRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RefreshTokens", "version": 1}},
+    )
+    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
+
+
+class RegisterUserReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RegisterUser", "version": 1}},
+    )
+    user: RegisterUserReplyUser
+    workspace: RegisterUserReplyWorkspace
+
+
+class RegisterUserReplyUser(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    created_at: DateTime
+
+
+class RegisterUserReplyWorkspace(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+
+
+class RegisterUserRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RegisterUser", "version": 1}},
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    password: Annotated[StrictStr, Field(max_length=1024, min_length=1)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    workspace_name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class RemoveMemberReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RemoveMember", "version": 1}},
+    )
+    removed: Literal[True]
+
+
+class RemoveMemberRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RemoveMember", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    actor_role: Literal["admin", "user", "viewer"]
+    user_id: Uuid
+
+
+class RevokeApiKeyReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["key"],
+            "skyclust-contract": {"name": "RevokeApiKey", "version": 1},
+        },
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    prefix: Annotated[StrictStr, Field(max_length=32, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    created_by: StrictStr | None = None
+    created_at: DateTime
+    expires_at: StrictStr | None = None
+    last_used_at: StrictStr | None = None
+    revoked_at: StrictStr | None = None
+    key: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+
+
+class RevokeApiKeyRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RevokeApiKey", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    api_key_id: Uuid
+
+
+class RotateCredentialReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RotateCredential", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    masked: dict[str, StrictStr]
+    status: Literal["unverified", "valid", "invalid"]
+    status_reason: Annotated[StrictStr | None, Field(max_length=64)]
+    status_message: Annotated[StrictStr | None, Field(max_length=300)]
+    account_id: Annotated[StrictStr | None, Field(max_length=128)]
+    in_use: list[RotateCredentialReplyInUseItem]
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    last_used_at: DateTime | None
+    last_validated_at: DateTime | None
+
+
+class RotateCredentialReplyInUseItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["cluster", "network"]
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class RotateCredentialRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RotateCredential", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    credential_id: Uuid
+    data: dict[str, Any]
+
+
+class RotateSigningKeyReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RotateSigningKey", "version": 1}},
+    )
+    kid: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+
+
+class RotateSigningKeyRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RotateSigningKey", "version": 1}},
+    )
+
+
+class StartOidcLoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "StartOidcLogin", "version": 1}},
+    )
+    authorization_url: Annotated[Uri, Field(max_length=4096, min_length=1)]
+    state: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+
+
+class StartOidcLoginRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "StartOidcLogin", "version": 1}},
+    )
+    provider: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    redirect_uri: Annotated[Uri, Field(max_length=1024, min_length=1)]
+
+
+class SuggestCidrReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SuggestCidr", "version": 1}},
+    )
+    cidr_block: Annotated[StrictStr, Field(max_length=18, min_length=9)]
+    prefix_length: StrictInt
+    region: StrictStr | None
+    provider: StrictStr | None
+    networks_considered: StrictInt
+    networks_in_region: list[SuggestCidrReplyNetworksInRegionItem]
+
+
+class SuggestCidrReplyNetworksInRegionItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: StrictStr
+    name: StrictStr
+    provider: StrictStr
+    cidr_blocks: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+
+
+class SuggestCidrRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["region", "provider"],
+            "skyclust-contract": {"name": "SuggestCidr", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    prefix_length: Annotated[StrictInt, Field(ge=8, le=29)]
+    region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    provider: Literal["aws", "gcp", "azure"] | None = None
+
+
+class SwitchWorkspaceReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SwitchWorkspace", "version": 1}},
+    )
+    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
+    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
+    token_type: Literal["Bearer"]
+    expires_in: StrictInt
+
+
+class SwitchWorkspaceRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SwitchWorkspace", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+
+
+class UpdateMemberReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateMember", "version": 1}},
+    )
+    user_id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    joined_at: DateTime
+
+
+class UpdateMemberRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateMember", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    user_id: Uuid
+    role: Literal["admin", "user", "viewer"]
+
+
+class UpdateNodeGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateNodeGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    cluster_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    instance_type: StrictStr | None
+    min_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    max_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+    labels: Annotated[dict[str, UpdateNodeGroupReplyLabelsAdditionalProperty], Field(max_length=50)]
+    taints: Annotated[list[UpdateNodeGroupReplyTaint], Field(max_length=50)]
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    version: StrictStr | None = None
+    """
+    The nodes' Kubernetes version as last seen (null: the cluster's).
+    """
+
+
+UpdateNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
+    "UpdateNodeGroupReplyLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class UpdateNodeGroupReplyTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class UpdateNodeGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "provider",
+                "min_size",
+                "max_size",
+                "desired_size",
+                "labels",
+                "taints",
+            ],
+            "skyclust-contract": {"name": "UpdateNodeGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    node_group_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    min_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    max_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    desired_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    labels: Annotated[
+        dict[str, UpdateNodeGroupRequestLabelsAdditionalProperty] | None, Field(max_length=50)
+    ] = None
+    taints: Annotated[list[UpdateNodeGroupRequestTaint] | None, Field(max_length=50)] = None
+
+
+UpdateNodeGroupRequestLabelsAdditionalProperty = TypeAliasType(
+    "UpdateNodeGroupRequestLabelsAdditionalProperty", Annotated[StrictStr, Field(max_length=63)]
+)
+
+
+class UpdateNodeGroupRequestTaint(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["value"]},
+    )
+    key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
+    value: Annotated[StrictStr | None, Field(max_length=63)] = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class UpdateSecurityGroupReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateSecurityGroup", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    description: Annotated[StrictStr, Field(max_length=255)]
+    rules: Annotated[list[UpdateSecurityGroupReplyRule], Field(max_length=50)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            UpdateSecurityGroupReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+class UpdateSecurityGroupReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    action: Literal["allow", "deny"]
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)]
+    description: Annotated[StrictStr, Field(max_length=200)]
+
+
+UpdateSecurityGroupReplyTagsAdditionalProperty = TypeAliasType(
+    "UpdateSecurityGroupReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpdateSecurityGroupRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "rules", "tags"],
+            "skyclust-any-required": [["rules"], ["tags"]],
+            "skyclust-contract": {"name": "UpdateSecurityGroup", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    security_group_id: Uuid
+    rules: Annotated[list[UpdateSecurityGroupRequestRule] | None, Field(max_length=50)] = None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            UpdateSecurityGroupRequestTagsAdditionalProperty,
+        ]
+        | None,
+        Field(max_length=50),
+    ] = None
+
+
+class UpdateSecurityGroupRequestRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["action", "description"]},
+    )
+    direction: Literal["ingress", "egress"]
+    protocol: Literal["tcp", "udp", "icmp", "all"]
+    cidr: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    from_port: Annotated[StrictInt | None, Field(ge=0, le=65535)] = None
+    to_port: Annotated[StrictInt | None, Field(ge=0, le=65535)] = None
+    action: Literal["allow", "deny"] | None = None
+    priority: Annotated[StrictInt | None, Field(ge=0, le=65535)] = None
+    description: Annotated[StrictStr | None, Field(max_length=200)] = None
+
+
+UpdateSecurityGroupRequestTagsAdditionalProperty = TypeAliasType(
+    "UpdateSecurityGroupRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpdateSubnetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateSubnet", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    vpc_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr, Field(max_length=18, min_length=9)]
+    availability_zone: StrictStr | None
+    is_public: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            UpdateSubnetReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+UpdateSubnetReplyTagsAdditionalProperty = TypeAliasType(
+    "UpdateSubnetReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpdateSubnetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "UpdateSubnet", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    subnet_id: Uuid
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            UpdateSubnetRequestTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+
+
+UpdateSubnetRequestTagsAdditionalProperty = TypeAliasType(
+    "UpdateSubnetRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpdateVpcReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateVpc", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    credential_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    cidr_block: Annotated[StrictStr | None, Field(max_length=18)]
+    address_space: list[Annotated[str, StringConstraints(min_length=9, max_length=18, strict=True)]]
+    is_default: StrictBool
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    resource_group: StrictStr | None
+    managed: StrictBool
+    allow_overlap: StrictBool
+    network_mode: StrictStr | None
+    routing_mode: StrictStr | None
+    mtu: StrictInt | None
+    auto_subnets: StrictBool | None
+    firewall_rule_count: StrictInt | None
+    status: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    state: Literal["PENDING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            UpdateVpcReplyTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+    cluster_id: Uuid | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+
+
+UpdateVpcReplyTagsAdditionalProperty = TypeAliasType(
+    "UpdateVpcReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpdateVpcRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "UpdateVpc", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: StrictStr
+    vpc_id: Uuid
+    tags: Annotated[
+        dict[
+            Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)],
+            UpdateVpcRequestTagsAdditionalProperty,
+        ],
+        Field(max_length=50),
+    ]
+
+
+UpdateVpcRequestTagsAdditionalProperty = TypeAliasType(
+    "UpdateVpcRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpdateWorkspaceReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["member_count"],
+            "skyclust-contract": {"name": "UpdateWorkspace", "version": 1},
+        },
+    )
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    role: Literal["admin", "user", "viewer"]
+    member_count: StrictInt | None = None
+
+
+class UpdateWorkspaceRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateWorkspace", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class UpgradeClusterReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-contract": {"name": "UpgradeCluster", "version": 1},
+        },
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    version: Annotated[StrictStr, Field(max_length=20, min_length=1)]
+    region: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    credential_id: Uuid
+    status: Literal["PENDING", "PROVISIONING", "READY", "UPDATING", "DELETING", "DELETED", "FAILED"]
+    status_reason: StrictStr | None
+    status_message: StrictStr | None
+    endpoint: StrictStr | None
+    cloud_id: StrictStr | None
+    tags: Annotated[dict[str, UpgradeClusterReplyTagsAdditionalProperty], Field(max_length=50)]
+    aws_config: dict[str, Any] | None
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    gcp_config: dict[str, Any] | None = None
+    azure_config: dict[str, Any] | None = None
+    conditions: list[UpgradeClusterReplyCondition] | None = None
+    """
+    Status conditions: NetworkReady, ControlPlaneReady, NodeGroupsReady, Drifted.
+    """
+    step: StrictStr | None = None
+    """
+    The saga step running now (network, control-plane, node-groups, compensating, upgrade-
+    control-plane, upgrade-node-groups, delete-node-groups, delete-control-plane, release-
+    network).
+    """
+    progress: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    network: dict[str, Any] | None = None
+    """
+    The network the cluster is in: vpc_id, generated, and cloud ids.
+    """
+    managed: StrictBool | None = None
+    """
+    False for a cluster adopted read-only.
+    """
+    target_version: StrictStr | None = None
+    drift: list[UpgradeClusterReplyDriftItem] | None = None
+    """
+    Managed fields whose cloud value differs from the desired one, as of the last check.
+    """
+    drift_checked_at: DateTime | None = None
+
+
+class UpgradeClusterReplyCondition(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["True", "False", "Unknown"]
+    reason: Annotated[StrictStr, Field(max_length=128)]
+    message: StrictStr | None
+    last_transition_time: DateTime
+
+
+class UpgradeClusterReplyDriftItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    desired: Any
+    actual: Any
+
+
+UpgradeClusterReplyTagsAdditionalProperty = TypeAliasType(
+    "UpgradeClusterReplyTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
+class UpgradeClusterRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider"],
+            "skyclust-contract": {"name": "UpgradeCluster", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    cluster_id: Uuid
+    version: Annotated[StrictStr, Field(pattern="^[0-9]+\\.[0-9]+$")]
+
+
+class ValidateCredentialReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ValidateCredential", "version": 1}},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    masked: dict[str, StrictStr]
+    status: Literal["unverified", "valid", "invalid"]
+    status_reason: Annotated[StrictStr | None, Field(max_length=64)]
+    status_message: Annotated[StrictStr | None, Field(max_length=300)]
+    account_id: Annotated[StrictStr | None, Field(max_length=128)]
+    in_use: list[ValidateCredentialReplyInUseItem]
+    created_by: StrictStr | None
+    created_at: DateTime
+    updated_at: DateTime
+    last_used_at: DateTime | None
+    last_validated_at: DateTime | None
+
+
+class ValidateCredentialReplyInUseItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["cluster", "network"]
+    id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+
+
+class ValidateCredentialRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ValidateCredential", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    credential_id: Uuid
+
+
+class VerifyApiKeyReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "VerifyApiKey", "version": 1}},
+    )
+    api_key_id: Uuid
+    workspace_id: Uuid
+    role: Literal["admin", "user", "viewer"]
+
+
+class VerifyApiKeyRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "VerifyApiKey", "version": 1}},
+    )
+    key: Annotated[StrictStr, Field(max_length=256, min_length=1)]
+
+
+class AddMember(Rpc[AddMemberRequest, AddMemberReply]):
+    """Add an existing user by email with a role."""
+
+    CONTRACT = "AddMember"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = AddMemberRequest
+    Reply: TypeAlias = AddMemberReply
+
+
+class AdoptVpc(Rpc[AdoptVpcRequest, AdoptVpcReply]):
+    """Make a discovered (unmanaged) network managed by SkyClust."""
+
+    CONTRACT = "AdoptVpc"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = AdoptVpcRequest
+    Reply: TypeAlias = AdoptVpcReply
+
+
+class CheckCidrPlan(Rpc[CheckCidrPlanRequest, CheckCidrPlanReply]):
+    """Check a proposed layout of networks and subnets against the workspace without creating
+    anything."""
+
+    CONTRACT = "CheckCidrPlan"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = CheckCidrPlanRequest
+    Reply: TypeAlias = CheckCidrPlanReply
+
+
+class CheckSession(Rpc[CheckSessionRequest, CheckSessionReply]):
+    """Whether a session is still live."""
+
+    CONTRACT = "CheckSession"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = CheckSessionRequest
+    Reply: TypeAlias = CheckSessionReply
+
+
+class CompleteOidcLogin(Rpc[CompleteOidcLoginRequest, CompleteOidcLoginReply]):
+    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens."""
+
+    CONTRACT = "CompleteOidcLogin"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CompleteOidcLoginRequest
+    Reply: TypeAlias = CompleteOidcLoginReply
+
+
+class CreateApiKey(Rpc[CreateApiKeyRequest, CreateApiKeyReply]):
+    """A new API key; the key itself is in this reply only."""
+
+    CONTRACT = "CreateApiKey"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateApiKeyRequest
+    Reply: TypeAlias = CreateApiKeyReply
+
+
+class CreateCluster(Rpc[CreateClusterRequest, CreateClusterReply]):
+    """Request a cluster; it starts PENDING."""
+
+    CONTRACT = "CreateCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateClusterRequest
+    Reply: TypeAlias = CreateClusterReply
+
+
+class CreateCredential(Rpc[CreateCredentialRequest, CreateCredentialReply]):
+    """Store a cloud credential, encrypted."""
+
+    CONTRACT = "CreateCredential"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateCredentialRequest
+    Reply: TypeAlias = CreateCredentialReply
+
+
+class CreateNodeGroup(Rpc[CreateNodeGroupRequest, CreateNodeGroupReply]):
+    """Add a node group to a READY cluster (EKS managed node group, GKE node pool, AKS agent
+    pool); the reply is the PENDING node group, creation goes on in the saga."""
+
+    CONTRACT = "CreateNodeGroup"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateNodeGroupRequest
+    Reply: TypeAlias = CreateNodeGroupReply
+
+
+class CreateSecurityGroup(Rpc[CreateSecurityGroupRequest, CreateSecurityGroupReply]):
+    """Request a security group (AWS security group, GCP firewall rules, Azure NSG) with its
+    rules; it starts PENDING."""
+
+    CONTRACT = "CreateSecurityGroup"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateSecurityGroupRequest
+    Reply: TypeAlias = CreateSecurityGroupReply
+
+
+class CreateSubnet(Rpc[CreateSubnetRequest, CreateSubnetReply]):
+    """Request a subnet inside a READY network; it starts PENDING."""
+
+    CONTRACT = "CreateSubnet"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateSubnetRequest
+    Reply: TypeAlias = CreateSubnetReply
+
+
+class CreateVpc(Rpc[CreateVpcRequest, CreateVpcReply]):
+    """Request a network (AWS VPC, GCP VPC network, Azure VNet); it starts PENDING. Without
+    cidr_block the planner picks a free block of prefix_length."""
+
+    CONTRACT = "CreateVpc"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateVpcRequest
+    Reply: TypeAlias = CreateVpcReply
+
+
+class CreateWorkspace(Rpc[CreateWorkspaceRequest, CreateWorkspaceReply]):
+    """A new workspace; the caller is its admin."""
+
+    CONTRACT = "CreateWorkspace"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateWorkspaceRequest
+    Reply: TypeAlias = CreateWorkspaceReply
+
+
+class DecryptCredential(Rpc[DecryptCredentialRequest, DecryptCredentialReply]):
+    """The secret of a credential, for provisioning, network and cost only."""
+
+    CONTRACT = "DecryptCredential"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = DecryptCredentialRequest
+    Reply: TypeAlias = DecryptCredentialReply
+
+
+class DeleteCluster(Rpc[DeleteClusterRequest, DeleteClusterReply]):
+    """Request a cluster's deletion; it goes DELETING."""
+
+    CONTRACT = "DeleteCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteClusterRequest
+    Reply: TypeAlias = DeleteClusterReply
+
+
+class DeleteCredential(Rpc[DeleteCredentialRequest, DeleteCredentialReply]):
+    """Delete a credential."""
+
+    CONTRACT = "DeleteCredential"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteCredentialRequest
+    Reply: TypeAlias = DeleteCredentialReply
+
+
+class DeleteNodeGroup(Rpc[DeleteNodeGroupRequest, DeleteNodeGroupReply]):
+    """Start deleting a node group; the reply is the node group, DELETING."""
+
+    CONTRACT = "DeleteNodeGroup"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteNodeGroupRequest
+    Reply: TypeAlias = DeleteNodeGroupReply
+
+
+class DeleteSecurityGroup(Rpc[DeleteSecurityGroupRequest, DeleteSecurityGroupReply]):
+    """Delete a security group."""
+
+    CONTRACT = "DeleteSecurityGroup"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteSecurityGroupRequest
+    Reply: TypeAlias = DeleteSecurityGroupReply
+
+
+class DeleteSubnet(Rpc[DeleteSubnetRequest, DeleteSubnetReply]):
+    """Delete a subnet."""
+
+    CONTRACT = "DeleteSubnet"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteSubnetRequest
+    Reply: TypeAlias = DeleteSubnetReply
+
+
+class DeleteVpc(Rpc[DeleteVpcRequest, DeleteVpcReply]):
+    """Delete a managed network; refused while subnets, security groups, clusters or instances
+    use it."""
+
+    CONTRACT = "DeleteVpc"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteVpcRequest
+    Reply: TypeAlias = DeleteVpcReply
+
+
+class DiscoverClusters(Rpc[DiscoverClustersRequest, DiscoverClustersReply]):
+    """The clusters a credential can see in a region; tracked_by names the SkyClust cluster
+    already tracking one."""
+
+    CONTRACT = "DiscoverClusters"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = DiscoverClustersRequest
+    Reply: TypeAlias = DiscoverClustersReply
+
+
+class DiscoverNetworks(Rpc[DiscoverNetworksRequest, DiscoverNetworksReply]):
+    """List a credential's networks in the cloud now; those SkyClust did not create are
+    recorded as unmanaged."""
+
+    CONTRACT = "DiscoverNetworks"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DiscoverNetworksRequest
+    Reply: TypeAlias = DiscoverNetworksReply
+
+
+class ForgetCluster(Rpc[ForgetClusterRequest, ForgetClusterReply]):
+    """Stop tracking a cluster adopted read-only: SkyClust drops it and leaves the cloud
+    cluster as it is. The reply is the cluster as it was last shown, status DELETED."""
+
+    CONTRACT = "ForgetCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ForgetClusterRequest
+    Reply: TypeAlias = ForgetClusterReply
+
+
+class GetCluster(Rpc[GetClusterRequest, GetClusterReply]):
+    """One cluster."""
+
+    CONTRACT = "GetCluster"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetClusterRequest
+    Reply: TypeAlias = GetClusterReply
+
+
+class GetCredential(Rpc[GetCredentialRequest, GetCredentialReply]):
+    """One credential, masked."""
+
+    CONTRACT = "GetCredential"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCredentialRequest
+    Reply: TypeAlias = GetCredentialReply
+
+
+class GetJwks(Rpc[GetJwksRequest, GetJwksReply]):
+    """The public keys that verify access tokens."""
+
+    CONTRACT = "GetJwks"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetJwksRequest
+    Reply: TypeAlias = GetJwksReply
+
+
+class GetKubeconfig(Rpc[GetKubeconfigRequest, GetKubeconfigReply]):
+    """A kubeconfig for a READY cluster: the cloud's endpoint and CA with a short-lived
+    credential (EKS: a presigned STS token; GKE: a service-account access token; AKS: the
+    cloud's user kubeconfig). Each call emits KubeconfigIssued."""
+
+    CONTRACT = "GetKubeconfig"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetKubeconfigRequest
+    Reply: TypeAlias = GetKubeconfigReply
+
+
+class GetMe(Rpc[GetMeRequest, GetMeReply]):
+    """The calling user and their workspace."""
+
+    CONTRACT = "GetMe"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetMeRequest
+    Reply: TypeAlias = GetMeReply
+
+
+class GetNodeGroup(Rpc[GetNodeGroupRequest, GetNodeGroupReply]):
+    """One node group."""
+
+    CONTRACT = "GetNodeGroup"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetNodeGroupRequest
+    Reply: TypeAlias = GetNodeGroupReply
+
+
+class GetSecurityGroup(Rpc[GetSecurityGroupRequest, GetSecurityGroupReply]):
+    """One security group with its rules."""
+
+    CONTRACT = "GetSecurityGroup"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetSecurityGroupRequest
+    Reply: TypeAlias = GetSecurityGroupReply
+
+
+class GetSubnet(Rpc[GetSubnetRequest, GetSubnetReply]):
+    """One subnet."""
+
+    CONTRACT = "GetSubnet"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetSubnetRequest
+    Reply: TypeAlias = GetSubnetReply
+
+
+class GetVpc(Rpc[GetVpcRequest, GetVpcReply]):
+    """One network."""
+
+    CONTRACT = "GetVpc"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetVpcRequest
+    Reply: TypeAlias = GetVpcReply
+
+
+class GetWorkspace(Rpc[GetWorkspaceRequest, GetWorkspaceReply]):
+    """One workspace the user belongs to."""
+
+    CONTRACT = "GetWorkspace"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetWorkspaceRequest
+    Reply: TypeAlias = GetWorkspaceReply
+
+
+class ImportCluster(Rpc[ImportClusterRequest, ImportClusterReply]):
+    """Adopt an existing cloud cluster, read-only: SkyClust shows it and watches it for drift
+    but changes nothing until it is promoted."""
+
+    CONTRACT = "ImportCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ImportClusterRequest
+    Reply: TypeAlias = ImportClusterReply
+
+
+class IssueStreamTicket(Rpc[IssueStreamTicketRequest, IssueStreamTicketReply]):
+    """A short-lived ticket for an EventSource that cannot send headers."""
+
+    CONTRACT = "IssueStreamTicket"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = IssueStreamTicketRequest
+    Reply: TypeAlias = IssueStreamTicketReply
+
+
+class ListApiKeys(Rpc[ListApiKeysRequest, ListApiKeysReply]):
+    """A workspace's API keys, by prefix."""
+
+    CONTRACT = "ListApiKeys"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListApiKeysRequest
+    Reply: TypeAlias = ListApiKeysReply
+
+
+class ListAuditLogs(Rpc[ListAuditLogsRequest, ListAuditLogsReply]):
+    """A workspace's audit trail, newest first."""
+
+    CONTRACT = "ListAuditLogs"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListAuditLogsRequest
+    Reply: TypeAlias = ListAuditLogsReply
+
+
+class ListClusters(Rpc[ListClustersRequest, ListClustersReply]):
+    """A workspace's clusters."""
+
+    CONTRACT = "ListClusters"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListClustersRequest
+    Reply: TypeAlias = ListClustersReply
+
+
+class ListCredentials(Rpc[ListCredentialsRequest, ListCredentialsReply]):
+    """A workspace's credentials, masked."""
+
+    CONTRACT = "ListCredentials"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListCredentialsRequest
+    Reply: TypeAlias = ListCredentialsReply
+
+
+class ListMembers(Rpc[ListMembersRequest, ListMembersReply]):
+    """A workspace's members."""
+
+    CONTRACT = "ListMembers"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListMembersRequest
+    Reply: TypeAlias = ListMembersReply
+
+
+class ListNodeGroups(Rpc[ListNodeGroupsRequest, ListNodeGroupsReply]):
+    """A cluster's node groups, DELETED ones left out."""
+
+    CONTRACT = "ListNodeGroups"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListNodeGroupsRequest
+    Reply: TypeAlias = ListNodeGroupsReply
+
+
+class ListOidcProviders(Rpc[ListOidcProvidersRequest, ListOidcProvidersReply]):
+    """The OpenID Connect providers users can log in with."""
+
+    CONTRACT = "ListOidcProviders"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListOidcProvidersRequest
+    Reply: TypeAlias = ListOidcProvidersReply
+
+
+class ListSecurityGroups(Rpc[ListSecurityGroupsRequest, ListSecurityGroupsReply]):
+    """A workspace's security groups; filters by provider, network, region, credential and tag."""
+
+    CONTRACT = "ListSecurityGroups"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListSecurityGroupsRequest
+    Reply: TypeAlias = ListSecurityGroupsReply
+
+
+class ListSubnets(Rpc[ListSubnetsRequest, ListSubnetsReply]):
+    """A workspace's subnets; filters by provider, network, region, credential and tag."""
+
+    CONTRACT = "ListSubnets"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListSubnetsRequest
+    Reply: TypeAlias = ListSubnetsReply
+
+
+class ListVpcs(Rpc[ListVpcsRequest, ListVpcsReply]):
+    """A workspace's networks, managed and discovered; filters by provider, region, credential,
+    tag (key or key=value) and managed."""
+
+    CONTRACT = "ListVpcs"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListVpcsRequest
+    Reply: TypeAlias = ListVpcsReply
+
+
+class ListWorkspaces(Rpc[ListWorkspacesRequest, ListWorkspacesReply]):
+    """The workspaces a user belongs to."""
+
+    CONTRACT = "ListWorkspaces"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListWorkspacesRequest
+    Reply: TypeAlias = ListWorkspacesReply
+
+
+class Login(Rpc[LoginRequest, LoginReply]):
+    """Password login; returns tokens."""
+
+    CONTRACT = "Login"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = LoginRequest
+    Reply: TypeAlias = LoginReply
+
+
+class Logout(Rpc[LogoutRequest, LogoutReply]):
+    """End a session: its refresh and access tokens stop working."""
+
+    CONTRACT = "Logout"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = LogoutRequest
+    Reply: TypeAlias = LogoutReply
+
+
+class PromoteCluster(Rpc[PromoteClusterRequest, PromoteClusterReply]):
+    """Make an adopted cluster managed: SkyClust tags it and from then on may change it."""
+
+    CONTRACT = "PromoteCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = PromoteClusterRequest
+    Reply: TypeAlias = PromoteClusterReply
+
+
+class ReconcileCluster(Rpc[ReconcileClusterRequest, ReconcileClusterReply]):
+    """Apply the desired state to the fields that drifted."""
+
+    CONTRACT = "ReconcileCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ReconcileClusterRequest
+    Reply: TypeAlias = ReconcileClusterReply
+
+
+class RecordAudit(Rpc[RecordAuditRequest, RecordAuditReply]):
+    """Write an audit record now and confirm it (for actions that must not happen unrecorded,
+    such as decryption)."""
+
+    CONTRACT = "RecordAudit"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RecordAuditRequest
+    Reply: TypeAlias = RecordAuditReply
+
+
+class RefreshTokens(Rpc[RefreshTokensRequest, RefreshTokensReply]):
+    """Exchange a refresh token (single use) for new tokens."""
+
+    CONTRACT = "RefreshTokens"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RefreshTokensRequest
+    Reply: TypeAlias = RefreshTokensReply
+
+
+class RegisterUser(Rpc[RegisterUserRequest, RegisterUserReply]):
+    """Sign up: a new user and a new workspace they administer."""
+
+    CONTRACT = "RegisterUser"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RegisterUserRequest
+    Reply: TypeAlias = RegisterUserReply
+
+
+class RemoveMember(Rpc[RemoveMemberRequest, RemoveMemberReply]):
+    """Remove a member, or leave."""
+
+    CONTRACT = "RemoveMember"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RemoveMemberRequest
+    Reply: TypeAlias = RemoveMemberReply
+
+
+class RevokeApiKey(Rpc[RevokeApiKeyRequest, RevokeApiKeyReply]):
+    """Revoke an API key."""
+
+    CONTRACT = "RevokeApiKey"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RevokeApiKeyRequest
+    Reply: TypeAlias = RevokeApiKeyReply
+
+
+class RotateCredential(Rpc[RotateCredentialRequest, RotateCredentialReply]):
+    """Replace a credential's cloud secret with a new one of the same provider and account,
+    after the cloud accepted it."""
+
+    CONTRACT = "RotateCredential"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RotateCredentialRequest
+    Reply: TypeAlias = RotateCredentialReply
+
+
+class RotateSigningKey(Rpc[RotateSigningKeyRequest, RotateSigningKeyReply]):
+    """A new token-signing key; older ones stay published until their tokens expire."""
+
+    CONTRACT = "RotateSigningKey"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RotateSigningKeyRequest
+    Reply: TypeAlias = RotateSigningKeyReply
+
+
+class StartOidcLogin(Rpc[StartOidcLoginRequest, StartOidcLoginReply]):
+    """Begin an OpenID Connect login: the provider's authorization URL (code flow with PKCE,
+    state and nonce) to send the browser to."""
+
+    CONTRACT = "StartOidcLogin"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = StartOidcLoginRequest
+    Reply: TypeAlias = StartOidcLoginReply
+
+
+class SuggestCidr(Rpc[SuggestCidrRequest, SuggestCidrReply]):
+    """The next free private block of a prefix length, free across every network of the
+    workspace in every cloud and region."""
+
+    CONTRACT = "SuggestCidr"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = SuggestCidrRequest
+    Reply: TypeAlias = SuggestCidrReply
+
+
+class SwitchWorkspace(Rpc[SwitchWorkspaceRequest, SwitchWorkspaceReply]):
+    """Tokens for another workspace the user belongs to."""
+
+    CONTRACT = "SwitchWorkspace"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = SwitchWorkspaceRequest
+    Reply: TypeAlias = SwitchWorkspaceReply
+
+
+class UpdateMember(Rpc[UpdateMemberRequest, UpdateMemberReply]):
+    """Change a member's role."""
+
+    CONTRACT = "UpdateMember"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateMemberRequest
+    Reply: TypeAlias = UpdateMemberReply
+
+
+class UpdateNodeGroup(Rpc[UpdateNodeGroupRequest, UpdateNodeGroupReply]):
+    """Scale a node group (min/max/desired) or change its labels and taints; fields left out
+    keep their value. The reply is the node group, UPDATING when anything changed."""
+
+    CONTRACT = "UpdateNodeGroup"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateNodeGroupRequest
+    Reply: TypeAlias = UpdateNodeGroupReply
+
+
+class UpdateSecurityGroup(Rpc[UpdateSecurityGroupRequest, UpdateSecurityGroupReply]):
+    """Replace a security group's rules and/or tags; it turns UPDATING until the cloud has
+    them."""
+
+    CONTRACT = "UpdateSecurityGroup"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateSecurityGroupRequest
+    Reply: TypeAlias = UpdateSecurityGroupReply
+
+
+class UpdateSubnet(Rpc[UpdateSubnetRequest, UpdateSubnetReply]):
+    """Replace a subnet's tags."""
+
+    CONTRACT = "UpdateSubnet"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateSubnetRequest
+    Reply: TypeAlias = UpdateSubnetReply
+
+
+class UpdateVpc(Rpc[UpdateVpcRequest, UpdateVpcReply]):
+    """Replace a managed network's tags; it turns UPDATING until the cloud has them."""
+
+    CONTRACT = "UpdateVpc"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateVpcRequest
+    Reply: TypeAlias = UpdateVpcReply
+
+
+class UpdateWorkspace(Rpc[UpdateWorkspaceRequest, UpdateWorkspaceReply]):
+    """Rename a workspace."""
+
+    CONTRACT = "UpdateWorkspace"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateWorkspaceRequest
+    Reply: TypeAlias = UpdateWorkspaceReply
+
+
+class UpgradeCluster(Rpc[UpgradeClusterRequest, UpgradeClusterReply]):
+    """Move a cluster to a Kubernetes version the cloud offers: control plane, then node
+    groups."""
+
+    CONTRACT = "UpgradeCluster"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpgradeClusterRequest
+    Reply: TypeAlias = UpgradeClusterReply
+
+
+class ValidateCredential(Rpc[ValidateCredentialRequest, ValidateCredentialReply]):
+    """Check a stored credential with its cloud now; the result is stored and returned with the
+    masked credential."""
+
+    CONTRACT = "ValidateCredential"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ValidateCredentialRequest
+    Reply: TypeAlias = ValidateCredentialReply
+
+
+class VerifyApiKey(Rpc[VerifyApiKeyRequest, VerifyApiKeyReply]):
+    """Who an API key acts as."""
+
+    CONTRACT = "VerifyApiKey"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = VerifyApiKeyRequest
+    Reply: TypeAlias = VerifyApiKeyReply
+
+
+BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
+    (AddMember.CONTRACT, AddMember.VERSION): AddMember,
+    (AdoptVpc.CONTRACT, AdoptVpc.VERSION): AdoptVpc,
+    (CheckCidrPlan.CONTRACT, CheckCidrPlan.VERSION): CheckCidrPlan,
+    (CheckSession.CONTRACT, CheckSession.VERSION): CheckSession,
+    (CompleteOidcLogin.CONTRACT, CompleteOidcLogin.VERSION): CompleteOidcLogin,
+    (CreateApiKey.CONTRACT, CreateApiKey.VERSION): CreateApiKey,
+    (CreateCluster.CONTRACT, CreateCluster.VERSION): CreateCluster,
+    (CreateCredential.CONTRACT, CreateCredential.VERSION): CreateCredential,
+    (CreateNodeGroup.CONTRACT, CreateNodeGroup.VERSION): CreateNodeGroup,
+    (CreateSecurityGroup.CONTRACT, CreateSecurityGroup.VERSION): CreateSecurityGroup,
+    (CreateSubnet.CONTRACT, CreateSubnet.VERSION): CreateSubnet,
+    (CreateVpc.CONTRACT, CreateVpc.VERSION): CreateVpc,
+    (CreateWorkspace.CONTRACT, CreateWorkspace.VERSION): CreateWorkspace,
+    (DecryptCredential.CONTRACT, DecryptCredential.VERSION): DecryptCredential,
+    (DeleteCluster.CONTRACT, DeleteCluster.VERSION): DeleteCluster,
+    (DeleteCredential.CONTRACT, DeleteCredential.VERSION): DeleteCredential,
+    (DeleteNodeGroup.CONTRACT, DeleteNodeGroup.VERSION): DeleteNodeGroup,
+    (DeleteSecurityGroup.CONTRACT, DeleteSecurityGroup.VERSION): DeleteSecurityGroup,
+    (DeleteSubnet.CONTRACT, DeleteSubnet.VERSION): DeleteSubnet,
+    (DeleteVpc.CONTRACT, DeleteVpc.VERSION): DeleteVpc,
+    (DiscoverClusters.CONTRACT, DiscoverClusters.VERSION): DiscoverClusters,
+    (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
+    (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
+    (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
+    (GetCredential.CONTRACT, GetCredential.VERSION): GetCredential,
+    (GetJwks.CONTRACT, GetJwks.VERSION): GetJwks,
+    (GetKubeconfig.CONTRACT, GetKubeconfig.VERSION): GetKubeconfig,
+    (GetMe.CONTRACT, GetMe.VERSION): GetMe,
+    (GetNodeGroup.CONTRACT, GetNodeGroup.VERSION): GetNodeGroup,
+    (GetSecurityGroup.CONTRACT, GetSecurityGroup.VERSION): GetSecurityGroup,
+    (GetSubnet.CONTRACT, GetSubnet.VERSION): GetSubnet,
+    (GetVpc.CONTRACT, GetVpc.VERSION): GetVpc,
+    (GetWorkspace.CONTRACT, GetWorkspace.VERSION): GetWorkspace,
+    (ImportCluster.CONTRACT, ImportCluster.VERSION): ImportCluster,
+    (IssueStreamTicket.CONTRACT, IssueStreamTicket.VERSION): IssueStreamTicket,
+    (ListApiKeys.CONTRACT, ListApiKeys.VERSION): ListApiKeys,
+    (ListAuditLogs.CONTRACT, ListAuditLogs.VERSION): ListAuditLogs,
+    (ListClusters.CONTRACT, ListClusters.VERSION): ListClusters,
+    (ListCredentials.CONTRACT, ListCredentials.VERSION): ListCredentials,
+    (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
+    (ListNodeGroups.CONTRACT, ListNodeGroups.VERSION): ListNodeGroups,
+    (ListOidcProviders.CONTRACT, ListOidcProviders.VERSION): ListOidcProviders,
+    (ListSecurityGroups.CONTRACT, ListSecurityGroups.VERSION): ListSecurityGroups,
+    (ListSubnets.CONTRACT, ListSubnets.VERSION): ListSubnets,
+    (ListVpcs.CONTRACT, ListVpcs.VERSION): ListVpcs,
+    (ListWorkspaces.CONTRACT, ListWorkspaces.VERSION): ListWorkspaces,
+    (Login.CONTRACT, Login.VERSION): Login,
+    (Logout.CONTRACT, Logout.VERSION): Logout,
+    (PromoteCluster.CONTRACT, PromoteCluster.VERSION): PromoteCluster,
+    (ReconcileCluster.CONTRACT, ReconcileCluster.VERSION): ReconcileCluster,
+    (RecordAudit.CONTRACT, RecordAudit.VERSION): RecordAudit,
+    (RefreshTokens.CONTRACT, RefreshTokens.VERSION): RefreshTokens,
+    (RegisterUser.CONTRACT, RegisterUser.VERSION): RegisterUser,
+    (RemoveMember.CONTRACT, RemoveMember.VERSION): RemoveMember,
+    (RevokeApiKey.CONTRACT, RevokeApiKey.VERSION): RevokeApiKey,
+    (RotateCredential.CONTRACT, RotateCredential.VERSION): RotateCredential,
+    (RotateSigningKey.CONTRACT, RotateSigningKey.VERSION): RotateSigningKey,
+    (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,
+    (SuggestCidr.CONTRACT, SuggestCidr.VERSION): SuggestCidr,
+    (SwitchWorkspace.CONTRACT, SwitchWorkspace.VERSION): SwitchWorkspace,
+    (UpdateMember.CONTRACT, UpdateMember.VERSION): UpdateMember,
+    (UpdateNodeGroup.CONTRACT, UpdateNodeGroup.VERSION): UpdateNodeGroup,
+    (UpdateSecurityGroup.CONTRACT, UpdateSecurityGroup.VERSION): UpdateSecurityGroup,
+    (UpdateSubnet.CONTRACT, UpdateSubnet.VERSION): UpdateSubnet,
+    (UpdateVpc.CONTRACT, UpdateVpc.VERSION): UpdateVpc,
+    (UpdateWorkspace.CONTRACT, UpdateWorkspace.VERSION): UpdateWorkspace,
+    (UpgradeCluster.CONTRACT, UpgradeCluster.VERSION): UpgradeCluster,
+    (ValidateCredential.CONTRACT, ValidateCredential.VERSION): ValidateCredential,
+    (VerifyApiKey.CONTRACT, VerifyApiKey.VERSION): VerifyApiKey,
+}

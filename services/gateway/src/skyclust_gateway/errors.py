@@ -1,0 +1,109 @@
+"""The errors the gateway raises itself, one class per stable code (a bare 401 or 403 is
+the shared `Unauthorized` or `Forbidden`). Errors of the owning services
+(`CLUSTER_NOT_FOUND`, `VPC_IN_USE`, ...) come back over the bus as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from skyclust_common.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
+
+# tokens and sessions ----------------------------------------------------------------
+
+
+class InvalidToken(Unauthorized):
+    """A token that does not verify: malformed, of another kind, signed by an unknown key."""
+
+    code = "INVALID_TOKEN"
+    default_message = "invalid token"
+
+
+class TokenExpired(Unauthorized):
+    """An access token or stream ticket past its `exp`: refresh it."""
+
+    code = "TOKEN_EXPIRED"
+    default_message = "token expired"
+
+
+class SessionRevoked(Unauthorized):
+    """The token's session ended (logout, refresh-token reuse, role change, removal)."""
+
+    code = "SESSION_REVOKED"
+    default_message = "this session has ended; log in again"
+
+
+class TicketNeedsSession(Forbidden):
+    """A stream ticket asked for without a login session (an API key); 401 for a
+    ticket presented without one."""
+
+    code = "TICKET_NEEDS_SESSION"
+
+
+class RateLimited(TooManyRequests):
+    """Too many requests from this client address or workspace this minute;
+    `details.retry_after` (and the Retry-After header) say for how long."""
+
+    code = "RATE_LIMITED"
+    default_message = "rate limit exceeded; slow down"
+
+
+# the caller's workspace -------------------------------------------------------------
+
+
+class WorkspaceNotFound(NotFound):
+    """Another workspace than the token's: routes act on the token's workspace only."""
+
+    code = "WORKSPACE_NOT_FOUND"
+    default_message = "workspace not found"
+
+
+# the event stream -------------------------------------------------------------------
+
+
+class InvalidFilter(BadRequest):
+    """A stream filter (`types`, `resource`) that is not an event name or resource id."""
+
+    code = "INVALID_FILTER"
+
+
+class BadCursor(BadRequest):
+    """A Last-Event-ID that is no event id of the stream."""
+
+    code = "BAD_CURSOR"
+
+
+class StreamUnavailable(ServiceUnavailable):
+    """This gateway has no live feed or cannot read the event stream now."""
+
+    code = "STREAM_UNAVAILABLE"
+    default_message = "the event stream is not available"
+
+
+class StreamBusy(ServiceUnavailable):
+    """Too many streams resuming at once; `retry_after` becomes the Retry-After header."""
+
+    code = "STREAM_BUSY"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+# OpenID Connect logins --------------------------------------------------------------
+
+
+class OidcLoginRefused(Unauthorized):
+    code = "OIDC_LOGIN_REFUSED"
+
+
+class OidcStateInvalid(BadRequest):
+    """A callback without a state, or not in the browser that started the login."""
+
+    code = "OIDC_STATE_INVALID"
