@@ -64,7 +64,7 @@ async def test_every_request_a_service_answers_points_at_its_contract():
     messages = spec["components"]["messages"]
     login = next(m for key, m in messages.items() if key.startswith("identity.Login:"))
     assert login["payload"] == {
-        "$ref": "https://skyclust.io/contracts/queries/Login.v1.schema.json#/$defs/request"
+        "$ref": "https://skyclust.io/contracts/rpc/Login.v1.schema.json#/$defs/request"
     }
     audit = next(m for key, m in messages.items() if key.startswith("identity-audit"))
     assert audit["payload"]["allOf"][1]["properties"]["data"] == {
