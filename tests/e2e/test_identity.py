@@ -17,7 +17,8 @@ from joserfc import jwt as jose_jwt
 from joserfc.jwk import KeySet
 
 from skyclust_gateway.app import create_app
-from skyclust_gateway.permissions import PUBLIC, Permission, allowed, route_table
+from skyclust_gateway.permission_docs import PUBLIC, route_table
+from skyclust_gateway.permissions import Permission, allowed
 from skyclust_gateway.settings import GatewaySettings
 
 from .client import Api
@@ -252,6 +253,18 @@ def test_api_keys_act_with_their_role_until_revoked(platform, estate):
     assert key["key"].startswith("sk_") and key["prefix"] == key["key"][:10]
     robot = Api(platform.gateway_url, key["key"])
     assert robot.get("/api/v1/aws/kubernetes/clusters").status_code == 200
+    me = robot.get("/api/v1/auth/me")
+    assert me.status_code == 200, me.text
+    assert me.json()["data"] == {
+        "actor_type": "api_key",
+        "api_key_id": key["id"],
+        "workspace_id": estate["ids"]["workspace_id"],
+        "role": "viewer",
+    }
+    for path in ("/api/v1/workspaces", f"/api/v1/workspaces/{estate['ids']['workspace_id']}"):
+        refused = robot.get(path)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "USER_LOGIN_REQUIRED"
     assert (
         robot.delete(f"/api/v1/aws/kubernetes/clusters/{estate['ids']['cluster_id']}").status_code
         == 403

@@ -2,10 +2,11 @@
 error codes into docs/api.md, between its error-catalog markers.
 
 A code is declared by an error class: `skyclust_common.errors` and each service's
-`skyclust_<service>.domain.errors` (those that exist) are imported, and every class
-there that sets its own `code` gives a row: the code, its HTTP status, whether it is
-retryable unless the raiser says otherwise, where it is declared and what it means (the
-first paragraph of the class docstring, else its default message). A code two services
+`skyclust_<service>.domain.errors` or `skyclust_<service>.errors` (those that exist) are
+imported, and every class there that sets its own `code` gives a row: the code, its HTTP
+status, whether it is retryable unless the raiser says otherwise, where it is declared
+and what it means (the first paragraph of the class docstring, else its default
+message). A code two services
 declare alike is one row; declared with another status or retryability, it is an error.
 `--check` fails when docs/api.md is not what this would write."""
 
@@ -45,6 +46,9 @@ def error_module_names(root: Path = ROOT) -> list[str]:
     names = ["skyclust_common.errors"]
     for path in sorted(root.glob("services/*/src/skyclust_*/domain/errors.py")):
         names.append(f"{path.parents[1].name}.domain.errors")
+    # A service without a domain of its own (the gateway) keeps them at its top level.
+    for path in sorted(root.glob("services/*/src/skyclust_*/errors.py")):
+        names.append(f"{path.parent.name}.errors")
     return names
 
 

@@ -46,6 +46,14 @@ class TicketNeedsSession(Forbidden):
     code = "TICKET_NEEDS_SESSION"
 
 
+class UserLoginRequired(Forbidden):
+    """A route that acts on a user account (its workspaces, its session) called with an
+    API key, which belongs to one workspace and to no user."""
+
+    code = "USER_LOGIN_REQUIRED"
+    default_message = "this route acts on a user account; log in as a user, not with an API key"
+
+
 class RateLimited(TooManyRequests):
     """Too many requests from this client address or workspace this minute;
     `details.retry_after` (and the Retry-After header) say for how long."""

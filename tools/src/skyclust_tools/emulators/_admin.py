@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from ._billing_faults import AWS, AZURE, GCP, billing_fault
+
 
 class AdminError(RuntimeError):
     pass
@@ -106,6 +108,69 @@ class AdminClient:
     def clear_requests(self) -> None:
         self._call("DELETE", "requests")
 
+    def billing(self) -> dict[str, float]:
+        """``{"speed", "now"}``: billing time runs at ``speed`` x the emulator clock."""
+        result: dict[str, float] = self._call("GET", "billing")
+        return result
+
+    def set_billing_speed(self, speed: float) -> dict[str, float]:
+        """1440: a billed day per real minute (from now; what was billed stays)."""
+        result: dict[str, float] = self._call("PUT", "billing", {"speed": speed})
+        return result
+
+    def advance_billing(self, seconds: float) -> dict[str, float]:
+        """Bill ``seconds`` more of what runs without moving the emulator clock (whose tokens
+        would look expired to the SDKs): what was billed moves that far into the past."""
+        result: dict[str, float] = self._call("POST", "billing", {"advance_seconds": seconds})
+        return result
+
+    def seed_billing_history(
+        self,
+        account: str,
+        *,
+        days: int,
+        daily_cost: float,
+        service: str,
+        region: str,
+        weekly_pattern: list[float] | None = None,
+        tags: dict[str, str] | None = None,
+        sku: str | None = None,
+        step_days_ago: int | None = None,
+        step_factor: float | None = None,
+        noise: float | None = None,
+        seed: int | None = None,
+    ) -> int:
+        """Synthetic daily cost for the ``days`` before today (weekday factors Monday first;
+        costs since ``step_days_ago`` days are multiplied by ``step_factor``)."""
+        body: dict[str, Any] = {
+            "account": account,
+            "days": days,
+            "daily_cost": daily_cost,
+            "service": service,
+            "region": region,
+        }
+        for key, value in (
+            ("weekly_pattern", weekly_pattern),
+            ("tags", tags),
+            ("sku", sku),
+            ("step_days_ago", step_days_ago),
+            ("step_factor", step_factor),
+            ("noise", noise),
+            ("seed", seed),
+        ):
+            if value is not None:
+                body[key] = value
+        result: dict[str, int] = self._call("POST", "billing/history", body)
+        return result["items"]
+
+    def billing_items(
+        self, start: str | None = None, end: str | None = None, account: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The daily line items behind every billing API (dates ``YYYY-MM-DD``, end exclusive)."""
+        body = {k: v for k, v in (("start", start), ("end", end), ("account", account)) if v}
+        result: list[dict[str, Any]] = self._call("POST", "billing/items", body)
+        return result
+
     def get_resource(self, path: str) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", f"resource/{path.lstrip('/')}")
         return result
@@ -121,6 +186,10 @@ class AdminClient:
 
 
 class GcpAdmin(AdminClient):
+    def inject_billing_fault(self, api: str, kind: str, *, times: int | None = 1) -> dict[str, Any]:
+        """``api``: billing, catalog or bigquery; ``kind`` as in `_billing_faults.GCP`."""
+        return self.inject_fault(**billing_fault(GCP, api, kind), times=times)
+
     def create_service_account_key(
         self, project_id: str, account: str = "skyclust"
     ) -> dict[str, Any]:
@@ -151,8 +220,16 @@ class AwsAdmin(AdminClient):
     ``nodegroup_update`` seconds.
     """
 
+    def inject_billing_fault(self, api: str, kind: str, *, times: int | None = 1) -> dict[str, Any]:
+        """``api``: cost_explorer or pricing; ``kind`` as in `_billing_faults.AWS`."""
+        return self.inject_fault(**billing_fault(AWS, api, kind), times=times)
+
 
 class AzureAdmin(AdminClient):
+    def inject_billing_fault(self, api: str, kind: str, *, times: int | None = 1) -> dict[str, Any]:
+        """``api``: cost_management or retail_prices; ``kind`` as in `_billing_faults.AZURE`."""
+        return self.inject_fault(**billing_fault(AZURE, api, kind), times=times)
+
     def create_account(
         self,
         *,

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ._billing import BillingClock, Ledger, Meter, admin_billing
 from ._core import JSON, Clock, Durations, FaultInjector, RequestLog, Router, Scheduler
 
 AdminHandler = Callable[[Request, dict[str, str], JSON], Awaitable[Response]]
@@ -28,6 +29,7 @@ class EmulatorBase(abc.ABC):
         durations: Mapping[str, float] | None,
         *,
         token_lifetime: float,
+        billing_speed: float = 1.0,
     ) -> None:
         configured = Durations(default_durations)
         configured.update(durations or {})
@@ -37,6 +39,7 @@ class EmulatorBase(abc.ABC):
         self.faults = FaultInjector()
         self.log = RequestLog()
         self.token_lifetime = token_lifetime
+        self.ledger = Ledger(BillingClock(self.clock, billing_speed))
         self.admin_router = Router()
         a = "/_emulator"
         self.admin_router.add(["GET"], f"{a}/health", self._admin_health)
@@ -46,6 +49,9 @@ class EmulatorBase(abc.ABC):
         self.admin_router.add(["GET"], f"{a}/resources", self._admin_resources)
         self.admin_router.add(["GET", "DELETE"], f"{a}/requests", self._admin_requests)
         self.admin_router.add(["POST"], f"{a}/reset", self._admin_reset)
+        self.admin_router.add(["GET", "PUT", "POST"], f"{a}/billing", self._admin_billing)
+        self.admin_router.add(["POST"], f"{a}/billing/history", self._admin_billing)
+        self.admin_router.add(["POST"], f"{a}/billing/items", self._admin_billing)
 
     def reset(self, *, keep_accounts: bool = False) -> None:
         self.scheduler.clear()
@@ -53,6 +59,7 @@ class EmulatorBase(abc.ABC):
         self.log.clear()
         self.durations.reset()
         self.clock.offset = 0.0
+        self.ledger.reset()
 
     @abc.abstractmethod
     def resources(self) -> list[JSON]:
@@ -74,6 +81,18 @@ class EmulatorBase(abc.ABC):
             return JSONResponse({"error": exc.message}, status_code=exc.status)
         except (ValueError, TypeError, KeyError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+
+    async def _admin_billing(
+        self, request: Request, params: dict[str, str], body: JSON
+    ) -> Response:
+        self.ledger.observe(self.meters())
+        name = request.url.path.removeprefix("/_emulator/")
+        status, payload = admin_billing(self.ledger, request.method, name, body)
+        return JSONResponse(payload, status_code=status)
+
+    def meters(self) -> list[Meter]:
+        """What is billed now; the emulators that bill override it."""
+        return []
 
     async def _admin_health(self, request: Request, params: dict[str, str], body: JSON) -> Response:
         return JSONResponse({"ok": True})

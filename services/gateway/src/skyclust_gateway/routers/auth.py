@@ -28,6 +28,16 @@ async def login(body: LoginBody, request: Request, svc: Svc) -> JSONResponse:
 
 @router.get("/api/v1/auth/me")
 async def me(principal: Reader, svc: Svc) -> JSONResponse:
+    """The user and their role here; for an API key, the key itself (it has no user)."""
+    if principal.actor_type == "api_key":
+        return ok(
+            {
+                "actor_type": "api_key",
+                "api_key_id": principal.user_id.removeprefix("apikey:"),
+                "workspace_id": principal.workspace_id,
+                "role": principal.role,
+            }
+        )
     result = await svc.call(
         "identity", "GetMe", {"user_id": principal.user_id, "workspace_id": principal.workspace_id}
     )

@@ -13,6 +13,7 @@ from skyclust_common.messaging import Bus
 
 from ..auth import Principal
 from ..envelope import request_id_var
+from ..errors import UserLoginRequired
 from ..permissions import Permission, require
 from ..rate_limits import workspace_rate_limit
 from ..read_cache import ReadCache, fresh_read_var
@@ -76,6 +77,16 @@ def caller(
 
 
 Reader = Annotated[Principal, Depends(caller(Permission.READ))]
+
+
+async def user_reader(principal: Reader) -> Principal:
+    """A reader that is a user: the routes on a user's account are not for API keys."""
+    if principal.actor_type == "api_key":
+        raise UserLoginRequired()
+    return principal
+
+
+UserReader = Annotated[Principal, Depends(user_reader)]
 StreamReader = Annotated[Principal, Depends(caller(Permission.READ, allow_ticket=True))]
 ClusterWriter = Annotated[Principal, Depends(caller(Permission.CLUSTERS_WRITE))]
 KubeconfigReader = Annotated[Principal, Depends(caller(Permission.KUBECONFIG))]

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from ..auth import TokenVerifier
 from ..envelope import ok
 from ..permissions import public
-from .deps import Reader, Svc
+from .deps import Reader, Svc, UserReader
 from .models import RefreshBody, SwitchWorkspaceBody
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -42,7 +42,7 @@ async def logout(
 @router.post("/switch-workspace")
 async def switch_workspace(
     body: SwitchWorkspaceBody,
-    principal: Reader,
+    principal: UserReader,
     svc: Svc,
 ) -> JSONResponse:
     result = await svc.call(

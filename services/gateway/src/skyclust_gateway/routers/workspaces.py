@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 
 from ..auth import Principal
 from ..envelope import ok
-from ..errors import WorkspaceNotFound
-from .deps import MemberManager, Reader, Svc, WorkspaceManager
+from ..errors import UserLoginRequired, WorkspaceNotFound
+from .deps import MemberManager, Reader, Svc, UserReader, WorkspaceManager
 from .models import MemberBody, MemberUpdateBody, WorkspaceBody
 
 router = APIRouter(prefix="/api/v1/workspaces", tags=["workspaces"])
@@ -23,7 +23,7 @@ def _same(principal: Principal, workspace_id: uuid.UUID) -> None:
 
 
 @router.get("")
-async def list_workspaces(principal: Reader, svc: Svc) -> JSONResponse:
+async def list_workspaces(principal: UserReader, svc: Svc) -> JSONResponse:
     result = await svc.call("identity", "ListWorkspaces", {"user_id": principal.user_id})
     return ok(result["items"])
 
@@ -31,7 +31,7 @@ async def list_workspaces(principal: Reader, svc: Svc) -> JSONResponse:
 @router.post("", status_code=201)
 async def create_workspace(
     body: WorkspaceBody,
-    principal: Reader,
+    principal: UserReader,
     svc: Svc,
 ) -> JSONResponse:
     """Anyone may start a workspace of their own (they become its admin)."""
@@ -44,7 +44,7 @@ async def create_workspace(
 @router.get("/{workspace_id}")
 async def get_workspace(
     workspace_id: uuid.UUID,
-    principal: Reader,
+    principal: UserReader,
     svc: Svc,
 ) -> JSONResponse:
     _same(principal, workspace_id)
@@ -64,6 +64,8 @@ async def update_workspace(
     svc: Svc,
 ) -> JSONResponse:
     _same(principal, workspace_id)
+    if principal.actor_type == "api_key":
+        raise UserLoginRequired()
     result = await svc.call(
         "identity",
         "UpdateWorkspace",

@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> None:
         metavar="KIND=SECONDS",
         help="per-kind override; kinds: cluster_create (failing), cluster_update, nodegroup_update",
     )
+    parser.add_argument(
+        "--billing-speed",
+        type=float,
+        default=1.0,
+        help="billing time per emulator second (1440: a billed day per real minute)",
+    )
     args = parser.parse_args(argv)
     # moto builds some URLs (SQS queues, presigned S3...) from it, as moto_server sets it.
     os.environ.setdefault("MOTO_PORT", str(args.port))
@@ -31,7 +37,9 @@ def main(argv: list[str] | None = None) -> None:
 
     from ._app import AwsEmulator
 
-    app = AwsEmulator(parse_duration_flags(args.duration, args.duration_for))
+    app = AwsEmulator(
+        parse_duration_flags(args.duration, args.duration_for), billing_speed=args.billing_speed
+    )
     print(f"AWS emulator on http://{args.host}:{args.port}", flush=True)
     run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
 

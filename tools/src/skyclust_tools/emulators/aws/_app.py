@@ -3,6 +3,7 @@ deferred EKS updates and the `/_emulator` admin API the GCP and Azure emulators 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -14,8 +15,9 @@ from xml.sax.saxutils import escape
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+from .._billing import BillingClock, Ledger, admin_billing
 from .._core import JSON, Clock, Durations, Fault, FaultInjector, RequestLog, Scheduler
-from . import _eks, _iam
+from . import _billing, _eks, _iam
 
 DEFAULT_DURATIONS: dict[str, float] = {
     "cluster_create": 3.0,  # a create that fails (operation_error); others are at once
@@ -60,7 +62,9 @@ class AwsEmulator:
     """A WSGI app; serve it with werkzeug's threaded server as moto_server does (see
     `__main__`). moto's state is per process, so there is one of these per process."""
 
-    def __init__(self, durations: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self, durations: Mapping[str, float] | None = None, *, billing_speed: float = 1.0
+    ) -> None:
         configured = Durations(DEFAULT_DURATIONS)
         configured.update(durations or {})
         self.durations = Durations(configured.as_dict())
@@ -68,6 +72,7 @@ class AwsEmulator:
         self.scheduler = Scheduler(self.clock)
         self.faults = FaultInjector()
         self.log = RequestLog()
+        self.ledger = Ledger(BillingClock(self.clock, billing_speed))
         # werkzeug serves requests from many threads; the emulator's own state is shared.
         self._lock = threading.RLock()
         _eks.install()
@@ -82,6 +87,8 @@ class AwsEmulator:
             "resources": self._admin_resources,
             "requests": self._admin_requests,
         }
+        for name in ("billing", "billing/history", "billing/items"):
+            self._admin[name] = functools.partial(self._admin_billing, name)
 
     # what EKS updates need (`_eks.Timing`)
 
@@ -104,6 +111,7 @@ class AwsEmulator:
             self.durations.reset()
             self.clock.offset = 0.0
             moto_api_backend.reset()
+            self.ledger.reset()
 
     # WSGI
 
@@ -112,16 +120,22 @@ class AwsEmulator:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         if path.startswith("/_emulator/"):
             return self._handle_admin(environ, start_response, path.removeprefix("/_emulator/"))
+        # JSON-protocol calls all go to "/": faults may name the operation instead.
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         with self._lock:
             self.scheduler.run_due()
             fault = self.faults.take(method, path)
+            if fault is None and target:
+                fault = self.faults.take(method, f"/{target}")
         if fault is not None and fault.hang_seconds:
             time.sleep(fault.hang_seconds)
         if fault is not None and fault.status and not fault.operation_error:
-            status, headers, body = _fault_response(environ, fault)
+            status, headers, body = _fault_response(environ, fault, target)
             start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
             self.log.record(method, path, str(environ.get("QUERY_STRING", "")), status)
             return [body]
+        if _billing.is_billing_target(target):
+            return self._billing(environ, start_response, target)
         operation_fault = fault if fault is not None and fault.operation_error else None
         environ[_eks.ENVIRON_KEY] = _eks.EksContext(self, operation_fault)
         seen: list[int] = []
@@ -131,8 +145,28 @@ class AwsEmulator:
             return start_response(status, headers, *args)
 
         result = self._moto(environ, recording_start_response)
+        with self._lock:
+            self.ledger.observe_safely(_billing.meters)
         self.log.record(method, path, str(environ.get("QUERY_STRING", "")), seen[0] if seen else 0)
         return result
+
+    def _billing(
+        self, environ: dict[str, Any], start_response: StartResponse, target: str
+    ) -> Iterable[bytes]:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(size) if size else b""
+        with self._lock:
+            status, payload = _billing.handle(self.ledger, target, raw)
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ]
+        if status >= 400:
+            headers.append(("x-amzn-ErrorType", str(payload["__type"])))
+        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
+        path = str(environ.get("PATH_INFO", ""))
+        self.log.record(str(environ.get("REQUEST_METHOD", "")), path, target, status)
+        return [json.dumps(payload).encode()]
 
     # admin API
 
@@ -197,6 +231,9 @@ class AwsEmulator:
             self.scheduler.run_due()
         return 200, {"now": self.clock.now(), "offset_seconds": self.clock.offset}
 
+    def _admin_billing(self, name: str, method: str, body: JSON) -> tuple[int, Any]:
+        return admin_billing(self.ledger, method, name, body)
+
     def _admin_resources(self, method: str, body: JSON) -> tuple[int, Any]:
         self._only(method, "GET")
         return 200, _eks.resources()
@@ -209,13 +246,17 @@ class AwsEmulator:
         return 200, self.log.list()
 
 
-def _fault_response(environ: dict[str, Any], fault: Fault) -> tuple[int, list[Any], bytes]:
+def _fault_response(
+    environ: dict[str, Any], fault: Fault, target: str = ""
+) -> tuple[int, list[Any], bytes]:
     """The error as the service's protocol words it, so botocore raises `ClientError` with
     the fault's code: XML for the query protocols (EC2, IAM, STS...), JSON with
     `x-amzn-ErrorType` for the JSON ones (EKS...)."""
     assert fault.status is not None
     status = fault.status
     code, message = _DEFAULT_ERRORS.get(status, ("InternalFailure", "Injected fault."))
+    if status == 429 and target.startswith(_billing.CE_PREFIX):
+        code = "LimitExceededException"  # Cost Explorer's throttling error
     code, message = fault.code or code, fault.message or message
     request_id = str(uuid.uuid4())
     headers: list[Any] = [("x-amzn-RequestId", request_id)]

@@ -62,6 +62,7 @@ def run_in_thread(
     token_lifetime: float = 3600,
     tls_dir: str | Path | None = None,
     log_level: str = "warning",
+    billing_speed: float = 1.0,
 ) -> RunningAzureEmulator:
     """Serve a fresh emulator over HTTPS from a background thread; usable as a context manager.
 
@@ -71,7 +72,9 @@ def run_in_thread(
     directory = Path(tls_dir) if tls_dir is not None else owned
     assert directory is not None
     tls = generate_tls(directory, [host])
-    emulator = AzureEmulator(durations, token_lifetime=token_lifetime, tls=tls)
+    emulator = AzureEmulator(
+        durations, token_lifetime=token_lifetime, tls=tls, billing_speed=billing_speed
+    )
     server = EmulatorServer(
         emulator.app, host=host, port=port, tls=tls, log_level=log_level
     ).start()

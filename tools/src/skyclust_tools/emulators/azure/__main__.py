@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--token-lifetime", type=float, default=3600)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--billing-speed",
+        type=float,
+        default=1.0,
+        help="billing time per emulator second (1440: a billed day per real minute)",
+    )
     args = parser.parse_args(argv)
     directory = Path(args.tls_dir or tempfile.mkdtemp(prefix="skyclust-azure-tls-"))
     tls = generate_tls(directory, [args.host])
@@ -40,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         parse_duration_flags(args.duration, args.duration_for),
         token_lifetime=args.token_lifetime,
         tls=tls,
+        billing_speed=args.billing_speed,
     )
     print(f"Azure emulator on https://{args.host}:{args.port} (CA: {tls.ca_path})", flush=True)
     uvicorn.run(

@@ -15,9 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .._base import AdminProblem, EmulatorBase
+from .._billing import Meter
 from .._core import CLIENT_GONE, JSON, Fault, hang, merge_patch, public
 from .._server import TlsFiles
-from . import _aks, _entra, _network
+from . import _aks, _cost, _entra, _network, _retail
 from ._arm import (
     API_VERSION_RE,
     Ref,
@@ -48,6 +49,7 @@ DEFAULT_DURATIONS: dict[str, float] = {
 }
 
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+_COST_QUERY = re.compile(r"/providers/microsoft\.costmanagement/query/?$", re.IGNORECASE)
 _ENTRA_ROUTES = [
     ("GET", re.compile(r"^/(?P<tenant>[^/]+)(/v2\.0)?/\.well-known/openid-configuration$")),
     ("GET", re.compile(r"^/common/discovery/instance$")),
@@ -79,8 +81,14 @@ class AzureEmulator(EmulatorBase):
         *,
         token_lifetime: float = 3600,
         tls: TlsFiles | None = None,
+        billing_speed: float = 1.0,
     ) -> None:
-        super().__init__(DEFAULT_DURATIONS, durations, token_lifetime=token_lifetime)
+        super().__init__(
+            DEFAULT_DURATIONS,
+            durations,
+            token_lifetime=token_lifetime,
+            billing_speed=billing_speed,
+        )
         self.tls = tls
         self.tenants: dict[str, Tenant] = {}
         self.clients: dict[str, ServicePrincipal] = {}
@@ -131,6 +139,10 @@ class AzureEmulator(EmulatorBase):
                 return Response(status_code=CLIENT_GONE)
             if fault is not None and fault.status and not fault.operation_error:
                 response = self._fault_response(fault, is_arm)
+            elif path.lower().rstrip("/") == "/api/retail/prices":
+                response = await _retail.prices(request)
+            elif is_arm and _COST_QUERY.search(path):
+                response = await _cost.query(self, request, [s for s in path.split("/") if s])
             elif is_arm:
                 response = await self._arm(request, fault)
             else:
@@ -146,8 +158,12 @@ class AzureEmulator(EmulatorBase):
                 "x-ms-client-request-id", request_id
             )
             response.headers["x-ms-ratelimit-remaining-subscription-reads"] = "11999"
+        self.ledger.observe_safely(self.meters)
         self.log.record(request.method, path, request.url.query, response.status_code)
         return response
+
+    def meters(self) -> list[Meter]:
+        return _cost.meters(self)
 
     def _fault_response(self, fault: Fault, is_arm: bool) -> Response:
         assert fault.status is not None

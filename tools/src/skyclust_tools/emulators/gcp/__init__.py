@@ -46,12 +46,13 @@ def run_in_thread(
     durations: Mapping[str, float] | None = None,
     token_lifetime: float = 3600,
     log_level: str = "warning",
+    billing_speed: float = 1.0,
 ) -> RunningGcpEmulator:
     """Serve a fresh emulator from a background thread; usable as a context manager.
 
     ``port=0`` picks a free port. ``durations`` may hold ``default`` and per-kind seconds.
     """
-    emulator = GcpEmulator(durations, token_lifetime=token_lifetime)
+    emulator = GcpEmulator(durations, token_lifetime=token_lifetime, billing_speed=billing_speed)
     server = EmulatorServer(emulator.app, host=host, port=port, log_level=log_level).start()
     return RunningGcpEmulator(emulator, server)
 

@@ -26,9 +26,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--token-lifetime", type=float, default=3600)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument(
+        "--billing-speed",
+        type=float,
+        default=1.0,
+        help="billing time per emulator second (1440: a billed day per real minute)",
+    )
     args = parser.parse_args(argv)
     emulator = GcpEmulator(
-        parse_duration_flags(args.duration, args.duration_for), token_lifetime=args.token_lifetime
+        parse_duration_flags(args.duration, args.duration_for),
+        token_lifetime=args.token_lifetime,
+        billing_speed=args.billing_speed,
     )
     print(f"GCP emulator on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(emulator.app, host=args.host, port=args.port, log_level=args.log_level)

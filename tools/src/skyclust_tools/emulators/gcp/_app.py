@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .._base import AdminProblem, EmulatorBase
+from .._billing import Meter
 from .._core import (
     CLIENT_GONE,
     JSON,
@@ -23,9 +24,11 @@ from .._core import (
     random_digits,
     rfc3339,
 )
+from . import _billing as billing
 from . import _compute as compute
 from . import _container as container
 from ._auth import IssuedToken, authenticate, authorize, create_service_account_key, token_endpoint
+from ._bigquery import BigQuery
 from ._common import Call, GoogleError, Project, ServiceAccountKey, json_response
 
 DEFAULT_DURATIONS: dict[str, float] = {
@@ -39,6 +42,13 @@ DEFAULT_DURATIONS: dict[str, float] = {
 }
 
 RESOURCE_MANAGER = "cloudresourcemanager.googleapis.com"
+# fault codes that are google.rpc.ErrorInfo reasons, with the legacy errors[].reason
+_ERROR_INFO_REASONS = {
+    "SERVICE_DISABLED": "accessNotConfigured",
+    "IAM_PERMISSION_DENIED": "forbidden",
+    "RATE_LIMIT_EXCEEDED": "rateLimitExceeded",
+    "BILLING_DISABLED": "accessNotConfigured",
+}
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 ApiHandler = Callable[[Call], Awaitable[Response]]
@@ -48,6 +58,10 @@ Endpoint = Callable[..., Awaitable[Response]]
 def _service_for(path: str) -> str:
     if path.startswith("/compute/"):
         return compute.SERVICE
+    if path.startswith("/bigquery/"):
+        return "bigquery.googleapis.com"
+    if path.startswith("/v1/services") or path.endswith("/billingInfo"):
+        return billing.SERVICE
     if path.startswith(("/v1/projects/", "/v3/projects/")) and path.count("/") <= 3:
         return RESOURCE_MANAGER
     return container.SERVICE
@@ -70,9 +84,18 @@ class GcpEmulator(EmulatorBase):
     """All emulator state for any number of projects, plus the ASGI ``app`` serving it."""
 
     def __init__(
-        self, durations: Mapping[str, float] | None = None, *, token_lifetime: float = 3600
+        self,
+        durations: Mapping[str, float] | None = None,
+        *,
+        token_lifetime: float = 3600,
+        billing_speed: float = 1.0,
     ) -> None:
-        super().__init__(DEFAULT_DURATIONS, durations, token_lifetime=token_lifetime)
+        super().__init__(
+            DEFAULT_DURATIONS,
+            durations,
+            token_lifetime=token_lifetime,
+            billing_speed=billing_speed,
+        )
         self.projects: dict[str, Project] = {}
         self.keys: dict[str, ServiceAccountKey] = {}
         self.service_accounts: dict[str, str] = {}
@@ -80,6 +103,9 @@ class GcpEmulator(EmulatorBase):
         self._api = Router()
         self._resources = Router()
         self._register_api()
+        self.bigquery = BigQuery(self)
+        self.bigquery.register(self._api)
+        billing.register(self, self._api)
         self._register_admin()
         self.app = Starlette(routes=[Route("/{path:path}", self._handle, methods=_ALL_METHODS)])
 
@@ -116,8 +142,12 @@ class GcpEmulator(EmulatorBase):
             response = exc.response(service)
         except ClientDisconnect:
             response = Response(status_code=CLIENT_GONE)
+        self.ledger.observe_safely(self.meters)
         self.log.record(request.method, path, request.url.query, response.status_code)
         return response
+
+    def meters(self) -> list[Meter]:
+        return billing.meters(self)
 
     def _fault_response(self, path: str, service: str, fault: Fault) -> Response:
         assert fault.status is not None
@@ -137,7 +167,11 @@ class GcpEmulator(EmulatorBase):
             503: "The service is currently unavailable.",
         }.get(fault.status, "Injected fault.")
         error = GoogleError(fault.status, message, headers=headers)
-        if fault.code:
+        if fault.code in _ERROR_INFO_REASONS:
+            # an ErrorInfo reason (SERVICE_DISABLED...): the status stays the HTTP one's
+            error.info_reason = fault.code
+            error.reason = _ERROR_INFO_REASONS[fault.code]
+        elif fault.code:
             error.status = fault.code
         return error.response(service)
 
@@ -385,6 +419,7 @@ class GcpEmulator(EmulatorBase):
 
     def reset(self, *, keep_accounts: bool = False) -> None:
         super().reset(keep_accounts=keep_accounts)
+        self.bigquery.reset()
         if keep_accounts:
             for project_id, project in list(self.projects.items()):
                 self.projects[project_id] = Project(project_id, project.number, project.created)
