@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine, outbox_table
+from skyclust_common.db import create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import ServiceUnavailable, SkyclustError
@@ -40,9 +40,11 @@ from skyclust_vault.adapters.audit import MemoryAuditTrail
 from skyclust_vault.adapters.clouds.base import CredentialChecker
 from skyclust_vault.adapters.clouds.fake import FakeCloud
 from skyclust_vault.adapters.db import metadata
+from skyclust_vault.adapters.uow import VaultUnitOfWork
 from skyclust_vault.bootstrap import SERVICE, Vault, jobs, start
 from skyclust_vault.domain.crypto import KeyEncryptionKeys, Keyring
 from skyclust_vault.domain.providers import parse
+from skyclust_vault.entrypoints.rpc import CONTRACTS
 from skyclust_vault.handlers import credentials
 from skyclust_vault.handlers.credentials import VaultDeps
 from skyclust_vault.settings import VaultSettings
@@ -52,6 +54,11 @@ ROLE_PASSWORD = "vault-pw"  # the same as test_schema_isolation: one role per cl
 KEY_BYTES = {v: os.urandom(32) for v in ("v1", "v2", "v3")}
 PROVISIONING = RpcContext({"Skyclust-Caller": "provisioning", "X-Request-ID": "req-1"})
 ADMIN = str(uuid.uuid4())
+
+
+async def serve(deps: VaultDeps, handler: Any, body: dict[str, Any], ctx: RpcContext) -> Any:
+    """Call `handler` as the bus does: with its request parsed into the contract's model."""
+    return await handler(deps, CONTRACTS[handler].request(body), ctx)
 
 
 def keyring(active: str = "v1", *versions: str) -> Keyring:
@@ -106,7 +113,7 @@ class Harness:
     def deps(self) -> VaultDeps:
         sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         return VaultDeps(
-            uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+            uow=lambda: VaultUnitOfWork(sessions, metadata, load_registry()),
             keys=self.keys,
             decrypt_callers=frozenset({"provisioning", "network", "cost"}),
             checker=self.checker or self.cloud,
@@ -121,34 +128,25 @@ class Harness:
     ) -> dict[str, Any]:
         if valid:
             self.cloud.accept(parse(provider, data), account=f"{provider}-account")
-        return await credentials.create(
-            self.deps,
-            {
-                "workspace_id": self.workspace,
-                "actor_id": ADMIN,
-                "provider": provider,
-                "name": name or f"{provider}-{uuid.uuid4().hex[:8]}",
-                "data": data,
-            },
-            RpcContext({}),
+        return await self.call(
+            credentials.create,
+            provider=provider,
+            name=name or f"{provider}-{uuid.uuid4().hex[:8]}",
+            data=data,
         )
 
     async def decrypt(self, credential_id: str, *, workspace: str | None = None) -> Any:
-        return await credentials.decrypt(
-            self.deps,
-            {
-                "workspace_id": workspace or self.workspace,
-                "credential_id": credential_id,
-                "reason": "test",
-                "correlation_id": "corr-1",
-            },
-            PROVISIONING,
-        )
+        body = {
+            "workspace_id": workspace or self.workspace,
+            "credential_id": credential_id,
+            "reason": "test",
+            "correlation_id": "corr-1",
+        }
+        return await serve(self.deps, credentials.decrypt, body, PROVISIONING)
 
     async def call(self, handler: Any, **data: Any) -> dict[str, Any]:
         body = {"workspace_id": self.workspace, "actor_id": ADMIN, **data}
-        result: dict[str, Any] = await handler(self.deps, body, RpcContext({}))
-        return result
+        return await serve(self.deps, handler, body, RpcContext({}))
 
     async def events(self, subject: str | None = None) -> list[CloudEvent]:
         table = outbox_table(metadata)
@@ -182,7 +180,7 @@ def aws_data(secret: str | None = None, **extra: str) -> dict[str, Any]:
 
 @cache
 def _rsa_pem() -> str:
-    return _fresh_rsa_pem()
+    return fresh_rsa_pem()
 
 
 def gcp_key(project: str = "skyclust-test", pem: str | None = None) -> dict[str, Any]:
@@ -223,12 +221,12 @@ def with_canary(provider: str) -> tuple[dict[str, Any], str]:
         return aws_data(canary), canary
     if provider == "azure":
         return azure_data(canary), canary
-    data = gcp_data(pem=_fresh_rsa_pem())
+    data = gcp_data(pem=fresh_rsa_pem())
     lines = data["service_account_json"]["private_key"].splitlines()
     return data, lines[len(lines) // 2]
 
 
-def _fresh_rsa_pem() -> str:
+def fresh_rsa_pem() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
         serialization.Encoding.PEM,

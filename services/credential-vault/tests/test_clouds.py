@@ -29,7 +29,7 @@ from skyclust_vault.adapters.clouds.gcp import GcpChecker
 from skyclust_vault.domain.providers import parse
 from skyclust_vault.handlers import credentials
 
-from .conftest import Harness, _fresh_rsa_pem, keyring
+from .conftest import Harness, fresh_rsa_pem, keyring
 
 pytestmark = pytest.mark.integration
 GCP_PROJECT = "skyclust-test"
@@ -166,7 +166,7 @@ async def test_gcp_valid_forged_and_revoked_keys(clouds: Harness, gcp):
     assert (valid["status"], valid["account_id"]) == ("valid", GCP_PROJECT)
     assert valid["masked"]["client_email"] == f"skyclust@{GCP_PROJECT}.iam.gserviceaccount.com"
 
-    forged = {**key, "private_key": _fresh_rsa_pem()}
+    forged = {**key, "private_key": fresh_rsa_pem()}
     created = await clouds.create("gcp", {"service_account_json": forged}, valid=False)
     assert_invalid(created, "invalid_grant", forged["private_key"])
 

@@ -25,6 +25,7 @@ from .conftest import (
     azure_data,
     gcp_data,
     plain,
+    serve,
     with_canary,
 )
 
@@ -353,8 +354,9 @@ async def test_a_service_outside_the_allowed_callers_is_refused_and_recorded(har
     for caller in ("gateway", "identity", None):
         headers = {"Skyclust-Caller": caller} if caller else {}
         await fails(
-            credentials.decrypt(
+            serve(
                 harness.deps,
+                credentials.decrypt,
                 {"workspace_id": harness.workspace, "credential_id": created["id"], "reason": "x"},
                 RpcContext(headers),
             ),

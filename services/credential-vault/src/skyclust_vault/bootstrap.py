@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from skyclust_common.db import UnitOfWork
 from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
 
 from .adapters.audit import AuditTrail, IdentityAuditTrail
 from .adapters.clouds.base import Checkers, CredentialChecker, LazyChecker
-from .adapters.db import KeyActivations, RetiredKeys, metadata
+from .adapters.db import metadata
+from .adapters.uow import VaultUnitOfWork
 from .domain.crypto import KeyEncryptionKeys, Keyring
+from .domain.ports import VaultUow
 from .entrypoints import events, rpc
 from .handlers.credentials import VaultDeps
 from .handlers.keys import rewrap_pass
@@ -55,8 +56,12 @@ def bootstrap(
     checker: CredentialChecker | None = None,
     audit: AuditTrail | None = None,
 ) -> VaultDeps:
+    def uow() -> VaultUnitOfWork:
+        db = runtime.db
+        return VaultUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+
     return VaultDeps(
-        uow=runtime.uow,
+        uow=uow,
         keys=keys or Keyring(settings.keyring_bytes(), settings.vault_active_key),
         decrypt_callers=frozenset(settings.decrypt_callers),
         checker=checker or cloud_checkers(settings),
@@ -69,17 +74,17 @@ class ActiveKeyRetired(RuntimeError):
     pass
 
 
-async def check_keys(uow: UnitOfWork, keys: KeyEncryptionKeys) -> None:
+async def check_keys(uow: VaultUow, keys: KeyEncryptionKeys) -> None:
     """Refuse to start with a retired version active (it would seal new credentials
     under a key that is about to be, or has been, thrown away); note the first time a
     version is active."""
     async with uow:
-        if await RetiredKeys(uow.session).is_retired(keys.active_version):
+        if await uow.retired_keys.is_retired(keys.active_version):
             raise ActiveKeyRetired(
                 f"SKYCLUST_VAULT_ACTIVE_KEY names key version {keys.active_version}, "
                 "which has been retired; add a new version and make it active"
             )
-        await KeyActivations(uow.session).record(keys.active_version)
+        await uow.key_activations.record(keys.active_version)
         await uow.commit()
 
 
@@ -97,7 +102,7 @@ async def start(
     audit: AuditTrail | None = None,
 ) -> Vault:
     deps = bootstrap(runtime, settings, keys=keys, checker=checker, audit=audit)
-    await check_keys(runtime.uow(), deps.keys)
+    await check_keys(deps.uow(), deps.keys)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
     return Vault(deps)

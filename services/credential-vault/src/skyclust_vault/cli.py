@@ -15,12 +15,13 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine
+from skyclust_common.db import create_engine
 from skyclust_common.errors import SkyclustError
 from skyclust_common.migrations import upgrade_head
 
 from .adapters.audit import NoAuditTrail
 from .adapters.db import metadata
+from .adapters.uow import VaultUnitOfWork
 from .bootstrap import MIGRATIONS, cloud_checkers
 from .domain.crypto import Keyring
 from .handlers import keys
@@ -49,7 +50,7 @@ async def run(args: argparse.Namespace, settings: VaultSettings) -> dict[str, An
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     registry = load_registry(settings.contracts_dir)
     deps = VaultDeps(
-        uow=lambda: UnitOfWork(sessions, metadata, registry),
+        uow=lambda: VaultUnitOfWork(sessions, metadata, registry),
         keys=Keyring(settings.keyring_bytes(), settings.vault_active_key),
         decrypt_callers=frozenset(),
         checker=cloud_checkers(settings),

@@ -9,8 +9,9 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 from .adapters.db import metadata
 from .adapters.oidc import OidcProviders, OidcSettings
 from .adapters.passwords import Passwords
+from .adapters.uow import IdentityUnitOfWork
 from .entrypoints import events, rpc
-from .handlers.auth import IdentityDeps
+from .handlers.base import IdentityDeps
 from .settings import IdentitySettings
 
 SERVICE = "identity"
@@ -24,8 +25,12 @@ def passwords_from(settings: IdentitySettings) -> Passwords:
 def bootstrap(
     runtime: Runtime, settings: IdentitySettings, *, passwords: Passwords | None = None
 ) -> IdentityDeps:
+    def uow() -> IdentityUnitOfWork:
+        db = runtime.db
+        return IdentityUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+
     return IdentityDeps(
-        uow=runtime.uow,
+        uow=uow,
         passwords=passwords or passwords_from(settings),
         settings=settings,
         # Read at start, so a bad SKYCLUST_OIDC_PROVIDERS stops the service with the field named.

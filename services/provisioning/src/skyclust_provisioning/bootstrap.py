@@ -15,9 +15,11 @@ from .adapters.providers.aws import EksProvider
 from .adapters.providers.azure import AksProvider
 from .adapters.providers.base import ClusterProvider
 from .adapters.providers.gcp import GkeProvider
+from .adapters.uow import ProvisioningUnitOfWork
 from .entrypoints import events, rpc
 from .handlers import drift, sweep
-from .handlers.clusters import ProvisioningDeps
+from .handlers.credential_cache import CredentialCache
+from .handlers.shared import ProvisioningDeps
 from .settings import ProvisioningSettings
 
 SERVICE = "provisioning"
@@ -31,8 +33,13 @@ def bootstrap(
     providers: Mapping[str, ClusterProvider] | None = None,
 ) -> ProvisioningDeps:
     vault = VaultClient(runtime.bus)
+    db = runtime.db
+
+    def uow() -> ProvisioningUnitOfWork:
+        return ProvisioningUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+
     return ProvisioningDeps(
-        uow=runtime.uow,
+        uow=uow,
         providers=providers
         or {
             "aws": EksProvider(settings.aws_endpoint_url),
@@ -46,6 +53,7 @@ def bootstrap(
         delete_timeout=settings.delete_timeout_seconds,
         max_attempts=settings.max_deliver,
         step_timeouts=settings.step_timeouts(),
+        drift_credentials=CredentialCache(settings.drift_credential_ttl_seconds),
         # The pool has database_pool_size + 5 (overflow) connections; a run takes two,
         # and the requests, the relay, the drift pass and the event handlers reading a
         # cluster before they join a run need some of their own: in a burst, a request

@@ -20,6 +20,9 @@ class ProvisioningSettings(CloudEndpointSettings, DatabaseServiceSettings):
     # wait between checks while the cloud answers with errors.
     drift_interval_seconds: float = Field(default=300.0, gt=0)
     drift_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    # The longest the drift job reuses a decrypted credential across its passes (each
+    # decrypt is an audited read in the vault); a rotation or deletion forgets it sooner.
+    drift_credential_ttl_seconds: float = Field(default=900.0, gt=0)
     # Each running saga holds a connection for its lock.
     database_pool_size: int = Field(default=30, ge=5, le=100)
     saga_concurrency: int = Field(default=16, ge=1, le=64)

@@ -12,13 +12,10 @@ from typing import Any, Protocol
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Bus
 
+from ..domain.errors import AuditUnavailable
+
 log = logging.getLogger(__name__)
 IDENTITY = "identity"
-
-
-class AuditUnavailable(SkyclustError):
-    code = "AUDIT_UNAVAILABLE"
-    status = 503
 
 
 @dataclass(frozen=True)

@@ -17,20 +17,19 @@ from typing import Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from skyclust_common.errors import SkyclustError
+from .errors import DecryptionFailed
+
+__all__ = [
+    "DecryptionFailed",
+    "KeyEncryptionKeys",
+    "Keyring",
+    "Sealed",
+    "open_sealed",
+    "reseal",
+    "seal",
+]
 
 NONCE_BYTES = 12
-
-
-class DecryptionFailed(SkyclustError):
-    code = "CREDENTIAL_DECRYPTION_FAILED"
-    status = 500
-    # A sealed row that does not open stays so: asking again cannot help.
-    default_retryable = False
-
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message, details={"reason": reason})
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from skyclust_common.errors import SkyclustError, ValidationFailed
+from .errors import InvalidCredentialData, ProviderNotSupported
 
 PROVIDERS = ("aws", "gcp", "azure")
-
-
-class ProviderNotSupported(SkyclustError):
-    code = "PROVIDER_NOT_SUPPORTED"
-    status = 422
 
 
 def _ends(value: str, keep: int = 4) -> str:
@@ -210,9 +205,8 @@ def parse(provider: str, data: dict[str, Any]) -> CloudSecret:
             }
             for err in exc.errors(include_input=False, include_url=False, include_context=False)
         ]
-        raise ValidationFailed(
+        raise InvalidCredentialData(
             "invalid credential data: " + ", ".join(f["field"] for f in fields),
-            code="INVALID_CREDENTIAL_DATA",
             details={"errors": fields},
         ) from None
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from skyclust_common.errors import ProviderError, SkyclustError
+from .errors import CloudUnreachable
 
 
 class Status(enum.StrEnum):
@@ -32,19 +32,9 @@ class CheckResult:
         return Status.VALID if self.valid else Status.INVALID
 
 
-def provider_unavailable(provider: str, message: str) -> ProviderError:
+def provider_unavailable(provider: str, message: str) -> CloudUnreachable:
     """The cloud did not answer: nothing can be concluded about the credential."""
-    return ProviderError(message, code="PROVIDER_UNAVAILABLE", retryable=True, provider=provider)
-
-
-class CredentialInvalid(SkyclustError):
-    code = "CREDENTIAL_INVALID"
-    status = 422
-
-
-class AccountMismatch(SkyclustError):
-    code = "CREDENTIAL_ACCOUNT_MISMATCH"
-    status = 422
+    return CloudUnreachable(message, retryable=True, provider=provider)
 
 
 def scrub(message: str | None, secrets: list[str], limit: int = 300) -> str | None:

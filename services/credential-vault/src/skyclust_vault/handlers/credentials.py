@@ -11,20 +11,38 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from skyclust_common.db import UnitOfWork, utcnow
-from skyclust_common.envelope import new_event
-from skyclust_common.errors import Conflict, Forbidden, NotFound, ProviderError, SkyclustError
+from skyclust_common.db import utcnow
+from skyclust_common.envelope import CloudEvent, new_event
+from skyclust_common.errors import ProviderError, SkyclustError
 from skyclust_common.logs import register_secret
+from skyclust_common.messages.rpc import (
+    CreateCredential,
+    DecryptCredential,
+    DeleteCredential,
+    GetCredential,
+    ListCredentials,
+    RotateCredential,
+    ValidateCredential,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.audit import AuditEntry, AuditTrail
 from ..adapters.clouds.base import CredentialChecker
-from ..adapters.db import Credential, Credentials, CredentialUser, CredentialUsers, RetiredKeys
 from ..domain import providers
-from ..domain.crypto import DecryptionFailed, KeyEncryptionKeys, Sealed, open_sealed, seal
-from ..domain.validation import AccountMismatch, CheckResult, CredentialInvalid, Status
+from ..domain.crypto import KeyEncryptionKeys, Sealed, open_sealed, seal
+from ..domain.errors import (
+    AccountMismatch,
+    CloudUnreachable,
+    CredentialInUse,
+    CredentialInvalid,
+    CredentialNameTaken,
+    CredentialNotFound,
+    DecryptionFailed,
+    DecryptNotAllowed,
+    KeyVersionRetired,
+)
+from ..domain.ports import CredentialRecord, CredentialUserRecord, DuplicateKey, VaultUow
+from ..domain.validation import CheckResult, Status
 
 SOURCE = "credential-vault"
 log = logging.getLogger(__name__)
@@ -32,23 +50,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class VaultDeps:
-    uow: Callable[[], UnitOfWork]
+    uow: Callable[[], VaultUow]
     keys: KeyEncryptionKeys
     decrypt_callers: frozenset[str]
     checker: CredentialChecker
     audit: AuditTrail
 
 
-class KeyVersionRetired(SkyclustError):
-    code = "KEY_VERSION_RETIRED"
-    status = 500
-
-
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def view(credential: Credential, users: Sequence[CredentialUser] = ()) -> dict[str, Any]:
+def view(
+    credential: CredentialRecord, users: Sequence[CredentialUserRecord] = ()
+) -> dict[str, Any]:
     return {
         "id": str(credential.id),
         "workspace_id": str(credential.workspace_id),
@@ -68,15 +83,15 @@ def view(credential: Credential, users: Sequence[CredentialUser] = ()) -> dict[s
     }
 
 
-def _not_found() -> NotFound:
-    return NotFound("credential not found", code="CREDENTIAL_NOT_FOUND")
+def _not_found() -> CredentialNotFound:
+    return CredentialNotFound("credential not found")
 
 
-def _name_taken() -> Conflict:
-    return Conflict("a credential with this name exists", code="CREDENTIAL_NAME_TAKEN")
+def _name_taken() -> CredentialNameTaken:
+    return CredentialNameTaken("a credential with this name exists")
 
 
-def sealed_of(credential: Credential) -> Sealed:
+def sealed_of(credential: CredentialRecord) -> Sealed:
     return Sealed(
         credential.ciphertext,
         credential.nonce,
@@ -86,7 +101,7 @@ def sealed_of(credential: Credential) -> Sealed:
     )
 
 
-def store_sealed(credential: Credential, sealed: Sealed) -> None:
+def store_sealed(credential: CredentialRecord, sealed: Sealed) -> None:
     credential.ciphertext = sealed.ciphertext
     credential.nonce = sealed.nonce
     credential.wrapped_key = sealed.wrapped_key
@@ -101,10 +116,10 @@ def parse_secret(provider: str, data: dict[str, Any]) -> providers.CloudSecret:
     return secret
 
 
-async def ensure_writable(uow: UnitOfWork, version: str) -> None:
+async def ensure_writable(uow: VaultUow, version: str) -> None:
     """Nothing is ever written under a retired key version, whatever a process's
     settings say (a stale instance could still name it active)."""
-    if await RetiredKeys(uow.session).is_retired(version):
+    if await uow.retired_keys.is_retired(version):
         raise KeyVersionRetired(
             f"the active key version {version} has been retired; configure a newer one"
         )
@@ -124,7 +139,7 @@ async def check_secret(deps: VaultDeps, secret: providers.CloudSecret) -> CheckR
         return None
 
 
-def _record_check(credential: Credential, result: CheckResult | None) -> None:
+def _record_check(credential: CredentialRecord, result: CheckResult | None) -> None:
     if result is None:
         credential.status = Status.UNVERIFIED
         credential.status_reason = "PROVIDER_UNAVAILABLE"
@@ -138,7 +153,9 @@ def _record_check(credential: Credential, result: CheckResult | None) -> None:
         credential.account_id = result.account_id
 
 
-def _check_event(credential: Credential, result: CheckResult, actor_id: str | None) -> Any:
+def _check_event(
+    credential: CredentialRecord, result: CheckResult, actor_id: str | None
+) -> CloudEvent:
     base = {
         "credential_id": str(credential.id),
         "provider": credential.provider,
@@ -160,19 +177,19 @@ def _check_event(credential: Credential, result: CheckResult, actor_id: str | No
     )
 
 
-async def _users(uow: UnitOfWork, credential_id: uuid.UUID) -> list[CredentialUser]:
-    return (await CredentialUsers(uow.session).active([credential_id])).get(credential_id, [])
+async def _users(uow: VaultUow, credential_id: uuid.UUID) -> list[CredentialUserRecord]:
+    return (await uow.credential_users.active([credential_id])).get(credential_id, [])
 
 
 # requests ------------------------------------------------------------------------
 
 
-async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    secret = parse_secret(data["provider"], data["data"])
-    workspace_id = uuid.UUID(data["workspace_id"])
+async def create(deps: VaultDeps, req: CreateCredential.Request, ctx: RpcContext) -> dict[str, Any]:
+    secret = parse_secret(req.provider, req.data)
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
         # Before asking the cloud: a taken name needs no round trip.
-        if await Credentials(uow.session).by_name(workspace_id, data["name"]) is not None:
+        if await uow.credentials.by_name(workspace_id, req.name) is not None:
             raise _name_taken()
     result = await check_secret(deps, secret)
     credential_id = uuid.uuid4()
@@ -182,77 +199,72 @@ async def create(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
         workspace_id=str(workspace_id),
         credential_id=str(credential_id),
     )
-    async with deps.uow() as uow:
-        await ensure_writable(uow, sealed.key_version)
-        credential = Credential(
-            id=credential_id,
-            workspace_id=workspace_id,
-            provider=data["provider"],
-            name=data["name"],
-            masked=secret.masked(),
-            created_by=data["actor_id"],
-        )
-        store_sealed(credential, sealed)
-        _record_check(credential, result)
-        uow.session.add(credential)
-        uow.emit(
-            new_event(
-                "CredentialCreated",
-                {
-                    "credential_id": str(credential_id),
-                    "provider": credential.provider,
-                    "name": credential.name,
-                    "masked": secret.masked(),
-                },
-                source=SOURCE,
-                subject=str(credential_id),
-                workspace_id=str(workspace_id),
-                actor_id=data["actor_id"],
+    try:
+        async with deps.uow() as uow:
+            await ensure_writable(uow, sealed.key_version)
+            credential = await uow.credentials.add(
+                credential_id=credential_id,
+                workspace_id=workspace_id,
+                provider=req.provider,
+                name=req.name,
+                masked=secret.masked(),
+                created_by=req.actor_id,
+                sealed=sealed,
             )
-        )
-        if result is not None:
-            uow.emit(_check_event(credential, result, data["actor_id"]))
-        try:
+            _record_check(credential, result)
+            uow.emit(
+                new_event(
+                    "CredentialCreated",
+                    {
+                        "credential_id": str(credential_id),
+                        "provider": credential.provider,
+                        "name": credential.name,
+                        "masked": secret.masked(),
+                    },
+                    source=SOURCE,
+                    subject=str(credential_id),
+                    workspace_id=str(workspace_id),
+                    actor_id=req.actor_id,
+                )
+            )
+            if result is not None:
+                uow.emit(_check_event(credential, result, req.actor_id))
             await uow.commit()
-        except IntegrityError:
-            raise _name_taken() from None
-        await uow.session.refresh(credential)
-        return view(credential)
+            await uow.credentials.reload(credential)
+            return view(credential)
+    except DuplicateKey:
+        raise _name_taken() from None
 
 
-async def list_(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def list_(deps: VaultDeps, req: ListCredentials.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        items = await Credentials(uow.session).list(uuid.UUID(data["workspace_id"]))
-        users = await CredentialUsers(uow.session).active([c.id for c in items])
+        items = await uow.credentials.of_workspace(req.workspace_id)
+        users = await uow.credential_users.active([c.id for c in items])
         return {"items": [view(c, users.get(c.id, [])) for c in items]}
 
 
-async def get(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def get(deps: VaultDeps, req: GetCredential.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        credential = await Credentials(uow.session).get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["credential_id"])
-        )
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id)
         if credential is None:
             raise _not_found()
         return view(credential, await _users(uow, credential.id))
 
 
-async def rotate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def rotate(deps: VaultDeps, req: RotateCredential.Request, ctx: RpcContext) -> dict[str, Any]:
     """Replace the cloud secret. The new one must be valid for the same account, so the
     clusters and networks using the credential keep working; they read it by id."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    credential_id = uuid.UUID(data["credential_id"])
+    workspace_id, credential_id = req.workspace_id, req.credential_id
     async with deps.uow() as uow:
-        current = await Credentials(uow.session).get(workspace_id, credential_id)
+        current = await uow.credentials.get(workspace_id, credential_id)
         if current is None:
             raise _not_found()
         provider, known_account = current.provider, current.account_id
-    secret = parse_secret(provider, data["data"])
+    secret = parse_secret(provider, req.data)
     result = await check_secret(deps, secret)
     if result is None:
-        raise ProviderError(
+        raise CloudUnreachable(
             "the cloud could not be reached to check the new secret; nothing was changed",
-            code="PROVIDER_UNAVAILABLE",
             provider=provider,
         )
     if not result.valid:
@@ -274,9 +286,7 @@ async def rotate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
     )
     async with deps.uow() as uow:
         await ensure_writable(uow, sealed.key_version)
-        credential = await Credentials(uow.session).get(
-            workspace_id, credential_id, for_update=True
-        )
+        credential = await uow.credentials.get(workspace_id, credential_id, for_update=True)
         if credential is None:
             raise _not_found()
         store_sealed(credential, sealed)
@@ -296,22 +306,23 @@ async def rotate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
                 source=SOURCE,
                 subject=str(credential.id),
                 workspace_id=str(workspace_id),
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
-        uow.emit(_check_event(credential, result, data["actor_id"]))
+        uow.emit(_check_event(credential, result, req.actor_id))
         await uow.commit()
-        await uow.session.refresh(credential)
+        await uow.credentials.reload(credential)
         return view(credential, await _users(uow, credential.id))
 
 
-async def validate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def validate(
+    deps: VaultDeps, req: ValidateCredential.Request, ctx: RpcContext
+) -> dict[str, Any]:
     """Check the stored secret with its cloud now. The secret is used inside the vault
     only; nothing of it leaves."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    credential_id = uuid.UUID(data["credential_id"])
+    workspace_id, credential_id = req.workspace_id, req.credential_id
     async with deps.uow() as uow:
-        credential = await Credentials(uow.session).get(workspace_id, credential_id)
+        credential = await uow.credentials.get(workspace_id, credential_id)
         if credential is None:
             raise _not_found()
         provider = credential.provider
@@ -326,44 +337,38 @@ async def validate(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> di
         register_secret(value)
     result = await check_secret(deps, secret)
     if result is None:
-        raise ProviderError(
+        raise CloudUnreachable(
             "the cloud could not be reached to check the credential; try again later",
-            code="PROVIDER_UNAVAILABLE",
             provider=provider,
         )
     async with deps.uow() as uow:
-        credential = await Credentials(uow.session).get(
-            workspace_id, credential_id, for_update=True
-        )
+        credential = await uow.credentials.get(workspace_id, credential_id, for_update=True)
         if credential is None:
             raise _not_found()
         _record_check(credential, result)
-        uow.emit(_check_event(credential, result, data["actor_id"]))
+        uow.emit(_check_event(credential, result, req.actor_id))
         await uow.commit()
-        await uow.session.refresh(credential)
+        await uow.credentials.reload(credential)
         return view(credential, await _users(uow, credential.id))
 
 
-async def delete(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def delete(deps: VaultDeps, req: DeleteCredential.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        credential = await Credentials(uow.session).get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["credential_id"]), for_update=True
-        )
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id, for_update=True)
         if credential is None:
             raise _not_found()
         users = await _users(uow, credential.id)
         if users:
             names = ", ".join(f"{u.kind} {u.name}" for u in users)
-            raise Conflict(
+            raise CredentialInUse(
                 f"the credential is in use by {names}; delete those first",
-                code="CREDENTIAL_IN_USE",
                 details={
                     "users": [
                         {"kind": u.kind, "id": str(u.resource_id), "name": u.name} for u in users
                     ]
                 },
             )
-        await uow.session.delete(credential)
+        await uow.credentials.remove(credential)
         uow.emit(
             new_event(
                 "CredentialDeleted",
@@ -375,18 +380,19 @@ async def delete(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict
                 source=SOURCE,
                 subject=str(credential.id),
                 workspace_id=str(credential.workspace_id),
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         await uow.commit()
     return {"deleted": True}
 
 
-async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def decrypt(
+    deps: VaultDeps, req: DecryptCredential.Request, ctx: RpcContext
+) -> dict[str, Any]:
     caller = ctx.caller or ""
-    workspace_id = str(uuid.UUID(data["workspace_id"]))
-    credential_id = str(uuid.UUID(data["credential_id"]))
-    correlation_id = data.get("correlation_id")
+    workspace_id, credential_id = str(req.workspace_id), str(req.credential_id)
+    correlation_id = req.correlation_id
     # Services call without an HTTP request behind them; the decryption request itself
     # then gets an id, so every audit record can be quoted by one.
     request_id = ctx.request_id or uuid.uuid4().hex
@@ -401,20 +407,18 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
             occurred_at=utcnow(),
             correlation_id=correlation_id,
             request_id=request_id,
-            details={"reason": data["reason"], **details},
+            details={"reason": req.reason, **details},
         )
 
     if caller not in deps.decrypt_callers:
         # NATS permissions already keep other services off this subject; this is the
         # second lock. The refusal is recorded when the trail can take it.
         with contextlib.suppress(SkyclustError):
-            await deps.audit.record(entry("denied", code="DECRYPT_NOT_ALLOWED"))
-        raise Forbidden("this service may not decrypt credentials", code="DECRYPT_NOT_ALLOWED")
+            await deps.audit.record(entry("denied", code=DecryptNotAllowed.code))
+        raise DecryptNotAllowed("this service may not decrypt credentials")
 
     async with deps.uow() as uow:
-        credential = await Credentials(uow.session).get(
-            uuid.UUID(workspace_id), uuid.UUID(credential_id)
-        )
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id)
         if credential is None:
             raise _not_found()
         provider, sealed = credential.provider, sealed_of(credential)
@@ -434,9 +438,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
     # the caller gets AUDIT_UNAVAILABLE and no secret.
     await deps.audit.record(entry("success", provider=provider))
     async with deps.uow() as uow:
-        credential = await Credentials(uow.session).get(
-            uuid.UUID(workspace_id), uuid.UUID(credential_id)
-        )
+        credential = await uow.credentials.get(req.workspace_id, req.credential_id)
         if credential is None:
             raise _not_found()
         credential.last_used_at = utcnow()
@@ -446,7 +448,7 @@ async def decrypt(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dic
                 {
                     "credential_id": credential_id,
                     "service": caller,
-                    "reason": data["reason"],
+                    "reason": req.reason,
                     "correlation_id": correlation_id,
                 },
                 source=SOURCE,

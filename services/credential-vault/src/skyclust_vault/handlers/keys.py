@@ -11,10 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from skyclust_common.errors import Conflict, SkyclustError, ValidationFailed
-
-from ..adapters.db import Credentials, KeyActivations, RetiredKeys
-from ..domain.crypto import DecryptionFailed, reseal
+from ..domain.crypto import reseal
+from ..domain.errors import DecryptionFailed, InvalidKeyVersion, KeyVersionActive, KeyVersionInUse
 from .credentials import VaultDeps, ensure_writable, sealed_of, store_sealed
 
 log = logging.getLogger(__name__)
@@ -33,9 +31,7 @@ async def rewrap_batch(deps: VaultDeps, batch_size: int, skip: list[uuid.UUID]) 
     active = deps.keys.active_version
     async with deps.uow() as uow:
         await ensure_writable(uow, active)
-        batch = await Credentials(uow.session).not_on_version(
-            active, deps.keys.versions, skip, batch_size
-        )
+        batch = await uow.credentials.not_on_version(active, deps.keys.versions, skip, batch_size)
         for credential in batch:
             try:
                 sealed = reseal(
@@ -74,7 +70,7 @@ async def rewrap_all(deps: VaultDeps, batch_size: int, pause: float = 0.0) -> Re
 
 async def is_rewrap_target(deps: VaultDeps) -> bool:
     async with deps.uow() as uow:
-        return await KeyActivations(uow.session).latest() == deps.keys.active_version
+        return await uow.key_activations.latest() == deps.keys.active_version
 
 
 async def rewrap_pass(deps: VaultDeps, batch_size: int) -> None:
@@ -99,18 +95,18 @@ async def activate(deps: VaultDeps) -> None:
     activated since (moving back to an older version on purpose)."""
     async with deps.uow() as uow:
         await ensure_writable(uow, deps.keys.active_version)
-        await KeyActivations(uow.session).record(deps.keys.active_version, again=True)
+        await uow.key_activations.record(deps.keys.active_version, again=True)
         await uow.commit()
 
 
 async def key_status(deps: VaultDeps) -> dict[str, Any]:
     async with deps.uow() as uow:
-        counts = await Credentials(uow.session).count_by_version()
-        activations = await KeyActivations(uow.session).all()
-        target = await KeyActivations(uow.session).latest()
+        counts = await uow.credentials.count_by_version()
+        activations = await uow.key_activations.all()
+        target = await uow.key_activations.latest()
         retired = [
             {"version": r.version, "retired_at": r.retired_at.isoformat(), "by": r.retired_by}
-            for r in await RetiredKeys(uow.session).all()
+            for r in await uow.retired_keys.all()
         ]
     return {
         "active": deps.keys.active_version,
@@ -124,23 +120,17 @@ async def key_status(deps: VaultDeps) -> dict[str, Any]:
     }
 
 
-class KeyVersionInUse(SkyclustError):
-    code = "KEY_VERSION_IN_USE"
-    status = 409
-
-
 async def retire(deps: VaultDeps, version: str, retired_by: str | None) -> dict[str, Any]:
     """Record that `version` will never be used again, so it can leave the keyring.
     Refused while it is the active version or any credential is still under it."""
     if not _VERSION.match(version):
-        raise ValidationFailed("not a key version name", code="INVALID_KEY_VERSION")
+        raise InvalidKeyVersion("not a key version name")
     if version == deps.keys.active_version:
-        raise Conflict(
-            f"key version {version} is the active one; activate another version first",
-            code="KEY_VERSION_ACTIVE",
+        raise KeyVersionActive(
+            f"key version {version} is the active one; activate another version first"
         )
     async with deps.uow() as uow:
-        repo = Credentials(uow.session)
+        repo = uow.credentials
         await repo.lock_against_writes()
         in_use = (await repo.count_by_version()).get(version, 0)
         if in_use:
@@ -149,7 +139,7 @@ async def retire(deps: VaultDeps, version: str, retired_by: str | None) -> dict[
                 "run the rewrap first",
                 details={"version": version, "credentials": in_use},
             )
-        await RetiredKeys(uow.session).add(version, retired_by)
+        await uow.retired_keys.add(version, retired_by)
         await uow.commit()
     log.info("key version retired", extra={"version": version, "by": retired_by})
     return {"version": version, "retired": True}

@@ -9,10 +9,9 @@ import uuid
 from dataclasses import dataclass
 
 from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import PermanentFailure
 from skyclust_common.messaging import Delivery
 
-from ..adapters.db import Credentials, CredentialUsers
+from ..domain.errors import InvalidMessage
 from .credentials import VaultDeps
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ def _uuid(value: object, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise PermanentFailure(f"{what} is not a UUID", code="INVALID_MESSAGE") from None
+        raise InvalidMessage(f"{what} is not a UUID") from None
 
 
 async def on_usage_event(
@@ -58,14 +57,12 @@ async def on_usage_event(
     async with deps.uow() as uow:
         if await uow.seen(consumer, event.id):
             return
-        users = CredentialUsers(uow.session)
+        users = uow.credential_users
         if usage.claims:
             workspace_id = _uuid(event.workspaceid, "workspaceid")
             credential_id = _uuid(event.data["credential_id"], "credential_id")
             # Shares the row lock a delete takes: a claim and a delete cannot cross.
-            credential = await Credentials(uow.session).get(
-                workspace_id, credential_id, for_share=True
-            )
+            credential = await uow.credentials.get(workspace_id, credential_id, for_share=True)
             if credential is None:
                 log.warning(
                     "a resource names a credential that does not exist",

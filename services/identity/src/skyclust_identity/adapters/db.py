@@ -1,3 +1,5 @@
+"""Identity's tables. They are queried only by the repositories in `repositories.py`."""
+
 from __future__ import annotations
 
 import uuid
@@ -13,10 +15,8 @@ from sqlalchemy import (
     LargeBinary,
     String,
     func,
-    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from skyclust_common.db import service_metadata
@@ -167,52 +167,3 @@ class UserIdentity(Base):
     )
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Users:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def by_email(self, email: str) -> User | None:
-        result = await self.session.execute(select(User).where(User.email == email))
-        return result.scalar_one_or_none()
-
-    async def get(self, user_id: uuid.UUID) -> User | None:
-        return await self.session.get(User, user_id)
-
-    async def membership(
-        self, user_id: uuid.UUID, workspace_id: uuid.UUID
-    ) -> tuple[Workspace, Membership] | None:
-        row = (
-            await self.session.execute(
-                select(Workspace, Membership)
-                .join(Membership, Membership.workspace_id == Workspace.id)
-                .where(Membership.user_id == user_id, Workspace.id == workspace_id)
-            )
-        ).first()
-        return (row[0], row[1]) if row else None
-
-    async def first_membership(self, user_id: uuid.UUID) -> tuple[Workspace, Membership] | None:
-        row = (
-            await self.session.execute(
-                select(Workspace, Membership)
-                .join(Membership, Membership.workspace_id == Workspace.id)
-                .where(Membership.user_id == user_id)
-                .order_by(Membership.created_at)
-                .limit(1)
-            )
-        ).first()
-        return (row[0], row[1]) if row else None
-
-
-class SigningKeys:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def active(self) -> list[SigningKey]:
-        result = await self.session.execute(
-            select(SigningKey)
-            .where(SigningKey.retired_at.is_(None))
-            .order_by(SigningKey.created_at.desc())
-        )
-        return list(result.scalars())

@@ -1,33 +1,27 @@
-"""OpenID Connect relying party: the providers' settings, the client that talks to each
-provider (discovery, token endpoint, JWKS, userinfo) and the repositories of the OIDC
-tables. Everything a provider can do wrong is translated here into the OIDC_* errors."""
+"""OpenID Connect relying party: the client that talks to each configured provider
+(discovery, token endpoint, JWKS, userinfo). Everything a provider can do wrong is
+translated here into the OIDC_* errors."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import hashlib
 import hmac
-import ipaddress
 import logging
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated, Any
-from urllib.parse import quote_plus, urlencode, urlsplit
+from typing import Any
+from urllib.parse import quote_plus, urlencode
 
 import httpx
 import jwt
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from skyclust_common.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
+from ..domain.errors import OidcProviderUnavailable, OidcProviderUnknown, OidcTokenInvalid
+from ..domain.oidc import VerifiedIdentity, identity_from_claims, pkce_challenge
+from .oidc_config import OidcProviderConfig, OidcSettings, check_endpoint_url
 
-from .db import OidcState, UserIdentity
+__all__ = ["OidcProvider", "OidcProviders", "OidcSettings", "pkce_challenge"]
 
 log = logging.getLogger(__name__)
 
@@ -41,29 +35,6 @@ JWKS_REFETCH_SECONDS = 30.0
 CLOCK_LEEWAY_SECONDS = 30
 
 
-# errors ------------------------------------------------------------------------------
-
-
-class OidcProviderUnknown(NotFound):
-    code = "OIDC_PROVIDER_UNKNOWN"
-
-
-class OidcStateInvalid(BadRequest):
-    code = "OIDC_STATE_INVALID"
-
-
-class OidcTokenInvalid(Unauthorized):
-    code = "OIDC_TOKEN_INVALID"
-
-
-class OidcProviderUnavailable(ServiceUnavailable):
-    code = "OIDC_PROVIDER_UNAVAILABLE"
-
-
-class OidcEmailUnverified(Forbidden):
-    code = "OIDC_EMAIL_UNVERIFIED"
-
-
 def _refused(reason: str, message: str) -> OidcTokenInvalid:
     return OidcTokenInvalid(
         f"the provider's answer was refused: {message}", details={"reason": reason}
@@ -74,80 +45,6 @@ def _unavailable(provider: str, message: str) -> OidcProviderUnavailable:
     return OidcProviderUnavailable(message, details={"provider": provider})
 
 
-# settings ----------------------------------------------------------------------------
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return host is not None and ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_endpoint_url(url: str) -> str:
-    """https, or http on this machine only (a local provider in development)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return url
-    if parts.scheme == "http" and _is_loopback(parts.hostname):
-        return url
-    raise ValueError("must be an https:// URL (http:// only for localhost)")
-
-
-ProviderName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-
-
-class OidcProviderConfig(BaseModel):
-    # The input is never echoed in errors: it may be the client secret.
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
-
-    issuer: str = Field(min_length=1, max_length=1024)
-    client_id: str = Field(min_length=1, max_length=512)
-    client_secret: SecretStr
-    scopes: tuple[str, ...] = ("openid", "email", "profile")
-
-    @field_validator("issuer")
-    @classmethod
-    def _issuer(cls, value: str) -> str:
-        check_endpoint_url(value)
-        if urlsplit(value).query or urlsplit(value).fragment:
-            raise ValueError("an issuer has no query or fragment")
-        return value
-
-    @field_validator("client_secret")
-    @classmethod
-    def _secret(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value():
-            raise ValueError("must not be empty")
-        return value
-
-    @field_validator("scopes")
-    @classmethod
-    def _scopes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if "openid" not in value:
-            raise ValueError("must include openid")
-        if any(not scope or " " in scope for scope in value):
-            raise ValueError("each scope is one non-empty word")
-        return value
-
-
-class OidcSettings(BaseSettings):
-    """`SKYCLUST_OIDC_PROVIDERS`: a JSON object `{name: {issuer, client_id,
-    client_secret, scopes?}}`; empty means OIDC login is off."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="SKYCLUST_", extra="ignore", hide_input_in_errors=True
-    )
-
-    oidc_providers: dict[ProviderName, OidcProviderConfig] = {}
-    oidc_http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
-
-
-# the client --------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Discovery:
     authorization_endpoint: str
@@ -156,31 +53,6 @@ class Discovery:
     userinfo_endpoint: str | None
     algorithms: tuple[str, ...]
     auth_methods: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class VerifiedIdentity:
-    """What a login proved: who the user is at the provider."""
-
-    subject: str
-    email: str | None
-    email_verified: bool
-    name: str | None
-
-
-def pkce_challenge(verifier: str) -> str:
-    return (
-        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    )
-
-
-def new_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-def new_code_verifier() -> str:
-    # 86 characters of the unreserved set (RFC 7636 4.1 asks for 43 to 128).
-    return secrets.token_urlsafe(64)
 
 
 class OidcProvider:
@@ -314,7 +186,7 @@ class OidcProvider:
             if info.get("sub") != claims["sub"]:
                 raise _refused("userinfo_subject", "the userinfo answer is about another user")
             claims = {**info, **claims}
-        return _identity(claims)
+        return identity_from_claims(claims)
 
     async def _exchange(
         self, discovery: Discovery, code: str, code_verifier: str, redirect_uri: str
@@ -453,19 +325,6 @@ class OidcProvider:
         return {k: info[k] for k in ("sub", "email", "email_verified", "name") if k in info}
 
 
-def _identity(claims: dict[str, Any]) -> VerifiedIdentity:
-    email = claims.get("email")
-    name = str(claims.get("name") or claims.get("preferred_username") or "").strip()
-    verified = claims.get("email_verified")
-    return VerifiedIdentity(
-        subject=str(claims["sub"]),
-        email=email if isinstance(email, str) and email else None,
-        # Some providers send the string "true".
-        email_verified=verified is True or verified == "true",
-        name=name[:200] or None,
-    )
-
-
 class OidcProviders:
     """Every configured provider, sharing one HTTP client."""
 
@@ -491,36 +350,3 @@ class OidcProviders:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-
-
-# repositories ------------------------------------------------------------------------
-
-
-class OidcStates:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, state: OidcState) -> None:
-        self.session.add(state)
-
-    async def lock(self, state: str) -> OidcState | None:
-        """The login in flight with this state, locked until the transaction ends so
-        two callbacks with the same state cannot both go on."""
-        result = await self.session.execute(
-            select(OidcState).where(OidcState.state == state).with_for_update()
-        )
-        return result.scalar_one_or_none()
-
-    async def purge_before(self, cutoff: datetime) -> None:
-        await self.session.execute(delete(OidcState).where(OidcState.created_at < cutoff))
-
-
-class UserIdentities:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, provider: str, subject: str) -> UserIdentity | None:
-        return await self.session.get(UserIdentity, (provider, subject))
-
-    def add(self, identity: UserIdentity) -> None:
-        self.session.add(identity)

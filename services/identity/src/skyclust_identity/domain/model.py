@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 
-from skyclust_common.errors import Conflict, ValidationFailed
+from .errors import InvalidEmail, LastAdmin, WeakPassword
 
 
 class Role(enum.StrEnum):
@@ -23,9 +23,8 @@ def check_password(password: str, *, min_length: int) -> None:
     if not re.search(r"[A-Za-z]", password) or not re.search(r"[^A-Za-z]", password):
         problems.append("letters and at least one digit or symbol")
     if problems:
-        raise ValidationFailed(
+        raise WeakPassword(
             "password too weak: needs " + ", ".join(problems),
-            code="WEAK_PASSWORD",
             details={"field": "password", "requirements": problems},
         )
 
@@ -36,16 +35,11 @@ def normalize_email(email: str) -> str:
     try:
         result = validate_email(email, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise ValidationFailed(
-            f"invalid email: {exc}", code="INVALID_EMAIL", details={"field": "email"}
-        ) from None
+        raise InvalidEmail(f"invalid email: {exc}", details={"field": "email"}) from None
     return result.normalized.lower()
 
 
 def check_admins_remain(admins_after: int) -> None:
     """A workspace always keeps at least one admin."""
     if admins_after < 1:
-        raise Conflict(
-            "the workspace would have no admin left; make someone else admin first",
-            code="LAST_ADMIN",
-        )
+        raise LastAdmin("the workspace would have no admin left; make someone else admin first")

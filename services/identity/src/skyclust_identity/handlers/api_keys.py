@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from skyclust_common.errors import NotFound, Unauthorized, ValidationFailed
+from skyclust_common.messages.rpc import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import ApiKey
-from .auth import IdentityDeps, _event, now
+from ..domain.errors import ApiKeyExpired, ApiKeyNotFound, InvalidApiKey, InvalidExpiry
+from ..domain.ports import ApiKeyRecord
+from .base import IdentityDeps, identity_event, now
 
 PREFIX = "sk_"
 
@@ -23,7 +21,7 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _view(key: ApiKey) -> dict[str, Any]:
+def _view(key: ApiKeyRecord) -> dict[str, Any]:
     return {
         "id": str(key.id),
         "name": key.name,
@@ -38,30 +36,24 @@ def _view(key: ApiKey) -> dict[str, Any]:
 
 
 async def create_api_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CreateApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    expires_at = datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None
+    expires_at = req.expires_at
     if expires_at is not None and expires_at <= now():
-        raise ValidationFailed(
-            "expires_at must be in the future",
-            code="INVALID_EXPIRY",
-            details={"field": "expires_at"},
-        )
+        raise InvalidExpiry("expires_at must be in the future", details={"field": "expires_at"})
     secret = PREFIX + secrets.token_urlsafe(32)
     async with deps.uow() as uow:
-        key = ApiKey(
-            id=uuid.uuid4(),
-            workspace_id=uuid.UUID(data["workspace_id"]),
-            name=data["name"],
+        key = await uow.api_keys.add(
+            workspace_id=req.workspace_id,
+            name=req.name,
             prefix=secret[:10],
             key_hash=_hash(secret),
-            role=data["role"],
-            created_by=uuid.UUID(data["actor_id"]),
+            role=req.role,
+            created_by=req.actor_id,
             expires_at=expires_at,
         )
-        uow.session.add(key)
         uow.emit(
-            _event(
+            identity_event(
                 "ApiKeyCreated",
                 {
                     "api_key_id": str(key.id),
@@ -70,43 +62,38 @@ async def create_api_key(
                     "prefix": key.prefix,
                 },
                 subject=str(key.id),
-                workspace_id=data["workspace_id"],
-                actor=data["actor_id"],
+                workspace_id=str(req.workspace_id),
+                actor=str(req.actor_id),
             )
         )
         await uow.commit()
-        await uow.session.refresh(key)
         return {**_view(key), "key": secret}
 
 
 async def list_api_keys(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ListApiKeys.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
-            select(ApiKey)
-            .where(ApiKey.workspace_id == uuid.UUID(data["workspace_id"]))
-            .order_by(ApiKey.created_at)
-        )
-        return {"items": [_view(key) for key in rows.scalars()]}
+        keys = await uow.api_keys.of_workspace(req.workspace_id)
+        return {"items": [_view(key) for key in keys]}
 
 
 async def revoke_api_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RevokeApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        key = await uow.session.get(ApiKey, uuid.UUID(data["api_key_id"]), with_for_update=True)
-        if key is None or str(key.workspace_id) != data["workspace_id"]:
-            raise NotFound("API key not found", code="API_KEY_NOT_FOUND")
+        key = await uow.api_keys.get_for_update(req.api_key_id)
+        if key is None or key.workspace_id != req.workspace_id:
+            raise ApiKeyNotFound("API key not found")
         if key.revoked_at is None:
             key.revoked_at = now()
             uow.emit(
-                _event(
+                identity_event(
                     "ApiKeyRevoked",
                     {"api_key_id": str(key.id), "name": key.name},
                     subject=str(key.id),
-                    workspace_id=data["workspace_id"],
-                    actor=data["actor_id"],
+                    workspace_id=str(req.workspace_id),
+                    actor=req.actor_id,
                 )
             )
             await uow.commit()
@@ -114,16 +101,14 @@ async def revoke_api_key(
 
 
 async def verify_api_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: VerifyApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    invalid = Unauthorized("invalid API key", code="INVALID_TOKEN")
     async with deps.uow() as uow:
-        row = await uow.session.execute(select(ApiKey).where(ApiKey.key_hash == _hash(data["key"])))
-        key = row.scalar_one_or_none()
+        key = await uow.api_keys.by_hash(_hash(req.key))
         if key is None or key.revoked_at is not None:
-            raise invalid
+            raise InvalidApiKey("invalid API key")
         if key.expires_at is not None and key.expires_at <= now():
-            raise Unauthorized("API key expired", code="TOKEN_EXPIRED")
+            raise ApiKeyExpired("API key expired")
         # last use is kept to the minute: no write on every request
         if key.last_used_at is None or key.last_used_at < now() - timedelta(minutes=1):
             key.last_used_at = now()

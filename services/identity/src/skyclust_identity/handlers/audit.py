@@ -7,35 +7,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Delivery, RpcContext
 
-from ..adapters.db import AuditLog
-from .auth import IdentityDeps
+from ..domain.ports import AuditQuery, AuditRecord
+from .base import IdentityDeps
 
 CONSUMER = "identity-audit"
-
-
-def _record(data: dict[str, Any], record_id: uuid.UUID) -> AuditLog:
-    return AuditLog(
-        id=record_id,
-        occurred_at=datetime.fromisoformat(data["occurred_at"]),
-        workspace_id=uuid.UUID(data["workspace_id"]) if data.get("workspace_id") else None,
-        actor_type=data["actor_type"],
-        actor_id=data.get("actor_id"),
-        action=data["action"],
-        resource_type=data["resource_type"],
-        resource_id=data.get("resource_id"),
-        outcome=data["outcome"],
-        status_code=data.get("status_code"),
-        client_address=data.get("client_address"),
-        user_agent=data.get("user_agent"),
-        request_id=data.get("request_id"),
-        correlation_id=data.get("correlation_id"),
-        details=data.get("details") or {},
-    )
+FILTERS = ("actor_id", "action", "resource_type", "resource_id", "outcome")
 
 
 async def record_audit(
@@ -43,7 +22,7 @@ async def record_audit(
 ) -> dict[str, Any]:
     record_id = uuid.uuid4()
     async with deps.uow() as uow:
-        uow.session.add(_record(data, record_id))
+        await uow.audit_logs.add(record_id, data)
         await uow.commit()
     return {"id": str(record_id)}
 
@@ -52,11 +31,11 @@ async def on_audit_recorded(deps: IdentityDeps, event: CloudEvent, delivery: Del
     async with deps.uow() as uow:
         if await uow.seen(delivery.consumer, event.id):
             return
-        uow.session.add(_record(event.data, uuid.UUID(event.id)))
+        await uow.audit_logs.add(uuid.UUID(event.id), event.data)
         await uow.commit()
 
 
-def _view(record: AuditLog) -> dict[str, Any]:
+def _view(record: AuditRecord) -> dict[str, Any]:
     return {
         "id": str(record.id),
         "occurred_at": record.occurred_at.isoformat(),
@@ -76,27 +55,26 @@ def _view(record: AuditLog) -> dict[str, Any]:
     }
 
 
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 async def list_audit_logs(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Newest first; `cursor` is the `next_cursor` of the previous page."""
-    query = select(AuditLog).where(AuditLog.workspace_id == uuid.UUID(data["workspace_id"]))
-    if data.get("since"):
-        query = query.where(AuditLog.occurred_at >= datetime.fromisoformat(data["since"]))
-    if data.get("until"):
-        query = query.where(AuditLog.occurred_at < datetime.fromisoformat(data["until"]))
-    for field in ("actor_id", "action", "resource_type", "resource_id", "outcome"):
-        if data.get(field):
-            query = query.where(getattr(AuditLog, field) == data[field])
-    if data.get("cursor"):
-        query = query.where(AuditLog.seq < int(data["cursor"]))
     limit = int(data.get("limit", 50))
+    query = AuditQuery(
+        workspace_id=uuid.UUID(data["workspace_id"]),
+        since=_time(data.get("since")),
+        until=_time(data.get("until")),
+        equal={name: data[name] for name in FILTERS if data.get(name)},
+        before_seq=int(data["cursor"]) if data.get("cursor") else None,
+        # One more than a page: whether it comes tells if there is a next page.
+        limit=limit + 1,
+    )
     async with deps.uow() as uow:
-        rows = list(
-            (
-                await uow.session.execute(query.order_by(AuditLog.seq.desc()).limit(limit + 1))
-            ).scalars()
-        )
+        rows = list(await uow.audit_logs.newest(query))
         page = rows[:limit]
         more = len(rows) > limit
         return {

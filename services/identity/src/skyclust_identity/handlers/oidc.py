@@ -10,30 +10,20 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
-from skyclust_common.db import UnitOfWork
-from skyclust_common.errors import Forbidden, ValidationFailed
+from skyclust_common.errors import ValidationFailed
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import OidcState, User, UserIdentity, Users
-from ..adapters.oidc import (
-    OidcEmailUnverified,
-    OidcProviders,
-    OidcSettings,
-    OidcStateInvalid,
-    OidcStates,
-    UserIdentities,
-    VerifiedIdentity,
-    new_code_verifier,
-    new_secret,
-)
+from ..adapters.oidc import OidcProviders, OidcSettings
+from ..domain.errors import NoWorkspace, OidcEmailUnverified, OidcStateInvalid
 from ..domain.model import normalize_email
-from .auth import IdentityDeps, create_user_with_workspace, issue_tokens, now
+from ..domain.oidc import VerifiedIdentity, new_code_verifier, new_secret, state_problem
+from ..domain.ports import DuplicateKey, IdentityUow, UserRecord
+from .auth import create_user_with_workspace
+from .base import IdentityDeps, now
+from .sessions import issue_tokens
 
 log = logging.getLogger(__name__)
 
-STATE_TTL = timedelta(minutes=10)
 # Spent and abandoned states are kept a while for the record, then dropped.
 STATE_RETENTION = timedelta(days=1)
 
@@ -65,18 +55,15 @@ async def start_login(
         state=state, nonce=nonce, code_verifier=verifier, redirect_uri=data["redirect_uri"]
     )
     async with deps.uow() as uow:
-        states = OidcStates(uow.session)
-        await states.purge_before(now() - STATE_RETENTION)
-        states.add(
-            OidcState(
-                state=state,
-                provider=provider.name,
-                nonce=nonce,
-                code_verifier=verifier,
-                redirect_uri=data["redirect_uri"],
-                # Set here rather than by the database so expiry is judged on one clock.
-                created_at=now(),
-            )
+        await uow.oidc_states.purge_before(now() - STATE_RETENTION)
+        await uow.oidc_states.add(
+            state=state,
+            provider=provider.name,
+            nonce=nonce,
+            code_verifier=verifier,
+            redirect_uri=data["redirect_uri"],
+            # Set here rather than by the database so expiry is judged on one clock.
+            created_at=now(),
         )
         await uow.commit()
     return {"authorization_url": url, "state": state}
@@ -90,15 +77,18 @@ async def complete_login(
     # provider is called: a state works once whatever happens next, and no database
     # connection is held while the provider answers.
     async with deps.uow() as uow:
-        pending = await OidcStates(uow.session).lock(data["state"])
+        pending = await uow.oidc_states.lock(data["state"])
         if pending is None:
             raise _state_invalid("unknown")
-        if pending.provider != provider.name:
-            raise _state_invalid("provider_mismatch")
-        if pending.used_at is not None:
-            raise _state_invalid("used")
-        if pending.created_at <= now() - STATE_TTL:
-            raise _state_invalid("expired")
+        problem = state_problem(
+            provider=pending.provider,
+            used_at=pending.used_at,
+            created_at=pending.created_at,
+            expected=provider.name,
+            now=now(),
+        )
+        if problem is not None:
+            raise _state_invalid(problem)
         pending.used_at = now()
         nonce, verifier, redirect_uri = pending.nonce, pending.code_verifier, pending.redirect_uri
         await uow.commit()
@@ -108,7 +98,7 @@ async def complete_login(
     )
     try:
         return await _log_in(deps, provider.name, identity)
-    except IntegrityError:
+    except DuplicateKey:
         # A concurrent first login of the same person (or a sign-up with the email)
         # committed first; trying again finds what it created.
         log.info("OIDC login raced another; retrying", extra={"provider": provider.name})
@@ -125,11 +115,10 @@ def _state_invalid(reason: str) -> OidcStateInvalid:
 async def _log_in(deps: IdentityDeps, provider: str, identity: VerifiedIdentity) -> dict[str, Any]:
     async with deps.uow() as uow:
         user = await _find_or_create_user(uow, provider, identity)
-        found = await Users(uow.session).first_membership(user.id)
+        found = await uow.memberships.first(user.id)
         if found is None:
-            raise Forbidden(
-                "this account belongs to no workspace; ask a workspace admin to add you",
-                code="NO_WORKSPACE",
+            raise NoWorkspace(
+                "this account belongs to no workspace; ask a workspace admin to add you"
             )
         workspace, membership = found
         tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
@@ -137,12 +126,13 @@ async def _log_in(deps: IdentityDeps, provider: str, identity: VerifiedIdentity)
     return tokens
 
 
-async def _find_or_create_user(uow: UnitOfWork, provider: str, identity: VerifiedIdentity) -> User:
-    users, identities = Users(uow.session), UserIdentities(uow.session)
+async def _find_or_create_user(
+    uow: IdentityUow, provider: str, identity: VerifiedIdentity
+) -> UserRecord:
     email = _usable_email(identity)
-    known = await identities.get(provider, identity.subject)
+    known = await uow.user_identities.get(provider, identity.subject)
     if known is not None:
-        user = await users.get(known.user_id)
+        user = await uow.users.get(known.user_id)
         assert user is not None  # the foreign key cascades deletes
         if email is not None and known.email != email:
             known.email = email
@@ -158,14 +148,14 @@ async def _find_or_create_user(uow: UnitOfWork, provider: str, identity: Verifie
         raise OidcEmailUnverified(
             "the provider has not verified your email address", details={"reason": "unverified"}
         )
-    user = await users.by_email(email)
+    user = await uow.users.by_email(email)
     if user is None:
         name = identity.name or email.split("@", 1)[0]
         user, _ = await create_user_with_workspace(
             uow, email=email, name=name, password_hash=None, workspace_name=name[:100]
         )
-    identities.add(
-        UserIdentity(provider=provider, subject=identity.subject, user_id=user.id, email=email)
+    await uow.user_identities.add(
+        provider=provider, subject=identity.subject, user_id=user.id, email=email
     )
     return user
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -13,16 +13,20 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    or_,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from skyclust_common.db import service_metadata
+from skyclust_common.db import advisory_xact_lock, service_metadata
 
-from ..domain.cluster import ClusterSpec
+from ..domain import conditions
+from ..domain.cluster import ClusterSpec, Status
+from ..domain.errors import NameTaken
 from ..domain.node_group import NodeGroupSpec, taints_from
 
 metadata = service_metadata("provisioning")
@@ -124,9 +128,81 @@ def cloud_network(network: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: network.get(k) for k in keys}
 
 
-class Clusters:
+class _Rows:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def refresh(self, row: Base) -> None:
+        """Read back what the database sets itself (created_at, updated_at), as this
+        transaction wrote it: before the commit, so that no other transaction's later
+        change shows. NameTaken when writing it meets a live name."""
+        try:
+            await self.session.flush()  # a refresh alone would drop unflushed changes
+        except IntegrityError:
+            raise NameTaken from None
+        await self.session.refresh(row)
+
+    def detach(self, *rows: Base) -> None:
+        """Keep the rows usable after the transaction ends (its closing rollback would
+        expire them)."""
+        for row in rows:
+            self.session.expunge(row)
+
+
+UNFINISHED = (Status.PENDING, Status.PROVISIONING, Status.UPDATING, Status.DELETING)
+
+
+class Clusters(_Rows):
+    async def add(self, cluster: Cluster) -> None:
+        """Insert now, so its node groups can refer to it; NameTaken when a live
+        cluster of its name exists."""
+        self.session.add(cluster)
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            raise NameTaken from None
+
+    async def try_saga_lock(self, cluster_id: str) -> bool:
+        """The lock of the cluster's saga run, for the rest of this transaction; False
+        when another run holds it."""
+        return await advisory_xact_lock(self.session, f"cluster-saga:{cluster_id}", wait=False)
+
+    async def unfinished_since(
+        self, cutoff: datetime, limit: int
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """(workspace_id, id) of clusters mid-saga and untouched since `cutoff`, the
+        longest untouched first."""
+        query = (
+            select(Cluster.workspace_id, Cluster.id)
+            .where(Cluster.status.in_(list(UNFINISHED)), Cluster.updated_at < cutoff)
+            .order_by(Cluster.updated_at)
+            .limit(limit)
+        )
+        return [(w, c) for w, c in (await self.session.execute(query)).all()]
+
+    async def due_for_drift(self, now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
+        """(workspace_id, id) of READY managed clusters whose drift check is due."""
+        query = (
+            select(Cluster.workspace_id, Cluster.id)
+            .where(
+                Cluster.status == Status.READY,
+                Cluster.managed.is_(True),
+                or_(Cluster.drift_next_check_at.is_(None), Cluster.drift_next_check_at <= now),
+            )
+            .order_by(Cluster.drift_next_check_at.nulls_first())
+            .limit(limit)
+        )
+        return [(w, c) for w, c in (await self.session.execute(query)).all()]
+
+    async def tracked_cloud_ids(self, workspace_id: uuid.UUID) -> dict[str, uuid.UUID]:
+        """The cloud id of each cluster the workspace tracks, to its id."""
+        query = select(Cluster.cloud_id, Cluster.id).where(
+            Cluster.workspace_id == workspace_id,
+            Cluster.status != Status.DELETED,
+            Cluster.cloud_id.is_not(None),
+        )
+        rows = (await self.session.execute(query)).all()
+        return {cloud_id: cid for cloud_id, cid in rows if cloud_id is not None}
 
     async def get(
         self, workspace_id: uuid.UUID, cluster_id: uuid.UUID, *, for_update: bool = False
@@ -208,9 +284,20 @@ class NodeGroup(Base):
         )
 
 
-class NodeGroups:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class NodeGroups(_Rows):
+    def add(self, group: NodeGroup) -> None:
+        self.session.add(group)
+
+    async def refresh_conditions(self, workspace_id: uuid.UUID, cluster_id: uuid.UUID) -> None:
+        """NodeGroupsReady follows every change of a node group's status, in the same
+        transaction (node group row locked first, then the cluster's)."""
+        cluster = await Clusters(self.session).get(workspace_id, cluster_id, for_update=True)
+        if cluster is None:
+            return
+        groups = await self.list(workspace_id, cluster_id)
+        cluster.conditions = conditions.for_node_groups(
+            cluster.conditions, [(g.name, g.status) for g in groups], datetime.now(UTC)
+        )
 
     async def get(
         self,

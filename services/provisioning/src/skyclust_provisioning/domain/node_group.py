@@ -8,6 +8,11 @@ from typing import Any
 
 from skyclust_common.errors import ValidationFailed
 
+from .errors import (
+    InvalidNodeGroupName,
+    InvalidNodeGroupSize,
+)
+
 NODE_GROUP_OWNER_TAG = "skyclust.io/node-group-id"
 # GCP labels and Azure tags allow no "/" or "." in keys.
 NODE_GROUP_OWNER_LABEL = "skyclust-node-group-id"
@@ -62,9 +67,8 @@ def same_taints(a: tuple[Taint, ...], b: tuple[Taint, ...]) -> bool:
 
 def check_sizes(min_size: int, max_size: int, desired_size: int) -> None:
     if not 0 <= min_size <= desired_size <= max_size:
-        raise ValidationFailed(
+        raise InvalidNodeGroupSize(
             "sizes must satisfy 0 <= min_size <= desired_size <= max_size",
-            code="INVALID_NODE_GROUP_SIZE",
             details={"min_size": min_size, "max_size": max_size, "desired_size": desired_size},
         )
 
@@ -72,9 +76,8 @@ def check_sizes(min_size: int, max_size: int, desired_size: int) -> None:
 def check_name(provider: str, name: str) -> None:
     pattern = NAMES.get(provider)
     if pattern is not None and not pattern.match(name):
-        raise ValidationFailed(
+        raise InvalidNodeGroupName(
             f"{name!r} is not a valid {provider} node group name",
-            code="INVALID_NODE_GROUP_NAME",
             details={"field": "name", "pattern": pattern.pattern},
         )
 
@@ -84,6 +87,5 @@ def check_taints(taints: tuple[Taint, ...]) -> None:
         if taint.effect not in TAINT_EFFECTS:
             raise ValidationFailed(
                 f"taint effect must be one of {', '.join(TAINT_EFFECTS)}",
-                code="VALIDATION_ERROR",
                 details={"field": "taints"},
             )

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Bus, Delivery
 
-from ..handlers import clusters, node_groups, saga
+from ..handlers import drift, node_group_saga, saga
+from ..handlers.shared import ProvisioningDeps
 
 SAGA_STEPS = {
     "ClusterRequested": saga.on_cluster_event,
@@ -12,19 +15,34 @@ SAGA_STEPS = {
     "ClusterNetworkReady": saga.on_network_ready,
     "ClusterNetworkFailed": saga.on_network_failed,
     "ClusterNetworkReleased": saga.on_network_released,
-    "NodeGroupRequested": node_groups.on_node_group_requested,
-    "NodeGroupUpdateRequested": node_groups.on_node_group_update_requested,
-    "NodeGroupDeleteRequested": node_groups.on_node_group_delete_requested,
+    "NodeGroupRequested": node_group_saga.on_node_group_requested,
+    "NodeGroupUpdateRequested": node_group_saga.on_node_group_update_requested,
+    "NodeGroupDeleteRequested": node_group_saga.on_node_group_delete_requested,
 }
 
 
-async def register(bus: Bus, deps: clusters.ProvisioningDeps, concurrency: int = 16) -> None:
+# Every process keeps its own drift credentials; with replicas, the one that takes the
+# event forgets at once and the others within the cache's TTL.
+CREDENTIALS = {
+    "CredentialRotated": drift.on_credential_changed,
+    "CredentialDeleted": drift.on_credential_changed,
+}
+
+
+async def register(bus: Bus, deps: ProvisioningDeps, concurrency: int = 16) -> None:
+    await _consume(bus, deps, "provisioning-cluster-saga", SAGA_STEPS, concurrency)
+    await _consume(bus, deps, "provisioning-credential-changes", CREDENTIALS, 1)
+
+
+async def _consume(
+    bus: Bus, deps: ProvisioningDeps, durable: str, handlers: dict[str, Any], concurrency: int
+) -> None:
     async def dispatch(event: CloudEvent, delivery: Delivery) -> None:
-        await SAGA_STEPS[event.name](deps, event, delivery)
+        await handlers[event.name](deps, event, delivery)
 
     await bus.consume(
-        "provisioning-cluster-saga",
-        [f"skyclust.evt.*.{name}" for name in SAGA_STEPS],
+        durable,
+        [f"skyclust.evt.*.{name}" for name in handlers],
         dispatch,
         concurrency=concurrency,
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from skyclust_common.messaging import Bus, serve_handlers
 
 from ..handlers import adopt, clusters, drift, kubeconfig, node_groups
+from ..handlers.shared import ProvisioningDeps
 
 HANDLERS = {
     "CreateCluster": clusters.create_cluster,
@@ -24,5 +25,5 @@ HANDLERS = {
 }
 
 
-async def register(bus: Bus, deps: clusters.ProvisioningDeps) -> None:
+async def register(bus: Bus, deps: ProvisioningDeps) -> None:
     await serve_handlers(bus, HANDLERS, deps)

@@ -8,22 +8,32 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from skyclust_common.errors import Conflict, NotFound, ValidationFailed
+from skyclust_common.errors import ValidationFailed
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
+from ..adapters.db import Cluster, NodeGroup
 from ..adapters.providers.base import ClusterProvider, DiscoveredCluster
 from ..domain import conditions
 from ..domain.cluster import REGIONS, ClusterSpec, Status
-from .clusters import ProvisioningDeps, _credential, _event, commit_new, found, view
+from ..domain.errors import (
+    CloudClusterNotFound,
+    ClusterAlreadyManaged,
+    ClusterAlreadyTracked,
+    ClusterBusy,
+    ClusterManaged,
+    ClusterNotFound,
+    CredentialProviderMismatch,
+    InvalidRegion,
+    ProviderNotSupported,
+)
+from .clusters import add_new, commit_new, found, view
+from .shared import ProvisioningDeps, cluster_credential, cluster_event
 
 
 def _provider(deps: ProvisioningDeps, name: str) -> ClusterProvider:
     provider = deps.providers.get(name)
     if provider is None:
-        raise ValidationFailed(f"{name} clusters are not supported", code="PROVIDER_NOT_SUPPORTED")
+        raise ProviderNotSupported(f"{name} clusters are not supported")
     return provider
 
 
@@ -31,16 +41,13 @@ async def _credential_for(
     deps: ProvisioningDeps, workspace_id: str, credential_id: str, provider: str, region: str
 ) -> dict[str, Any]:
     if not REGIONS[provider].match(region):
-        raise ValidationFailed(
-            f"{region!r} is not a {provider} region name",
-            code="INVALID_REGION",
-            details={"field": "region"},
+        raise InvalidRegion(
+            f"{region!r} is not a {provider} region name", details={"field": "region"}
         )
     found = await deps.lookup_credential(workspace_id, credential_id)
     if found["provider"] != provider:
-        raise ValidationFailed(
+        raise CredentialProviderMismatch(
             f"credential is for {found['provider']}, not {provider}",
-            code="CREDENTIAL_PROVIDER_MISMATCH",
             details={"field": "credential_id"},
         )
     probe = ClusterSpec(
@@ -52,19 +59,12 @@ async def _credential_for(
         region=region,
         credential_id=credential_id,
     )
-    return await _credential(deps, probe, "discover clusters")
+    return await cluster_credential(deps, probe, "discover clusters")
 
 
 async def _tracked(deps: ProvisioningDeps, workspace_id: str) -> dict[str, uuid.UUID]:
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
-            select(Cluster.cloud_id, Cluster.id).where(
-                Cluster.workspace_id == uuid.UUID(workspace_id),
-                Cluster.status != Status.DELETED,
-                Cluster.cloud_id.is_not(None),
-            )
-        )
-        return {cloud_id: cluster_id for cloud_id, cluster_id in rows.all()}
+        return await uow.clusters.tracked_cloud_ids(uuid.UUID(workspace_id))
 
 
 def _listing(found: DiscoveredCluster, tracked: dict[str, uuid.UUID]) -> dict[str, Any]:
@@ -119,27 +119,22 @@ async def import_cluster(
         and (not data.get("resource_group") or c.resource_group == data["resource_group"])
     ]
     if not found:
-        raise NotFound(
-            f"no {name} cluster named {data['name']} in {data['region']} for this credential",
-            code="CLOUD_CLUSTER_NOT_FOUND",
+        raise CloudClusterNotFound(
+            f"no {name} cluster named {data['name']} in {data['region']} for this credential"
         )
     if len(found) > 1:
         raise ValidationFailed(
             f"{len(found)} clusters are named {data['name']}; give resource_group",
-            code="VALIDATION_ERROR",
             details={"field": "resource_group"},
         )
     cloud = found[0]
     if not cloud.cloud.active:
-        raise Conflict(
-            f"the cluster is {cloud.cloud.status} in the cloud; import it once it is active",
-            code="CLUSTER_BUSY",
+        raise ClusterBusy(
+            f"the cluster is {cloud.cloud.status} in the cloud; import it once it is active"
         )
     tracked = (await _tracked(deps, data["workspace_id"])).get(cloud.cloud.cloud_id)
     if tracked is not None:
-        raise Conflict(
-            f"SkyClust tracks this cluster already as {tracked}", code="CLUSTER_ALREADY_TRACKED"
-        )
+        raise ClusterAlreadyTracked(f"SkyClust tracks this cluster already as {tracked}")
     now = datetime.now(UTC)
     workspace_id = uuid.UUID(data["workspace_id"])
     minor = ".".join(cloud.cloud.version.split(".")[:2])
@@ -172,10 +167,9 @@ async def import_cluster(
             progress=100,
             created_by=data["actor_id"],
         )
-        uow.session.add(cluster)
-        await uow.session.flush()
+        await add_new(uow, cluster)
         for group in cloud.node_groups:
-            uow.session.add(
+            uow.node_groups.add(
                 NodeGroup(
                     id=uuid.uuid4(),
                     workspace_id=workspace_id,
@@ -194,7 +188,7 @@ async def import_cluster(
                 )
             )
         uow.emit(
-            _event(
+            cluster_event(
                 "ClusterImported",
                 cluster,
                 {
@@ -217,28 +211,28 @@ async def promote_cluster(
     workspace_id = uuid.UUID(data["workspace_id"])
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
+        cluster = await uow.clusters.get(workspace_id, cluster_id)
         if not found(cluster, data):
-            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
-        groups = await NodeGroups(uow.session).list(workspace_id, cluster_id)
+            raise ClusterNotFound("cluster not found")
+        groups = await uow.node_groups.list(workspace_id, cluster_id)
         spec, managed, status = cluster.spec(), cluster.managed, cluster.status
         group_specs = [g.spec() for g in groups]
     if managed:
-        raise Conflict("SkyClust manages this cluster already", code="CLUSTER_ALREADY_MANAGED")
+        raise ClusterAlreadyManaged("SkyClust manages this cluster already")
     if status != Status.READY:
-        raise Conflict(f"a cluster that is {status} cannot be promoted", code="CLUSTER_BUSY")
+        raise ClusterBusy(f"a cluster that is {status} cannot be promoted")
     provider = _provider(deps, spec.provider)
-    credential = await _credential(deps, spec, "promote cluster")
+    credential = await cluster_credential(deps, spec, "promote cluster")
     await provider.claim(spec, group_specs, credential)
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        cluster = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         if cluster is None or cluster.managed:
-            raise Conflict("the cluster changed meanwhile", code="CLUSTER_BUSY")
+            raise ClusterBusy("the cluster changed meanwhile")
         cluster.managed = True
         cluster.drift_next_check_at = None  # compare at the next pass
-        uow.emit(_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
+        await uow.clusters.refresh(cluster)
         await uow.commit()
-        await uow.session.refresh(cluster)
         return view(cluster)
 
 
@@ -251,21 +245,20 @@ async def forget_cluster(
     workspace_id = uuid.UUID(data["workspace_id"])
     cluster_id = uuid.UUID(data["cluster_id"])
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        cluster = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         if not found(cluster, data):
-            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+            raise ClusterNotFound("cluster not found")
         if cluster.managed:
-            raise Conflict(
-                "SkyClust manages this cluster; delete it instead (that deletes it in the cloud)",
-                code="CLUSTER_MANAGED",
+            raise ClusterManaged(
+                "SkyClust manages this cluster; delete it instead (that deletes it in the cloud)"
             )
-        for group in await NodeGroups(uow.session).list(workspace_id, cluster_id):
+        for group in await uow.node_groups.list(workspace_id, cluster_id):
             group.status = Status.DELETED
         cluster.status = Status.DELETED
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETED, None, None, datetime.now(UTC)
         )
-        uow.emit(_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
+        await uow.clusters.refresh(cluster)
         await uow.commit()
-        await uow.session.refresh(cluster)
         return view(cluster)

@@ -1,55 +1,42 @@
 """Cluster use cases: the requests the gateway sends. What they start (create, delete,
-upgrade) is carried out by the saga (saga.py) from the event each one commits."""
+upgrade) is carried out by the saga (handlers/saga/) from the event each one commits."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
-from sqlalchemy.exc import IntegrityError
-
-from skyclust_common.db import UnitOfWork
-from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
     Conflict,
     NotFound,
-    ProviderError,
     ValidationFailed,
 )
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Cluster, Clusters, NodeGroup
-from ..adapters.providers.base import ClusterProvider
+from ..adapters.db import Cluster, NodeGroup
+from ..adapters.repositories import ProvisioningUoW
 from ..domain import conditions
-from ..domain.cluster import DELETABLE, REGIONS, ClusterSpec, Status
+from ..domain.cluster import DELETABLE, REGIONS, Status
+from ..domain.errors import (
+    ClusterBusy,
+    ClusterNameTaken,
+    ClusterNotFound,
+    ClusterReadOnly,
+    CredentialProviderMismatch,
+    InvalidRegion,
+    NameTaken,
+    NodeGroupNameTaken,
+    ProviderNotSupported,
+    VersionDowngrade,
+    VersionNotOffered,
+    VersionSkip,
+    VersionUnchanged,
+)
 from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
-
-SOURCE = "provisioning"
-
-CredentialLookup = Callable[[str, str], Awaitable[dict[str, Any]]]
-CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
-
-
-@dataclass
-class ProvisioningDeps:
-    uow: Callable[[], UnitOfWork]
-    providers: Mapping[str, ClusterProvider]
-    lookup_credential: CredentialLookup
-    decrypt_credential: CredentialDecrypt
-    poll_interval: float
-    create_timeout: float
-    delete_timeout: float
-    max_attempts: int
-    # The longest each saga step may take (saga.py's step names); see settings.
-    step_timeouts: Mapping[str, float] = field(default_factory=dict)
-    # How many saga runs may go at once: each holds a database connection for its lock
-    # and needs another for its work, so this stays well under the pool's size.
-    saga_runs: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+from ..domain.saga import Step
+from .shared import ProvisioningDeps as ProvisioningDeps
+from .shared import cluster_credential, cluster_event
 
 
 def view(cluster: Cluster) -> dict[str, Any]:
@@ -90,24 +77,8 @@ def view(cluster: Cluster) -> dict[str, Any]:
     }
 
 
-def _event(
-    name: str, cluster: Cluster | ClusterSpec, data: dict[str, Any], **kw: Any
-) -> CloudEvent:
-    cluster_id = str(cluster.id) if isinstance(cluster, Cluster) else cluster.cluster_id
-    workspace_id = str(cluster.workspace_id)
-    return new_event(
-        name,
-        {"cluster_id": cluster_id, "provider": cluster.provider, "name": cluster.name, **data},
-        source=SOURCE,
-        subject=cluster_id,
-        workspace_id=workspace_id,
-        correlation_id=cluster_id,
-        **kw,
-    )
-
-
 def _not_found() -> NotFound:
-    return NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+    return ClusterNotFound("cluster not found")
 
 
 def found(cluster: Cluster | None, data: dict[str, Any]) -> TypeGuard[Cluster]:
@@ -121,10 +92,9 @@ def found(cluster: Cluster | None, data: dict[str, Any]) -> TypeGuard[Cluster]:
 
 
 def read_only() -> Conflict:
-    return Conflict(
+    return ClusterReadOnly(
         "this cluster was adopted read-only; promote it to let SkyClust change it, "
-        "or forget it to stop tracking it",
-        code="CLUSTER_READ_ONLY",
+        "or forget it to stop tracking it"
     )
 
 
@@ -135,8 +105,8 @@ def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list
     if duplicates:
         raise ValidationFailed(
             f"node group names must differ: {', '.join(duplicates)}",
-            code="NODE_GROUP_NAME_TAKEN",
             details={"field": "node_groups"},
+            code=NodeGroupNameTaken.code,
         )
     groups = []
     for g in requested:
@@ -166,31 +136,23 @@ async def create_cluster(
 ) -> dict[str, Any]:
     provider = data["provider"]
     if provider not in deps.providers:
-        raise ValidationFailed(
-            f"{provider} clusters are not supported yet", code="PROVIDER_NOT_SUPPORTED"
-        )
+        raise ProviderNotSupported(f"{provider} clusters are not supported yet")
     if not REGIONS[provider].match(data["region"]):
-        raise ValidationFailed(
-            f"{data['region']!r} is not a {provider} region name",
-            code="INVALID_REGION",
-            details={"field": "region"},
+        raise InvalidRegion(
+            f"{data['region']!r} is not a {provider} region name", details={"field": "region"}
         )
     credential = await deps.lookup_credential(data["workspace_id"], data["credential_id"])
     if credential["provider"] != provider:
-        raise ValidationFailed(
+        raise CredentialProviderMismatch(
             f"credential is for {credential['provider']}, not {provider}",
-            code="CREDENTIAL_PROVIDER_MISMATCH",
             details={"field": "credential_id"},
         )
     groups = _initial_node_groups(provider, data.get("node_groups") or [])
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
-        clusters = Clusters(uow.session)
+        clusters = uow.clusters
         if await clusters.live_by_name(workspace_id, provider, data["region"], data["name"]):
-            raise Conflict(
-                f"a cluster named {data['name']} exists in {data['region']}",
-                code="CLUSTER_NAME_TAKEN",
-            )
+            raise ClusterNameTaken(f"a cluster named {data['name']} exists in {data['region']}")
         cluster = Cluster(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
@@ -216,10 +178,9 @@ async def create_cluster(
             drift=[],
             created_by=data["actor_id"],
         )
-        uow.session.add(cluster)
-        await uow.session.flush()
+        await add_new(uow, cluster)
         for group in groups:
-            uow.session.add(
+            uow.node_groups.add(
                 NodeGroup(
                     id=uuid.uuid4(),
                     workspace_id=workspace_id,
@@ -230,7 +191,7 @@ async def create_cluster(
                 )
             )
         uow.emit(
-            _event(
+            cluster_event(
                 "ClusterRequested",
                 cluster,
                 {
@@ -248,17 +209,26 @@ async def create_cluster(
         return await commit_new(uow, cluster)
 
 
-async def commit_new(uow: UnitOfWork, cluster: Cluster) -> dict[str, Any]:
-    """Commit a cluster just added (and its events); its name is unique per workspace,
-    provider and region."""
+def _name_taken(cluster: Cluster) -> Conflict:
+    return ClusterNameTaken(f"a cluster named {cluster.name} exists in {cluster.region}")
+
+
+async def add_new(uow: ProvisioningUoW, cluster: Cluster) -> None:
+    """Add a new cluster; its name is unique per workspace, provider and region."""
     try:
+        await uow.clusters.add(cluster)
+    except NameTaken:
+        raise _name_taken(cluster) from None
+
+
+async def commit_new(uow: ProvisioningUoW, cluster: Cluster) -> dict[str, Any]:
+    """Commit a cluster just added (and its events), and answer with it as this
+    transaction wrote it (the saga may move it on as soon as it is committed)."""
+    try:
+        await uow.clusters.refresh(cluster)
         await uow.commit()
-    except IntegrityError:
-        raise Conflict(
-            f"a cluster named {cluster.name} exists in {cluster.region}",
-            code="CLUSTER_NAME_TAKEN",
-        ) from None
-    await uow.session.refresh(cluster)
+    except NameTaken:
+        raise _name_taken(cluster) from None
     return view(cluster)
 
 
@@ -266,9 +236,7 @@ async def list_clusters(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        items = await Clusters(uow.session).list(
-            uuid.UUID(data["workspace_id"]), data.get("provider")
-        )
+        items = await uow.clusters.list(uuid.UUID(data["workspace_id"]), data.get("provider"))
         return {"items": [view(c) for c in items]}
 
 
@@ -276,7 +244,7 @@ async def get_cluster(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
         if not found(cluster, data):
@@ -288,7 +256,7 @@ async def delete_cluster(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
         if not found(cluster, data):
@@ -298,10 +266,7 @@ async def delete_cluster(
         if not cluster.managed:
             raise read_only()
         if cluster.status not in DELETABLE:
-            raise Conflict(
-                f"a cluster that is {cluster.status} cannot be deleted now",
-                code="CLUSTER_BUSY",
-            )
+            raise ClusterBusy(f"a cluster that is {cluster.status} cannot be deleted now")
         cluster.status = Status.DELETING
         cluster.status_reason = None
         cluster.status_message = None
@@ -312,9 +277,9 @@ async def delete_cluster(
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETING, None, None, datetime.now(UTC)
         )
-        uow.emit(_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
+        await uow.clusters.refresh(cluster)
         await uow.commit()
-        await uow.session.refresh(cluster)
         return view(cluster)
 
 
@@ -324,7 +289,7 @@ async def upgrade_cluster(
     """Refused up front: a version the cloud does not offer, a downgrade, a skipped minor
     version. The saga then upgrades the control plane, then each node group."""
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
         if not found(cluster, data):
@@ -334,46 +299,45 @@ async def upgrade_cluster(
     if not managed:
         raise read_only()
     if status != Status.READY:
-        raise Conflict(f"a cluster that is {status} cannot be upgraded now", code="CLUSTER_BUSY")
+        raise ClusterBusy(f"a cluster that is {status} cannot be upgraded now")
     wanted = data["version"]
     check_upgrade(current, wanted)
     provider = deps.providers.get(spec.provider)
     if provider is None:
-        raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
-    credential = await _credential(deps, spec, "list versions")
+        raise ProviderNotSupported(f"{spec.provider} is not supported")
+    credential = await cluster_credential(deps, spec, "list versions")
     offered = await provider.versions(spec.region, credential)
     if wanted not in offered:
-        raise ValidationFailed(
+        raise VersionNotOffered(
             f"{spec.provider} does not offer Kubernetes {wanted} in {spec.region}; "
             f"it offers {', '.join(offered) or 'none'}",
-            code="VERSION_NOT_OFFERED",
             details={"field": "version", "offered": offered},
         )
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
         )
         if cluster is None or cluster.status != Status.READY or cluster.version != current:
-            raise Conflict("the cluster changed meanwhile; try again", code="CLUSTER_BUSY")
+            raise ClusterBusy("the cluster changed meanwhile; try again")
         cluster.status = Status.UPDATING
         cluster.status_reason = None
         cluster.status_message = None
         cluster.target_version = wanted
-        cluster.step = "upgrade-control-plane"
+        cluster.step = Step.UPGRADE_CONTROL_PLANE
         cluster.progress = 0
         cluster.step_deadline = datetime.now(UTC) + timedelta(
-            seconds=deps.step_timeouts.get("upgrade-control-plane", deps.create_timeout)
+            seconds=deps.step_timeouts.get(Step.UPGRADE_CONTROL_PLANE, deps.create_timeout)
         )
         uow.emit(
-            _event(
+            cluster_event(
                 "ClusterUpgradeRequested",
                 cluster,
                 {"from_version": current, "to_version": wanted},
                 actor_id=data["actor_id"],
             )
         )
+        await uow.clusters.refresh(cluster)
         await uow.commit()
-        await uow.session.refresh(cluster)
         return view(cluster)
 
 
@@ -382,45 +346,13 @@ def check_upgrade(current: str, wanted: str) -> None:
     have = tuple(int(p) for p in current.split(".")[:2])
     want = tuple(int(p) for p in wanted.split(".")[:2])
     if want == have:
-        raise Conflict(f"the cluster runs {current} already", code="VERSION_UNCHANGED")
+        raise VersionUnchanged(f"the cluster runs {current} already")
     if want < have:
-        raise ValidationFailed(
-            f"Kubernetes cannot be downgraded ({current} → {wanted})",
-            code="VERSION_DOWNGRADE",
-            details={"field": "version"},
+        raise VersionDowngrade(
+            f"Kubernetes cannot be downgraded ({current} → {wanted})", details={"field": "version"}
         )
     if want[0] != have[0] or want[1] != have[1] + 1:
-        raise ValidationFailed(
+        raise VersionSkip(
             f"upgrade one minor version at a time: {current} → {have[0]}.{have[1] + 1} first",
-            code="VERSION_SKIP",
             details={"field": "version"},
         )
-
-
-# shared with the saga steps ----------------------------------------------------
-
-
-async def _credential(deps: ProvisioningDeps, spec: ClusterSpec, reason: str) -> dict[str, Any]:
-    secret = await deps.decrypt_credential(
-        spec.workspace_id, spec.credential_id, reason, spec.cluster_id
-    )
-    return dict(secret["data"])
-
-
-async def _poll(
-    deps: ProvisioningDeps,
-    done: Callable[[], Awaitable[bool]],
-    timeout: float,
-    what: str,
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        await asyncio.sleep(deps.poll_interval)
-        if await done():
-            return
-        if time.monotonic() > deadline:
-            raise ProviderError(
-                f"{what} did not finish within {int(timeout)} s",
-                code="PROVIDER_TIMEOUT",
-                retryable=False,
-            )

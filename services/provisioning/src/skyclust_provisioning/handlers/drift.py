@@ -16,17 +16,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from skyclust_common.envelope import CloudEvent
+from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.events import CredentialDeleted, CredentialRotated
+from skyclust_common.messaging import Delivery, RpcContext
 
-from skyclust_common.errors import Conflict, NotFound, SkyclustError
-from skyclust_common.messaging import RpcContext
-
-from ..adapters.db import Cluster, Clusters, NodeGroup, NodeGroups
+from ..adapters.db import Cluster, NodeGroup
 from ..adapters.providers.base import ClusterProvider, same_minor
 from ..domain import conditions
 from ..domain.cluster import Status
-from . import node_groups as ng
-from .clusters import ProvisioningDeps, _credential, _event, found, read_only, view
+from ..domain.errors import (
+    ClusterBusy,
+    ClusterNotFound,
+)
+from .clusters import found, read_only, view
+from .shared import (
+    ProvisioningDeps,
+    cluster_credential,
+    cluster_event,
+    node_group_event,
+    sizes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +114,11 @@ async def _snapshot(
     deps: ProvisioningDeps, workspace_id: uuid.UUID, cluster_id: uuid.UUID
 ) -> Snapshot | None:
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(workspace_id, cluster_id)
+        cluster = await uow.clusters.get(workspace_id, cluster_id)
         if cluster is None:
             return None
-        groups = await NodeGroups(uow.session).list(workspace_id, cluster_id)
-        for row in (cluster, *groups):
-            uow.session.expunge(row)  # usable after the closing rollback
+        groups = await uow.node_groups.list(workspace_id, cluster_id)
+        uow.clusters.detach(cluster, *groups)
         return Snapshot(cluster, tuple(groups))
 
 
@@ -136,10 +145,17 @@ async def check_cluster(
     provider = deps.providers.get(snapshot.cluster.provider)
     if provider is None:
         return None
+    spec = snapshot.cluster.spec()
     try:
-        credential = await _credential(deps, snapshot.cluster.spec(), "check drift")
+        credential = await deps.drift_credentials.get(
+            spec.workspace_id,
+            spec.credential_id,
+            lambda: cluster_credential(deps, spec, "check drift"),
+        )
         drift = await compare(provider, snapshot, credential)
     except SkyclustError as exc:
+        # The secret may have been rotated: the next pass reads it again.
+        deps.drift_credentials.forget(spec.credential_id)
         await _backoff(deps, snapshot.cluster, interval, backoff_max, exc)
         return None
     return drift if await record(deps, snapshot, drift, interval) else None
@@ -153,7 +169,7 @@ async def _backoff(
     error: SkyclustError,
 ) -> None:
     async with deps.uow() as uow:
-        row = await Clusters(uow.session).get(cluster.workspace_id, cluster.id, for_update=True)
+        row = await uow.clusters.get(cluster.workspace_id, cluster.id, for_update=True)
         if row is None:
             return
         row.drift_failures = (row.drift_failures or 0) + 1
@@ -171,10 +187,10 @@ async def record(deps: ProvisioningDeps, snapshot: Snapshot, drift: Drift, inter
     (then the comparison may be stale: the next pass looks again)."""
     before = snapshot.cluster
     async with deps.uow() as uow:
-        row = await Clusters(uow.session).get(before.workspace_id, before.id, for_update=True)
+        row = await uow.clusters.get(before.workspace_id, before.id, for_update=True)
         if row is None:
             return False
-        groups = await NodeGroups(uow.session).list(before.workspace_id, before.id)
+        groups = await uow.node_groups.list(before.workspace_id, before.id)
         if Snapshot(row, tuple(groups)).stamp() != snapshot.stamp():
             return False
         now = _now()
@@ -187,12 +203,12 @@ async def record(deps: ProvisioningDeps, snapshot: Snapshot, drift: Drift, inter
                 row.conditions = conditions.set_condition(
                     row.conditions, conditions.DRIFTED, "True", "Drifted", fields[:1000], now
                 )
-                uow.emit(_event("ClusterDriftDetected", row, {"drift": drift[:200]}))
+                uow.emit(cluster_event("ClusterDriftDetected", row, {"drift": drift[:200]}))
             else:
                 row.conditions = conditions.set_condition(
                     row.conditions, conditions.DRIFTED, "False", "InSync", None, now
                 )
-                uow.emit(_event("ClusterDriftResolved", row, {}))
+                uow.emit(cluster_event("ClusterDriftResolved", row, {}))
             row.drift = drift
         elif not drift:
             row.conditions = conditions.set_condition(
@@ -206,18 +222,7 @@ async def pass_once(deps: ProvisioningDeps, interval: float, backoff_max: float)
     """Check every READY managed cluster that is due; returns how many were due."""
     now = _now()
     async with deps.uow() as uow:
-        due = (
-            await uow.session.execute(
-                select(Cluster.workspace_id, Cluster.id)
-                .where(
-                    Cluster.status == Status.READY,
-                    Cluster.managed.is_(True),
-                    or_(Cluster.drift_next_check_at.is_(None), Cluster.drift_next_check_at <= now),
-                )
-                .order_by(Cluster.drift_next_check_at.nulls_first())
-                .limit(200)
-            )
-        ).all()
+        due = await uow.clusters.due_for_drift(now, limit=200)
     for workspace_id, cluster_id in due:
         try:
             await check_cluster(deps, workspace_id, cluster_id, interval, backoff_max)
@@ -244,24 +249,23 @@ async def reconcile_cluster(
     cluster_id = uuid.UUID(data["cluster_id"])
     snapshot = await _snapshot(deps, workspace_id, cluster_id)
     if snapshot is None or not found(snapshot.cluster, data):
-        raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+        raise ClusterNotFound("cluster not found")
     if not snapshot.cluster.managed:
         raise read_only()
     if not _checkable(snapshot):
-        raise Conflict(
-            "the cluster or one of its node groups is busy; reconcile when it is READY",
-            code="CLUSTER_BUSY",
+        raise ClusterBusy(
+            "the cluster or one of its node groups is busy; reconcile when it is READY"
         )
     provider = deps.providers[snapshot.cluster.provider]
-    credential = await _credential(deps, snapshot.cluster.spec(), "reconcile cluster")
+    credential = await cluster_credential(deps, snapshot.cluster.spec(), "reconcile cluster")
     drift = await compare(provider, snapshot, credential)
     actions = await _apply(deps, snapshot, drift, data["actor_id"])
     async with deps.uow() as uow:
-        row = await Clusters(uow.session).get(workspace_id, cluster_id, for_update=True)
+        row = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         assert row is not None
         row.drift_next_check_at = _now()  # look again as soon as the changes land
+        await uow.clusters.refresh(row)
         await uow.commit()
-        await uow.session.refresh(row)
         return {"cluster": view(row), "actions": actions}
 
 
@@ -302,7 +306,7 @@ async def _accept_version(deps: ProvisioningDeps, cluster: Cluster, actual: str)
     if tuple(int(p) for p in minor.split(".")[:2]) < have:
         return {"field": "version", "action": f"none: the cloud runs an older {actual}"}
     async with deps.uow() as uow:
-        row = await Clusters(uow.session).get(cluster.workspace_id, cluster.id, for_update=True)
+        row = await uow.clusters.get(cluster.workspace_id, cluster.id, for_update=True)
         if row is not None and row.status == Status.READY:
             row.version = minor
             await uow.commit()
@@ -320,7 +324,7 @@ async def _restart(
     """Hand the node group to its own saga again, which converges it on its spec."""
     gspec = group.spec()
     async with deps.uow() as uow:
-        row = await NodeGroups(uow.session).get(
+        row = await uow.node_groups.get(
             group.workspace_id, group.cluster_id, group.id, for_update=True
         )
         if row is None or row.status != Status.READY:
@@ -328,17 +332,29 @@ async def _restart(
         row.status = status
         if status == Status.PENDING:
             row.cloud_id = None
-        await ng._refresh_conditions(uow.session, row.workspace_id, row.cluster_id)
+        await uow.node_groups.refresh_conditions(row.workspace_id, row.cluster_id)
         uow.emit(
-            ng._event(
+            node_group_event(
                 event,
                 spec,
                 gspec,
                 {
                     **({"instance_type": gspec.instance_type} if status == Status.PENDING else {}),
-                    **ng._sizes(gspec),
+                    **sizes(gspec),
                 },
                 actor_id=actor_id,
             )
         )
         await uow.commit()
+
+
+async def on_credential_changed(
+    deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery
+) -> None:
+    """CredentialRotated, CredentialDeleted: the drift job stops using what it kept."""
+    changed = (
+        CredentialRotated.from_event(event)
+        if event.name == "CredentialRotated"
+        else CredentialDeleted.from_event(event)
+    )
+    deps.drift_credentials.forget(str(changed.credential_id))

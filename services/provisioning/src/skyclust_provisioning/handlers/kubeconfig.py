@@ -7,33 +7,34 @@ import uuid
 from typing import Any
 
 from skyclust_common.envelope import new_event
-from skyclust_common.errors import Conflict, NotFound, ValidationFailed
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Clusters
 from ..domain.cluster import Status
-from .clusters import SOURCE, ProvisioningDeps, _credential, found
+from ..domain.errors import (
+    ClusterNotFound,
+    ClusterNotReady,
+    ProviderNotSupported,
+)
+from .clusters import found
+from .shared import SOURCE, ProvisioningDeps, cluster_credential
 
 
 async def get_kubeconfig(
     deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await Clusters(uow.session).get(
+        cluster = await uow.clusters.get(
             uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
         )
         if not found(cluster, data):
-            raise NotFound("cluster not found", code="CLUSTER_NOT_FOUND")
+            raise ClusterNotFound("cluster not found")
         if cluster.status not in (Status.READY, Status.UPDATING):
-            raise Conflict(
-                f"a cluster that is {cluster.status} has no kubeconfig yet",
-                code="CLUSTER_NOT_READY",
-            )
+            raise ClusterNotReady(f"a cluster that is {cluster.status} has no kubeconfig yet")
         spec = cluster.spec()
     provider = deps.providers.get(spec.provider)
     if provider is None:
-        raise ValidationFailed(f"{spec.provider} is not supported", code="PROVIDER_NOT_SUPPORTED")
-    credential = await _credential(deps, spec, "issue kubeconfig")
+        raise ProviderNotSupported(f"{spec.provider} is not supported")
+    credential = await cluster_credential(deps, spec, "issue kubeconfig")
     issued = await provider.kubeconfig(spec, credential)
     expires_at = issued.expires_at.isoformat() if issued.expires_at else None
     async with deps.uow() as uow:

@@ -7,12 +7,8 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
-from ..adapters.db import Cluster
-from ..domain.cluster import Status
-from .clusters import ProvisioningDeps
 from .saga import advance
+from .shared import ProvisioningDeps
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +26,7 @@ class Sweeper:
     async def once(self) -> list[uuid.UUID]:
         cutoff = datetime.now(UTC) - timedelta(seconds=self.stale_after)
         async with self.deps.uow() as uow:
-            rows = (
-                await uow.session.execute(
-                    select(Cluster.workspace_id, Cluster.id)
-                    .where(
-                        Cluster.status.in_(
-                            [Status.PENDING, Status.PROVISIONING, Status.UPDATING, Status.DELETING]
-                        ),
-                        Cluster.updated_at < cutoff,
-                    )
-                    .order_by(Cluster.updated_at)
-                    .limit(100)
-                )
-            ).all()
+            rows = await uow.clusters.unfinished_since(cutoff, limit=100)
         started = []
         for workspace_id, cluster_id in rows:
             if cluster_id in self.running:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from skyclust_common.cloud.blocking import in_thread
-from skyclust_common.errors import ProviderError
 
+from ...domain.errors import ProviderNotSupported
 from ...domain.providers import CloudSecret
 from ...domain.validation import CheckResult, provider_unavailable
 
@@ -54,10 +54,12 @@ class Checkers:
     async def check(self, secret: CloudSecret) -> CheckResult:
         checker = self._checkers.get(secret.provider)
         if checker is None:
-            raise ProviderError(
+            # A provider's error as the cloud adapters raise it: 502, not retryable.
+            raise ProviderNotSupported(
                 f"{secret.provider} credentials cannot be checked here",
-                code="PROVIDER_NOT_SUPPORTED",
-                provider=secret.provider,
+                status=502,
+                retryable=False,
+                details={"provider": secret.provider},
             )
         try:
             return await asyncio.wait_for(checker.check(secret), self._timeout)

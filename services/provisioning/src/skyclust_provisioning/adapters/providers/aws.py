@@ -19,63 +19,29 @@ from skyclust_common.errors import ProviderError
 from skyclust_common.logs import register_secret
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
+from ...domain.errors import (
+    NetworkRequired,
+    ProviderBusy,
+    ResourceLost,
+)
 from ...domain.kubeconfig import build_kubeconfig
-from ...domain.node_group import NODE_GROUP_OWNER_TAG, NodeGroupSpec, Taint
+from ...domain.node_group import NodeGroupSpec
+from .aws_node_groups import EksNodeGroups, trust
 from .base import (
     CloudCluster,
-    CloudNodeGroup,
     DiscoveredCluster,
     DiscoveredNodeGroup,
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, ClientCache, lost, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, lost, minors, taken, unclaimed
 
 CLUSTER_ROLE = "skyclust-eks-cluster"
-NODE_ROLE = "skyclust-eks-node"
-_NODE_POLICIES = (
-    "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-    "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-    "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
-)
 # What aws-iam-authenticator and `aws eks get-token` produce: a presigned STS
 # GetCallerIdentity URL bound to the cluster's name; EKS accepts it for 15 minutes.
 TOKEN_PREFIX = "k8s-aws-v1."
 TOKEN_LIFETIME = timedelta(minutes=14)
-_NODE_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-_NODEGROUP_STATUS = {
-    "CREATING": "CREATING",
-    "ACTIVE": "ACTIVE",
-    "UPDATING": "UPDATING",
-    "DELETING": "DELETING",
-    "CREATE_FAILED": "FAILED",
-    "DELETE_FAILED": "FAILED",
-    "DEGRADED": "ACTIVE",
-}
-_EFFECTS = {
-    "NoSchedule": "NO_SCHEDULE",
-    "PreferNoSchedule": "PREFER_NO_SCHEDULE",
-    "NoExecute": "NO_EXECUTE",
-}
-_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "eks.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+_TRUST = trust("eks.amazonaws.com")
 # EKS's own codes; the ones every AWS API shares are in skyclust_common.cloud.aws_errors.
 _CODES = {
     "UnsupportedAvailabilityZoneException": "PROVIDER_INVALID_REQUEST",
@@ -115,7 +81,7 @@ def translate(exc: Exception) -> ProviderError | None:
     return translate_aws(exc, _CODES)
 
 
-class EksProvider(BlockingSdkProvider):
+class EksProvider(EksNodeGroups, BlockingSdkProvider):
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
 
@@ -216,10 +182,9 @@ class EksProvider(BlockingSdkProvider):
         for subnet in subnets:
             by_zone.setdefault(subnet["AvailabilityZone"], subnet["SubnetId"])
         if len(by_zone) < 2:
-            raise ProviderError(
+            raise NetworkRequired(
                 "the region has no default VPC with subnets in two zones; "
                 "give aws_config.subnet_ids",
-                code="NETWORK_REQUIRED",
                 provider="aws",
             )
         return [by_zone[zone] for zone in sorted(by_zone)][:3]
@@ -255,10 +220,10 @@ class EksProvider(BlockingSdkProvider):
                 raise
         existing = self._view(eks.describe_cluster(name=spec.name)["cluster"])
         if existing.owner != spec.cluster_id:
-            raise ProviderError(
+            raise taken(
                 f"an EKS cluster named {spec.name} already exists in {spec.region}",
-                code="CLUSTER_NAME_TAKEN",
-                provider="aws",
+                "aws",
+                cluster=True,
             )
         return existing
 
@@ -285,169 +250,6 @@ class EksProvider(BlockingSdkProvider):
         eks = self._client(self._session(spec, credential), "eks")
         try:
             eks.delete_cluster(name=spec.name)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ResourceNotFoundException":
-                raise
-
-    # node groups (EKS managed node groups) -----------------------------------------
-
-    @staticmethod
-    def _group_view(group: dict[str, Any]) -> CloudNodeGroup:
-        scaling = group.get("scalingConfig") or {}
-        return CloudNodeGroup(
-            cloud_id=group["nodegroupArn"],
-            status=_NODEGROUP_STATUS.get(group.get("status", ""), "CREATING"),
-            min_size=int(scaling.get("minSize", 0)),
-            max_size=int(scaling.get("maxSize", 0)),
-            desired_size=int(scaling.get("desiredSize", 0)),
-            labels=dict(group.get("labels") or {}),
-            taints=tuple(
-                Taint(
-                    t["key"],
-                    t.get("value", ""),
-                    {v: k for k, v in _EFFECTS.items()}.get(t["effect"], t["effect"]),
-                )
-                for t in group.get("taints") or []
-            ),
-            owner=(group.get("tags") or {}).get(NODE_GROUP_OWNER_TAG),
-            version=group.get("version", ""),
-            instance_type=(group.get("instanceTypes") or [None])[0],
-        )
-
-    @staticmethod
-    def _taints(group: NodeGroupSpec) -> list[dict[str, str]]:
-        return [
-            {"key": t.key, "value": t.value, "effect": _EFFECTS[t.effect]} for t in group.taints
-        ]
-
-    @staticmethod
-    def _find_group(eks: Any, cluster: str, name: str) -> dict[str, Any] | None:
-        try:
-            found: dict[str, Any] = eks.describe_nodegroup(clusterName=cluster, nodegroupName=name)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                return None
-            raise
-        return dict(found["nodegroup"])
-
-    def _get_group(
-        self, eks: Any, cluster: ClusterSpec, group: NodeGroupSpec
-    ) -> CloudNodeGroup | None:
-        found = self._find_group(eks, cluster.name, group.name)
-        return None if found is None else self._group_view(found)
-
-    def _create_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup:
-        session = self._session(cluster, credential)
-        eks = self._client(session, "eks")
-        existing = self._get_group(eks, cluster, group)
-        if existing is None:
-            subnets = eks.describe_cluster(name=cluster.name)["cluster"]["resourcesVpcConfig"][
-                "subnetIds"
-            ]
-            role = self._ensure_role(
-                session, NODE_ROLE, _NODE_TRUST, _NODE_POLICIES, "EKS node role created by SkyClust"
-            )
-            request: dict[str, Any] = {
-                "clusterName": cluster.name,
-                "nodegroupName": group.name,
-                "scalingConfig": {
-                    "minSize": group.min_size,
-                    "maxSize": group.max_size,
-                    "desiredSize": group.desired_size,
-                },
-                "subnets": list(subnets),
-                "nodeRole": role,
-                "labels": dict(group.labels),
-                "tags": {**cluster.tags, **group.owner_tags()},
-                "clientRequestToken": group.node_group_id,
-            }
-            if group.instance_type:
-                request["instanceTypes"] = [group.instance_type]
-            if group.taints:
-                request["taints"] = self._taints(group)
-            try:
-                return self._group_view(eks.create_nodegroup(**request)["nodegroup"])
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] != "ResourceInUseException":
-                    raise
-            existing = self._get_group(eks, cluster, group)
-            if existing is None:
-                raise ProviderError(
-                    "the node group vanished right after creation",
-                    code="PROVIDER_RESOURCE_LOST",
-                    retryable=True,
-                    provider="aws",
-                )
-        if existing.owner != group.node_group_id:
-            raise ProviderError(
-                f"a node group named {group.name} already exists in {cluster.name}",
-                code="NODE_GROUP_NAME_TAKEN",
-                provider="aws",
-            )
-        return existing
-
-    def _describe_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup | None:
-        eks = self._client(self._session(cluster, credential), "eks")
-        view = self._get_group(eks, cluster, group)
-        return view if view is not None and view.owner == group.node_group_id else None
-
-    def _update_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        eks = self._client(self._session(cluster, credential), "eks")
-        current = self._get_group(eks, cluster, group)
-        if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node group is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
-        if not current.active or current.matches(group):
-            return
-        removed_taints = {(t.key, t.effect) for t in current.taints} - {
-            (t.key, t.effect) for t in group.taints
-        }
-        request: dict[str, Any] = {
-            "clusterName": cluster.name,
-            "nodegroupName": group.name,
-            "scalingConfig": {
-                "minSize": group.min_size,
-                "maxSize": group.max_size,
-                "desiredSize": group.desired_size,
-            },
-        }
-        labels: dict[str, Any] = {}
-        if group.labels:
-            labels["addOrUpdateLabels"] = dict(group.labels)
-        gone = sorted(set(current.labels) - set(group.labels))
-        if gone:
-            labels["removeLabels"] = gone
-        if labels:
-            request["labels"] = labels
-        taints: dict[str, Any] = {}
-        if group.taints:
-            taints["addOrUpdateTaints"] = self._taints(group)
-        if removed_taints:
-            taints["removeTaints"] = [
-                {"key": t.key, "value": t.value, "effect": _EFFECTS[t.effect]}
-                for t in current.taints
-                if (t.key, t.effect) in removed_taints
-            ]
-        if taints:
-            request["taints"] = taints
-        eks.update_nodegroup_config(**request)
-
-    def _delete_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        eks = self._client(self._session(cluster, credential), "eks")
-        current = self._get_group(eks, cluster, group)
-        if current is None or current.owner != group.node_group_id or current.status == "DELETING":
-            return
-        try:
-            eks.delete_nodegroup(clusterName=cluster.name, nodegroupName=group.name)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ResourceNotFoundException":
                 raise
@@ -479,9 +281,8 @@ class EksProvider(BlockingSdkProvider):
         if exc.response["Error"]["Code"] != "ResourceInUseException":
             return None
         # EKS runs one update at a time; a later attempt will get through.
-        return ProviderError(
+        return ProviderBusy(
             exc.response["Error"].get("Message") or "an update is in progress",
-            code="PROVIDER_BUSY",
             retryable=True,
             provider="aws",
         )
@@ -490,9 +291,7 @@ class EksProvider(BlockingSdkProvider):
         eks = self._client(self._session(spec, credential), "eks")
         found = self._find(eks, spec.name)
         if found is None or self._view(found).owner != spec.cluster_id:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="aws")
         if same_minor(found.get("version", ""), version):
             return
         if found["status"] == "UPDATING" and self._upgrading_to(eks, spec.name, None, version):
@@ -508,9 +307,7 @@ class EksProvider(BlockingSdkProvider):
         eks = self._client(self._session(cluster, credential), "eks")
         current = self._get_group(eks, cluster, group)
         if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node group is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the node group is not in the cloud", provider="aws")
         if same_minor(current.version, version):
             return
         if current.status == "UPDATING" and self._upgrading_to(
@@ -604,14 +401,10 @@ class EksProvider(BlockingSdkProvider):
             cluster = eks.describe_cluster(name=spec.name)["cluster"]
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ResourceNotFoundException":
-                raise ProviderError(
-                    "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-                ) from None
+                raise ResourceLost("the cluster is not in the cloud", provider="aws") from None
             raise
         if self._view(cluster).owner != spec.cluster_id or not cluster.get("endpoint"):
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="aws"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="aws")
         token = self._token(session, spec)
         ca = (cluster.get("certificateAuthority") or {}).get("data")
         return IssuedKubeconfig(

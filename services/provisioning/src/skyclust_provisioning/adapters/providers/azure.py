@@ -10,6 +10,15 @@ from skyclust_common.cloud import aks_client, azure_credential, azure_resource_c
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
+from ...domain.errors import (
+    ProviderAccessDenied,
+    ProviderAuthFailed,
+    ProviderBusy,
+    ProviderInvalidRequest,
+    ProviderThrottled,
+    ProviderUnavailable,
+    ResourceLost,
+)
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
 from .base import (
     CloudCluster,
@@ -19,7 +28,7 @@ from .base import (
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, ClientCache, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, minors, taken, unclaimed
 
 _STATE = {
     "Creating": "CREATING",
@@ -43,33 +52,24 @@ def translate(exc: Exception) -> ProviderError:
 
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if isinstance(exc, ClientAuthenticationError):
-        return ProviderError(message, code="PROVIDER_AUTH_FAILED", provider="azure")
+        return ProviderAuthFailed(message, provider="azure")
     if isinstance(exc, ServiceRequestError | ServiceResponseError | OSError):
-        return ProviderError(
-            "Azure endpoint unreachable",
-            code="PROVIDER_UNAVAILABLE",
-            retryable=True,
-            provider="azure",
-        )
+        return ProviderUnavailable("Azure endpoint unreachable", retryable=True, provider="azure")
     if isinstance(exc, HttpResponseError):
         status = exc.status_code or 0
         if status == 429:
-            return ProviderError(
-                message, code="PROVIDER_THROTTLED", retryable=True, provider="azure"
-            )
+            return ProviderThrottled(message, retryable=True, provider="azure")
         if status >= 500:
-            return ProviderError(
-                message, code="PROVIDER_UNAVAILABLE", retryable=True, provider="azure"
-            )
+            return ProviderUnavailable(message, retryable=True, provider="azure")
         if status == 409 and getattr(exc.error, "code", None) == "OperationNotAllowed":
             # AKS runs one operation per cluster at a time; a later attempt will get through.
-            return ProviderError(message, code="PROVIDER_BUSY", retryable=True, provider="azure")
+            return ProviderBusy(message, retryable=True, provider="azure")
         if status == 403:
-            return ProviderError(message, code="PROVIDER_ACCESS_DENIED", provider="azure")
+            return ProviderAccessDenied(message, provider="azure")
         if status == 401:
-            return ProviderError(message, code="PROVIDER_AUTH_FAILED", provider="azure")
-        return ProviderError(message, code="PROVIDER_INVALID_REQUEST", provider="azure")
-    return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="azure")
+            return ProviderAuthFailed(message, provider="azure")
+        return ProviderInvalidRequest(message, provider="azure")
+    return ProviderError(message, retryable=True, provider="azure")
 
 
 def _resource_group(resource_id: str) -> str:
@@ -78,9 +78,7 @@ def _resource_group(resource_id: str) -> str:
 
 
 def _lost(what: str) -> ProviderError:
-    return ProviderError(
-        f"the {what} is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="azure"
-    )
+    return ResourceLost(f"the {what} is not in the cloud", provider="azure")
 
 
 class AksProvider(BlockingSdkProvider):
@@ -149,10 +147,8 @@ class AksProvider(BlockingSdkProvider):
         existing = self._get(aks, spec)
         if existing is not None:
             if existing.owner != spec.cluster_id:
-                raise ProviderError(
-                    f"an AKS cluster named {spec.name} already exists",
-                    code="CLUSTER_NAME_TAKEN",
-                    provider="azure",
+                raise taken(
+                    f"an AKS cluster named {spec.name} already exists", "azure", cluster=True
                 )
             return existing
         config = spec.azure_config or {}
@@ -188,11 +184,8 @@ class AksProvider(BlockingSdkProvider):
         )
         created = self._get(aks, spec)
         if created is None:
-            raise ProviderError(
-                "the cluster vanished right after creation",
-                code="PROVIDER_RESOURCE_LOST",
-                retryable=True,
-                provider="azure",
+            raise ResourceLost(
+                "the cluster vanished right after creation", retryable=True, provider="azure"
             )
         return created
 
@@ -302,18 +295,15 @@ class AksProvider(BlockingSdkProvider):
             self._put_pool(aks, cluster, group, None)
             pool = self._get_pool(aks, cluster, group)
             if pool is None:
-                raise ProviderError(
-                    "the agent pool vanished right after creation",
-                    code="PROVIDER_RESOURCE_LOST",
-                    retryable=True,
-                    provider="azure",
+                raise ResourceLost(
+                    "the agent pool vanished right after creation", retryable=True, provider="azure"
                 )
         view = self._pool_view(pool)
         if view.owner != group.node_group_id:
-            raise ProviderError(
+            raise taken(
                 f"an agent pool named {group.name} already exists in {cluster.name}",
-                code="NODE_GROUP_NAME_TAKEN",
-                provider="azure",
+                "azure",
+                cluster=False,
             )
         return view
 
@@ -334,11 +324,7 @@ class AksProvider(BlockingSdkProvider):
         pool = self._get_pool(aks, cluster, group)
         current = None if pool is None else self._pool_view(pool)
         if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the agent pool is not in the cloud",
-                code="PROVIDER_RESOURCE_LOST",
-                provider="azure",
-            )
+            raise ResourceLost("the agent pool is not in the cloud", provider="azure")
         if not current.active or current.matches(group):
             return
         self._put_pool(aks, cluster, group, pool)
@@ -467,14 +453,10 @@ class AksProvider(BlockingSdkProvider):
         aks, _ = self._clients(credential)
         current = self._get(aks, spec)
         if current is None or current.owner != spec.cluster_id:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="azure"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="azure")
         result = aks.managed_clusters.list_cluster_user_credentials(self._group(spec), spec.name)
         configs = [k.value for k in result.kubeconfigs or [] if k.value]
         if not configs:
-            raise ProviderError(
-                "the cloud returned no kubeconfig", code="PROVIDER_ERROR", provider="azure"
-            )
+            raise ProviderError("the cloud returned no kubeconfig", provider="azure")
         text = configs[0].decode() if isinstance(configs[0], bytes) else str(configs[0])
         return IssuedKubeconfig(text, None)

@@ -14,6 +14,13 @@ from skyclust_common.cloud.blocking import in_thread
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import ClusterSpec
+from ...domain.errors import (
+    ClusterAlreadyManaged,
+    ClusterNameTaken,
+    NodeGroupAlreadyManaged,
+    NodeGroupNameTaken,
+    ResourceLost,
+)
 from ...domain.node_group import NodeGroupSpec
 from .base import CloudCluster, CloudNodeGroup, DiscoveredCluster, IssuedKubeconfig
 
@@ -178,15 +185,19 @@ def unclaimed(owner: str | None, wanted: str, what: str, provider: str, *, clust
     SkyClust cluster or node group owns it."""
     if owner not in (None, wanted):
         kind = "cluster" if cluster else "node group"
+        code = ClusterAlreadyManaged.code if cluster else NodeGroupAlreadyManaged.code
         raise ProviderError(
-            f"{what} is managed by another SkyClust {kind}",
-            code="CLUSTER_ALREADY_MANAGED" if cluster else "NODE_GROUP_ALREADY_MANAGED",
-            provider=provider,
+            f"{what} is managed by another SkyClust {kind}", code=code, provider=provider
         )
     return owner is None
 
 
+def taken(message: str, provider: str, *, cluster: bool) -> ProviderError:
+    """A create met a resource of its name in the cloud that this SkyClust cluster or
+    node group did not make: a 502 from the cloud, with the request's name-taken code."""
+    code = ClusterNameTaken.code if cluster else NodeGroupNameTaken.code
+    return ProviderError(message, code=code, provider=provider)
+
+
 def lost(what: str, provider: str) -> ProviderError:
-    return ProviderError(
-        f"the {what} is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider=provider
-    )
+    return ResourceLost(f"the {what} is not in the cloud", provider=provider)

@@ -9,6 +9,15 @@ from typing import Any
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_TAG, ClusterSpec
+from ...domain.errors import (
+    ClusterAlreadyManaged,
+    ClusterNameTaken,
+    NodeGroupAlreadyManaged,
+    NodeGroupNameTaken,
+    ProviderBusy,
+    ProviderInvalidRequest,
+    ResourceLost,
+)
 from ...domain.kubeconfig import build_kubeconfig
 from ...domain.node_group import NodeGroupSpec
 from .base import (
@@ -66,7 +75,7 @@ class FakeClusterProvider:
         key = (spec.region, spec.name)
         if key in self.clusters:
             if self.clusters[key]["tags"].get(OWNER_TAG) != spec.cluster_id:
-                raise ProviderError("name in use", code="CLUSTER_NAME_TAKEN", provider="fake")
+                raise ProviderError("name in use", provider="fake", code=ClusterNameTaken.code)
             return self._view(key)
         self.create_calls += 1
         status = "ACTIVE" if self.polls_until_active == 0 else "CREATING"
@@ -110,7 +119,7 @@ class FakeClusterProvider:
     def _cluster_of(self, cluster: ClusterSpec) -> dict[str, Any]:
         c = self.clusters.get((cluster.region, cluster.name))
         if c is None or c["tags"].get(OWNER_TAG) != cluster.cluster_id:
-            raise ProviderError("no such cluster", code="PROVIDER_RESOURCE_LOST", provider="fake")
+            raise ResourceLost("no such cluster", provider="fake")
         return c
 
     def _group_view(self, key: tuple[str, str, str]) -> CloudNodeGroup:
@@ -137,7 +146,7 @@ class FakeClusterProvider:
         if key in self.node_groups:
             if self.node_groups[key]["owner"] != group.node_group_id:
                 raise ProviderError(
-                    "node group name in use", code="NODE_GROUP_NAME_TAKEN", provider="fake"
+                    "node group name in use", provider="fake", code=NodeGroupNameTaken.code
                 )
             return self._group_view(key)
         self.node_group_create_calls += 1
@@ -176,9 +185,7 @@ class FakeClusterProvider:
         key = (cluster.region, cluster.name, group.name)
         g = self.node_groups.get(key)
         if g is None or g["owner"] != group.node_group_id:
-            raise ProviderError(
-                "no such node group", code="PROVIDER_RESOURCE_LOST", provider="fake"
-            )
+            raise ResourceLost("no such node group", provider="fake")
         if g["status"] != "ACTIVE" or self._group_view(key).matches(group):
             return
         g.update(
@@ -207,9 +214,7 @@ class FakeClusterProvider:
 
     def _start_upgrade(self, resource: dict[str, Any], version: str) -> None:
         if resource["status"] != "ACTIVE":
-            raise ProviderError(
-                "an operation is in progress", code="PROVIDER_BUSY", retryable=True, provider="fake"
-            )
+            raise ProviderBusy("an operation is in progress", retryable=True, provider="fake")
         self.upgrade_calls += 1
         resource.update(target=version, status="UPDATING", polls=0)
         if self.polls_until_active == 0:
@@ -222,10 +227,8 @@ class FakeClusterProvider:
             return
         current = _minor(c["version"])
         if version not in self.offered_versions or _minor(version) != (current[0], current[1] + 1):
-            raise ProviderError(
-                f"cannot upgrade from {c['version']} to {version}",
-                code="PROVIDER_INVALID_REQUEST",
-                provider="fake",
+            raise ProviderInvalidRequest(
+                f"cannot upgrade from {c['version']} to {version}", provider="fake"
             )
         self._start_upgrade(c, version)
 
@@ -236,17 +239,14 @@ class FakeClusterProvider:
         c = self._cluster_of(cluster)
         g = self.node_groups.get((cluster.region, cluster.name, group.name))
         if g is None or g["owner"] != group.node_group_id:
-            raise ProviderError(
-                "no such node group", code="PROVIDER_RESOURCE_LOST", provider="fake"
-            )
+            raise ResourceLost("no such node group", provider="fake")
         if same_minor(g["version"], version) or g["target"] == version:
             return
         nodes = _minor(g["version"])
         if _minor(version) != (nodes[0], nodes[1] + 1) or _minor(version) > _minor(c["version"]):
-            raise ProviderError(
+            raise ProviderInvalidRequest(
                 f"cannot move nodes from {g['version']} to {version} under a {c['version']} "
                 "control plane",
-                code="PROVIDER_INVALID_REQUEST",
                 provider="fake",
             )
         self._start_upgrade(g, version)
@@ -303,25 +303,21 @@ class FakeClusterProvider:
         self._raise_fault()
         c = self.clusters.get((spec.region, spec.name))
         if c is None:
-            raise ProviderError("no such cluster", code="PROVIDER_RESOURCE_LOST", provider="fake")
+            raise ResourceLost("no such cluster", provider="fake")
         if c["tags"].get(OWNER_TAG) not in (None, spec.cluster_id):
             raise ProviderError(
                 "the cluster is managed by another SkyClust cluster",
-                code="CLUSTER_ALREADY_MANAGED",
                 provider="fake",
+                code=ClusterAlreadyManaged.code,
             )
         found = []
         for group in groups:
             g = self.node_groups.get((spec.region, spec.name, group.name))
             if g is None:
-                raise ProviderError(
-                    "no such node group", code="PROVIDER_RESOURCE_LOST", provider="fake"
-                )
+                raise ResourceLost("no such node group", provider="fake")
             if g["owner"] not in (None, group.node_group_id):
-                raise ProviderError(
-                    "the node group is managed by another SkyClust node group",
-                    code="NODE_GROUP_ALREADY_MANAGED",
-                    provider="fake",
+                raise NodeGroupAlreadyManaged(
+                    "the node group is managed by another SkyClust node group", provider="fake"
                 )
             found.append((g, group))
         for g, group in found:
@@ -332,9 +328,7 @@ class FakeClusterProvider:
         self._raise_fault()
         view = await self.describe(spec, credential)
         if view is None or view.endpoint is None:
-            raise ProviderError(
-                "the cluster has no endpoint", code="PROVIDER_RESOURCE_LOST", provider="fake"
-            )
+            raise ResourceLost("the cluster has no endpoint", provider="fake")
         token = f"fake-{secrets.token_hex(16)}"
         return IssuedKubeconfig(
             build_kubeconfig(spec.name, view.endpoint, "ZmFrZS1jYQ==", {"token": token}),

@@ -9,21 +9,30 @@ import json
 from datetime import UTC
 from typing import Any
 
-from skyclust_common.cloud import compute_clients, gcp_credentials, gke_client
+from skyclust_common.cloud import gcp_credentials, gke_client
 from skyclust_common.errors import ProviderError
 
 from ...domain.cluster import OWNER_LABEL, ClusterSpec
+from ...domain.errors import (
+    ProviderAccessDenied,
+    ProviderAuthFailed,
+    ProviderBusy,
+    ProviderInvalidRequest,
+    ProviderThrottled,
+    ProviderUnavailable,
+    ResourceLost,
+)
 from ...domain.kubeconfig import build_kubeconfig
-from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
+from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec
 from .base import (
     CloudCluster,
-    CloudNodeGroup,
     DiscoveredCluster,
     DiscoveredNodeGroup,
     IssuedKubeconfig,
     same_minor,
 )
-from .blocking import BlockingSdkProvider, ClientCache, lost, minors, unclaimed
+from .blocking import BlockingSdkProvider, ClientCache, lost, minors, taken, unclaimed
+from .gcp_node_pools import GkeNodePools
 
 _STATUS = {
     "PROVISIONING": "CREATING",
@@ -34,20 +43,6 @@ _STATUS = {
     "DEGRADED": "ACTIVE",
 }
 
-_POOL_STATUS = {
-    "PROVISIONING": "CREATING",
-    "RUNNING": "ACTIVE",
-    "RUNNING_WITH_ERROR": "ACTIVE",
-    "RECONCILING": "UPDATING",
-    "STOPPING": "DELETING",
-    "ERROR": "FAILED",
-}
-_EFFECTS = {
-    "NoSchedule": "NO_SCHEDULE",
-    "PreferNoSchedule": "PREFER_NO_SCHEDULE",
-    "NoExecute": "NO_EXECUTE",
-}
-
 
 def translate(exc: Exception) -> ProviderError:
     from google.api_core import exceptions as gexc
@@ -55,11 +50,11 @@ def translate(exc: Exception) -> ProviderError:
 
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     if isinstance(exc, auth_exc.GoogleAuthError | gexc.Unauthenticated | gexc.Unauthorized):
-        return ProviderError(message, code="PROVIDER_AUTH_FAILED", provider="gcp")
+        return ProviderAuthFailed(message, provider="gcp")
     if isinstance(exc, gexc.PermissionDenied | gexc.Forbidden):
-        return ProviderError(message, code="PROVIDER_ACCESS_DENIED", provider="gcp")
+        return ProviderAccessDenied(message, provider="gcp")
     if isinstance(exc, gexc.TooManyRequests | gexc.ResourceExhausted):
-        return ProviderError(message, code="PROVIDER_THROTTLED", retryable=True, provider="gcp")
+        return ProviderThrottled(message, retryable=True, provider="gcp")
     if isinstance(
         exc,
         gexc.ServiceUnavailable
@@ -67,17 +62,15 @@ def translate(exc: Exception) -> ProviderError:
         | gexc.GatewayTimeout
         | gexc.DeadlineExceeded,
     ):
-        return ProviderError(message, code="PROVIDER_UNAVAILABLE", retryable=True, provider="gcp")
+        return ProviderUnavailable(message, retryable=True, provider="gcp")
     if "incompatible operation" in message:
         # GKE runs one operation per cluster at a time; a later attempt will get through.
-        return ProviderError(message, code="PROVIDER_BUSY", retryable=True, provider="gcp")
+        return ProviderBusy(message, retryable=True, provider="gcp")
     if isinstance(exc, gexc.InvalidArgument | gexc.FailedPrecondition | gexc.BadRequest):
-        return ProviderError(message, code="PROVIDER_INVALID_REQUEST", provider="gcp")
+        return ProviderInvalidRequest(message, provider="gcp")
     if isinstance(exc, OSError) or type(exc).__module__.startswith("requests"):
-        return ProviderError(
-            "GCP endpoint unreachable", code="PROVIDER_UNAVAILABLE", retryable=True, provider="gcp"
-        )
-    return ProviderError(message, code="PROVIDER_ERROR", retryable=True, provider="gcp")
+        return ProviderUnavailable("GCP endpoint unreachable", retryable=True, provider="gcp")
+    return ProviderError(message, retryable=True, provider="gcp")
 
 
 def _relative(link: str) -> str:
@@ -86,7 +79,7 @@ def _relative(link: str) -> str:
     return link[link.index("projects/") :] if "projects/" in link else link
 
 
-class GkeProvider(BlockingSdkProvider):
+class GkeProvider(GkeNodePools, BlockingSdkProvider):
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
 
@@ -101,10 +94,6 @@ class GkeProvider(BlockingSdkProvider):
             return gke_client(info, self.endpoint_url), str(info["project_id"])
 
         return self._clients.get(credential, None, build)
-
-    @staticmethod
-    def _path(project: str, spec: ClusterSpec) -> str:
-        return f"projects/{project}/locations/{spec.region}/clusters/{spec.name}"
 
     @staticmethod
     def _view(cluster: Any) -> CloudCluster:
@@ -173,17 +162,14 @@ class GkeProvider(BlockingSdkProvider):
             )
         existing = self._get(gke, project, spec)
         if existing is None:
-            raise ProviderError(
-                "the cluster vanished right after creation",
-                code="PROVIDER_RESOURCE_LOST",
-                retryable=True,
-                provider="gcp",
+            raise ResourceLost(
+                "the cluster vanished right after creation", retryable=True, provider="gcp"
             )
         if existing.owner != spec.cluster_id:
-            raise ProviderError(
+            raise taken(
                 f"a GKE cluster named {spec.name} already exists in {spec.region}",
-                code="CLUSTER_NAME_TAKEN",
-                provider="gcp",
+                "gcp",
+                cluster=True,
             )
         return existing
 
@@ -201,192 +187,6 @@ class GkeProvider(BlockingSdkProvider):
             return
         try:
             gke.delete_cluster(name=self._path(project, spec))
-        except gexc.NotFound:
-            return
-
-    # node groups (GKE node pools) --------------------------------------------------
-
-    @staticmethod
-    def _pool_path(project: str, cluster: ClusterSpec, group: NodeGroupSpec) -> str:
-        return f"{GkeProvider._path(project, cluster)}/nodePools/{group.name}"
-
-    def _pool_size(self, credential: dict[str, Any], pool: Any) -> int:
-        """The live size per zone: the pool's instance group managers' target size
-        (GKE keeps initialNodeCount as it was created)."""
-        if not pool.instance_group_urls:
-            return int(pool.initial_node_count)
-        compute = self._compute.get(
-            credential,
-            None,
-            lambda: compute_clients(
-                json.loads(credential["service_account_json"]), self.endpoint_url
-            ),
-        )
-        parts = str(pool.instance_group_urls[0]).split("/")
-        project = parts[parts.index("projects") + 1]
-        zone = parts[parts.index("zones") + 1]
-        igm = compute.instance_group_managers.get(
-            project=project, zone=zone, instance_group_manager=parts[-1]
-        )
-        return int(igm.target_size)
-
-    def _get_pool(
-        self, gke: Any, project: str, cluster: ClusterSpec, group: NodeGroupSpec
-    ) -> Any | None:
-        from google.api_core import exceptions as gexc
-
-        try:
-            return gke.get_node_pool(name=self._pool_path(project, cluster, group))
-        except gexc.NotFound:
-            return None
-
-    def _pool_view(self, credential: dict[str, Any], pool: Any) -> CloudNodeGroup:
-        from google.cloud.container_v1 import NodePool, NodeTaint
-
-        desired = self._pool_size(credential, pool)
-        scaling = pool.autoscaling
-        by_effect = {v: k for k, v in _EFFECTS.items()}
-        return CloudNodeGroup(
-            cloud_id=pool.self_link or pool.name,
-            status=_POOL_STATUS.get(NodePool.Status(pool.status).name, "CREATING"),
-            min_size=int(scaling.min_node_count) if scaling.enabled else desired,
-            max_size=int(scaling.max_node_count) if scaling.enabled else desired,
-            desired_size=desired,
-            labels=dict(pool.config.labels),
-            taints=tuple(
-                Taint(t.key, t.value, by_effect.get(NodeTaint.Effect(t.effect).name, "NoSchedule"))
-                for t in pool.config.taints
-            ),
-            owner=dict(pool.config.resource_labels).get(NODE_GROUP_OWNER_LABEL),
-            version=pool.version or "",
-            instance_type=pool.config.machine_type or None,
-        )
-
-    @staticmethod
-    def _gke_taints(group: NodeGroupSpec) -> list[Any]:
-        from google.cloud.container_v1 import NodeTaint
-
-        return [
-            NodeTaint(
-                key=t.key, value=t.value, effect=getattr(NodeTaint.Effect, _EFFECTS[t.effect])
-            )
-            for t in group.taints
-        ]
-
-    def _create_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup:
-        from google.api_core import exceptions as gexc
-        from google.cloud.container_v1 import NodeConfig, NodePool, NodePoolAutoscaling
-
-        gke, project = self._client(credential)
-        config = NodeConfig(
-            labels=dict(group.labels),
-            taints=self._gke_taints(group),
-            resource_labels={**cluster.cloud_labels(), **group.owner_labels()},
-        )
-        if group.instance_type:
-            config.machine_type = group.instance_type
-        pool = NodePool(
-            name=group.name,
-            initial_node_count=group.desired_size,
-            config=config,
-            autoscaling=NodePoolAutoscaling(
-                enabled=True, min_node_count=group.min_size, max_node_count=group.max_size
-            ),
-        )
-        if self._get_pool(gke, project, cluster, group) is None:
-            with contextlib.suppress(gexc.AlreadyExists, gexc.Conflict):
-                gke.create_node_pool(parent=self._path(project, cluster), node_pool=pool)
-        found = self._get_pool(gke, project, cluster, group)
-        if found is None:
-            raise ProviderError(
-                "the node pool vanished right after creation",
-                code="PROVIDER_RESOURCE_LOST",
-                retryable=True,
-                provider="gcp",
-            )
-        view = self._pool_view(credential, found)
-        if view.owner != group.node_group_id:
-            raise ProviderError(
-                f"a node pool named {group.name} already exists in {cluster.name}",
-                code="NODE_GROUP_NAME_TAKEN",
-                provider="gcp",
-            )
-        return view
-
-    def _owned_pool(
-        self,
-        gke: Any,
-        project: str,
-        cluster: ClusterSpec,
-        group: NodeGroupSpec,
-        credential: dict[str, Any],
-    ) -> CloudNodeGroup:
-        """The node group's pool as it is, to be changed: it must be there, and ours."""
-        pool = self._get_pool(gke, project, cluster, group)
-        current = None if pool is None else self._pool_view(credential, pool)
-        if current is None or current.owner != group.node_group_id:
-            raise ProviderError(
-                "the node pool is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
-        return current
-
-    def _describe_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> CloudNodeGroup | None:
-        gke, project = self._client(credential)
-        pool = self._get_pool(gke, project, cluster, group)
-        if pool is None:
-            return None
-        view = self._pool_view(credential, pool)
-        return view if view.owner == group.node_group_id else None
-
-    def _update_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        """One operation per call, as GKE allows one at a time per cluster."""
-        from google.cloud.container_v1 import NodeLabels, NodePoolAutoscaling, NodeTaints
-
-        gke, project = self._client(credential)
-        current = self._owned_pool(gke, project, cluster, group, credential)
-        if not current.active or current.matches(group):
-            return
-        path = self._pool_path(project, cluster, group)
-        if (current.min_size, current.max_size) != (group.min_size, group.max_size):
-            gke.set_node_pool_autoscaling(
-                request={
-                    "name": path,
-                    "autoscaling": NodePoolAutoscaling(
-                        enabled=True, min_node_count=group.min_size, max_node_count=group.max_size
-                    ),
-                }
-            )
-        elif current.desired_size != group.desired_size:
-            gke.set_node_pool_size(request={"name": path, "node_count": group.desired_size})
-        else:
-            gke.update_node_pool(
-                request={
-                    "name": path,
-                    "labels": NodeLabels(labels=dict(group.labels)),
-                    "taints": NodeTaints(taints=self._gke_taints(group)),
-                }
-            )
-
-    def _delete_group(
-        self, cluster: ClusterSpec, group: NodeGroupSpec, credential: dict[str, Any]
-    ) -> None:
-        from google.api_core import exceptions as gexc
-
-        gke, project = self._client(credential)
-        pool = self._get_pool(gke, project, cluster, group)
-        if pool is None:
-            return
-        current = self._pool_view(credential, pool)
-        if current.owner != group.node_group_id or current.status == "DELETING":
-            return
-        try:
-            gke.delete_node_pool(name=self._pool_path(project, cluster, group))
         except gexc.NotFound:
             return
 
@@ -418,9 +218,7 @@ class GkeProvider(BlockingSdkProvider):
         cluster = self._find(gke, project, spec)
         view = None if cluster is None else self._view(cluster)
         if view is None or view.owner != spec.cluster_id:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="gcp")
         if same_minor(view.version, version):
             return
         if view.status == "UPDATING" and self._running(
@@ -528,9 +326,7 @@ class GkeProvider(BlockingSdkProvider):
             cluster = None
         view = None if cluster is None else self._view(cluster)
         if cluster is None or view is None or view.owner != spec.cluster_id or not view.endpoint:
-            raise ProviderError(
-                "the cluster is not in the cloud", code="PROVIDER_RESOURCE_LOST", provider="gcp"
-            )
+            raise ResourceLost("the cluster is not in the cloud", provider="gcp")
         # An OAuth access token of the service account (about an hour), as
         # gke-gcloud-auth-plugin would fetch.
         tokens = gcp_credentials(json.loads(credential["service_account_json"]), self.endpoint_url)

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from skyclust_common.envelope import new_event
 from skyclust_common.errors import ProviderError
 from skyclust_provisioning.adapters.db import Cluster
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
-from skyclust_provisioning.handlers import drift, node_groups
+from skyclust_provisioning.handlers import drift, node_group_saga, node_groups
+from skyclust_provisioning.handlers.credential_cache import CredentialCache
 
 from .test_saga import CTX, NODE_GROUP, _groups, make_deps, names, published, request, status
 from .test_saga import advance as run_saga
@@ -132,7 +134,7 @@ async def test_reconcile_restores_sizes_and_recreates_a_missing_node_group(sessi
     (update_requested,) = [
         e for _, e in await published(deps, cluster["id"]) if e.name == "NodeGroupUpdateRequested"
     ]
-    await node_groups.on_node_group_update_requested(deps, update_requested, _delivery())
+    await node_group_saga.on_node_group_update_requested(deps, update_requested, _delivery())
     assert cloud_group(cloud)["desired_size"] == 2
     assert await check(deps, cluster) == []
 
@@ -147,7 +149,7 @@ async def test_reconcile_restores_sizes_and_recreates_a_missing_node_group(sessi
     requested = [
         e for _, e in await published(deps, cluster["id"]) if e.name == "NodeGroupRequested"
     ]
-    await node_groups.on_node_group_requested(deps, requested[-1], _delivery())
+    await node_group_saga.on_node_group_requested(deps, requested[-1], _delivery())
     assert cloud_group(cloud)["desired_size"] == 2
     assert await check(deps, cluster) == []
 
@@ -213,3 +215,79 @@ def _delivery() -> Any:
     from skyclust_common.messaging import Delivery
 
     return Delivery("saga", "subject", 1, 1)
+
+
+async def test_drift_passes_reuse_one_decrypt_per_credential_until_it_changes(sessions):
+    decrypts: list[tuple[str, str]] = []
+
+    async def decrypt(ws: str, cred: str, reason: str, correlation: str) -> dict[str, Any]:
+        decrypts.append((cred, reason))
+        return {"provider": "aws", "data": {"access_key_id": "AKIA", "secret_access_key": "s"}}
+
+    clock = [0.0]
+    cache = CredentialCache(ttl=900.0, clock=lambda: clock[0])
+    deps = make_deps(
+        sessions, FakeClusterProvider(), decrypt_credential=decrypt, drift_credentials=cache
+    )
+    workspace_id, credential_id = str(uuid.uuid4()), str(uuid.uuid4())
+    clusters = []
+    for _ in range(4):
+        cluster = await request(
+            deps,
+            workspace_id=workspace_id,
+            credential_id=credential_id,
+            aws_config={"subnet_ids": ["subnet-a", "subnet-b"]},
+            node_groups=[NODE_GROUP],
+        )
+        await run_saga(deps, cluster)
+        clusters.append(cluster)
+    decrypts.clear()  # the creates' own, one per saga run
+
+    async def drift_pass() -> None:
+        for cluster in clusters:
+            assert await check(deps, cluster) == []
+        clock[0] += 300.0
+
+    for _ in range(3):  # 3 passes over 4 clusters, within the TTL: one decrypt
+        await drift_pass()
+    assert decrypts == [(credential_id, "check drift")]
+
+    await drift_pass()  # past the TTL: read again, once
+    assert len(decrypts) == 2
+
+    rotated = new_event(
+        "CredentialRotated",
+        {
+            "credential_id": credential_id,
+            "provider": "aws",
+            "name": "prod",
+            "masked": {},
+            "rotated_at": datetime.now(UTC).isoformat(),
+        },
+        source="credential-vault",
+        workspace_id=workspace_id,
+    )
+    await drift.on_credential_changed(deps, rotated, _delivery())
+    await drift_pass()
+    assert len(decrypts) == 3  # 5 passes over 4 clusters: 3 decrypts, not 20
+
+
+async def test_a_failed_drift_check_forgets_the_credential(sessions):
+    decrypts: list[str] = []
+
+    async def decrypt(ws: str, cred: str, reason: str, correlation: str) -> dict[str, Any]:
+        decrypts.append(cred)
+        return {"provider": "aws", "data": {"access_key_id": "AKIA", "secret_access_key": "s"}}
+
+    cloud = FakeClusterProvider()
+    deps = make_deps(sessions, cloud, decrypt_credential=decrypt)
+    cluster = await ready_cluster(deps)
+    decrypts.clear()
+    assert await check(deps, cluster) == []
+    cloud.faults.append(
+        ProviderError("expired token", code="PROVIDER_AUTH_FAILED", retryable=False)
+    )
+    assert await check(deps, cluster) is None
+    assert len(deps.drift_credentials) == 0
+    assert await check(deps, cluster) == []
+    assert len(decrypts) == 2

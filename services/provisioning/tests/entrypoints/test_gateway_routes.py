@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine
+from skyclust_common.db import create_engine
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import Unauthorized
@@ -28,11 +28,12 @@ from skyclust_gateway.routers.deps import services
 from skyclust_gateway.settings import GatewaySettings
 from skyclust_provisioning.adapters.db import metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
+from skyclust_provisioning.adapters.uow import ProvisioningUnitOfWork
 from skyclust_provisioning.entrypoints import events, rpc
 from skyclust_provisioning.handlers import clusters
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 WORKSPACE = str(uuid.uuid4())
 OTHER_WORKSPACE = str(uuid.uuid4())
 
@@ -78,7 +79,7 @@ async def platform(sessions):
         return {"provider": "aws", "data": {"access_key_id": "AKIA", "secret_access_key": "s"}}
 
     deps = clusters.ProvisioningDeps(
-        uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+        uow=lambda: ProvisioningUnitOfWork(sessions, metadata, load_registry()),
         providers={"aws": FakeClusterProvider()},
         lookup_credential=lookup,
         decrypt_credential=decrypt,

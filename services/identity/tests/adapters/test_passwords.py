@@ -10,17 +10,19 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine
+from skyclust_common.db import create_engine
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.errors import TooManyRequests, Unauthorized, ValidationFailed
 from skyclust_common.migrations import upgrade_head
-from skyclust_identity.adapters.db import Users, metadata
+from skyclust_identity.adapters.db import metadata
 from skyclust_identity.adapters.passwords import Passwords
+from skyclust_identity.adapters.repositories import Users
+from skyclust_identity.adapters.uow import IdentityUnitOfWork
 from skyclust_identity.handlers import auth
 from skyclust_identity.settings import IdentitySettings
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def test_owasp_parameters_by_default() -> None:
@@ -41,7 +43,7 @@ async def deps(postgres):
         login_max_failures_per_client=5,
     )
     yield auth.IdentityDeps(
-        uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+        uow=lambda: IdentityUnitOfWork(sessions, metadata, load_registry()),
         passwords=Passwords(),
         settings=settings,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine, outbox_table
+from skyclust_common.db import create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import Conflict, NotFound, ProviderError, ValidationFailed
@@ -20,10 +20,11 @@ from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_common.migrations import upgrade_head
 from skyclust_provisioning.adapters.db import metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
-from skyclust_provisioning.handlers import clusters, node_groups, saga
+from skyclust_provisioning.adapters.uow import ProvisioningUnitOfWork
+from skyclust_provisioning.handlers import clusters, node_group_saga, node_groups, saga
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CTX = RpcContext({})
 
 
@@ -44,7 +45,7 @@ def make_deps(sessions, cloud: FakeClusterProvider) -> clusters.ProvisioningDeps
         return {"provider": "aws", "data": {"access_key_id": "AKIA", "secret_access_key": "s"}}
 
     return clusters.ProvisioningDeps(
-        uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+        uow=lambda: ProvisioningUnitOfWork(sessions, metadata, load_registry()),
         providers={"aws": cloud},
         lookup_credential=lookup,
         decrypt_credential=decrypt,
@@ -125,8 +126,8 @@ async def test_create_runs_to_ready_once_even_when_redelivered(sessions):
     group, requested = await add_group(deps, cluster)
     assert group["status"] == "PENDING"
     assert requested.name == "NodeGroupRequested"
-    await node_groups.on_node_group_requested(deps, requested, delivery())
-    await node_groups.on_node_group_requested(deps, requested, delivery(2))
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery(2))
     got = await get(deps, cluster, group)
     assert got["status"] == "READY"
     assert got["cloud_id"]
@@ -183,7 +184,7 @@ async def test_scale_and_relabel_then_ready_with_node_group_scaled(sessions):
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
-    await node_groups.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
     unchanged = await node_groups.update_node_group(
         deps, {**key(cluster, group), "actor_id": "u", "desired_size": 2}, CTX
     )
@@ -208,7 +209,7 @@ async def test_scale_and_relabel_then_ready_with_node_group_scaled(sessions):
     assert busy.value.code == "NODE_GROUP_BUSY"
     update = (await outbox(deps, group["id"]))[-1]
     assert update.name == "NodeGroupUpdateRequested"
-    await node_groups.on_node_group_update_requested(deps, update, delivery())
+    await node_group_saga.on_node_group_update_requested(deps, update, delivery())
     assert (await get(deps, cluster, group))["status"] == "READY"
     stored = next(iter(cloud.node_groups.values()))
     assert (stored["max_size"], stored["desired_size"], stored["taints"]) == (6, 5, ())
@@ -222,7 +223,7 @@ async def test_delete_never_trusts_an_error_and_ends_deleted(sessions):
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
-    await node_groups.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
     deleting = await node_groups.delete_node_group(
         deps, {**key(cluster, group), "actor_id": "u"}, CTX
     )
@@ -231,10 +232,10 @@ async def test_delete_never_trusts_an_error_and_ends_deleted(sessions):
     assert delete_requested.name == "NodeGroupDeleteRequested"
     cloud.faults.append(ProviderError("outage", code="PROVIDER_UNAVAILABLE", retryable=True))
     with pytest.raises(ProviderError):
-        await node_groups.on_node_group_delete_requested(deps, delete_requested, delivery(1))
+        await node_group_saga.on_node_group_delete_requested(deps, delete_requested, delivery(1))
     assert (await get(deps, cluster, group))["status"] == "DELETING"
     assert cloud.node_groups, "an error must not be taken to mean the node group is gone"
-    await node_groups.on_node_group_delete_requested(deps, delete_requested, delivery(2))
+    await node_group_saga.on_node_group_delete_requested(deps, delete_requested, delivery(2))
     assert not cloud.node_groups
     with pytest.raises(NotFound):
         await get(deps, cluster, group)
@@ -247,7 +248,7 @@ async def test_permanent_cloud_error_fails_the_node_group(sessions):
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
     cloud.faults.append(ProviderError("no quota", code="PROVIDER_QUOTA_EXCEEDED"))
-    await node_groups.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
     got = await get(deps, cluster, group)
     assert (got["status"], got["status_reason"]) == ("FAILED", "PROVIDER_QUOTA_EXCEEDED")
     failed = (await outbox(deps, group["id"]))[-1]
@@ -263,7 +264,7 @@ async def test_deleting_a_cluster_deletes_its_node_groups_first(sessions):
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
-    await node_groups.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
     await clusters.delete_cluster(deps, {**key(cluster), "actor_id": "u"}, CTX)
     await saga.advance(deps, cluster["workspace_id"], cluster["id"])
     assert not cloud.node_groups and not cloud.clusters
@@ -290,7 +291,7 @@ async def test_the_cluster_view_shows_its_conditions(sessions):
     group, requested = await add_group(deps, cluster)
     view = await clusters.get_cluster(deps, key(cluster), CTX)
     assert condition(view, "NodeGroupsReady") == ("False", "Progressing")
-    await node_groups.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
     listed = await clusters.list_clusters(
         deps, {"workspace_id": cluster["workspace_id"], "provider": "aws"}, CTX
     )
@@ -300,7 +301,7 @@ async def test_the_cluster_view_shows_its_conditions(sessions):
         deps, {**key(cluster, group), "actor_id": "u", "desired_size": 3}, CTX
     )
     cloud.faults.append(ProviderError("no quota", code="PROVIDER_QUOTA_EXCEEDED"))
-    await node_groups.on_node_group_update_requested(
+    await node_group_saga.on_node_group_update_requested(
         deps, (await outbox(deps, group["id"]))[-1], delivery()
     )
     view = await clusters.get_cluster(deps, key(cluster), CTX)
@@ -325,7 +326,7 @@ async def test_a_cluster_delete_overtaking_a_node_group_create_wins(sessions):
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
     await clusters.delete_cluster(deps, {**key(cluster), "actor_id": "u"}, CTX)
-    await node_groups.on_node_group_requested(deps, requested, delivery())
+    await node_group_saga.on_node_group_requested(deps, requested, delivery())
     assert cloud.node_group_create_calls == 0
     await saga.advance(deps, cluster["workspace_id"], cluster["id"])
     with pytest.raises(NotFound):

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine, outbox_table
+from skyclust_common.db import create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
@@ -31,11 +31,12 @@ from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_common.runtime import PeriodicJob
 from skyclust_provisioning.adapters.db import Cluster, Clusters, metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
+from skyclust_provisioning.adapters.uow import ProvisioningUnitOfWork
 from skyclust_provisioning.domain.cluster import ClusterSpec
 from skyclust_provisioning.handlers import clusters, saga, sweep
 
 pytestmark = pytest.mark.integration
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CTX = RpcContext({})
 CREDENTIAL = {"access_key_id": "AKIA", "secret_access_key": "s"}
 STEPS = {
@@ -60,7 +61,7 @@ def make_deps(
         return {"provider": "aws", "data": CREDENTIAL}
 
     values: dict[str, Any] = {
-        "uow": lambda: UnitOfWork(sessions, metadata, load_registry()),
+        "uow": lambda: ProvisioningUnitOfWork(sessions, metadata, load_registry()),
         "providers": {"aws": cloud},
         "lookup_credential": lookup,
         "decrypt_credential": decrypt,

@@ -22,22 +22,25 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, create_engine, outbox_table
+from skyclust_common.db import create_engine, outbox_table
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import RefreshTokens
 from skyclust_common.messaging import Bus, BusConfig, RpcContext, connect_nats
 from skyclust_common.migrations import upgrade_head
 from skyclust_identity.adapters.db import Membership, OidcState, User, UserIdentity, metadata
 from skyclust_identity.adapters.oidc import OidcProviders, OidcSettings, pkce_challenge
 from skyclust_identity.adapters.passwords import Passwords
-from skyclust_identity.handlers import auth, oidc
+from skyclust_identity.adapters.uow import IdentityUnitOfWork
+from skyclust_identity.handlers import auth, oidc, signing
+from skyclust_identity.handlers import sessions as session_handlers
 from skyclust_identity.settings import IdentitySettings
 from skyclust_tools.embedded import free_port
 from skyclust_tools.oidc_provider import Account, Client, OidcProvider, running_provider
 
 pytestmark = pytest.mark.integration
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CLIENT_ID = "skyclust-test"
 CLIENT_SECRET = "client-secret-that-must-never-leak"
 REDIRECT = "https://app.skyclust.test/oidc/callback"
@@ -86,7 +89,7 @@ def make_deps(sessions: async_sessionmaker[Any], providers: OidcProviders) -> De
         nats_url="nats://127.0.0.1:4222", database_url="postgresql://identity@127.0.0.1/unused"
     )
     return Deps(
-        uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+        uow=lambda: IdentityUnitOfWork(sessions, metadata, load_registry()),
         passwords=Passwords(memory_kib=1024, time_cost=1),
         settings=settings,
         oidc=providers,
@@ -169,7 +172,7 @@ async def log_in(deps: Deps, person: Account, provider: str = "local") -> dict[s
 
 async def verified_claims(deps: Deps, tokens: dict[str, Any]) -> dict[str, Any]:
     """The access token checked the way the gateway checks it: identity's JWKS, EdDSA."""
-    keys = {key["kid"]: key for key in (await auth.jwks(deps, {}, CTX))["keys"]}
+    keys = {key["kid"]: key for key in (await signing.jwks(deps, {}, CTX))["keys"]}
     kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
     claims: dict[str, Any] = jwt.decode(
         tokens["access_token"],
@@ -338,7 +341,9 @@ async def test_a_first_login_creates_the_user_and_ends_with_skyclust_tokens(deps
         ]
     assert sorted(events) == ["io.skyclust.UserRegistered.v1", "io.skyclust.WorkspaceCreated.v1"]
     # The refresh token works like a password login's.
-    refreshed = await auth.refresh(deps, {"refresh_token": tokens["refresh_token"]}, CTX)
+    refreshed = await session_handlers.refresh(
+        deps, RefreshTokens.request({"refresh_token": tokens["refresh_token"]}), CTX
+    )
     assert (await verified_claims(deps, refreshed))["sub"] == claims["sub"]
 
 

@@ -1,0 +1,88 @@
+"""Identity's unit of work on PostgreSQL: the common one, handing out identity's
+repositories over its session."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import IntegrityError
+
+from skyclust_common.db import UnitOfWork
+
+from ..domain.ports import DuplicateKey
+from .repositories import (
+    ApiKeys,
+    AuditLogs,
+    LoginAttempts,
+    Memberships,
+    OidcStates,
+    RefreshTokens,
+    Sessions,
+    SigningKeys,
+    UserIdentities,
+    Users,
+    Workspaces,
+)
+
+
+class IdentityUnitOfWork(UnitOfWork):
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await super().__aexit__(exc_type, exc, tb)
+        # A unique key taken by a concurrent transaction, met at a flush or the commit:
+        # the handler hears it as the domain's DuplicateKey.
+        if isinstance(exc, IntegrityError):
+            raise DuplicateKey() from None
+
+    @property
+    def users(self) -> Users:
+        return Users(self.session)
+
+    @property
+    def workspaces(self) -> Workspaces:
+        return Workspaces(self.session)
+
+    @property
+    def memberships(self) -> Memberships:
+        return Memberships(self.session)
+
+    @property
+    def signing_keys(self) -> SigningKeys:
+        return SigningKeys(self.session)
+
+    @property
+    def sessions(self) -> Sessions:
+        return Sessions(self.session)
+
+    @property
+    def refresh_tokens(self) -> RefreshTokens:
+        return RefreshTokens(self.session)
+
+    @property
+    def login_attempts(self) -> LoginAttempts:
+        return LoginAttempts(self.session)
+
+    @property
+    def api_keys(self) -> ApiKeys:
+        return ApiKeys(self.session)
+
+    @property
+    def audit_logs(self) -> AuditLogs:
+        return AuditLogs(self.session)
+
+    @property
+    def oidc_states(self) -> OidcStates:
+        return OidcStates(self.session)
+
+    @property
+    def user_identities(self) -> UserIdentities:
+        return UserIdentities(self.session)

@@ -1,0 +1,67 @@
+"""Identity's handlers wired on the in-memory unit of work, for the unit lane."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from skyclust_common.contracts import ContractRegistry, load_registry
+from skyclust_common.fake_uow import FakeDatabase
+from skyclust_identity.adapters.fake_uow import FakeIdentityUnitOfWork
+from skyclust_identity.adapters.passwords import Passwords
+from skyclust_identity.handlers import auth
+from skyclust_identity.handlers.base import IdentityDeps
+from skyclust_identity.settings import IdentitySettings
+
+PASSWORD = "correct-horse-9"
+
+
+@cache
+def registry() -> ContractRegistry:
+    return load_registry()
+
+
+@cache
+def passwords() -> Passwords:
+    # The cheapest argon2id parameters: the rules are under test here, not the hash.
+    return Passwords(memory_kib=1024, time_cost=1)
+
+
+@dataclass
+class Identity:
+    db: FakeDatabase = field(default_factory=FakeDatabase)
+    settings: IdentitySettings = field(
+        default_factory=lambda: IdentitySettings(
+            nats_url="nats://127.0.0.1:1",
+            database_url="postgresql://identity@127.0.0.1/unused",
+            login_max_failures_per_account=3,
+            login_max_failures_per_client=5,
+        )
+    )
+
+    @property
+    def deps(self) -> IdentityDeps:
+        # Events are checked against their contracts, as the real unit of work does.
+        return IdentityDeps(
+            uow=lambda: FakeIdentityUnitOfWork(self.db, registry()),
+            passwords=passwords(),
+            settings=self.settings,
+        )
+
+    async def register(self, email: str | None = None, **fields: Any) -> dict[str, Any]:
+        body = {
+            "email": email or f"u{uuid.uuid4().hex[:10]}@example.com",
+            "password": PASSWORD,
+            "name": "U",
+            "workspace_name": "w",
+            **fields,
+        }
+        return await auth.register(self.deps, body)
+
+    async def login(self, email: str, password: str = PASSWORD, **fields: Any) -> dict[str, Any]:
+        return await auth.login(self.deps, {"email": email, "password": password, **fields})
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [event.data for event in self.db.events(name)]

@@ -1,0 +1,95 @@
+"""API keys and the audit trail on the in-memory unit of work."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from skyclust_common.envelope import new_event
+from skyclust_common.messages.rpc import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
+from skyclust_common.messaging import Delivery
+from skyclust_identity.domain.errors import (
+    ApiKeyNotFound,
+    InvalidApiKey,
+    InvalidExpiry,
+)
+from skyclust_identity.handlers import api_keys, audit
+
+from .fakes import Identity
+
+pytestmark = pytest.mark.unit
+WS, ACTOR = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+async def test_an_api_key_is_shown_once_verified_by_its_hash_and_revoked() -> None:
+    identity = Identity()
+    body = {"workspace_id": WS, "actor_id": ACTOR, "name": "ci", "role": "user"}
+    created = await api_keys.create_api_key(identity.deps, CreateApiKey.request(body))
+    assert created["key"].startswith("sk_") and created["prefix"] == created["key"][:10]
+    [row] = identity.db.tables["api_keys"].values()
+    assert created["key"] not in repr(row)
+    listed = await api_keys.list_api_keys(identity.deps, ListApiKeys.request({"workspace_id": WS}))
+    assert "key" not in listed["items"][0]
+    verified = await api_keys.verify_api_key(
+        identity.deps, VerifyApiKey.request({"key": created["key"]})
+    )
+    assert verified == {"api_key_id": created["id"], "workspace_id": WS, "role": "user"}
+    revoke = {"workspace_id": WS, "actor_id": ACTOR, "api_key_id": created["id"]}
+    with pytest.raises(ApiKeyNotFound):
+        await api_keys.revoke_api_key(
+            identity.deps, RevokeApiKey.request({**revoke, "workspace_id": str(uuid.uuid4())})
+        )
+    assert (await api_keys.revoke_api_key(identity.deps, RevokeApiKey.request(revoke)))[
+        "revoked_at"
+    ] is not None
+    with pytest.raises(InvalidApiKey):
+        await api_keys.verify_api_key(identity.deps, VerifyApiKey.request({"key": created["key"]}))
+    assert [e["name"] for e in identity.events("ApiKeyRevoked")] == ["ci"]
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    with pytest.raises(InvalidExpiry):
+        await api_keys.create_api_key(
+            identity.deps, CreateApiKey.request({**body, "expires_at": past})
+        )
+
+
+def record(action: str, at: datetime) -> dict[str, str]:
+    return {
+        "workspace_id": WS,
+        "occurred_at": at.isoformat(),
+        "actor_type": "user",
+        "actor_id": ACTOR,
+        "action": action,
+        "resource_type": "cluster",
+        "outcome": "success",
+    }
+
+
+async def test_the_audit_trail_pages_newest_first_and_takes_an_event_once() -> None:
+    identity = Identity()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for n in range(3):
+        await audit.record_audit(identity.deps, record(f"cluster.create.{n}", start))
+    event = new_event("AuditRecorded", record("cluster.delete", start), source="gateway")
+    delivery = Delivery(audit.CONSUMER, "s", 1, 1)
+    await audit.on_audit_recorded(identity.deps, event, delivery)
+    await audit.on_audit_recorded(identity.deps, event, delivery)  # redelivered
+    page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS, "limit": 3})
+    assert [r["action"] for r in page["items"]] == [
+        "cluster.delete",
+        "cluster.create.2",
+        "cluster.create.1",
+    ]
+    assert page["items"][0]["id"] == event.id
+    rest = await audit.list_audit_logs(
+        identity.deps, {"workspace_id": WS, "limit": 3, "cursor": page["next_cursor"]}
+    )
+    assert ([r["action"] for r in rest["items"]], rest["next_cursor"]) == (
+        ["cluster.create.0"],
+        None,
+    )
+    only = await audit.list_audit_logs(
+        identity.deps, {"workspace_id": WS, "action": "cluster.create.1"}
+    )
+    assert [r["action"] for r in only["items"]] == ["cluster.create.1"]

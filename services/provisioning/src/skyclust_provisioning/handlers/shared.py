@@ -1,0 +1,126 @@
+"""What every provisioning use case shares: its dependencies, the credential read, the
+events it builds and the poll of a cloud operation."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from skyclust_common.envelope import CloudEvent, new_event
+from skyclust_common.errors import ProviderError
+
+from ..adapters.db import Cluster
+from ..adapters.providers.base import ClusterProvider
+from ..adapters.repositories import ProvisioningUoW
+from ..domain.cluster import ClusterSpec
+from ..domain.errors import (
+    ProviderNotSupported,
+    ProviderTimeout,
+)
+from ..domain.node_group import NodeGroupSpec
+from .credential_cache import CredentialCache
+
+SOURCE = "provisioning"
+
+CredentialLookup = Callable[[str, str], Awaitable[dict[str, Any]]]
+CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class ProvisioningDeps:
+    uow: Callable[[], ProvisioningUoW]
+    providers: Mapping[str, ClusterProvider]
+    lookup_credential: CredentialLookup
+    decrypt_credential: CredentialDecrypt
+    poll_interval: float
+    create_timeout: float
+    delete_timeout: float
+    max_attempts: int
+    # The longest each saga step may take (domain.saga.Step names); see settings.
+    step_timeouts: Mapping[str, float] = field(default_factory=dict)
+    # How many saga runs may go at once: each holds a database connection for its lock
+    # and needs another for its work, so this stays well under the pool's size.
+    saga_runs: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
+    # The drift job's decrypted credentials, reused across its passes (see there).
+    drift_credentials: CredentialCache = field(default_factory=lambda: CredentialCache(900.0))
+
+
+async def cluster_credential(
+    deps: ProvisioningDeps, spec: ClusterSpec, reason: str
+) -> dict[str, Any]:
+    """The cluster's decrypted credential; the vault audits each call with `reason`."""
+    secret = await deps.decrypt_credential(
+        spec.workspace_id, spec.credential_id, reason, spec.cluster_id
+    )
+    return dict(secret["data"])
+
+
+def cluster_event(
+    name: str, cluster: Cluster | ClusterSpec, data: dict[str, Any], **kw: Any
+) -> CloudEvent:
+    cluster_id = str(cluster.id) if isinstance(cluster, Cluster) else cluster.cluster_id
+    return new_event(
+        name,
+        {"cluster_id": cluster_id, "provider": cluster.provider, "name": cluster.name, **data},
+        source=SOURCE,
+        subject=cluster_id,
+        workspace_id=str(cluster.workspace_id),
+        correlation_id=cluster_id,
+        **kw,
+    )
+
+
+def node_group_event(
+    name: str, cluster: ClusterSpec, group: NodeGroupSpec, data: dict[str, Any], **kw: Any
+) -> CloudEvent:
+    return new_event(
+        name,
+        {
+            "cluster_id": cluster.cluster_id,
+            "node_group_id": group.node_group_id,
+            "provider": cluster.provider,
+            "name": group.name,
+            **data,
+        },
+        source=SOURCE,
+        subject=group.node_group_id,
+        workspace_id=cluster.workspace_id,
+        correlation_id=group.node_group_id,
+        **kw,
+    )
+
+
+def sizes(group: NodeGroupSpec) -> dict[str, Any]:
+    """A node group's sizes, labels and taints as its events carry them."""
+    return {
+        "min_size": group.min_size,
+        "max_size": group.max_size,
+        "desired_size": group.desired_size,
+        "labels": dict(group.labels),
+        "taints": [t.as_dict() for t in group.taints],
+    }
+
+
+def provider_for(deps: ProvisioningDeps, provider: str) -> ClusterProvider:
+    found = deps.providers.get(provider)
+    if found is None:
+        raise ProviderError(f"{provider} is not supported", code=ProviderNotSupported.code)
+    return found
+
+
+async def poll(
+    deps: ProvisioningDeps,
+    done: Callable[[], Awaitable[bool]],
+    timeout: float,
+    what: str,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        await asyncio.sleep(deps.poll_interval)
+        if await done():
+            return
+        if time.monotonic() > deadline:
+            raise ProviderTimeout(f"{what} did not finish within {int(timeout)} s", retryable=False)
