@@ -389,6 +389,23 @@ async def test_a_typed_rpc_handler_and_call_over_the_bus():
     assert reply.to_data() == build(rpc_reply_schema("GetWorkspace"), full=False)
 
 
+async def test_a_served_handler_gets_its_deps_and_the_parsed_request():
+    seen: list[Any] = []
+
+    async def get_workspace(
+        deps: str, req: rpc.GetWorkspace.Request, ctx: dict[str, str]
+    ) -> dict[str, Any]:
+        seen.append((deps, req, ctx))
+        return {"answered": True}
+
+    served = rpc.GetWorkspace.served(get_workspace)
+    data = build(rpc_request_schema("GetWorkspace"), full=False)
+    assert await served("deps", data, {"caller": "test"}) == {"answered": True}
+    assert seen == [("deps", rpc.GetWorkspace.request(data), {"caller": "test"})]
+    with pytest.raises(ContractViolation):
+        await served("deps", {**data, "unexpected": 1}, {"caller": "test"})
+
+
 async def test_a_typed_event_handler_gets_the_parsed_data():
     got: list[Any] = []
 

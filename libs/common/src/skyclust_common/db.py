@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from sqlalchemy import (
     Column,
@@ -26,6 +26,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -138,7 +139,14 @@ def _autocommit(bind: AsyncEngine) -> AsyncEngine:
 
 class UnitOfWork:
     """One transaction: the state change, the events it causes (written to the outbox)
-    and the inbox mark of the message that caused it commit together or not at all."""
+    and the inbox mark of the message that caused it commit together or not at all.
+
+    A service subclasses it to hand out its repositories over `self.session`."""
+
+    # A unique key that a concurrent transaction took, met at a flush or at commit,
+    # reaches the handler as this exception of the service's domain (None: as
+    # SQLAlchemy's IntegrityError), so handlers need not know the database's errors.
+    duplicate_key: ClassVar[type[Exception] | None] = None
 
     def __init__(
         self,
@@ -156,7 +164,7 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._read_only = False
 
-    def read_only(self) -> UnitOfWork:
+    def read_only(self) -> Self:
         """For a read with nothing to commit: each statement runs on its own, without the
         BEGIN and ROLLBACK round trips a transaction costs. A read that needs one
         consistent snapshot over several statements keeps the plain unit of work."""
@@ -169,7 +177,7 @@ class UnitOfWork:
             raise RuntimeError("unit of work used outside `async with`")
         return self._session
 
-    async def __aenter__(self) -> UnitOfWork:
+    async def __aenter__(self) -> Self:
         if self._read_only:
             bind = self._sessions.kw.get("bind")
             if not isinstance(bind, AsyncEngine):
@@ -192,6 +200,8 @@ class UnitOfWork:
         finally:
             await self._session.close()
             self._session = None
+        if self.duplicate_key is not None and isinstance(exc, IntegrityError):
+            raise self.duplicate_key() from None
 
     def emit(self, event: CloudEvent) -> None:
         """Queue an event for the outbox; it is validated now so a bad event fails
@@ -236,7 +246,12 @@ class UnitOfWork:
                     for position, (event, subject) in enumerate(self._events)
                 ],
             )
-        await self.session.commit()
+        try:
+            await self.session.commit()
+        except IntegrityError:
+            if self.duplicate_key is None:
+                raise
+            raise self.duplicate_key() from None
         had_events = bool(self._events)
         self._events = []
         if had_events and self._on_commit is not None:

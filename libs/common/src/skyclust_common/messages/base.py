@@ -114,6 +114,7 @@ class Message(Part):
 
 Delivery = TypeVar("Delivery")
 Context = TypeVar("Context")
+Deps = TypeVar("Deps")
 
 
 class EventData(Message):
@@ -205,6 +206,18 @@ class Rpc(Generic[RequestT, ReplyT]):
 
         async def typed(data: dict[str, Any], ctx: Context) -> dict[str, Any]:
             return (await handle(cls.request(data), ctx)).to_data()
+
+        return typed
+
+    @classmethod
+    def served(
+        cls, handle: Callable[[Deps, RequestT, Context], Awaitable[dict[str, Any]]]
+    ) -> Callable[[Deps, dict[str, Any], Context], Awaitable[dict[str, Any]]]:
+        """A handler for `serve_handlers` (`(deps, data, ctx)`) around one that takes the
+        request as this contract's model and answers the reply's data."""
+
+        async def typed(deps: Deps, data: dict[str, Any], ctx: Context) -> dict[str, Any]:
+            return await handle(deps, cls.request(data), ctx)
 
         return typed
 

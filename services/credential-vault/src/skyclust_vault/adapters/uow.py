@@ -3,11 +3,6 @@ repositories over its session."""
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
-from sqlalchemy.exc import IntegrityError
-
 from skyclust_common.db import UnitOfWork
 
 from ..domain.ports import DuplicateKey
@@ -15,21 +10,7 @@ from .repositories import Credentials, CredentialUsers, KeyActivations, RetiredK
 
 
 class VaultUnitOfWork(UnitOfWork):
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await super().__aexit__(exc_type, exc, tb)
-        # A unique key taken by a concurrent transaction, met at a flush or the commit:
-        # the handler hears it as the domain's DuplicateKey.
-        if isinstance(exc, IntegrityError):
-            raise DuplicateKey() from None
+    duplicate_key = DuplicateKey
 
     @property
     def credentials(self) -> Credentials:

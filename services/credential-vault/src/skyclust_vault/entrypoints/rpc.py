@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from skyclust_common.messages.base import Rpc, RpcRequest
+from skyclust_common.messages.base import Rpc
 from skyclust_common.messages.rpc import (
     CreateCredential,
     DecryptCredential,
@@ -18,21 +18,7 @@ from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 from ..handlers import credentials
 from ..handlers.credentials import VaultDeps
 
-R = TypeVar("R", bound=RpcRequest)
 Handler = Callable[[VaultDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
-
-
-def typed(
-    rpc: type[Rpc[R, Any]],
-    handler: Callable[[VaultDeps, R, RpcContext], Awaitable[dict[str, Any]]],
-) -> Handler:
-    """The handler served with its request parsed into the contract's model (the bus
-    has validated it against the contract already)."""
-
-    async def call(deps: VaultDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-        return await handler(deps, rpc.request(data), ctx)
-
-    return call
 
 
 # Each handler and the contract it serves; the harnesses of the tests call a handler
@@ -47,7 +33,7 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     credentials.decrypt: DecryptCredential,
 }
 HANDLERS: dict[str, Handler] = {
-    contract.CONTRACT: typed(contract, handler) for handler, contract in CONTRACTS.items()
+    contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()
 }
 
 
