@@ -133,3 +133,37 @@ async def test_a_handler_running_past_the_ack_wait_is_not_redelivered(bus):
     await asyncio.wait_for(done.wait(), 15)
     await asyncio.sleep(bus.config.ack_wait_seconds)
     assert calls == 1, "in-progress acks kept the message this handler's"
+
+
+async def test_requests_queued_when_the_bus_stops_answering_are_all_answered(nats_server):
+    registry = load_registry()
+    server = Bus(
+        await connect_nats(nats_server.url, name="stopping", attempts=3),
+        registry,
+        BusConfig(service=f"stop{uuid.uuid4().hex[:6]}", rpc_concurrency=2),
+    )
+    caller = Bus(
+        await connect_nats(nats_server.url, name="caller", attempts=3),
+        registry,
+        BusConfig(service="caller"),
+    )
+
+    async def slow(data: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        await asyncio.sleep(0.2)
+        return {"keys": []}
+
+    await server.serve("GetJwks", slow)
+    await server.nc.flush()
+    await asyncio.sleep(0.1)
+    try:
+        asks = [
+            asyncio.create_task(caller.request(server.service, "GetJwks", {}, timeout=5))
+            for _ in range(8)
+        ]
+        await asyncio.sleep(0.1)  # two are answering, six wait their turn in this process
+        await server.stop_answering()
+        answers = await asyncio.gather(*asks, return_exceptions=True)
+    finally:
+        await server.close()
+        await caller.close()
+    assert answers == [{"keys": []}] * 8

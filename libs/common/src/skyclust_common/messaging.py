@@ -60,6 +60,8 @@ EVENTS_STREAM = "SKYCLUST_EVENTS"
 COMMANDS_STREAM = "SKYCLUST_COMMANDS"
 DLQ_STREAM = "SKYCLUST_DLQ"
 MSG_ID = "Nats-Msg-Id"
+# How long a stop waits for the answers and handlers on their way.
+GRACEFUL_SECONDS = 10.0
 
 __all__ = [
     "COMMANDS_STREAM",
@@ -171,7 +173,7 @@ class Bus:
         self._js = nc.jetstream() if nc is not None else None
         self.registry = registry
         self.config = config
-        self.broker = _Broker(nc, config.service, graceful_timeout=10.0)
+        self.broker = _Broker(nc, config.service, graceful_timeout=GRACEFUL_SECONDS)
         self._events = NatsRouter(middlewares=[event_rules(self)])
         self._replies = NatsRouter(middlewares=[reply_rules(self)])
         self.broker.include_routers(self._events, self._replies)
@@ -401,8 +403,10 @@ class Bus:
                 with contextlib.suppress(Exception):
                     await responder.subscription.drain()
                 responder.subscription = None  # drained: FastStream has nothing to end
+        deadline = asyncio.get_running_loop().time() + GRACEFUL_SECONDS
         for responder in self._responders:
-            # Waits (up to the graceful timeout) for the answers on their way.
+            await _settled(responder, deadline)
+        for responder in self._responders:
             with contextlib.suppress(Exception):
                 await responder.stop()
 
@@ -417,6 +421,25 @@ class Bus:
         self.broker.config.disconnect()
         with contextlib.suppress(Exception):
             await self._nc.drain()
+
+
+async def _settled(responder: Any, deadline: float) -> None:
+    """Until every request handed to this drained responder has been answered. FastStream
+    drops what a stopped subscriber has queued and not begun (`consume` returns at once
+    once it is not running), so its stop must wait for that queue: no worker slot taken,
+    no task waiting for one, nothing buffered, seen twice in a row (a task just handed a
+    request takes its slot within one turn of the loop)."""
+    loop = asyncio.get_running_loop()
+    calm = 0
+    while calm < 2 and loop.time() < deadline:
+        limiter = responder.limiter
+        busy = (
+            limiter.value < responder.max_workers
+            or limiter.statistics().tasks_waiting
+            or responder.receive_stream.statistics().current_buffer_used
+        )
+        calm = 0 if busy else calm + 1
+        await asyncio.sleep(0.01)
 
 
 class Consumer:
