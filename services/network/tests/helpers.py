@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import select
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import UnitOfWork, outbox_table
+from skyclust_common.db import outbox_table
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import NotFound
 from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_network.adapters.db import metadata
+from skyclust_network.adapters.fake_uow import FakeNetworkDatabase, FakeNetworkUnitOfWork
 from skyclust_network.adapters.providers.base import NetworkProvider
+from skyclust_network.adapters.uow import SqlNetworkUnitOfWork
 from skyclust_network.entrypoints.events import SAGA_STEPS
 from skyclust_network.handlers.common import NetworkDeps
 
@@ -57,7 +59,7 @@ def make_deps(
     sessions: Any, providers: Mapping[str, NetworkProvider], vault: FakeVault, **kw: Any
 ) -> NetworkDeps:
     return NetworkDeps(
-        uow=lambda: UnitOfWork(sessions, metadata, load_registry()),
+        uow=lambda: SqlNetworkUnitOfWork(sessions, metadata, load_registry()),
         providers=providers,
         lookup_credential=vault.lookup,
         decrypt_credential=vault.decrypt,
@@ -70,7 +72,9 @@ async def outbox(
     deps: NetworkDeps, subject: str | None = None, *, workspace: str | None = None
 ) -> list[CloudEvent]:
     table = outbox_table(metadata)
-    async with deps.uow() as uow:
+    store = deps.uow()
+    assert isinstance(store, SqlNetworkUnitOfWork)
+    async with store as uow:
         rows = await uow.session.execute(
             select(table.c.payload).order_by(table.c.created_at, table.c.id)
         )
@@ -132,3 +136,43 @@ class FaultyProvider:
             return await target(*args, **kwargs)
 
         return call
+
+
+@dataclass
+class FakeStore:
+    """Handlers wired to the in-memory store and the in-memory cloud: the unit lane."""
+
+    deps: NetworkDeps
+    db: FakeNetworkDatabase
+    vault: FakeVault
+
+    def events(self, subject: str | None = None) -> list[CloudEvent]:
+        return [e for e in self.db.events() if subject is None or e.subject == subject]
+
+    async def settle(self, subject: str) -> list[str]:
+        """Run the saga step for every not yet handled event about `subject`."""
+        handled: set[str] = set()
+        while True:
+            pending = [
+                e for e in self.events(subject) if e.id not in handled and e.name in SAGA_STEPS
+            ]
+            if not pending:
+                return [e.name for e in self.events(subject)]
+            for event in pending:
+                handled.add(event.id)
+                await SAGA_STEPS[event.name](self.deps, event, delivery())
+
+
+def fake_store(providers: Mapping[str, NetworkProvider], **kw: Any) -> FakeStore:
+    db = FakeNetworkDatabase()
+    registry = load_registry()
+    vault = FakeVault()
+    deps = NetworkDeps(
+        uow=lambda: FakeNetworkUnitOfWork(db, registry),
+        providers=providers,
+        lookup_credential=vault.lookup,
+        decrypt_credential=vault.decrypt,
+        max_attempts=kw.pop("max_attempts", 3),
+        **kw,
+    )
+    return FakeStore(deps, db, vault)

@@ -229,26 +229,12 @@ class UnitOfWork:
     async def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        if self._events:
-            # Rows of one transaction would share now(): distinct, increasing times keep
-            # the relay publishing them in the order they were emitted.
-            base = utcnow()
-            await self.session.execute(
-                insert(self._outbox),
-                [
-                    {
-                        "id": uuid.UUID(event.id),
-                        "created_at": base + timedelta(microseconds=position),
-                        "subject": subject,
-                        "payload": event.model_dump(mode="json", exclude_none=True),
-                        "headers": {"traceparent": event.traceparent} if event.traceparent else {},
-                    }
-                    for position, (event, subject) in enumerate(self._events)
-                ],
-            )
         try:
+            await self._write_outbox()
             await self.session.commit()
         except IntegrityError:
+            # The outbox insert flushes the handler's pending rows first: a taken unique
+            # key may surface there as well as at the commit itself.
             if self.duplicate_key is None:
                 raise
             raise self.duplicate_key() from None
@@ -256,6 +242,26 @@ class UnitOfWork:
         self._events = []
         if had_events and self._on_commit is not None:
             self._on_commit()
+
+    async def _write_outbox(self) -> None:
+        if not self._events:
+            return
+        # Rows of one transaction would share now(): distinct, increasing times keep
+        # the relay publishing them in the order they were emitted.
+        base = utcnow()
+        await self.session.execute(
+            insert(self._outbox),
+            [
+                {
+                    "id": uuid.UUID(event.id),
+                    "created_at": base + timedelta(microseconds=position),
+                    "subject": subject,
+                    "payload": event.model_dump(mode="json", exclude_none=True),
+                    "headers": {"traceparent": event.traceparent} if event.traceparent else {},
+                }
+                for position, (event, subject) in enumerate(self._events)
+            ],
+        )
 
 
 PRUNE_BATCH = 1000

@@ -14,6 +14,7 @@ from .adapters.providers.aws import Ec2NetworkProvider
 from .adapters.providers.azure import ArmNetworkProvider
 from .adapters.providers.base import NetworkProvider
 from .adapters.providers.gcp import ComputeNetworkProvider
+from .adapters.uow import SqlNetworkUnitOfWork
 from .entrypoints import commands, events, rpc, schedule
 from .handlers.common import CredentialDecrypt, CredentialLookup, NetworkDeps
 from .settings import NetworkSettings
@@ -48,8 +49,13 @@ def bootstrap(
 ) -> NetworkDeps:
     vault = VaultClient(runtime.bus)
     lookup, decrypt = vault.lookup, vault.decrypt
+    db = runtime.db
+
+    def uow() -> SqlNetworkUnitOfWork:
+        return SqlNetworkUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+
     return NetworkDeps(
-        uow=runtime.uow,
+        uow=uow,
         providers=providers if providers is not None else cloud_providers(settings),
         lookup_credential=lookup_credential or lookup,
         decrypt_credential=decrypt_credential or decrypt,

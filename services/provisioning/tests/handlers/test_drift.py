@@ -16,6 +16,7 @@ from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.handlers import drift, node_group_saga, node_groups
 from skyclust_provisioning.handlers.credential_cache import CredentialCache
 
+from .rpc_calls import call
 from .test_saga import CTX, NODE_GROUP, _groups, make_deps, names, published, request, status
 from .test_saga import advance as run_saga
 
@@ -81,7 +82,8 @@ async def test_a_version_changed_in_the_cloud_is_drift_and_reconcile_accepts_it(
     (stored,) = cloud.clusters.values()
     stored["version"] = "1.30"
     assert await check(deps, cluster) == [{"field": "version", "desired": "1.29", "actual": "1.30"}]
-    result = await drift.reconcile_cluster(
+    result = await call(
+        drift.reconcile_cluster,
         deps,
         {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"], "actor_id": "u"},
         CTX,
@@ -129,7 +131,7 @@ async def test_reconcile_restores_sizes_and_recreates_a_missing_node_group(sessi
     cluster = await ready_cluster(deps)
     cloud_group(cloud)["desired_size"] = 1
     key = {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"], "actor_id": "u"}
-    result = await drift.reconcile_cluster(deps, key, CTX)
+    result = await call(drift.reconcile_cluster, deps, key, CTX)
     assert result["actions"] == [{"field": "node_groups.workers", "action": "restore"}]
     (update_requested,) = [
         e for _, e in await published(deps, cluster["id"]) if e.name == "NodeGroupUpdateRequested"
@@ -144,7 +146,7 @@ async def test_reconcile_restores_sizes_and_recreates_a_missing_node_group(sessi
     ]
     (group,) = await _groups(deps, cluster)
     assert group["status"] == "READY", "a node group missing in the cloud is not deleted here"
-    result = await drift.reconcile_cluster(deps, key, CTX)
+    result = await call(drift.reconcile_cluster, deps, key, CTX)
     assert result["actions"] == [{"field": "node_groups.workers", "action": "recreate"}]
     requested = [
         e for _, e in await published(deps, cluster["id"]) if e.name == "NodeGroupRequested"
@@ -176,7 +178,8 @@ async def test_a_busy_cluster_is_not_checked_and_a_change_during_a_check_is_not_
 
     async def racing(*args: Any) -> Any:
         (group,) = await _groups(deps, cluster)
-        await node_groups.update_node_group(
+        await call(
+            node_groups.update_node_group,
             deps,
             {
                 "workspace_id": cluster["workspace_id"],
@@ -203,7 +206,8 @@ async def test_a_read_only_cluster_cannot_be_reconciled(sessions):
         )
         await uow.commit()
     with pytest.raises(Exception) as info:
-        await drift.reconcile_cluster(
+        await call(
+            drift.reconcile_cluster,
             deps,
             {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"], "actor_id": "u"},
             CTX,

@@ -23,6 +23,8 @@ from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.adapters.uow import ProvisioningUnitOfWork
 from skyclust_provisioning.handlers import clusters, node_group_saga, node_groups, saga
 
+from .rpc_calls import call
+
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CTX = RpcContext({})
@@ -71,7 +73,8 @@ async def outbox(deps: clusters.ProvisioningDeps, subject: str) -> list[CloudEve
 
 
 async def ready_cluster(deps: clusters.ProvisioningDeps) -> dict[str, Any]:
-    cluster = await clusters.create_cluster(
+    cluster = await call(
+        clusters.create_cluster,
         deps,
         {
             "workspace_id": str(uuid.uuid4()),
@@ -110,12 +113,12 @@ async def add_group(
         "taints": [{"key": "dedicated", "value": "web", "effect": "NoSchedule"}],
         **body,
     }
-    group = await node_groups.create_node_group(deps, request, CTX)
+    group = await call(node_groups.create_node_group, deps, request, CTX)
     return group, (await outbox(deps, group["id"]))[-1]
 
 
 async def get(deps: clusters.ProvisioningDeps, cluster: dict[str, Any], group: dict[str, Any]):
-    return await node_groups.get_node_group(deps, key(cluster, group), CTX)
+    return await call(node_groups.get_node_group, deps, key(cluster, group), CTX)
 
 
 async def test_create_runs_to_ready_once_even_when_redelivered(sessions):
@@ -134,7 +137,7 @@ async def test_create_runs_to_ready_once_even_when_redelivered(sessions):
     assert cloud.node_group_create_calls == 1
     names = [e.name for e in await outbox(deps, group["id"])]
     assert names == ["NodeGroupRequested", "NodeGroupReady"]
-    listed = await node_groups.list_node_groups(deps, key(cluster), CTX)
+    listed = await call(node_groups.list_node_groups, deps, key(cluster), CTX)
     assert [g["id"] for g in listed["items"]] == [group["id"]]
 
 
@@ -152,16 +155,23 @@ async def test_requests_are_checked_up_front(sessions):
         await add_group(deps, cluster, name=group["name"])
     assert conflict.value.code == "NODE_GROUP_NAME_TAKEN"
     with pytest.raises(NotFound) as missing:
-        await node_groups.get_node_group(
-            deps, {**key(cluster, group), "workspace_id": str(uuid.uuid4())}, CTX
+        await call(
+            node_groups.get_node_group,
+            deps,
+            {**key(cluster, group), "workspace_id": str(uuid.uuid4())},
+            CTX,
         )
     assert missing.value.code == "NODE_GROUP_NOT_FOUND"
     with pytest.raises(NotFound):
-        await node_groups.list_node_groups(
-            deps, {**key(cluster), "workspace_id": str(uuid.uuid4())}, CTX
+        await call(
+            node_groups.list_node_groups,
+            deps,
+            {**key(cluster), "workspace_id": str(uuid.uuid4())},
+            CTX,
         )
     # A cluster that is not READY yet takes no node groups.
-    pending = await clusters.create_cluster(
+    pending = await call(
+        clusters.create_cluster,
         deps,
         {
             "workspace_id": cluster["workspace_id"],
@@ -185,16 +195,23 @@ async def test_scale_and_relabel_then_ready_with_node_group_scaled(sessions):
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
     await node_group_saga.on_node_group_requested(deps, requested, delivery())
-    unchanged = await node_groups.update_node_group(
-        deps, {**key(cluster, group), "actor_id": "u", "desired_size": 2}, CTX
+    unchanged = await call(
+        node_groups.update_node_group,
+        deps,
+        {**key(cluster, group), "actor_id": "u", "desired_size": 2},
+        CTX,
     )
     assert unchanged["status"] == "READY"
     with pytest.raises(ValidationFailed):
-        await node_groups.update_node_group(
-            deps, {**key(cluster, group), "actor_id": "u", "desired_size": 9}, CTX
+        await call(
+            node_groups.update_node_group,
+            deps,
+            {**key(cluster, group), "actor_id": "u", "desired_size": 9},
+            CTX,
         )
     cloud.polls_until_active = 2
-    updating = await node_groups.update_node_group(
+    updating = await call(
+        node_groups.update_node_group,
         deps,
         {**key(cluster, group), "actor_id": "u", "max_size": 6, "desired_size": 5, "taints": []},
         CTX,
@@ -203,8 +220,11 @@ async def test_scale_and_relabel_then_ready_with_node_group_scaled(sessions):
     assert (updating["min_size"], updating["max_size"], updating["desired_size"]) == (1, 6, 5)
     assert updating["labels"] == {"tier": "web"}
     with pytest.raises(Conflict) as busy:
-        await node_groups.update_node_group(
-            deps, {**key(cluster, group), "actor_id": "u", "desired_size": 1}, CTX
+        await call(
+            node_groups.update_node_group,
+            deps,
+            {**key(cluster, group), "actor_id": "u", "desired_size": 1},
+            CTX,
         )
     assert busy.value.code == "NODE_GROUP_BUSY"
     update = (await outbox(deps, group["id"]))[-1]
@@ -224,8 +244,8 @@ async def test_delete_never_trusts_an_error_and_ends_deleted(sessions):
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
     await node_group_saga.on_node_group_requested(deps, requested, delivery())
-    deleting = await node_groups.delete_node_group(
-        deps, {**key(cluster, group), "actor_id": "u"}, CTX
+    deleting = await call(
+        node_groups.delete_node_group, deps, {**key(cluster, group), "actor_id": "u"}, CTX
     )
     assert deleting["status"] == "DELETING"
     delete_requested = (await outbox(deps, group["id"]))[-1]
@@ -265,7 +285,7 @@ async def test_deleting_a_cluster_deletes_its_node_groups_first(sessions):
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
     await node_group_saga.on_node_group_requested(deps, requested, delivery())
-    await clusters.delete_cluster(deps, {**key(cluster), "actor_id": "u"}, CTX)
+    await call(clusters.delete_cluster, deps, {**key(cluster), "actor_id": "u"}, CTX)
     await saga.advance(deps, cluster["workspace_id"], cluster["id"])
     assert not cloud.node_groups and not cloud.clusters
     with pytest.raises(NotFound):
@@ -282,29 +302,35 @@ async def test_the_cluster_view_shows_its_conditions(sessions):
     cloud = FakeClusterProvider()
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
-    view = await clusters.get_cluster(deps, key(cluster), CTX)
+    view = await call(clusters.get_cluster, deps, key(cluster), CTX)
     assert condition(view, "ControlPlaneReady") == ("True", "Active")
     assert condition(view, "NetworkReady") == ("True", "ProviderConfig")
     assert condition(view, "NodeGroupsReady") == ("True", "NoNodeGroups")
     assert condition(view, "Drifted") == ("Unknown", "NotChecked")
 
     group, requested = await add_group(deps, cluster)
-    view = await clusters.get_cluster(deps, key(cluster), CTX)
+    view = await call(clusters.get_cluster, deps, key(cluster), CTX)
     assert condition(view, "NodeGroupsReady") == ("False", "Progressing")
     await node_group_saga.on_node_group_requested(deps, requested, delivery())
-    listed = await clusters.list_clusters(
-        deps, {"workspace_id": cluster["workspace_id"], "provider": "aws"}, CTX
+    listed = await call(
+        clusters.list_clusters,
+        deps,
+        {"workspace_id": cluster["workspace_id"], "provider": "aws"},
+        CTX,
     )
     assert condition(listed["items"][0], "NodeGroupsReady") == ("True", "AllReady")
 
-    await node_groups.update_node_group(
-        deps, {**key(cluster, group), "actor_id": "u", "desired_size": 3}, CTX
+    await call(
+        node_groups.update_node_group,
+        deps,
+        {**key(cluster, group), "actor_id": "u", "desired_size": 3},
+        CTX,
     )
     cloud.faults.append(ProviderError("no quota", code="PROVIDER_QUOTA_EXCEEDED"))
     await node_group_saga.on_node_group_update_requested(
         deps, (await outbox(deps, group["id"]))[-1], delivery()
     )
-    view = await clusters.get_cluster(deps, key(cluster), CTX)
+    view = await call(clusters.get_cluster, deps, key(cluster), CTX)
     assert condition(view, "NodeGroupsReady") == ("False", "NodeGroupFailed")
     assert condition(view, "ControlPlaneReady") == ("True", "Active")
 
@@ -314,7 +340,7 @@ async def test_a_failed_create_shows_why_in_its_conditions(sessions):
     cloud.faults.append(ProviderError("no default VPC", code="NETWORK_REQUIRED"))
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
-    view = await clusters.get_cluster(deps, key(cluster), CTX)
+    view = await call(clusters.get_cluster, deps, key(cluster), CTX)
     assert view["status"] == "FAILED"
     assert condition(view, "NetworkReady") == ("False", "NETWORK_REQUIRED")
     assert condition(view, "ControlPlaneReady") == ("False", "Deleted")
@@ -325,7 +351,7 @@ async def test_a_cluster_delete_overtaking_a_node_group_create_wins(sessions):
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
     group, requested = await add_group(deps, cluster)
-    await clusters.delete_cluster(deps, {**key(cluster), "actor_id": "u"}, CTX)
+    await call(clusters.delete_cluster, deps, {**key(cluster), "actor_id": "u"}, CTX)
     await node_group_saga.on_node_group_requested(deps, requested, delivery())
     assert cloud.node_group_create_calls == 0
     await saga.advance(deps, cluster["workspace_id"], cluster["id"])

@@ -35,6 +35,8 @@ from skyclust_provisioning.adapters.uow import ProvisioningUnitOfWork
 from skyclust_provisioning.domain.cluster import ClusterSpec
 from skyclust_provisioning.handlers import clusters, saga, sweep
 
+from .rpc_calls import call
+
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CTX = RpcContext({})
@@ -79,7 +81,8 @@ NODE_GROUP = {"name": "workers", "min_size": 1, "max_size": 3, "desired_size": 2
 
 
 async def request(deps: clusters.ProvisioningDeps, **body: Any) -> dict[str, Any]:
-    return await clusters.create_cluster(
+    return await call(
+        clusters.create_cluster,
         deps,
         {
             "workspace_id": str(uuid.uuid4()),
@@ -113,8 +116,11 @@ async def names(deps: clusters.ProvisioningDeps, cluster_id: str) -> list[str]:
 
 
 async def status(deps: clusters.ProvisioningDeps, cluster: dict[str, Any]) -> dict[str, Any]:
-    return await clusters.get_cluster(
-        deps, {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"]}, CTX
+    return await call(
+        clusters.get_cluster,
+        deps,
+        {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"]},
+        CTX,
     )
 
 
@@ -463,8 +469,11 @@ async def test_a_permanent_error_rolls_back_in_reverse_and_fails_with_its_code(s
 async def _groups(deps: clusters.ProvisioningDeps, cluster: dict[str, Any]) -> list[dict[str, Any]]:
     from skyclust_provisioning.handlers import node_groups
 
-    result = await node_groups.list_node_groups(
-        deps, {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"]}, CTX
+    result = await call(
+        node_groups.list_node_groups,
+        deps,
+        {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"]},
+        CTX,
     )
     return list(result["items"])
 
@@ -564,7 +573,8 @@ async def test_missing_credential_fails_the_cluster(sessions):
 
 
 async def _delete(deps: clusters.ProvisioningDeps, cluster: dict[str, Any]) -> dict[str, Any]:
-    return await clusters.delete_cluster(
+    return await call(
+        clusters.delete_cluster,
         deps,
         {"workspace_id": cluster["workspace_id"], "cluster_id": cluster["id"], "actor_id": "a"},
         CTX,
@@ -644,9 +654,9 @@ async def test_names_are_unique_per_workspace_and_region(sessions):
         "credential_id": str(uuid.uuid4()),
     }
     with pytest.raises(Exception) as info:
-        await clusters.create_cluster(deps, body, CTX)
+        await call(clusters.create_cluster, deps, body, CTX)
     assert info.value.code == "CLUSTER_NAME_TAKEN"  # type: ignore[attr-defined]
-    elsewhere = await clusters.create_cluster(deps, {**body, "region": "eu-west-1"}, CTX)
+    elsewhere = await call(clusters.create_cluster, deps, {**body, "region": "eu-west-1"}, CTX)
     assert elsewhere["status"] == "PENDING"
 
 

@@ -10,15 +10,17 @@ from typing import Any
 import pytest
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.errors import Conflict, ProviderError
+from skyclust_common.errors import Conflict, ContractViolation, ProviderError
 from skyclust_provisioning.adapters.fake_uow import (
     FakeProvisioningDatabase,
     FakeProvisioningUnitOfWork,
 )
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
+from skyclust_provisioning.entrypoints import rpc
 from skyclust_provisioning.handlers import clusters, drift, node_group_saga, node_groups, saga
 from skyclust_provisioning.handlers.sweep import Sweeper
 
+from .rpc_calls import call
 from .test_saga import (
     CREDENTIAL,
     CTX,
@@ -58,7 +60,7 @@ class World:
         return await request(self.deps, **body)
 
     async def get(self, cluster: dict[str, Any]) -> dict[str, Any]:
-        return await clusters.get_cluster(self.deps, key(cluster), CTX)
+        return await call(clusters.get_cluster, self.deps, key(cluster), CTX)
 
     async def advance(self, cluster: dict[str, Any]) -> None:
         await saga.advance(self.deps, cluster["workspace_id"], cluster["id"])
@@ -89,7 +91,7 @@ async def test_a_create_waits_for_the_network_then_runs_to_ready_with_one_decryp
         "NodeGroupsReady": "True",
         "Drifted": "Unknown",
     }
-    (group,) = (await node_groups.list_node_groups(world.deps, key(cluster), CTX))["items"]
+    (group,) = (await call(node_groups.list_node_groups, world.deps, key(cluster), CTX))["items"]
     assert group["status"] == "READY"
     assert world.names().count("ClusterReady") == 1
     assert world.reasons == ["create cluster"]
@@ -138,7 +140,7 @@ async def test_a_delete_tears_down_and_ends_deleted():
     world = World()
     cluster = await world.create(node_groups=[NODE_GROUP], **OWN_NETWORK)
     await world.advance(cluster)
-    await clusters.delete_cluster(world.deps, key(cluster, actor_id="u"), CTX)
+    await call(clusters.delete_cluster, world.deps, key(cluster, actor_id="u"), CTX)
     await world.advance(cluster)
     assert world.names()[-2:] == ["NodeGroupDeleted", "ClusterDeleted"]
     assert not world.cloud.clusters and not world.cloud.node_groups
@@ -150,11 +152,13 @@ async def test_an_upgrade_moves_the_control_plane_then_the_nodes():
     world = World()
     cluster = await world.create(node_groups=[NODE_GROUP], **OWN_NETWORK)
     await world.advance(cluster)
-    await clusters.upgrade_cluster(world.deps, key(cluster, actor_id="u", version="1.30"), CTX)
+    await call(
+        clusters.upgrade_cluster, world.deps, key(cluster, actor_id="u", version="1.30"), CTX
+    )
     await world.advance(cluster)
     upgraded = await world.get(cluster)
     assert (upgraded["status"], upgraded["version"]) == ("READY", "1.30")
-    (group,) = (await node_groups.list_node_groups(world.deps, key(cluster), CTX))["items"]
+    (group,) = (await call(node_groups.list_node_groups, world.deps, key(cluster), CTX))["items"]
     assert group["version"] == "1.30"
     assert world.names()[-1] == "ClusterUpgraded"
 
@@ -197,12 +201,14 @@ async def test_a_node_group_added_to_a_ready_cluster_becomes_ready():
     world = World()
     cluster = await world.create(**OWN_NETWORK)
     await world.advance(cluster)
-    group = await node_groups.create_node_group(
-        world.deps, key(cluster, actor_id="u", **NODE_GROUP), CTX
+    group = await call(
+        node_groups.create_node_group, world.deps, key(cluster, actor_id="u", **NODE_GROUP), CTX
     )
     (requested,) = world.db.events("NodeGroupRequested")
     await node_group_saga.on_node_group_requested(world.deps, requested, delivery())
-    got = await node_groups.get_node_group(world.deps, key(cluster, node_group_id=group["id"]), CTX)
+    got = await call(
+        node_groups.get_node_group, world.deps, key(cluster, node_group_id=group["id"]), CTX
+    )
     assert got["status"] == "READY"
     conditions = {c["type"]: c["status"] for c in (await world.get(cluster))["conditions"]}
     assert conditions["NodeGroupsReady"] == "True"
@@ -223,3 +229,26 @@ async def test_drift_passes_over_many_clusters_of_one_credential_decrypt_once():
             assert row["drift_checked_at"] is not None
             row["drift_next_check_at"] -= timedelta(seconds=60)
     assert world.reasons == ["check drift"]  # 4 passes over 5 clusters
+
+
+async def test_the_bus_gives_each_handler_its_request_parsed_by_its_contract():
+    world = World()
+    cluster = await world.create(**OWN_NETWORK)
+    # One contract per handler: two handlers on one contract would leave one unserved.
+    assert len(rpc.HANDLERS) == len(rpc.CONTRACTS) == 16
+    served = await rpc.HANDLERS["GetCluster"](world.deps, key(cluster), CTX)
+    assert served == await world.get(cluster)
+
+    before = world.names()
+    unhyphenated = cluster["id"].replace("-", "")
+    with pytest.raises(ContractViolation) as refused:
+        await rpc.HANDLERS["DeleteCluster"](
+            world.deps, key(cluster, cluster_id=unhyphenated, actor_id="u"), CTX
+        )
+    assert (refused.value.details["contract"], refused.value.details["path"]) == (
+        "DeleteCluster",
+        "cluster_id",
+    )
+    assert unhyphenated not in str(refused.value)
+    assert world.names() == before
+    assert (await world.get(cluster))["status"] != "DELETING"

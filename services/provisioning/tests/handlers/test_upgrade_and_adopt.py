@@ -12,6 +12,7 @@ from skyclust_common.errors import ProviderError, SkyclustError
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.handlers import adopt, clusters, drift, node_groups
 
+from .rpc_calls import call
 from .test_saga import CTX, NODE_GROUP, _groups, advance, make_deps, names, request, status
 
 pytestmark = pytest.mark.integration
@@ -38,7 +39,7 @@ def key(cluster: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 async def upgrade(deps: Any, cluster: dict[str, Any], version: str) -> dict[str, Any]:
-    return await clusters.upgrade_cluster(deps, key(cluster, version=version), CTX)
+    return await call(clusters.upgrade_cluster, deps, key(cluster, version=version), CTX)
 
 
 async def refused(deps: Any, cluster: dict[str, Any], version: str) -> str:
@@ -114,7 +115,7 @@ async def test_a_busy_cluster_cannot_be_upgraded_or_deleted(sessions):
     await upgrade(deps, cluster, "1.30")
     assert await refused(deps, cluster, "1.30") == "CLUSTER_BUSY"
     with pytest.raises(SkyclustError) as info:
-        await clusters.delete_cluster(deps, key(cluster), CTX)
+        await call(clusters.delete_cluster, deps, key(cluster), CTX)
     assert info.value.code == "CLUSTER_BUSY"
 
 
@@ -141,12 +142,14 @@ async def with_legacy(
 
 async def test_discover_import_read_only_then_promote(sessions):
     cloud, deps, mine, where = await with_legacy(sessions)
-    found = {c["name"]: c for c in (await adopt.discover_clusters(deps, where, CTX))["items"]}
+    found = {c["name"]: c for c in (await call(adopt.discover_clusters, deps, where, CTX))["items"]}
     assert found["legacy"]["tracked_by"] is None
     assert found[mine["name"]]["tracked_by"] == mine["id"]
     assert [g["name"] for g in found["legacy"]["node_groups"]] == ["ng1"]
 
-    imported = await adopt.import_cluster(deps, {**where, "actor_id": "u", "name": "legacy"}, CTX)
+    imported = await call(
+        adopt.import_cluster, deps, {**where, "actor_id": "u", "name": "legacy"}, CTX
+    )
     assert (imported["status"], imported["managed"], imported["version"]) == (
         "READY",
         False,
@@ -155,11 +158,11 @@ async def test_discover_import_read_only_then_promote(sessions):
     (group,) = await _groups(deps, imported)
     assert (group["name"], group["desired_size"], group["status"]) == ("ng1", 2, "READY")
     with pytest.raises(SkyclustError) as info:
-        await adopt.import_cluster(deps, {**where, "actor_id": "u", "name": "legacy"}, CTX)
+        await call(adopt.import_cluster, deps, {**where, "actor_id": "u", "name": "legacy"}, CTX)
     assert info.value.code == "CLUSTER_ALREADY_TRACKED"
 
     # Read-only: nothing SkyClust would change in the cloud is allowed.
-    for call, body in (
+    for handler, body in (
         (clusters.delete_cluster, key(imported)),
         (clusters.upgrade_cluster, key(imported, version="1.32")),
         (drift.reconcile_cluster, key(imported)),
@@ -171,29 +174,32 @@ async def test_discover_import_read_only_then_promote(sessions):
         ),
     ):
         with pytest.raises(SkyclustError) as info:
-            await call(deps, body, CTX)
-        assert info.value.code == "CLUSTER_READ_ONLY", call.__name__
+            await call(handler, deps, body, CTX)
+        assert info.value.code == "CLUSTER_READ_ONLY", handler.__name__
     assert cloud.clusters[("us-east-1", "legacy")]["tags"] == {}
 
-    promoted = await adopt.promote_cluster(deps, key(imported), CTX)
+    promoted = await call(adopt.promote_cluster, deps, key(imported), CTX)
     assert promoted["managed"] is True
     assert cloud.clusters[("us-east-1", "legacy")]["tags"]
     assert (await names(deps, imported["id"]))[-1] == "ClusterPromoted"
     # Managed now: its current state is the desired one, in sync.
     workspace, cluster_id = uuid.UUID(imported["workspace_id"]), uuid.UUID(imported["id"])
     assert await drift.check_cluster(deps, workspace, cluster_id, 60, 600) == []
-    await node_groups.update_node_group(
-        deps, key(imported, node_group_id=group["id"], desired_size=3), CTX
+    await call(
+        node_groups.update_node_group,
+        deps,
+        key(imported, node_group_id=group["id"], desired_size=3),
+        CTX,
     )
 
 
 async def test_a_read_only_cluster_is_forgotten_without_touching_the_cloud(sessions):
     cloud, deps, mine, around = await with_legacy(sessions)
     where = {**around, "actor_id": "u", "name": "legacy"}
-    imported = await adopt.import_cluster(deps, where, CTX)
+    imported = await call(adopt.import_cluster, deps, where, CTX)
     in_cloud = dict(cloud.clusters[("us-east-1", "legacy")])
 
-    forgotten = await adopt.forget_cluster(deps, key(imported), CTX)
+    forgotten = await call(adopt.forget_cluster, deps, key(imported), CTX)
     assert forgotten["status"] == "DELETED"
     assert (await names(deps, imported["id"]))[-1] == "ClusterForgotten"
     assert cloud.clusters[("us-east-1", "legacy")] == in_cloud  # untouched, node pool too
@@ -201,16 +207,16 @@ async def test_a_read_only_cluster_is_forgotten_without_touching_the_cloud(sessi
         await status(deps, imported)
     assert info.value.code == "CLUSTER_NOT_FOUND"
     with pytest.raises(SkyclustError) as info:
-        await adopt.forget_cluster(deps, key(imported), CTX)
+        await call(adopt.forget_cluster, deps, key(imported), CTX)
     assert info.value.code == "CLUSTER_NOT_FOUND"
 
     # It can be imported again; a managed cluster is not forgotten but deleted.
-    again = await adopt.import_cluster(deps, where, CTX)
+    again = await call(adopt.import_cluster, deps, where, CTX)
     assert again["id"] != imported["id"]
     assert [g["name"] for g in await _groups(deps, again)] == ["ng1"]
-    for managed in (mine, await adopt.promote_cluster(deps, key(again), CTX)):
+    for managed in (mine, await call(adopt.promote_cluster, deps, key(again), CTX)):
         with pytest.raises(SkyclustError) as info:
-            await adopt.forget_cluster(deps, key(managed), CTX)
+            await call(adopt.forget_cluster, deps, key(managed), CTX)
         assert info.value.code == "CLUSTER_MANAGED"
     assert (await status(deps, mine))["status"] == "READY"
 
@@ -219,7 +225,8 @@ async def test_import_of_an_unknown_cluster_is_a_clear_error(sessions):
     deps = make_deps(sessions, FakeClusterProvider())
     mine = await ready(deps)
     with pytest.raises(SkyclustError) as info:
-        await adopt.import_cluster(
+        await call(
+            adopt.import_cluster,
             deps,
             {
                 "workspace_id": mine["workspace_id"],

@@ -14,6 +14,16 @@ from typing import Any
 
 from skyclust_common.errors import Conflict, ValidationFailed
 
+from .errors import (
+    CidrNotPrivate,
+    CidrOverlap,
+    CidrPrefixOutOfRange,
+    InvalidCidr,
+    NoFreeCidr,
+    SubnetOutsideVpc,
+    SubnetOverlap,
+)
+
 IPv4Network = ipaddress.IPv4Network
 
 # RFC 1918, in the order the planner hands out blocks.
@@ -75,18 +85,15 @@ def parse_cidr(value: object, field_name: str = "cidr_block") -> IPv4Network:
     """An IPv4 network in canonical form: host bits set is an error, not a silent fix,
     because `10.0.1.0/16` almost always means the user meant something else."""
     if not isinstance(value, str) or "/" not in value:
-        raise ValidationFailed(
+        raise InvalidCidr(
             f"{field_name} must be an IPv4 CIDR block such as 10.0.0.0/16",
-            code="INVALID_CIDR",
             details={"field": field_name},
         )
     try:
         return IPv4Network(value.strip(), strict=True)
     except ValueError as exc:
         reason = "has host bits set" if "host bits" in str(exc) else "is not an IPv4 CIDR block"
-        raise ValidationFailed(
-            f"{field_name} {reason}", code="INVALID_CIDR", details={"field": field_name}
-        ) from None
+        raise InvalidCidr(f"{field_name} {reason}", details={"field": field_name}) from None
 
 
 def is_private(net: IPv4Network) -> bool:
@@ -95,10 +102,9 @@ def is_private(net: IPv4Network) -> bool:
 
 def require_private(net: IPv4Network, field_name: str = "cidr_block") -> None:
     if not is_private(net):
-        raise ValidationFailed(
+        raise CidrNotPrivate(
             f"{field_name} {net} is not inside a private range "
             "(10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)",
-            code="CIDR_NOT_PRIVATE",
             details={"field": field_name, "cidr_block": str(net)},
         )
 
@@ -106,9 +112,8 @@ def require_private(net: IPv4Network, field_name: str = "cidr_block") -> None:
 def require_prefix(net: IPv4Network, limits: tuple[int, int], field_name: str, what: str) -> None:
     low, high = limits
     if not low <= net.prefixlen <= high:
-        raise ValidationFailed(
+        raise CidrPrefixOutOfRange(
             f"{field_name} {net}: a {what} must be between /{low} and /{high}",
-            code="CIDR_PREFIX_OUT_OF_RANGE",
             details={"field": field_name, "min": low, "max": high},
         )
 
@@ -130,10 +135,9 @@ def overlaps(net: IPv4Network, networks: Iterable[KnownNetwork]) -> list[Overlap
 def overlap_error(net: IPv4Network, found: Sequence[Overlap]) -> Conflict:
     first = found[0]
     others = f" and {len(found) - 1} more" if len(found) > 1 else ""
-    return Conflict(
+    return CidrOverlap(
         f"{net} overlaps {first.cidr} of {first.network.describe()}{others}; choose another "
         "range, or set allow_overlap if the overlap is intended",
-        code="CIDR_OVERLAP",
         details={"cidr_block": str(net), "conflicts": [o.to_dict() for o in found]},
     )
 
@@ -177,17 +181,15 @@ def check_subnet(
     require_prefix(net, limits_for(provider).subnet, field_name, "subnet")
     if not any(net.subnet_of(cidr) for cidr in vpc_cidrs):
         ranges = ", ".join(str(c) for c in vpc_cidrs) or "(none)"
-        raise ValidationFailed(
+        raise SubnetOutsideVpc(
             f"{field_name} {net} is not inside the network's range {ranges}",
-            code="SUBNET_OUTSIDE_VPC",
             details={"field": field_name, "vpc_cidr_blocks": [str(c) for c in vpc_cidrs]},
         )
     for sibling in siblings:
         if net.overlaps(sibling.cidr):
-            raise Conflict(
+            raise SubnetOverlap(
                 f"{field_name} {net} overlaps {sibling.cidr} of subnet '{sibling.name}' "
                 f"(id {sibling.id})",
-                code="SUBNET_OVERLAP",
                 details={
                     "cidr_block": str(net),
                     "conflicts": [
@@ -235,9 +237,8 @@ def suggest(
     then 192.168/16."""
     low, high = limits_for(provider).vpc
     if not low <= prefix_length <= high:
-        raise ValidationFailed(
+        raise CidrPrefixOutOfRange(
             f"prefix_length must be between {low} and {high}",
-            code="CIDR_PREFIX_OUT_OF_RANGE",
             details={"field": "prefix_length", "min": low, "max": high},
         )
     taken = sorted(
@@ -247,9 +248,8 @@ def suggest(
         block = _next_free(pool, prefix_length, taken)
         if block is not None:
             return block
-    raise Conflict(
+    raise NoFreeCidr(
         f"no free /{prefix_length} block is left in the private ranges of this workspace",
-        code="NO_FREE_CIDR",
         details={"prefix_length": prefix_length},
     )
 
@@ -263,9 +263,8 @@ def carve(
     for _ in range(count):
         block = _next_free(vpc_cidr, prefix_length, sorted(used, key=_start))
         if block is None:
-            raise Conflict(
+            raise NoFreeCidr(
                 f"{vpc_cidr} has no room for {count} /{prefix_length} subnets",
-                code="NO_FREE_CIDR",
                 details={"cidr_block": str(vpc_cidr), "prefix_length": prefix_length},
             )
         blocks.append(block)

@@ -13,6 +13,14 @@ from typing import Any
 
 from skyclust_common.errors import ValidationFailed
 
+from .errors import (
+    InvalidName,
+    InvalidRegion,
+    InvalidRule,
+    ReservedTag,
+    RuleNotSupported,
+)
+
 PROVIDERS = ("aws", "gcp", "azure")
 
 
@@ -58,17 +66,15 @@ GCP_GROUP_NAME_MAX = 54
 def validate_name(provider: str, name: str, what: str = "name") -> str:
     if provider == "gcp":
         if not _GCP_NAME.match(name):
-            raise ValidationFailed(
+            raise InvalidName(
                 f"{what} must be lowercase letters, digits and hyphens, start with a letter "
                 "and be at most 63 characters (GCP naming)",
-                code="INVALID_NAME",
                 details={"field": what},
             )
     elif not _NAME.match(name):
-        raise ValidationFailed(
+        raise InvalidName(
             f"{what} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter "
             "or digit",
-            code="INVALID_NAME",
             details={"field": what},
         )
     return name
@@ -77,9 +83,8 @@ def validate_name(provider: str, name: str, what: str = "name") -> str:
 def validate_region(provider: str, region: str, field_name: str = "region") -> str:
     if not _REGION[provider].match(region):
         examples = {"aws": "us-east-1", "gcp": "europe-west1", "azure": "westeurope"}
-        raise ValidationFailed(
+        raise InvalidRegion(
             f"{field_name} is not a {provider} region (for example {examples[provider]})",
-            code="INVALID_REGION",
             details={"field": field_name},
         )
     return region
@@ -87,10 +92,9 @@ def validate_region(provider: str, region: str, field_name: str = "region") -> s
 
 def validate_resource_group(name: str) -> str:
     if not _RESOURCE_GROUP.match(name):
-        raise ValidationFailed(
+        raise InvalidName(
             "resource_group must be 1-90 letters, digits, '-', '_', '.', '(' or ')' and "
             "not end with '.'",
-            code="INVALID_NAME",
             details={"field": "resource_group"},
         )
     return name
@@ -116,9 +120,8 @@ def validate_tags(tags: dict[str, str] | None) -> dict[str, str]:
         plain_text(value, "tags")
     reserved = sorted(k for k in tags if k.lower().startswith(RESERVED_TAG_PREFIX))
     if reserved:
-        raise ValidationFailed(
+        raise ReservedTag(
             f"tag keys starting with {RESERVED_TAG_PREFIX} are set by SkyClust",
-            code="RESERVED_TAG",
             details={"field": "tags", "keys": reserved},
         )
     return tags
@@ -208,10 +211,10 @@ class Rule:
         )
 
 
-def _rule_error(index: int, message: str, code: str = "INVALID_RULE") -> ValidationFailed:
-    return ValidationFailed(
-        f"rules[{index}]: {message}", code=code, details={"field": f"rules[{index}]"}
-    )
+def _rule_error(
+    index: int, message: str, kind: type[ValidationFailed] = InvalidRule
+) -> ValidationFailed:
+    return kind(f"rules[{index}]: {message}", details={"field": f"rules[{index}]"})
 
 
 def validate_rules(provider: str, raw: list[dict[str, Any]] | None) -> list[Rule]:
@@ -219,9 +222,8 @@ def validate_rules(provider: str, raw: list[dict[str, Any]] | None) -> list[Rule
     the priorities it requires (unique per direction, 100-4096)."""
     raw = list(raw or [])
     if len(raw) > MAX_RULES:
-        raise ValidationFailed(
+        raise InvalidRule(
             f"at most {MAX_RULES} rules per security group",
-            code="INVALID_RULE",
             details={"field": "rules"},
         )
     rules: list[Rule] = []
@@ -239,7 +241,7 @@ def validate_rules(provider: str, raw: list[dict[str, Any]] | None) -> list[Rule
             raise _rule_error(
                 i,
                 "AWS security groups only allow traffic; deny rules need GCP or Azure",
-                code="RULE_NOT_SUPPORTED",
+                RuleNotSupported,
             )
         try:
             cidr = str(ipaddress.IPv4Network(str(item.get("cidr", "")), strict=True))

@@ -1,33 +1,33 @@
 """What every network use case shares: its dependencies, the views it answers with, the
-events it emits, credentials from the vault, and the saga's state transitions."""
+events it emits, credentials from the vault, and waiting out retryable failures."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from skyclust_common.db import UnitOfWork
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
-    Conflict,
-    NotFound,
     SkyclustError,
-    ValidationFailed,
 )
-from skyclust_common.messaging import Delivery
 
-from ..adapters.db import SecurityGroup, SecurityGroups, Subnet, Subnets, Vpc, Vpcs
+from ..adapters.db import SecurityGroup, Subnet, Vpc
 from ..adapters.providers.base import NetworkProvider
-from ..domain.model import GCP_GLOBAL, Status
+from ..adapters.repositories import NetworkUnitOfWork
+from ..domain import cluster_network
+from ..domain.errors import (
+    CredentialProviderMismatch,
+    ProviderNotSupported,
+)
+from ..domain.model import GCP_GLOBAL
 
 SOURCE = "network"
+# What subnets and security groups are listed by.
+LISTED_BY = ("provider", "vpc_id", "region", "credential_id")
 RETRY_FIRST_SECONDS = 0.2
 # At most this long between tries: a dependency that comes back is used soon after.
 RETRY_CAP_SECONDS = 5.0
@@ -39,7 +39,7 @@ CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
 
 @dataclass
 class NetworkDeps:
-    uow: Callable[[], UnitOfWork]
+    uow: Callable[[], NetworkUnitOfWork]
     providers: Mapping[str, NetworkProvider]
     lookup_credential: CredentialLookup
     decrypt_credential: CredentialDecrypt
@@ -125,9 +125,9 @@ def group_view(group: SecurityGroup) -> dict[str, Any]:
     }
 
 
-async def vpc_views(session: AsyncSession, vpcs: Sequence[Vpc]) -> list[dict[str, Any]]:
+async def vpc_views(uow: NetworkUnitOfWork, vpcs: Sequence[Vpc]) -> list[dict[str, Any]]:
     gcp_ids = [v.id for v in vpcs if v.provider == "gcp"]
-    counts = await SecurityGroups(session).rule_counts(gcp_ids)
+    counts = await uow.security_groups.rule_counts(gcp_ids)
     return [vpc_view(v, counts.get(v.id, 0)) for v in vpcs]
 
 
@@ -180,7 +180,7 @@ def failed_event(
 def provider_of(deps: NetworkDeps, name: str) -> NetworkProvider:
     provider = deps.providers.get(name)
     if provider is None:
-        raise ValidationFailed(f"{name} networks are not supported", code="PROVIDER_NOT_SUPPORTED")
+        raise ProviderNotSupported(f"{name} networks are not supported")
     return provider
 
 
@@ -189,9 +189,8 @@ async def check_credential(
 ) -> dict[str, Any]:
     credential = await deps.lookup_credential(workspace_id, credential_id)
     if credential["provider"] != provider:
-        raise ValidationFailed(
+        raise CredentialProviderMismatch(
             f"credential is for {credential['provider']}, not {provider}",
-            code="CREDENTIAL_PROVIDER_MISMATCH",
             details={"field": "credential_id"},
         )
     return credential
@@ -204,128 +203,13 @@ async def secret(
     return dict(decrypted["data"])
 
 
-def detached(session: AsyncSession, row: Any) -> Any:
-    """A row usable after its unit of work ends (the closing rollback would expire it)."""
-    session.expunge(row)
-    return row
-
-
-def not_found(kind: str) -> NotFound:
-    codes = {"vpc": "VPC_NOT_FOUND", "subnet": "SUBNET_NOT_FOUND"}
-    code = codes.get(kind, "SECURITY_GROUP_NOT_FOUND")
-    return NotFound(f"{kind.replace('_', ' ')} not found", code=code)
-
-
-def _of_provider(row: Vpc | Subnet | SecurityGroup, provider: str | None) -> bool:
-    """Whether the row is of the provider a request names (the gateway's path)."""
-    return provider is None or row.provider == provider
-
-
-async def vpc_or_404(
-    session: AsyncSession,
-    workspace_id: str,
-    vpc_id: str,
-    *,
-    for_update: bool = False,
-    provider: str | None = None,
-) -> Vpc:
-    vpc = await Vpcs(session).get(uuid.UUID(workspace_id), uuid.UUID(vpc_id), for_update=for_update)
-    if vpc is None or vpc.status == Status.DELETED or not _of_provider(vpc, provider):
-        raise not_found("vpc")
-    return vpc
-
-
-async def subnet_or_404(
-    session: AsyncSession,
-    workspace_id: str,
-    subnet_id: str,
-    *,
-    for_update: bool = False,
-    provider: str | None = None,
-) -> Subnet:
-    subnet = await Subnets(session).get(
-        uuid.UUID(workspace_id), uuid.UUID(subnet_id), for_update=for_update
-    )
-    if subnet is None or subnet.status == Status.DELETED or not _of_provider(subnet, provider):
-        raise not_found("subnet")
-    return subnet
-
-
-async def group_or_404(
-    session: AsyncSession,
-    workspace_id: str,
-    group_id: str,
-    *,
-    for_update: bool = False,
-    provider: str | None = None,
-) -> SecurityGroup:
-    group = await SecurityGroups(session).get(
-        uuid.UUID(workspace_id), uuid.UUID(group_id), for_update=for_update
-    )
-    if group is None or group.status == Status.DELETED or not _of_provider(group, provider):
-        raise not_found("security_group")
-    return group
-
-
-def require_changeable(
-    row: Vpc | Subnet | SecurityGroup, kind: str, allowed: frozenset[Status]
-) -> None:
-    if isinstance(row, Vpc) and not row.managed:
-        raise Conflict(
-            f"network '{row.name}' was not created by SkyClust; an admin can adopt it first",
-            code="NETWORK_NOT_MANAGED",
-        )
-    if row.cluster_id is not None:
-        raise Conflict(
-            f"{kind} '{row.name}' belongs to the network of cluster {row.cluster_id}; "
-            "release the cluster's network instead",
-            code="GENERATED_FOR_CLUSTER",
-            details={"cluster_id": str(row.cluster_id)},
-        )
-    if row.status not in allowed:
-        raise Conflict(
-            f"a {kind.replace('_', ' ')} that is {row.status} cannot be changed now",
-            code=f"{kind.upper()}_BUSY",
-        )
-
-
 def subnet_region(vpc: Vpc, requested: str | None) -> str | None:
     if vpc.provider == "gcp":
         return requested or (vpc.region if vpc.region != GCP_GLOBAL else None)
     return vpc.region
 
 
-# saga -------------------------------------------------------------------------------------
-
-Row = Vpc | Subnet | SecurityGroup
-
-
-async def transition(
-    deps: NetworkDeps,
-    model: type[Row],
-    workspace_id: str,
-    row_id: str,
-    allowed: frozenset[Status],
-    status: Status,
-    make_events: Callable[[Any], Sequence[CloudEvent]] = lambda row: (),
-    **fields: Any,
-) -> bool:
-    """Move a row to `status` if it is still in one of `allowed`; its events commit with
-    the change."""
-    async with deps.uow() as uow:
-        repo: Any = {Vpc: Vpcs, Subnet: Subnets, SecurityGroup: SecurityGroups}[model]
-        row = await repo(uow.session).get(
-            uuid.UUID(workspace_id), uuid.UUID(row_id), for_update=True
-        )
-        if row is None or row.status not in allowed:
-            return False
-        row.status = status
-        for key, value in fields.items():
-            setattr(row, key, value)
-        for event in make_events(row):
-            uow.emit(event)
-        await uow.commit()
-        return True
+# retries -------------------------------------------------------------------------------------
 
 
 def transient(error: SkyclustError) -> bool:
@@ -336,7 +220,7 @@ def transient(error: SkyclustError) -> bool:
 
 def retry_left(deps: NetworkDeps, command: CloudEvent) -> float:
     """Seconds the command's run may still wait out retryable failures."""
-    return deps.retry_window - (datetime.now(UTC) - command.time).total_seconds()
+    return cluster_network.retry_left(command.time, datetime.now(UTC), deps.retry_window)
 
 
 async def ride_out(
@@ -358,44 +242,3 @@ async def ride_out(
             )
             await asyncio.sleep(min(delay, left))
             delay = min(delay * 2, RETRY_CAP_SECONDS)
-
-
-async def fail(
-    deps: NetworkDeps,
-    prefix: str,
-    model: type[Row],
-    workspace_id: str,
-    row_id: str,
-    allowed: frozenset[Status],
-    error: SkyclustError,
-    operation: str,
-) -> None:
-    await transition(
-        deps,
-        model,
-        workspace_id,
-        row_id,
-        allowed,
-        Status.FAILED,
-        lambda row: [failed_event(prefix, row, error, operation)],
-        status_reason=error.code[:64],
-        status_message=error.message[:2000],
-    )
-
-
-async def retry_or_fail(
-    deps: NetworkDeps,
-    prefix: str,
-    model: type[Row],
-    workspace_id: str,
-    row_id: str,
-    allowed: frozenset[Status],
-    error: SkyclustError,
-    delivery: Delivery,
-    operation: str,
-) -> None:
-    """A transient error is raised (the message comes back with backoff) until the last
-    attempt; anything else, or the last attempt, fails the resource with its reason."""
-    if transient(error) and delivery.num_delivered < deps.max_attempts:
-        raise error
-    await fail(deps, prefix, model, workspace_id, row_id, allowed, error, operation)

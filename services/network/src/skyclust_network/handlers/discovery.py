@@ -12,8 +12,9 @@ from typing import Any
 from skyclust_common.errors import NotFound, SkyclustError
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import KnownCredentials, Vpc, Vpcs, lock_workspace_plan
+from ..adapters.db import Vpc
 from ..adapters.providers.base import CloudVpc
+from ..adapters.repositories import Filter
 from ..domain.model import GCP_GLOBAL, Status
 from .common import NetworkDeps, check_credential, provider_of, resource_event, secret, vpc_views
 
@@ -60,9 +61,9 @@ async def refresh(
     workspace = uuid.UUID(workspace_id)
     found, gone = 0, 0
     async with deps.uow() as uow:
-        await lock_workspace_plan(uow.session, workspace)
-        rows = await Vpcs(uow.session).search(
-            workspace, provider=provider_name, credential_id=uuid.UUID(credential_id)
+        await uow.lock_plan(workspace)
+        rows = await uow.vpcs.search(
+            workspace, Filter(provider=provider_name, credential_id=uuid.UUID(credential_id))
         )
         ours = {str(r.id) for r in rows}
         by_cloud_id = {r.cloud_id: r for r in rows if r.cloud_id}
@@ -90,8 +91,8 @@ async def refresh(
                 tags={},
             )
             _refresh_row(row, cloud)
-            uow.session.add(row)
-            await uow.session.flush()
+            uow.vpcs.add(row)
+            await uow.flush()
             uow.emit(
                 resource_event(
                     "VpcDiscovered",
@@ -132,12 +133,9 @@ async def discover_networks(
     region = data.get("region") or credential.get("masked", {}).get("region")
     found, gone = await refresh(deps, workspace_id, provider, data["credential_id"], region)
     async with deps.uow() as uow:
-        rows = await Vpcs(uow.session).search(
-            uuid.UUID(workspace_id),
-            provider=provider,
-            credential_id=uuid.UUID(data["credential_id"]),
-        )
-        items = await vpc_views(uow.session, rows)
+        scope = Filter(provider=provider, credential_id=uuid.UUID(data["credential_id"]))
+        rows = await uow.vpcs.search(uuid.UUID(workspace_id), scope)
+        items = await vpc_views(uow, rows)
     return {"items": items, "discovered": found, "vanished": gone}
 
 
@@ -145,10 +143,10 @@ async def discover_everything(deps: NetworkDeps) -> None:
     """One pass over every credential SkyClust knows of, in every region it uses."""
     scopes: dict[tuple[str, str, str], set[str | None]] = {}
     async with deps.uow() as uow:
-        for known in await KnownCredentials(uow.session).all():
+        for known in await uow.credentials.all():
             key = (str(known.workspace_id), known.provider, str(known.credential_id))
             scopes.setdefault(key, set()).add(known.region)
-        for ws_id, provider, cred_id, region in await Vpcs(uow.session).discoverable_scopes():
+        for ws_id, provider, cred_id, region in await uow.vpcs.discoverable_scopes():
             key = (str(ws_id), provider, str(cred_id))
             scopes.setdefault(key, set()).add(region if provider == "aws" else None)
     for (workspace, provider, credential_id), regions in scopes.items():
@@ -166,7 +164,7 @@ async def discover_everything(deps: NetworkDeps) -> None:
                 await refresh(deps, workspace, provider, credential_id, scope, credential)
         except NotFound:
             async with deps.uow() as uow:
-                await KnownCredentials(uow.session).forget(uuid.UUID(credential_id))
+                await uow.credentials.forget(uuid.UUID(credential_id))
                 await uow.commit()
         except SkyclustError as exc:
             log.warning(

@@ -8,7 +8,6 @@ from typing import Any
 
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Vpcs
 from ..domain import cidr
 from .common import NetworkDeps
 
@@ -17,7 +16,7 @@ async def known_networks(
     deps: NetworkDeps, workspace_id: str, exclude: str | None = None
 ) -> list[cidr.KnownNetwork]:
     async with deps.uow() as uow:
-        rows = await Vpcs(uow.session).planned(
+        rows = await uow.vpcs.planned(
             uuid.UUID(workspace_id), uuid.UUID(exclude) if exclude else None
         )
         return [row.known() for row in rows]

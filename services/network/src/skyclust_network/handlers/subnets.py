@@ -1,5 +1,6 @@
 """Subnets: the requests (each range inside its network and clear of its siblings) and
-the saga steps that create, retag and delete them in the cloud."""
+their part of the resource lifecycle (`lifecycle.py`): the cloud calls that create,
+retag and delete them."""
 
 from __future__ import annotations
 
@@ -7,21 +8,21 @@ import ipaddress
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from skyclust_common.messaging import RpcContext
 
-from skyclust_common.db import advisory_xact_lock
-from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import (
-    Conflict,
-    NotFound,
-    ProviderError,
-    SkyclustError,
-    ValidationFailed,
-)
-from skyclust_common.messaging import Delivery, RpcContext
-
-from ..adapters.db import Subnet, Subnets, Vpc, Vpcs
+from ..adapters.db import Subnet, Vpc
+from ..adapters.providers.base import Credential, NetworkProvider
+from ..adapters.repositories import Filter, NetworkUnitOfWork
 from ..domain import cidr
+from ..domain.errors import (
+    InvalidRegion,
+    InvalidZone,
+    SubnetBusy,
+    SubnetNameTaken,
+    SubnetNotFound,
+    UniqueViolation,
+)
+from ..domain.lifecycle import Operation
 from ..domain.model import (
     CHANGEABLE,
     DELETABLE,
@@ -32,74 +33,47 @@ from ..domain.model import (
     validate_region,
     validate_tags,
 )
-from .common import (
-    NetworkDeps,
-    detached,
-    fail,
-    provider_of,
+from . import vpcs
+from .common import LISTED_BY, NetworkDeps, provider_of, subnet_region, subnet_view
+from .lifecycle import (
+    Kind,
+    get_or_404,
+    request,
     require_changeable,
-    resource_event,
-    retry_or_fail,
-    secret,
-    subnet_or_404,
-    subnet_region,
-    subnet_view,
-    transition,
-    vpc_or_404,
+    require_ready_network,
+    saga_step,
 )
 
-PREFIX = "Subnet"
 
-
-def requested_event(subnet: Subnet, **kw: Any) -> CloudEvent:
-    return resource_event(
-        "SubnetRequested",
-        subnet,
-        {
+def _data(subnet: Subnet, suffix: str) -> dict[str, Any]:
+    if suffix == "Requested":
+        return {
             "credential_id": str(subnet.credential_id),
             "region": subnet.region,
             "availability_zone": subnet.availability_zone,
             "cidr": subnet.cidr_block,
             "is_public": subnet.is_public,
             "cluster_id": str(subnet.cluster_id) if subnet.cluster_id else None,
-        },
-        **kw,
-    )
-
-
-def ready_event(subnet: Subnet) -> CloudEvent:
-    return resource_event(
-        "SubnetReady",
-        subnet,
-        {
+        }
+    if suffix == "Ready":
+        return {
             "cidr": subnet.cidr_block,
             "region": subnet.region,
             "availability_zone": subnet.availability_zone,
             "is_public": subnet.is_public,
             "cloud_id": subnet.cloud_id,
-        },
-    )
-
-
-def deleted_event(subnet: Subnet) -> CloudEvent:
-    return resource_event("SubnetDeleted", subnet, {})
-
-
-def _require_ready_vpc(vpc: Vpc) -> None:
-    require_changeable(vpc, "vpc", frozenset(Status))
-    if vpc.status != Status.READY or vpc.cloud_id is None:
-        raise Conflict(
-            f"network '{vpc.name}' is {vpc.status}; subnets can be added once it is READY",
-            code="VPC_NOT_READY",
-        )
+        }
+    if suffix in ("UpdateRequested", "Updated"):
+        return {"tags": dict(subnet.tags or {})}
+    return {}  # DeleteRequested, Deleted
 
 
 async def check_range(
-    session: Any, vpc: Vpc, value: object, exclude: uuid.UUID | None = None
+    uow: NetworkUnitOfWork, vpc: Vpc, value: object, exclude: uuid.UUID | None = None
 ) -> str:
     """The planner's rules for a subnet, under a per-network lock held until commit."""
-    await advisory_xact_lock(session, f"network-subnets:{vpc.id}")
-    siblings = await Subnets(session).siblings(vpc.id, exclude)
+    await uow.lock_subnets(vpc.id)
+    siblings = await uow.subnets.siblings(vpc.id, exclude)
     if vpc.cidr_block:
         return str(
             cidr.check_subnet(
@@ -111,7 +85,7 @@ async def check_range(
         value, [ipaddress.IPv4Network("0.0.0.0/0")], siblings, provider=vpc.provider
     )
     cidr.require_private(net)
-    others = [row.known() for row in await Vpcs(session).planned(vpc.workspace_id, vpc.id)]
+    others = [row.known() for row in await uow.vpcs.planned(vpc.workspace_id, vpc.id)]
     found = cidr.overlaps(net, others)
     if found:
         raise cidr.overlap_error(net, found)
@@ -124,34 +98,29 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
     name = validate_name(provider, data["name"])
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(uow.session, data["workspace_id"], data["vpc_id"], for_update=True)
-        if vpc.provider != provider:
-            raise NotFound("vpc not found", code="VPC_NOT_FOUND")
-        _require_ready_vpc(vpc)
+        vpc = await get_or_404(uow, vpcs.KIND, data, for_update=True)
+        require_ready_network(vpc, "subnets")
         region = subnet_region(vpc, data.get("region"))
         if region is None:
-            raise ValidationFailed(
+            raise InvalidRegion(
                 "region is required: a GCP network is global, its subnets are regional",
-                code="INVALID_REGION",
                 details={"field": "region"},
             )
         validate_region(provider, region)
         if provider != "gcp" and data.get("region") and data["region"] != vpc.region:
-            raise ValidationFailed(
+            raise InvalidRegion(
                 f"subnets of this network are in {vpc.region}",
-                code="INVALID_REGION",
                 details={"field": "region"},
             )
         zone = data.get("availability_zone")
         if zone is not None and (provider != "aws" or not zone.startswith(region)):
-            raise ValidationFailed(
+            raise InvalidZone(
                 f"availability_zone must be a zone of {region}"
                 if provider == "aws"
                 else f"{provider} subnets are regional: they span every zone of their region",
-                code="INVALID_ZONE",
                 details={"field": "availability_zone"},
             )
-        block = await check_range(uow.session, vpc, data["cidr_block"])
+        block = await check_range(uow, vpc, data["cidr_block"])
         subnet = Subnet(
             id=uuid.uuid4(),
             workspace_id=vpc.workspace_id,
@@ -167,182 +136,98 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
             tags=tags,
             created_by=data["actor_id"],
         )
-        taken = Conflict(
-            f"network '{vpc.name}' has a subnet named {name}", code="SUBNET_NAME_TAKEN"
-        )
-        uow.session.add(subnet)
-        uow.emit(requested_event(subnet, actor_id=data["actor_id"]))
+        taken = SubnetNameTaken(f"network '{vpc.name}' has a subnet named {name}")
+        uow.subnets.add(subnet)
+        uow.emit(KIND.event("Requested", subnet, actor_id=data["actor_id"]))
         try:
             await uow.commit()
-        except IntegrityError:
+        except UniqueViolation:
             raise taken from None
-        await uow.session.refresh(subnet)
+        await uow.refresh(subnet)
         return subnet_view(subnet)
 
 
 async def list_subnets(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     wanted_tag = tag_filter(data.get("tag"))
     async with deps.uow() as uow:
-        rows = await Subnets(uow.session).search(
-            uuid.UUID(data["workspace_id"]),
-            provider=data.get("provider"),
-            vpc_id=uuid.UUID(data["vpc_id"]) if data.get("vpc_id") else None,
-            region=data.get("region"),
-            credential_id=uuid.UUID(data["credential_id"]) if data.get("credential_id") else None,
+        rows = await uow.subnets.search(
+            uuid.UUID(data["workspace_id"]), Filter.of(data, *LISTED_BY)
         )
         return {"items": [subnet_view(r) for r in rows if matches_tag(r.tags or {}, wanted_tag)]}
 
 
 async def get_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        return subnet_view(
-            await subnet_or_404(
-                uow.session, data["workspace_id"], data["subnet_id"], provider=data.get("provider")
-            )
-        )
+        return subnet_view(await get_or_404(uow, KIND, data))
 
 
 async def update_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        subnet = await subnet_or_404(
-            uow.session,
-            data["workspace_id"],
-            data["subnet_id"],
-            for_update=True,
-            provider=data.get("provider"),
-        )
-        require_changeable(subnet, "subnet", CHANGEABLE)
+        subnet = await get_or_404(uow, KIND, data, for_update=True)
+        require_changeable(KIND, subnet, CHANGEABLE)
         if subnet.cloud_id is None:
-            raise Conflict("the subnet was never created; delete it instead", code="SUBNET_BUSY")
+            raise SubnetBusy("the subnet was never created; delete it instead")
         subnet.tags = tags
-        subnet.status = Status.UPDATING
-        subnet.status_reason = subnet.status_message = None
-        uow.emit(
-            resource_event(
-                "SubnetUpdateRequested", subnet, {"tags": tags}, actor_id=data["actor_id"]
-            )
-        )
+        request(uow, KIND, subnet, Operation.UPDATE, data["actor_id"])
         await uow.commit()
-        await uow.session.refresh(subnet)
+        await uow.refresh(subnet)
         return subnet_view(subnet)
 
 
 async def delete_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        subnet = await subnet_or_404(
-            uow.session,
-            data["workspace_id"],
-            data["subnet_id"],
-            for_update=True,
-            provider=data.get("provider"),
-        )
+        subnet = await get_or_404(uow, KIND, data, for_update=True)
         if subnet.status == Status.DELETING:
             return subnet_view(subnet)
-        require_changeable(subnet, "subnet", DELETABLE)
-        subnet.status = Status.DELETING
-        subnet.status_reason = subnet.status_message = None
-        uow.emit(resource_event("SubnetDeleteRequested", subnet, {}, actor_id=data["actor_id"]))
+        require_changeable(KIND, subnet, DELETABLE)
+        request(uow, KIND, subnet, Operation.DELETE, data["actor_id"])
         await uow.commit()
-        await uow.session.refresh(subnet)
+        await uow.refresh(subnet)
         return subnet_view(subnet)
 
 
-# saga steps ---------------------------------------------------------------------------------
+# the cloud's part of the lifecycle ------------------------------------------------------
 
 
-async def _load(deps: NetworkDeps, event: CloudEvent) -> tuple[Subnet, Vpc] | None:
-    async with deps.uow() as uow:
-        subnet = await Subnets(uow.session).get(
-            uuid.UUID(event.workspaceid or ""), uuid.UUID(event.data["subnet_id"])
-        )
-        if subnet is None:
-            return None
-        vpc = await Vpcs(uow.session).get(subnet.workspace_id, subnet.vpc_id)
-        assert vpc is not None  # a foreign key
-        return detached(uow.session, subnet), detached(uow.session, vpc)
+async def _create(
+    deps: NetworkDeps, provider: NetworkProvider, credential: Credential, subnet: Subnet, vpc: Vpc
+) -> dict[str, Any]:
+    cloud = await provider.create_subnet(credential, vpc.spec(), subnet.spec())
+    return {"cloud_id": cloud.cloud_id, "availability_zone": cloud.zone or subnet.availability_zone}
 
 
-async def on_subnet_requested(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[0].status != Status.PENDING or loaded[0].cluster_id is not None:
-        return
-    subnet, vpc = loaded
-    ws, subnet_id, pending = str(subnet.workspace_id), str(subnet.id), frozenset({Status.PENDING})
-    try:
-        if vpc.cloud_id is None:
-            raise Conflict(
-                f"network '{vpc.name}' does not exist in the cloud", code="VPC_NOT_READY"
-            )
-        provider = provider_of(deps, subnet.provider)
-        credential = await secret(deps, ws, str(subnet.credential_id), "create subnet", subnet_id)
-        cloud = await provider.create_subnet(credential, vpc.spec(), subnet.spec())
-        await transition(
-            deps,
-            Subnet,
-            ws,
-            subnet_id,
-            pending,
-            Status.READY,
-            lambda row: [ready_event(row)],
-            cloud_id=cloud.cloud_id,
-            availability_zone=cloud.zone or subnet.availability_zone,
-            status_reason=None,
-            status_message=None,
-        )
-    except (NotFound, Conflict) as exc:
-        await fail(deps, PREFIX, Subnet, ws, subnet_id, pending, exc, "create")
-    except SkyclustError as exc:
-        await retry_or_fail(deps, PREFIX, Subnet, ws, subnet_id, pending, exc, delivery, "create")
-
-
-async def on_subnet_update_requested(
-    deps: NetworkDeps, event: CloudEvent, delivery: Delivery
+async def _tag(
+    deps: NetworkDeps, provider: NetworkProvider, credential: Credential, subnet: Subnet, vpc: Vpc
 ) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[0].status != Status.UPDATING:
-        return
-    subnet, vpc = loaded
-    ws, subnet_id, updating = str(subnet.workspace_id), str(subnet.id), frozenset({Status.UPDATING})
-    try:
-        provider = provider_of(deps, subnet.provider)
-        credential = await secret(deps, ws, str(subnet.credential_id), "update subnet", subnet_id)
-        await provider.tag_subnet(credential, vpc.spec(), subnet.spec())
-        await transition(
-            deps,
-            Subnet,
-            ws,
-            subnet_id,
-            updating,
-            Status.READY,
-            lambda row: [resource_event("SubnetUpdated", row, {"tags": dict(row.tags or {})})],
-        )
-    except NotFound as exc:
-        await fail(deps, PREFIX, Subnet, ws, subnet_id, updating, exc, "update")
-    except SkyclustError as exc:
-        await retry_or_fail(deps, PREFIX, Subnet, ws, subnet_id, updating, exc, delivery, "update")
+    await provider.tag_subnet(credential, vpc.spec(), subnet.spec())
 
 
-async def on_subnet_delete_requested(
-    deps: NetworkDeps, event: CloudEvent, delivery: Delivery
+async def _delete(
+    deps: NetworkDeps, provider: NetworkProvider, credential: Credential, subnet: Subnet, vpc: Vpc
 ) -> None:
-    loaded = await _load(deps, event)
-    if loaded is None or loaded[0].status != Status.DELETING:
-        return
-    subnet, vpc = loaded
-    ws, subnet_id, deleting = str(subnet.workspace_id), str(subnet.id), frozenset({Status.DELETING})
-    try:
-        provider = provider_of(deps, subnet.provider)
-        credential = await secret(deps, ws, str(subnet.credential_id), "delete subnet", subnet_id)
-        await provider.delete_subnet(credential, vpc.spec(), subnet.spec())
-        if await provider.get_subnet(credential, vpc.spec(), subnet.spec()) is not None:
-            raise ProviderError(
-                "the cloud still shows the subnet", code="PROVIDER_UNAVAILABLE", retryable=True
-            )
-        await transition(
-            deps, Subnet, ws, subnet_id, deleting, Status.DELETED, lambda row: [deleted_event(row)]
-        )
-    except NotFound as exc:
-        await fail(deps, PREFIX, Subnet, ws, subnet_id, deleting, exc, "delete")
-    except SkyclustError as exc:
-        await retry_or_fail(deps, PREFIX, Subnet, ws, subnet_id, deleting, exc, delivery, "delete")
+    await provider.delete_subnet(credential, vpc.spec(), subnet.spec())
+
+
+async def _exists(
+    provider: NetworkProvider, credential: Credential, subnet: Subnet, vpc: Vpc
+) -> bool:
+    return await provider.get_subnet(credential, vpc.spec(), subnet.spec()) is not None
+
+
+KIND: Kind[Subnet] = Kind(
+    prefix="Subnet",
+    label="subnet",
+    noun="subnet",
+    id_field="subnet_id",
+    repository=lambda uow: uow.subnets,
+    missing=SubnetNotFound,
+    busy=SubnetBusy,
+    data=_data,
+    cloud={Operation.CREATE: _create, Operation.UPDATE: _tag, Operation.DELETE: _delete},
+    exists=_exists,
+)
+
+on_subnet_requested = saga_step(KIND, Operation.CREATE)
+on_subnet_update_requested = saga_step(KIND, Operation.UPDATE)
+on_subnet_delete_requested = saga_step(KIND, Operation.DELETE)

@@ -9,7 +9,7 @@ import uuid
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Delivery
 
-from ..adapters.db import ClusterLinks, KnownCredentials, Subnets, Vpcs
+from ..adapters.repositories import Filter
 from .common import NetworkDeps
 
 CONSUMER = "network-tracking"
@@ -22,7 +22,7 @@ async def on_credential_created(deps: NetworkDeps, event: CloudEvent, delivery: 
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await KnownCredentials(uow.session).remember(
+        await uow.credentials.remember(
             uuid.UUID(event.workspaceid),
             uuid.UUID(data["credential_id"]),
             data["provider"],
@@ -35,7 +35,7 @@ async def on_credential_deleted(deps: NetworkDeps, event: CloudEvent, delivery: 
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await KnownCredentials(uow.session).forget(uuid.UUID(event.data["credential_id"]))
+        await uow.credentials.forget(uuid.UUID(event.data["credential_id"]))
         await uow.commit()
 
 
@@ -52,18 +52,17 @@ async def on_cluster_requested(deps: NetworkDeps, event: CloudEvent, delivery: D
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        vpc_ids = {
-            s.vpc_id for s in await Subnets(uow.session).by_cloud_ids(workspace_id, subnet_ids)
-        }
+        vpc_ids = {s.vpc_id for s in await uow.subnets.by_cloud_ids(workspace_id, subnet_ids)}
         if gcp_network:
-            for vpc in await Vpcs(uow.session).search(workspace_id, provider="gcp"):
+            for vpc in await uow.vpcs.search(workspace_id, Filter(provider="gcp")):
                 if vpc.name == gcp_network or (vpc.cloud_id or "").endswith(
                     f"/networks/{gcp_network}"
                 ):
                     vpc_ids.add(vpc.id)
-        links = ClusterLinks(uow.session)
         for vpc_id in vpc_ids:
-            await links.link(workspace_id, uuid.UUID(data["cluster_id"]), vpc_id, data["name"])
+            await uow.cluster_links.link(
+                workspace_id, uuid.UUID(data["cluster_id"]), vpc_id, data["name"]
+            )
         await uow.commit()
 
 
@@ -74,5 +73,5 @@ async def on_cluster_gone(deps: NetworkDeps, event: CloudEvent, delivery: Delive
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await ClusterLinks(uow.session).unlink(uuid.UUID(event.data["cluster_id"]))
+        await uow.cluster_links.unlink(uuid.UUID(event.data["cluster_id"]))
         await uow.commit()

@@ -1,20 +1,28 @@
-"""Networks (AWS VPCs, GCP VPC networks, Azure VNets): the requests, and the saga steps
-that take a network from PENDING to READY (or FAILED), through UPDATING, and DELETING to
-DELETED. Every step re-reads the persisted state, so a redelivery after a crash resumes."""
+"""Networks (AWS VPCs, GCP VPC networks, Azure VNets): the requests, and their part of
+the resource lifecycle (`lifecycle.py`): the cloud calls that take a network from
+PENDING to READY, through UPDATING, and DELETING to DELETED."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from skyclust_common.errors import Conflict
+from skyclust_common.messaging import RpcContext
 
-from skyclust_common.envelope import CloudEvent
-from skyclust_common.errors import Conflict, NotFound, ProviderError, SkyclustError
-from skyclust_common.messaging import Delivery, RpcContext
-
-from ..adapters.db import ClusterLinks, SecurityGroups, Subnets, Vpc, Vpcs, lock_workspace_plan
+from ..adapters.db import Vpc
+from ..adapters.providers.base import Credential, NetworkProvider
+from ..adapters.repositories import Filter
 from ..domain import cidr
+from ..domain.errors import (
+    UniqueViolation,
+    VpcAlreadyManaged,
+    VpcBusy,
+    VpcInUse,
+    VpcNameTaken,
+    VpcNotFound,
+)
+from ..domain.lifecycle import Operation
 from ..domain.model import (
     CHANGEABLE,
     DELETABLE,
@@ -32,58 +40,41 @@ from . import discovery
 from .common import (
     NetworkDeps,
     check_credential,
-    detached,
-    fail,
     provider_of,
-    require_changeable,
     resource_event,
-    retry_or_fail,
     secret,
-    transition,
-    vpc_or_404,
     vpc_view,
     vpc_views,
 )
-
-PREFIX = "Vpc"
+from .lifecycle import Kind, get_or_404, request, require_changeable, saga_step
 
 
 def _name_taken(name: str, region: str) -> Conflict:
-    return Conflict(f"a network named {name} exists in {region}", code="VPC_NAME_TAKEN")
+    return VpcNameTaken(f"a network named {name} exists in {region}")
 
 
-def requested_event(vpc: Vpc, **kw: Any) -> CloudEvent:
-    return resource_event(
-        "VpcRequested",
-        vpc,
-        {
-            "credential_id": str(vpc.credential_id),
+def _data(vpc: Vpc, suffix: str) -> dict[str, Any]:
+    credential = {"credential_id": str(vpc.credential_id)}
+    if suffix == "Requested":
+        return {
+            **credential,
             "region": vpc.region,
             "cidr": vpc.cidr_block,
             "resource_group": vpc.resource_group,
             "tags": dict(vpc.tags or {}),
             "allow_overlap": vpc.allow_overlap,
             "cluster_id": str(vpc.cluster_id) if vpc.cluster_id else None,
-        },
-        **kw,
-    )
-
-
-def ready_event(vpc: Vpc) -> CloudEvent:
-    return resource_event(
-        "VpcReady",
-        vpc,
-        {
-            "credential_id": str(vpc.credential_id),
+        }
+    if suffix == "Ready":
+        return {
+            **credential,
             "region": vpc.region,
             "cidr": vpc.cidr_block,
             "cloud_id": vpc.cloud_id,
-        },
-    )
-
-
-def deleted_event(vpc: Vpc) -> CloudEvent:
-    return resource_event("VpcDeleted", vpc, {"credential_id": str(vpc.credential_id)})
+        }
+    if suffix in ("UpdateRequested", "Updated"):
+        return {"tags": dict(vpc.tags or {})}
+    return credential  # DeleteRequested, Deleted
 
 
 def plan_vpc(
@@ -122,11 +113,10 @@ async def create_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
     await check_credential(deps, data["workspace_id"], data["credential_id"], provider)
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
-        await lock_workspace_plan(uow.session, workspace_id)
-        vpcs = Vpcs(uow.session)
-        if await vpcs.live_by_name(workspace_id, provider, region, name):
+        await uow.lock_plan(workspace_id)
+        if await uow.vpcs.live_by_name(workspace_id, provider, region, name):
             raise _name_taken(name, region)
-        existing = [row.known() for row in await vpcs.planned(workspace_id)]
+        existing = [row.known() for row in await uow.vpcs.planned(workspace_id)]
         block, accepted = plan_vpc(
             existing,
             provider,
@@ -154,61 +144,45 @@ async def create_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
             auto_subnets=False if provider == "gcp" else None,
             created_by=data["actor_id"],
         )
-        uow.session.add(vpc)
-        uow.emit(requested_event(vpc, actor_id=data["actor_id"]))
+        uow.vpcs.add(vpc)
+        uow.emit(KIND.event("Requested", vpc, actor_id=data["actor_id"]))
         try:
             await uow.commit()
-        except IntegrityError:
+        except UniqueViolation:
             raise _name_taken(name, region) from None
-        await uow.session.refresh(vpc)
+        await uow.refresh(vpc)
         return {**vpc_view(vpc, 0), "overlaps": [o.to_dict() for o in accepted]}
 
 
 async def list_vpcs(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     wanted_tag = tag_filter(data.get("tag"))
-    managed = data.get("managed")
     async with deps.uow() as uow:
-        rows = await Vpcs(uow.session).search(
+        rows = await uow.vpcs.search(
             uuid.UUID(data["workspace_id"]),
-            provider=data.get("provider"),
-            region=data.get("region"),
-            credential_id=uuid.UUID(data["credential_id"]) if data.get("credential_id") else None,
-            managed=managed,
+            Filter.of(data, "provider", "region", "credential_id", "managed"),
         )
         rows = [r for r in rows if matches_tag(r.tags or {}, wanted_tag)]
-        return {"items": await vpc_views(uow.session, rows)}
+        return {"items": await vpc_views(uow, rows)}
 
 
 async def get_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(
-            uow.session, data["workspace_id"], data["vpc_id"], provider=data.get("provider")
-        )
-        return (await vpc_views(uow.session, [vpc]))[0]
+        vpc = await get_or_404(uow, KIND, data)
+        return (await vpc_views(uow, [vpc]))[0]
 
 
 async def update_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     tags = validate_tags(data.get("tags"))
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(
-            uow.session,
-            data["workspace_id"],
-            data["vpc_id"],
-            for_update=True,
-            provider=data.get("provider"),
-        )
-        require_changeable(vpc, "vpc", CHANGEABLE)
+        vpc = await get_or_404(uow, KIND, data, for_update=True)
+        require_changeable(KIND, vpc, CHANGEABLE)
         if vpc.cloud_id is None:
-            raise Conflict("the network was never created; delete it instead", code="VPC_BUSY")
+            raise VpcBusy("the network was never created; delete it instead")
         vpc.tags = tags
-        vpc.status = Status.UPDATING
-        vpc.status_reason = vpc.status_message = None
-        uow.emit(
-            resource_event("VpcUpdateRequested", vpc, {"tags": tags}, actor_id=data["actor_id"])
-        )
+        request(uow, KIND, vpc, Operation.UPDATE, data["actor_id"])
         await uow.commit()
-        await uow.session.refresh(vpc)
-        return (await vpc_views(uow.session, [vpc]))[0]
+        await uow.refresh(vpc)
+        return (await vpc_views(uow, [vpc]))[0]
 
 
 async def _dependents(deps: NetworkDeps, vpc: Vpc) -> dict[str, list[dict[str, str]]]:
@@ -216,9 +190,9 @@ async def _dependents(deps: NetworkDeps, vpc: Vpc) -> dict[str, list[dict[str, s
     clusters, and what the cloud holds in it that SkyClust did not make. A cloud that
     cannot answer stops the delete: an error never means "nothing there"."""
     async with deps.uow() as uow:
-        subnets = await Subnets(uow.session).of_vpc(vpc.id)
-        groups = await SecurityGroups(uow.session).of_vpc(vpc.id)
-        clusters = await ClusterLinks(uow.session).of_vpc(vpc.id)
+        subnets = await uow.subnets.of_vpc(vpc.id)
+        groups = await uow.security_groups.of_vpc(vpc.id)
+        clusters = await uow.cluster_links.of_vpc(vpc.id)
         found: dict[str, list[dict[str, str]]] = {
             "subnets": [{"id": str(s.id), "name": s.name} for s in subnets],
             "security_groups": [{"id": str(g.id), "name": g.name} for g in groups],
@@ -259,64 +233,38 @@ def _in_use_message(name: str, found: dict[str, list[dict[str, str]]]) -> str:
 
 async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(
-            uow.session, data["workspace_id"], data["vpc_id"], provider=data.get("provider")
-        )
+        vpc = await get_or_404(uow, KIND, data)
         if vpc.status == Status.DELETING:
-            return (await vpc_views(uow.session, [vpc]))[0]
-        require_changeable(vpc, "vpc", DELETABLE)
-        detached(uow.session, vpc)
+            return (await vpc_views(uow, [vpc]))[0]
+        require_changeable(KIND, vpc, DELETABLE)
+        uow.detach(vpc)
     found = await _dependents(deps, vpc)
     if any(found.values()):
-        raise Conflict(
+        raise VpcInUse(
             _in_use_message(vpc.name, found),
-            code="VPC_IN_USE",
             details={k: v for k, v in found.items() if v},
         )
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(
-            uow.session,
-            data["workspace_id"],
-            data["vpc_id"],
-            for_update=True,
-            provider=data.get("provider"),
-        )
+        vpc = await get_or_404(uow, KIND, data, for_update=True)
         if vpc.status == Status.DELETING:
-            return (await vpc_views(uow.session, [vpc]))[0]
-        require_changeable(vpc, "vpc", DELETABLE)
+            return (await vpc_views(uow, [vpc]))[0]
+        require_changeable(KIND, vpc, DELETABLE)
         # A subnet or group requested while the cloud was being asked still blocks.
-        if await Subnets(uow.session).of_vpc(vpc.id) or await SecurityGroups(uow.session).of_vpc(
-            vpc.id
-        ):
-            raise Conflict(f"network '{vpc.name}' gained subnets meanwhile", code="VPC_IN_USE")
-        vpc.status = Status.DELETING
-        vpc.status_reason = vpc.status_message = None
-        uow.emit(
-            resource_event(
-                "VpcDeleteRequested",
-                vpc,
-                {"credential_id": str(vpc.credential_id)},
-                actor_id=data["actor_id"],
-            )
-        )
+        if await uow.subnets.of_vpc(vpc.id) or await uow.security_groups.of_vpc(vpc.id):
+            raise VpcInUse(f"network '{vpc.name}' gained subnets meanwhile")
+        request(uow, KIND, vpc, Operation.DELETE, data["actor_id"])
         await uow.commit()
-        await uow.session.refresh(vpc)
-        return (await vpc_views(uow.session, [vpc]))[0]
+        await uow.refresh(vpc)
+        return (await vpc_views(uow, [vpc]))[0]
 
 
 async def adopt_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
     workspace_id = uuid.UUID(data["workspace_id"])
     async with deps.uow() as uow:
-        vpc = await vpc_or_404(
-            uow.session,
-            data["workspace_id"],
-            data["vpc_id"],
-            for_update=True,
-            provider=data.get("provider"),
-        )
+        vpc = await get_or_404(uow, KIND, data, for_update=True)
         if vpc.managed:
-            raise Conflict(f"network '{vpc.name}' is already managed", code="VPC_ALREADY_MANAGED")
-        if await Vpcs(uow.session).live_by_name(workspace_id, vpc.provider, vpc.region, vpc.name):
+            raise VpcAlreadyManaged(f"network '{vpc.name}' is already managed")
+        if await uow.vpcs.live_by_name(workspace_id, vpc.provider, vpc.region, vpc.name):
             raise _name_taken(vpc.name, vpc.region)
         taken = _name_taken(vpc.name, vpc.region)
         vpc.managed = True
@@ -331,21 +279,13 @@ async def adopt_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) ->
         )
         try:
             await uow.commit()
-        except IntegrityError:
+        except UniqueViolation:
             raise taken from None
-        await uow.session.refresh(vpc)
-        return (await vpc_views(uow.session, [vpc]))[0]
+        await uow.refresh(vpc)
+        return (await vpc_views(uow, [vpc]))[0]
 
 
-# saga steps --------------------------------------------------------------------------------
-
-
-async def _load(deps: NetworkDeps, event: CloudEvent) -> Vpc | None:
-    async with deps.uow() as uow:
-        vpc = await Vpcs(uow.session).get(
-            uuid.UUID(event.workspaceid or ""), uuid.UUID(event.data["vpc_id"])
-        )
-        return None if vpc is None else detached(uow.session, vpc)
+# the cloud's part of the lifecycle ------------------------------------------------------
 
 
 async def recheck_overlaps(deps: NetworkDeps, vpc: Vpc, credential: dict[str, Any]) -> None:
@@ -362,83 +302,53 @@ async def recheck_overlaps(deps: NetworkDeps, vpc: Vpc, credential: dict[str, An
     if vpc.allow_overlap or vpc.cidr_block is None:
         return
     async with deps.uow() as uow:
-        others = [row.known() for row in await Vpcs(uow.session).planned(vpc.workspace_id, vpc.id)]
+        others = [row.known() for row in await uow.vpcs.planned(vpc.workspace_id, vpc.id)]
     found = cidr.overlaps(cidr.parse_cidr(vpc.cidr_block), others)
     if found:
         raise cidr.overlap_error(cidr.parse_cidr(vpc.cidr_block), found)
 
 
-async def on_vpc_requested(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
-    vpc = await _load(deps, event)
-    if vpc is None or vpc.status != Status.PENDING or vpc.cluster_id is not None:
-        return
-    ws, vpc_id, pending = str(vpc.workspace_id), str(vpc.id), frozenset({Status.PENDING})
-    try:
-        provider = provider_of(deps, vpc.provider)
-        credential = await secret(deps, ws, str(vpc.credential_id), "create network", vpc_id)
-        await recheck_overlaps(deps, vpc, credential)
-        cloud = await provider.create_vpc(credential, vpc.spec())
-        await transition(
-            deps,
-            Vpc,
-            ws,
-            vpc_id,
-            pending,
-            Status.READY,
-            lambda row: [ready_event(row)],
-            cloud_id=cloud.cloud_id,
-            address_space=[c for c in dict.fromkeys([vpc.cidr_block, *cloud.cidr_blocks]) if c],
-            is_default=cloud.is_default,
-            status_reason=None,
-            status_message=None,
-        )
-    except (NotFound, Conflict) as exc:
-        await fail(deps, PREFIX, Vpc, ws, vpc_id, pending, exc, "create")
-    except SkyclustError as exc:
-        await retry_or_fail(deps, PREFIX, Vpc, ws, vpc_id, pending, exc, delivery, "create")
+async def _create(
+    deps: NetworkDeps, provider: NetworkProvider, credential: Credential, vpc: Vpc, _: Vpc
+) -> dict[str, Any]:
+    await recheck_overlaps(deps, vpc, credential)
+    cloud = await provider.create_vpc(credential, vpc.spec())
+    return {
+        "cloud_id": cloud.cloud_id,
+        "address_space": [c for c in dict.fromkeys([vpc.cidr_block, *cloud.cidr_blocks]) if c],
+        "is_default": cloud.is_default,
+    }
 
 
-async def on_vpc_update_requested(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
-    vpc = await _load(deps, event)
-    if vpc is None or vpc.status != Status.UPDATING:
-        return
-    ws, vpc_id, updating = str(vpc.workspace_id), str(vpc.id), frozenset({Status.UPDATING})
-    try:
-        provider = provider_of(deps, vpc.provider)
-        credential = await secret(deps, ws, str(vpc.credential_id), "update network", vpc_id)
-        await provider.tag_vpc(credential, vpc.spec())
-        await transition(
-            deps,
-            Vpc,
-            ws,
-            vpc_id,
-            updating,
-            Status.READY,
-            lambda row: [resource_event("VpcUpdated", row, {"tags": dict(row.tags or {})})],
-        )
-    except NotFound as exc:
-        await fail(deps, PREFIX, Vpc, ws, vpc_id, updating, exc, "update")
-    except SkyclustError as exc:
-        await retry_or_fail(deps, PREFIX, Vpc, ws, vpc_id, updating, exc, delivery, "update")
+async def _tag(
+    deps: NetworkDeps, provider: NetworkProvider, credential: Credential, vpc: Vpc, _: Vpc
+) -> None:
+    await provider.tag_vpc(credential, vpc.spec())
 
 
-async def on_vpc_delete_requested(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
-    vpc = await _load(deps, event)
-    if vpc is None or vpc.status != Status.DELETING:
-        return
-    ws, vpc_id, deleting = str(vpc.workspace_id), str(vpc.id), frozenset({Status.DELETING})
-    try:
-        provider = provider_of(deps, vpc.provider)
-        credential = await secret(deps, ws, str(vpc.credential_id), "delete network", vpc_id)
-        await provider.delete_vpc(credential, vpc.spec())
-        if await provider.get_vpc(credential, vpc.spec()) is not None:
-            raise ProviderError(
-                "the cloud still shows the network", code="PROVIDER_UNAVAILABLE", retryable=True
-            )
-        await transition(
-            deps, Vpc, ws, vpc_id, deleting, Status.DELETED, lambda row: [deleted_event(row)]
-        )
-    except NotFound as exc:
-        await fail(deps, PREFIX, Vpc, ws, vpc_id, deleting, exc, "delete")
-    except SkyclustError as exc:
-        await retry_or_fail(deps, PREFIX, Vpc, ws, vpc_id, deleting, exc, delivery, "delete")
+async def _delete(
+    deps: NetworkDeps, provider: NetworkProvider, credential: Credential, vpc: Vpc, _: Vpc
+) -> None:
+    await provider.delete_vpc(credential, vpc.spec())
+
+
+async def _exists(provider: NetworkProvider, credential: Credential, vpc: Vpc, _: Vpc) -> bool:
+    return await provider.get_vpc(credential, vpc.spec()) is not None
+
+
+KIND: Kind[Vpc] = Kind(
+    prefix="Vpc",
+    label="vpc",
+    noun="network",
+    id_field="vpc_id",
+    repository=lambda uow: uow.vpcs,
+    missing=VpcNotFound,
+    busy=VpcBusy,
+    data=_data,
+    cloud={Operation.CREATE: _create, Operation.UPDATE: _tag, Operation.DELETE: _delete},
+    exists=_exists,
+)
+
+on_vpc_requested = saga_step(KIND, Operation.CREATE)
+on_vpc_update_requested = saga_step(KIND, Operation.UPDATE)
+on_vpc_delete_requested = saga_step(KIND, Operation.DELETE)

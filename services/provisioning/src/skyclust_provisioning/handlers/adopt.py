@@ -9,6 +9,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from skyclust_common.errors import ValidationFailed
+from skyclust_common.messages.rpc import (
+    DiscoverClustersRequest,
+    ForgetClusterRequest,
+    ImportClusterRequest,
+    PromoteClusterRequest,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Cluster, NodeGroup
@@ -38,13 +44,17 @@ def _provider(deps: ProvisioningDeps, name: str) -> ClusterProvider:
 
 
 async def _credential_for(
-    deps: ProvisioningDeps, workspace_id: str, credential_id: str, provider: str, region: str
+    deps: ProvisioningDeps,
+    workspace_id: uuid.UUID,
+    credential_id: uuid.UUID,
+    provider: str,
+    region: str,
 ) -> dict[str, Any]:
     if not REGIONS[provider].match(region):
         raise InvalidRegion(
             f"{region!r} is not a {provider} region name", details={"field": "region"}
         )
-    found = await deps.lookup_credential(workspace_id, credential_id)
+    found = await deps.lookup_credential(str(workspace_id), str(credential_id))
     if found["provider"] != provider:
         raise CredentialProviderMismatch(
             f"credential is for {found['provider']}, not {provider}",
@@ -52,19 +62,19 @@ async def _credential_for(
         )
     probe = ClusterSpec(
         cluster_id=str(uuid.uuid4()),
-        workspace_id=workspace_id,
+        workspace_id=str(workspace_id),
         provider=provider,
         name="discovery",
         version="0.0",
         region=region,
-        credential_id=credential_id,
+        credential_id=str(credential_id),
     )
     return await cluster_credential(deps, probe, "discover clusters")
 
 
-async def _tracked(deps: ProvisioningDeps, workspace_id: str) -> dict[str, uuid.UUID]:
+async def _tracked(deps: ProvisioningDeps, workspace_id: uuid.UUID) -> dict[str, uuid.UUID]:
     async with deps.uow() as uow:
-        return await uow.clusters.tracked_cloud_ids(uuid.UUID(workspace_id))
+        return await uow.clusters.tracked_cloud_ids(workspace_id)
 
 
 def _listing(found: DiscoveredCluster, tracked: dict[str, uuid.UUID]) -> dict[str, Any]:
@@ -93,38 +103,35 @@ def _listing(found: DiscoveredCluster, tracked: dict[str, uuid.UUID]) -> dict[st
 
 
 async def discover_clusters(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: DiscoverClustersRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    provider = _provider(deps, data["provider"])
+    provider = _provider(deps, req.provider)
     credential = await _credential_for(
-        deps, data["workspace_id"], data["credential_id"], data["provider"], data["region"]
+        deps, req.workspace_id, req.credential_id, req.provider, req.region
     )
-    found = await provider.discover(data["region"], credential)
-    tracked = await _tracked(deps, data["workspace_id"])
+    found = await provider.discover(req.region, credential)
+    tracked = await _tracked(deps, req.workspace_id)
     return {"items": [_listing(c, tracked) for c in sorted(found, key=lambda c: c.name)]}
 
 
 async def import_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: ImportClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    name = data["provider"]
+    name = req.provider
     provider = _provider(deps, name)
-    credential = await _credential_for(
-        deps, data["workspace_id"], data["credential_id"], name, data["region"]
-    )
+    credential = await _credential_for(deps, req.workspace_id, req.credential_id, name, req.region)
     found = [
         c
-        for c in await provider.discover(data["region"], credential)
-        if c.name == data["name"]
-        and (not data.get("resource_group") or c.resource_group == data["resource_group"])
+        for c in await provider.discover(req.region, credential)
+        if c.name == req.name and (not req.resource_group or c.resource_group == req.resource_group)
     ]
     if not found:
         raise CloudClusterNotFound(
-            f"no {name} cluster named {data['name']} in {data['region']} for this credential"
+            f"no {name} cluster named {req.name} in {req.region} for this credential"
         )
     if len(found) > 1:
         raise ValidationFailed(
-            f"{len(found)} clusters are named {data['name']}; give resource_group",
+            f"{len(found)} clusters are named {req.name}; give resource_group",
             details={"field": "resource_group"},
         )
     cloud = found[0]
@@ -132,11 +139,11 @@ async def import_cluster(
         raise ClusterBusy(
             f"the cluster is {cloud.cloud.status} in the cloud; import it once it is active"
         )
-    tracked = (await _tracked(deps, data["workspace_id"])).get(cloud.cloud.cloud_id)
+    tracked = (await _tracked(deps, req.workspace_id)).get(cloud.cloud.cloud_id)
     if tracked is not None:
         raise ClusterAlreadyTracked(f"SkyClust tracks this cluster already as {tracked}")
     now = datetime.now(UTC)
-    workspace_id = uuid.UUID(data["workspace_id"])
+    workspace_id = req.workspace_id
     minor = ".".join(cloud.cloud.version.split(".")[:2])
     state = conditions.set_condition(
         conditions.initial(now), conditions.NETWORK_READY, "True", "Adopted", None, now
@@ -154,18 +161,18 @@ async def import_cluster(
             provider=name,
             name=cloud.name,
             version=minor,
-            region=data["region"],
-            credential_id=uuid.UUID(data["credential_id"]),
+            region=req.region,
+            credential_id=req.credential_id,
             status=Status.READY,
             endpoint=cloud.cloud.endpoint,
             cloud_id=cloud.cloud.cloud_id,
-            tags=data.get("tags") or {},
+            tags=dict(req.tags or {}),
             azure_config={"resource_group": cloud.resource_group} if cloud.resource_group else None,
             conditions=state,
             managed=False,
             drift=[],
             progress=100,
-            created_by=data["actor_id"],
+            created_by=req.actor_id,
         )
         await add_new(uow, cluster)
         for group in cloud.node_groups:
@@ -184,7 +191,7 @@ async def import_cluster(
                     status=Status.READY,
                     cloud_id=group.cloud.cloud_id,
                     version=group.cloud.version or None,
-                    created_by=data["actor_id"],
+                    created_by=req.actor_id,
                 )
             )
         uow.emit(
@@ -197,22 +204,21 @@ async def import_cluster(
                     "cloud_id": cluster.cloud_id,
                     "credential_id": str(cluster.credential_id),
                 },
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         return await commit_new(uow, cluster)
 
 
 async def promote_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: PromoteClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     """Tag the cluster and its node groups with SkyClust's owner tags, then manage it:
     from now on its current state is the desired one, watched for drift."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    cluster_id = uuid.UUID(data["cluster_id"])
+    workspace_id, cluster_id = req.workspace_id, req.cluster_id
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
-        if not found(cluster, data):
+        if not found(cluster, req.provider):
             raise ClusterNotFound("cluster not found")
         groups = await uow.node_groups.list(workspace_id, cluster_id)
         spec, managed, status = cluster.spec(), cluster.managed, cluster.status
@@ -230,23 +236,22 @@ async def promote_cluster(
             raise ClusterBusy("the cluster changed meanwhile")
         cluster.managed = True
         cluster.drift_next_check_at = None  # compare at the next pass
-        uow.emit(cluster_event("ClusterPromoted", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterPromoted", cluster, {}, actor_id=req.actor_id))
         await uow.clusters.refresh(cluster)
         await uow.commit()
         return view(cluster)
 
 
 async def forget_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: ForgetClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     """Stop tracking a cluster adopted read-only. Nothing is asked of the cloud: the
     cluster and its node groups stay as they are there, and may be imported again. A
     managed cluster is refused: deleting it is what removes it."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    cluster_id = uuid.UUID(data["cluster_id"])
+    workspace_id, cluster_id = req.workspace_id, req.cluster_id
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
-        if not found(cluster, data):
+        if not found(cluster, req.provider):
             raise ClusterNotFound("cluster not found")
         if cluster.managed:
             raise ClusterManaged(
@@ -258,7 +263,7 @@ async def forget_cluster(
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETED, None, None, datetime.now(UTC)
         )
-        uow.emit(cluster_event("ClusterForgotten", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterForgotten", cluster, {}, actor_id=req.actor_id))
         await uow.clusters.refresh(cluster)
         await uow.commit()
         return view(cluster)

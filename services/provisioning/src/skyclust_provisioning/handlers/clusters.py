@@ -12,6 +12,14 @@ from skyclust_common.errors import (
     NotFound,
     ValidationFailed,
 )
+from skyclust_common.messages.rpc import (
+    CreateClusterRequest,
+    CreateClusterRequestNodeGroup,
+    DeleteClusterRequest,
+    GetClusterRequest,
+    ListClustersRequest,
+    UpgradeClusterRequest,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Cluster, NodeGroup
@@ -33,10 +41,10 @@ from ..domain.errors import (
     VersionSkip,
     VersionUnchanged,
 )
-from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
+from ..domain.node_group import check_name, check_sizes, check_taints
 from ..domain.saga import Step
 from .shared import ProvisioningDeps as ProvisioningDeps
-from .shared import cluster_credential, cluster_event
+from .shared import cluster_credential, cluster_event, stored, taints_of
 
 
 def view(cluster: Cluster) -> dict[str, Any]:
@@ -81,13 +89,13 @@ def _not_found() -> NotFound:
     return ClusterNotFound("cluster not found")
 
 
-def found(cluster: Cluster | None, data: dict[str, Any]) -> TypeGuard[Cluster]:
+def found(cluster: Cluster | None, provider: str | None) -> TypeGuard[Cluster]:
     """The request's cluster: in its workspace, not deleted, and of the provider the
     request names (the gateway's path) if it names one."""
     return (
         cluster is not None
         and cluster.status != Status.DELETED
-        and data.get("provider", cluster.provider) == cluster.provider
+        and provider in (None, cluster.provider)
     )
 
 
@@ -98,9 +106,11 @@ def read_only() -> Conflict:
     )
 
 
-def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _initial_node_groups(
+    provider: str, requested: list[CreateClusterRequestNodeGroup]
+) -> list[dict[str, Any]]:
     """The node groups to create with the cluster, checked as one by one they would be."""
-    names = [g["name"] for g in requested]
+    names = [g.name for g in requested]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ValidationFailed(
@@ -110,18 +120,18 @@ def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list
         )
     groups = []
     for g in requested:
-        check_name(provider, g["name"])
-        check_sizes(g["min_size"], g["max_size"], g["desired_size"])
-        taints = taints_from(g.get("taints"))
+        check_name(provider, g.name)
+        check_sizes(g.min_size, g.max_size, g.desired_size)
+        taints = taints_of(g.taints)
         check_taints(taints)
         groups.append(
             {
-                "name": g["name"],
-                "instance_type": g.get("instance_type"),
-                "min_size": g["min_size"],
-                "max_size": g["max_size"],
-                "desired_size": g["desired_size"],
-                "labels": dict(g.get("labels") or {}),
+                "name": g.name,
+                "instance_type": g.instance_type,
+                "min_size": g.min_size,
+                "max_size": g.max_size,
+                "desired_size": g.desired_size,
+                "labels": dict(g.labels or {}),
                 "taints": [t.as_dict() for t in taints],
             }
         )
@@ -132,51 +142,51 @@ def _initial_node_groups(provider: str, requested: list[dict[str, Any]]) -> list
 
 
 async def create_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: CreateClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    provider = data["provider"]
+    provider = req.provider
     if provider not in deps.providers:
         raise ProviderNotSupported(f"{provider} clusters are not supported yet")
-    if not REGIONS[provider].match(data["region"]):
+    if not REGIONS[provider].match(req.region):
         raise InvalidRegion(
-            f"{data['region']!r} is not a {provider} region name", details={"field": "region"}
+            f"{req.region!r} is not a {provider} region name", details={"field": "region"}
         )
-    credential = await deps.lookup_credential(data["workspace_id"], data["credential_id"])
+    credential = await deps.lookup_credential(str(req.workspace_id), str(req.credential_id))
     if credential["provider"] != provider:
         raise CredentialProviderMismatch(
             f"credential is for {credential['provider']}, not {provider}",
             details={"field": "credential_id"},
         )
-    groups = _initial_node_groups(provider, data.get("node_groups") or [])
-    workspace_id = uuid.UUID(data["workspace_id"])
+    groups = _initial_node_groups(provider, req.node_groups or [])
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
         clusters = uow.clusters
-        if await clusters.live_by_name(workspace_id, provider, data["region"], data["name"]):
-            raise ClusterNameTaken(f"a cluster named {data['name']} exists in {data['region']}")
+        if await clusters.live_by_name(workspace_id, provider, req.region, req.name):
+            raise ClusterNameTaken(f"a cluster named {req.name} exists in {req.region}")
         cluster = Cluster(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
             provider=provider,
-            name=data["name"],
-            version=data["version"],
-            region=data["region"],
-            credential_id=uuid.UUID(data["credential_id"]),
+            name=req.name,
+            version=req.version,
+            region=req.region,
+            credential_id=req.credential_id,
             status=Status.PENDING,
-            tags=data.get("tags") or {},
-            aws_config=data.get("aws_config"),
-            gcp_config=data.get("gcp_config"),
-            azure_config=data.get("azure_config"),
+            tags=dict(req.tags or {}),
+            aws_config=stored(req.aws_config),
+            gcp_config=stored(req.gcp_config),
+            azure_config=stored(req.azure_config),
             conditions=conditions.for_node_groups(
                 conditions.initial(datetime.now(UTC)),
                 [(g["name"], Status.PENDING) for g in groups],
                 datetime.now(UTC),
             ),
-            network_request=data.get("network"),
+            network_request=stored(req.network),
             step=None,
             progress=0,
             managed=True,
             drift=[],
-            created_by=data["actor_id"],
+            created_by=req.actor_id,
         )
         await add_new(uow, cluster)
         for group in groups:
@@ -186,7 +196,7 @@ async def create_cluster(
                     workspace_id=workspace_id,
                     cluster_id=cluster.id,
                     status=Status.PENDING,
-                    created_by=data["actor_id"],
+                    created_by=req.actor_id,
                     **group,
                 )
             )
@@ -203,7 +213,7 @@ async def create_cluster(
                     "gcp_config": cluster.gcp_config,
                     "azure_config": cluster.azure_config,
                 },
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         return await commit_new(uow, cluster)
@@ -233,33 +243,29 @@ async def commit_new(uow: ProvisioningUoW, cluster: Cluster) -> dict[str, Any]:
 
 
 async def list_clusters(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: ListClustersRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        items = await uow.clusters.list(uuid.UUID(data["workspace_id"]), data.get("provider"))
+        items = await uow.clusters.list(req.workspace_id, req.provider)
         return {"items": [view(c) for c in items]}
 
 
 async def get_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: GetClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        cluster = await uow.clusters.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
-        )
-        if not found(cluster, data):
+        cluster = await uow.clusters.get(req.workspace_id, req.cluster_id)
+        if not found(cluster, req.provider):
             raise _not_found()
         return view(cluster)
 
 
 async def delete_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: DeleteClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
-        )
-        if not found(cluster, data):
+        cluster = await uow.clusters.get(req.workspace_id, req.cluster_id, for_update=True)
+        if not found(cluster, req.provider):
             raise _not_found()
         if cluster.status == Status.DELETING:
             return view(cluster)
@@ -277,22 +283,20 @@ async def delete_cluster(
         cluster.conditions = conditions.for_cluster_status(
             cluster.conditions, Status.DELETING, None, None, datetime.now(UTC)
         )
-        uow.emit(cluster_event("ClusterDeleteRequested", cluster, {}, actor_id=data["actor_id"]))
+        uow.emit(cluster_event("ClusterDeleteRequested", cluster, {}, actor_id=req.actor_id))
         await uow.clusters.refresh(cluster)
         await uow.commit()
         return view(cluster)
 
 
 async def upgrade_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: UpgradeClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     """Refused up front: a version the cloud does not offer, a downgrade, a skipped minor
     version. The saga then upgrades the control plane, then each node group."""
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
-        )
-        if not found(cluster, data):
+        cluster = await uow.clusters.get(req.workspace_id, req.cluster_id)
+        if not found(cluster, req.provider):
             raise _not_found()
         spec = cluster.spec()
         current, managed, status = cluster.version, cluster.managed, cluster.status
@@ -300,7 +304,7 @@ async def upgrade_cluster(
         raise read_only()
     if status != Status.READY:
         raise ClusterBusy(f"a cluster that is {status} cannot be upgraded now")
-    wanted = data["version"]
+    wanted = req.version
     check_upgrade(current, wanted)
     provider = deps.providers.get(spec.provider)
     if provider is None:
@@ -314,9 +318,7 @@ async def upgrade_cluster(
             details={"field": "version", "offered": offered},
         )
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"]), for_update=True
-        )
+        cluster = await uow.clusters.get(req.workspace_id, req.cluster_id, for_update=True)
         if cluster is None or cluster.status != Status.READY or cluster.version != current:
             raise ClusterBusy("the cluster changed meanwhile; try again")
         cluster.status = Status.UPDATING
@@ -333,7 +335,7 @@ async def upgrade_cluster(
                 "ClusterUpgradeRequested",
                 cluster,
                 {"from_version": current, "to_version": wanted},
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         await uow.clusters.refresh(cluster)

@@ -19,6 +19,7 @@ from typing import Any
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messages.events import CredentialDeleted, CredentialRotated
+from skyclust_common.messages.rpc import ReconcileClusterRequest
 from skyclust_common.messaging import Delivery, RpcContext
 
 from ..adapters.db import Cluster, NodeGroup
@@ -240,15 +241,14 @@ def wake_interval(interval: float) -> float:
 
 
 async def reconcile_cluster(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: ReconcileClusterRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     """Compare now, then put back the desired state field by field: a node group's sizes,
     labels and taints are restored, a missing node group is created again, a version the
     cloud moved ahead is accepted (Kubernetes cannot go back). Nothing else is touched."""
-    workspace_id = uuid.UUID(data["workspace_id"])
-    cluster_id = uuid.UUID(data["cluster_id"])
+    workspace_id, cluster_id = req.workspace_id, req.cluster_id
     snapshot = await _snapshot(deps, workspace_id, cluster_id)
-    if snapshot is None or not found(snapshot.cluster, data):
+    if snapshot is None or not found(snapshot.cluster, req.provider):
         raise ClusterNotFound("cluster not found")
     if not snapshot.cluster.managed:
         raise read_only()
@@ -259,7 +259,7 @@ async def reconcile_cluster(
     provider = deps.providers[snapshot.cluster.provider]
     credential = await cluster_credential(deps, snapshot.cluster.spec(), "reconcile cluster")
     drift = await compare(provider, snapshot, credential)
-    actions = await _apply(deps, snapshot, drift, data["actor_id"])
+    actions = await _apply(deps, snapshot, drift, req.actor_id)
     async with deps.uow() as uow:
         row = await uow.clusters.get(workspace_id, cluster_id, for_update=True)
         assert row is not None

@@ -3,10 +3,10 @@ before the kubeconfig is returned, so the audit trail never misses one."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from skyclust_common.envelope import new_event
+from skyclust_common.messages.rpc import GetKubeconfigRequest
 from skyclust_common.messaging import RpcContext
 
 from ..domain.cluster import Status
@@ -20,13 +20,11 @@ from .shared import SOURCE, ProvisioningDeps, cluster_credential
 
 
 async def get_kubeconfig(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: GetKubeconfigRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(
-            uuid.UUID(data["workspace_id"]), uuid.UUID(data["cluster_id"])
-        )
-        if not found(cluster, data):
+        cluster = await uow.clusters.get(req.workspace_id, req.cluster_id)
+        if not found(cluster, req.provider):
             raise ClusterNotFound("cluster not found")
         if cluster.status not in (Status.READY, Status.UPDATING):
             raise ClusterNotReady(f"a cluster that is {cluster.status} has no kubeconfig yet")
@@ -45,14 +43,14 @@ async def get_kubeconfig(
                     "cluster_id": spec.cluster_id,
                     "provider": spec.provider,
                     "name": spec.name,
-                    "actor_id": data["actor_id"],
+                    "actor_id": req.actor_id,
                     "expires_at": expires_at,
                 },
                 source=SOURCE,
                 subject=spec.cluster_id,
                 workspace_id=spec.workspace_id,
                 correlation_id=spec.cluster_id,
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         await uow.commit()

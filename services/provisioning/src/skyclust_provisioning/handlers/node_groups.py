@@ -7,6 +7,13 @@ import uuid
 from typing import Any
 
 from skyclust_common.errors import Conflict, NotFound
+from skyclust_common.messages.rpc import (
+    CreateNodeGroupRequest,
+    DeleteNodeGroupRequest,
+    GetNodeGroupRequest,
+    ListNodeGroupsRequest,
+    UpdateNodeGroupRequest,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import NodeGroup
@@ -20,9 +27,9 @@ from ..domain.errors import (
     NodeGroupNameTaken,
     NodeGroupNotFound,
 )
-from ..domain.node_group import check_name, check_sizes, check_taints, taints_from
+from ..domain.node_group import check_name, check_sizes, check_taints
 from .clusters import found, read_only
-from .shared import ProvisioningDeps, node_group_event, sizes
+from .shared import ProvisioningDeps, node_group_event, sizes, taints_of
 
 
 def view(group: NodeGroup) -> dict[str, Any]:
@@ -64,18 +71,17 @@ def _name_taken(name: str) -> Conflict:
 
 
 async def create_node_group(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: CreateNodeGroupRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    workspace_id = uuid.UUID(data["workspace_id"])
-    cluster_id = uuid.UUID(data["cluster_id"])
-    taints = taints_from(data.get("taints"))
-    check_sizes(data["min_size"], data["max_size"], data["desired_size"])
+    workspace_id, cluster_id = req.workspace_id, req.cluster_id
+    taints = taints_of(req.taints)
+    check_sizes(req.min_size, req.max_size, req.desired_size)
     check_taints(taints)
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
-        if not found(cluster, data):
+        if not found(cluster, req.provider):
             raise _cluster_not_found()
-        check_name(cluster.provider, data["name"])
+        check_name(cluster.provider, req.name)
         if not cluster.managed:
             raise read_only()
         if cluster.status != Status.READY:
@@ -83,21 +89,21 @@ async def create_node_group(
                 f"node groups can be added to a READY cluster; this one is {cluster.status}"
             )
         groups = uow.node_groups
-        if await groups.live_by_name(cluster_id, data["name"]):
-            raise _name_taken(data["name"])
+        if await groups.live_by_name(cluster_id, req.name):
+            raise _name_taken(req.name)
         group = NodeGroup(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
             cluster_id=cluster_id,
-            name=data["name"],
-            instance_type=data.get("instance_type"),
-            min_size=data["min_size"],
-            max_size=data["max_size"],
-            desired_size=data["desired_size"],
-            labels=data.get("labels") or {},
+            name=req.name,
+            instance_type=req.instance_type,
+            min_size=req.min_size,
+            max_size=req.max_size,
+            desired_size=req.desired_size,
+            labels=dict(req.labels or {}),
             taints=[t.as_dict() for t in taints],
             status=Status.PENDING,
-            created_by=data["actor_id"],
+            created_by=req.actor_id,
         )
         uow.node_groups.add(group)
         await uow.node_groups.refresh_conditions(workspace_id, cluster_id)
@@ -108,59 +114,51 @@ async def create_node_group(
                 cluster.spec(),
                 spec,
                 {"instance_type": spec.instance_type, **sizes(spec)},
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         try:
             await uow.node_groups.refresh(group)
             await uow.commit()
         except NameTaken:
-            raise _name_taken(data["name"]) from None
+            raise _name_taken(req.name) from None
         return view(group)
 
 
 async def list_node_groups(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: ListNodeGroupsRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    workspace_id = uuid.UUID(data["workspace_id"])
-    cluster_id = uuid.UUID(data["cluster_id"])
+    workspace_id, cluster_id = req.workspace_id, req.cluster_id
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
-        if not found(cluster, data):
+        if not found(cluster, req.provider):
             raise _cluster_not_found()
         items = await uow.node_groups.list(workspace_id, cluster_id)
         return {"items": [view(g) for g in items]}
 
 
 async def get_node_group(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: GetNodeGroupRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await uow.node_groups.get(
-            uuid.UUID(data["workspace_id"]),
-            uuid.UUID(data["cluster_id"]),
-            uuid.UUID(data["node_group_id"]),
-        )
+        group = await uow.node_groups.get(req.workspace_id, req.cluster_id, req.node_group_id)
         if group is None or group.status == Status.DELETED:
             raise _not_found()
         return view(group)
 
 
 async def update_node_group(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: UpdateNodeGroupRequest, ctx: RpcContext
 ) -> dict[str, Any]:
     """Scale (min/max/desired) and change labels and taints; fields left out keep
-    their value."""
-    workspace_id = uuid.UUID(data["workspace_id"])
+    their value (the contract allows none of them to be null)."""
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(workspace_id, uuid.UUID(data["cluster_id"]))
+        cluster = await uow.clusters.get(workspace_id, req.cluster_id)
         group = await uow.node_groups.get(
-            workspace_id,
-            uuid.UUID(data["cluster_id"]),
-            uuid.UUID(data["node_group_id"]),
-            for_update=True,
+            workspace_id, req.cluster_id, req.node_group_id, for_update=True
         )
-        if not found(cluster, data):
+        if not found(cluster, req.provider):
             raise _cluster_not_found()
         if group is None or group.status == Status.DELETED:
             raise _not_found()
@@ -173,16 +171,16 @@ async def update_node_group(
         if group.status != Status.READY:
             raise NodeGroupBusy(f"a node group that is {group.status} cannot be changed now")
         before = group.spec()
-        wanted = {
-            k: data.get(k, getattr(before, k)) for k in ("min_size", "max_size", "desired_size")
-        }
-        check_sizes(wanted["min_size"], wanted["max_size"], wanted["desired_size"])
-        taints = taints_from(data["taints"]) if "taints" in data else before.taints
+        min_size = before.min_size if req.min_size is None else req.min_size
+        max_size = before.max_size if req.max_size is None else req.max_size
+        desired_size = before.desired_size if req.desired_size is None else req.desired_size
+        check_sizes(min_size, max_size, desired_size)
+        taints = before.taints if req.taints is None else taints_of(req.taints)
         check_taints(taints)
-        labels = data.get("labels", before.labels)
-        group.min_size = wanted["min_size"]
-        group.max_size = wanted["max_size"]
-        group.desired_size = wanted["desired_size"]
+        labels = before.labels if req.labels is None else req.labels
+        group.min_size = min_size
+        group.max_size = max_size
+        group.desired_size = desired_size
         group.labels = dict(labels)
         group.taints = [t.as_dict() for t in taints]
         after = group.spec()
@@ -198,7 +196,7 @@ async def update_node_group(
                 cluster.spec(),
                 after,
                 sizes(after),
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         await uow.node_groups.refresh(group)
@@ -207,18 +205,15 @@ async def update_node_group(
 
 
 async def delete_node_group(
-    deps: ProvisioningDeps, data: dict[str, Any], ctx: RpcContext
+    deps: ProvisioningDeps, req: DeleteNodeGroupRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    workspace_id = uuid.UUID(data["workspace_id"])
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(workspace_id, uuid.UUID(data["cluster_id"]))
+        cluster = await uow.clusters.get(workspace_id, req.cluster_id)
         group = await uow.node_groups.get(
-            workspace_id,
-            uuid.UUID(data["cluster_id"]),
-            uuid.UUID(data["node_group_id"]),
-            for_update=True,
+            workspace_id, req.cluster_id, req.node_group_id, for_update=True
         )
-        if not found(cluster, data):
+        if not found(cluster, req.provider):
             raise _cluster_not_found()
         if group is None or group.status == Status.DELETED:
             raise _not_found()
@@ -238,7 +233,7 @@ async def delete_node_group(
                 cluster.spec(),
                 group.spec(),
                 {},
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         await uow.node_groups.refresh(group)

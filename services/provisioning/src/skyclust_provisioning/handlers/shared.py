@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import ProviderError
+from skyclust_common.messages.base import Part
 
 from ..adapters.db import Cluster
 from ..adapters.providers.base import ClusterProvider
@@ -20,10 +21,35 @@ from ..domain.errors import (
     ProviderNotSupported,
     ProviderTimeout,
 )
-from ..domain.node_group import NodeGroupSpec
+from ..domain.node_group import NodeGroupSpec, Taint
 from .credential_cache import CredentialCache
 
 SOURCE = "provisioning"
+
+
+class RequestTaint(Protocol):
+    """A taint as the requests that carry one (CreateCluster's node groups,
+    CreateNodeGroup, UpdateNodeGroup) each model it."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def effect(self) -> str: ...
+
+
+def taints_of(requested: Sequence[RequestTaint] | None) -> tuple[Taint, ...]:
+    return tuple(Taint(t.key, t.value or "", t.effect) for t in requested or ())
+
+
+def stored(part: Part | None) -> dict[str, Any] | None:
+    """A part of a request as it came on the wire, to keep in a JSON column: what the
+    request left out stays out."""
+    if part is None:
+        return None
+    return part.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
 
 CredentialLookup = Callable[[str, str], Awaitable[dict[str, Any]]]
 CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]

@@ -11,6 +11,7 @@ from typing import Any
 
 from skyclust_common.errors import ProviderError
 
+from ...domain.errors import ProviderInvalidRequest, ProviderResourceInUse
 from ...domain.model import OWNER_TAG, Rule, SecurityGroupSpec, SubnetSpec, VpcSpec
 from .base import CloudSecurityGroup, CloudSubnet, CloudVpc, Credential, Dependent
 
@@ -129,9 +130,8 @@ class FakeNetworkProvider:
     def _require_vpc(self, vpc: VpcSpec) -> _Vpc:
         found = self._find_vpc(vpc)
         if found is None:
-            raise ProviderError(
+            raise ProviderInvalidRequest(
                 f"network {vpc.cloud_id or vpc.name} does not exist",
-                code="PROVIDER_INVALID_REQUEST",
                 provider=self.name,
             )
         return found
@@ -144,7 +144,7 @@ class FakeNetworkProvider:
         if existing is not None:
             return self._vpc_view(existing)
         if vpc.cidr is None:
-            raise ProviderError("a network needs a range", code="PROVIDER_INVALID_REQUEST")
+            raise ProviderInvalidRequest("a network needs a range")
         cloud_id = self._new_id("vpc")
         self.vpcs[cloud_id] = _Vpc(
             cloud_id,
@@ -175,9 +175,8 @@ class FakeNetworkProvider:
         users += [g.name for g in self.groups.values() if g.vpc == found.cloud_id]
         users += [name for vpc_id, name in self.instances.values() if vpc_id == found.cloud_id]
         if users:
-            raise ProviderError(
+            raise ProviderResourceInUse(
                 f"network {found.cloud_id} has dependencies: {', '.join(users)}",
-                code="PROVIDER_RESOURCE_IN_USE",
                 provider=self.name,
             )
         del self.vpcs[found.cloud_id]
@@ -233,22 +232,19 @@ class FakeNetworkProvider:
         parent = self._require_vpc(vpc)
         net = ipaddress.IPv4Network(subnet.cidr)
         if not net.subnet_of(ipaddress.IPv4Network(parent.cidr)):
-            raise ProviderError(
+            raise ProviderInvalidRequest(
                 f"{subnet.cidr} is outside {parent.cidr}",
-                code="PROVIDER_INVALID_REQUEST",
                 provider=self.name,
             )
         for other in self.subnets.values():
             if other.vpc == parent.cloud_id and net.overlaps(ipaddress.IPv4Network(other.cidr)):
-                raise ProviderError(
+                raise ProviderInvalidRequest(
                     f"{subnet.cidr} conflicts with {other.cidr}",
-                    code="PROVIDER_INVALID_REQUEST",
                     provider=self.name,
                 )
         if subnet.zone is not None and not subnet.zone.startswith(subnet.region):
-            raise ProviderError(
+            raise ProviderInvalidRequest(
                 f"zone {subnet.zone} is not in {subnet.region}",
-                code="PROVIDER_INVALID_REQUEST",
                 provider=self.name,
             )
         cloud_id = self._new_id("subnet")
@@ -275,7 +271,7 @@ class FakeNetworkProvider:
         self._enter("tag_subnet")
         found = self._find_subnet(subnet)
         if found is None:
-            raise ProviderError("subnet not found", code="PROVIDER_INVALID_REQUEST")
+            raise ProviderInvalidRequest("subnet not found")
         found.tags = subnet.cloud_tags()
 
     async def delete_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
@@ -325,7 +321,7 @@ class FakeNetworkProvider:
         self._enter("update_security_group")
         found = self._find_group(group)
         if found is None:
-            raise ProviderError("security group not found", code="PROVIDER_INVALID_REQUEST")
+            raise ProviderInvalidRequest("security group not found")
         found.rules = group.rules
         found.tags = group.cloud_tags()
         return self._group_view(found)

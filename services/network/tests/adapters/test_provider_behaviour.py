@@ -19,7 +19,7 @@ from skyclust_network.domain.model import (
 )
 from skyclust_tools.embedded import free_port
 
-from .conftest import Cloud
+from ..conftest import Cloud
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ from skyclust_network.domain.model import GCP_GLOBAL, SubnetSpec, VpcSpec
 from skyclust_network.handlers import cluster_network, discovery, subnets, vpcs
 from skyclust_network.handlers.common import NetworkDeps
 
-from .conftest import BACKENDS, Cloud
-from .helpers import CTX, FakeVault, FaultyProvider, command, delivery, make_deps, outbox
+from ..conftest import BACKENDS, Cloud
+from ..helpers import CTX, FakeVault, FaultyProvider, command, delivery, make_deps, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -290,7 +290,7 @@ async def test_a_provided_network_is_used_and_left_alone_on_release(setup: Setup
         },
         CTX,
     )
-    from .helpers import settle
+    from ..helpers import settle
 
     await settle(deps, vpc["id"])
     for i, zone in enumerate(("a", "b")):
