@@ -27,15 +27,7 @@ from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy as JsAckPolicy
-from nats.js.api import (
-    ConsumerConfig,
-    DeliverPolicy,
-    DiscardPolicy,
-    RetentionPolicy,
-    StorageType,
-    StreamConfig,
-)
-from nats.js.errors import NotFoundError
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from .contracts import ContractRegistry
 from .delivery import (
@@ -53,13 +45,18 @@ from .envelope import CloudEvent, command_subject, event_subject, new_event
 from .errors import NoResponders, ServiceTimeout, ServiceUnavailable, SkyclustError
 from .logs import redact_text
 from .observability import current_traceparent, inject_trace
+from .streams import (
+    COMMANDS_STREAM,
+    DLQ_STREAM,
+    EVENTS_STREAM,
+    MSG_ID,
+    dlq_subject,
+    ensure_streams,
+    rpc_subject,
+)
 
 log = logging.getLogger(__name__)
 
-EVENTS_STREAM = "SKYCLUST_EVENTS"
-COMMANDS_STREAM = "SKYCLUST_COMMANDS"
-DLQ_STREAM = "SKYCLUST_DLQ"
-MSG_ID = "Nats-Msg-Id"
 # How long a stop waits for the answers and handlers on their way.
 GRACEFUL_SECONDS = 10.0
 
@@ -79,14 +76,6 @@ __all__ = [
     "rpc_subject",
     "serve_handlers",
 ]
-
-
-def rpc_subject(service: str, name: str) -> str:
-    return f"skyclust.rpc.{service}.{name}"
-
-
-def dlq_subject(service: str) -> str:
-    return f"skyclust.dlq.{service}"
 
 
 @dataclass(frozen=True)
@@ -228,46 +217,9 @@ class Bus:
             self._started = True
 
     async def ensure_streams(self) -> None:
-        window = self.config.duplicate_window_seconds
-        replicas = self.config.stream_replicas
-        wanted = [
-            StreamConfig(
-                name=EVENTS_STREAM,
-                subjects=["skyclust.evt.>"],
-                retention=RetentionPolicy.LIMITS,
-                storage=StorageType.FILE,
-                num_replicas=replicas,
-                duplicate_window=window,
-                max_age=30 * 24 * 3600,
-            ),
-            StreamConfig(
-                name=COMMANDS_STREAM,
-                subjects=["skyclust.cmd.>"],
-                retention=RetentionPolicy.WORK_QUEUE,
-                storage=StorageType.FILE,
-                num_replicas=replicas,
-                duplicate_window=window,
-            ),
-            StreamConfig(
-                name=DLQ_STREAM,
-                subjects=["skyclust.dlq.>"],
-                retention=RetentionPolicy.LIMITS,
-                storage=StorageType.FILE,
-                num_replicas=replicas,
-                duplicate_window=window,
-                discard=DiscardPolicy.OLD,
-                max_age=90 * 24 * 3600,
-            ),
-        ]
-        for config in wanted:
-            assert config.name is not None
-            try:
-                await self.js.stream_info(config.name)
-            except NotFoundError:
-                # Another service may create it at the same moment; then it exists.
-                with contextlib.suppress(Exception):
-                    await self.js.add_stream(config)
-                await self.js.stream_info(config.name)
+        await ensure_streams(
+            self.js, self.config.stream_replicas, self.config.duplicate_window_seconds
+        )
 
     async def publish_raw(
         self, subject: str, payload: bytes, headers: dict[str, str] | None = None
