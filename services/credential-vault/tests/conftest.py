@@ -330,15 +330,7 @@ class RunningVault:
         if self.stopped:
             return
         self.stopped = True
-        bus = self.runtime.bus
-        rpc = f"skyclust.rpc.{SERVICE}."
-        for sub in list(bus.nc._subs.values()):
-            if sub.subject.startswith(rpc):
-                # The other instances take the new requests; the ones already delivered
-                # here are still answered (drain, not unsubscribe, which drops them).
-                await sub.drain()
-        while bus._rpc_tasks:
-            await asyncio.wait(list(bus._rpc_tasks), timeout=10)
+        await self.runtime.bus.stop_answering()
         await stop_runtime(self.runtime)
 
 

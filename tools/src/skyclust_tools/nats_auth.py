@@ -89,8 +89,10 @@ def _jetstream_api() -> list[str]:
         subjects += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}"]
     for stream in CONSUMED_STREAMS:
         subjects += [
-            # Bus.consume: create (or update) a durable pull consumer, fetch, acknowledge.
+            # Bus.consume: create (or update) a durable pull consumer, look it up (FastStream
+            # binds its pull subscription to it that way), fetch, acknowledge.
             f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.*",
+            f"$JS.API.CONSUMER.INFO.{stream}.*",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
             f"$JS.ACK.{stream}.>",
         ]

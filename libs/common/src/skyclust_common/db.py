@@ -18,10 +18,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     event,
     exc,
     func,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.exc import IntegrityError
@@ -260,6 +262,48 @@ class UnitOfWork:
                 for position, (event, subject) in enumerate(self._events)
             ],
         )
+
+
+PRUNE_BATCH = 1000
+
+
+async def prune_outbox(
+    engine: AsyncEngine, metadata: MetaData, published_before: datetime, *, batch: int = PRUNE_BATCH
+) -> int:
+    """Delete outbox rows published before `published_before`, `batch` rows per
+    transaction (short locks, no long scan holding the relay up). Rows not yet
+    published are never deleted, however old."""
+    table = outbox_table(metadata)
+    doomed = (
+        select(table.c.id)
+        .where(table.c.published_at.is_not(None), table.c.published_at < published_before)
+        .limit(batch)
+    )
+    return await _delete_in_batches(engine, delete(table).where(table.c.id.in_(doomed)), batch)
+
+
+async def prune_inbox(
+    engine: AsyncEngine, metadata: MetaData, processed_before: datetime, *, batch: int = PRUNE_BATCH
+) -> int:
+    """Delete inbox marks recorded before `processed_before`, `batch` per transaction."""
+    table = inbox_table(metadata)
+    key = tuple_(table.c.consumer, table.c.message_id)
+    doomed = (
+        select(table.c.consumer, table.c.message_id)
+        .where(table.c.processed_at < processed_before)
+        .limit(batch)
+    )
+    return await _delete_in_batches(engine, delete(table).where(key.in_(doomed)), batch)
+
+
+async def _delete_in_batches(engine: AsyncEngine, statement: Any, batch: int) -> int:
+    total = 0
+    while True:
+        async with engine.begin() as conn:
+            deleted = (await conn.execute(statement)).rowcount or 0
+        total += deleted
+        if deleted < batch:
+            return total
 
 
 async def pending_outbox_count(engine: AsyncEngine, metadata: MetaData) -> int:

@@ -1,77 +1,81 @@
 """NATS and JetStream for one service: streams, validated publishing, request/reply,
 and durable pull consumers that ack after the handler commits, retry with backoff and
-dead-letter what cannot be processed — without ever stopping."""
+dead-letter what cannot be processed — without ever stopping.
+
+The subscriptions run on FastStream (`NatsBroker` on this service's own connection):
+JetStream pull subscribers with manual acks and a bounded number of handlers at once,
+and request/reply subscribers in the service's queue group. The rules every message
+follows are FastStream middleware, in `delivery`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import nats
 import orjson
+from faststream import AckPolicy
+from faststream.nats import JStream, NatsBroker, NatsRouter, PullSub
+from faststream.specification import AsyncAPI
 from nats.aio.client import Client as NATS
-from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
-from nats.js.api import (
-    AckPolicy,
-    ConsumerConfig,
-    DeliverPolicy,
-    DiscardPolicy,
-    RetentionPolicy,
-    StorageType,
-    StreamConfig,
-)
-from nats.js.errors import NotFoundError
-from pydantic import ValidationError
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy as JsAckPolicy
+from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from .contracts import ContractRegistry
-from .envelope import CloudEvent, command_subject, event_subject, new_event
-from .errors import (
-    BadRequest,
-    ContractViolation,
-    NoResponders,
-    PermanentFailure,
-    ServiceTimeout,
-    ServiceUnavailable,
-    SkyclustError,
+from .delivery import (
+    Delivery,
+    RpcContext,
+    current_delivery,
+    current_rpc,
+    decode_event,
+    decode_json,
+    encode,
+    event_rules,
+    reply_rules,
 )
+from .envelope import CloudEvent, command_subject, event_subject, new_event
+from .errors import NoResponders, ServiceTimeout, ServiceUnavailable, SkyclustError
 from .logs import redact_text
-from .observability import (
-    HANDLER_SECONDS,
-    MESSAGES,
-    RPC,
-    current_traceparent,
-    extract_trace,
-    inject_trace,
-    tracer,
+from .observability import current_traceparent, inject_trace
+from .streams import (
+    COMMANDS_STREAM,
+    DLQ_STREAM,
+    EVENTS_STREAM,
+    MSG_ID,
+    dlq_subject,
+    ensure_streams,
+    rpc_subject,
 )
 
 log = logging.getLogger(__name__)
 
-EVENTS_STREAM = "SKYCLUST_EVENTS"
-COMMANDS_STREAM = "SKYCLUST_COMMANDS"
-DLQ_STREAM = "SKYCLUST_DLQ"
-MSG_ID = "Nats-Msg-Id"
+# How long a stop waits for the answers and handlers on their way.
+GRACEFUL_SECONDS = 10.0
 
-
-def _encode(value: Any) -> bytes:
-    # str() for what JSON has no type for, as json.dumps(default=str) did.
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
-
-
-def rpc_subject(service: str, name: str) -> str:
-    return f"skyclust.rpc.{service}.{name}"
-
-
-def dlq_subject(service: str) -> str:
-    return f"skyclust.dlq.{service}"
+__all__ = [
+    "COMMANDS_STREAM",
+    "DLQ_STREAM",
+    "EVENTS_STREAM",
+    "MSG_ID",
+    "Bus",
+    "BusConfig",
+    "Consumer",
+    "Delivery",
+    "RpcContext",
+    "command_subject",
+    "connect_nats",
+    "dlq_subject",
+    "rpc_subject",
+    "serve_handlers",
+]
 
 
 @dataclass(frozen=True)
@@ -83,28 +87,8 @@ class BusConfig:
     retry_backoff_seconds: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0, 10.0)
     ack_wait_seconds: float = 30.0
     rpc_timeout_seconds: float = 10.0
-
-
-@dataclass(frozen=True)
-class Delivery:
-    consumer: str
-    subject: str
-    num_delivered: int
-    stream_sequence: int
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RpcContext:
-    headers: dict[str, str]
-
-    @property
-    def request_id(self) -> str | None:
-        return self.headers.get("X-Request-ID")
-
-    @property
-    def caller(self) -> str | None:
-        return self.headers.get("Skyclust-Caller")
+    # Requests answered at once by one process; more wait in the subscription's queue.
+    rpc_concurrency: int = 64
 
 
 EventHandler = Callable[[CloudEvent, Delivery], Awaitable[None]]
@@ -147,61 +131,95 @@ async def connect_nats(
             delay = min(delay * 2, 5.0)
 
 
+class _Broker(NatsBroker):
+    """FastStream on the connection `connect_nats` made (its user, inbox prefix and
+    reconnect policy), not on one of its own: one connection per process, which the
+    bus drains when it closes. Without a connection it only declares subscribers, for
+    the AsyncAPI document."""
+
+    def __init__(self, nc: NATS | None, service: str, graceful_timeout: float) -> None:
+        super().__init__(
+            name=service,
+            apply_types=False,
+            # Its per-message "Received"/"Processed" lines: debug, not a line per message.
+            log_level=logging.DEBUG,
+            graceful_timeout=graceful_timeout,
+            ack_policy=AckPolicy.MANUAL,
+            description=f"The {service} service's subscriptions",
+        )
+        self._shared = nc
+
+    async def _connect(self) -> NATS:
+        if self._shared is None:
+            raise RuntimeError("a bus without a NATS connection only declares subscribers")
+        self.config.connect(self._shared)
+        return self._shared
+
+
 class Bus:
-    def __init__(self, nc: NATS, registry: ContractRegistry, config: BusConfig) -> None:
-        self.nc = nc
-        self.js = nc.jetstream()
+    def __init__(self, nc: NATS | None, registry: ContractRegistry, config: BusConfig) -> None:
+        self._nc = nc
+        self._js = nc.jetstream() if nc is not None else None
         self.registry = registry
         self.config = config
+        self.broker = _Broker(nc, config.service, graceful_timeout=GRACEFUL_SECONDS)
+        self._events = NatsRouter(middlewares=[event_rules(self)])
+        self._replies = NatsRouter(middlewares=[reply_rules(self)])
+        self.broker.include_routers(self._events, self._replies)
         self._consumers: list[Consumer] = []
-        self._rpc_tasks: set[asyncio.Task[None]] = set()
-        self._rpc_subscriptions: list[Any] = []
+        self._responders: list[Any] = []
+        self._started = False
+
+    @classmethod
+    def declaring(cls, registry: ContractRegistry, config: BusConfig) -> Bus:
+        """A bus that only records what a service subscribes to (no connection): the
+        service's registrations run on it to build its AsyncAPI document."""
+        return cls(None, registry, config)
+
+    @property
+    def nc(self) -> NATS:
+        if self._nc is None:
+            raise RuntimeError("this bus only declares subscribers")
+        return self._nc
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError("this bus only declares subscribers")
+        return self._js
+
+    @property
+    def inbox_prefix(self) -> bytes:
+        """Where this connection's replies come (`_INBOX.` unless a private prefix)."""
+        if self._nc is None:
+            return b"_INBOX."
+        return self._nc.new_inbox().rsplit(".", 1)[0].encode() + b"."
+
+    @property
+    def declaring_only(self) -> bool:
+        return self._nc is None
 
     @property
     def service(self) -> str:
         return self.config.service
 
+    def asyncapi(self, *, version: str = "0.1.0") -> AsyncAPI:
+        return AsyncAPI(
+            self.broker,
+            title=f"skyclust {self.service}",
+            version=version,
+            description=f"What the {self.service} service consumes and answers on NATS.",
+        )
+
+    async def _start_broker(self) -> None:
+        if not self._started:
+            await self.broker.connect()
+            self._started = True
+
     async def ensure_streams(self) -> None:
-        window = self.config.duplicate_window_seconds
-        replicas = self.config.stream_replicas
-        wanted = [
-            StreamConfig(
-                name=EVENTS_STREAM,
-                subjects=["skyclust.evt.>"],
-                retention=RetentionPolicy.LIMITS,
-                storage=StorageType.FILE,
-                num_replicas=replicas,
-                duplicate_window=window,
-                max_age=30 * 24 * 3600,
-            ),
-            StreamConfig(
-                name=COMMANDS_STREAM,
-                subjects=["skyclust.cmd.>"],
-                retention=RetentionPolicy.WORK_QUEUE,
-                storage=StorageType.FILE,
-                num_replicas=replicas,
-                duplicate_window=window,
-            ),
-            StreamConfig(
-                name=DLQ_STREAM,
-                subjects=["skyclust.dlq.>"],
-                retention=RetentionPolicy.LIMITS,
-                storage=StorageType.FILE,
-                num_replicas=replicas,
-                duplicate_window=window,
-                discard=DiscardPolicy.OLD,
-                max_age=90 * 24 * 3600,
-            ),
-        ]
-        for config in wanted:
-            assert config.name is not None
-            try:
-                await self.js.stream_info(config.name)
-            except NotFoundError:
-                # Another service may create it at the same moment; then it exists.
-                with contextlib.suppress(Exception):
-                    await self.js.add_stream(config)
-                await self.js.stream_info(config.name)
+        await ensure_streams(
+            self.js, self.config.stream_replicas, self.config.duplicate_window_seconds
+        )
 
     async def publish_raw(
         self, subject: str, payload: bytes, headers: dict[str, str] | None = None
@@ -231,13 +249,17 @@ class Bus:
         timeout: float | None = None,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        """Ask `service` and wait for its answer, raised again as the error it sent.
+        The call goes out on the connection itself: a reply inbox per request under the
+        connection's own prefix, and NATS's no-responders status kept apart from a
+        timeout."""
         self.registry.validate(name, data, part="request")
         all_headers = {"Skyclust-Caller": self.service, **(headers or {})}
         inject_trace(all_headers)
         try:
             msg = await self.nc.request(
                 rpc_subject(service, name),
-                _encode(data),
+                encode(data),
                 timeout=timeout or self.config.rpc_timeout_seconds,
                 headers=all_headers,
             )
@@ -265,50 +287,24 @@ class Bus:
         return result
 
     async def serve(self, name: str, handler: RpcHandler) -> None:
-        subject = rpc_subject(self.service, name)
-
-        async def respond(msg: Msg) -> None:
-            with tracer(__name__).start_as_current_span(
-                f"rpc {name}", context=extract_trace(dict(msg.headers or {}))
-            ):
-                await answer(msg)
-
-        async def answer(msg: Msg) -> None:
-            outcome = "ok"
-            try:
-                data = orjson.loads(msg.data)
-                self.registry.validate(name, data, part="request")
-                result = await handler(data, RpcContext(dict(msg.headers or {})))
-                try:
-                    self.registry.validate(name, result, part="reply")
-                except ContractViolation as exc:
-                    # Our own reply breaking its contract is a bug here, not the caller's.
-                    log.error("rpc reply breaks its contract", extra={"error": exc.message})
-                    raise RuntimeError("reply breaks its contract") from exc
-                body: dict[str, Any] = {"ok": True, "data": result}
-            except SkyclustError as exc:
-                outcome = exc.code
-                body = {"ok": False, "error": exc.to_dict()}
-            except orjson.JSONDecodeError:
-                outcome = "BAD_REQUEST"
-                body = {"ok": False, "error": BadRequest("not JSON").to_dict()}
-            except Exception:
-                outcome = "INTERNAL_ERROR"
-                log.exception("rpc handler failed", extra={"query": name})
-                body = {"ok": False, "error": SkyclustError("internal error").to_dict()}
-            RPC.labels(self.service, name, outcome).inc()
-            if msg.reply:
-                with contextlib.suppress(Exception):
-                    await msg.respond(_encode(body))
-
-        async def on_message(msg: Msg) -> None:
-            task = asyncio.create_task(respond(msg))
-            self._rpc_tasks.add(task)
-            task.add_done_callback(self._rpc_tasks.discard)
-
-        self._rpc_subscriptions.append(
-            await self.nc.subscribe(subject, queue=self.service, cb=on_message)
+        """Answer `name` in this service's queue group; the reply rules (validation, the
+        `{ok, error}` reply) are the middleware around `handler`."""
+        subscriber = self._replies.subscriber(
+            rpc_subject(self.service, name),
+            queue=self.service,
+            max_workers=self.config.rpc_concurrency,
+            title=f"{self.service}.{name}",
+            description=_first_line(handler.__doc__) or f"the {name} request",
         )
+
+        async def answer(data: dict[str, Any]) -> dict[str, Any]:
+            return await handler(data, current_rpc.get())
+
+        subscriber(answer, decoder=decode_json)
+        self._responders.append(subscriber)
+        if not self.declaring_only:
+            await self._start_broker()
+            await subscriber.start()
 
     # consumers -------------------------------------------------------------------
 
@@ -322,7 +318,8 @@ class Bus:
         concurrency: int = 4,
     ) -> Consumer:
         consumer = Consumer(self, durable, stream, subjects, handler, concurrency=concurrency)
-        await consumer.start()
+        if not self.declaring_only:
+            await consumer.start()
         self._consumers.append(consumer)
         return consumer
 
@@ -350,22 +347,58 @@ class Bus:
         headers = {MSG_ID: f"dlq:{delivery.consumer}:{delivery.stream_sequence}"}
         await self.publish_raw(dlq_subject(self.service), event.to_json(), headers)
 
+    async def stop_answering(self) -> None:
+        """Take no new requests and answer the ones delivered here: drained, not
+        unsubscribed, so the server sends new ones to the other instances at once."""
+        for responder in self._responders:
+            if responder.subscription is not None:
+                with contextlib.suppress(Exception):
+                    await responder.subscription.drain()
+                responder.subscription = None  # drained: FastStream has nothing to end
+        deadline = asyncio.get_running_loop().time() + GRACEFUL_SECONDS
+        for responder in self._responders:
+            await _settled(responder, deadline)
+        for responder in self._responders:
+            with contextlib.suppress(Exception):
+                await responder.stop()
+
     async def close(self) -> None:
         """Stop taking work, finish what is in flight, then disconnect: requests are
         not accepted and then dropped, and unacked messages are redelivered elsewhere."""
-        for subscription in self._rpc_subscriptions:
-            # drain, not unsubscribe: requests already delivered here are still answered.
-            with contextlib.suppress(Exception):
-                await subscription.drain()
+        if self._nc is None:
+            return
+        await self.stop_answering()
         for consumer in self._consumers:
             await consumer.stop()
-        if self._rpc_tasks:
-            await asyncio.wait(self._rpc_tasks, timeout=5)
+        self.broker.config.disconnect()
         with contextlib.suppress(Exception):
-            await self.nc.drain()
+            await self._nc.drain()
+
+
+async def _settled(responder: Any, deadline: float) -> None:
+    """Until every request handed to this drained responder has been answered. FastStream
+    drops what a stopped subscriber has queued and not begun (`consume` returns at once
+    once it is not running), so its stop must wait for that queue: no worker slot taken,
+    no task waiting for one, nothing buffered, seen twice in a row (a task just handed a
+    request takes its slot within one turn of the loop)."""
+    loop = asyncio.get_running_loop()
+    calm = 0
+    while calm < 2 and loop.time() < deadline:
+        limiter = responder.limiter
+        busy = (
+            limiter.value < responder.max_workers
+            or limiter.statistics().tasks_waiting
+            or responder.receive_stream.statistics().current_buffer_used
+        )
+        calm = 0 if busy else calm + 1
+        await asyncio.sleep(0.01)
 
 
 class Consumer:
+    """One durable JetStream pull consumer, run by a FastStream pull subscriber: each
+    fetch asks for up to `concurrency` messages, and at most `concurrency` handlers run
+    at once."""
+
     def __init__(
         self,
         bus: Bus,
@@ -381,176 +414,58 @@ class Consumer:
         self.stream = stream
         self.subjects = subjects
         self.handler = handler
-        self._concurrency = concurrency
-        self._slots = asyncio.Semaphore(concurrency)
-        self._task: asyncio.Task[None] | None = None
-        self._inflight: set[asyncio.Task[None]] = set()
-        self._stopping = asyncio.Event()
-
-    async def start(self) -> None:
-        config = ConsumerConfig(
-            durable_name=self.durable,
-            ack_policy=AckPolicy.EXPLICIT,
+        self.concurrency = concurrency
+        self.config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=JsAckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
-            ack_wait=self.bus.config.ack_wait_seconds,
-            # Redelivery is bounded by us (to dead-letter with a reason), not by the server.
+            ack_wait=bus.config.ack_wait_seconds,
+            # Redelivery is bounded by the delivery rules (to dead-letter with a reason),
+            # not by the server.
             max_deliver=-1,
             max_ack_pending=1000,
-            filter_subjects=self.subjects if len(self.subjects) > 1 else None,
-            filter_subject=self.subjects[0] if len(self.subjects) == 1 else None,
+            filter_subjects=subjects if len(subjects) > 1 else None,
+            filter_subject=subjects[0] if len(subjects) == 1 else None,
         )
-        await self.bus.js.add_consumer(self.stream, config)
-        self._sub = await self.bus.js.pull_subscribe_bind(self.durable, self.stream)
-        self._task = asyncio.create_task(self._run(), name=f"consumer:{self.durable}")
+        self.subscriber = bus._events.subscriber(
+            subjects[0] if len(subjects) == 1 else "",
+            stream=JStream(stream, declare=False),
+            durable=durable,
+            config=self.config,
+            pull_sub=PullSub(batch_size=concurrency, timeout=1.0),
+            max_workers=concurrency,
+            ack_policy=AckPolicy.MANUAL,
+            # FastStream's default is the shared `_INBOX.`, which a NATS user kept to
+            # private inboxes may not subscribe to: fetch replies come under the
+            # connection's own prefix, as they do for nats-py.
+            inbox_prefix=bus.inbox_prefix,
+            title=durable,
+            description=_first_line(handler.__doc__)
+            or f"The durable pull consumer {durable} on {stream}: up to {concurrency}"
+            " handlers at once, manual acks, the delivery rules.",
+        )
+
+        async def handle(event: CloudEvent) -> None:
+            await handler(event, current_delivery.get())
+
+        self.subscriber(handle, decoder=decode_event)
+
+    async def start(self) -> None:
+        # Created or updated here, before FastStream binds to it: a consumer whose
+        # subjects changed since the last start gets the new ones.
+        await self.bus.js.add_consumer(self.stream, self.config)
+        await self.bus._start_broker()
+        await self.subscriber.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._inflight:
-            await asyncio.wait(self._inflight, timeout=10)
-        # An open pull subscription would hold the connection's drain for its full timeout.
+        """No new fetches, the handlers running now end (for up to 10 s), then the
+        subscription goes; what was fetched and not handled is redelivered."""
         with contextlib.suppress(Exception):
-            await self._sub.unsubscribe()
-
-    async def _take_free_slots(self) -> int:
-        """Wait for one free handler slot, then take every other one free now."""
-        await self._slots.acquire()
-        taken = 1
-        while taken < self._concurrency and not self._slots.locked():
-            await self._slots.acquire()
-            taken += 1
-        return taken
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            # One fetch asks for as many messages as there are free slots: a burst is
-            # pulled in a few round trips, not one per message.
-            free = await self._take_free_slots()
-            try:
-                msgs = await self._sub.fetch(batch=free, timeout=1)
-            except (NatsTimeout, TimeoutError):
-                self._release(free)
-                continue
-            except asyncio.CancelledError:
-                self._release(free)
-                raise
-            except Exception as exc:
-                self._release(free)
-                log.warning("fetch failed", extra={"consumer": self.durable, "error": str(exc)})
-                await asyncio.sleep(1)
-                continue
-            self._release(free - len(msgs))
-            for msg in msgs:
-                task = asyncio.create_task(self._process(msg))
-                self._inflight.add(task)
-                task.add_done_callback(self._done)
-
-    def _release(self, count: int) -> None:
-        for _ in range(count):
-            self._slots.release()
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._inflight.discard(task)
-        self._slots.release()
-
-    async def _keep_alive(self, msg: Msg) -> None:
-        interval = max(self.bus.config.ack_wait_seconds / 3, 0.5)
-        while True:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(Exception):
-                await msg.in_progress()
-
-    async def _process(self, msg: Msg) -> None:
-        service = self.bus.service
-        meta = msg.metadata
-        delivery = Delivery(
-            consumer=self.durable,
-            subject=msg.subject,
-            num_delivered=int(meta.num_delivered),
-            stream_sequence=int(meta.sequence.stream),
-            headers=dict(msg.headers or {}),
-        )
-        try:
-            event = CloudEvent.from_json(msg.data)
-            self.bus.registry.validate(event.name, event.data, version=event.version)
-        except (ValidationError, ContractViolation, ValueError) as exc:
-            reason = exc.message if isinstance(exc, SkyclustError) else _pydantic_reason(exc)
-            await self._dead_letter(msg, delivery, f"invalid message: {reason}", "INVALID_MESSAGE")
-            MESSAGES.labels(service, self.durable, "invalid").inc()
-            return
-
-        with tracer(__name__).start_as_current_span(
-            f"handle {event.name}",
-            context=extract_trace({"traceparent": event.traceparent} if event.traceparent else {}),
-        ):
-            await self._handle(msg, event, delivery)
-
-    async def _handle(self, msg: Msg, event: CloudEvent, delivery: Delivery) -> None:
-        service = self.bus.service
-        keep_alive = asyncio.create_task(self._keep_alive(msg))
-        started = time.perf_counter()
-        try:
-            await self.handler(event, delivery)
-        except PermanentFailure as exc:
-            await self._dead_letter(msg, delivery, exc.message, exc.code)
-            MESSAGES.labels(service, self.durable, "dead_lettered").inc()
-            return
-        except Exception as exc:
-            code = exc.code if isinstance(exc, SkyclustError) else type(exc).__name__
-            if delivery.num_delivered >= self.bus.config.max_deliver:
-                reason = f"failed {delivery.num_delivered} times; last error: {exc}"
-                await self._dead_letter(msg, delivery, reason, code)
-                MESSAGES.labels(service, self.durable, "dead_lettered").inc()
-            else:
-                backoff = self.bus.config.retry_backoff_seconds
-                delay = backoff[min(delivery.num_delivered - 1, len(backoff) - 1)]
-                log.warning(
-                    "handler failed; will retry",
-                    extra={
-                        "consumer": self.durable,
-                        "event_id": event.id,
-                        "attempt": delivery.num_delivered,
-                        "retry_in": delay,
-                        "error": str(exc),
-                    },
-                )
-                with contextlib.suppress(Exception):
-                    await msg.nak(delay=delay)
-                MESSAGES.labels(service, self.durable, "retried").inc()
-            return
-        finally:
-            keep_alive.cancel()
-            HANDLER_SECONDS.labels(service, self.durable).observe(time.perf_counter() - started)
-        await msg.ack()
-        MESSAGES.labels(service, self.durable, "ok").inc()
-
-    async def _dead_letter(self, msg: Msg, delivery: Delivery, reason: str, code: str) -> None:
-        log.error(
-            "message dead-lettered",
-            extra={"consumer": self.durable, "reason": reason, "code": code},
-        )
-        try:
-            await self.bus.dead_letter(msg.data, delivery, reason, code)
-        except Exception as exc:
-            # Without a dead letter recorded the message must not be dropped: retry later.
-            log.error("dead-lettering failed", extra={"error": str(exc)})
-            with contextlib.suppress(Exception):
-                await msg.nak(delay=5)
-            return
-        await msg.term()
+            await self.subscriber.stop()
 
 
-def _pydantic_reason(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        if first.get("type") == "json_invalid":
-            return "not a CloudEvent JSON document: invalid JSON"
-        where = "/".join(str(p) for p in first.get("loc", ())) or "(root)"
-        return f"envelope invalid at {where}: {first.get('type')}"
-    return "not a CloudEvent JSON document"
+def _first_line(doc: str | None) -> str | None:
+    return doc.strip().splitlines()[0] if doc and doc.strip() else None
 
 
 def new_request_id() -> str:

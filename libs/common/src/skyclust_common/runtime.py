@@ -12,6 +12,7 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -22,7 +23,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .contracts import ContractRegistry, load_registry
-from .db import UnitOfWork, create_engine
+from .db import UnitOfWork, create_engine, prune_inbox, prune_outbox, utcnow
 from .logs import configure_logging
 from .messaging import Bus, BusConfig, connect_nats
 from .migrations import upgrade_head
@@ -178,6 +179,7 @@ def bus_config(service: str, settings: ServiceSettings) -> BusConfig:
         retry_backoff_seconds=tuple(settings.retry_backoff_seconds),
         ack_wait_seconds=settings.ack_wait_seconds,
         rpc_timeout_seconds=settings.rpc_timeout_seconds,
+        rpc_concurrency=settings.rpc_concurrency,
     )
 
 
@@ -225,7 +227,42 @@ async def start_runtime(
         relay = OutboxRelay(engine, metadata, bus, poll_seconds=settings.outbox_poll_seconds)
         relay.start()
         database = Database(engine, metadata, relay)
-    return Runtime(service, settings, registry, bus, database)
+    runtime = Runtime(service, settings, registry, bus, database)
+    if database is not None:
+        assert isinstance(settings, DatabaseServiceSettings)
+        runtime.add_job(pruning_job(database, settings))
+    return runtime
+
+
+def pruning_job(database: Database, settings: DatabaseServiceSettings) -> PeriodicJob:
+    """The job every service with a database runs: the runtime owns it."""
+    return PeriodicJob(
+        "prune-outbox-inbox",
+        settings.prune_interval_seconds,
+        Pruning(database, settings).run,
+        first_after=min(60.0, settings.prune_interval_seconds),
+    )
+
+
+@dataclass
+class Pruning:
+    """Published outbox rows and inbox marks past their retention, deleted in batches."""
+
+    database: Database
+    settings: DatabaseServiceSettings
+
+    async def run(self) -> tuple[int, int]:
+        now = utcnow()
+        engine, metadata = self.database.engine, self.database.metadata
+        outbox = await prune_outbox(
+            engine, metadata, now - timedelta(hours=self.settings.outbox_retention_hours)
+        )
+        inbox = await prune_inbox(
+            engine, metadata, now - timedelta(hours=self.settings.inbox_retention_hours)
+        )
+        if outbox or inbox:
+            log.info("pruned outbox and inbox", extra={"outbox": outbox, "inbox": inbox})
+        return outbox, inbox
 
 
 async def stop_runtime(runtime: Runtime) -> None:

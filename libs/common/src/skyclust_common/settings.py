@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     ack_wait_seconds: float = Field(default=30.0, gt=0)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
     rpc_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Requests one process answers at once; more wait in their subscription's queue.
+    rpc_concurrency: int = Field(default=64, ge=1, le=1024)
     # Worker threads for blocking calls (cloud SDKs): asyncio's default of cores + 4
     # would queue a burst of sagas behind six calls. Threads start only when needed.
     blocking_threads: int = Field(default=32, ge=1, le=256)
@@ -59,6 +61,19 @@ class DatabaseServiceSettings(ServiceSettings):
     database_url: SecretStr
     database_pool_size: int = Field(default=5, ge=1, le=100)
 
+    # Published outbox rows are kept this long (to look into what was sent), then pruned.
+    outbox_retention_hours: float = Field(default=72.0, gt=0)
+    # An inbox mark is what makes a second delivery of a message a no-op, so it must
+    # outlive every second delivery: the relay's republish of a row whose "published"
+    # mark was lost (the stream drops it only inside its duplicate window; after that,
+    # only the mark does), and the redelivery of a message whose ack was lost after its
+    # handler committed, which comes after every ack wait and backoff, and when the
+    # consumer was down, only once it is back. Hence days, far past both; the
+    # validator refuses less than the duplicate window plus every attempt's ack wait
+    # and backoff.
+    inbox_retention_hours: float = Field(default=14 * 24.0, gt=0)
+    prune_interval_seconds: float = Field(default=3600.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: SecretStr) -> SecretStr:
@@ -68,6 +83,18 @@ class DatabaseServiceSettings(ServiceSettings):
         if not raw.startswith("postgresql+asyncpg://"):
             raise ValueError("must be a postgresql:// URL")
         return SecretStr(raw)
+
+    @model_validator(mode="after")
+    def _inbox_outlives_redelivery(self) -> DatabaseServiceSettings:
+        horizon = self.duplicate_window_seconds + self.max_deliver * (
+            self.ack_wait_seconds + max(self.retry_backoff_seconds, default=0.0)
+        )
+        if self.inbox_retention_hours * 3600 <= horizon:
+            raise ValueError(
+                f"inbox_retention_hours must exceed the duplicate window and the redelivery"
+                f" horizon ({horizon / 3600:.2f} h)"
+            )
+        return self
 
 
 class CloudEndpointSettings(BaseSettings):

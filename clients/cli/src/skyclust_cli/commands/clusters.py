@@ -101,7 +101,7 @@ NODE_GROUP_COLUMNS: Columns = [
 ]
 
 
-def _check_provider(provider: str | None) -> None:
+def check_provider(provider: str | None) -> None:
     if provider is not None and provider not in PROVIDERS:
         raise CliError(
             "BAD_ARGUMENT", f"--provider is one of {', '.join(PROVIDERS)}", ExitCode.USAGE
@@ -122,7 +122,7 @@ def list_clusters(
 ) -> None:
     """Clusters of the workspace, in every cloud (or one)."""
     st = state(ctx, output)
-    _check_provider(provider)
+    check_provider(provider)
     items = resolve.across(st.api(), provider, resolve.clusters_path)
     items = [
         c
@@ -234,7 +234,7 @@ def create_cluster(
 ) -> None:
     """Ask for a cluster (202: it is PENDING); with --watch, follow it to READY."""
     st = state(ctx, output)
-    _check_provider(provider)
+    check_provider(provider)
     api = st.api()
     body = _body_file(from_file)
     body["name"] = name
@@ -279,7 +279,9 @@ def create_cluster(
     show(st, final)
 
 
-def _sizes(desired: int | None, minimum: int | None, maximum: int | None) -> dict[str, int]:
+def node_group_sizes(
+    desired: int | None, minimum: int | None, maximum: int | None
+) -> dict[str, int]:
     sizes = {
         k: v
         for k, v in (("desired_size", desired), ("min_size", minimum), ("max_size", maximum))
@@ -337,7 +339,7 @@ def scale_cluster(
 ) -> None:
     """Resize one of the cluster's node groups."""
     st = state(ctx, output)
-    sizes = _sizes(desired, minimum, maximum)
+    sizes = node_group_sizes(desired, minimum, maximum)
     api = st.api()
     item = resolve.cluster(api, cluster, provider)
     if node_group:

@@ -14,7 +14,7 @@ from ..client import Api
 from ..errors import CliError, ExitCode
 from ..output import Columns
 from ..state import OutputOption, YesOption, confirm, key_values, state, with_status
-from .clusters import ProviderOption, _check_provider
+from .clusters import ProviderOption, check_provider
 
 app = typer.Typer(
     help="Networks, subnets, security groups and the CIDR planner.", no_args_is_help=True
@@ -82,7 +82,7 @@ def _list(
     **filters: Any,
 ) -> None:
     st = state(ctx, output)
-    _check_provider(provider)
+    check_provider(provider)
     st.output.table(resolve.across(st.api(), provider, _path(kind), **filters), columns)
 
 

@@ -21,7 +21,13 @@ from ..state import (
 )
 from ..watch import Operation, Tracker
 from ..watching import watched
-from .clusters import NODE_GROUP_COLUMNS, ClusterArg, ProviderOption, _sizes, scale_node_group
+from .clusters import (
+    NODE_GROUP_COLUMNS,
+    ClusterArg,
+    ProviderOption,
+    node_group_sizes,
+    scale_node_group,
+)
 
 app = typer.Typer(help="A cluster's node groups.", no_args_is_help=True)
 GroupArg = Annotated[str, typer.Argument(help="the node group's name or id")]
@@ -164,7 +170,7 @@ def scale_group(
 ) -> None:
     """Resize a node group."""
     st = state(ctx, output)
-    sizes = _sizes(desired, minimum, maximum)
+    sizes = node_group_sizes(desired, minimum, maximum)
     item = resolve.cluster(st.api(), cluster, provider)
     found = resolve.node_group(st.api(), item, group)
     st.output.table(scale_node_group(st, item, found, sizes, watch=watch, timeout=timeout), COLUMNS)

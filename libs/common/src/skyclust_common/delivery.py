@@ -1,0 +1,268 @@
+"""The delivery rules, as FastStream middleware. FastStream runs the subscriptions (the
+JetStream pull consumers, the request/reply queue groups); what SkyClust promises about a
+message is here, in one place for every service:
+
+- a JetStream message is validated against its contract on receipt; one that is not a
+  CloudEvent or breaks its contract goes to the dead-letter stream with the reason;
+- a handler that fails is redelivered after the backoff table's delay (a `nak` with a
+  delay, never an immediate one), up to `max_deliver` attempts, then dead-lettered; a
+  `PermanentFailure` is dead-lettered at once; nothing is ever dropped without a record;
+- a running handler sends in-progress acks so it is not redelivered while it works;
+- a request is validated against its contract and always answered `{ok, data}` or
+  `{ok: false, error}`, the error keeping its class, status, code and retryability.
+
+Subscribers run with `AckPolicy.MANUAL`: FastStream's default policy on an exception
+(`REJECT_ON_ERROR`, a `term`) would drop a failing message with no dead letter."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import orjson
+from faststream import BaseMiddleware
+from pydantic import ValidationError
+
+from .envelope import CloudEvent
+from .errors import BadRequest, ContractViolation, PermanentFailure, SkyclustError
+from .observability import HANDLER_SECONDS, MESSAGES, RPC, extract_trace, tracer
+
+if TYPE_CHECKING:
+    from faststream._internal.context.repository import ContextRepo
+    from faststream.message import StreamMessage
+    from faststream.nats.message import NatsMessage
+
+    from .messaging import Bus
+
+log = logging.getLogger("skyclust_common.messaging")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    consumer: str
+    subject: str
+    num_delivered: int
+    stream_sequence: int
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RpcContext:
+    headers: dict[str, str]
+
+    @property
+    def request_id(self) -> str | None:
+        return self.headers.get("X-Request-ID")
+
+    @property
+    def caller(self) -> str | None:
+        return self.headers.get("Skyclust-Caller")
+
+
+# What the middleware learnt about the message, for the handler it calls next: FastStream
+# hands a handler only the decoded body, and calls it in the middleware's own task.
+current_delivery: ContextVar[Delivery] = ContextVar("skyclust_delivery")
+current_rpc: ContextVar[RpcContext] = ContextVar("skyclust_rpc")
+
+
+def encode(value: Any) -> bytes:
+    # str() for what JSON has no type for, as json.dumps(default=str) did.
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+
+
+async def decode_event(msg: StreamMessage[Any]) -> CloudEvent:
+    """The subscriber's decoder: the body as a CloudEvent (FastStream caches it)."""
+    return CloudEvent.from_json(msg.body)
+
+
+async def decode_json(msg: StreamMessage[Any]) -> Any:
+    return orjson.loads(msg.body)
+
+
+Middleware = Callable[..., BaseMiddleware]
+
+
+def event_rules(bus: Bus) -> Middleware:
+    """The middleware factory FastStream calls for every JetStream message."""
+
+    def build(msg: Any, /, *, context: ContextRepo) -> BaseMiddleware:
+        return _EventRules(msg, context=context, bus=bus)
+
+    return build
+
+
+def reply_rules(bus: Bus) -> Middleware:
+    """The middleware factory FastStream calls for every request."""
+
+    def build(msg: Any, /, *, context: ContextRepo) -> BaseMiddleware:
+        return _ReplyRules(msg, context=context, bus=bus)
+
+    return build
+
+
+class _EventRules(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: ContextRepo, bus: Bus) -> None:
+        super().__init__(msg, context=context)
+        self.bus = bus
+
+    async def consume_scope(
+        self, call_next: Callable[[Any], Awaitable[Any]], message: StreamMessage[Any]
+    ) -> Any:
+        msg = cast("NatsMessage", message)
+        raw = msg.raw_message
+        meta = raw.metadata
+        delivery = Delivery(
+            consumer=meta.consumer or "",
+            subject=raw.subject,
+            num_delivered=int(meta.num_delivered),
+            stream_sequence=int(meta.sequence.stream),
+            headers=dict(raw.headers or {}),
+        )
+        try:
+            event = cast(CloudEvent, await msg.decode())
+            self.bus.registry.validate(event.name, event.data, version=event.version)
+        except (ValidationError, ContractViolation, ValueError) as exc:
+            reason = exc.message if isinstance(exc, SkyclustError) else _pydantic_reason(exc)
+            await self._dead_letter(msg, delivery, f"invalid message: {reason}", "INVALID_MESSAGE")
+            MESSAGES.labels(self.bus.service, delivery.consumer, "invalid").inc()
+            return None
+        with tracer(__name__).start_as_current_span(
+            f"handle {event.name}",
+            context=extract_trace({"traceparent": event.traceparent} if event.traceparent else {}),
+        ):
+            token = current_delivery.set(delivery)
+            try:
+                await self._handle(call_next, msg, event, delivery)
+            finally:
+                current_delivery.reset(token)
+        return None
+
+    async def _handle(
+        self,
+        call_next: Callable[[Any], Awaitable[Any]],
+        msg: NatsMessage,
+        event: CloudEvent,
+        delivery: Delivery,
+    ) -> None:
+        service, consumer, config = self.bus.service, delivery.consumer, self.bus.config
+        keep_alive = asyncio.create_task(self._keep_alive(msg))
+        started = time.perf_counter()
+        try:
+            await call_next(msg)
+        except PermanentFailure as exc:
+            await self._dead_letter(msg, delivery, exc.message, exc.code)
+            MESSAGES.labels(service, consumer, "dead_lettered").inc()
+            return
+        except Exception as exc:
+            code = exc.code if isinstance(exc, SkyclustError) else type(exc).__name__
+            if delivery.num_delivered >= config.max_deliver:
+                reason = f"failed {delivery.num_delivered} times; last error: {exc}"
+                await self._dead_letter(msg, delivery, reason, code)
+                MESSAGES.labels(service, consumer, "dead_lettered").inc()
+            else:
+                backoff = config.retry_backoff_seconds
+                delay = backoff[min(delivery.num_delivered - 1, len(backoff) - 1)]
+                log.warning(
+                    "handler failed; will retry",
+                    extra={
+                        "consumer": consumer,
+                        "event_id": event.id,
+                        "attempt": delivery.num_delivered,
+                        "retry_in": delay,
+                        "error": str(exc),
+                    },
+                )
+                with contextlib.suppress(Exception):
+                    await msg.nack(delay=delay)
+                MESSAGES.labels(service, consumer, "retried").inc()
+            return
+        finally:
+            keep_alive.cancel()
+            HANDLER_SECONDS.labels(service, consumer).observe(time.perf_counter() - started)
+        await msg.ack()
+        MESSAGES.labels(service, consumer, "ok").inc()
+
+    async def _keep_alive(self, msg: NatsMessage) -> None:
+        interval = max(self.bus.config.ack_wait_seconds / 3, 0.5)
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await msg.in_progress()
+
+    async def _dead_letter(
+        self, msg: NatsMessage, delivery: Delivery, reason: str, code: str
+    ) -> None:
+        log.error(
+            "message dead-lettered",
+            extra={"consumer": delivery.consumer, "reason": reason, "code": code},
+        )
+        try:
+            await self.bus.dead_letter(msg.body, delivery, reason, code)
+        except Exception as exc:
+            # Without a dead letter recorded the message must not be dropped: retry later.
+            log.error("dead-lettering failed", extra={"error": str(exc)})
+            with contextlib.suppress(Exception):
+                await msg.nack(delay=5)
+            return
+        await msg.reject()
+
+
+class _ReplyRules(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: ContextRepo, bus: Bus) -> None:
+        super().__init__(msg, context=context)
+        self.bus = bus
+
+    async def consume_scope(
+        self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        headers = dict(msg.headers or {})
+        name = msg.raw_message.subject.rsplit(".", 1)[-1]
+        with tracer(__name__).start_as_current_span(f"rpc {name}", context=extract_trace(headers)):
+            token = current_rpc.set(RpcContext(headers))
+            try:
+                body, outcome = await self._answer(call_next, msg, name)
+            finally:
+                current_rpc.reset(token)
+        RPC.labels(self.bus.service, name, outcome).inc()
+        return encode(body)
+
+    async def _answer(
+        self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any], name: str
+    ) -> tuple[dict[str, Any], str]:
+        registry = self.bus.registry
+        try:
+            data = await msg.decode()
+            registry.validate(name, data, part="request")
+            result = await call_next(msg)
+            try:
+                registry.validate(name, result, part="reply")
+            except ContractViolation as exc:
+                # Our own reply breaking its contract is a bug here, not the caller's.
+                log.error("rpc reply breaks its contract", extra={"error": exc.message})
+                raise RuntimeError("reply breaks its contract") from exc
+            return {"ok": True, "data": result}, "ok"
+        except SkyclustError as exc:
+            return {"ok": False, "error": exc.to_dict()}, exc.code
+        except orjson.JSONDecodeError:
+            return {"ok": False, "error": BadRequest("not JSON").to_dict()}, "BAD_REQUEST"
+        except Exception:
+            log.exception("rpc handler failed", extra={"query": name})
+            return {"ok": False, "error": SkyclustError("internal error").to_dict()}, (
+                "INTERNAL_ERROR"
+            )
+
+
+def _pydantic_reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        if first.get("type") == "json_invalid":
+            return "not a CloudEvent JSON document: invalid JSON"
+        where = "/".join(str(p) for p in first.get("loc", ())) or "(root)"
+        return f"envelope invalid at {where}: {first.get('type')}"
+    return "not a CloudEvent JSON document"
