@@ -4,7 +4,7 @@ plumbing to drive handlers and read what they committed to the outbox."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from skyclust_network.adapters.fake_uow import FakeNetworkDatabase, FakeNetworkU
 from skyclust_network.adapters.providers.base import NetworkProvider
 from skyclust_network.adapters.uow import SqlNetworkUnitOfWork
 from skyclust_network.entrypoints.events import SAGA_STEPS
+from skyclust_network.entrypoints.rpc import CONTRACTS
 from skyclust_network.handlers.common import NetworkDeps
 
 CTX = RpcContext({})
@@ -176,3 +177,14 @@ def fake_store(providers: Mapping[str, NetworkProvider], **kw: Any) -> FakeStore
         **kw,
     )
     return FakeStore(deps, db, vault)
+
+
+async def call(
+    handler: Callable[..., Awaitable[dict[str, Any]]],
+    deps: NetworkDeps,
+    body: dict[str, Any],
+    ctx: RpcContext = CTX,
+) -> dict[str, Any]:
+    """A handler called as the bus calls it: with its request parsed by the contract it
+    serves (entrypoints/rpc.py), so a test's request is checked as a gateway's would be."""
+    return await handler(deps, CONTRACTS[handler].request(body), ctx)

@@ -15,7 +15,7 @@ from skyclust_network.handlers import (
 )
 from skyclust_network.handlers.common import NetworkDeps
 
-from ..helpers import CTX, FakeVault, make_deps, settle
+from ..helpers import FakeVault, call, make_deps, settle
 
 AWS_KEY = {"access_key_id": "AKIAEXAMPLE", "secret_access_key": "s", "region": "us-east-1"}
 
@@ -36,6 +36,10 @@ class World:
     def body(self, **kw: Any) -> dict[str, Any]:
         return {"workspace_id": self.workspace, "actor_id": self.actor, **kw}
 
+    def query(self, **kw: Any) -> dict[str, Any]:
+        """A query's request: queries name no actor."""
+        return {"workspace_id": self.workspace, **kw}
+
     async def vpc(self, provider: str = "aws", settle_it: bool = True, **kw: Any) -> dict[str, Any]:
         credential = self.aws_credential if provider == "aws" else self.gcp_credential
         values: dict[str, Any] = {
@@ -46,13 +50,13 @@ class World:
         if provider == "aws":
             values["region"] = "us-east-1"
         values.update(kw)
-        created = await vpcs.create_vpc(self.deps, self.body(**values), CTX)
+        created = await call(vpcs.create_vpc, self.deps, self.body(**values))
         if settle_it:
             await settle(self.deps, created["id"])
         return created
 
     async def get(self, vpc: dict[str, Any]) -> dict[str, Any]:
-        return await vpcs.get_vpc(self.deps, self.body(vpc_id=vpc["id"]), CTX)
+        return await call(vpcs.get_vpc, self.deps, self.query(vpc_id=vpc["id"]))
 
 
 async def error_of(call: Any) -> SkyclustError:

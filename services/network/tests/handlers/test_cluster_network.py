@@ -17,7 +17,7 @@ from skyclust_network.handlers import cluster_network, discovery, subnets, vpcs
 from skyclust_network.handlers.common import NetworkDeps
 
 from ..conftest import BACKENDS, Cloud
-from ..helpers import CTX, FakeVault, FaultyProvider, command, delivery, make_deps, outbox
+from ..helpers import FakeVault, FaultyProvider, call, command, delivery, make_deps, outbox
 
 pytestmark = pytest.mark.integration
 
@@ -92,8 +92,8 @@ async def nothing_left(setup: Setup, deps: NetworkDeps, events: list[CloudEvent]
             )
             assert await p.get_subnet(cred, vpc_spec, spec) is None
     body = {"workspace_id": setup.workspace}
-    assert (await vpcs.list_vpcs(deps, body, CTX))["items"] == []
-    assert (await subnets.list_subnets(deps, body, CTX))["items"] == []
+    assert (await call(vpcs.list_vpcs, deps, body))["items"] == []
+    assert (await call(subnets.list_subnets, deps, body))["items"] == []
 
 
 async def test_sent_twice_with_the_same_id_it_creates_one_network(setup: Setup):
@@ -128,13 +128,13 @@ async def test_sent_twice_with_the_same_id_it_creates_one_network(setup: Setup):
     assert len(owned) == 1
     assert [e.name for e in events if e.name == "VpcRequested"] == ["VpcRequested"]
     body = {"workspace_id": setup.workspace, "actor_id": "a", "vpc_id": vpc_id}
-    listed = (await vpcs.list_vpcs(deps, {"workspace_id": setup.workspace}, CTX))["items"]
+    listed = (await call(vpcs.list_vpcs, deps, {"workspace_id": setup.workspace}))["items"]
     assert [(v["id"], v["cluster_id"]) for v in listed] == [(vpc_id, cluster_id)]
     assert listed[0]["tags"]["skyclust.io/generated-for-cluster"] == cluster_id
     if setup.provider_name == "gcp":
         assert listed[0]["region"] == GCP_GLOBAL and listed[0]["firewall_rule_count"] == 5
     with pytest.raises(SkyclustError) as info:
-        await vpcs.delete_vpc(deps, body, CTX)
+        await call(vpcs.delete_vpc, deps, body)
     assert info.value.code == "GENERATED_FOR_CLUSTER"
 
     await cluster_network.on_release_cluster_network(
@@ -278,7 +278,8 @@ async def test_a_vault_down_past_the_window_fails_at_the_last_delivery(setup: Se
 async def test_a_provided_network_is_used_and_left_alone_on_release(setup: Setup):
     deps = setup.deps()
     body = {"workspace_id": setup.workspace, "actor_id": "a"}
-    vpc = await vpcs.create_vpc(
+    vpc = await call(
+        vpcs.create_vpc,
         deps,
         {
             **body,
@@ -288,13 +289,13 @@ async def test_a_provided_network_is_used_and_left_alone_on_release(setup: Setup
             "region": setup.cloud.region,
             "cidr_block": "10.200.0.0/16",
         },
-        CTX,
     )
     from ..helpers import settle
 
     await settle(deps, vpc["id"])
     for i, zone in enumerate(("a", "b")):
-        subnet = await subnets.create_subnet(
+        subnet = await call(
+            subnets.create_subnet,
             deps,
             {
                 **body,
@@ -304,7 +305,6 @@ async def test_a_provided_network_is_used_and_left_alone_on_release(setup: Setup
                 "cidr_block": f"10.200.{i}.0/24",
                 "availability_zone": f"{setup.cloud.region}{zone}",
             },
-            CTX,
         )
         await settle(deps, subnet["id"])
     cluster_id = str(uuid.uuid4())
@@ -315,7 +315,7 @@ async def test_a_provided_network_is_used_and_left_alone_on_release(setup: Setup
     assert ready.name == "ClusterNetworkReady"
     assert (ready.data["generated"], ready.data["vpc"]["id"]) == (False, vpc["id"])
     with pytest.raises(SkyclustError) as in_use:
-        await vpcs.delete_vpc(deps, {**body, "vpc_id": vpc["id"]}, CTX)
+        await call(vpcs.delete_vpc, deps, {**body, "vpc_id": vpc["id"]})
     assert in_use.value.code == "VPC_IN_USE" and cluster_id in str(in_use.value.details)
 
     await cluster_network.on_release_cluster_network(
@@ -323,7 +323,7 @@ async def test_a_provided_network_is_used_and_left_alone_on_release(setup: Setup
     )
     released = replies(await outbox(deps, cluster_id))[-1]
     assert (released.name, released.data["deleted"]) == ("ClusterNetworkReleased", False)
-    got = await vpcs.get_vpc(deps, {"workspace_id": setup.workspace, "vpc_id": vpc["id"]}, CTX)
+    got = await call(vpcs.get_vpc, deps, {"workspace_id": setup.workspace, "vpc_id": vpc["id"]})
     assert got["status"] == "READY"
 
 
@@ -333,7 +333,8 @@ async def test_discovery_sees_a_network_made_in_the_cloud_and_the_planner_counts
     deps = setup.deps()
     name = f"console-{uuid.uuid4().hex[:6]}"
     cloud_id = setup.cloud.foreign_vpc(name, "10.123.0.0/20")
-    found = await discovery.discover_networks(
+    found = await call(
+        discovery.discover_networks,
         deps,
         {
             "workspace_id": setup.workspace,
@@ -341,13 +342,13 @@ async def test_discovery_sees_a_network_made_in_the_cloud_and_the_planner_counts
             "credential_id": setup.credential_id,
             "region": setup.cloud.region,
         },
-        CTX,
     )
     made = next(v for v in found["items"] if v["cloud_id"] == cloud_id)
     assert (made["name"], made["managed"]) == (name, False)
     assert "10.123.0.0/20" in made["address_space"]
     with pytest.raises(SkyclustError) as info:
-        await vpcs.create_vpc(
+        await call(
+            vpcs.create_vpc,
             deps,
             {
                 "workspace_id": setup.workspace,
@@ -358,7 +359,6 @@ async def test_discovery_sees_a_network_made_in_the_cloud_and_the_planner_counts
                 "region": setup.cloud.region,
                 "cidr_block": "10.123.0.0/16",
             },
-            CTX,
         )
     assert info.value.code == "CIDR_OVERLAP"
     assert f"unmanaged network '{name}'" in info.value.message

@@ -18,7 +18,7 @@ from skyclust_network.handlers import (
     vpcs,
 )
 
-from ..helpers import CTX, delivery, outbox, settle
+from ..helpers import call, delivery, outbox, settle
 from .resources import World, error_of, event_of
 
 pytestmark = pytest.mark.integration
@@ -36,22 +36,22 @@ async def test_a_vpc_is_requested_created_retagged_and_deleted(world: World):
     got = await world.get(created)
     assert got["status"] == "READY" and got["cloud_id"].startswith("vpc-")
 
-    listed = await vpcs.list_vpcs(world.deps, world.body(tag="env=dev"), CTX)
+    listed = await call(vpcs.list_vpcs, world.deps, world.query(tag="env=dev"))
     assert [v["id"] for v in listed["items"]] == [created["id"]]
-    assert (await vpcs.list_vpcs(world.deps, world.body(tag="env=prod"), CTX))["items"] == []
-    assert (await vpcs.list_vpcs(world.deps, world.body(region="eu-west-1"), CTX))["items"] == []
-    by_credential = world.body(credential_id=world.aws_credential)
-    assert len((await vpcs.list_vpcs(world.deps, by_credential, CTX))["items"]) == 1
+    assert (await call(vpcs.list_vpcs, world.deps, world.query(tag="env=prod")))["items"] == []
+    assert (await call(vpcs.list_vpcs, world.deps, world.query(region="eu-west-1")))["items"] == []
+    by_credential = world.query(credential_id=world.aws_credential)
+    assert len((await call(vpcs.list_vpcs, world.deps, by_credential))["items"]) == 1
 
-    updating = await vpcs.update_vpc(
-        world.deps, world.body(vpc_id=created["id"], tags={"env": "prod"}), CTX
+    updating = await call(
+        vpcs.update_vpc, world.deps, world.body(vpc_id=created["id"], tags={"env": "prod"})
     )
     assert updating["status"] == "UPDATING"
     await settle(world.deps, created["id"])
     cloud_tags = world.aws.vpcs[got["cloud_id"]].tags
     assert cloud_tags["env"] == "prod" and cloud_tags["skyclust.io/vpc-id"] == created["id"]
 
-    deleting = await vpcs.delete_vpc(world.deps, world.body(vpc_id=created["id"]), CTX)
+    deleting = await call(vpcs.delete_vpc, world.deps, world.body(vpc_id=created["id"]))
     assert deleting["status"] == "DELETING"
     names = await settle(world.deps, created["id"])
     assert names[-2:] == ["VpcDeleteRequested", "VpcDeleted"]
@@ -73,8 +73,8 @@ async def test_an_aws_range_blocks_an_overlapping_gcp_network_and_the_planner_sk
         "10.0.0.0/16",
     )
 
-    suggested = await planning.suggest_cidr(
-        world.deps, {"workspace_id": world.workspace, "prefix_length": 17}, CTX
+    suggested = await call(
+        planning.suggest_cidr, world.deps, {"workspace_id": world.workspace, "prefix_length": 17}
     )
     assert suggested["cidr_block"] == "10.1.0.0/17"
     gcp = await world.vpc("gcp", cidr_block=suggested["cidr_block"])
@@ -87,7 +87,8 @@ async def test_an_aws_range_blocks_an_overlapping_gcp_network_and_the_planner_sk
     picked = await world.vpc(prefix_length=16)
     assert picked["cidr_block"] == "10.2.0.0/16"
 
-    check = await planning.check_cidr_plan(
+    check = await call(
+        planning.check_cidr_plan,
         world.deps,
         {
             "workspace_id": world.workspace,
@@ -107,7 +108,6 @@ async def test_an_aws_range_blocks_an_overlapping_gcp_network_and_the_planner_sk
                 {"cidr_block": "10.60.0.1/16"},
             ],
         },
-        CTX,
     )
     assert check["ok"] is False
     found = [(p["code"], p["vpc_index"], p["subnet_index"]) for p in check["problems"]]
@@ -119,21 +119,24 @@ async def test_an_aws_range_blocks_an_overlapping_gcp_network_and_the_planner_sk
         ("CIDR_NOT_PRIVATE", 3, None),
         ("INVALID_CIDR", 4, None),
     ]
-    clean = await planning.check_cidr_plan(
-        world.deps, {"workspace_id": world.workspace, "vpcs": [{"cidr_block": "10.77.0.0/16"}]}, CTX
+    clean = await call(
+        planning.check_cidr_plan,
+        world.deps,
+        {"workspace_id": world.workspace, "vpcs": [{"cidr_block": "10.77.0.0/16"}]},
     )
     assert clean == {"ok": True, "problems": [], "networks_considered": 4}
 
 
 async def test_a_vpc_in_use_is_not_deleted_and_the_answer_names_what_uses_it(world: World):
     vpc = await world.vpc(cidr_block="10.40.0.0/16")
-    subnet = await subnets.create_subnet(
+    subnet = await call(
+        subnets.create_subnet,
         world.deps,
         world.body(provider="aws", vpc_id=vpc["id"], name="nodes", cidr_block="10.40.1.0/24"),
-        CTX,
     )
     await settle(world.deps, subnet["id"])
-    group = await security_groups.create_security_group(
+    group = await call(
+        security_groups.create_security_group,
         world.deps,
         world.body(
             provider="aws",
@@ -143,7 +146,6 @@ async def test_a_vpc_in_use_is_not_deleted_and_the_answer_names_what_uses_it(wor
                 {"direction": "ingress", "protocol": "tcp", "from_port": 443, "cidr": "0.0.0.0/0"}
             ],
         ),
-        CTX,
     )
     assert await settle(world.deps, group["id"]) == [
         "SecurityGroupRequested",
@@ -168,8 +170,8 @@ async def test_a_vpc_in_use_is_not_deleted_and_the_answer_names_what_uses_it(wor
                 "aws_config": {
                     "subnet_ids": [
                         (
-                            await subnets.get_subnet(
-                                world.deps, world.body(subnet_id=subnet["id"]), CTX
+                            await call(
+                                subnets.get_subnet, world.deps, world.query(subnet_id=subnet["id"])
                             )
                         )["cloud_id"],
                         "subnet-elsewhere",
@@ -180,7 +182,7 @@ async def test_a_vpc_in_use_is_not_deleted_and_the_answer_names_what_uses_it(wor
         delivery(),
     )
 
-    error = await error_of(vpcs.delete_vpc(world.deps, world.body(vpc_id=vpc["id"]), CTX))
+    error = await error_of(call(vpcs.delete_vpc, world.deps, world.body(vpc_id=vpc["id"])))
     assert (error.code, error.status) == ("VPC_IN_USE", 409)
     for name in ("nodes", "web", "prod", "bastion"):
         assert name in error.message
@@ -196,14 +198,14 @@ async def test_a_vpc_in_use_is_not_deleted_and_the_answer_names_what_uses_it(wor
         ),
         delivery(),
     )
-    for call, key in (
+    for delete, key in (
         (subnets.delete_subnet, {"subnet_id": subnet["id"]}),
         (security_groups.delete_security_group, {"security_group_id": group["id"]}),
     ):
-        await call(world.deps, world.body(**key), CTX)
+        await call(delete, world.deps, world.body(**key))
         await settle(world.deps, next(iter(key.values())))
     world.aws.instances.clear()
-    await vpcs.delete_vpc(world.deps, world.body(vpc_id=vpc["id"]), CTX)
+    await call(vpcs.delete_vpc, world.deps, world.body(vpc_id=vpc["id"]))
     assert (await settle(world.deps, vpc["id"]))[-1] == "VpcDeleted"
 
 
@@ -213,42 +215,42 @@ async def test_discovery_lists_foreign_networks_as_unmanaged_and_the_planner_cou
     ours = await world.vpc(cidr_block="10.70.0.0/16")
     world.aws.add_foreign_vpc("legacy", "us-east-1", "10.9.0.0/16")
     doomed = world.aws.add_foreign_vpc("doomed", "us-east-1", "10.8.0.0/16")
-    found = await discovery.discover_networks(
+    found = await call(
+        discovery.discover_networks,
         world.deps,
         {"workspace_id": world.workspace, "provider": "aws", "credential_id": world.aws_credential},
-        CTX,
     )
     assert found["discovered"] == 2
     by_name = {v["name"]: v for v in found["items"]}
     assert by_name["legacy"]["managed"] is False
     assert by_name["legacy"]["cidr_block"] == "10.9.0.0/16"
     assert by_name[ours["name"]]["managed"] is True
-    again = await discovery.discover_networks(
+    again = await call(
+        discovery.discover_networks,
         world.deps,
         {"workspace_id": world.workspace, "provider": "aws", "credential_id": world.aws_credential},
-        CTX,
     )
     assert again["discovered"] == 0, "discovering twice records a network once"
 
     blocked = await error_of(world.vpc("gcp", cidr_block="10.9.128.0/17"))
     assert blocked.code == "CIDR_OVERLAP" and "unmanaged network 'legacy'" in blocked.message
-    suggested = await planning.suggest_cidr(
-        world.deps, {"workspace_id": world.workspace, "prefix_length": 12}, CTX
+    suggested = await call(
+        planning.suggest_cidr, world.deps, {"workspace_id": world.workspace, "prefix_length": 12}
     )
     assert suggested["cidr_block"] == "10.16.0.0/12"  # 10.0.0.0/12 holds legacy and doomed
 
     legacy = by_name["legacy"]
-    read_only = await error_of(vpcs.delete_vpc(world.deps, world.body(vpc_id=legacy["id"]), CTX))
+    read_only = await error_of(call(vpcs.delete_vpc, world.deps, world.body(vpc_id=legacy["id"])))
     assert read_only.code == "NETWORK_NOT_MANAGED"
-    adopted = await vpcs.adopt_vpc(world.deps, world.body(vpc_id=legacy["id"]), CTX)
+    adopted = await call(vpcs.adopt_vpc, world.deps, world.body(vpc_id=legacy["id"]))
     assert adopted["managed"] is True
     assert (await outbox(world.deps, legacy["id"]))[-1].name == "VpcAdopted"
 
     del world.aws.vpcs[doomed]
-    gone = await discovery.discover_networks(
+    gone = await call(
+        discovery.discover_networks,
         world.deps,
         {"workspace_id": world.workspace, "provider": "aws", "credential_id": world.aws_credential},
-        CTX,
     )
     assert gone["vanished"] == 1
     assert "doomed" not in {v["name"] for v in gone["items"]}
@@ -258,16 +260,16 @@ async def test_discovery_lists_foreign_networks_as_unmanaged_and_the_planner_cou
         "list_vpcs", ProviderError("outage", code="PROVIDER_UNAVAILABLE", retryable=True)
     )
     with pytest.raises(ProviderError):
-        await discovery.discover_networks(
+        await call(
+            discovery.discover_networks,
             world.deps,
             {
                 "workspace_id": world.workspace,
                 "provider": "aws",
                 "credential_id": world.aws_credential,
             },
-            CTX,
         )
-    listed = await vpcs.list_vpcs(world.deps, world.body(), CTX)
+    listed = await call(vpcs.list_vpcs, world.deps, world.query())
     assert {"legacy", ours["name"]} <= {v["name"] for v in listed["items"]}
 
 
@@ -298,7 +300,7 @@ async def test_periodic_discovery_covers_every_credential_the_vault_announced(wo
         delivery(),
     )
     await discovery.discover_everything(world.deps)
-    listed = await vpcs.list_vpcs(world.deps, world.body(managed=False), CTX)
+    listed = await call(vpcs.list_vpcs, world.deps, world.query(managed=False))
     assert [v["name"] for v in listed["items"]] == ["announced"]
     assert "discover networks" in world.vault.decrypts
 
@@ -332,11 +334,11 @@ async def test_a_gke_cluster_named_in_a_network_keeps_it_from_deletion(world: Wo
     await tracking.on_cluster_requested(
         world.deps, event_of("ClusterRequested", world.workspace, requested), delivery()
     )
-    error = await error_of(vpcs.delete_vpc(world.deps, world.body(vpc_id=vpc["id"]), CTX))
+    error = await error_of(call(vpcs.delete_vpc, world.deps, world.body(vpc_id=vpc["id"])))
     assert error.code == "VPC_IN_USE" and "analytics" in error.message
     failed = {**requested, "code": "X", "message": "m", "retryable": False, "operation": "create"}
     await tracking.on_cluster_gone(
         world.deps, event_of("ClusterFailed", world.workspace, failed), delivery()
     )
-    deleting = await vpcs.delete_vpc(world.deps, world.body(vpc_id=vpc["id"]), CTX)
+    deleting = await call(vpcs.delete_vpc, world.deps, world.body(vpc_id=vpc["id"]))
     assert deleting["status"] == "DELETING"

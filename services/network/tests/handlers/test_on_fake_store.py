@@ -14,7 +14,7 @@ from skyclust_common.errors import ProviderError, SkyclustError
 from skyclust_network.adapters.providers.fake import FakeNetworkProvider
 from skyclust_network.handlers import cluster_network, security_groups, subnets, vpcs
 
-from ..helpers import CTX, FakeStore, FaultyProvider, command, delivery, fake_store
+from ..helpers import FakeStore, FaultyProvider, call, command, delivery, fake_store
 
 pytestmark = pytest.mark.unit
 
@@ -30,6 +30,10 @@ class World:
 
     def body(self, **kw: Any) -> dict[str, Any]:
         return {"workspace_id": self.workspace, "actor_id": "actor-1", **kw}
+
+    def query(self, **kw: Any) -> dict[str, Any]:
+        """A query's request: queries name no actor."""
+        return {"workspace_id": self.workspace, **kw}
 
     def provision(self, cluster_id: str, request_id: str = "r-1", **kw: Any) -> CloudEvent:
         data = {
@@ -54,7 +58,8 @@ class World:
 async def test_a_vpc_a_subnet_and_a_group_share_one_lifecycle():
     world = World()
     deps = world.store.deps
-    vpc = await vpcs.create_vpc(
+    vpc = await call(
+        vpcs.create_vpc,
         deps,
         world.body(
             provider="aws",
@@ -63,16 +68,16 @@ async def test_a_vpc_a_subnet_and_a_group_share_one_lifecycle():
             region="us-east-1",
             cidr_block="10.1.0.0/16",
         ),
-        CTX,
     )
     assert vpc["status"] == "PENDING"
     assert await world.store.settle(vpc["id"]) == ["VpcRequested", "VpcReady"]
-    subnet = await subnets.create_subnet(
+    subnet = await call(
+        subnets.create_subnet,
         deps,
         world.body(provider="aws", vpc_id=vpc["id"], name="s1", cidr_block="10.1.0.0/24"),
-        CTX,
     )
-    group = await security_groups.create_security_group(
+    group = await call(
+        security_groups.create_security_group,
         deps,
         world.body(
             provider="aws",
@@ -88,38 +93,37 @@ async def test_a_vpc_a_subnet_and_a_group_share_one_lifecycle():
                 }
             ],
         ),
-        CTX,
     )
     for kind, row in (
         ("Subnet", subnet),
         ("SecurityGroup", group),
     ):
         assert await world.store.settle(row["id"]) == [f"{kind}Requested", f"{kind}Ready"]
-    got = await subnets.get_subnet(deps, world.body(subnet_id=subnet["id"]), CTX)
+    got = await call(subnets.get_subnet, deps, world.query(subnet_id=subnet["id"]))
     assert got["status"] == "READY" and got["cloud_id"]
 
-    updated = await subnets.update_subnet(
-        deps, world.body(subnet_id=subnet["id"], tags={"team": "a"}), CTX
+    updated = await call(
+        subnets.update_subnet, deps, world.body(subnet_id=subnet["id"], tags={"team": "a"})
     )
     assert updated["status"] == "UPDATING"
     names = await world.store.settle(subnet["id"])
     assert names[-2:] == ["SubnetUpdateRequested", "SubnetUpdated"]
-    listed = await subnets.list_subnets(deps, world.body(tag="team=a"), CTX)
+    listed = await call(subnets.list_subnets, deps, world.query(tag="team=a"))
     assert [s["id"] for s in listed["items"]] == [subnet["id"]]
 
     with pytest.raises(SkyclustError) as in_use:
-        await vpcs.delete_vpc(deps, world.body(vpc_id=vpc["id"]), CTX)
+        await call(vpcs.delete_vpc, deps, world.body(vpc_id=vpc["id"]))
     assert in_use.value.code == "VPC_IN_USE"
     for delete, key, row in (
         (subnets.delete_subnet, "subnet_id", subnet),
         (security_groups.delete_security_group, "security_group_id", group),
     ):
-        assert (await delete(deps, world.body(**{key: row["id"]}), CTX))["status"] == "DELETING"
+        assert (await call(delete, deps, world.body(**{key: row["id"]})))["status"] == "DELETING"
         assert (await world.store.settle(row["id"]))[-1].endswith("Deleted")
-    await vpcs.delete_vpc(deps, world.body(vpc_id=vpc["id"]), CTX)
+    await call(vpcs.delete_vpc, deps, world.body(vpc_id=vpc["id"]))
     assert (await world.store.settle(vpc["id"]))[-2:] == ["VpcDeleteRequested", "VpcDeleted"]
     with pytest.raises(SkyclustError) as gone:
-        await vpcs.get_vpc(deps, world.body(vpc_id=vpc["id"]), CTX)
+        await call(vpcs.get_vpc, deps, world.query(vpc_id=vpc["id"]))
     assert gone.value.code == "VPC_NOT_FOUND"
     assert world.cloud.vpcs == {}
 
@@ -133,9 +137,9 @@ async def test_a_taken_name_is_refused_and_a_transient_cloud_error_is_retried_th
     body = world.body(
         provider="aws", credential_id=world.credential, name="net", region="us-east-1"
     )
-    vpc = await vpcs.create_vpc(deps, body, CTX)
+    vpc = await call(vpcs.create_vpc, deps, body)
     with pytest.raises(SkyclustError) as taken:
-        await vpcs.create_vpc(deps, body, CTX)
+        await call(vpcs.create_vpc, deps, body)
     assert taken.value.code == "VPC_NAME_TAKEN"
     (requested,) = world.store.events(vpc["id"])
     with pytest.raises(ProviderError):

@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 
-from skyclust_common.errors import ProviderError
+from skyclust_common.errors import ProviderError, SkyclustError
+from skyclust_network.domain.model import validate_rules
 from skyclust_network.handlers import (
     security_groups,
     subnets,
     vpcs,
 )
 
-from ..helpers import CTX, delivery, outbox, settle
+from ..helpers import call, delivery, outbox, settle
 from .resources import World, error_of
 
 pytestmark = pytest.mark.integration
@@ -25,15 +26,15 @@ pytestmark = pytest.mark.integration
 async def test_subnets_stay_inside_their_network_and_apart(world: World):
     pending = await world.vpc(settle_it=False, cidr_block="10.30.0.0/16")
     body = world.body(provider="aws", vpc_id=pending["id"], name="a", cidr_block="10.30.1.0/24")
-    assert (await error_of(subnets.create_subnet(world.deps, body, CTX))).code == "VPC_NOT_READY"
+    assert (await error_of(call(subnets.create_subnet, world.deps, body))).code == "VPC_NOT_READY"
     await settle(world.deps, pending["id"])
 
-    first = await subnets.create_subnet(
-        world.deps, {**body, "availability_zone": "us-east-1b"}, CTX
+    first = await call(
+        subnets.create_subnet, world.deps, {**body, "availability_zone": "us-east-1b"}
     )
     assert first["status"] == "PENDING"
     assert await settle(world.deps, first["id"]) == ["SubnetRequested", "SubnetReady"]
-    ready = await subnets.get_subnet(world.deps, world.body(subnet_id=first["id"]), CTX)
+    ready = await call(subnets.get_subnet, world.deps, world.query(subnet_id=first["id"]))
     assert (ready["status"], ready["availability_zone"]) == ("READY", "us-east-1b")
     assert ready["cloud_id"] in world.aws.subnets
 
@@ -45,18 +46,18 @@ async def test_subnets_stay_inside_their_network_and_apart(world: World):
         ("10.30.0.0/30", "CIDR_PREFIX_OUT_OF_RANGE"),
     ):
         error = await error_of(
-            subnets.create_subnet(world.deps, {**body, "name": "b", "cidr_block": cidr}, CTX)
+            call(subnets.create_subnet, world.deps, {**body, "name": "b", "cidr_block": cidr})
         )
         assert error.code == code, cidr
     taken = await error_of(
-        subnets.create_subnet(world.deps, {**body, "cidr_block": "10.30.9.0/24"}, CTX)
+        call(subnets.create_subnet, world.deps, {**body, "cidr_block": "10.30.9.0/24"})
     )
     assert taken.code == "SUBNET_NAME_TAKEN"
     wrong_zone = await error_of(
-        subnets.create_subnet(
+        call(
+            subnets.create_subnet,
             world.deps,
             {**body, "name": "z", "cidr_block": "10.30.8.0/24", "availability_zone": "eu-west-1a"},
-            CTX,
         )
     )
     assert wrong_zone.code == "INVALID_ZONE"
@@ -64,19 +65,19 @@ async def test_subnets_stay_inside_their_network_and_apart(world: World):
 
 async def test_a_cloud_error_is_never_taken_to_mean_gone(world: World):
     vpc = await world.vpc(cidr_block="10.50.0.0/16")
-    subnet = await subnets.create_subnet(
+    subnet = await call(
+        subnets.create_subnet,
         world.deps,
         world.body(provider="aws", vpc_id=vpc["id"], name="a", cidr_block="10.50.1.0/24"),
-        CTX,
     )
     await settle(world.deps, subnet["id"])
-    await subnets.delete_subnet(world.deps, world.body(subnet_id=subnet["id"]), CTX)
+    await call(subnets.delete_subnet, world.deps, world.body(subnet_id=subnet["id"]))
     requested = (await outbox(world.deps, subnet["id"]))[-1]
     outage = ProviderError("503", code="PROVIDER_UNAVAILABLE", retryable=True)
     world.aws.fail("delete_subnet", outage, call=1)
     with pytest.raises(ProviderError):
         await subnets.on_subnet_delete_requested(world.deps, requested, delivery(1))
-    got = await subnets.get_subnet(world.deps, world.body(subnet_id=subnet["id"]), CTX)
+    got = await call(subnets.get_subnet, world.deps, world.query(subnet_id=subnet["id"]))
     assert got["status"] == "DELETING"
     assert world.aws.subnets, "an error must not be taken to mean the subnet is gone"
     await subnets.on_subnet_delete_requested(world.deps, requested, delivery(2))
@@ -138,13 +139,14 @@ async def test_bad_input_gets_clear_stable_codes(world: World):
         values.update(change)
         if values["credential_id"] is None:
             values["credential_id"] = world.aws_credential
-        error = await error_of(vpcs.create_vpc(world.deps, world.body(**values), CTX))
+        error = await error_of(call(vpcs.create_vpc, world.deps, world.body(**values)))
         assert error.code == code, (change, error.code, error.message)
         assert "Traceback" not in error.message
 
     vpc = await world.vpc(cidr_block="10.91.0.0/16")
     deny = await error_of(
-        security_groups.create_security_group(
+        call(
+            security_groups.create_security_group,
             world.deps,
             world.body(
                 provider="aws",
@@ -159,12 +161,26 @@ async def test_bad_input_gets_clear_stable_codes(world: World):
                     }
                 ],
             ),
-            CTX,
         )
     )
     assert deny.code == "RULE_NOT_SUPPORTED"
+    # A direction no contract knows is refused by the contract, before the handler, with
+    # the field named; the rules SkyClust builds itself (a cluster's network) are still
+    # checked by the domain.
+    sideways = {"direction": "sideways", "protocol": "tcp", "cidr": "0.0.0.0/0"}
+    refused = await error_of(
+        call(
+            security_groups.create_security_group,
+            world.deps,
+            world.body(provider="aws", vpc_id=vpc["id"], name="g", rules=[sideways]),
+        )
+    )
+    assert refused.code == "CONTRACT_VIOLATION"
+    assert refused.details["path"] == "rules/0/direction"
+    with pytest.raises(SkyclustError) as domain:
+        validate_rules("aws", [sideways])
+    assert domain.value.code == "INVALID_RULE"
     for rule in (
-        {"direction": "sideways", "protocol": "tcp", "cidr": "0.0.0.0/0"},
         {"direction": "ingress", "protocol": "icmp", "cidr": "0.0.0.0/0", "from_port": 1},
         {"direction": "ingress", "protocol": "tcp", "cidr": "0.0.0.1/0"},
         {
@@ -176,23 +192,24 @@ async def test_bad_input_gets_clear_stable_codes(world: World):
         },
     ):
         error = await error_of(
-            security_groups.create_security_group(
+            call(
+                security_groups.create_security_group,
                 world.deps,
                 world.body(provider="aws", vpc_id=vpc["id"], name="g", rules=[rule]),
-                CTX,
             )
         )
         assert error.code == "INVALID_RULE", rule
     other = World.__new__(World)
     other.__dict__.update(world.__dict__)
     other.workspace = str(uuid.uuid4())
-    hidden = await error_of(vpcs.get_vpc(world.deps, other.body(vpc_id=vpc["id"]), CTX))
+    hidden = await error_of(call(vpcs.get_vpc, world.deps, other.query(vpc_id=vpc["id"])))
     assert hidden.code == "VPC_NOT_FOUND", "another workspace's network is not found"
 
 
 async def test_security_group_rules_are_replaced_through_the_saga(world: World):
     vpc = await world.vpc(cidr_block="10.92.0.0/16")
-    group = await security_groups.create_security_group(
+    group = await call(
+        security_groups.create_security_group,
         world.deps,
         world.body(
             provider="aws",
@@ -202,10 +219,10 @@ async def test_security_group_rules_are_replaced_through_the_saga(world: World):
                 {"direction": "ingress", "protocol": "tcp", "from_port": 443, "cidr": "10.0.0.0/8"}
             ],
         ),
-        CTX,
     )
     await settle(world.deps, group["id"])
-    updated = await security_groups.update_security_group(
+    updated = await call(
+        security_groups.update_security_group,
         world.deps,
         world.body(
             security_group_id=group["id"],
@@ -213,19 +230,22 @@ async def test_security_group_rules_are_replaced_through_the_saga(world: World):
                 {"direction": "ingress", "protocol": "udp", "from_port": 53, "cidr": "10.0.0.0/8"}
             ],
         ),
-        CTX,
     )
     assert updated["status"] == "UPDATING"
     assert (await settle(world.deps, group["id"]))[-1] == "SecurityGroupUpdated"
     cloud = next(iter(world.aws.groups.values()))
     assert [(r.protocol, r.from_port) for r in cloud.rules] == [("udp", 53)]
-    busy = await security_groups.update_security_group(
-        world.deps, world.body(security_group_id=group["id"], tags={"a": "b"}), CTX
+    busy = await call(
+        security_groups.update_security_group,
+        world.deps,
+        world.body(security_group_id=group["id"], tags={"a": "b"}),
     )
     assert busy["status"] == "UPDATING"
     again = await error_of(
-        security_groups.update_security_group(
-            world.deps, world.body(security_group_id=group["id"], tags={"a": "c"}), CTX
+        call(
+            security_groups.update_security_group,
+            world.deps,
+            world.body(security_group_id=group["id"], tags={"a": "c"}),
         )
     )
     assert again.code == "SECURITY_GROUP_BUSY"

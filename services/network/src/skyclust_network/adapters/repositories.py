@@ -5,7 +5,7 @@ memory; handlers see only these interfaces, never a session."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -29,12 +29,10 @@ class Filter:
     managed: bool | None = None
 
     @classmethod
-    def of(cls, data: Mapping[str, Any], *names: str) -> Filter:
-        """The filter a List... request gives in the fields `names`."""
-        given = {name: data.get(name) for name in names}
-        for name in ("credential_id", "vpc_id"):
-            given[name] = uuid.UUID(given[name]) if given.get(name) else None
-        return cls(**given)
+    def of(cls, request: object, *names: str) -> Filter:
+        """The filter a List... request (its contract's model) gives in the fields
+        `names`."""
+        return cls(**{name: getattr(request, name, None) for name in names})
 
     def fields(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None and v != ""}

@@ -14,6 +14,7 @@ from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
     SkyclustError,
 )
+from skyclust_common.messages.base import Part
 
 from ..adapters.db import SecurityGroup, Subnet, Vpc
 from ..adapters.providers.base import NetworkProvider
@@ -49,6 +50,12 @@ class NetworkDeps:
     # bounded by max_attempts. 0: redelivery only.
     retry_window: float = 0.0
     discovery_aws_regions: Sequence[str] = field(default_factory=list)
+
+
+def wire(part: Part) -> dict[str, Any]:
+    """A part of a request as it came on the wire (what it left out stays out), for the
+    domain's checks that read plain data: a rule, a layout's network."""
+    return part.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 # views -----------------------------------------------------------------------------------

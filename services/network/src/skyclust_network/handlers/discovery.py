@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from skyclust_common.errors import NotFound, SkyclustError
+from skyclust_common.messages.rpc import DiscoverNetworks
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Vpc
@@ -125,16 +126,17 @@ async def refresh(
 
 
 async def discover_networks(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: DiscoverNetworks.Request, ctx: RpcContext
 ) -> dict[str, Any]:
-    workspace_id, provider = data["workspace_id"], data["provider"]
+    workspace_id, provider = str(req.workspace_id), req.provider
+    credential_id = str(req.credential_id)
     provider_of(deps, provider)
-    credential = await check_credential(deps, workspace_id, data["credential_id"], provider)
-    region = data.get("region") or credential.get("masked", {}).get("region")
-    found, gone = await refresh(deps, workspace_id, provider, data["credential_id"], region)
+    credential = await check_credential(deps, workspace_id, credential_id, provider)
+    region = req.region or credential.get("masked", {}).get("region")
+    found, gone = await refresh(deps, workspace_id, provider, credential_id, region)
     async with deps.uow() as uow:
-        scope = Filter(provider=provider, credential_id=uuid.UUID(data["credential_id"]))
-        rows = await uow.vpcs.search(uuid.UUID(workspace_id), scope)
+        scope = Filter(provider=provider, credential_id=req.credential_id)
+        rows = await uow.vpcs.search(req.workspace_id, scope)
         items = await vpc_views(uow, rows)
     return {"items": items, "discovered": found, "vanished": gone}
 

@@ -60,14 +60,17 @@ class Kind(Generic[R]):
 
 
 async def get_or_404(
-    uow: NetworkUnitOfWork, kind: Kind[R], data: dict[str, Any], *, for_update: bool = False
+    uow: NetworkUnitOfWork,
+    kind: Kind[R],
+    workspace_id: uuid.UUID,
+    row_id: uuid.UUID,
+    provider: str | None = None,
+    *,
+    for_update: bool = False,
 ) -> R:
-    """The row a request names (`workspace_id`, the kind's id field), not deleted, and of
-    the provider the request names if it names one (the gateway's path does)."""
-    row: R | None = await kind.repository(uow).get(
-        uuid.UUID(data["workspace_id"]), uuid.UUID(data[kind.id_field]), for_update=for_update
-    )
-    provider = data.get("provider")
+    """The row a request names (its workspace, the kind's id), not deleted, and of the
+    provider the request names if it names one (the gateway's path does)."""
+    row: R | None = await kind.repository(uow).get(workspace_id, row_id, for_update=for_update)
     if row is None or row.status == Status.DELETED or provider not in (None, row.provider):
         raise kind.missing(f"{kind.what} not found")
     return row

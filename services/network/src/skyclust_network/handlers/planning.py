@@ -6,31 +6,32 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from skyclust_common.messages.rpc import CheckCidrPlan, SuggestCidr
 from skyclust_common.messaging import RpcContext
 
 from ..domain import cidr
-from .common import NetworkDeps
+from .common import NetworkDeps, wire
 
 
 async def known_networks(
-    deps: NetworkDeps, workspace_id: str, exclude: str | None = None
+    deps: NetworkDeps, workspace_id: uuid.UUID, exclude: uuid.UUID | None = None
 ) -> list[cidr.KnownNetwork]:
     async with deps.uow() as uow:
-        rows = await uow.vpcs.planned(
-            uuid.UUID(workspace_id), uuid.UUID(exclude) if exclude else None
-        )
+        rows = await uow.vpcs.planned(workspace_id, exclude)
         return [row.known() for row in rows]
 
 
-async def suggest_cidr(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    existing = await known_networks(deps, data["workspace_id"])
-    block = cidr.suggest(data["prefix_length"], existing, provider=data.get("provider"))
-    in_region = [n for n in existing if data.get("region") and n.region == data["region"]]
+async def suggest_cidr(
+    deps: NetworkDeps, req: SuggestCidr.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    existing = await known_networks(deps, req.workspace_id)
+    block = cidr.suggest(req.prefix_length, existing, provider=req.provider)
+    in_region = [n for n in existing if req.region and n.region == req.region]
     return {
         "cidr_block": str(block),
         "prefix_length": block.prefixlen,
-        "region": data.get("region"),
-        "provider": data.get("provider"),
+        "region": req.region,
+        "provider": req.provider,
         "networks_considered": len(existing),
         "networks_in_region": [
             {
@@ -45,10 +46,10 @@ async def suggest_cidr(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext)
 
 
 async def check_cidr_plan(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: CheckCidrPlan.Request, ctx: RpcContext
 ) -> dict[str, Any]:
-    existing = await known_networks(deps, data["workspace_id"])
-    problems = cidr.check_layout(data["vpcs"], existing)
+    existing = await known_networks(deps, req.workspace_id)
+    problems = cidr.check_layout([wire(vpc) for vpc in req.vpcs], existing)
     return {
         "ok": not problems,
         "problems": [p.to_dict() for p in problems],

@@ -5,8 +5,17 @@ that make the cloud's rules those of the group."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+from skyclust_common.messages.base import Part
+from skyclust_common.messages.rpc import (
+    CreateSecurityGroup,
+    DeleteSecurityGroup,
+    GetSecurityGroup,
+    ListSecurityGroups,
+    UpdateSecurityGroup,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import SecurityGroup, Vpc
@@ -33,7 +42,7 @@ from ..domain.model import (
     validate_tags,
 )
 from . import vpcs
-from .common import LISTED_BY, NetworkDeps, group_view, provider_of
+from .common import LISTED_BY, NetworkDeps, group_view, provider_of, wire
 from .lifecycle import (
     Kind,
     get_or_404,
@@ -77,20 +86,21 @@ def validate_group_name(provider: str, name: str) -> str:
     return name
 
 
-def _rules(provider: str, raw: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def _rules(provider: str, requested: Sequence[Part] | None) -> list[dict[str, Any]]:
+    raw = [wire(rule) for rule in requested or ()]
     return [r.to_dict() for r in validate_rules(provider, raw)]
 
 
 async def create_security_group(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: CreateSecurityGroup.Request, ctx: RpcContext
 ) -> dict[str, Any]:
-    provider = data["provider"]
+    provider = req.provider
     provider_of(deps, provider)
-    name = validate_group_name(provider, data["name"])
-    rules = _rules(provider, data.get("rules"))
-    tags = validate_tags(data.get("tags"))
+    name = validate_group_name(provider, req.name)
+    rules = _rules(provider, req.rules)
+    tags = validate_tags(req.tags)
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, vpcs.KIND, data)
+        vpc = await get_or_404(uow, vpcs.KIND, req.workspace_id, req.vpc_id, provider)
         require_ready_network(vpc, "groups")
         taken = SecurityGroupNameTaken(
             f"network '{vpc.name}' has a security group named {name}",
@@ -105,14 +115,14 @@ async def create_security_group(
             credential_id=vpc.credential_id,
             name=name,
             region=vpc.region,
-            description=plain_text(data.get("description") or "", "description")[:255],
+            description=plain_text(req.description or "", "description")[:255],
             rules=rules,
             status=Status.PENDING,
             tags=tags,
-            created_by=data["actor_id"],
+            created_by=req.actor_id,
         )
         uow.security_groups.add(group)
-        uow.emit(KIND.event("Requested", group, actor_id=data["actor_id"]))
+        uow.emit(KIND.event("Requested", group, actor_id=req.actor_id))
         try:
             await uow.commit()
         except UniqueViolation:
@@ -122,52 +132,56 @@ async def create_security_group(
 
 
 async def list_security_groups(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: ListSecurityGroups.Request, ctx: RpcContext
 ) -> dict[str, Any]:
-    wanted_tag = tag_filter(data.get("tag"))
+    wanted_tag = tag_filter(req.tag)
     async with deps.uow() as uow:
-        rows = await uow.security_groups.search(
-            uuid.UUID(data["workspace_id"]), Filter.of(data, *LISTED_BY)
-        )
+        rows = await uow.security_groups.search(req.workspace_id, Filter.of(req, *LISTED_BY))
         return {"items": [group_view(r) for r in rows if matches_tag(r.tags or {}, wanted_tag)]}
 
 
 async def get_security_group(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: GetSecurityGroup.Request, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        return group_view(await get_or_404(uow, KIND, data))
+        return group_view(
+            await get_or_404(uow, KIND, req.workspace_id, req.security_group_id, req.provider)
+        )
 
 
 async def update_security_group(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: UpdateSecurityGroup.Request, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await get_or_404(uow, KIND, data, for_update=True)
+        group = await get_or_404(
+            uow, KIND, req.workspace_id, req.security_group_id, req.provider, for_update=True
+        )
         require_changeable(KIND, group, CHANGEABLE)
         if group.cloud_id is None:
             raise SecurityGroupBusy(
                 "the security group was never created; delete it instead",
             )
-        if "rules" in data:
-            group.rules = _rules(group.provider, data["rules"])
-        if "tags" in data:
-            group.tags = validate_tags(data["tags"])
-        request(uow, KIND, group, Operation.UPDATE, data["actor_id"])
+        if req.rules is not None:
+            group.rules = _rules(group.provider, req.rules)
+        if req.tags is not None:
+            group.tags = validate_tags(req.tags)
+        request(uow, KIND, group, Operation.UPDATE, req.actor_id)
         await uow.commit()
         await uow.refresh(group)
         return group_view(group)
 
 
 async def delete_security_group(
-    deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
+    deps: NetworkDeps, req: DeleteSecurityGroup.Request, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        group = await get_or_404(uow, KIND, data, for_update=True)
+        group = await get_or_404(
+            uow, KIND, req.workspace_id, req.security_group_id, req.provider, for_update=True
+        )
         if group.status == Status.DELETING:
             return group_view(group)
         require_changeable(KIND, group, DELETABLE)
-        request(uow, KIND, group, Operation.DELETE, data["actor_id"])
+        request(uow, KIND, group, Operation.DELETE, req.actor_id)
         await uow.commit()
         await uow.refresh(group)
         return group_view(group)

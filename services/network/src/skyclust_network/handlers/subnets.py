@@ -8,6 +8,13 @@ import ipaddress
 import uuid
 from typing import Any
 
+from skyclust_common.messages.rpc import (
+    CreateSubnet,
+    DeleteSubnet,
+    GetSubnet,
+    ListSubnets,
+    UpdateSubnet,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Subnet, Vpc
@@ -92,27 +99,31 @@ async def check_range(
     return str(net)
 
 
-async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    provider = data["provider"]
+async def create_subnet(
+    deps: NetworkDeps, req: CreateSubnet.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    provider = req.provider
     provider_of(deps, provider)
-    name = validate_name(provider, data["name"])
-    tags = validate_tags(data.get("tags"))
+    name = validate_name(provider, req.name)
+    tags = validate_tags(req.tags)
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, vpcs.KIND, data, for_update=True)
+        vpc = await get_or_404(
+            uow, vpcs.KIND, req.workspace_id, req.vpc_id, provider, for_update=True
+        )
         require_ready_network(vpc, "subnets")
-        region = subnet_region(vpc, data.get("region"))
+        region = subnet_region(vpc, req.region)
         if region is None:
             raise InvalidRegion(
                 "region is required: a GCP network is global, its subnets are regional",
                 details={"field": "region"},
             )
         validate_region(provider, region)
-        if provider != "gcp" and data.get("region") and data["region"] != vpc.region:
+        if provider != "gcp" and req.region and req.region != vpc.region:
             raise InvalidRegion(
                 f"subnets of this network are in {vpc.region}",
                 details={"field": "region"},
             )
-        zone = data.get("availability_zone")
+        zone = req.availability_zone
         if zone is not None and (provider != "aws" or not zone.startswith(region)):
             raise InvalidZone(
                 f"availability_zone must be a zone of {region}"
@@ -120,7 +131,7 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
                 else f"{provider} subnets are regional: they span every zone of their region",
                 details={"field": "availability_zone"},
             )
-        block = await check_range(uow, vpc, data["cidr_block"])
+        block = await check_range(uow, vpc, req.cidr_block)
         subnet = Subnet(
             id=uuid.uuid4(),
             workspace_id=vpc.workspace_id,
@@ -131,14 +142,14 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
             region=region,
             availability_zone=zone,
             cidr_block=block,
-            is_public=bool(data.get("is_public", False)),
+            is_public=bool(req.is_public),
             status=Status.PENDING,
             tags=tags,
-            created_by=data["actor_id"],
+            created_by=req.actor_id,
         )
         taken = SubnetNameTaken(f"network '{vpc.name}' has a subnet named {name}")
         uow.subnets.add(subnet)
-        uow.emit(KIND.event("Requested", subnet, actor_id=data["actor_id"]))
+        uow.emit(KIND.event("Requested", subnet, actor_id=req.actor_id))
         try:
             await uow.commit()
         except UniqueViolation:
@@ -147,41 +158,51 @@ async def create_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext
         return subnet_view(subnet)
 
 
-async def list_subnets(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    wanted_tag = tag_filter(data.get("tag"))
+async def list_subnets(
+    deps: NetworkDeps, req: ListSubnets.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    wanted_tag = tag_filter(req.tag)
     async with deps.uow() as uow:
-        rows = await uow.subnets.search(
-            uuid.UUID(data["workspace_id"]), Filter.of(data, *LISTED_BY)
-        )
+        rows = await uow.subnets.search(req.workspace_id, Filter.of(req, *LISTED_BY))
         return {"items": [subnet_view(r) for r in rows if matches_tag(r.tags or {}, wanted_tag)]}
 
 
-async def get_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def get_subnet(deps: NetworkDeps, req: GetSubnet.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        return subnet_view(await get_or_404(uow, KIND, data))
+        return subnet_view(
+            await get_or_404(uow, KIND, req.workspace_id, req.subnet_id, req.provider)
+        )
 
 
-async def update_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    tags = validate_tags(data.get("tags"))
+async def update_subnet(
+    deps: NetworkDeps, req: UpdateSubnet.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    tags = validate_tags(req.tags)
     async with deps.uow() as uow:
-        subnet = await get_or_404(uow, KIND, data, for_update=True)
+        subnet = await get_or_404(
+            uow, KIND, req.workspace_id, req.subnet_id, req.provider, for_update=True
+        )
         require_changeable(KIND, subnet, CHANGEABLE)
         if subnet.cloud_id is None:
             raise SubnetBusy("the subnet was never created; delete it instead")
         subnet.tags = tags
-        request(uow, KIND, subnet, Operation.UPDATE, data["actor_id"])
+        request(uow, KIND, subnet, Operation.UPDATE, req.actor_id)
         await uow.commit()
         await uow.refresh(subnet)
         return subnet_view(subnet)
 
 
-async def delete_subnet(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def delete_subnet(
+    deps: NetworkDeps, req: DeleteSubnet.Request, ctx: RpcContext
+) -> dict[str, Any]:
     async with deps.uow() as uow:
-        subnet = await get_or_404(uow, KIND, data, for_update=True)
+        subnet = await get_or_404(
+            uow, KIND, req.workspace_id, req.subnet_id, req.provider, for_update=True
+        )
         if subnet.status == Status.DELETING:
             return subnet_view(subnet)
         require_changeable(KIND, subnet, DELETABLE)
-        request(uow, KIND, subnet, Operation.DELETE, data["actor_id"])
+        request(uow, KIND, subnet, Operation.DELETE, req.actor_id)
         await uow.commit()
         await uow.refresh(subnet)
         return subnet_view(subnet)

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from skyclust_common.errors import Conflict
+from skyclust_common.messages.rpc import AdoptVpc, CreateVpc, DeleteVpc, GetVpc, ListVpcs, UpdateVpc
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.db import Vpc
@@ -95,23 +96,23 @@ def plan_vpc(
 # requests ---------------------------------------------------------------------------------
 
 
-async def create_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    provider = data["provider"]
+async def create_vpc(deps: NetworkDeps, req: CreateVpc.Request, ctx: RpcContext) -> dict[str, Any]:
+    provider = req.provider
     provider_of(deps, provider)
-    name = validate_name(provider, data["name"])
+    name = validate_name(provider, req.name)
     if provider == "gcp":
-        region = validate_region(provider, data["region"]) if data.get("region") else GCP_GLOBAL
+        region = validate_region(provider, req.region) if req.region else GCP_GLOBAL
     else:
-        region = validate_region(provider, data.get("region") or "")
+        region = validate_region(provider, req.region or "")
     resource_group = None
     if provider == "azure":
         resource_group = validate_resource_group(
-            data.get("resource_group") or default_resource_group(region)
+            req.resource_group or default_resource_group(region)
         )
-    tags = validate_tags(data.get("tags"))
-    gcp = data.get("gcp_config") or {}
-    await check_credential(deps, data["workspace_id"], data["credential_id"], provider)
-    workspace_id = uuid.UUID(data["workspace_id"])
+    tags = validate_tags(req.tags)
+    gcp = req.gcp_config
+    await check_credential(deps, str(req.workspace_id), str(req.credential_id), provider)
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
         await uow.lock_plan(workspace_id)
         if await uow.vpcs.live_by_name(workspace_id, provider, region, name):
@@ -120,32 +121,32 @@ async def create_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
         block, accepted = plan_vpc(
             existing,
             provider,
-            data.get("cidr_block"),
-            data.get("prefix_length"),
-            bool(data.get("allow_overlap")),
+            req.cidr_block,
+            req.prefix_length,
+            bool(req.allow_overlap),
         )
         vpc = Vpc(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
             provider=provider,
-            credential_id=uuid.UUID(data["credential_id"]),
+            credential_id=req.credential_id,
             name=name,
             region=region,
             cidr_block=block,
             address_space=[block],
             resource_group=resource_group,
             managed=True,
-            allow_overlap=bool(data.get("allow_overlap")),
+            allow_overlap=bool(req.allow_overlap),
             status=Status.PENDING,
             tags=tags,
             network_mode="CUSTOM" if provider == "gcp" else None,
-            routing_mode=(gcp.get("routing_mode") or "REGIONAL") if provider == "gcp" else None,
-            mtu=(gcp.get("mtu") or 1460) if provider == "gcp" else None,
+            routing_mode=((gcp and gcp.routing_mode) or "REGIONAL") if provider == "gcp" else None,
+            mtu=((gcp and gcp.mtu) or 1460) if provider == "gcp" else None,
             auto_subnets=False if provider == "gcp" else None,
-            created_by=data["actor_id"],
+            created_by=req.actor_id,
         )
         uow.vpcs.add(vpc)
-        uow.emit(KIND.event("Requested", vpc, actor_id=data["actor_id"]))
+        uow.emit(KIND.event("Requested", vpc, actor_id=req.actor_id))
         try:
             await uow.commit()
         except UniqueViolation:
@@ -154,32 +155,33 @@ async def create_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
         return {**vpc_view(vpc, 0), "overlaps": [o.to_dict() for o in accepted]}
 
 
-async def list_vpcs(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    wanted_tag = tag_filter(data.get("tag"))
+async def list_vpcs(deps: NetworkDeps, req: ListVpcs.Request, ctx: RpcContext) -> dict[str, Any]:
+    wanted_tag = tag_filter(req.tag)
     async with deps.uow() as uow:
         rows = await uow.vpcs.search(
-            uuid.UUID(data["workspace_id"]),
-            Filter.of(data, "provider", "region", "credential_id", "managed"),
+            req.workspace_id, Filter.of(req, "provider", "region", "credential_id", "managed")
         )
         rows = [r for r in rows if matches_tag(r.tags or {}, wanted_tag)]
         return {"items": await vpc_views(uow, rows)}
 
 
-async def get_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def get_vpc(deps: NetworkDeps, req: GetVpc.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data)
+        vpc = await get_or_404(uow, KIND, req.workspace_id, req.vpc_id, req.provider)
         return (await vpc_views(uow, [vpc]))[0]
 
 
-async def update_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    tags = validate_tags(data.get("tags"))
+async def update_vpc(deps: NetworkDeps, req: UpdateVpc.Request, ctx: RpcContext) -> dict[str, Any]:
+    tags = validate_tags(req.tags)
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data, for_update=True)
+        vpc = await get_or_404(
+            uow, KIND, req.workspace_id, req.vpc_id, req.provider, for_update=True
+        )
         require_changeable(KIND, vpc, CHANGEABLE)
         if vpc.cloud_id is None:
             raise VpcBusy("the network was never created; delete it instead")
         vpc.tags = tags
-        request(uow, KIND, vpc, Operation.UPDATE, data["actor_id"])
+        request(uow, KIND, vpc, Operation.UPDATE, req.actor_id)
         await uow.commit()
         await uow.refresh(vpc)
         return (await vpc_views(uow, [vpc]))[0]
@@ -231,9 +233,9 @@ def _in_use_message(name: str, found: dict[str, list[dict[str, str]]]) -> str:
     return f"network '{name}' is still in use by " + "; ".join(parts)
 
 
-async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
+async def delete_vpc(deps: NetworkDeps, req: DeleteVpc.Request, ctx: RpcContext) -> dict[str, Any]:
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data)
+        vpc = await get_or_404(uow, KIND, req.workspace_id, req.vpc_id, req.provider)
         if vpc.status == Status.DELETING:
             return (await vpc_views(uow, [vpc]))[0]
         require_changeable(KIND, vpc, DELETABLE)
@@ -245,36 +247,40 @@ async def delete_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -
             details={k: v for k, v in found.items() if v},
         )
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data, for_update=True)
+        vpc = await get_or_404(
+            uow, KIND, req.workspace_id, req.vpc_id, req.provider, for_update=True
+        )
         if vpc.status == Status.DELETING:
             return (await vpc_views(uow, [vpc]))[0]
         require_changeable(KIND, vpc, DELETABLE)
         # A subnet or group requested while the cloud was being asked still blocks.
         if await uow.subnets.of_vpc(vpc.id) or await uow.security_groups.of_vpc(vpc.id):
             raise VpcInUse(f"network '{vpc.name}' gained subnets meanwhile")
-        request(uow, KIND, vpc, Operation.DELETE, data["actor_id"])
+        request(uow, KIND, vpc, Operation.DELETE, req.actor_id)
         await uow.commit()
         await uow.refresh(vpc)
         return (await vpc_views(uow, [vpc]))[0]
 
 
-async def adopt_vpc(deps: NetworkDeps, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
-    workspace_id = uuid.UUID(data["workspace_id"])
+async def adopt_vpc(deps: NetworkDeps, req: AdoptVpc.Request, ctx: RpcContext) -> dict[str, Any]:
+    workspace_id = req.workspace_id
     async with deps.uow() as uow:
-        vpc = await get_or_404(uow, KIND, data, for_update=True)
+        vpc = await get_or_404(
+            uow, KIND, req.workspace_id, req.vpc_id, req.provider, for_update=True
+        )
         if vpc.managed:
             raise VpcAlreadyManaged(f"network '{vpc.name}' is already managed")
         if await uow.vpcs.live_by_name(workspace_id, vpc.provider, vpc.region, vpc.name):
             raise _name_taken(vpc.name, vpc.region)
         taken = _name_taken(vpc.name, vpc.region)
         vpc.managed = True
-        vpc.created_by = data["actor_id"]
+        vpc.created_by = req.actor_id
         uow.emit(
             resource_event(
                 "VpcAdopted",
                 vpc,
                 {"credential_id": str(vpc.credential_id), "cloud_id": vpc.cloud_id},
-                actor_id=data["actor_id"],
+                actor_id=req.actor_id,
             )
         )
         try:
