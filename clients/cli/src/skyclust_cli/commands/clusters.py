@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -362,6 +363,32 @@ def _node_group_count(st: State, item: dict[str, Any]) -> int:
     return len(list(st.api().items(f"{resolve.cluster_path(item)}/node-groups")))
 
 
+def _changed(
+    st: State,
+    item: dict[str, Any],
+    start: Callable[[], dict[str, Any]],
+    operation: Operation,
+    watch: bool,
+    timeout: float,
+    **tracked: Any,
+) -> dict[str, Any] | None:
+    """Ask for a change of the cluster with `start`. Without `watch`, show its answer and
+    return None; with it, follow the change to its end and return the cluster then."""
+    if not watch:
+        show(st, start())
+        return None
+    groups = _node_group_count(st, item)
+    path = resolve.cluster_path(item)
+    return watched(
+        st,
+        start,
+        lambda c: Tracker(operation, item["id"], name=item["name"], node_groups=groups, **tracked),
+        lambda c: st.api().get(path),
+        timeout=timeout,
+        resource=item["id"],
+    )
+
+
 @app.command("upgrade")
 def upgrade_cluster(
     ctx: typer.Context,
@@ -385,25 +412,9 @@ def upgrade_cluster(
         st.output.note(f"cluster {item['name']}: upgrading to {version}")
         return changed
 
-    if not watch:
-        show(st, start())
-        return
-    groups = _node_group_count(st, item)
-    final = watched(
-        st,
-        start,
-        lambda c: Tracker(
-            Operation.upgrade,
-            item["id"],
-            name=item["name"],
-            node_groups=groups,
-            target_version=version,
-        ),
-        lambda c: api.get(path),
-        timeout=timeout,
-        resource=item["id"],
-    )
-    show(st, final)
+    final = _changed(st, item, start, Operation.upgrade, watch, timeout, target_version=version)
+    if final is not None:
+        show(st, final)
 
 
 @app.command("delete")
@@ -428,20 +439,10 @@ def delete_cluster(
         st.output.note(f"cluster {item['name']}: deleting")
         return changed
 
-    if not watch:
-        show(st, start())
-        return
-    groups = _node_group_count(st, item)
-    final = watched(
-        st,
-        start,
-        lambda c: Tracker(Operation.delete, item["id"], name=item["name"], node_groups=groups),
-        lambda c: api.get(path),
-        timeout=timeout,
-        resource=item["id"],
-    )
-    st.output.note(f"cluster {item['name']} deleted")
-    st.output.data({**final, "status": "DELETED"})
+    final = _changed(st, item, start, Operation.delete, watch, timeout)
+    if final is not None:
+        st.output.note(f"cluster {item['name']} deleted")
+        st.output.data({**final, "status": "DELETED"})
 
 
 @app.command("kubeconfig")
