@@ -1,0 +1,1 @@
+"""Cost service: billing data, forecasts, budgets and estimates."""

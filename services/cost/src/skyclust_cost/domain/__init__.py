@@ -1,0 +1,1 @@
+"""The cost service's pure rules: no I/O here."""

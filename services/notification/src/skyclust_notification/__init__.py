@@ -1,0 +1,1 @@
+"""Notification service: inbox, signed webhooks, email and rules."""
