@@ -9,6 +9,7 @@ from typing import Any
 from skyclust_common.runtime import Runtime, ServiceSpec
 from skyclust_common.vault_client import VaultClient
 
+from .adapters.billing.aws import CostExplorerCollector
 from .adapters.billing.base import BillingCollector, NotImplementedCollector
 from .adapters.db import metadata
 from .adapters.uow import SqlCostUnitOfWork
@@ -21,7 +22,11 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def billing_collectors(settings: CostSettings) -> dict[str, BillingCollector]:
-    return {name: NotImplementedCollector(name) for name in ("aws", "gcp", "azure")}
+    return {
+        "aws": CostExplorerCollector(settings.aws_endpoint_url),
+        "gcp": NotImplementedCollector("gcp"),
+        "azure": NotImplementedCollector("azure"),
+    }
 
 
 def bootstrap(
