@@ -10,8 +10,8 @@ import pyotp
 import pytest
 
 from skyclust_common.errors import SkyclustError
-from skyclust_common.messages.rpc import CheckSession
-from skyclust_identity.handlers import accounts, mfa, sessions
+from skyclust_common.messages.rpc import AddMember, CheckSession, SwitchWorkspace
+from skyclust_identity.handlers import accounts, mfa, sessions, workspaces
 
 from .fakes import PASSWORD, Identity
 
@@ -167,9 +167,23 @@ async def test_a_workspace_requiring_mfa_marks_the_tokens_of_members_without_it(
     user_id, ws = registered["user"]["id"], registered["workspace"]["id"]
     assert "mfa_unmet" not in claims(await identity.login("ada@example.com"))
     policy = {"user_id": user_id, "workspace_id": ws, "require_mfa": True}
-    assert (await mfa.set_workspace_policy(identity.deps, policy))["require_mfa"] is True
-    assert claims(await identity.login("ada@example.com"))["mfa_unmet"] is True
+    # An admin without MFA may not require it: they would lock themselves out.
+    error = await refused(mfa.set_workspace_policy(identity.deps, policy))
+    assert error.code == "MFA_NOT_ENROLLED"
     authenticator, _ = await _enrol(identity, user_id)
+    assert (await mfa.set_workspace_policy(identity.deps, policy))["require_mfa"] is True
+    member = await identity.register("member@example.com")
+    await workspaces.add_member(
+        identity.deps,
+        AddMember.request(
+            {"workspace_id": ws, "email": "member@example.com", "role": "user", "actor_id": user_id}
+        ),
+    )
+    switched = await sessions.switch_workspace(
+        identity.deps,
+        SwitchWorkspace.request({"user_id": member["user"]["id"], "workspace_id": ws}),
+    )
+    assert claims(switched)["mfa_unmet"] is True
     challenge = await identity.login("ada@example.com")
     body = {"mfa_token": challenge["mfa_token"], "code": authenticator.now()}
     assert "mfa_unmet" not in claims(await mfa.complete_login(identity.deps, body))

@@ -247,10 +247,3 @@ class MfaChallengeInvalid(Unauthorized):
     """The MFA step of a login is unknown, finished or expired; log in again."""
 
     code = "MFA_CHALLENGE_INVALID"
-
-
-class MfaRequired(Forbidden):
-    """The workspace requires MFA of its members and this account has none; enrol at
-    `/auth/mfa/enrolment` and log in again."""
-
-    code = "MFA_REQUIRED"

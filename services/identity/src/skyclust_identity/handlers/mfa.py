@@ -178,6 +178,10 @@ async def set_workspace_policy(
         if found is None:
             raise WorkspaceNotFound("workspace not found")
         workspace = found[0]
+        user = await _user(uow, data["user_id"])
+        if data["require_mfa"] and user.mfa_enabled_at is None:
+            # Else the admin would lock themselves out of the workspace with one call.
+            raise MfaNotEnrolled("enable MFA on your own account before requiring it")
         workspace.require_mfa = bool(data["require_mfa"])
         await uow.commit()
         return {"workspace_id": str(workspace.id), "require_mfa": workspace.require_mfa}
