@@ -35,6 +35,8 @@ FAST = {
     # per-client login throttle is shown by identity's own tests instead.
     "SKYCLUST_LOGIN_MAX_FAILURES_PER_CLIENT": "100000",
     "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000",
+    # Likewise for the per-client throttle of account emails (password resets).
+    "SKYCLUST_ACCOUNT_EMAILS_PER_CLIENT": "100000",
 }
 
 
