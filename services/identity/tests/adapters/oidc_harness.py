@@ -138,7 +138,7 @@ async def mailed_token(deps: Deps, user_id: str, template: str) -> str:
 
     outbox = outbox_table(metadata)
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
+        rows = await session_of(uow).execute(
             select(outbox.c.subject, outbox.c.payload)
             .where(outbox.c.payload["type"].astext == "io.skyclust.SendAccountEmail.v1")
             .where(outbox.c.payload["data"]["user_id"].astext == user_id)

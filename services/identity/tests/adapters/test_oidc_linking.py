@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from skyclust_common.db import session_of
 from skyclust_common.messages.rpc import AddMember
 from skyclust_identity.adapters.db import User, UserIdentity
 from skyclust_identity.handlers import accounts, auth, oidc, workspaces
@@ -38,9 +39,9 @@ async def test_an_unverified_sign_up_never_receives_the_owners_oidc_login(deps, 
     again = await verified_claims(deps, await log_in(deps, victim))
     assert (again["sub"], again["wid"]) == (first["sub"], first["wid"])
     async with deps.uow() as uow:
-        link = await uow.session.get(UserIdentity, ("local", victim.sub))
+        link = await session_of(uow).get(UserIdentity, ("local", victim.sub))
         assert link is not None and str(link.user_id) == first["sub"]
-        mine = await uow.session.get(User, uuid.UUID(first["sub"]))
+        mine = await session_of(uow).get(User, uuid.UUID(first["sub"]))
         assert mine is not None and mine.email_verified_at is not None
     # The squatter's password opens only the squatter's own account.
     theirs = await verified_claims(
@@ -90,7 +91,7 @@ async def test_a_verified_account_is_linked_only_after_its_owner_confirms(deps, 
     link_token = error.details["link_token"]
     assert await count_users(deps, email) == 1
     async with deps.uow() as uow:
-        assert await uow.session.get(UserIdentity, ("local", person.sub)) is None
+        assert await session_of(uow).get(UserIdentity, ("local", person.sub)) is None
 
     stranger = await _register(deps, f"other-{uuid.uuid4().hex[:8]}@example.com")
     wrong = {"user_id": stranger["user"]["id"], "link_token": link_token}
