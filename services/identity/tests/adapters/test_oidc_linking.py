@@ -4,14 +4,16 @@ from inside the account."""
 
 from __future__ import annotations
 
+import time
 import uuid
 
+import pyotp
 import pytest
 
 from skyclust_common.db import session_of
 from skyclust_common.messages.rpc import AddMember
 from skyclust_identity.adapters.db import User, UserIdentity
-from skyclust_identity.handlers import accounts, auth, oidc, workspaces
+from skyclust_identity.handlers import accounts, auth, mfa, oidc, workspaces
 
 from .oidc_harness import CTX, account, count_users, log_in, mailed_token, refused, verified_claims
 
@@ -107,3 +109,18 @@ async def test_a_verified_account_is_linked_only_after_its_owner_confirms(deps, 
     # The password still works: linking adds a way in, it does not replace one.
     tokens = await auth.login(deps, {"email": email, "password": PASSWORD}, CTX)
     assert (await verified_claims(deps, tokens))["sub"] == owner["user"]["id"]
+
+
+async def test_an_oidc_login_asks_for_the_code_of_an_account_with_mfa(deps, provider):
+    person = account(provider)
+    user_id = (await verified_claims(deps, await log_in(deps, person)))["sub"]
+    started = await mfa.start_enrolment(deps, {"user_id": user_id}, CTX)
+    authenticator = pyotp.TOTP(started["secret"])
+    code = authenticator.at(time.time() - 30)
+    await mfa.confirm_enrolment(deps, {"user_id": user_id, "code": code}, CTX)
+    challenge = await log_in(deps, person)
+    assert challenge["mfa_required"] is True and "access_token" not in challenge
+    body = {"mfa_token": challenge["mfa_token"], "code": authenticator.now()}
+    assert (await verified_claims(deps, await mfa.complete_login(deps, body, CTX)))[
+        "sub"
+    ] == user_id

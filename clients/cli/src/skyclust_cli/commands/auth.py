@@ -121,13 +121,13 @@ def login(
             tokens = api.post(
                 "/auth/login", {"email": user, "password": secret}, authenticated=False
             )
-            if tokens.get("mfa_required"):
-                code = otp or typer.prompt("One-time code", err=True)
-                tokens = api.post(
-                    "/auth/login/mfa",
-                    {"mfa_token": tokens["mfa_token"], **_second_factor(code)},
-                    authenticated=False,
-                )
+        if tokens.get("mfa_required"):
+            code = otp or typer.prompt("One-time code", err=True)
+            tokens = api.post(
+                "/auth/login/mfa",
+                {"mfa_token": tokens["mfa_token"], **_second_factor(code)},
+                authenticated=False,
+            )
         api.store_tokens(tokens)
         if workspace:
             _switch(api, workspace)

@@ -202,15 +202,8 @@ class CompleteMfaLoginRequest(RpcRequest):
     client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
 
 
-class CompleteOidcLoginReply(RpcReply):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "CompleteOidcLogin", "version": 1}},
-    )
-    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
-    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
-    token_type: Literal["Bearer"]
-    expires_in: StrictInt
+class CompleteOidcLoginReply(RootModel[Any]):
+    root: Annotated[Any, Field(title="CompleteOidcLoginReply")]
 
 
 class CompleteOidcLoginRequest(RpcRequest):
@@ -3983,7 +3976,8 @@ class CompleteMfaLogin(Rpc[CompleteMfaLoginRequest, CompleteMfaLoginReply]):
 
 
 class CompleteOidcLogin(Rpc[CompleteOidcLoginRequest, CompleteOidcLoginReply]):
-    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens."""
+    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens,
+    or an MFA challenge (completed by CompleteMfaLogin) for an account with MFA on."""
 
     CONTRACT = "CompleteOidcLogin"
     VERSION = 1

@@ -25,6 +25,7 @@ from ..domain.errors import (
 from ..domain.model import normalize_email
 from ..domain.oidc import VerifiedIdentity, new_code_verifier, new_secret, state_problem
 from ..domain.ports import DuplicateKey, IdentityUow, UserRecord
+from . import mfa
 from .auth import create_user_with_workspace
 from .base import IdentityDeps, now
 from .sessions import issue_tokens
@@ -133,9 +134,14 @@ async def _log_in(deps: IdentityDeps, provider: str, identity: VerifiedIdentity)
                 "this account belongs to no workspace; ask a workspace admin to add you"
             )
         workspace, membership = found
-        tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
+        if user.mfa_enabled_at is not None:
+            # The provider's own factors are not SkyClust's to judge: an account that
+            # turned MFA on is asked for its code whichever way it logs in.
+            answer = await mfa.challenge(uow, user, workspace.id)
+        else:
+            answer = await issue_tokens(uow, deps, user, workspace, membership.role)
         await uow.commit()
-    return tokens
+    return answer
 
 
 async def _find_or_create_user(
