@@ -2400,6 +2400,51 @@ class ListNodeGroupsRequest(RpcRequest):
     cluster_id: Uuid
 
 
+class ListNotificationsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotifications", "version": 1}},
+    )
+    items: list[ListNotificationsReplyItem]
+    next_cursor: StrictStr | None
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class ListNotificationsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_type", "resource_id"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    body: Annotated[StrictStr, Field(max_length=2000, min_length=0)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+    created_at: DateTime
+    read_at: DateTime | None
+
+
+class ListNotificationsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["unread", "limit", "cursor"],
+            "skyclust-contract": {"name": "ListNotifications", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    unread: StrictBool | None = None
+    limit: Annotated[StrictInt | None, Field(ge=1, le=100)] = None
+    cursor: Annotated[StrictStr | None, Field(max_length=200, min_length=1)] = None
+
+
 class ListOidcProvidersReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -2689,6 +2734,63 @@ class LogoutRequest(RpcRequest):
     )
     user_id: Uuid
     session_id: Uuid
+
+
+class MarkAllNotificationsReadReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkAllNotificationsRead", "version": 1}},
+    )
+    marked: Annotated[StrictInt, Field(ge=0)]
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class MarkAllNotificationsReadRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkAllNotificationsRead", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+
+
+class MarkNotificationReadReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkNotificationRead", "version": 1}},
+    )
+    notification: MarkNotificationReadReplyNotification
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class MarkNotificationReadReplyNotification(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_type", "resource_id"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    body: Annotated[StrictStr, Field(max_length=2000, min_length=0)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+    created_at: DateTime
+    read_at: DateTime | None
+
+
+class MarkNotificationReadRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkNotificationRead", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    notification_id: Uuid
 
 
 class PromoteClusterReply(RpcReply):
@@ -4124,6 +4226,16 @@ class ListNodeGroups(Rpc[ListNodeGroupsRequest, ListNodeGroupsReply]):
     Reply: TypeAlias = ListNodeGroupsReply
 
 
+class ListNotifications(Rpc[ListNotificationsRequest, ListNotificationsReply]):
+    """One user's inbox in a workspace, newest first, with the unread count."""
+
+    CONTRACT = "ListNotifications"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListNotificationsRequest
+    Reply: TypeAlias = ListNotificationsReply
+
+
 class ListOidcProviders(Rpc[ListOidcProvidersRequest, ListOidcProvidersReply]):
     """The OpenID Connect providers users can log in with."""
 
@@ -4193,6 +4305,26 @@ class Logout(Rpc[LogoutRequest, LogoutReply]):
     KIND = "command"
     Request: TypeAlias = LogoutRequest
     Reply: TypeAlias = LogoutReply
+
+
+class MarkAllNotificationsRead(Rpc[MarkAllNotificationsReadRequest, MarkAllNotificationsReadReply]):
+    """Mark every unread notification of the user in the workspace read."""
+
+    CONTRACT = "MarkAllNotificationsRead"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = MarkAllNotificationsReadRequest
+    Reply: TypeAlias = MarkAllNotificationsReadReply
+
+
+class MarkNotificationRead(Rpc[MarkNotificationReadRequest, MarkNotificationReadReply]):
+    """Mark one of the user's notifications read (again: no change)."""
+
+    CONTRACT = "MarkNotificationRead"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = MarkNotificationReadRequest
+    Reply: TypeAlias = MarkNotificationReadReply
 
 
 class PromoteCluster(Rpc[PromoteClusterRequest, PromoteClusterReply]):
@@ -4455,6 +4587,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListCredentials.CONTRACT, ListCredentials.VERSION): ListCredentials,
     (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
     (ListNodeGroups.CONTRACT, ListNodeGroups.VERSION): ListNodeGroups,
+    (ListNotifications.CONTRACT, ListNotifications.VERSION): ListNotifications,
     (ListOidcProviders.CONTRACT, ListOidcProviders.VERSION): ListOidcProviders,
     (ListSecurityGroups.CONTRACT, ListSecurityGroups.VERSION): ListSecurityGroups,
     (ListSubnets.CONTRACT, ListSubnets.VERSION): ListSubnets,
@@ -4462,6 +4595,8 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListWorkspaces.CONTRACT, ListWorkspaces.VERSION): ListWorkspaces,
     (Login.CONTRACT, Login.VERSION): Login,
     (Logout.CONTRACT, Logout.VERSION): Logout,
+    (MarkAllNotificationsRead.CONTRACT, MarkAllNotificationsRead.VERSION): MarkAllNotificationsRead,
+    (MarkNotificationRead.CONTRACT, MarkNotificationRead.VERSION): MarkNotificationRead,
     (PromoteCluster.CONTRACT, PromoteCluster.VERSION): PromoteCluster,
     (ReconcileCluster.CONTRACT, ReconcileCluster.VERSION): ReconcileCluster,
     (RecordAudit.CONTRACT, RecordAudit.VERSION): RecordAudit,
