@@ -1,0 +1,25 @@
+"""The notification service's errors: one class per code it raises."""
+
+from __future__ import annotations
+
+from skyclust_common.errors import NotFound, ValidationFailed
+
+
+class NotificationNotFound(NotFound):
+    """No notification of that id in the caller's inbox (another user's is not found
+    either)."""
+
+    code = "NOTIFICATION_NOT_FOUND"
+    default_message = "notification not found"
+
+
+class InvalidNotificationCursor(ValidationFailed):
+    """The cursor is not a `next_cursor` this listing returned."""
+
+    code = "INVALID_NOTIFICATION_CURSOR"
+    default_message = "cursor must be the next_cursor of a previous page"
+
+
+class DuplicateNotification(Exception):
+    """The store already holds this user's notification for this event: a redelivery
+    that raced another instance. Not an error of the API."""
