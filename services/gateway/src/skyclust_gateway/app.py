@@ -18,7 +18,18 @@ from .middleware import (
     UnhandledErrorMiddleware,
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
-from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
+from .routers import (
+    api_keys,
+    audit,
+    auth,
+    clusters,
+    credentials,
+    events,
+    notifications,
+    oidc,
+    session,
+    workspaces,
+)
 from .routers.deps import Services
 from .routers.network import router as network_router
 from .settings import GatewaySettings
@@ -69,6 +80,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         audit.router,
         credentials.router,
         events.router,
+        notifications.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
