@@ -39,7 +39,14 @@ from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
-NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network")
+NATS_USERS = (
+    "gateway",
+    "identity",
+    "credential-vault",
+    "provisioning",
+    "network",
+    "notification",
+)
 
 
 @dataclass
@@ -100,7 +107,7 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
-        services = ("identity", "credential-vault", "provisioning", "network")
+        services = ("identity", "credential-vault", "provisioning", "network", "notification")
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
             # A state dir from before a service existed has no password for it yet.
@@ -296,6 +303,14 @@ class Platform:
                 {
                     "SKYCLUST_DATABASE_URL": role_urls["network"],
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                },
+            ),
+            (
+                "notification",
+                "skyclust_notification",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["notification"],
+                    "SKYCLUST_PUBLIC_URL": gateway_url,
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
