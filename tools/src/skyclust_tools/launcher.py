@@ -35,6 +35,7 @@ from .embedded import (
     free_port,
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
+from .mail_sink import MailSink
 from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -255,6 +256,14 @@ class Platform:
             azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
         self.say(f"local Azure (emulator) at {azure_url}")
 
+        smtp_host = os.environ.get("SKYCLUST_SMTP_HOST")
+        smtp_port = os.environ.get("SKYCLUST_SMTP_PORT", "587")
+        if not smtp_host:
+            sink = MailSink(self.state_dir / "mail", free_port())
+            self.servers.append(sink.start())
+            smtp_host, smtp_port = "127.0.0.1", str(sink.port)
+            self.say(f"local mail server at 127.0.0.1:{sink.port}; mail goes to {sink.folder}")
+
         role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
         self._local_cloud_credentials(gcp_local.url if gcp_local else None, azure_local)
 
@@ -311,6 +320,8 @@ class Platform:
                 {
                     "SKYCLUST_DATABASE_URL": role_urls["notification"],
                     "SKYCLUST_PUBLIC_URL": gateway_url,
+                    "SKYCLUST_SMTP_HOST": smtp_host,
+                    "SKYCLUST_SMTP_PORT": smtp_port,
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
@@ -438,6 +449,8 @@ def main() -> None:
     platform.say(f"ready in {time.monotonic() - started:.1f}s")
     platform.say(f"gateway: {values['SKYCLUST_GATEWAY_URL']}  (API docs at /docs)")
     platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
+    if not os.environ.get("SKYCLUST_SMTP_HOST"):
+        platform.say(f"mail SkyClust sends: {platform.state_dir / 'mail'} (one .eml per mail)")
     platform.say(f"logs: {platform.state_dir / 'logs'}; Ctrl-C stops everything")
     try:
         platform.supervise()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from skyclust_common.errors import NotFound, ValidationFailed
+from skyclust_common.errors import NotFound, PermanentFailure, ServiceUnavailable, ValidationFailed
 
 
 class NotificationNotFound(NotFound):
@@ -23,3 +23,17 @@ class InvalidNotificationCursor(ValidationFailed):
 class DuplicateNotification(Exception):
     """The store already holds this user's notification for this event: a redelivery
     that raced another instance. Not an error of the API."""
+
+
+class MailRefused(PermanentFailure):
+    """The mail server refused the recipient: sending again cannot help."""
+
+    code = "MAIL_REFUSED"
+    default_message = "the mail server refused the address"
+
+
+class MailUnavailable(ServiceUnavailable):
+    """The mail server could not be reached or failed; the mail is sent again later."""
+
+    code = "MAIL_UNAVAILABLE"
+    default_message = "the mail server could not be reached"

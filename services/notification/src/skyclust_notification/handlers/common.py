@@ -10,6 +10,7 @@ from typing import Any
 from skyclust_common.db import utcnow
 
 from ..adapters.repositories import NotificationUnitOfWork
+from ..adapters.smtp import Mailer
 from ..domain.model import Member
 
 SOURCE = "notification"
@@ -25,6 +26,9 @@ class NotificationDeps:
     # Where links in notifications point (the API or the web app in front of it).
     public_url: str
     clock: Callable[[], datetime] = field(default=utcnow)
+    mailer: Mailer | None = None
+    # The right-hand side of the Message-IDs of the mails sent.
+    mail_domain: str = "skyclust.local"
     extras: dict[str, Any] = field(default_factory=dict)
 
     def link(self, path: str) -> str:
