@@ -18,6 +18,7 @@ from skyclust_notification.handlers.account_mail import on_send_account_email
 pytestmark = pytest.mark.unit
 
 LINK = "https://skyclust.example/verify?token=a<b>&c"
+VALID_LINK = "https://skyclust.example/verify?token=abc&next=%2F"
 
 
 @dataclass
@@ -39,7 +40,7 @@ def command(source: str = "identity", template: str = "verify_email") -> Any:
             "user_id": "0b0c4a55-2f6e-4f4e-9a43-1d0f7f0f6a11",
             "email": "new@example.com",
             "template": template,
-            "link": LINK,
+            "link": VALID_LINK,
             "expires_at": "2026-12-02T12:00:00+00:00",
         },
         source=source,
