@@ -37,3 +37,18 @@ class MailUnavailable(ServiceUnavailable):
 
     code = "MAIL_UNAVAILABLE"
     default_message = "the mail server could not be reached"
+
+
+class WebhookUrlInvalid(ValidationFailed):
+    """The webhook URL is not an http(s) URL with a host that resolves."""
+
+    code = "WEBHOOK_URL_INVALID"
+    default_message = "the webhook URL must be an http(s) URL whose host resolves"
+
+
+class WebhookAddressRefused(ValidationFailed):
+    """The webhook's host is, or resolves to, an address SkyClust does not send to
+    (loopback, private, link-local, multicast, unspecified, cloud metadata)."""
+
+    code = "WEBHOOK_ADDRESS_REFUSED"
+    default_message = "webhooks may not be sent to this address"
