@@ -9,11 +9,10 @@ import base64
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from skyclust_tools.embedded import free_port
 from skyclust_vault.adapters.kms import (
@@ -38,46 +37,9 @@ from skyclust_vault.domain.errors import (
 )
 from skyclust_vault.settings import VaultSettings
 
+from .conftest import AWS_KEYS, Kms
+
 pytestmark = pytest.mark.integration
-
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
-
-
-@dataclasses.dataclass
-class Kms:
-    url: str
-    keys: dict[str, str]  # version -> alias
-
-
-@pytest.fixture(scope="module")
-def kms() -> Iterator[Kms]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    client = boto3.client("kms", endpoint_url=url, region_name="us-east-1", **_keys())
-    aliases = {}
-    for version in ("k1", "k2"):
-        key_id = client.create_key(Description=f"skyclust vault {version}")["KeyMetadata"]["KeyId"]
-        alias = f"alias/skyclust-vault-{version}"
-        client.create_alias(AliasName=alias, TargetKeyId=key_id)
-        aliases[version] = alias
-    yield Kms(url, aliases)
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in AWS_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-def _keys() -> dict[str, str]:
-    return {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
 def aws(kms: Kms, active: str, *versions: str) -> AwsKmsKeyring:
@@ -152,7 +114,7 @@ def test_a_wrapped_key_moved_or_altered_does_not_open(make, moved: str):
 
 
 def test_the_kms_itself_refuses_a_wrapped_key_under_another_context(kms: Kms):
-    client = boto3.client("kms", endpoint_url=kms.url, region_name="us-east-1", **_keys())
+    client = boto3.client("kms", endpoint_url=kms.url, region_name="us-east-1", **AWS_KEYS)
     ws, cred = ids()
     sealed = seal(aws(kms, "k1"), b"secret", workspace_id=ws, credential_id=cred)
     with pytest.raises(client.exceptions.InvalidCiphertextException):
