@@ -14,7 +14,7 @@ from .fake_gateway import CLUSTER, FakeGateway
 from .test_commands import config_file, gateway, logged_in, run  # noqa: F401
 
 pytestmark = pytest.mark.unit
-CLUSTER_ID = CLUSTER["id"]
+CLUSTER_ID = str(CLUSTER["id"])
 
 
 def test_the_token_command_prints_a_fresh_exec_credential(
