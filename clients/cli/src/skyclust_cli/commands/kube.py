@@ -44,7 +44,9 @@ def token(
     """Print a fresh short-lived credential for the cluster as an ExecCredential (JSON),
     as kubectl's exec plugin protocol expects. Every one is in the audit log."""
     if provider not in PROVIDERS:
-        raise CliError("USAGE", f"--provider is one of {', '.join(PROVIDERS)}", ExitCode.USAGE)
+        raise CliError(
+            "BAD_ARGUMENT", f"--provider is one of {', '.join(PROVIDERS)}", ExitCode.USAGE
+        )
     api = state(ctx).api()
     issued = api.get(f"{resolve.clusters_path(provider)}/{cluster}/kubeconfig/token")
     # Raw JSON whatever --output says: kubectl parses this.

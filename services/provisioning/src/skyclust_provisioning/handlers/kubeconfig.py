@@ -18,6 +18,7 @@ from ..domain.cluster import ClusterSpec, Status
 from ..domain.errors import (
     ClusterNotFound,
     ClusterNotReady,
+    KubeconfigModeNotSupported,
     ProviderNotSupported,
 )
 from ..domain.kubeconfig import exec_credential_status, exec_kubeconfig
@@ -116,8 +117,12 @@ async def get_kubeconfig(
     text = issued.kubeconfig
     expires_at = issued.expires_at.isoformat() if issued.expires_at else None
     if mode == "exec":
-        text = exec_kubeconfig(text, provider=spec.provider, cluster_id=spec.cluster_id)
-        expires_at = None
+        try:
+            text = exec_kubeconfig(text, provider=spec.provider, cluster_id=spec.cluster_id)
+            expires_at = None
+        except KubeconfigModeNotSupported:
+            # AKS: the cloud's own kubeconfig, passed on as it comes (and recorded so).
+            mode = "static"
     await _record(
         deps,
         spec,
