@@ -10,6 +10,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
@@ -147,8 +148,8 @@ def test_keys_from_settings_and_the_kms_side_by_side_move_credentials_across(kms
         Keyrings([Keyring({"k1": ENV_BYTES["k1"]}, "k1"), aws(kms, "k1")], "k1")
 
 
-def settings_for(kms: Kms, **values: object) -> VaultSettings:
-    base: dict[str, object] = {
+def settings_for(kms: Kms, **values: Any) -> VaultSettings:
+    base: dict[str, Any] = {
         "nats_url": "nats://127.0.0.1:1",
         "database_url": "postgresql+asyncpg://x:y@127.0.0.1:1/x",
         "aws_endpoint_url": kms.url,
