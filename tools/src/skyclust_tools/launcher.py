@@ -35,11 +35,19 @@ from .embedded import (
     free_port,
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
+from .mail_sink import MailSink
 from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
-NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network")
+NATS_USERS = (
+    "gateway",
+    "identity",
+    "credential-vault",
+    "provisioning",
+    "network",
+    "notification",
+)
 
 
 @dataclass
@@ -100,7 +108,7 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
-        services = ("identity", "credential-vault", "provisioning", "network")
+        services = ("identity", "credential-vault", "provisioning", "network", "notification")
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
             # A state dir from before a service existed has no password for it yet.
@@ -248,6 +256,14 @@ class Platform:
             azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
         self.say(f"local Azure (emulator) at {azure_url}")
 
+        smtp_host = os.environ.get("SKYCLUST_SMTP_HOST")
+        smtp_port = os.environ.get("SKYCLUST_SMTP_PORT", "587")
+        if not smtp_host:
+            sink = MailSink(self.state_dir / "mail", free_port())
+            self.servers.append(sink.start())
+            smtp_host, smtp_port = "127.0.0.1", str(sink.port)
+            self.say(f"local mail server at 127.0.0.1:{sink.port}; mail goes to {sink.folder}")
+
         role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
         self._local_cloud_credentials(gcp_local.url if gcp_local else None, azure_local)
 
@@ -296,6 +312,16 @@ class Platform:
                 {
                     "SKYCLUST_DATABASE_URL": role_urls["network"],
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                },
+            ),
+            (
+                "notification",
+                "skyclust_notification",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["notification"],
+                    "SKYCLUST_PUBLIC_URL": gateway_url,
+                    "SKYCLUST_SMTP_HOST": smtp_host,
+                    "SKYCLUST_SMTP_PORT": smtp_port,
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
@@ -423,6 +449,8 @@ def main() -> None:
     platform.say(f"ready in {time.monotonic() - started:.1f}s")
     platform.say(f"gateway: {values['SKYCLUST_GATEWAY_URL']}  (API docs at /docs)")
     platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
+    if not os.environ.get("SKYCLUST_SMTP_HOST"):
+        platform.say(f"mail SkyClust sends: {platform.state_dir / 'mail'} (one .eml per mail)")
     platform.say(f"logs: {platform.state_dir / 'logs'}; Ctrl-C stops everything")
     try:
         platform.supervise()

@@ -26,6 +26,7 @@ from .routers import (
     clusters,
     credentials,
     events,
+    notifications,
     oidc,
     session,
     workspaces,
@@ -80,6 +81,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         audit.router,
         credentials.router,
         events.router,
+        notifications.router,
         account.router,
         account.policy_router,
     ):

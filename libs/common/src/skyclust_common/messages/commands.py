@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StrictInt, StrictStr, StringConstraints
 from typing_extensions import TypeAliasType
 
 from skyclust_common.messages.base import BusCommandData
-from skyclust_common.messages.formats import DateTime, Uuid
+from skyclust_common.messages.formats import DateTime, Uri, Uuid
 
 
 class ProvisionClusterNetwork(BusCommandData):
@@ -91,7 +91,7 @@ class SendAccountEmail(BusCommandData):
     user_id: Uuid
     email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
     template: Literal["verify_email", "password_reset"]
-    link: Annotated[StrictStr, Field(max_length=2000, min_length=1, pattern="^https?://")]
+    link: Annotated[Uri, Field(max_length=2000, min_length=1)]
     expires_at: DateTime
 
 
