@@ -1,9 +1,13 @@
 """Account security through the gateway: MFA with codes from pyotp, a workspace that
-requires it, and a password reset by the emailed link ending the old sessions."""
+requires it, a password reset by the emailed link ending the old sessions, and a
+verification link as the local SMTP sink receives it from the notification service."""
 
 from __future__ import annotations
 
+import email
+import re
 import time
+from email import policy
 from typing import Any
 
 import pyotp
@@ -127,3 +131,28 @@ def test_a_password_reset_by_the_emailed_link_ends_old_sessions(platform):
         "/api/v1/auth/login", json={"email": account["email"], "password": "a-new-horse-10"}
     )
     assert new.status_code == 200, new.text
+
+
+def test_an_email_is_verified_through_the_mail_the_local_smtp_sink_receives(platform):
+    user = platform.api()
+    account = user.signup()
+    assert _data(user.get("/api/v1/auth/me"))["user"]["email_verified"] is False
+    folder = platform.state_dir / "mail"
+    link = None
+    deadline = time.monotonic() + 30
+    while link is None:
+        assert time.monotonic() < deadline, "no verification mail reached the sink"
+        for path in sorted(folder.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            if account["email"] not in str(message["To"]):
+                continue
+            body = message.get_body(preferencelist=("plain", "html"))
+            assert body is not None
+            found = re.search(
+                r"https?://\S*verify-email\?token=([A-Za-z0-9_-]+)", body.get_content()
+            )
+            link = found.group(1) if found else None
+        time.sleep(0.3)
+    verified = _data(platform.api().post("/api/v1/auth/verify-email", json={"token": link}))
+    assert verified["user"]["email_verified"] is True
+    assert _data(user.get("/api/v1/auth/me"))["user"]["email_verified"] is True
