@@ -175,3 +175,54 @@ async def test_the_runtime_starts_a_job_added_after_the_others_started(nats_serv
 def test_a_job_needs_a_positive_interval():
     with pytest.raises(ValueError, match="interval"):
         PeriodicJob("never", 0, counting([]))
+
+
+async def test_metrics_are_served_on_the_health_port_and_never_on_the_public_api(nats_server):
+    from fastapi import FastAPI
+
+    public, health = free_port(), free_port()
+
+    def api(settings: ServiceSettings) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/api/v1/ping")
+        async def ping() -> dict[str, str]:
+            return {"pong": "yes"}
+
+        return app
+
+    async def wire(runtime: Runtime, settings: ServiceSettings) -> None:
+        return None
+
+    spec: ServiceSpec[ServiceSettings, None] = ServiceSpec(
+        name="gateway",
+        settings=ServiceSettings,
+        wire=wire,
+        app=api,
+        address=lambda settings: ("127.0.0.1", public),
+    )
+    settings = ServiceSettings(nats_url=nats_server.url, health_port=health)
+    stop = asyncio.Event()
+    service = asyncio.create_task(serve(spec, settings, stop=stop))
+    try:
+        async with httpx.AsyncClient() as http:
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    if (await http.get(f"http://127.0.0.1:{health}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            assert (await http.get(f"http://127.0.0.1:{public}/api/v1/ping")).json() == {
+                "pong": "yes"
+            }
+            assert (await http.get(f"http://127.0.0.1:{public}/readyz")).status_code == 200
+            assert (await http.get(f"http://127.0.0.1:{public}/metrics")).status_code == 404
+            scraped = await http.get(f"http://127.0.0.1:{health}/metrics")
+            assert scraped.status_code == 200
+            assert "skyclust_messages_total" in scraped.text
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, timeout=15)

@@ -320,8 +320,9 @@ class Platform:
                     "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
                 }
             if name == "gateway":
+                # The public port answers /readyz too; /metrics is on the health port.
                 ready = f"{gateway_url}/readyz"
-                env = {**env, "SKYCLUST_HEALTH_PORT": str(self.gateway_port)}
+                env = {**env, "SKYCLUST_HEALTH_PORT": str(free_port())}
             else:
                 port = free_port()
                 env = {**env, "SKYCLUST_HEALTH_PORT": str(port)}

@@ -295,9 +295,10 @@ class _Server(uvicorn.Server):
 class ServiceSpec(Generic[S, D]):
     """What makes a process this service and no other. `wire` registers the handlers on
     the runtime and returns the service's dependencies; `jobs` declares its periodic jobs
-    from them. `app` builds the service's own HTTP app, served at `address`; without one,
-    a small app serves /healthz, /readyz and /metrics on health_host:health_port. `cli`
-    takes over when the process is started with arguments (operator commands)."""
+    from them. `app` builds the service's own HTTP app, served at `address` with /healthz
+    and /readyz but no /metrics; a small app serves /healthz, /readyz and /metrics on
+    health_host:health_port in every service. `cli` takes the arguments that are not a
+    shared operator command (skyclust_common.operator)."""
 
     name: str
     settings: Callable[[], S]
@@ -334,38 +335,47 @@ async def serve(spec: ServiceSpec[S, D], settings: S, *, stop: asyncio.Event | N
     )
     app = runtime.app = spec.app(settings) if spec.app is not None else None
     await start_service(spec, runtime, settings)
-    if app is None:
-        app = health_app(runtime.readiness)
-    else:
+    # /metrics never shares the public API's port: it is for the scrape, on the
+    # health/metrics address, which a Kubernetes Service need not expose.
+    health_address = (settings.health_host, settings.health_port)
+    apps: list[tuple[FastAPI, tuple[str, int]]] = []
+    if app is not None and spec.address is not None:
+        mount_health(app, runtime.readiness, metrics=False)
+        apps.append((app, spec.address(settings)))
+        apps.append((health_app(runtime.readiness), health_address))
+    elif app is not None:
         mount_health(app, runtime.readiness)
-    host, port = (
-        spec.address(settings)
-        if spec.address is not None
-        else (settings.health_host, settings.health_port)
-    )
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            http="httptools",
+        apps.append((app, health_address))
+    else:
+        apps.append((health_app(runtime.readiness), health_address))
+    servers = [
+        _Server(
+            uvicorn.Config(
+                served,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                http="httptools",
+            )
         )
-    )
+        for served, (host, port) in apps
+    ]
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    server_task = asyncio.create_task(server.serve())
+    server_tasks = [asyncio.create_task(server.serve()) for server in servers]
     log.info("service started", extra={"service": spec.name})
     stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait({server_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
+    await asyncio.wait({*server_tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(server_task, timeout=5)
+        await asyncio.wait_for(asyncio.gather(*server_tasks), timeout=5)
+    stopper.cancel()
     await stop_runtime(runtime)
     log.info("service stopped", extra={"service": spec.name})
 
