@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.messaging import Bus, BusConfig, RpcContext, connect_nats
@@ -95,8 +96,19 @@ async def test_a_service_spec_runs_a_service_and_its_jobs_until_it_is_stopped(na
                 assert time.monotonic() < deadline, answer
                 await asyncio.sleep(0.05)
             assert answer.json()["checks"]["nats"] is True
+        before = REGISTRY.get_sample_value(
+            "skyclust_rpc_client_seconds_count",
+            {"service": "gateway", "callee": "identity", "query": "GetJwks", "outcome": "answered"},
+        )
         reply = await client.request("identity", "GetJwks", {})
         assert reply == {"keys": [{"kty": "OKP", "kid": "probe"}]}
+        timed = {"service": "gateway", "callee": "identity", "query": "GetJwks"}
+        assert (
+            REGISTRY.get_sample_value(
+                "skyclust_rpc_client_seconds_count", {**timed, "outcome": "answered"}
+            )
+            == (before or 0) + 1
+        )
 
         await until(lambda: probe.ticks >= 4)
         assert not probe.tick_before_wiring

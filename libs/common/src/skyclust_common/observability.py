@@ -33,6 +33,11 @@ MESSAGES = Counter(
 RPC = Counter(
     "skyclust_rpc_requests_total", "Request/reply calls served", ["service", "query", "outcome"]
 )
+RPC_CLIENT_SECONDS = Histogram(
+    "skyclust_rpc_client_seconds",
+    "Request/reply calls made over NATS, from the request to its answer",
+    ["service", "callee", "query", "outcome"],
+)
 HANDLER_SECONDS = Histogram(
     "skyclust_handler_seconds", "Time spent in message handlers", ["service", "consumer"]
 )
