@@ -50,6 +50,14 @@ def test_the_default_values_render_every_service_validly() -> None:
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert doc["spec"]["replicas"] == 2
+    assert found["PodDisruptionBudget"] == found["Deployment"]
+    policies = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "NetworkPolicy"}
+    assert set(policies) == found["Deployment"]
+    # Only the gateway's API is open to all; every other port is the scrape's alone.
+    open_ingress = {
+        name for name, spec in policies.items() for rule in spec["ingress"] if "from" not in rule
+    }
+    assert open_ingress == {"skyclust-gateway"}
 
 
 def test_a_disabled_service_and_a_scaled_one() -> None:
@@ -62,6 +70,9 @@ def test_a_disabled_service_and_a_scaled_one() -> None:
     assert not {"skyclust-cost", "skyclust-cost-migrate"} & names
     (gateway,) = (d for d in deployments(docs) if d["metadata"]["name"] == "skyclust-gateway")
     assert gateway["spec"]["replicas"] == 5
+    values["services"]["network"] = {"enabled": True, "replicas": 1}
+    budgets = {d["metadata"]["name"] for d in render(values) if d["kind"] == "PodDisruptionBudget"}
+    assert "skyclust-network" not in budgets and "skyclust-gateway" in budgets
 
 
 def test_an_existing_nats_and_traces_exported() -> None:

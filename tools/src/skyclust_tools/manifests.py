@@ -164,6 +164,17 @@ def service_manifests(service: str, values: dict[str, Any]) -> list[dict[str, An
             "spec": {"selector": _labels(service), "ports": service_ports},
         }
     )
+    replicas = own.get("replicas", values["replicas"])
+    if replicas > 1:
+        docs.append(
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": _meta(service, namespace, service),
+                "spec": {"maxUnavailable": 1, "selector": {"matchLabels": _labels(service)}},
+            }
+        )
+    docs.append(network_policy(service, values))
     if has_db:
         job_container = _container(service, values, ["migrate"])
         job_pod = _pod(service, values, job_container)
@@ -187,6 +198,36 @@ def service_manifests(service: str, values: dict[str, Any]) -> list[dict[str, An
             }
         )
     return docs
+
+
+def network_policy(service: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Nothing reaches a service but the scrape of its health port (from the namespaces
+    in `networkPolicy.metricsNamespaces`) and, for the gateway, its API; services talk to
+    each other only through NATS. Egress is limited to DNS and the ports in
+    `networkPolicy.egressPorts` (NATS, Postgres, the clouds' HTTPS, SMTP)."""
+    policy = values["networkPolicy"]
+    scrapers = [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}}
+        for name in policy["metricsNamespaces"]
+    ]
+    ingress: list[dict[str, Any]] = [
+        {"from": scrapers, "ports": [{"protocol": "TCP", "port": HEALTH_PORT}]}
+    ]
+    if service == "gateway":
+        ingress.append({"ports": [{"protocol": "TCP", "port": API_PORT}]})
+    egress_ports = [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
+    egress_ports += [{"protocol": "TCP", "port": port} for port in policy["egressPorts"]]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(service, values["namespace"], service),
+        "spec": {
+            "podSelector": {"matchLabels": _labels(service)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress,
+            "egress": [{"ports": egress_ports}],
+        },
+    }
 
 
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
