@@ -1545,6 +1545,53 @@ class GetClusterRequest(RpcRequest):
     cluster_id: Uuid
 
 
+class GetClusterTokenReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetClusterToken", "version": 1}},
+    )
+    cluster_id: Uuid
+    expires_at: DateTime | None
+    status: GetClusterTokenReplyStatus
+    """
+    the ExecCredential status: token, or clientCertificateData and clientKeyData
+    """
+
+
+class GetClusterTokenReplyStatus(Part):
+    """
+    the ExecCredential status: token, or clientCertificateData and clientKeyData
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["token", "clientCertificateData", "clientKeyData"]
+        },
+    )
+    token: Annotated[StrictStr | None, Field(min_length=1)] = None
+    clientCertificateData: Annotated[StrictStr | None, Field(min_length=1)] = None
+    clientKeyData: Annotated[StrictStr | None, Field(min_length=1)] = None
+
+
+class GetClusterTokenRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "actor_type"],
+            "skyclust-contract": {"name": "GetClusterToken", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    actor_type: Literal["user", "api_key"] | None = "user"
+
+
 class GetCredentialReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -1627,7 +1674,7 @@ class GetKubeconfigRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["provider"],
+            "skyclust-not-null": ["provider", "mode", "actor_type"],
             "skyclust-contract": {"name": "GetKubeconfig", "version": 1},
         },
     )
@@ -1638,6 +1685,15 @@ class GetKubeconfigRequest(RpcRequest):
     """
     cluster_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
+    mode: Literal["exec", "static"] | None = "static"
+    """
+    exec: users[].user.exec runs the SkyClust CLI for a fresh token; static: the short-lived
+    credential itself
+    """
+    actor_type: Literal["user", "api_key"] | None = "user"
+    """
+    who the actor is, for the audit record
+    """
 
 
 class GetMeReply(RpcReply):
@@ -3951,6 +4007,18 @@ class GetCluster(Rpc[GetClusterRequest, GetClusterReply]):
     Reply: TypeAlias = GetClusterReply
 
 
+class GetClusterToken(Rpc[GetClusterTokenRequest, GetClusterTokenReply]):
+    """A fresh short-lived credential for a READY cluster, as the status of a
+    client.authentication.k8s.io/v1 ExecCredential (what `skyclust kubeconfig token` prints
+    for kubectl). Each call emits KubeconfigIssued (mode token) and an AuditRecorded."""
+
+    CONTRACT = "GetClusterToken"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetClusterTokenRequest
+    Reply: TypeAlias = GetClusterTokenReply
+
+
 class GetCredential(Rpc[GetCredentialRequest, GetCredentialReply]):
     """One credential, masked."""
 
@@ -3974,7 +4042,10 @@ class GetJwks(Rpc[GetJwksRequest, GetJwksReply]):
 class GetKubeconfig(Rpc[GetKubeconfigRequest, GetKubeconfigReply]):
     """A kubeconfig for a READY cluster: the cloud's endpoint and CA with a short-lived
     credential (EKS: a presigned STS token; GKE: a service-account access token; AKS: the
-    cloud's user kubeconfig). Each call emits KubeconfigIssued."""
+    cloud's user kubeconfig). In mode exec (what the gateway asks for unless told otherwise)
+    the user entry runs `skyclust kubeconfig token` instead of holding the credential; in
+    mode static (the default here) the credential is in the file. Each call emits
+    KubeconfigIssued and an AuditRecorded."""
 
     CONTRACT = "GetKubeconfig"
     VERSION = 1
@@ -4438,6 +4509,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
+    (GetClusterToken.CONTRACT, GetClusterToken.VERSION): GetClusterToken,
     (GetCredential.CONTRACT, GetCredential.VERSION): GetCredential,
     (GetJwks.CONTRACT, GetJwks.VERSION): GetJwks,
     (GetKubeconfig.CONTRACT, GetKubeconfig.VERSION): GetKubeconfig,
