@@ -57,6 +57,7 @@ class FakeGateway:
     refresh_token: str = "refresh-1"
     expire_next: int = 0
     kubeconfig: str = ""
+    tokens_issued: int = 0
     requests: list[httpx.Request] = field(default_factory=list)
     refreshes: int = 0
     # What the event stream sends, as (event name, data) about the cluster created next.
@@ -70,6 +71,8 @@ class FakeGateway:
     )
     token_workspace: dict[str, str] = field(default_factory=dict)
     other_tokens: set[str] = field(default_factory=set)
+    # With a code here, a password login answers with the MFA step, which wants it.
+    mfa_code: str | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -90,6 +93,13 @@ class FakeGateway:
             body = json.loads(request.content)
             if body["password"] != "correct-horse-9":
                 return failure(401, "INVALID_CREDENTIALS", "invalid email or password")
+            if self.mfa_code is not None:
+                return ok({"mfa_required": True, "mfa_token": "mfa-1", "expires_in": 300})
+            return ok(self.tokens())
+        if path == "/auth/login/mfa":
+            body = json.loads(request.content)
+            if body != {"mfa_token": "mfa-1", "code": self.mfa_code}:
+                return failure(401, "INVALID_MFA_CODE", "wrong or already used code")
             return ok(self.tokens())
         if path == "/auth/refresh":
             body = json.loads(request.content)
@@ -190,6 +200,15 @@ class FakeGateway:
         found = [c for c in items if c["id"] == rest[0]]
         if not found:
             return failure(404, "CLUSTER_NOT_FOUND", "cluster not found")
+        if rest[1:] == ["kubeconfig", "token"]:
+            self.tokens_issued += 1
+            return ok(
+                {
+                    "cluster_id": rest[0],
+                    "expires_at": "2030-01-01T00:15:00+00:00",
+                    "status": {"token": f"k8s-token-{self.tokens_issued}"},
+                }
+            )
         if rest[1:] == ["kubeconfig"]:
             return httpx.Response(
                 200, text=self.kubeconfig, headers={"content-type": "application/yaml"}

@@ -102,8 +102,9 @@ async def test_scaling_events_close_a_run_and_open_the_next(workspace: uuid.UUID
         inventory.on_node_group_sized,
     ]
     for handler, event in zip(handlers, events, strict=True):
+        # The second call is a redelivery: the inbox skips it.
         await handler(deps, event, None)  # type: ignore[arg-type]
-        await handler(deps, event, None)  # type: ignore[arg-type]  (a redelivery)
+        await handler(deps, event, None)  # type: ignore[arg-type]
     async with deps.uow() as uow:
         runs = await uow.inventory.overlapping(
             workspace, None, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)

@@ -35,11 +35,13 @@ from .embedded import (
     free_port,
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
+from .mail_sink import MailSink
 from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
-NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network", "cost")
+DB_SERVICES = ("identity", "credential-vault", "provisioning", "network", "notification", "cost")
+NATS_USERS = ("gateway", *DB_SERVICES)
 
 
 @dataclass
@@ -66,6 +68,17 @@ class Service:
         )
         self.started_at = time.monotonic()
         self.pid_path.write_text(str(self.proc.pid))
+
+    def migrate(self) -> subprocess.Popen[bytes]:
+        """The operator's `migrate` step, which the service itself no longer does."""
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        return subprocess.Popen(
+            [sys.executable, "-m", self.module, "migrate"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
 
     def ready(self) -> bool:
         try:
@@ -100,7 +113,7 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
-        services = ("identity", "credential-vault", "provisioning", "network", "cost")
+        services = DB_SERVICES
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
             # A state dir from before a service existed has no password for it yet.
@@ -216,14 +229,11 @@ class Platform:
             admin_url = pg.url
         self.say("PostgreSQL ready")
 
-        # Billed seconds per real second in the local clouds: a day a minute by default,
-        # so a cluster made after start shows cost in the summary a few minutes later.
-        billing_speed = float(os.environ.get("SKYCLUST_BILLING_SPEED", "1440"))
+        # A billed day a real minute: a new cluster shows cost a few minutes later.
+        speed = float(os.environ.get("SKYCLUST_BILLING_SPEED", "1440"))
         aws_url = os.environ.get("SKYCLUST_AWS_ENDPOINT_URL")
         if not aws_url:
-            moto = MotoServer(
-                port=free_port(), log_file=logs / "moto.log", billing_speed=billing_speed
-            )
+            moto = MotoServer(port=free_port(), log_file=logs / "moto.log", billing_speed=speed)
             self.servers.append(moto.start())
             aws_url = moto.url
         self.say(f"local AWS (moto) at {aws_url}")
@@ -237,7 +247,7 @@ class Platform:
                 free_port(),
                 duration,
                 log_file=logs / "gcp-emulator.log",
-                billing_speed=billing_speed,
+                billing_speed=speed,
             )
             self.servers.append(gcp_local.start())
             gcp_url = gcp_local.url
@@ -252,11 +262,19 @@ class Platform:
                 duration,
                 tls_dir=self.state_dir / "data" / "azure-tls",
                 log_file=logs / "azure-emulator.log",
-                billing_speed=billing_speed,
+                billing_speed=speed,
             )
             self.servers.append(azure_local.start())
             azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
         self.say(f"local Azure (emulator) at {azure_url}")
+
+        smtp_host = os.environ.get("SKYCLUST_SMTP_HOST")
+        smtp_port = os.environ.get("SKYCLUST_SMTP_PORT", "587")
+        if not smtp_host:
+            sink = MailSink(self.state_dir / "mail", free_port())
+            self.servers.append(sink.start())
+            smtp_host, smtp_port = "127.0.0.1", str(sink.port)
+            self.say(f"local mail server at 127.0.0.1:{sink.port}; mail goes to {sink.folder}")
 
         role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
         self._local_cloud_credentials(gcp_local.url if gcp_local else None, azure_local)
@@ -308,12 +326,15 @@ class Platform:
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
                 },
             ),
+            ("cost", "skyclust_cost", {"SKYCLUST_DATABASE_URL": role_urls["cost"]}),
             (
-                "cost",
-                "skyclust_cost",
+                "notification",
+                "skyclust_notification",
                 {
-                    "SKYCLUST_DATABASE_URL": role_urls["cost"],
-                    "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                    "SKYCLUST_DATABASE_URL": role_urls["notification"],
+                    "SKYCLUST_PUBLIC_URL": gateway_url,
+                    "SKYCLUST_SMTP_HOST": smtp_host,
+                    "SKYCLUST_SMTP_PORT": smtp_port,
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
@@ -327,8 +348,9 @@ class Platform:
                     "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
                 }
             if name == "gateway":
+                # The public port answers /readyz too; /metrics is on the health port.
                 ready = f"{gateway_url}/readyz"
-                env = {**env, "SKYCLUST_HEALTH_PORT": str(self.gateway_port)}
+                env = {**env, "SKYCLUST_HEALTH_PORT": str(free_port())}
             else:
                 port = free_port()
                 env = {**env, "SKYCLUST_HEALTH_PORT": str(port)}
@@ -343,6 +365,7 @@ class Platform:
                     pid_path=self.state_dir / "run" / f"{name}.pid",
                 )
             )
+        self._migrate()
         for service in self.services:
             service.start()
         self._wait_ready(timeout=90)
@@ -365,6 +388,23 @@ class Platform:
             svc: await provision_service(admin_url, svc, password)
             for svc, password in passwords.items()
         }
+
+    def _migrate(self, timeout: float = 120) -> None:
+        steps = [(service, service.migrate()) for service in self.services]
+        for service, proc in steps:
+            try:
+                code = proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                code = -1
+            if code != 0:
+                tail = service.log_path.read_text(errors="replace")[-3000:]
+                raise EmbeddedError(
+                    f"{service.name} migrate exited with code {code}; its log"
+                    f" ({service.log_path}) ends with:\n{tail}"
+                )
+        self.say("migrations applied")
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -440,11 +480,11 @@ def main() -> None:
         sys.exit(1)
     platform.say(f"ready in {time.monotonic() - started:.1f}s")
     platform.say(f"gateway: {values['SKYCLUST_GATEWAY_URL']}  (API docs at /docs)")
-    platform.say(
-        "cost: the local clouds bill what runs at "
-        f"{os.environ.get('SKYCLUST_BILLING_SPEED', '1440')}x; see /api/v1/cost-analysis/summary"
-    )
+    speed = os.environ.get("SKYCLUST_BILLING_SPEED", "1440")
+    platform.say(f"cost: local clouds bill at {speed}x; GET /api/v1/cost-analysis/summary")
     platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
+    if not os.environ.get("SKYCLUST_SMTP_HOST"):
+        platform.say(f"mail SkyClust sends: {platform.state_dir / 'mail'} (one .eml per mail)")
     platform.say(f"logs: {platform.state_dir / 'logs'}; Ctrl-C stops everything")
     try:
         platform.supervise()

@@ -18,7 +18,19 @@ from .middleware import (
     UnhandledErrorMiddleware,
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
-from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
+from .routers import (
+    account,
+    api_keys,
+    audit,
+    auth,
+    clusters,
+    credentials,
+    events,
+    notifications,
+    oidc,
+    session,
+    workspaces,
+)
 from .routers.cost import router as cost_router
 from .routers.deps import Services
 from .routers.network import router as network_router
@@ -70,6 +82,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         audit.router,
         credentials.router,
         events.router,
+        notifications.router,
+        account.router,
+        account.policy_router,
         cost_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)

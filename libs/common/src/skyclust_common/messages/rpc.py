@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 from pydantic import (
     ConfigDict,
     Field,
+    RootModel,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -219,15 +220,33 @@ class CollectCostsRequest(RpcRequest):
     days: Annotated[StrictInt | None, Field(ge=1, le=400)] = None
 
 
-class CompleteOidcLoginReply(RpcReply):
+class CompleteMfaLoginReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "CompleteOidcLogin", "version": 1}},
+        json_schema_extra={"skyclust-contract": {"name": "CompleteMfaLogin", "version": 1}},
     )
     access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
     refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
     token_type: Literal["Bearer"]
     expires_in: StrictInt
+
+
+class CompleteMfaLoginRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["code", "recovery_code", "client_address"],
+            "skyclust-contract": {"name": "CompleteMfaLogin", "version": 1},
+        },
+    )
+    mfa_token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
+    code: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    recovery_code: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+
+
+class CompleteOidcLoginReply(RootModel[Any]):
+    root: Annotated[Any, Field(title="CompleteOidcLoginReply")]
 
 
 class CompleteOidcLoginRequest(RpcRequest):
@@ -238,6 +257,73 @@ class CompleteOidcLoginRequest(RpcRequest):
     provider: Annotated[StrictStr, Field(max_length=64, min_length=1)]
     state: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     code: Annotated[StrictStr, Field(max_length=2048, min_length=1)]
+
+
+class CompletePasswordResetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CompletePasswordReset", "version": 1}},
+    )
+    user: CompletePasswordResetReplyUser
+    ended_sessions: Annotated[StrictInt, Field(ge=0)]
+
+
+class CompletePasswordResetReplyUser(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
+    )
+    id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
+
+
+class CompletePasswordResetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CompletePasswordReset", "version": 1}},
+    )
+    token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
+    password: Annotated[StrictStr, Field(max_length=1024, min_length=1)]
+
+
+class ConfirmMfaEnrolmentReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmMfaEnrolment", "version": 1}},
+    )
+    enabled: Literal[True]
+    recovery_codes: Annotated[list[StrictStr], Field(max_length=20, min_length=1)]
+
+
+class ConfirmMfaEnrolmentRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmMfaEnrolment", "version": 1}},
+    )
+    user_id: Uuid
+    code: Annotated[StrictStr, Field(max_length=16, min_length=1)]
+
+
+class ConfirmOidcLinkReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmOidcLink", "version": 1}},
+    )
+    provider: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    linked: Literal[True]
+
+
+class ConfirmOidcLinkRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmOidcLink", "version": 1}},
+    )
+    user_id: Uuid
+    link_token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
 
 
 class CreateApiKeyReply(RpcReply):
@@ -1289,6 +1375,27 @@ class DeleteVpcRequest(RpcRequest):
     vpc_id: Uuid
 
 
+class DisableMfaReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DisableMfa", "version": 1}},
+    )
+    enabled: Literal[False]
+
+
+class DisableMfaRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["code", "recovery_code"],
+            "skyclust-contract": {"name": "DisableMfa", "version": 1},
+        },
+    )
+    user_id: Uuid
+    code: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    recovery_code: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+
+
 class DiscoverClustersReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -1593,6 +1700,53 @@ class GetClusterRequest(RpcRequest):
     the provider of the API path: a resource of another provider is not found
     """
     cluster_id: Uuid
+
+
+class GetClusterTokenReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetClusterToken", "version": 1}},
+    )
+    cluster_id: Uuid
+    expires_at: DateTime | None
+    status: GetClusterTokenReplyStatus
+    """
+    the ExecCredential status: token, or clientCertificateData and clientKeyData
+    """
+
+
+class GetClusterTokenReplyStatus(Part):
+    """
+    the ExecCredential status: token, or clientCertificateData and clientKeyData
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["token", "clientCertificateData", "clientKeyData"]
+        },
+    )
+    token: Annotated[StrictStr | None, Field(min_length=1)] = None
+    clientCertificateData: Annotated[StrictStr | None, Field(min_length=1)] = None
+    clientKeyData: Annotated[StrictStr | None, Field(min_length=1)] = None
+
+
+class GetClusterTokenRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "actor_type"],
+            "skyclust-contract": {"name": "GetClusterToken", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    actor_type: Literal["user", "api_key"] | None = "user"
 
 
 class GetCostBreakdownReply(RpcReply):
@@ -1933,7 +2087,7 @@ class GetKubeconfigRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["provider"],
+            "skyclust-not-null": ["provider", "mode", "actor_type"],
             "skyclust-contract": {"name": "GetKubeconfig", "version": 1},
         },
     )
@@ -1944,6 +2098,15 @@ class GetKubeconfigRequest(RpcRequest):
     """
     cluster_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
+    mode: Literal["exec", "static"] | None = "static"
+    """
+    exec: users[].user.exec runs the SkyClust CLI for a fresh token; static: the short-lived
+    credential itself
+    """
+    actor_type: Literal["user", "api_key"] | None = "user"
+    """
+    who the actor is, for the audit record
+    """
 
 
 class GetMeReply(RpcReply):
@@ -1958,11 +2121,14 @@ class GetMeReply(RpcReply):
 class GetMeReplyUser(Part):
     model_config = ConfigDict(
         extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
     )
     id: Uuid
     email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
     name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
     created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
 
 
 class GetMeReplyWorkspace(Part):
@@ -2706,6 +2872,51 @@ class ListNodeGroupsRequest(RpcRequest):
     cluster_id: Uuid
 
 
+class ListNotificationsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotifications", "version": 1}},
+    )
+    items: list[ListNotificationsReplyItem]
+    next_cursor: StrictStr | None
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class ListNotificationsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_type", "resource_id"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    body: Annotated[StrictStr, Field(max_length=2000, min_length=0)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+    created_at: DateTime
+    read_at: DateTime | None
+
+
+class ListNotificationsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["unread", "limit", "cursor"],
+            "skyclust-contract": {"name": "ListNotifications", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    unread: StrictBool | None = None
+    limit: Annotated[StrictInt | None, Field(ge=1, le=100)] = None
+    cursor: Annotated[StrictStr | None, Field(max_length=200, min_length=1)] = None
+
+
 class ListOidcProvidersReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -2959,15 +3170,8 @@ class ListWorkspacesRequest(RpcRequest):
     user_id: Uuid
 
 
-class LoginReply(RpcReply):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "Login", "version": 1}},
-    )
-    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
-    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
-    token_type: Literal["Bearer"]
-    expires_in: StrictInt
+class LoginReply(RootModel[Any]):
+    root: Annotated[Any, Field(title="LoginReply")]
 
 
 class LoginRequest(RpcRequest):
@@ -2995,6 +3199,63 @@ class LogoutRequest(RpcRequest):
     )
     user_id: Uuid
     session_id: Uuid
+
+
+class MarkAllNotificationsReadReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkAllNotificationsRead", "version": 1}},
+    )
+    marked: Annotated[StrictInt, Field(ge=0)]
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class MarkAllNotificationsReadRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkAllNotificationsRead", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+
+
+class MarkNotificationReadReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkNotificationRead", "version": 1}},
+    )
+    notification: MarkNotificationReadReplyNotification
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class MarkNotificationReadReplyNotification(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_type", "resource_id"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    body: Annotated[StrictStr, Field(max_length=2000, min_length=0)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+    created_at: DateTime
+    read_at: DateTime | None
+
+
+class MarkNotificationReadRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkNotificationRead", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    notification_id: Uuid
 
 
 class PromoteClusterReply(RpcReply):
@@ -3269,11 +3530,14 @@ class RegisterUserReply(RpcReply):
 class RegisterUserReplyUser(Part):
     model_config = ConfigDict(
         extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
     )
     id: Uuid
     email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
     name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
     created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
 
 
 class RegisterUserReplyWorkspace(Part):
@@ -3313,6 +3577,47 @@ class RemoveMemberRequest(RpcRequest):
     actor_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     actor_role: Literal["admin", "user", "viewer"]
     user_id: Uuid
+
+
+class RequestPasswordResetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RequestPasswordReset", "version": 1}},
+    )
+    accepted: Literal[True]
+
+
+class RequestPasswordResetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["client_address"],
+            "skyclust-contract": {"name": "RequestPasswordReset", "version": 1},
+        },
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=1)]
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+
+
+class ResendVerificationReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ResendVerification", "version": 1}},
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    verified: StrictBool
+
+
+class ResendVerificationRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["client_address"],
+            "skyclust-contract": {"name": "ResendVerification", "version": 1},
+        },
+    )
+    user_id: Uuid
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
 
 
 class RevokeApiKeyReply(RpcReply):
@@ -3400,6 +3705,42 @@ class RotateSigningKeyRequest(RpcRequest):
         extra="forbid",
         json_schema_extra={"skyclust-contract": {"name": "RotateSigningKey", "version": 1}},
     )
+
+
+class SetWorkspaceMfaPolicyReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetWorkspaceMfaPolicy", "version": 1}},
+    )
+    workspace_id: Uuid
+    require_mfa: StrictBool
+
+
+class SetWorkspaceMfaPolicyRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetWorkspaceMfaPolicy", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+    require_mfa: StrictBool
+
+
+class StartMfaEnrolmentReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "StartMfaEnrolment", "version": 1}},
+    )
+    secret: Annotated[StrictStr, Field(max_length=64, min_length=16)]
+    otpauth_uri: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+
+
+class StartMfaEnrolmentRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "StartMfaEnrolment", "version": 1}},
+    )
+    user_id: Uuid
 
 
 class StartOidcLoginReply(RpcReply):
@@ -4009,6 +4350,36 @@ class VerifyApiKeyRequest(RpcRequest):
     key: Annotated[StrictStr, Field(max_length=256, min_length=1)]
 
 
+class VerifyEmailReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "VerifyEmail", "version": 1}},
+    )
+    user: VerifyEmailReplyUser
+    verified: Literal[True]
+
+
+class VerifyEmailReplyUser(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
+    )
+    id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
+
+
+class VerifyEmailRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "VerifyEmail", "version": 1}},
+    )
+    token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
+
+
 class AddMember(Rpc[AddMemberRequest, AddMemberReply]):
     """Add an existing user by email with a role."""
 
@@ -4061,14 +4432,57 @@ class CollectCosts(Rpc[CollectCostsRequest, CollectCostsReply]):
     Reply: TypeAlias = CollectCostsReply
 
 
+class CompleteMfaLogin(Rpc[CompleteMfaLoginRequest, CompleteMfaLoginReply]):
+    """Finish a password login that answered with an MFA challenge, with a TOTP code or a
+    recovery code."""
+
+    CONTRACT = "CompleteMfaLogin"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CompleteMfaLoginRequest
+    Reply: TypeAlias = CompleteMfaLoginReply
+
+
 class CompleteOidcLogin(Rpc[CompleteOidcLoginRequest, CompleteOidcLoginReply]):
-    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens."""
+    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens,
+    or an MFA challenge (completed by CompleteMfaLogin) for an account with MFA on."""
 
     CONTRACT = "CompleteOidcLogin"
     VERSION = 1
     KIND = "command"
     Request: TypeAlias = CompleteOidcLoginRequest
     Reply: TypeAlias = CompleteOidcLoginReply
+
+
+class CompletePasswordReset(Rpc[CompletePasswordResetRequest, CompletePasswordResetReply]):
+    """Set a new password with the token of a reset link (single use); every session of the
+    account ends."""
+
+    CONTRACT = "CompletePasswordReset"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CompletePasswordResetRequest
+    Reply: TypeAlias = CompletePasswordResetReply
+
+
+class ConfirmMfaEnrolment(Rpc[ConfirmMfaEnrolmentRequest, ConfirmMfaEnrolmentReply]):
+    """Confirm TOTP enrolment with a first code; answers the recovery codes, shown once."""
+
+    CONTRACT = "ConfirmMfaEnrolment"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ConfirmMfaEnrolmentRequest
+    Reply: TypeAlias = ConfirmMfaEnrolmentReply
+
+
+class ConfirmOidcLink(Rpc[ConfirmOidcLinkRequest, ConfirmOidcLinkReply]):
+    """Link the provider account of an OIDC_LINK_REQUIRED login to the caller's own account."""
+
+    CONTRACT = "ConfirmOidcLink"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ConfirmOidcLinkRequest
+    Reply: TypeAlias = ConfirmOidcLinkReply
 
 
 class CreateApiKey(Rpc[CreateApiKeyRequest, CreateApiKeyReply]):
@@ -4225,6 +4639,16 @@ class DeleteVpc(Rpc[DeleteVpcRequest, DeleteVpcReply]):
     Reply: TypeAlias = DeleteVpcReply
 
 
+class DisableMfa(Rpc[DisableMfaRequest, DisableMfaReply]):
+    """Turn MFA off, with a current code or a recovery code."""
+
+    CONTRACT = "DisableMfa"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DisableMfaRequest
+    Reply: TypeAlias = DisableMfaReply
+
+
 class DiscoverClusters(Rpc[DiscoverClustersRequest, DiscoverClustersReply]):
     """The clusters a credential can see in a region; tracked_by names the SkyClust cluster
     already tracking one."""
@@ -4266,6 +4690,18 @@ class GetCluster(Rpc[GetClusterRequest, GetClusterReply]):
     KIND = "query"
     Request: TypeAlias = GetClusterRequest
     Reply: TypeAlias = GetClusterReply
+
+
+class GetClusterToken(Rpc[GetClusterTokenRequest, GetClusterTokenReply]):
+    """A fresh short-lived credential for a READY cluster, as the status of a
+    client.authentication.k8s.io/v1 ExecCredential (what `skyclust kubeconfig token` prints
+    for kubectl). Each call emits KubeconfigIssued (mode token) and an AuditRecorded."""
+
+    CONTRACT = "GetClusterToken"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetClusterTokenRequest
+    Reply: TypeAlias = GetClusterTokenReply
 
 
 class GetCostBreakdown(Rpc[GetCostBreakdownRequest, GetCostBreakdownReply]):
@@ -4334,7 +4770,10 @@ class GetJwks(Rpc[GetJwksRequest, GetJwksReply]):
 class GetKubeconfig(Rpc[GetKubeconfigRequest, GetKubeconfigReply]):
     """A kubeconfig for a READY cluster: the cloud's endpoint and CA with a short-lived
     credential (EKS: a presigned STS token; GKE: a service-account access token; AKS: the
-    cloud's user kubeconfig). Each call emits KubeconfigIssued."""
+    cloud's user kubeconfig). In mode exec (what the gateway asks for unless told otherwise)
+    the user entry runs `skyclust kubeconfig token` instead of holding the credential; in
+    mode static (the default here) the credential is in the file. Each call emits
+    KubeconfigIssued and an AuditRecorded."""
 
     CONTRACT = "GetKubeconfig"
     VERSION = 1
@@ -4484,6 +4923,16 @@ class ListNodeGroups(Rpc[ListNodeGroupsRequest, ListNodeGroupsReply]):
     Reply: TypeAlias = ListNodeGroupsReply
 
 
+class ListNotifications(Rpc[ListNotificationsRequest, ListNotificationsReply]):
+    """One user's inbox in a workspace, newest first, with the unread count."""
+
+    CONTRACT = "ListNotifications"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListNotificationsRequest
+    Reply: TypeAlias = ListNotificationsReply
+
+
 class ListOidcProviders(Rpc[ListOidcProvidersRequest, ListOidcProvidersReply]):
     """The OpenID Connect providers users can log in with."""
 
@@ -4536,7 +4985,8 @@ class ListWorkspaces(Rpc[ListWorkspacesRequest, ListWorkspacesReply]):
 
 
 class Login(Rpc[LoginRequest, LoginReply]):
-    """Password login; returns tokens."""
+    """Password login; returns tokens. An account with MFA is answered with a challenge instead
+    of tokens, completed by CompleteMfaLogin."""
 
     CONTRACT = "Login"
     VERSION = 1
@@ -4553,6 +5003,26 @@ class Logout(Rpc[LogoutRequest, LogoutReply]):
     KIND = "command"
     Request: TypeAlias = LogoutRequest
     Reply: TypeAlias = LogoutReply
+
+
+class MarkAllNotificationsRead(Rpc[MarkAllNotificationsReadRequest, MarkAllNotificationsReadReply]):
+    """Mark every unread notification of the user in the workspace read."""
+
+    CONTRACT = "MarkAllNotificationsRead"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = MarkAllNotificationsReadRequest
+    Reply: TypeAlias = MarkAllNotificationsReadReply
+
+
+class MarkNotificationRead(Rpc[MarkNotificationReadRequest, MarkNotificationReadReply]):
+    """Mark one of the user's notifications read (again: no change)."""
+
+    CONTRACT = "MarkNotificationRead"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = MarkNotificationReadRequest
+    Reply: TypeAlias = MarkNotificationReadReply
 
 
 class PromoteCluster(Rpc[PromoteClusterRequest, PromoteClusterReply]):
@@ -4616,6 +5086,28 @@ class RemoveMember(Rpc[RemoveMemberRequest, RemoveMemberReply]):
     Reply: TypeAlias = RemoveMemberReply
 
 
+class RequestPasswordReset(Rpc[RequestPasswordResetRequest, RequestPasswordResetReply]):
+    """Mail a password-reset link if the address has an account; the same answer either way;
+    throttled per address and per client."""
+
+    CONTRACT = "RequestPasswordReset"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RequestPasswordResetRequest
+    Reply: TypeAlias = RequestPasswordResetReply
+
+
+class ResendVerification(Rpc[ResendVerificationRequest, ResendVerificationReply]):
+    """Mail a new verification link to the caller's address (earlier links stop working);
+    throttled."""
+
+    CONTRACT = "ResendVerification"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ResendVerificationRequest
+    Reply: TypeAlias = ResendVerificationReply
+
+
 class RevokeApiKey(Rpc[RevokeApiKeyRequest, RevokeApiKeyReply]):
     """Revoke an API key."""
 
@@ -4645,6 +5137,28 @@ class RotateSigningKey(Rpc[RotateSigningKeyRequest, RotateSigningKeyReply]):
     KIND = "command"
     Request: TypeAlias = RotateSigningKeyRequest
     Reply: TypeAlias = RotateSigningKeyReply
+
+
+class SetWorkspaceMfaPolicy(Rpc[SetWorkspaceMfaPolicyRequest, SetWorkspaceMfaPolicyReply]):
+    """Require MFA of a workspace's members, or stop requiring it (admins only, checked by the
+    gateway)."""
+
+    CONTRACT = "SetWorkspaceMfaPolicy"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = SetWorkspaceMfaPolicyRequest
+    Reply: TypeAlias = SetWorkspaceMfaPolicyReply
+
+
+class StartMfaEnrolment(Rpc[StartMfaEnrolmentRequest, StartMfaEnrolmentReply]):
+    """Begin TOTP enrolment: a new secret and its otpauth URI, pending until confirmed by a
+    code."""
+
+    CONTRACT = "StartMfaEnrolment"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = StartMfaEnrolmentRequest
+    Reply: TypeAlias = StartMfaEnrolmentReply
 
 
 class StartOidcLogin(Rpc[StartOidcLoginRequest, StartOidcLoginReply]):
@@ -4773,13 +5287,27 @@ class VerifyApiKey(Rpc[VerifyApiKeyRequest, VerifyApiKeyReply]):
     Reply: TypeAlias = VerifyApiKeyReply
 
 
+class VerifyEmail(Rpc[VerifyEmailRequest, VerifyEmailReply]):
+    """Verify an account's email address with the token of the link mailed to it (single use)."""
+
+    CONTRACT = "VerifyEmail"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = VerifyEmailRequest
+    Reply: TypeAlias = VerifyEmailReply
+
+
 BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (AddMember.CONTRACT, AddMember.VERSION): AddMember,
     (AdoptVpc.CONTRACT, AdoptVpc.VERSION): AdoptVpc,
     (CheckCidrPlan.CONTRACT, CheckCidrPlan.VERSION): CheckCidrPlan,
     (CheckSession.CONTRACT, CheckSession.VERSION): CheckSession,
     (CollectCosts.CONTRACT, CollectCosts.VERSION): CollectCosts,
+    (CompleteMfaLogin.CONTRACT, CompleteMfaLogin.VERSION): CompleteMfaLogin,
     (CompleteOidcLogin.CONTRACT, CompleteOidcLogin.VERSION): CompleteOidcLogin,
+    (CompletePasswordReset.CONTRACT, CompletePasswordReset.VERSION): CompletePasswordReset,
+    (ConfirmMfaEnrolment.CONTRACT, ConfirmMfaEnrolment.VERSION): ConfirmMfaEnrolment,
+    (ConfirmOidcLink.CONTRACT, ConfirmOidcLink.VERSION): ConfirmOidcLink,
     (CreateApiKey.CONTRACT, CreateApiKey.VERSION): CreateApiKey,
     (CreateCluster.CONTRACT, CreateCluster.VERSION): CreateCluster,
     (CreateCredential.CONTRACT, CreateCredential.VERSION): CreateCredential,
@@ -4795,10 +5323,12 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DeleteSecurityGroup.CONTRACT, DeleteSecurityGroup.VERSION): DeleteSecurityGroup,
     (DeleteSubnet.CONTRACT, DeleteSubnet.VERSION): DeleteSubnet,
     (DeleteVpc.CONTRACT, DeleteVpc.VERSION): DeleteVpc,
+    (DisableMfa.CONTRACT, DisableMfa.VERSION): DisableMfa,
     (DiscoverClusters.CONTRACT, DiscoverClusters.VERSION): DiscoverClusters,
     (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
+    (GetClusterToken.CONTRACT, GetClusterToken.VERSION): GetClusterToken,
     (GetCostBreakdown.CONTRACT, GetCostBreakdown.VERSION): GetCostBreakdown,
     (GetCostComparison.CONTRACT, GetCostComparison.VERSION): GetCostComparison,
     (GetCostSummary.CONTRACT, GetCostSummary.VERSION): GetCostSummary,
@@ -4820,6 +5350,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListCredentials.CONTRACT, ListCredentials.VERSION): ListCredentials,
     (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
     (ListNodeGroups.CONTRACT, ListNodeGroups.VERSION): ListNodeGroups,
+    (ListNotifications.CONTRACT, ListNotifications.VERSION): ListNotifications,
     (ListOidcProviders.CONTRACT, ListOidcProviders.VERSION): ListOidcProviders,
     (ListSecurityGroups.CONTRACT, ListSecurityGroups.VERSION): ListSecurityGroups,
     (ListSubnets.CONTRACT, ListSubnets.VERSION): ListSubnets,
@@ -4827,15 +5358,21 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListWorkspaces.CONTRACT, ListWorkspaces.VERSION): ListWorkspaces,
     (Login.CONTRACT, Login.VERSION): Login,
     (Logout.CONTRACT, Logout.VERSION): Logout,
+    (MarkAllNotificationsRead.CONTRACT, MarkAllNotificationsRead.VERSION): MarkAllNotificationsRead,
+    (MarkNotificationRead.CONTRACT, MarkNotificationRead.VERSION): MarkNotificationRead,
     (PromoteCluster.CONTRACT, PromoteCluster.VERSION): PromoteCluster,
     (ReconcileCluster.CONTRACT, ReconcileCluster.VERSION): ReconcileCluster,
     (RecordAudit.CONTRACT, RecordAudit.VERSION): RecordAudit,
     (RefreshTokens.CONTRACT, RefreshTokens.VERSION): RefreshTokens,
     (RegisterUser.CONTRACT, RegisterUser.VERSION): RegisterUser,
     (RemoveMember.CONTRACT, RemoveMember.VERSION): RemoveMember,
+    (RequestPasswordReset.CONTRACT, RequestPasswordReset.VERSION): RequestPasswordReset,
+    (ResendVerification.CONTRACT, ResendVerification.VERSION): ResendVerification,
     (RevokeApiKey.CONTRACT, RevokeApiKey.VERSION): RevokeApiKey,
     (RotateCredential.CONTRACT, RotateCredential.VERSION): RotateCredential,
     (RotateSigningKey.CONTRACT, RotateSigningKey.VERSION): RotateSigningKey,
+    (SetWorkspaceMfaPolicy.CONTRACT, SetWorkspaceMfaPolicy.VERSION): SetWorkspaceMfaPolicy,
+    (StartMfaEnrolment.CONTRACT, StartMfaEnrolment.VERSION): StartMfaEnrolment,
     (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,
     (SuggestCidr.CONTRACT, SuggestCidr.VERSION): SuggestCidr,
     (SwitchWorkspace.CONTRACT, SwitchWorkspace.VERSION): SwitchWorkspace,
@@ -4848,4 +5385,5 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (UpgradeCluster.CONTRACT, UpgradeCluster.VERSION): UpgradeCluster,
     (ValidateCredential.CONTRACT, ValidateCredential.VERSION): ValidateCredential,
     (VerifyApiKey.CONTRACT, VerifyApiKey.VERSION): VerifyApiKey,
+    (VerifyEmail.CONTRACT, VerifyEmail.VERSION): VerifyEmail,
 }
