@@ -62,6 +62,9 @@ def build(schema: Any, *, full: bool) -> Any:
         return "anything"
     if "const" in schema:
         return schema["const"]
+    if "oneOf" in schema:
+        # One branch with only what it requires, the other with everything it has.
+        return build(schema["oneOf"][-1 if full else 0], full=full)
     if "enum" in schema:
         return next(v for v in schema["enum"] if v is not None)
     kinds = [k for k in _types(schema) if k != "null"] or ["null"]

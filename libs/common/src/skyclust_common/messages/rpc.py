@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal, TypeAlias
 from pydantic import (
     ConfigDict,
     Field,
-    RootModel,
     StrictBool,
     StrictFloat,
     StrictInt,
@@ -245,8 +244,26 @@ class CompleteMfaLoginRequest(RpcRequest):
     client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
 
 
-class CompleteOidcLoginReply(RootModel[Any]):
-    root: Annotated[Any, Field(title="CompleteOidcLoginReply")]
+class CompleteOidcLoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "access_token",
+                "refresh_token",
+                "token_type",
+                "mfa_required",
+                "mfa_token",
+            ],
+            "skyclust-contract": {"name": "CompleteOidcLogin", "version": 1},
+        },
+    )
+    access_token: Annotated[StrictStr | None, Field(max_length=8192, min_length=1)] = None
+    refresh_token: Annotated[StrictStr | None, Field(max_length=512, min_length=1)] = None
+    token_type: Literal["Bearer"] | None = None
+    expires_in: StrictInt
+    mfa_required: Literal[True] | None = None
+    mfa_token: Annotated[StrictStr | None, Field(max_length=256, min_length=16)] = None
 
 
 class CompleteOidcLoginRequest(RpcRequest):
@@ -3170,8 +3187,26 @@ class ListWorkspacesRequest(RpcRequest):
     user_id: Uuid
 
 
-class LoginReply(RootModel[Any]):
-    root: Annotated[Any, Field(title="LoginReply")]
+class LoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "access_token",
+                "refresh_token",
+                "token_type",
+                "mfa_required",
+                "mfa_token",
+            ],
+            "skyclust-contract": {"name": "Login", "version": 1},
+        },
+    )
+    access_token: Annotated[StrictStr | None, Field(max_length=8192, min_length=1)] = None
+    refresh_token: Annotated[StrictStr | None, Field(max_length=512, min_length=1)] = None
+    token_type: Literal["Bearer"] | None = None
+    expires_in: StrictInt
+    mfa_required: Literal[True] | None = None
+    mfa_token: Annotated[StrictStr | None, Field(max_length=256, min_length=16)] = None
 
 
 class LoginRequest(RpcRequest):
