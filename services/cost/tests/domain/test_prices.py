@@ -69,8 +69,8 @@ def test_a_live_price_for_every_region_applies_where_no_regional_one_exists():
             LivePrice("gcp", "instance", "e2-medium", "europe-west1", Decimal("0.05")),
         ]
     )
-    assert book.instance("gcp", "us-central1", "e2-medium").hourly == Decimal("0.04")  # type: ignore[union-attr]
-    assert book.instance("gcp", "europe-west1", "e2-medium").hourly == Decimal("0.05")  # type: ignore[union-attr]
+    assert book.instance("gcp", "us-central1", "e2-medium").hourly == Decimal("0.04")
+    assert book.instance("gcp", "europe-west1", "e2-medium").hourly == Decimal("0.05")
 
 
 def test_an_unknown_type_has_no_price():

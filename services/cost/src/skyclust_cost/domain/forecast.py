@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from scipy import stats
+import scipy.stats as stats
 
 from .errors import InsufficientCostHistory
 
