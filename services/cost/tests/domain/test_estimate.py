@@ -24,7 +24,8 @@ def test_an_eks_cluster_with_two_groups_and_a_nat_gateway():
                  "desired_size": 1},
                 {"name": "c", "min_size": 1, "max_size": 1, "desired_size": 1},
             ],
-            "network": {"nat_gateways": 1},
+            "network": {"vpc_id": "8a7c3c5e-0000-4000-8000-000000000001"},
+            "network_pieces": {"nat_gateways": 1},
         }
     )  # fmt: skip
     est = estimate(request, PriceBook())

@@ -22,7 +22,6 @@ from .prices import (
 )
 
 CENT = Decimal("0.01")
-NETWORK_PIECES = {"nat_gateways": "nat_gateway", "load_balancers": "load_balancer"}
 
 
 def cents(value: Decimal) -> Decimal:
@@ -73,7 +72,8 @@ class ClusterRequest:
                 groups.append(
                     NodeGroupRequest("default", config.get(type_key or ""), count, count, count)
                 )
-        network = raw.get("network") or {}
+        # Not "network": in a CreateCluster body that names the SkyClust network to use.
+        network = raw.get("network_pieces") or {}
         return cls(
             provider=provider,
             region=str(raw["region"]),
