@@ -39,7 +39,7 @@ from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
-NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network")
+NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network", "cost")
 
 
 @dataclass
@@ -100,7 +100,7 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
-        services = ("identity", "credential-vault", "provisioning", "network")
+        services = ("identity", "credential-vault", "provisioning", "network", "cost")
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
             # A state dir from before a service existed has no password for it yet.
@@ -216,9 +216,14 @@ class Platform:
             admin_url = pg.url
         self.say("PostgreSQL ready")
 
+        # Billed seconds per real second in the local clouds: a day a minute by default,
+        # so a cluster made after start shows cost in the summary a few minutes later.
+        billing_speed = float(os.environ.get("SKYCLUST_BILLING_SPEED", "1440"))
         aws_url = os.environ.get("SKYCLUST_AWS_ENDPOINT_URL")
         if not aws_url:
-            moto = MotoServer(port=free_port(), log_file=logs / "moto.log")
+            moto = MotoServer(
+                port=free_port(), log_file=logs / "moto.log", billing_speed=billing_speed
+            )
             self.servers.append(moto.start())
             aws_url = moto.url
         self.say(f"local AWS (moto) at {aws_url}")
@@ -228,7 +233,11 @@ class Platform:
         gcp_local = None
         if not gcp_url:
             gcp_local = EmulatorServer(
-                "gcp", free_port(), duration, log_file=logs / "gcp-emulator.log"
+                "gcp",
+                free_port(),
+                duration,
+                log_file=logs / "gcp-emulator.log",
+                billing_speed=billing_speed,
             )
             self.servers.append(gcp_local.start())
             gcp_url = gcp_local.url
@@ -243,6 +252,7 @@ class Platform:
                 duration,
                 tls_dir=self.state_dir / "data" / "azure-tls",
                 log_file=logs / "azure-emulator.log",
+                billing_speed=billing_speed,
             )
             self.servers.append(azure_local.start())
             azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
@@ -295,6 +305,14 @@ class Platform:
                 "skyclust_network",
                 {
                     "SKYCLUST_DATABASE_URL": role_urls["network"],
+                    "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                },
+            ),
+            (
+                "cost",
+                "skyclust_cost",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["cost"],
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
                 },
             ),
@@ -422,6 +440,10 @@ def main() -> None:
         sys.exit(1)
     platform.say(f"ready in {time.monotonic() - started:.1f}s")
     platform.say(f"gateway: {values['SKYCLUST_GATEWAY_URL']}  (API docs at /docs)")
+    platform.say(
+        "cost: the local clouds bill what runs at "
+        f"{os.environ.get('SKYCLUST_BILLING_SPEED', '1440')}x; see /api/v1/cost-analysis/summary"
+    )
     platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
     platform.say(f"logs: {platform.state_dir / 'logs'}; Ctrl-C stops everything")
     try:

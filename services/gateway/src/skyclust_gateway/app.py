@@ -19,6 +19,7 @@ from .middleware import (
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
+from .routers.cost import router as cost_router
 from .routers.deps import Services
 from .routers.network import router as network_router
 from .settings import GatewaySettings
@@ -69,6 +70,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         audit.router,
         credentials.router,
         events.router,
+        cost_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

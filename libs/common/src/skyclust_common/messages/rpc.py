@@ -5,9 +5,18 @@
 
 from __future__ import annotations
 
+from datetime import date as date_aliased
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
 from typing_extensions import TypeAliasType
 
 from skyclust_common.messages.base import Part, Rpc, RpcReply, RpcRequest
@@ -278,6 +287,47 @@ class CheckSessionRequest(RpcRequest):
         json_schema_extra={"skyclust-contract": {"name": "CheckSession", "version": 1}},
     )
     session_id: Uuid
+
+
+class CollectCostsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CollectCosts", "version": 1}},
+    )
+    rows: Annotated[StrictInt, Field(ge=0)]
+    warnings: list[CollectCostsReplyWarning]
+    providers: dict[str, StrictInt]
+
+
+class CollectCostsReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class CollectCostsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "days"],
+            "skyclust-contract": {"name": "CollectCosts", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    days: Annotated[StrictInt | None, Field(ge=1, le=400)] = None
 
 
 class CompleteOidcLoginReply(RpcReply):
@@ -1654,6 +1704,262 @@ class GetClusterRequest(RpcRequest):
     the provider of the API path: a resource of another provider is not found
     """
     cluster_id: Uuid
+
+
+class GetCostBreakdownReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostBreakdown", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostBreakdownReplyWarning]
+    by: StrictStr
+    total: StrictFloat
+    items: list[GetCostBreakdownReplyItem]
+
+
+class GetCostBreakdownReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    key: StrictStr
+    amount: StrictFloat
+    share: StrictFloat
+
+
+class GetCostBreakdownReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostBreakdownRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostBreakdown", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    by: Annotated[StrictStr, Field(max_length=140, min_length=1)]
+    """
+    service, provider, region, cluster, node_group or tag:<key>
+    """
+
+
+class GetCostComparisonReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostComparison", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostComparisonReplyWarning]
+    current: StrictFloat
+    previous: StrictFloat
+    previous_start: date_aliased
+    previous_end: date_aliased
+    change: StrictFloat
+    change_percent: StrictFloat | None
+    by_provider: dict[str, GetCostComparisonReplyByProvider]
+
+
+class GetCostComparisonReplyByProvider(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    current: StrictFloat
+    previous: StrictFloat
+
+
+class GetCostComparisonReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostComparisonRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostComparison", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+
+
+class GetCostSummaryReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostSummary", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostSummaryReplyWarning]
+    total: StrictFloat
+    by_provider: dict[str, StrictFloat]
+    daily: list[GetCostSummaryReplyDailyItem]
+
+
+class GetCostSummaryReplyDailyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    date: date_aliased
+    amount: StrictFloat
+
+
+class GetCostSummaryReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostSummaryRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostSummary", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+
+
+class GetCostTrendReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostTrend", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostTrendReplyWarning]
+    first_half: StrictFloat
+    second_half: StrictFloat
+    change: StrictFloat
+    change_percent: StrictFloat | None
+    direction: Literal["increasing", "decreasing", "stable"]
+    daily: list[GetCostTrendReplyDailyItem]
+
+
+class GetCostTrendReplyDailyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    date: date_aliased
+    amount: StrictFloat
+
+
+class GetCostTrendReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostTrendRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostTrend", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
 
 
 class GetCredentialReply(RpcReply):
@@ -3868,6 +4174,17 @@ class CheckSession(Rpc[CheckSessionRequest, CheckSessionReply]):
     Reply: TypeAlias = CheckSessionReply
 
 
+class CollectCosts(Rpc[CollectCostsRequest, CollectCostsReply]):
+    """Read the clouds' billing APIs now for the workspace's known credentials and store the
+    daily rows; answers what each cloud gave."""
+
+    CONTRACT = "CollectCosts"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = CollectCostsRequest
+    Reply: TypeAlias = CollectCostsReply
+
+
 class CompleteOidcLogin(Rpc[CompleteOidcLoginRequest, CompleteOidcLoginReply]):
     """Finish an OpenID Connect login with the provider's callback parameters; returns tokens."""
 
@@ -4073,6 +4390,49 @@ class GetCluster(Rpc[GetClusterRequest, GetClusterReply]):
     KIND = "query"
     Request: TypeAlias = GetClusterRequest
     Reply: TypeAlias = GetClusterReply
+
+
+class GetCostBreakdown(Rpc[GetCostBreakdownRequest, GetCostBreakdownReply]):
+    """A workspace's cost over a period, grouped by one dimension: service, provider, region,
+    cluster, node_group or tag:<key> (rows without the dimension are under the empty key)."""
+
+    CONTRACT = "GetCostBreakdown"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostBreakdownRequest
+    Reply: TypeAlias = GetCostBreakdownReply
+
+
+class GetCostComparison(Rpc[GetCostComparisonRequest, GetCostComparisonReply]):
+    """This period against the one before it, of the same length."""
+
+    CONTRACT = "GetCostComparison"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostComparisonRequest
+    Reply: TypeAlias = GetCostComparisonReply
+
+
+class GetCostSummary(Rpc[GetCostSummaryRequest, GetCostSummaryReply]):
+    """A workspace's cost over a period: total, per provider and per day, from the stored
+    billing rows (and estimates where a cloud's billing API could not be read)."""
+
+    CONTRACT = "GetCostSummary"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostSummaryRequest
+    Reply: TypeAlias = GetCostSummaryReply
+
+
+class GetCostTrend(Rpc[GetCostTrendRequest, GetCostTrendReply]):
+    """The period's second half against its first half (the seed's trend): the change in amount
+    and percent, and its direction."""
+
+    CONTRACT = "GetCostTrend"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostTrendRequest
+    Reply: TypeAlias = GetCostTrendReply
 
 
 class GetCredential(Rpc[GetCredentialRequest, GetCredentialReply]):
@@ -4543,6 +4903,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (CheckBudgetGuardrail.CONTRACT, CheckBudgetGuardrail.VERSION): CheckBudgetGuardrail,
     (CheckCidrPlan.CONTRACT, CheckCidrPlan.VERSION): CheckCidrPlan,
     (CheckSession.CONTRACT, CheckSession.VERSION): CheckSession,
+    (CollectCosts.CONTRACT, CollectCosts.VERSION): CollectCosts,
     (CompleteOidcLogin.CONTRACT, CompleteOidcLogin.VERSION): CompleteOidcLogin,
     (CreateApiKey.CONTRACT, CreateApiKey.VERSION): CreateApiKey,
     (CreateCluster.CONTRACT, CreateCluster.VERSION): CreateCluster,
@@ -4563,6 +4924,10 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
+    (GetCostBreakdown.CONTRACT, GetCostBreakdown.VERSION): GetCostBreakdown,
+    (GetCostComparison.CONTRACT, GetCostComparison.VERSION): GetCostComparison,
+    (GetCostSummary.CONTRACT, GetCostSummary.VERSION): GetCostSummary,
+    (GetCostTrend.CONTRACT, GetCostTrend.VERSION): GetCostTrend,
     (GetCredential.CONTRACT, GetCredential.VERSION): GetCredential,
     (GetJwks.CONTRACT, GetJwks.VERSION): GetJwks,
     (GetKubeconfig.CONTRACT, GetKubeconfig.VERSION): GetKubeconfig,
