@@ -76,3 +76,13 @@ def test_a_live_price_for_every_region_applies_where_no_regional_one_exists():
 def test_an_unknown_type_has_no_price():
     assert PriceBook().instance("aws", "us-east-1", "p5.48xlarge") is None
     assert PriceBook().instance("oracle", "x", "t3.medium") is None
+
+
+def test_the_book_answers_the_run_rate_estimates_lookup():
+    from skyclust_cost.domain.run_rate import PriceLookup
+
+    lookup: PriceLookup = PriceBook().hourly
+    assert lookup("aws", "m5.large") == Decimal("0.096")
+    assert lookup("azure", "control-plane") == Decimal("0")
+    assert lookup("gcp", "control-plane") == Decimal("0.10")
+    assert lookup("aws", "nope.large") is None

@@ -171,3 +171,12 @@ class PriceBook:
 
     def offered_types(self, provider: str) -> list[str]:
         return sorted(_DEFAULT_INSTANCES.get(provider, {}))
+
+    def hourly(self, provider: str, name: str, region: str = "*") -> Decimal | None:
+        """The run-rate estimate's lookup (run_rate.PriceLookup): an instance type's
+        price, or the default tier's control-plane fee for "control-plane"."""
+        if name == "control-plane":
+            price = self.control_plane(provider, region)
+        else:
+            price = self.instance(provider, region, name)
+        return None if price is None else price.hourly
