@@ -168,7 +168,7 @@ def test_follow_prints_plain_timed_lines_and_raises_exit_4_on_failure() -> None:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=False, width=200)
     ticks = iter(range(100))
-    events = [
+    events: list[Event | Heartbeat] = [
         ev("ClusterProvisioning", step="network"),
         Heartbeat("ping"),
         ev("ClusterFailed", code="CLOUD_FAILED", message="boom"),

@@ -56,6 +56,7 @@ async def dead_letters(bus: Bus, consumer: str) -> list[dict[str, Any]]:
             msg = await bus.js.get_msg("SKYCLUST_DLQ", seq)
         except Exception:
             continue
+        assert msg.data is not None
         body = json.loads(msg.data)
         if body["data"]["consumer"] == consumer:
             found.append(body)

@@ -47,7 +47,9 @@ def test_each_declared_code_names_its_class():
     assert error_class("NO_SUCH_CODE") is None
     assert declared_errors()["CONFLICT"] is Conflict
     # Classes that only inherit a code do not take it over.
-    assert error_class("SERVICE_UNAVAILABLE").__name__ == "ServiceUnavailable"
+    unavailable = error_class("SERVICE_UNAVAILABLE")
+    assert unavailable is not None
+    assert unavailable.__name__ == "ServiceUnavailable"
 
 
 def test_the_first_class_of_a_code_keeps_it():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -14,6 +14,7 @@ from jwt.algorithms import OKPAlgorithm
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.errors import NotFound
+from skyclust_common.messaging import Bus
 from skyclust_gateway.auth import JwksCache
 from skyclust_gateway.routers.deps import Services
 
@@ -29,7 +30,7 @@ AWS = BASE.format(provider="aws")
 
 class Keys(JwksCache):
     def __init__(self) -> None:
-        super().__init__(bus=None, ttl=300)
+        super().__init__(bus=cast(Bus, None), ttl=300)
 
     async def jwks(self) -> dict[str, Any]:
         public: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(KEY.public_key()))

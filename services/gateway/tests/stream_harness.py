@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import jwt
 import uvicorn
@@ -31,7 +31,7 @@ KEY = Ed25519PrivateKey.generate()
 
 class FakeJwks(JwksCache):
     def __init__(self) -> None:
-        super().__init__(bus=None, ttl=300)
+        super().__init__(bus=cast(Bus, None), ttl=300)
 
     async def jwks(self) -> dict[str, Any]:
         public: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(KEY.public_key()))

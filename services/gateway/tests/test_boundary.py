@@ -12,7 +12,7 @@ pytestmark = pytest.mark.unit
 
 
 def client(**settings: object) -> httpx.AsyncClient:
-    app = create_app(GatewaySettings(nats_url="nats://127.0.0.1:1", **settings))
+    app = create_app(GatewaySettings.model_validate({"nats_url": "nats://127.0.0.1:1", **settings}))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw")
 
 

@@ -22,7 +22,9 @@ LOGIN = "/api/v1/auth/login"
 
 
 def gateway(**settings: object) -> FastAPI:
-    return create_app(GatewaySettings(nats_url="nats://127.0.0.1:1", **settings))
+    return create_app(
+        GatewaySettings.model_validate({"nats_url": "nats://127.0.0.1:1", **settings})
+    )
 
 
 def client(app: FastAPI) -> httpx.AsyncClient:

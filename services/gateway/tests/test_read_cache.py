@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from starlette.requests import Request
 
 from skyclust_common.errors import ServiceUnavailable
+from skyclust_common.messaging import Bus
 from skyclust_gateway.read_cache import ReadCache
 from skyclust_gateway.routers import deps
 from skyclust_gateway.routers.deps import Services
@@ -54,7 +55,7 @@ class Clock:
 def services(**kwargs: Any) -> tuple[Services, FakeBus, ReadCache]:
     bus = FakeBus()
     cache = ReadCache(READS, **kwargs)
-    return Services(bus, cache), bus, cache
+    return Services(cast(Bus, bus), cache), bus, cache
 
 
 def ask(workspace: str, provider: str = "aws") -> dict[str, Any]:
@@ -183,7 +184,7 @@ async def test_the_hubs_events_drop_the_answers_of_their_workspace(
     async with running_gateway(nats_server.url) as gateway:
         cache = ReadCache(READS, live=lambda: gateway.hub.live)
         gateway.hub.on_event = cache.changed
-        svc = Services(FakeBus(), cache)
+        svc = Services(cast(Bus, FakeBus()), cache)
         await svc.call("provisioning", "ListClusters", ask(W1))
         await svc.call("provisioning", "ListClusters", ask(W2))
         assert cache.hits == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from typing import Any
+from typing import Any, cast
 
 import jwt
 import pytest
@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
 from skyclust_common.errors import Unauthorized
+from skyclust_common.messaging import Bus
 from skyclust_gateway.auth import JwksCache, TokenVerifier
 
 pytestmark = pytest.mark.unit
@@ -28,7 +29,7 @@ def jwk(key: Ed25519PrivateKey, kid: str) -> dict[str, Any]:
 
 class FakeJwks(JwksCache):
     def __init__(self) -> None:
-        super().__init__(bus=None, ttl=300)
+        super().__init__(bus=cast(Bus, None), ttl=300)
         self.fetches = 0
 
     async def jwks(self) -> dict[str, Any]:

@@ -1,171 +1,39 @@
-"""One NATS user per service, each allowed exactly the subjects it needs.
+"""The per-service NATS users and permissions, for the dev launcher and tests.
 
-The point is the vault: only provisioning, network and cost may publish a
-`DecryptCredential` request, and (with private inboxes) only the service that asked can
-receive the answer. Everything else a SkyClust service does on NATS is listed here too:
-its own request/reply endpoints, the services it calls, events and commands, its dead
-letters, and the JetStream API calls of `skyclust_common.messaging` (stream set-up,
-durable pull consumers, acks; the gateway's ordered push consumer for the event stream).
+The table lives in `skyclust_common.nats_permissions`, since each service's `nats-config`
+operator command prints it and services cannot import the tools; this module keeps the
+names the launcher and tests have always imported."""
 
-Private inboxes: NATS delivers every reply to the requester's inbox subject. With the
-default `_INBOX.` prefix any user allowed to subscribe to `_INBOX.>` could read every
-reply, decrypted credentials included. Each service therefore gets its own prefix
-(`inbox_prefix(service)`, to pass to `nats.connect(inbox_prefix=...)`) and may subscribe
-only to that; responders answer through `allow_responses` rather than a publish grant on
-someone else's inbox.
-
-The output is JSON, which nats-server's configuration format accepts as it is.
-"""
-
-from __future__ import annotations
-
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-SERVICES = (
-    "gateway",
-    "identity",
-    "credential-vault",
-    "provisioning",
-    "network",
-    "cost",
-    "notification",
+from skyclust_common.nats_permissions import (
+    ADMIN_USER,
+    CALLS,
+    CONSUMED_STREAMS,
+    DECRYPT_SUBJECT,
+    DECRYPTERS,
+    RESPONDERS,
+    SERVICES,
+    STREAMS,
+    VAULT,
+    Permissions,
+    inbox_prefix,
+    nats_config,
+    permission_table,
+    permissions,
 )
-VAULT = "credential-vault"
-DECRYPT_SUBJECT = "skyclust.rpc.credential-vault.DecryptCredential"
-DECRYPTERS = frozenset({"provisioning", "network", "cost"})
-STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS", "SKYCLUST_DLQ")
-CONSUMED_STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS")
-ADMIN_USER = "admin"
 
-# Whose request/reply endpoints each service calls. A missing edge shows up as a request
-# that times out (the server drops the publish and logs a permissions violation).
-CALLS: dict[str, tuple[str, ...]] = {
-    "gateway": ("identity", VAULT, "provisioning", "network", "cost", "notification"),
-    "identity": (),
-    VAULT: ("identity",),
-    "provisioning": (VAULT, "network", "identity", "cost"),  # cost: the budget guardrail
-    "network": (VAULT, "provisioning", "identity"),
-    "cost": (VAULT, "provisioning", "network", "identity"),
-    "notification": ("identity",),
-}
-# Services that answer requests; the gateway only asks.
-RESPONDERS = frozenset(SERVICES) - {"gateway"}
-
-
-def inbox_prefix(service: str) -> str:
-    """The inbox prefix `service` must connect with when inboxes are private."""
-    return f"_INBOX_{service}"
-
-
-@dataclass(frozen=True)
-class Permissions:
-    publish_allow: tuple[str, ...]
-    publish_deny: tuple[str, ...]
-    subscribe_allow: tuple[str, ...]
-    allow_responses: bool
-
-    def as_config(self) -> dict[str, object]:
-        config: dict[str, object] = {
-            "publish": {"allow": list(self.publish_allow)},
-            "subscribe": {"allow": list(self.subscribe_allow)},
-        }
-        if self.publish_deny:
-            config["publish"] = {
-                "allow": list(self.publish_allow),
-                "deny": list(self.publish_deny),
-            }
-        if self.allow_responses:
-            # Each request may be answered once, only on the reply subject it carried.
-            config["allow_responses"] = {"max": 1}
-        return config
-
-
-def _jetstream_api() -> list[str]:
-    subjects: list[str] = []
-    for stream in STREAMS:
-        # Bus.ensure_streams: look the stream up, create it if it is missing.
-        subjects += [f"$JS.API.STREAM.INFO.{stream}", f"$JS.API.STREAM.CREATE.{stream}"]
-    for stream in CONSUMED_STREAMS:
-        subjects += [
-            # Bus.consume: create (or update) a durable pull consumer, look it up (FastStream
-            # binds its pull subscription to it that way), fetch, acknowledge.
-            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.*",
-            f"$JS.API.CONSUMER.INFO.{stream}.*",
-            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.*",
-            f"$JS.ACK.{stream}.>",
-        ]
-    return subjects
-
-
-def _ordered_consumer_api() -> list[str]:
-    # The gateway's event stream: one ephemeral ordered push consumer per process
-    # (recreated after a gap, never deleted: the server drops it when idle) that must
-    # answer the server's flow-control messages, or a large backlog stalls. A stream
-    # that resumes reads what it missed by direct gets, with no consumer of its own.
-    stream = "SKYCLUST_EVENTS"
-    return [
-        f"$JS.API.CONSUMER.CREATE.{stream}",
-        f"$JS.FC.{stream}.>",
-        f"$JS.API.STREAM.MSG.GET.{stream}",
-    ]
-
-
-def permissions(service: str, *, private_inboxes: bool = True) -> Permissions:
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
-    publish = [f"skyclust.rpc.{callee}.>" for callee in CALLS[service]]
-    publish += ["skyclust.evt.>", "skyclust.cmd.>", f"skyclust.dlq.{service}"]
-    publish += _jetstream_api()
-    if service == "gateway":
-        publish += _ordered_consumer_api()
-    deny = () if service in DECRYPTERS else (DECRYPT_SUBJECT,)
-    subscribe = [f"{inbox_prefix(service)}.>" if private_inboxes else "_INBOX.>"]
-    if service in RESPONDERS:
-        subscribe.append(f"skyclust.rpc.{service}.>")
-    return Permissions(
-        publish_allow=tuple(publish),
-        publish_deny=deny,
-        subscribe_allow=tuple(subscribe),
-        allow_responses=service in RESPONDERS,
-    )
-
-
-def permission_table(*, private_inboxes: bool = True) -> dict[str, Permissions]:
-    return {svc: permissions(svc, private_inboxes=private_inboxes) for svc in SERVICES}
-
-
-def nats_config(
-    passwords: Mapping[str, str],
-    *,
-    private_inboxes: bool = True,
-    admin_password: str | None = None,
-    store_dir: str | None = None,
-) -> str:
-    """A nats-server configuration: JetStream on, and one user per service in
-    `passwords` (service name -> password; each must be a known service).
-
-    `admin_password` adds an `admin` user allowed everything, for operators' tools and
-    tests that inspect streams; leave it out in production."""
-    unknown = sorted(set(passwords) - set(SERVICES))
-    if unknown:
-        raise ValueError(f"unknown services: {', '.join(unknown)}")
-    users: list[dict[str, object]] = []
-    for service, password in passwords.items():
-        if not password:
-            raise ValueError(f"empty password for {service}")
-        users.append(
-            {
-                "user": service,
-                "password": password,
-                "permissions": permissions(service, private_inboxes=private_inboxes).as_config(),
-            }
-        )
-    if admin_password is not None:
-        if not admin_password:
-            raise ValueError("empty admin password")
-        users.append({"user": ADMIN_USER, "password": admin_password})
-    jetstream: dict[str, object] = {"store_dir": store_dir} if store_dir else {}
-    config = {"jetstream": jetstream or "enabled", "authorization": {"users": users}}
-    return json.dumps(config, indent=2) + "\n"
+__all__ = [
+    "ADMIN_USER",
+    "CALLS",
+    "CONSUMED_STREAMS",
+    "DECRYPTERS",
+    "DECRYPT_SUBJECT",
+    "RESPONDERS",
+    "SERVICES",
+    "STREAMS",
+    "VAULT",
+    "Permissions",
+    "inbox_prefix",
+    "nats_config",
+    "permission_table",
+    "permissions",
+]

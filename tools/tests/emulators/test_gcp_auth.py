@@ -46,6 +46,7 @@ def test_jwt_bearer_grant_yields_an_expiring_access_token(gcp: Any) -> None:
     credentials = gcp_credentials(gcp.key, gcp.url)
     credentials.refresh(Request())
 
+    assert credentials.token is not None
     assert credentials.token.startswith("ya29.")
     assert credentials.expiry is not None
     remaining = credentials.expiry - dt.datetime.now(dt.UTC).replace(tzinfo=None)

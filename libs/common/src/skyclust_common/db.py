@@ -344,3 +344,11 @@ async def advisory_xact_lock(session: AsyncSession, key: str, *, wait: bool = Tr
         return True
     held = (await session.execute(select(func.pg_try_advisory_xact_lock(lock_id)))).scalar()
     return bool(held)
+
+
+def session_of(uow: object) -> AsyncSession:
+    """The SQL session of a real unit of work that a handler sees only through its
+    service's port: for tests and tools that look at rows directly."""
+    if not isinstance(uow, UnitOfWork):
+        raise TypeError(f"{type(uow).__name__} is not a SQL unit of work")
+    return uow.session

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
+from skyclust_common.db import session_of
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import RpcContext
 from skyclust_identity.adapters.db import User, metadata
@@ -123,7 +124,7 @@ async def count_users(deps: Deps, email: str) -> int:
     async with deps.uow() as uow:
         return int(
             (
-                await uow.session.execute(
+                await session_of(uow).execute(
                     select(func.count()).select_from(User).where(User.email == email)
                 )
             ).scalar_one()

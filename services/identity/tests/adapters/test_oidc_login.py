@@ -114,6 +114,7 @@ async def test_the_same_subject_logs_in_as_the_same_user(deps, provider):
     second = await verified_claims(deps, await log_in(deps, moved))
     assert (second["sub"], second["wid"]) == (first["sub"], first["wid"])
     assert second["sid"] != first["sid"]
+    assert moved.email is not None
     assert await count_users(deps, moved.email) == 0
     async with deps.uow() as uow:
         link = await uow.session.get(UserIdentity, ("local", person.sub))

@@ -70,11 +70,15 @@ async def test_login_rehashes_when_parameters_change(deps) -> None:
     old = auth.IdentityDeps(deps.uow, Passwords(time_cost=1, memory_kib=8192), deps.settings)
     email = await register(old)
     async with deps.uow() as uow:
-        before = (await Users(uow.session).by_email(email)).password_hash
+        user = await Users(uow.session).by_email(email)
+        assert user is not None and user.password_hash is not None
+        before = user.password_hash
     assert ",t=1," in before
     await auth.login(deps, {"email": email, "password": "correct-horse-9"})
     async with deps.uow() as uow:
-        after = (await Users(uow.session).by_email(email)).password_hash
+        user = await Users(uow.session).by_email(email)
+        assert user is not None and user.password_hash is not None
+        after = user.password_hash
     assert after.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
 
 

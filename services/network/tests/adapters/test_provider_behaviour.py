@@ -4,6 +4,7 @@ the AWS adapter on moto, and the GCP and Azure adapters on the project's emulato
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -24,9 +25,9 @@ from ..conftest import Cloud
 pytestmark = pytest.mark.integration
 
 
-def vpc_spec(cloud: Cloud, cidr: str = "10.20.0.0/16", **kw: object) -> VpcSpec:
+def vpc_spec(cloud: Cloud, cidr: str = "10.20.0.0/16", **kw: Any) -> VpcSpec:
     vpc_id = str(uuid.uuid4())
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "vpc_id": vpc_id,
         "workspace_id": str(uuid.uuid4()),
         "provider": cloud.kind,
@@ -39,9 +40,9 @@ def vpc_spec(cloud: Cloud, cidr: str = "10.20.0.0/16", **kw: object) -> VpcSpec:
     return VpcSpec(**values)
 
 
-def subnet_spec(cloud: Cloud, cidr: str, zone: str | None = None, **kw: object) -> SubnetSpec:
+def subnet_spec(cloud: Cloud, cidr: str, zone: str | None = None, **kw: Any) -> SubnetSpec:
     subnet_id = str(uuid.uuid4())
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "subnet_id": subnet_id,
         "name": f"sub-{subnet_id[:8]}",
         "cidr": cidr,

@@ -336,7 +336,10 @@ async def test_a_gke_cluster_named_in_a_network_keeps_it_from_deletion(world: Wo
     )
     error = await error_of(call(vpcs.delete_vpc, world.deps, world.body(vpc_id=vpc["id"])))
     assert error.code == "VPC_IN_USE" and "analytics" in error.message
-    failed = {**requested, "code": "X", "message": "m", "retryable": False, "operation": "create"}
+    failed = {
+        **{key: requested[key] for key in ("cluster_id", "provider", "name")},
+        **{"code": "X", "message": "m", "retryable": False, "operation": "create"},
+    }
     await tracking.on_cluster_gone(
         world.deps, event_of("ClusterFailed", world.workspace, failed), delivery()
     )

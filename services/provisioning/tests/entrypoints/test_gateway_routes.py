@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import create_engine
+from skyclust_common.db import create_engine, session_of
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import Unauthorized
@@ -109,7 +109,7 @@ async def run_saga(deps: clusters.ProvisioningDeps, subject: str) -> None:
 
     table = outbox_table(metadata)
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
+        rows = await session_of(uow).execute(
             select(table.c.payload).order_by(table.c.created_at, table.c.id)
         )
         found = [CloudEvent.model_validate(row[0]) for row in rows]
@@ -225,7 +225,7 @@ async def test_kubeconfig_route_is_for_members_who_may_and_is_recorded(platform)
 
     table = outbox_table(metadata)
     async with deps.uow() as uow:
-        rows = await uow.session.execute(select(table.c.payload))
+        rows = await session_of(uow).execute(select(table.c.payload))
         issued = [
             CloudEvent.model_validate(row[0])
             for row in rows

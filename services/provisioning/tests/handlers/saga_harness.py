@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import select, update
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import outbox_table
+from skyclust_common.db import outbox_table, session_of
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import (
     SkyclustError,
@@ -88,7 +88,7 @@ async def published(
     """(subject, message) of everything the cluster's saga queued, in order."""
     table = outbox_table(metadata)
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
+        rows = await session_of(uow).execute(
             select(table.c.subject, table.c.payload).order_by(table.c.created_at, table.c.id)
         )
         found = [(row[0], CloudEvent.model_validate(row[1])) for row in rows]
@@ -175,7 +175,7 @@ async def through_network(deps: clusters.ProvisioningDeps, cluster: dict[str, An
 
 async def _set(deps: clusters.ProvisioningDeps, cluster: dict[str, Any], **values: Any) -> None:
     async with deps.uow() as uow:
-        await uow.session.execute(
+        await session_of(uow).execute(
             update(Cluster).where(Cluster.id == uuid.UUID(cluster["id"])).values(**values)
         )
         await uow.commit()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from skyclust_common.db import session_of
 from skyclust_common.envelope import new_event
 from skyclust_common.errors import ProviderError
 from skyclust_provisioning.adapters.db import Cluster
@@ -112,16 +113,17 @@ async def test_cloud_errors_back_off_and_change_nothing(sessions):
     assert (await names(deps, cluster["id"])).count("ClusterDriftDetected") == 1
     assert cloud.node_groups and cloud.clusters
     async with deps.uow() as uow:
-        row = await uow.session.get(Cluster, uuid.UUID(cluster["id"]))
+        row = await session_of(uow).get(Cluster, uuid.UUID(cluster["id"]))
         assert row is not None
         assert row.drift_failures == 4
+        assert row.drift_next_check_at is not None
         wait = (row.drift_next_check_at - datetime.now(UTC)).total_seconds()
         # 60 s doubled per failure (120, 240, 480, 960), capped at 600 s.
         assert BACKOFF_MAX - 5 < wait <= BACKOFF_MAX
     # Not due yet: the pass leaves it alone.
     assert await drift.pass_once(deps, INTERVAL, BACKOFF_MAX) >= 0
     async with deps.uow() as uow:
-        row = await uow.session.get(Cluster, uuid.UUID(cluster["id"]))
+        row = await session_of(uow).get(Cluster, uuid.UUID(cluster["id"]))
         assert row is not None and row.drift_failures == 4
 
 
@@ -161,14 +163,14 @@ async def test_a_busy_cluster_is_not_checked_and_a_change_during_a_check_is_not_
     deps = make_deps(sessions, cloud)
     cluster = await ready_cluster(deps)
     async with deps.uow() as uow:
-        await uow.session.execute(
+        await session_of(uow).execute(
             update(Cluster).where(Cluster.id == uuid.UUID(cluster["id"])).values(status="UPDATING")
         )
         await uow.commit()
     cloud_group(cloud)["desired_size"] = 3
     assert await check(deps, cluster) is None
     async with deps.uow() as uow:
-        await uow.session.execute(
+        await session_of(uow).execute(
             update(Cluster).where(Cluster.id == uuid.UUID(cluster["id"])).values(status="READY")
         )
         await uow.commit()
@@ -192,7 +194,7 @@ async def test_a_busy_cluster_is_not_checked_and_a_change_during_a_check_is_not_
         )
         return await real(*args)
 
-    cloud.describe_node_group = racing
+    cloud.describe_node_group = racing  # type: ignore[method-assign,assignment]
     assert await check(deps, cluster) is None
     assert "ClusterDriftDetected" not in await names(deps, cluster["id"])
 
@@ -201,7 +203,7 @@ async def test_a_read_only_cluster_cannot_be_reconciled(sessions):
     deps = make_deps(sessions, FakeClusterProvider())
     cluster = await ready_cluster(deps)
     async with deps.uow() as uow:
-        await uow.session.execute(
+        await session_of(uow).execute(
             update(Cluster).where(Cluster.id == uuid.UUID(cluster["id"])).values(managed=False)
         )
         await uow.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from skyclust_common.contracts import load_registry
-from skyclust_common.db import create_engine, outbox_table
+from skyclust_common.db import create_engine, outbox_table, session_of
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import Conflict, NotFound, ProviderError, ValidationFailed
@@ -65,7 +65,7 @@ def delivery(n: int = 1) -> Delivery:
 async def outbox(deps: clusters.ProvisioningDeps, subject: str) -> list[CloudEvent]:
     table = outbox_table(metadata)
     async with deps.uow() as uow:
-        rows = await uow.session.execute(
+        rows = await session_of(uow).execute(
             select(table.c.payload).order_by(table.c.created_at, table.c.id)
         )
         events = [CloudEvent.model_validate(row[0]) for row in rows]

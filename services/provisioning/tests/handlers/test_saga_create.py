@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from skyclust_common.db import create_engine
+from skyclust_common.db import create_engine, session_of
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.errors import (
     Forbidden,
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.integration
 
 async def _spec(deps: clusters.ProvisioningDeps, cluster: dict[str, Any]) -> ClusterSpec:
     async with deps.uow() as uow:
-        found = await Clusters(uow.session).get(
+        found = await Clusters(session_of(uow)).get(
             uuid.UUID(cluster["workspace_id"]), uuid.UUID(cluster["id"])
         )
         assert found is not None

@@ -52,9 +52,9 @@ async def test_a_permanent_error_rolls_back_in_reverse_and_fails_with_its_code(s
     async def refuse(*args: Any) -> Any:
         raise ProviderError("bad instance type", code="PROVIDER_INVALID_REQUEST")
 
-    cloud.create_node_group = refuse
+    cloud.create_node_group = refuse  # type: ignore[method-assign,assignment]
     await saga.on_network_ready(deps, network_ready(cluster), delivery())
-    cloud.create_node_group = real
+    cloud.create_node_group = real  # type: ignore[method-assign]
     rolling = await status(deps, cluster)
     assert (rolling["status"], rolling["step"]) == ("PROVISIONING", "release-network")
     assert rolling["status_reason"] == "PROVIDER_INVALID_REQUEST"

@@ -95,9 +95,9 @@ async def test_a_failed_upgrade_leaves_the_cluster_ready_on_what_the_cloud_runs(
     async def refuse(*args: Any) -> None:
         raise ProviderError("node image missing", code="PROVIDER_INVALID_REQUEST")
 
-    cloud.upgrade_node_group = refuse
+    cloud.upgrade_node_group = refuse  # type: ignore[method-assign,assignment]
     await advance(deps, cluster)
-    cloud.upgrade_node_group = real
+    cloud.upgrade_node_group = real  # type: ignore[method-assign]
     got = await status(deps, cluster)
     assert (got["status"], got["version"], got["status_reason"]) == (
         "READY",

@@ -9,7 +9,7 @@ changed gets a new `updated_at` there, unless the handler set one."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -79,7 +79,7 @@ class CredentialsRepository(Protocol):
 
     async def by_name(self, workspace_id: uuid.UUID, name: str) -> CredentialRecord | None: ...
 
-    async def of_workspace(self, workspace_id: uuid.UUID) -> list[CredentialRecord]:
+    async def of_workspace(self, workspace_id: uuid.UUID) -> Sequence[CredentialRecord]:
         """Oldest first."""
         ...
 
@@ -119,7 +119,7 @@ class CredentialsRepository(Protocol):
 class CredentialUsersRepository(Protocol):
     async def active(
         self, credential_ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, list[CredentialUserRecord]]:
+    ) -> Mapping[uuid.UUID, Sequence[CredentialUserRecord]]:
         """The live users of each credential, oldest first."""
         ...
 
@@ -140,7 +140,7 @@ class CredentialUsersRepository(Protocol):
 
 
 class RetiredKeysRepository(Protocol):
-    async def all(self) -> list[RetiredKeyRecord]: ...
+    async def all(self) -> Sequence[RetiredKeyRecord]: ...
 
     async def is_retired(self, version: str) -> bool: ...
 

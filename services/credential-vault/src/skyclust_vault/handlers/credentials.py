@@ -177,7 +177,7 @@ def _check_event(
     )
 
 
-async def _users(uow: VaultUow, credential_id: uuid.UUID) -> list[CredentialUserRecord]:
+async def _users(uow: VaultUow, credential_id: uuid.UUID) -> Sequence[CredentialUserRecord]:
     return (await uow.credential_users.active([credential_id])).get(credential_id, [])
 
 

@@ -154,7 +154,7 @@ class MembershipsRepository(Protocol):
 
     async def members(
         self, workspace_id: uuid.UUID
-    ) -> list[tuple[UserRecord, MembershipRecord]]: ...
+    ) -> Sequence[tuple[UserRecord, MembershipRecord]]: ...
 
     async def count(self, workspace_id: uuid.UUID, *, role: str | None = None) -> int: ...
 
@@ -167,7 +167,7 @@ class MembershipsRepository(Protocol):
 
 
 class SigningKeysRepository(Protocol):
-    async def active(self) -> list[SigningKeyRecord]:
+    async def active(self) -> Sequence[SigningKeyRecord]:
         """The keys not retired, newest first."""
         ...
 
@@ -177,7 +177,7 @@ class SigningKeysRepository(Protocol):
 
     async def retire_active(self, at: datetime) -> None: ...
 
-    async def published(self, retired_after: datetime) -> list[SigningKeyRecord]:
+    async def published(self, retired_after: datetime) -> Sequence[SigningKeyRecord]:
         """The keys a verifier may still meet: active, or retired after `retired_after`;
         newest first."""
         ...
@@ -233,7 +233,7 @@ class ApiKeysRepository(Protocol):
         expires_at: datetime | None,
     ) -> ApiKeyRecord: ...
 
-    async def of_workspace(self, workspace_id: uuid.UUID) -> list[ApiKeyRecord]: ...
+    async def of_workspace(self, workspace_id: uuid.UUID) -> Sequence[ApiKeyRecord]: ...
 
     async def get_for_update(self, api_key_id: uuid.UUID) -> ApiKeyRecord | None: ...
 

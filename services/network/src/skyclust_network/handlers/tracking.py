@@ -7,6 +7,13 @@ from __future__ import annotations
 import uuid
 
 from skyclust_common.envelope import CloudEvent
+from skyclust_common.messages.events import (
+    ClusterDeleted,
+    ClusterFailed,
+    ClusterRequested,
+    CredentialCreated,
+    CredentialDeleted,
+)
 from skyclust_common.messaging import Delivery
 
 from ..adapters.repositories import Filter
@@ -18,24 +25,25 @@ CONSUMER = "network-tracking"
 async def on_credential_created(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
     if not event.workspaceid:
         return
-    data = event.data
+    created = CredentialCreated.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
         await uow.credentials.remember(
             uuid.UUID(event.workspaceid),
-            uuid.UUID(data["credential_id"]),
-            data["provider"],
-            (data.get("masked") or {}).get("region"),
+            created.credential_id,
+            created.provider,
+            created.masked.get("region"),
         )
         await uow.commit()
 
 
 async def on_credential_deleted(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
+    deleted = CredentialDeleted.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await uow.credentials.forget(uuid.UUID(event.data["credential_id"]))
+        await uow.credentials.forget(deleted.credential_id)
         await uow.commit()
 
 
@@ -45,9 +53,9 @@ async def on_cluster_requested(deps: NetworkDeps, event: CloudEvent, delivery: D
     (`gcp_config.network`)."""
     if not event.workspaceid:
         return
-    data = event.data
-    subnet_ids = [str(s) for s in (data.get("aws_config") or {}).get("subnet_ids") or []]
-    gcp_network = (data.get("gcp_config") or {}).get("network")
+    cluster = ClusterRequested.from_event(event)
+    subnet_ids = [str(s) for s in (cluster.aws_config or {}).get("subnet_ids") or []]
+    gcp_network = (cluster.gcp_config or {}).get("network")
     workspace_id = uuid.UUID(event.workspaceid)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
@@ -60,18 +68,21 @@ async def on_cluster_requested(deps: NetworkDeps, event: CloudEvent, delivery: D
                 ):
                     vpc_ids.add(vpc.id)
         for vpc_id in vpc_ids:
-            await uow.cluster_links.link(
-                workspace_id, uuid.UUID(data["cluster_id"]), vpc_id, data["name"]
-            )
+            await uow.cluster_links.link(workspace_id, cluster.cluster_id, vpc_id, cluster.name)
         await uow.commit()
 
 
 async def on_cluster_gone(deps: NetworkDeps, event: CloudEvent, delivery: Delivery) -> None:
     """ClusterDeleted, or a ClusterFailed while creating (nothing of it is left running)."""
-    if event.name == "ClusterFailed" and event.data.get("operation") != "create":
-        return
+    gone: ClusterDeleted | ClusterFailed
+    if event.name == "ClusterFailed":
+        gone = ClusterFailed.from_event(event)
+        if gone.operation != "create":
+            return
+    else:
+        gone = ClusterDeleted.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await uow.cluster_links.unlink(uuid.UUID(event.data["cluster_id"]))
+        await uow.cluster_links.unlink(gone.cluster_id)
         await uow.commit()

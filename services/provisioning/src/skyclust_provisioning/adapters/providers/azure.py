@@ -102,10 +102,13 @@ class AksProvider(BlockingSdkProvider):
             ca_bundle=self.ca_bundle,
         )
         subscription = credential["subscription_id"]
-        kwargs = {"ca_bundle": self.ca_bundle, "retry_total": 2}
         return (
-            aks_client(cred, subscription, self.endpoint_url, **kwargs),
-            azure_resource_client(cred, subscription, self.endpoint_url, **kwargs),
+            aks_client(
+                cred, subscription, self.endpoint_url, ca_bundle=self.ca_bundle, retry_total=2
+            ),
+            azure_resource_client(
+                cred, subscription, self.endpoint_url, ca_bundle=self.ca_bundle, retry_total=2
+            ),
         )
 
     @staticmethod
