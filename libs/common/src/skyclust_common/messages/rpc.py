@@ -108,6 +108,117 @@ class AdoptVpcRequest(RpcRequest):
     vpc_id: Uuid
 
 
+class CheckBudgetGuardrailReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1}},
+    )
+    action: Literal["allow", "warn", "override"]
+    estimate: dict[str, Any]
+    """
+    the monthly estimate: currency, monthly, line_items, price_source
+    """
+    findings: list[CheckBudgetGuardrailReplyFinding]
+    warnings: list[CheckBudgetGuardrailReplyWarning]
+
+
+class CheckBudgetGuardrailReplyFinding(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    mode: Literal["warn", "enforce"]
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    forecast: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    estimate: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    projected: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    percent: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+
+
+class CheckBudgetGuardrailReplyWarning(Part):
+    code: StrictStr
+    message: StrictStr
+
+
+class CheckBudgetGuardrailRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "actor_is_admin",
+                "override",
+                "version",
+                "cluster_id",
+                "tags",
+                "include_control_plane",
+            ],
+            "skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    actor_is_admin: StrictBool | None = None
+    """
+    the caller's role as the gateway checked it
+    """
+    override: StrictBool | None = None
+    """
+    an admin's explicit override of an enforce budget
+    """
+    provider: Literal["aws", "gcp", "azure"]
+    region: Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9-]{1,63}$")]
+    version: Annotated[StrictStr | None, Field(pattern="^[0-9]+\\.[0-9]+$")] = None
+    cluster_id: Uuid | None = None
+    """
+    the cluster a node group is added to or scaled in
+    """
+    tags: Annotated[
+        dict[str, CheckBudgetGuardrailRequestTagsAdditionalProperty] | None, Field(max_length=50)
+    ] = None
+    node_groups: Annotated[list[CheckBudgetGuardrailRequestNodeGroup], Field(max_length=50)]
+    """
+    for a scale-up, only the nodes added
+    """
+    include_control_plane: StrictBool | None = None
+    """
+    false for a node-group add or scale-up
+    """
+
+
+class CheckBudgetGuardrailRequestNodeGroup(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["name", "instance_type", "min_size", "max_size"]},
+    )
+    name: Annotated[StrictStr | None, Field(max_length=63, min_length=1)] = None
+    instance_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    min_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    max_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+
+
+CheckBudgetGuardrailRequestTagsAdditionalProperty = TypeAliasType(
+    "CheckBudgetGuardrailRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
 class CheckCidrPlanReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -4435,6 +4546,19 @@ class AdoptVpc(Rpc[AdoptVpcRequest, AdoptVpcReply]):
     Reply: TypeAlias = AdoptVpcReply
 
 
+class CheckBudgetGuardrail(Rpc[CheckBudgetGuardrailRequest, CheckBudgetGuardrailReply]):
+    """Before a cluster, a node group or a scale-up is made: its monthly estimate against the
+    budgets covering it. Refused with BUDGET_EXCEEDED (409) when an enforce budget would
+    pass 100% and no admin override is asked; BUDGET_OVERRIDE_FORBIDDEN (403) when a non-
+    admin asks for one."""
+
+    CONTRACT = "CheckBudgetGuardrail"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = CheckBudgetGuardrailRequest
+    Reply: TypeAlias = CheckBudgetGuardrailReply
+
+
 class CheckCidrPlan(Rpc[CheckCidrPlanRequest, CheckCidrPlanReply]):
     """Check a proposed layout of networks and subnets against the workspace without creating
     anything."""
@@ -5335,6 +5459,7 @@ class VerifyEmail(Rpc[VerifyEmailRequest, VerifyEmailReply]):
 BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (AddMember.CONTRACT, AddMember.VERSION): AddMember,
     (AdoptVpc.CONTRACT, AdoptVpc.VERSION): AdoptVpc,
+    (CheckBudgetGuardrail.CONTRACT, CheckBudgetGuardrail.VERSION): CheckBudgetGuardrail,
     (CheckCidrPlan.CONTRACT, CheckCidrPlan.VERSION): CheckCidrPlan,
     (CheckSession.CONTRACT, CheckSession.VERSION): CheckSession,
     (CollectCosts.CONTRACT, CollectCosts.VERSION): CollectCosts,
