@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -32,7 +33,7 @@ TODAY = date(2026, 11, 20)
 
 
 def budget(**kw) -> Budget:
-    args = {
+    args: dict[str, Any] = {
         "budget_id": "b1",
         "workspace_id": "w1",
         "name": "platform",

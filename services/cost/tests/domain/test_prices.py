@@ -17,9 +17,15 @@ from skyclust_cost.domain.prices import (
 
 from skyclust_tools.emulators import _prices as emulator
 
-EMULATED = {
+def _gce(machine: str) -> float:
+    hourly = emulator.gce_hourly(machine)
+    assert hourly is not None, machine
+    return hourly
+
+
+EMULATED: dict[str, dict[str, float]] = {
     "aws": {k: v.hourly for k, v in emulator.AWS_INSTANCES.items()},
-    "gcp": {k: emulator.gce_hourly(k) for k in emulator.GCE_MACHINES},
+    "gcp": {k: _gce(k) for k in emulator.GCE_MACHINES},
     "azure": {k: v.hourly for k, v in emulator.AZURE_VMS.items()},
 }
 
@@ -69,8 +75,10 @@ def test_a_live_price_for_every_region_applies_where_no_regional_one_exists():
             LivePrice("gcp", "instance", "e2-medium", "europe-west1", Decimal("0.05")),
         ]
     )
-    assert book.instance("gcp", "us-central1", "e2-medium").hourly == Decimal("0.04")
-    assert book.instance("gcp", "europe-west1", "e2-medium").hourly == Decimal("0.05")
+    central = book.instance("gcp", "us-central1", "e2-medium")
+    west = book.instance("gcp", "europe-west1", "e2-medium")
+    assert central is not None and central.hourly == Decimal("0.04")
+    assert west is not None and west.hourly == Decimal("0.05")
 
 
 def test_an_unknown_type_has_no_price():
