@@ -13,6 +13,7 @@ from skyclust_common.envelope import CloudEvent
 
 from ..domain.periods import Scope
 from ..domain.records import CostRow, CostWarning
+from .budget_store import Budgets, Crossings
 
 
 class CostRecords(Protocol):
@@ -109,6 +110,8 @@ class CostUnitOfWork(Protocol):
     statuses: CollectionStatuses
     credentials: Credentials
     inventory: Inventory
+    budgets: Budgets
+    crossings: Crossings
 
     async def __aenter__(self) -> Self: ...
 
