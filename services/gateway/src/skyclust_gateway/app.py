@@ -19,6 +19,7 @@ from .middleware import (
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
+from .routers.budgets import router as budgets_router
 from .routers.cost import router as cost_router
 from .routers.deps import Services
 from .routers.network import router as network_router
@@ -71,6 +72,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         credentials.router,
         events.router,
         cost_router,
+        budgets_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -30,6 +30,14 @@ from .common import CostDeps
 HISTORY_DAYS = 120
 
 BudgetFields = CreateBudget.Request | UpdateBudget.Request
+# The store keeps amounts as numeric(18, 2); the domain bounds thresholds to 1000%.
+MAX_AMOUNT = Decimal("1e16")
+MAX_THRESHOLD = Decimal("1e4")
+
+
+def _fits(value: Decimal, limit: Decimal) -> bool:
+    exponent = value.as_tuple().exponent
+    return abs(value) < limit and isinstance(exponent, int) and exponent >= -2
 
 
 def _decimal(field: str, value: str, problems: dict[str, str]) -> Decimal:
@@ -47,13 +55,13 @@ def _decimal(field: str, value: str, problems: dict[str, str]) -> Decimal:
 def budget_from(req: BudgetFields, budget_id: str) -> Budget:
     problems: dict[str, str] = {}
     amount = _decimal("amount", req.amount, problems)
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems["amount"] = "at most two decimal places"
-    thresholds = (
-        tuple(_decimal("thresholds", t, problems) for t in req.thresholds)
-        if req.thresholds is not None
-        else DEFAULT_THRESHOLDS
-    )
+    if "amount" not in problems and not _fits(amount, MAX_AMOUNT):
+        problems["amount"] = f"below {MAX_AMOUNT}, with at most two decimal places"
+    thresholds: tuple[Decimal, ...] = DEFAULT_THRESHOLDS
+    if req.thresholds is not None:
+        thresholds = tuple(_decimal("thresholds", t, problems) for t in req.thresholds)
+        if "thresholds" not in problems and not all(_fits(t, MAX_THRESHOLD) for t in thresholds):
+            problems["thresholds"] = "percentages with at most two decimal places"
     if not req.name.strip():
         problems["name"] = "must not be blank"
     if problems:
