@@ -128,7 +128,7 @@ class SqlBudgets:
             .group_by(CostRecord.day)
             .order_by(CostRecord.day)
         )
-        return [(day, Decimal(amount)) for day, amount in rows.tuples()]
+        return [(day, Decimal(amount)) for day, amount in rows]
 
 
 def _key(row: BudgetCrossingRow) -> CrossingKey:
