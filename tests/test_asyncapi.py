@@ -20,6 +20,9 @@ from skyclust_identity.entrypoints import rpc as identity_rpc
 from skyclust_network.entrypoints import commands as network_commands
 from skyclust_network.entrypoints import events as network_events
 from skyclust_network.entrypoints import rpc as network_rpc
+from skyclust_notification.entrypoints import commands as notification_commands
+from skyclust_notification.entrypoints import events as notification_events
+from skyclust_notification.entrypoints import rpc as notification_rpc
 from skyclust_provisioning.entrypoints import events as provisioning_events
 from skyclust_provisioning.entrypoints import rpc as provisioning_rpc
 from skyclust_vault.entrypoints import events as vault_events
@@ -34,6 +37,11 @@ SERVICES: dict[str, list[Register]] = {
     "credential-vault": [vault_rpc.register, vault_events.register],
     "provisioning": [provisioning_rpc.register, provisioning_events.register],
     "network": [network_rpc.register, network_events.register, network_commands.register],
+    "notification": [
+        notification_rpc.register,
+        notification_events.register,
+        notification_commands.register,
+    ],
 }
 
 

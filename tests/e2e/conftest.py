@@ -31,6 +31,8 @@ FAST = {
     "SKYCLUST_SWEEP_INTERVAL_SECONDS": "3",
     "SKYCLUST_DRIFT_INTERVAL_SECONDS": "1",
     "SKYCLUST_DRIFT_BACKOFF_MAX_SECONDS": "3",
+    # So that the exec-plugin test can outlive a static kubeconfig's token.
+    "SKYCLUST_KUBECONFIG_TOKEN_LIFETIME_SECONDS": "8",
     # Every e2e client is 127.0.0.1, and the fuzzer fails many logins on purpose: the
     # per-client login throttle is shown by identity's own tests instead.
     "SKYCLUST_LOGIN_MAX_FAILURES_PER_CLIENT": "100000",

@@ -73,8 +73,10 @@ def test_the_config_is_json_with_one_user_per_service():
     users = {user["user"]: user for user in config["authorization"]["users"]}
     assert set(users) == {*SERVICES, ADMIN_USER}
     assert "permissions" not in users[ADMIN_USER]
-    assert users["gateway"]["permissions"]["publish"]["deny"] == [DECRYPT_SUBJECT]
-    assert "deny" not in users["provisioning"]["permissions"]["publish"]
+    send_mail = "skyclust.cmd.notification.SendAccountEmail"
+    assert users["gateway"]["permissions"]["publish"]["deny"] == [DECRYPT_SUBJECT, send_mail]
+    assert users["provisioning"]["permissions"]["publish"]["deny"] == [send_mail]
+    assert users["identity"]["permissions"]["publish"]["deny"] == [DECRYPT_SUBJECT]
     assert config["jetstream"] == {"store_dir": "data/jetstream"}
     with pytest.raises(ValueError, match="unknown services: billing"):
         nats_config({"billing": "pw"})
@@ -324,3 +326,21 @@ def test_config_file_paths_are_plain(tmp_path: Path):
     # nats-server reads the JSON as it is; a path with spaces must survive quoting.
     text = nats_config({"cost": "p w"}, store_dir=str(tmp_path / "with space"))
     assert json.loads(text)["jetstream"]["store_dir"].endswith("with space")
+
+
+@pytest.mark.integration
+async def test_only_identity_may_send_the_account_mail_command(private_cluster):
+    subject = "skyclust.cmd.notification.SendAccountEmail"
+    conns = {service: await private_cluster.connect(service) for service in SERVICES}
+    try:
+        for nc in conns.values():
+            await nc.publish(subject, b"{}")
+            await nc.flush()
+        await asyncio.sleep(0.2)
+        for service in SERVICES:
+            violations = private_cluster.violations.get(service, [])
+            refused = [v for v in violations if "sendaccountemail" in v.lower()]
+            assert bool(refused) == (service != "identity"), (service, violations)
+    finally:
+        for nc in conns.values():
+            await nc.close()

@@ -57,6 +57,7 @@ class FakeGateway:
     refresh_token: str = "refresh-1"
     expire_next: int = 0
     kubeconfig: str = ""
+    tokens_issued: int = 0
     requests: list[httpx.Request] = field(default_factory=list)
     refreshes: int = 0
     # What the event stream sends, as (event name, data) about the cluster created next.
@@ -190,6 +191,15 @@ class FakeGateway:
         found = [c for c in items if c["id"] == rest[0]]
         if not found:
             return failure(404, "CLUSTER_NOT_FOUND", "cluster not found")
+        if rest[1:] == ["kubeconfig", "token"]:
+            self.tokens_issued += 1
+            return ok(
+                {
+                    "cluster_id": rest[0],
+                    "expires_at": "2030-01-01T00:15:00+00:00",
+                    "status": {"token": f"k8s-token-{self.tokens_issued}"},
+                }
+            )
         if rest[1:] == ["kubeconfig"]:
             return httpx.Response(
                 200, text=self.kubeconfig, headers={"content-type": "application/yaml"}

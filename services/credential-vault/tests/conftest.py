@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import boto3
 import nats
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -344,3 +345,35 @@ async def start_vault(settings: VaultSettings, cloud: FakeCloud) -> RunningVault
     runtime.start_jobs()
     await runtime.bus.nc.flush()
     return RunningVault(runtime, vault)
+
+
+AWS_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass
+class Kms:
+    url: str
+    keys: dict[str, str]  # key version -> KMS alias
+
+
+@pytest.fixture(scope="session")
+def kms() -> Iterator[Kms]:
+    """moto's KMS with two keys; the keyring built from settings finds its credentials
+    the way it would on AWS, in the environment."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    client = boto3.client("kms", endpoint_url=url, region_name="us-east-1", **AWS_KEYS)
+    aliases = {}
+    for version in ("k1", "k2"):
+        key_id = client.create_key(Description=f"skyclust vault {version}")["KeyMetadata"]["KeyId"]
+        client.create_alias(AliasName=f"alias/skyclust-vault-{version}", TargetKeyId=key_id)
+        aliases[version] = f"alias/skyclust-vault-{version}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", AWS_KEYS["aws_access_key_id"])
+        patch.setenv("AWS_SECRET_ACCESS_KEY", AWS_KEYS["aws_secret_access_key"])
+        yield Kms(url, aliases)
+    server.stop()

@@ -208,4 +208,8 @@ async def test_kubeconfig_is_one_call_named_after_the_cluster(
     assert response.headers["content-disposition"] == 'attachment; filename="web-kubeconfig.yaml"'
     assert response.headers["x-credential-expires-at"] == "2026-01-01T00:15:00+00:00"
     assert response.headers["cache-control"] == "no-store"
-    assert provisioning.sent() == [("GetKubeconfig", change())]
+    assert provisioning.sent() == [
+        ("GetKubeconfig", {**change(), "mode": "exec", "actor_type": "user"})
+    ]
+    await gw.get(f"{AWS}/{AWS_CLUSTER}/kubeconfig?mode=static", headers=as_("user"))
+    assert provisioning.sent()[-1][1]["mode"] == "static"

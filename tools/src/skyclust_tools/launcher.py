@@ -35,11 +35,20 @@ from .embedded import (
     free_port,
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
+from .mail_sink import MailSink
 from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
-NATS_USERS = ("gateway", "identity", "credential-vault", "provisioning", "network", "cost")
+NATS_USERS = (
+    "gateway",
+    "identity",
+    "credential-vault",
+    "provisioning",
+    "network",
+    "cost",
+    "notification",
+)
 
 
 @dataclass
@@ -100,7 +109,14 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
-        services = ("identity", "credential-vault", "provisioning", "network", "cost")
+        services = (
+            "identity",
+            "credential-vault",
+            "provisioning",
+            "network",
+            "cost",
+            "notification",
+        )
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
             # A state dir from before a service existed has no password for it yet.
@@ -258,6 +274,14 @@ class Platform:
             azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
         self.say(f"local Azure (emulator) at {azure_url}")
 
+        smtp_host = os.environ.get("SKYCLUST_SMTP_HOST")
+        smtp_port = os.environ.get("SKYCLUST_SMTP_PORT", "587")
+        if not smtp_host:
+            sink = MailSink(self.state_dir / "mail", free_port())
+            self.servers.append(sink.start())
+            smtp_host, smtp_port = "127.0.0.1", str(sink.port)
+            self.say(f"local mail server at 127.0.0.1:{sink.port}; mail goes to {sink.folder}")
+
         role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
         self._local_cloud_credentials(gcp_local.url if gcp_local else None, azure_local)
 
@@ -314,6 +338,16 @@ class Platform:
                 {
                     "SKYCLUST_DATABASE_URL": role_urls["cost"],
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
+                },
+            ),
+            (
+                "notification",
+                "skyclust_notification",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["notification"],
+                    "SKYCLUST_PUBLIC_URL": gateway_url,
+                    "SKYCLUST_SMTP_HOST": smtp_host,
+                    "SKYCLUST_SMTP_PORT": smtp_port,
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
@@ -445,6 +479,8 @@ def main() -> None:
         f"{os.environ.get('SKYCLUST_BILLING_SPEED', '1440')}x; see /api/v1/cost-analysis/summary"
     )
     platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
+    if not os.environ.get("SKYCLUST_SMTP_HOST"):
+        platform.say(f"mail SkyClust sends: {platform.state_dir / 'mail'} (one .eml per mail)")
     platform.say(f"logs: {platform.state_dir / 'logs'}; Ctrl-C stops everything")
     try:
         platform.supervise()

@@ -104,3 +104,15 @@ def update(path: Path, new: dict[str, Any], *, set_current: bool = True) -> dict
     merged = merge(existing, new, set_current=set_current)
     write(path, merged)
     return merged
+
+
+def pin_context(config: dict[str, Any], context: str | None) -> dict[str, Any]:
+    """An exec plugin asks the gateway of the CLI context that fetched the kubeconfig,
+    not whichever context is current when kubectl runs it."""
+    if not context:
+        return config
+    for entry in config.get("users") or []:
+        plugin = (entry.get("user") or {}).get("exec")
+        if isinstance(plugin, dict) and plugin.get("command") == "skyclust":
+            plugin["args"] = ["--context", context, *(plugin.get("args") or [])]
+    return config

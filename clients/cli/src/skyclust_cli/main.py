@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import audit, auth, clusters, credentials, events, networks, node_groups
+from .commands import audit, auth, clusters, credentials, events, kube, networks, node_groups
 from .errors import CliError, ExitCode
 from .output import Format
 from .state import State, state
@@ -106,6 +106,7 @@ app.add_typer(node_groups.app, name="node-groups")
 app.add_typer(networks.app, name="networks")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(events.app, name="events")
+app.add_typer(kube.app, name="kubeconfig")
 
 
 def run() -> None:

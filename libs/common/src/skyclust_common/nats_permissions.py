@@ -35,6 +35,11 @@ SERVICES = (
 VAULT = "credential-vault"
 DECRYPT_SUBJECT = "skyclust.rpc.credential-vault.DecryptCredential"
 DECRYPTERS = frozenset({"provisioning", "network", "cost"})
+# Commands only one service may send: the account mails (verification, password reset)
+# go to an address identity vouches for, so no other service may ask for one.
+EXCLUSIVE_COMMANDS: dict[str, str] = {
+    "skyclust.cmd.notification.SendAccountEmail": "identity",
+}
 STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS", "SKYCLUST_DLQ")
 CONSUMED_STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS")
 ADMIN_USER = "admin"
@@ -120,7 +125,8 @@ def permissions(service: str, *, private_inboxes: bool = True) -> Permissions:
     publish += _jetstream_api()
     if service == "gateway":
         publish += _ordered_consumer_api()
-    deny = () if service in DECRYPTERS else (DECRYPT_SUBJECT,)
+    deny: tuple[str, ...] = () if service in DECRYPTERS else (DECRYPT_SUBJECT,)
+    deny += tuple(subject for subject, owner in EXCLUSIVE_COMMANDS.items() if owner != service)
     subscribe = [f"{inbox_prefix(service)}.>" if private_inboxes else "_INBOX.>"]
     if service in RESPONDERS:
         subscribe.append(f"skyclust.rpc.{service}.>")

@@ -48,6 +48,22 @@ def cloud_checkers(settings: VaultSettings) -> Checkers:
     )
 
 
+def keyring(settings: VaultSettings) -> KeyEncryptionKeys:
+    if settings.vault_keyring == "env":
+        return Keyring(settings.keyring_bytes(), settings.vault_active_key)
+    # boto3 is loaded only by a vault that keeps its keys in a KMS.
+    from .adapters.kms import build_keyring
+
+    return build_keyring(
+        settings.vault_keyring,
+        settings.keyring_bytes(),
+        settings.vault_kms_keys,
+        settings.vault_active_key,
+        region=settings.vault_kms_region,
+        endpoint_url=settings.aws_endpoint_url,
+    )
+
+
 def bootstrap(
     runtime: Runtime,
     settings: VaultSettings,
@@ -62,7 +78,7 @@ def bootstrap(
 
     return VaultDeps(
         uow=uow,
-        keys=keys or Keyring(settings.keyring_bytes(), settings.vault_active_key),
+        keys=keys or keyring(settings),
         decrypt_callers=frozenset(settings.decrypt_callers),
         checker=checker or cloud_checkers(settings),
         audit=audit

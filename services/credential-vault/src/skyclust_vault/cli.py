@@ -1,6 +1,7 @@
 """`python -m skyclust_vault keys status|rewrap|retire VERSION`: key rotation for
 operators, with the vault's own settings (SKYCLUST_DATABASE_URL, SKYCLUST_VAULT_KEYS,
-SKYCLUST_VAULT_ACTIVE_KEY). Prints JSON; exits 1 with the error code when refused."""
+SKYCLUST_VAULT_ACTIVE_KEY, and SKYCLUST_VAULT_KEYRING with SKYCLUST_VAULT_KMS_KEYS for a
+KMS). Prints JSON; exits 1 with the error code when refused."""
 
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ from skyclust_common.migrations import upgrade_head
 from .adapters.audit import NoAuditTrail
 from .adapters.db import metadata
 from .adapters.uow import VaultUnitOfWork
-from .bootstrap import MIGRATIONS, cloud_checkers
-from .domain.crypto import Keyring
+from .bootstrap import MIGRATIONS, cloud_checkers, keyring
 from .handlers import keys
 from .handlers.credentials import VaultDeps
 from .settings import VaultSettings
@@ -51,7 +51,7 @@ async def run(args: argparse.Namespace, settings: VaultSettings) -> dict[str, An
     registry = load_registry(settings.contracts_dir)
     deps = VaultDeps(
         uow=lambda: VaultUnitOfWork(sessions, metadata, registry),
-        keys=Keyring(settings.keyring_bytes(), settings.vault_active_key),
+        keys=keyring(settings),
         decrypt_callers=frozenset(),
         checker=cloud_checkers(settings),
         audit=NoAuditTrail(),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
@@ -18,8 +19,11 @@ class VaultSettings(CloudEndpointSettings, DatabaseServiceSettings):
     The endpoints point the validation checks at the local clouds (moto, the GCP and
     Azure emulators); unset, they reach the real ones."""
 
-    vault_keys: dict[str, SecretStr]
+    vault_keys: dict[str, SecretStr] = {}
     vault_active_key: str
+    vault_keyring: Literal["env", "aws-kms", "gcp-kms", "azure-key-vault"] = "env"
+    vault_kms_keys: dict[str, str] = {}
+    vault_kms_region: str = "us-east-1"
     decrypt_callers: list[str] = ["provisioning", "network", "cost"]
 
     # Every saga step and every cluster network asks for a secret, each answered with
@@ -33,8 +37,20 @@ class VaultSettings(CloudEndpointSettings, DatabaseServiceSettings):
 
     @model_validator(mode="after")
     def _keys(self) -> VaultSettings:
-        if self.vault_active_key not in self.vault_keys:
-            raise ValueError("vault_active_key must name one of vault_keys")
+        if self.vault_keyring == "env" and self.vault_kms_keys:
+            raise ValueError("vault_kms_keys needs a KMS vault_keyring")
+        if self.vault_keyring != "env" and not self.vault_kms_keys:
+            raise ValueError(f"vault_keyring {self.vault_keyring} needs vault_kms_keys")
+        both = set(self.vault_keys) & set(self.vault_kms_keys)
+        if both:
+            raise ValueError(f"key versions {sorted(both)} are in vault_keys and vault_kms_keys")
+        if self.vault_active_key not in {*self.vault_keys, *self.vault_kms_keys}:
+            raise ValueError("vault_active_key must name one of vault_keys or vault_kms_keys")
+        for version, key_id in self.vault_kms_keys.items():
+            if not _VERSION.match(version):
+                raise ValueError("vault key versions are 1 to 32 of A-Z a-z 0-9 . _ -")
+            if not key_id.strip():
+                raise ValueError(f"vault KMS key {version} names no key")
         for version, key in self.vault_keys.items():
             if not _VERSION.match(version):
                 raise ValueError("vault key versions are 1 to 32 of A-Z a-z 0-9 . _ -")

@@ -18,7 +18,18 @@ from .middleware import (
     UnhandledErrorMiddleware,
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
-from .routers import api_keys, audit, auth, clusters, credentials, events, oidc, session, workspaces
+from .routers import (
+    api_keys,
+    audit,
+    auth,
+    clusters,
+    credentials,
+    events,
+    notifications,
+    oidc,
+    session,
+    workspaces,
+)
 from .routers.budgets import router as budgets_router
 from .routers.cost import router as cost_router
 from .routers.deps import Services
@@ -71,6 +82,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         audit.router,
         credentials.router,
         events.router,
+        notifications.router,
         cost_router,
         budgets_router,
     ):

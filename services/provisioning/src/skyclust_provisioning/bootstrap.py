@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -42,7 +43,10 @@ def bootstrap(
         uow=uow,
         providers=providers
         or {
-            "aws": EksProvider(settings.aws_endpoint_url),
+            "aws": EksProvider(
+                settings.aws_endpoint_url,
+                token_lifetime=timedelta(seconds=settings.kubeconfig_token_lifetime_seconds),
+            ),
             "gcp": GkeProvider(settings.gcp_endpoint_url),
             "azure": AksProvider(settings.azure_endpoint_url, settings.azure_ca_bundle),
         },

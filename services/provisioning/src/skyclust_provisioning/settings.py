@@ -7,6 +7,9 @@ from skyclust_common.settings import CloudEndpointSettings, DatabaseServiceSetti
 
 class ProvisioningSettings(CloudEndpointSettings, DatabaseServiceSettings):
     poll_interval_seconds: float = Field(default=5.0, gt=0)
+    # How long an EKS token is said to last (kubectl asks the exec plugin again after).
+    # EKS accepts its presigned token for 15 minutes; less is for tests and the wary.
+    kubeconfig_token_lifetime_seconds: float = Field(default=14 * 60, ge=5, le=14 * 60)
     # The longest each saga step may take before a create is rolled back (or a delete or
     # upgrade ends FAILED).
     network_timeout_seconds: float = Field(default=20 * 60, gt=0)

@@ -210,7 +210,7 @@ async def test_kubeconfig_route_is_for_members_who_may_and_is_recorded(platform)
     elsewhere = await gw.get(path, headers=auth(workspace=OTHER_WORKSPACE))
     assert elsewhere.status_code == 404
 
-    response = await gw.get(path, headers=auth())
+    response = await gw.get(path, params={"mode": "static"}, headers=auth())
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/yaml")
     assert response.headers["cache-control"] == "no-store"
@@ -235,3 +235,101 @@ async def test_kubeconfig_route_is_for_members_who_may_and_is_recorded(platform)
     assert len(issued) == 1
     assert issued[0].data["actor_id"] == "user-user"
     assert token not in issued[0].model_dump_json()
+
+
+def outbox_events(rows: Any, name: str, subject: str) -> list[CloudEvent]:
+    return [
+        CloudEvent.model_validate(row[0])
+        for row in rows
+        if row[0]["type"] == f"io.skyclust.{name}.v1" and row[0]["subject"] == subject
+    ]
+
+
+async def ready_cluster(gw: httpx.AsyncClient, deps: Any) -> str:
+    created = await gw.post(
+        "/api/v1/aws/kubernetes/clusters",
+        json={
+            "credential_id": str(uuid.uuid4()),
+            "name": f"c{uuid.uuid4().hex[:8]}",
+            "version": "1.29",
+            "region": "us-east-1",
+            "aws_config": {"subnet_ids": ["subnet-a", "subnet-b"]},
+        },
+        headers=auth(),
+    )
+    cluster_id = created.json()["data"]["id"]
+    await run_saga(deps, cluster_id)
+    return str(cluster_id)
+
+
+async def test_the_default_kubeconfig_runs_the_cli_and_holds_no_credential(platform):
+    gw, deps = platform
+    cluster_id = await ready_cluster(gw, deps)
+    path = f"/api/v1/aws/kubernetes/clusters/{cluster_id}/kubeconfig"
+    response = await gw.get(path, headers=auth())
+    assert response.status_code == 200, response.text
+    assert "x-credential-expires-at" not in response.headers
+    config = json.loads(response.text)
+    user = config["users"][0]["user"]
+    assert set(user) == {"exec"}
+    assert user["exec"]["apiVersion"] == "client.authentication.k8s.io/v1"
+    assert user["exec"]["command"] == "skyclust"
+    assert user["exec"]["args"] == [
+        "kubeconfig",
+        "token",
+        "--provider",
+        "aws",
+        "--cluster",
+        cluster_id,
+    ]
+    assert config["clusters"][0]["cluster"]["server"] == "https://fake.example"
+    bad = await gw.get(path, params={"mode": "sometimes"}, headers=auth())
+    assert bad.status_code == 422
+
+
+async def test_the_token_route_is_scoped_and_every_issue_lands_in_the_audit_trail(platform):
+    gw, deps = platform
+    cluster_id = await ready_cluster(gw, deps)
+    path = f"/api/v1/aws/kubernetes/clusters/{cluster_id}/kubeconfig/token"
+    assert (await gw.get(path, headers=auth("viewer"))).status_code == 403
+    elsewhere = await gw.get(path, headers=auth(workspace=OTHER_WORKSPACE))
+    assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (
+        404,
+        "CLUSTER_NOT_FOUND",
+    )
+    other_cloud = f"/api/v1/gcp/kubernetes/clusters/{cluster_id}/kubeconfig/token"
+    assert (await gw.get(other_cloud, headers=auth())).status_code == 404
+    first = await gw.get(path, headers=auth())
+    second = await gw.get(path, headers=auth())
+    assert first.status_code == 200, first.text
+    assert first.headers["cache-control"] == "no-store"
+    body = first.json()["data"]
+    assert body["status"]["token"].startswith("fake-")
+    assert body["status"]["token"] != second.json()["data"]["status"]["token"]
+    assert body["expires_at"]
+    await gw.get(f"/api/v1/aws/kubernetes/clusters/{cluster_id}/kubeconfig", headers=auth())
+
+    from sqlalchemy import select
+
+    from skyclust_common.db import outbox_table
+
+    async with deps.uow() as uow:
+        rows = list(await uow.session.execute(select(outbox_table(metadata).c.payload)))
+    audits = outbox_events(rows, "AuditRecorded", cluster_id)
+    assert [a.data["action"] for a in audits] == [
+        "issue_cluster_token",
+        "issue_cluster_token",
+        "issue_kubeconfig",
+    ]
+    token_record = audits[0].data
+    assert token_record["workspace_id"] == WORKSPACE
+    assert (token_record["actor_type"], token_record["actor_id"]) == ("user", "user-user")
+    assert (token_record["resource_type"], token_record["resource_id"]) == (
+        "cluster",
+        cluster_id,
+    )
+    assert token_record["details"]["expires_at"] == body["expires_at"]
+    assert token_record["details"]["mode"] == "token"
+    assert audits[2].data["details"] == {**audits[2].data["details"], "mode": "exec"}
+    assert body["status"]["token"] not in json.dumps([a.data for a in audits])
+    assert len(outbox_events(rows, "KubeconfigIssued", cluster_id)) == 3

@@ -464,20 +464,24 @@ def kubeconfig(
     print_only: Annotated[
         bool, typer.Option("--print", help="print it instead of merging it")
     ] = False,
+    static: Annotated[
+        bool, typer.Option("--static", help="a short-lived token in the file, no exec plugin")
+    ] = False,
     set_current: Annotated[
         bool,
         typer.Option("--set-current/--no-set-current", help="make it kubectl's current context"),
     ] = True,
 ) -> None:
-    """A kubeconfig with short-lived credentials, merged into yours as
-    `aws eks update-kubeconfig` does (other entries kept, its context made current)."""
+    """A kubeconfig whose user runs `skyclust kubeconfig token` (or, --static, holds a
+    short-lived token), merged into yours as `aws eks update-kubeconfig` does."""
     st = state(ctx)
     api = st.api()
     item = resolve.cluster(api, cluster, provider)
-    response = api.send("GET", f"{resolve.cluster_path(item)}/kubeconfig")
+    mode = {"mode": "static" if static else "exec"}
+    response = api.send("GET", f"{resolve.cluster_path(item)}/kubeconfig", params=mode)
     if response.is_error:
         raise api_error(response.status_code, decode(response))
-    new = kube.parse(response.text, "the gateway's kubeconfig")
+    new = kube.pin_context(kube.parse(response.text, "the gateway's kubeconfig"), st.context().name)
     if alias:
         new = kube.rename(new, alias)
     if print_only:

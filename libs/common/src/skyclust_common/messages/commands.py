@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, StrictInt, StrictStr, StringConstraints
 from typing_extensions import TypeAliasType
 
 from skyclust_common.messages.base import BusCommandData
-from skyclust_common.messages.formats import Uuid
+from skyclust_common.messages.formats import DateTime, Uri, Uuid
 
 
 class ProvisionClusterNetwork(BusCommandData):
@@ -78,7 +78,25 @@ class ReleaseClusterNetwork(BusCommandData):
     cluster_id: Uuid
 
 
+class SendAccountEmail(BusCommandData):
+    """
+    Send an account email (address verification, password reset) to one user. Only identity
+    sends it; the notification service mails it once per command id.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SendAccountEmail", "version": 1}},
+    )
+    user_id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    template: Literal["verify_email", "password_reset"]
+    link: Annotated[Uri, Field(max_length=2000, min_length=1)]
+    expires_at: DateTime
+
+
 BY_CONTRACT: dict[tuple[str, int], type[BusCommandData]] = {
     (ProvisionClusterNetwork.CONTRACT, ProvisionClusterNetwork.VERSION): ProvisionClusterNetwork,
     (ReleaseClusterNetwork.CONTRACT, ReleaseClusterNetwork.VERSION): ReleaseClusterNetwork,
+    (SendAccountEmail.CONTRACT, SendAccountEmail.VERSION): SendAccountEmail,
 }

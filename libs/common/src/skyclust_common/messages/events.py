@@ -834,6 +834,29 @@ class NodeGroupUpdateRequestedTaint(Part):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+class NotificationCreated(EventData):
+    """
+    A notification landed in one user's in-app inbox. The gateway's stream shows it to that
+    user alone.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["resource_type", "resource_id"],
+            "skyclust-contract": {"name": "NotificationCreated", "version": 1},
+        },
+    )
+    notification_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+
+
 class SecurityGroupDeleteRequested(EventData):
     """
     A security group is to be deleted.
@@ -1457,6 +1480,7 @@ BY_CONTRACT: dict[tuple[str, int], type[EventData]] = {
     (NodeGroupRequested.CONTRACT, NodeGroupRequested.VERSION): NodeGroupRequested,
     (NodeGroupScaled.CONTRACT, NodeGroupScaled.VERSION): NodeGroupScaled,
     (NodeGroupUpdateRequested.CONTRACT, NodeGroupUpdateRequested.VERSION): NodeGroupUpdateRequested,
+    (NotificationCreated.CONTRACT, NotificationCreated.VERSION): NotificationCreated,
     (
         SecurityGroupDeleteRequested.CONTRACT,
         SecurityGroupDeleteRequested.VERSION,

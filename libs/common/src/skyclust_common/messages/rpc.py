@@ -1869,6 +1869,53 @@ class GetClusterRequest(RpcRequest):
     cluster_id: Uuid
 
 
+class GetClusterTokenReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetClusterToken", "version": 1}},
+    )
+    cluster_id: Uuid
+    expires_at: DateTime | None
+    status: GetClusterTokenReplyStatus
+    """
+    the ExecCredential status: token, or clientCertificateData and clientKeyData
+    """
+
+
+class GetClusterTokenReplyStatus(Part):
+    """
+    the ExecCredential status: token, or clientCertificateData and clientKeyData
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["token", "clientCertificateData", "clientKeyData"]
+        },
+    )
+    token: Annotated[StrictStr | None, Field(min_length=1)] = None
+    clientCertificateData: Annotated[StrictStr | None, Field(min_length=1)] = None
+    clientKeyData: Annotated[StrictStr | None, Field(min_length=1)] = None
+
+
+class GetClusterTokenRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "actor_type"],
+            "skyclust-contract": {"name": "GetClusterToken", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    """
+    the provider of the API path: a resource of another provider is not found
+    """
+    cluster_id: Uuid
+    actor_id: Annotated[StrictStr, Field(max_length=64)]
+    actor_type: Literal["user", "api_key"] | None = "user"
+
+
 class GetCostBreakdownReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -2207,7 +2254,7 @@ class GetKubeconfigRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["provider"],
+            "skyclust-not-null": ["provider", "mode", "actor_type"],
             "skyclust-contract": {"name": "GetKubeconfig", "version": 1},
         },
     )
@@ -2218,6 +2265,15 @@ class GetKubeconfigRequest(RpcRequest):
     """
     cluster_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
+    mode: Literal["exec", "static"] | None = "static"
+    """
+    exec: users[].user.exec runs the SkyClust CLI for a fresh token; static: the short-lived
+    credential itself
+    """
+    actor_type: Literal["user", "api_key"] | None = "user"
+    """
+    who the actor is, for the audit record
+    """
 
 
 class GetMeReply(RpcReply):
@@ -3033,6 +3089,51 @@ class ListNodeGroupsRequest(RpcRequest):
     cluster_id: Uuid
 
 
+class ListNotificationsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotifications", "version": 1}},
+    )
+    items: list[ListNotificationsReplyItem]
+    next_cursor: StrictStr | None
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class ListNotificationsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_type", "resource_id"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    body: Annotated[StrictStr, Field(max_length=2000, min_length=0)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+    created_at: DateTime
+    read_at: DateTime | None
+
+
+class ListNotificationsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["unread", "limit", "cursor"],
+            "skyclust-contract": {"name": "ListNotifications", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    unread: StrictBool | None = None
+    limit: Annotated[StrictInt | None, Field(ge=1, le=100)] = None
+    cursor: Annotated[StrictStr | None, Field(max_length=200, min_length=1)] = None
+
+
 class ListOidcProvidersReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -3322,6 +3423,63 @@ class LogoutRequest(RpcRequest):
     )
     user_id: Uuid
     session_id: Uuid
+
+
+class MarkAllNotificationsReadReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkAllNotificationsRead", "version": 1}},
+    )
+    marked: Annotated[StrictInt, Field(ge=0)]
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class MarkAllNotificationsReadRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkAllNotificationsRead", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+
+
+class MarkNotificationReadReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkNotificationRead", "version": 1}},
+    )
+    notification: MarkNotificationReadReplyNotification
+    unread_count: Annotated[StrictInt, Field(ge=0)]
+
+
+class MarkNotificationReadReplyNotification(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["resource_type", "resource_id"]},
+    )
+    id: Uuid
+    workspace_id: Uuid
+    user_id: Uuid
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    severity: Literal["info", "warning", "critical"]
+    title: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    body: Annotated[StrictStr, Field(max_length=2000, min_length=0)]
+    resource_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    resource_id: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
+    created_at: DateTime
+    read_at: DateTime | None
+
+
+class MarkNotificationReadRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "MarkNotificationRead", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    notification_id: Uuid
 
 
 class PromoteClusterReply(RpcReply):
@@ -4736,6 +4894,18 @@ class GetCluster(Rpc[GetClusterRequest, GetClusterReply]):
     Reply: TypeAlias = GetClusterReply
 
 
+class GetClusterToken(Rpc[GetClusterTokenRequest, GetClusterTokenReply]):
+    """A fresh short-lived credential for a READY cluster, as the status of a
+    client.authentication.k8s.io/v1 ExecCredential (what `skyclust kubeconfig token` prints
+    for kubectl). Each call emits KubeconfigIssued (mode token) and an AuditRecorded."""
+
+    CONTRACT = "GetClusterToken"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetClusterTokenRequest
+    Reply: TypeAlias = GetClusterTokenReply
+
+
 class GetCostBreakdown(Rpc[GetCostBreakdownRequest, GetCostBreakdownReply]):
     """A workspace's cost over a period, grouped by one dimension: service, provider, region,
     cluster, node_group or tag:<key> (rows without the dimension are under the empty key)."""
@@ -4802,7 +4972,10 @@ class GetJwks(Rpc[GetJwksRequest, GetJwksReply]):
 class GetKubeconfig(Rpc[GetKubeconfigRequest, GetKubeconfigReply]):
     """A kubeconfig for a READY cluster: the cloud's endpoint and CA with a short-lived
     credential (EKS: a presigned STS token; GKE: a service-account access token; AKS: the
-    cloud's user kubeconfig). Each call emits KubeconfigIssued."""
+    cloud's user kubeconfig). In mode exec (what the gateway asks for unless told otherwise)
+    the user entry runs `skyclust kubeconfig token` instead of holding the credential; in
+    mode static (the default here) the credential is in the file. Each call emits
+    KubeconfigIssued and an AuditRecorded."""
 
     CONTRACT = "GetKubeconfig"
     VERSION = 1
@@ -4962,6 +5135,16 @@ class ListNodeGroups(Rpc[ListNodeGroupsRequest, ListNodeGroupsReply]):
     Reply: TypeAlias = ListNodeGroupsReply
 
 
+class ListNotifications(Rpc[ListNotificationsRequest, ListNotificationsReply]):
+    """One user's inbox in a workspace, newest first, with the unread count."""
+
+    CONTRACT = "ListNotifications"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListNotificationsRequest
+    Reply: TypeAlias = ListNotificationsReply
+
+
 class ListOidcProviders(Rpc[ListOidcProvidersRequest, ListOidcProvidersReply]):
     """The OpenID Connect providers users can log in with."""
 
@@ -5031,6 +5214,26 @@ class Logout(Rpc[LogoutRequest, LogoutReply]):
     KIND = "command"
     Request: TypeAlias = LogoutRequest
     Reply: TypeAlias = LogoutReply
+
+
+class MarkAllNotificationsRead(Rpc[MarkAllNotificationsReadRequest, MarkAllNotificationsReadReply]):
+    """Mark every unread notification of the user in the workspace read."""
+
+    CONTRACT = "MarkAllNotificationsRead"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = MarkAllNotificationsReadRequest
+    Reply: TypeAlias = MarkAllNotificationsReadReply
+
+
+class MarkNotificationRead(Rpc[MarkNotificationReadRequest, MarkNotificationReadReply]):
+    """Mark one of the user's notifications read (again: no change)."""
+
+    CONTRACT = "MarkNotificationRead"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = MarkNotificationReadRequest
+    Reply: TypeAlias = MarkNotificationReadReply
 
 
 class PromoteCluster(Rpc[PromoteClusterRequest, PromoteClusterReply]):
@@ -5292,6 +5495,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
     (GetBudget.CONTRACT, GetBudget.VERSION): GetBudget,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
+    (GetClusterToken.CONTRACT, GetClusterToken.VERSION): GetClusterToken,
     (GetCostBreakdown.CONTRACT, GetCostBreakdown.VERSION): GetCostBreakdown,
     (GetCostComparison.CONTRACT, GetCostComparison.VERSION): GetCostComparison,
     (GetCostSummary.CONTRACT, GetCostSummary.VERSION): GetCostSummary,
@@ -5314,6 +5518,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListCredentials.CONTRACT, ListCredentials.VERSION): ListCredentials,
     (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
     (ListNodeGroups.CONTRACT, ListNodeGroups.VERSION): ListNodeGroups,
+    (ListNotifications.CONTRACT, ListNotifications.VERSION): ListNotifications,
     (ListOidcProviders.CONTRACT, ListOidcProviders.VERSION): ListOidcProviders,
     (ListSecurityGroups.CONTRACT, ListSecurityGroups.VERSION): ListSecurityGroups,
     (ListSubnets.CONTRACT, ListSubnets.VERSION): ListSubnets,
@@ -5321,6 +5526,8 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListWorkspaces.CONTRACT, ListWorkspaces.VERSION): ListWorkspaces,
     (Login.CONTRACT, Login.VERSION): Login,
     (Logout.CONTRACT, Logout.VERSION): Logout,
+    (MarkAllNotificationsRead.CONTRACT, MarkAllNotificationsRead.VERSION): MarkAllNotificationsRead,
+    (MarkNotificationRead.CONTRACT, MarkNotificationRead.VERSION): MarkNotificationRead,
     (PromoteCluster.CONTRACT, PromoteCluster.VERSION): PromoteCluster,
     (ReconcileCluster.CONTRACT, ReconcileCluster.VERSION): ReconcileCluster,
     (RecordAudit.CONTRACT, RecordAudit.VERSION): RecordAudit,

@@ -23,6 +23,7 @@ __all__ = [
     "DecryptionFailed",
     "KeyEncryptionKeys",
     "Keyring",
+    "Keyrings",
     "Sealed",
     "open_sealed",
     "reseal",
@@ -87,6 +88,44 @@ class Keyring:
                 f"key version {version} is not in the keyring", reason="key_version_unknown"
             )
         return AESGCM(key).decrypt(nonce, wrapped, aad)
+
+
+class Keyrings:
+    """Several keyrings as one, each version served by the keyring that holds it: the
+    keys from settings and a KMS side by side while credentials move from one to the
+    other. New data keys are wrapped by the keyring holding `active`."""
+
+    def __init__(self, parts: list[KeyEncryptionKeys], active: str) -> None:
+        self._by_version: dict[str, KeyEncryptionKeys] = {}
+        for part in parts:
+            for version in part.versions:
+                if version in self._by_version:
+                    raise ValueError(f"key version {version} is in two keyrings")
+                self._by_version[version] = part
+        if active not in self._by_version:
+            raise ValueError("active key version not in keyring")
+        if self._by_version[active].active_version != active:
+            raise ValueError(f"the keyring holding {active} must have it active")
+        self._active = active
+
+    @property
+    def active_version(self) -> str:
+        return self._active
+
+    @property
+    def versions(self) -> frozenset[str]:
+        return frozenset(self._by_version)
+
+    def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]:
+        return self._by_version[self._active].wrap(data_key, aad)
+
+    def unwrap(self, version: str, nonce: bytes, wrapped: bytes, aad: bytes) -> bytes:
+        part = self._by_version.get(version)
+        if part is None:
+            raise DecryptionFailed(
+                f"key version {version} is not in the keyring", reason="key_version_unknown"
+            )
+        return part.unwrap(version, nonce, wrapped, aad)
 
 
 def _aad(workspace_id: str, credential_id: str, version: str) -> bytes:

@@ -143,6 +143,24 @@ class InvalidKeyVersion(ValidationFailed):
     code = "INVALID_KEY_VERSION"
 
 
+class KeyringUnavailable(ProviderError):
+    """The key-encryption keys' KMS could not be reached or refused the vault for now
+    (throttled, down, access denied): nothing is sealed or opened until it answers."""
+
+    code = "KEYRING_UNAVAILABLE"
+    status = 503
+    default_retryable = True
+
+
+class KeyringNotImplemented(SkyclustError):
+    """The keyring named in SKYCLUST_VAULT_KEYRING exists in the settings but has no
+    adapter yet (GCP KMS, Azure Key Vault): the vault refuses to start with it."""
+
+    code = "KEYRING_NOT_IMPLEMENTED"
+    status = 500
+    default_retryable = False
+
+
 # messages ------------------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ cluster of another workspace, of another provider, or none at all."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
@@ -232,12 +232,21 @@ async def forget_cluster(
     responses={200: {"content": {"application/yaml": {}}, "description": "The kubeconfig"}},
 )
 async def get_kubeconfig(
-    provider: Provider, cluster_id: uuid.UUID, principal: KubeconfigReader, svc: Svc
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    principal: KubeconfigReader,
+    svc: Svc,
+    mode: Annotated[
+        Literal["exec", "static"],
+        Query(description="exec: kubectl runs `skyclust kubeconfig token`; static: the token"),
+    ] = "exec",
 ) -> Response:
-    """The kubeconfig as text (JSON, which is YAML too), with a short-lived credential;
-    `X-Credential-Expires-At` says until when. Every download is recorded
-    (`KubeconfigIssued`)."""
-    change = _change(principal, provider, cluster_id)
+    """The kubeconfig as text (JSON, which is YAML too). By default its user entry runs
+    the SkyClust CLI for a fresh token whenever kubectl needs one; `mode=static` embeds a
+    short-lived credential instead, `X-Credential-Expires-At` says until when. Every
+    issue is in `/audit-logs`."""
+    change = {**_change(principal, provider, cluster_id), "mode": mode}
+    change["actor_type"] = _actor_type(principal)
     result = await svc.call(PROVISIONING, "GetKubeconfig", change)
     headers = {
         "Cache-Control": "no-store",
@@ -246,6 +255,24 @@ async def get_kubeconfig(
     if result.get("expires_at"):
         headers["X-Credential-Expires-At"] = result["expires_at"]
     return Response(result["kubeconfig"], media_type="application/yaml", headers=headers)
+
+
+@router.get("/{cluster_id}/kubeconfig/token")
+async def get_cluster_token(
+    provider: Provider, cluster_id: uuid.UUID, principal: KubeconfigReader, svc: Svc
+) -> JSONResponse:
+    """A fresh short-lived credential for the cluster, as the `status` of a
+    client.authentication.k8s.io/v1 ExecCredential (what the exec plugin hands kubectl),
+    with `expires_at`. Every issue is in `/audit-logs`."""
+    change = {**_change(principal, provider, cluster_id), "actor_type": _actor_type(principal)}
+    result = await svc.call(PROVISIONING, "GetClusterToken", change)
+    response = ok(result)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _actor_type(principal: Principal) -> str:
+    return "api_key" if principal.actor_type == "api_key" else "user"
 
 
 # node groups ---------------------------------------------------------------------

@@ -103,5 +103,6 @@ async def stream(
         resource=wanted,
         cursor=cursor,
         session_id=principal.session_id,
+        user_id=principal.user_id,
     )
     return EventStreamResponse(hub, connection)

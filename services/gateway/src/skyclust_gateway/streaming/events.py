@@ -13,6 +13,8 @@ from typing import Any
 
 _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+# Events addressed to one user of the workspace, by their data's `user_id`.
+PERSONAL_EVENTS = frozenset({"NotificationCreated"})
 
 
 def valid_resource(value: str) -> bool:
@@ -31,6 +33,8 @@ class Event:
     resources: frozenset[str]
     frame: bytes
     session_ids: tuple[str, ...] = ()
+    # The one user an event is for (a notification): no one else's stream shows it.
+    recipient: str | None = None
 
 
 def decode(subject: str, seq: int, data: bytes) -> Event | None:
@@ -51,6 +55,7 @@ def decode(subject: str, seq: int, data: bytes) -> Event | None:
         resources.add(subject_id)
     inner = body.get("data")
     session_ids: tuple[str, ...] = ()
+    recipient: str | None = None
     if isinstance(inner, dict):
         for key in ("cluster_id", "network_id"):
             value = inner.get(key)
@@ -58,10 +63,13 @@ def decode(subject: str, seq: int, data: bytes) -> Event | None:
                 resources.add(value)
         if name == "SessionsRevoked" and isinstance(inner.get("session_ids"), list):
             session_ids = tuple(str(s) for s in inner["session_ids"])
+        if name in PERSONAL_EVENTS:
+            # Without a recipient it is for nobody, rather than for the whole workspace.
+            recipient = str(inner.get("user_id") or "-")
     # SSE ends a field at a newline: a payload that has one is written compactly.
     payload = data if b"\n" not in data and b"\r" not in data else json.dumps(body).encode()
     frame = b"id: %d\nevent: %s\ndata: %s\n\n" % (seq, name.encode(), payload)
-    return Event(seq, workspace, name, frozenset(resources), frame, session_ids)
+    return Event(seq, workspace, name, frozenset(resources), frame, session_ids, recipient)
 
 
 class Connection:
@@ -80,6 +88,7 @@ class Connection:
         "resource",
         "session_id",
         "types",
+        "user_id",
         "wake",
         "workspace",
         "writer",
@@ -92,8 +101,10 @@ class Connection:
         resource: str | None,
         session_id: str | None,
         limit: int,
+        user_id: str | None = None,
     ) -> None:
         self.workspace = workspace
+        self.user_id = user_id
         self.types = types
         self.resource = resource
         self.session_id = session_id
@@ -112,6 +123,8 @@ class Connection:
         self.writer: asyncio.Task[Any] | None = None
 
     def matches(self, event: Event) -> bool:
+        if event.recipient is not None and event.recipient != self.user_id:
+            return False
         if self.types is not None and event.name not in self.types:
             return False
         return self.resource is None or self.resource in event.resources

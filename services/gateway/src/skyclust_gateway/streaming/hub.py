@@ -208,13 +208,16 @@ class StreamHub:
         resource: str | None = None,
         cursor: int | None = None,
         session_id: str | None = None,
+        user_id: str | None = None,
     ) -> Connection:
         """A registered connection, with the events after `cursor` already queued.
         Raises StreamUnavailable, StreamBusy or BadCursor, before anything is sent, if
         the stream cannot be served."""
         if not self.running or not self._connected():
             raise StreamUnavailable()
-        connection = Connection(workspace, types, resource, session_id, self.buffer_events)
+        connection = Connection(
+            workspace, types, resource, session_id, self.buffer_events, user_id=user_id
+        )
         if cursor is None:
             self.register(connection)
             return connection

@@ -7,7 +7,13 @@ code from its class here (`code=ClusterNameTaken.code`) and keeps its own base."
 
 from __future__ import annotations
 
-from skyclust_common.errors import Conflict, NotFound, ProviderError, ValidationFailed
+from skyclust_common.errors import (
+    Conflict,
+    NotFound,
+    ProviderError,
+    SkyclustError,
+    ValidationFailed,
+)
 
 
 class NameTaken(Exception):
@@ -102,6 +108,14 @@ class VersionUnchanged(Conflict):
 
 
 # invalid requests ------------------------------------------------------------------------
+
+
+class KubeconfigModeNotSupported(SkyclustError):
+    """The cluster's cloud hands out its own kubeconfig (AKS), which SkyClust passes on
+    as it is: only `mode=static` is offered for it."""
+
+    code = "KUBECONFIG_MODE_NOT_SUPPORTED"
+    status = 422
 
 
 class ProviderNotSupported(ValidationFailed):

@@ -12,6 +12,7 @@ from skyclust_common.messages.rpc import (
     DiscoverClusters,
     ForgetCluster,
     GetCluster,
+    GetClusterToken,
     GetKubeconfig,
     GetNodeGroup,
     ImportCluster,
@@ -49,6 +50,7 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     node_groups.update_node_group: UpdateNodeGroup,
     node_groups.delete_node_group: DeleteNodeGroup,
     kubeconfig.get_kubeconfig: GetKubeconfig,
+    kubeconfig.get_cluster_token: GetClusterToken,
 }
 HANDLERS: dict[str, Handler] = {
     contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()

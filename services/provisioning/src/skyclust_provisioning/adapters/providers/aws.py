@@ -85,8 +85,11 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
 
-    def __init__(self, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self, endpoint_url: str | None = None, *, token_lifetime: timedelta = TOKEN_LIFETIME
+    ) -> None:
         self.endpoint_url = endpoint_url
+        self.token_lifetime = token_lifetime
         self._sessions: ClientCache[boto3.session.Session] = ClientCache()
 
     def _session(self, spec: ClusterSpec, credential: dict[str, Any]) -> boto3.session.Session:
@@ -409,5 +412,5 @@ class EksProvider(EksNodeGroups, BlockingSdkProvider):
         ca = (cluster.get("certificateAuthority") or {}).get("data")
         return IssuedKubeconfig(
             build_kubeconfig(spec.name, cluster["endpoint"], ca, {"token": token}),
-            datetime.now(UTC) + TOKEN_LIFETIME,
+            datetime.now(UTC) + self.token_lifetime,
         )

@@ -1,0 +1,54 @@
+"""The notification service's errors: one class per code it raises."""
+
+from __future__ import annotations
+
+from skyclust_common.errors import NotFound, PermanentFailure, ServiceUnavailable, ValidationFailed
+
+
+class NotificationNotFound(NotFound):
+    """No notification of that id in the caller's inbox (another user's is not found
+    either)."""
+
+    code = "NOTIFICATION_NOT_FOUND"
+    default_message = "notification not found"
+
+
+class InvalidNotificationCursor(ValidationFailed):
+    """The cursor is not a `next_cursor` this listing returned."""
+
+    code = "INVALID_NOTIFICATION_CURSOR"
+    default_message = "cursor must be the next_cursor of a previous page"
+
+
+class DuplicateNotification(Exception):
+    """The store already holds this user's notification for this event: a redelivery
+    that raced another instance. Not an error of the API."""
+
+
+class MailRefused(PermanentFailure):
+    """The mail server refused the recipient: sending again cannot help."""
+
+    code = "MAIL_REFUSED"
+    default_message = "the mail server refused the address"
+
+
+class MailUnavailable(ServiceUnavailable):
+    """The mail server could not be reached or failed; the mail is sent again later."""
+
+    code = "MAIL_UNAVAILABLE"
+    default_message = "the mail server could not be reached"
+
+
+class WebhookUrlInvalid(ValidationFailed):
+    """The webhook URL is not an http(s) URL with a host that resolves."""
+
+    code = "WEBHOOK_URL_INVALID"
+    default_message = "the webhook URL must be an http(s) URL whose host resolves"
+
+
+class WebhookAddressRefused(ValidationFailed):
+    """The webhook's host is, or resolves to, an address SkyClust does not send to
+    (loopback, private, link-local, multicast, unspecified, cloud metadata)."""
+
+    code = "WEBHOOK_ADDRESS_REFUSED"
+    default_message = "webhooks may not be sent to this address"

@@ -1,0 +1,48 @@
+"""The account mails, as text and HTML from one template each: what they say, never how
+they are sent. Every value put into HTML is escaped."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    html: str
+    # Stable per command, so a resend after a crash can be recognised as the same mail.
+    message_id: str
+
+
+_TEMPLATES = {
+    "verify_email": (
+        "Confirm your SkyClust email address",
+        "Confirm that this address is yours to finish setting up your SkyClust account.",
+        "Confirm my address",
+    ),
+    "password_reset": (
+        "Reset your SkyClust password",
+        "Someone (hopefully you) asked to reset your SkyClust password."
+        " If it was not you, ignore this mail: your password stays as it is.",
+        "Choose a new password",
+    ),
+}
+
+
+def account_mail(
+    template: str, to: str, link: str, expires_at: datetime, *, command_id: str, domain: str
+) -> Mail:
+    subject, intro, action = _TEMPLATES[template]
+    until = expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    text = f"{intro}\n\n{action}: {link}\n\nThe link works until {until}.\n"
+    safe_link = html.escape(link, quote=True)
+    body = (
+        f"<p>{html.escape(intro)}</p>"
+        f'<p><a href="{safe_link}">{html.escape(action)}</a></p>'
+        f"<p>The link works until {html.escape(until)}.</p>"
+    )
+    return Mail(to, subject, text, body, f"<{command_id}@{domain}>")

@@ -1,0 +1,28 @@
+"""The platform events the notification service turns into notifications."""
+
+from __future__ import annotations
+
+from skyclust_common.envelope import CloudEvent
+from skyclust_common.messaging import Bus, Delivery
+
+from ..domain.catalog import CATALOG
+from ..handlers import inbox
+from ..handlers.common import NotificationDeps
+
+
+def inbox_events(bus: Bus) -> list[str]:
+    # BudgetThresholdCrossed comes with the cost service: listened for once its
+    # contract is in contracts/.
+    known = {contract.name for contract in bus.registry if contract.kind == "events"}
+    return [name for name in CATALOG if name in known]
+
+
+async def register(bus: Bus, deps: NotificationDeps) -> None:
+    async def handle(event: CloudEvent, delivery: Delivery) -> None:
+        await inbox.on_platform_event(deps, event, delivery)
+
+    await bus.consume(
+        inbox.CONSUMER,
+        [f"skyclust.evt.*.{name}" for name in inbox_events(bus)],
+        handle,
+    )

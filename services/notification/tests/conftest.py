@@ -1,0 +1,101 @@
+"""The unit lane's world: the fake store, a workspace of members and a clock."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from skyclust_common.contracts import load_registry
+from skyclust_common.envelope import CloudEvent, new_event
+from skyclust_common.fake_uow import FakeDatabase
+from skyclust_common.messaging import Delivery
+from skyclust_notification.adapters.fake_uow import FakeNotificationUnitOfWork
+from skyclust_notification.domain.model import Member
+from skyclust_notification.handlers.common import NotificationDeps
+
+REGISTRY = load_registry()
+
+
+@dataclass
+class Clock:
+    now: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def tick(self, seconds: float = 1.0) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class World:
+    workspace_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    admin: Member = field(default_factory=lambda: Member(uuid.uuid4(), "admin", "a@x.io", "A"))
+    user: Member = field(default_factory=lambda: Member(uuid.uuid4(), "user", "u@x.io", "U"))
+    viewer: Member = field(default_factory=lambda: Member(uuid.uuid4(), "viewer", "v@x.io", "V"))
+    db: FakeDatabase = field(default_factory=FakeDatabase)
+    clock: Clock = field(default_factory=Clock)
+    asked: list[str] = field(default_factory=list)
+
+    @property
+    def members(self) -> list[Member]:
+        return [self.admin, self.user, self.viewer]
+
+    async def lookup(self, workspace_id: str) -> list[Member]:
+        self.asked.append(workspace_id)
+        return list(self.members) if workspace_id == self.workspace_id else []
+
+    @property
+    def deps(self) -> NotificationDeps:
+        return NotificationDeps(
+            uow=lambda: FakeNotificationUnitOfWork(self.db, REGISTRY),
+            members=self.lookup,
+            public_url="https://skyclust.example",
+            clock=self.clock,
+        )
+
+    def event(
+        self, name: str, data: dict[str, Any], *, source: str, actor: Member | None = None
+    ) -> CloudEvent:
+        REGISTRY.validate(name, data)
+        return new_event(
+            name,
+            data,
+            source=source,
+            workspace_id=self.workspace_id,
+            actor_id=str(actor.user_id) if actor else None,
+        )
+
+    def cluster_failed(self, actor: Member | None = None, name: str = "prod") -> CloudEvent:
+        return self.event(
+            "ClusterFailed",
+            {
+                "cluster_id": str(uuid.uuid4()),
+                "provider": "gcp",
+                "name": name,
+                "code": "QUOTA_EXCEEDED",
+                "message": "not enough CPUs in europe-west1",
+                "retryable": False,
+                "operation": "create",
+            },
+            source="provisioning",
+            actor=actor,
+        )
+
+
+def delivery(event: CloudEvent, attempt: int = 1) -> Delivery:
+    return Delivery("notification-inbox", f"skyclust.evt.x.{event.name}", attempt, 1)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+@pytest.fixture
+def deliver() -> Any:
+    return delivery
