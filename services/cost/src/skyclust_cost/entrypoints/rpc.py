@@ -5,6 +5,7 @@ from typing import Any
 
 from skyclust_common.messages.base import Rpc
 from skyclust_common.messages.rpc import (
+    CheckBudgetGuardrail,
     CollectCosts,
     CreateBudget,
     DeleteBudget,
@@ -18,7 +19,7 @@ from skyclust_common.messages.rpc import (
 )
 from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 
-from ..handlers import budgets, collect, queries
+from ..handlers import budgets, collect, guardrail, queries
 from ..handlers.common import CostDeps
 
 Handler = Callable[[CostDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
@@ -36,6 +37,7 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     budgets.get_budget: GetBudget,
     budgets.list_budgets: ListBudgets,
     budgets.delete_budget: DeleteBudget,
+    guardrail.check_budget_guardrail: CheckBudgetGuardrail,
 }
 HANDLERS: dict[str, Handler] = {
     contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()
