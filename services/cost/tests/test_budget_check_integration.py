@@ -1,6 +1,7 @@
-"""The budget check on a real PostgreSQL and nats-server, through the service's own
-start-up path (migrations, outbox relay): repeated and concurrent checks publish each
-crossing once, and its recovery once."""
+"""Budgets on a real PostgreSQL and nats-server, through the service's own start-up path
+(migrations, outbox relay, rpc handlers): repeated and concurrent checks publish each
+crossing once, and its recovery once; the rpcs answer over the bus, and a bad field or
+an unknown budget comes back as its error and code."""
 
 from __future__ import annotations
 
@@ -14,15 +15,17 @@ from typing import Any
 import nats
 import pytest
 from skyclust_cost.adapters.db import metadata
-from skyclust_cost.bootstrap import MIGRATIONS, SERVICE, bootstrap
+from skyclust_cost.bootstrap import MIGRATIONS, SERVICE, bootstrap, wire
 from skyclust_cost.domain.records import CostRow
 from skyclust_cost.handlers import budgets
 from skyclust_cost.handlers.budget_check import check_workspace
 from skyclust_cost.settings import CostSettings
 
+from skyclust_common.contracts import load_registry
 from skyclust_common.dbadmin import provision_service
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messages.rpc import CreateBudget
-from skyclust_common.messaging import RpcContext
+from skyclust_common.messaging import Bus, BusConfig, RpcContext
 from skyclust_common.runtime import start_runtime, stop_runtime
 
 pytestmark = pytest.mark.integration
@@ -114,4 +117,70 @@ async def test_repeated_and_concurrent_checks_publish_each_crossing_once(
         assert len([1 for name, _ in seen if name == "BudgetThresholdCrossed"]) == len(keys)
     finally:
         await watcher.close()
+        await stop_runtime(runtime)
+
+
+async def test_the_budget_rpcs_answer_over_the_bus_with_their_codes(
+    nats_server: Any, postgres: Any
+) -> None:
+    url = await provision_service(postgres.url, SERVICE, "cost-test")
+    settings = CostSettings(
+        nats_url=nats_server.url,
+        database_url=url,
+        collect_interval_seconds=0,
+        budget_check_interval_seconds=0,
+        outbox_poll_seconds=0.1,
+    )
+    runtime = await start_runtime(SERVICE, settings, metadata, MIGRATIONS)
+    gateway = Bus(await nats.connect(nats_server.url), load_registry(), BusConfig("gateway"))
+    try:
+        await wire(runtime, settings, collectors={})
+        await runtime.bus.nc.flush()
+        workspace = str(uuid.uuid4())
+        made = await gateway.request(
+            SERVICE,
+            "CreateBudget",
+            {
+                "workspace_id": workspace,
+                "actor_id": "u1",
+                "name": "team web",
+                "amount": "500.25",
+                "period": "quarterly",
+                "scope": {"kind": "tag", "value": "team=web"},
+                "mode": "enforce",
+            },
+        )
+        assert (made["amount"], made["period"], made["mode"]) == ("500.25", "quarterly", "enforce")
+        got = await gateway.request(
+            SERVICE, "GetBudget", {"workspace_id": workspace, "budget_id": made["budget_id"]}
+        )
+        assert got["status"]["actual"] == "0.00"
+        assert got["status"]["crossed"] == []
+        listed = await gateway.request(SERVICE, "ListBudgets", {"workspace_id": workspace})
+        assert [b["budget_id"] for b in listed["items"]] == [made["budget_id"]]
+
+        with pytest.raises(SkyclustError) as bad:
+            await gateway.request(
+                SERVICE,
+                "CreateBudget",
+                {
+                    "workspace_id": workspace,
+                    "actor_id": "u1",
+                    "name": "x",
+                    "amount": "0",
+                    "period": "daily",
+                },
+            )
+        assert (bad.value.status, bad.value.code) == (422, "INVALID_BUDGET")
+        assert set(bad.value.details) == {"amount", "period"}
+        other = {"workspace_id": str(uuid.uuid4()), "budget_id": made["budget_id"]}
+        with pytest.raises(SkyclustError) as missing:
+            await gateway.request(SERVICE, "GetBudget", other)
+        assert (missing.value.status, missing.value.code) == (404, "BUDGET_NOT_FOUND")
+        gone = await gateway.request(
+            SERVICE, "DeleteBudget", {**other, "workspace_id": workspace, "actor_id": "u1"}
+        )
+        assert gone["deleted"] is True
+    finally:
+        await gateway.nc.close()
         await stop_runtime(runtime)
