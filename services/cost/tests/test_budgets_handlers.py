@@ -21,10 +21,8 @@ from .cost_harness import TODAY, call, make_deps
 pytestmark = pytest.mark.unit
 
 
-def row(day: date, amount: str, **kw: Any) -> CostRow:
-    fields = {"provider": "aws", "account": "123", "service": "EC2", "region": "us-east-1"}
-    fields.update(kw)
-    return CostRow(day=day, amount=Decimal(amount), **fields)
+def row(day: date, amount: str, provider: str = "aws") -> CostRow:
+    return CostRow(day, provider, "123", "EC2", "us-east-1", Decimal(amount))
 
 
 async def seed(deps: Any, workspace: uuid.UUID, rows: list[CostRow]) -> None:

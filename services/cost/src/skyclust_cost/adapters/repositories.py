@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from types import TracebackType
 from typing import Protocol, Self
 
 from skyclust_common.envelope import CloudEvent
@@ -106,16 +107,33 @@ class Inventory(Protocol):
 
 
 class CostUnitOfWork(Protocol):
-    records: CostRecords
-    statuses: CollectionStatuses
-    credentials: Credentials
-    inventory: Inventory
-    budgets: Budgets
-    crossings: Crossings
+    # Read-only: each unit of work hands out its repositories as properties.
+    @property
+    def records(self) -> CostRecords: ...
+
+    @property
+    def statuses(self) -> CollectionStatuses: ...
+
+    @property
+    def credentials(self) -> Credentials: ...
+
+    @property
+    def inventory(self) -> Inventory: ...
+
+    @property
+    def budgets(self) -> Budgets: ...
+
+    @property
+    def crossings(self) -> Crossings: ...
 
     async def __aenter__(self) -> Self: ...
 
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
     def read_only(self) -> Self: ...
 
