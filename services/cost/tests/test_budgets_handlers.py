@@ -49,6 +49,7 @@ async def test_a_budget_is_created_with_the_seed_defaults(workspace: uuid.UUID) 
     assert made["thresholds"] == ["80", "100"]
     assert made["mode"] == "warn"
     assert made["currency"] == "USD"
+    assert made["amount"] == "1000.00"
     assert made["scope"] == {"kind": "workspace", "value": None}
     listed = await call(budgets.list_budgets, deps, {"workspace_id": str(workspace)})
     assert [b["budget_id"] for b in listed["items"]] == [made["budget_id"]]

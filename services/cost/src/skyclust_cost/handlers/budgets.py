@@ -33,6 +33,7 @@ BudgetFields = CreateBudget.Request | UpdateBudget.Request
 # The store keeps amounts as numeric(18, 2); the domain bounds thresholds to 1000%.
 MAX_AMOUNT = Decimal("1e16")
 MAX_THRESHOLD = Decimal("1e4")
+CENT = Decimal("0.01")
 
 
 def _fits(value: Decimal, limit: Decimal) -> bool:
@@ -91,7 +92,8 @@ def view(stored: StoredBudget, status: BudgetStatus | None = None) -> dict[str, 
         "budget_id": b.budget_id,
         "workspace_id": b.workspace_id,
         "name": b.name,
-        "amount": format(b.amount, "f"),
+        # Two places always, as the store keeps it, whatever was sent.
+        "amount": format(b.amount.quantize(CENT), "f"),
         "currency": b.currency,
         "period": b.period,
         "scope": {"kind": b.scope.kind, "value": b.scope.value},
