@@ -198,3 +198,17 @@ async def test_a_collection_checks_the_workspace_budgets(workspace: uuid.UUID) -
     assert ("actual", "100") in {
         (e.data["kind"], e.data["threshold"]) for e in db.events("BudgetThresholdCrossed")
     }
+
+
+async def test_a_day_without_cost_rows_counts_as_zero_in_the_forecast(
+    workspace: uuid.UUID,
+) -> None:
+    deps = make_deps()
+    # One day of spend five weeks ago and nothing since: no rate to carry forward.
+    await seed(deps, workspace, [row(TODAY - timedelta(days=35), "100")])
+    made = await call(budgets.create_budget, deps, body(workspace))
+    got = await call(
+        budgets.get_budget, deps, {"workspace_id": str(workspace), "budget_id": made["budget_id"]}
+    )
+    assert Decimal(got["status"]["actual"]) == 0
+    assert Decimal(got["status"]["forecast"]) < Decimal("100")

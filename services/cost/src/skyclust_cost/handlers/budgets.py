@@ -114,7 +114,19 @@ async def standing(uow: CostUnitOfWork, budget: Budget, today: date) -> BudgetSt
     daily = await uow.budgets.daily_spend(
         uuid.UUID(budget.workspace_id), budget.scope, since, today
     )
-    return budget_status(budget, daily, today)
+    return budget_status(budget, dense_from_first(daily, today), today)
+
+
+def dense_from_first(daily: list[tuple[date, Decimal]], today: date) -> list[tuple[date, Decimal]]:
+    """A day without a cost row cost nothing: the forecast must see it as a zero, not as
+    a gap, or one old day of spend reads as a daily rate. Before the first row the scope
+    had no history, so nothing is invented there."""
+    if not daily:
+        return []
+    amounts = dict(daily)
+    first = min(amounts)
+    days = (first + timedelta(days=i) for i in range((today - first).days + 1))
+    return [(day, amounts.get(day, Decimal(0))) for day in days]
 
 
 async def create_budget(
