@@ -11,6 +11,7 @@ from skyclust_common.vault_client import VaultClient
 
 from .adapters.billing.aws import CostExplorerCollector
 from .adapters.billing.base import BillingCollector, NotImplementedCollector
+from .adapters.billing.gcp import BigQueryExportCollector
 from .adapters.db import metadata
 from .adapters.uow import SqlCostUnitOfWork
 from .entrypoints import events, rpc, schedule
@@ -24,7 +25,9 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def billing_collectors(settings: CostSettings) -> dict[str, BillingCollector]:
     return {
         "aws": CostExplorerCollector(settings.aws_endpoint_url),
-        "gcp": NotImplementedCollector("gcp"),
+        "gcp": BigQueryExportCollector(
+            settings.gcp_endpoint_url, dataset=settings.gcp_billing_dataset
+        ),
         "azure": NotImplementedCollector("azure"),
     }
 

@@ -14,3 +14,5 @@ class CostSettings(CloudEndpointSettings, DatabaseServiceSettings):
     # How often every budget is checked against its thresholds; 0 turns it off (the
     # check after each collection still runs).
     budget_check_interval_seconds: float = Field(default=300.0, ge=0)
+    # The BigQuery dataset the standard billing export writes to, in each project.
+    gcp_billing_dataset: str = Field(default="billing_export", min_length=1, max_length=1024)
