@@ -7,7 +7,7 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from skyclust_common.logs import configure_logging, redact, register_secret
+from skyclust_common.logs import configure_logging, redact, register_secret, request_id_var
 from skyclust_common.settings import DatabaseServiceSettings, ServiceSettings
 
 pytestmark = pytest.mark.unit
@@ -29,6 +29,28 @@ def test_log_lines_are_json_and_carry_no_secret(monkeypatch):
     assert "hunter2hunter2" not in stream.getvalue()
     assert lines[0]["password"] == "[REDACTED]"
     assert lines[1]["payload"] == {"client_secret": "[REDACTED]", "ok": "[REDACTED]"}
+
+
+def test_log_lines_carry_the_request_id_and_the_trace_id(monkeypatch):
+    from opentelemetry.sdk.trace import TracerProvider
+
+    configure_logging("unit")
+    stream = io.StringIO()
+    monkeypatch.setattr(logging.getLogger().handlers[0], "stream", stream)
+    log = logging.getLogger("unit")
+    token = request_id_var.set("req-42")
+    try:
+        with TracerProvider().get_tracer("unit").start_as_current_span("work") as span:
+            log.warning("inside a request")
+            context = span.get_span_context()
+    finally:
+        request_id_var.reset(token)
+    log.warning("outside any request")
+    inside, outside = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert inside["request_id"] == "req-42"
+    assert inside["trace_id"] == f"{context.trace_id:032x}"
+    assert inside["span_id"] == f"{context.span_id:016x}"
+    assert "request_id" not in outside and "trace_id" not in outside
 
 
 def test_redact_keeps_what_is_not_secret():

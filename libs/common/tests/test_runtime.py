@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.messaging import Bus, BusConfig, RpcContext, connect_nats
@@ -95,8 +96,19 @@ async def test_a_service_spec_runs_a_service_and_its_jobs_until_it_is_stopped(na
                 assert time.monotonic() < deadline, answer
                 await asyncio.sleep(0.05)
             assert answer.json()["checks"]["nats"] is True
+        before = REGISTRY.get_sample_value(
+            "skyclust_rpc_client_seconds_count",
+            {"service": "gateway", "callee": "identity", "query": "GetJwks", "outcome": "answered"},
+        )
         reply = await client.request("identity", "GetJwks", {})
         assert reply == {"keys": [{"kty": "OKP", "kid": "probe"}]}
+        timed = {"service": "gateway", "callee": "identity", "query": "GetJwks"}
+        assert (
+            REGISTRY.get_sample_value(
+                "skyclust_rpc_client_seconds_count", {**timed, "outcome": "answered"}
+            )
+            == (before or 0) + 1
+        )
 
         await until(lambda: probe.ticks >= 4)
         assert not probe.tick_before_wiring
@@ -175,3 +187,54 @@ async def test_the_runtime_starts_a_job_added_after_the_others_started(nats_serv
 def test_a_job_needs_a_positive_interval():
     with pytest.raises(ValueError, match="interval"):
         PeriodicJob("never", 0, counting([]))
+
+
+async def test_metrics_are_served_on_the_health_port_and_never_on_the_public_api(nats_server):
+    from fastapi import FastAPI
+
+    public, health = free_port(), free_port()
+
+    def api(settings: ServiceSettings) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/api/v1/ping")
+        async def ping() -> dict[str, str]:
+            return {"pong": "yes"}
+
+        return app
+
+    async def wire(runtime: Runtime, settings: ServiceSettings) -> None:
+        return None
+
+    spec: ServiceSpec[ServiceSettings, None] = ServiceSpec(
+        name="gateway",
+        settings=ServiceSettings,
+        wire=wire,
+        app=api,
+        address=lambda settings: ("127.0.0.1", public),
+    )
+    settings = ServiceSettings(nats_url=nats_server.url, health_port=health)
+    stop = asyncio.Event()
+    service = asyncio.create_task(serve(spec, settings, stop=stop))
+    try:
+        async with httpx.AsyncClient() as http:
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    if (await http.get(f"http://127.0.0.1:{health}/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.05)
+            assert (await http.get(f"http://127.0.0.1:{public}/api/v1/ping")).json() == {
+                "pong": "yes"
+            }
+            assert (await http.get(f"http://127.0.0.1:{public}/readyz")).status_code == 200
+            assert (await http.get(f"http://127.0.0.1:{public}/metrics")).status_code == 404
+            scraped = await http.get(f"http://127.0.0.1:{health}/metrics")
+            assert scraped.status_code == 200
+            assert "skyclust_messages_total" in scraped.text
+    finally:
+        stop.set()
+        await asyncio.wait_for(service, timeout=15)

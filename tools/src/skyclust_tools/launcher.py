@@ -76,6 +76,17 @@ class Service:
         self.started_at = time.monotonic()
         self.pid_path.write_text(str(self.proc.pid))
 
+    def migrate(self) -> subprocess.Popen[bytes]:
+        """The operator's `migrate` step, which the service itself no longer does."""
+        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        return subprocess.Popen(
+            [sys.executable, "-m", self.module, "migrate"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+
     def ready(self) -> bool:
         try:
             with urllib.request.urlopen(self.ready_url, timeout=1) as response:
@@ -361,8 +372,9 @@ class Platform:
                     "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
                 }
             if name == "gateway":
+                # The public port answers /readyz too; /metrics is on the health port.
                 ready = f"{gateway_url}/readyz"
-                env = {**env, "SKYCLUST_HEALTH_PORT": str(self.gateway_port)}
+                env = {**env, "SKYCLUST_HEALTH_PORT": str(free_port())}
             else:
                 port = free_port()
                 env = {**env, "SKYCLUST_HEALTH_PORT": str(port)}
@@ -377,6 +389,7 @@ class Platform:
                     pid_path=self.state_dir / "run" / f"{name}.pid",
                 )
             )
+        self._migrate()
         for service in self.services:
             service.start()
         self._wait_ready(timeout=90)
@@ -399,6 +412,23 @@ class Platform:
             svc: await provision_service(admin_url, svc, password)
             for svc, password in passwords.items()
         }
+
+    def _migrate(self, timeout: float = 120) -> None:
+        steps = [(service, service.migrate()) for service in self.services]
+        for service, proc in steps:
+            try:
+                code = proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                code = -1
+            if code != 0:
+                tail = service.log_path.read_text(errors="replace")[-3000:]
+                raise EmbeddedError(
+                    f"{service.name} migrate exited with code {code}; its log"
+                    f" ({service.log_path}) ends with:\n{tail}"
+                )
+        self.say("migrations applied")
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -7,9 +7,17 @@ import logging
 import re
 import sys
 import threading
+from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
+
+from .delivery import current_rpc
+
+# The request a log line is written for: the gateway sets it from X-Request-ID; a service
+# answering a request/reply call finds it in the call's headers.
+request_id_var: ContextVar[str] = ContextVar("skyclust_request_id", default="")
 
 _SECRET_KEY = re.compile(
     r"(secret|password|passwd|token|authorization|private_key|credential_data|api_key)", re.I
@@ -63,6 +71,24 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class ContextFilter(logging.Filter):
+    """Puts the request id and the trace id on every record, so one request's lines can
+    be found across services."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request_id = request_id_var.get()
+        if not request_id:
+            rpc = current_rpc.get(None)
+            request_id = (rpc.request_id or "") if rpc is not None else ""
+        if request_id and not hasattr(record, "request_id"):
+            record.request_id = request_id
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid and not hasattr(record, "trace_id"):
+            record.trace_id = f"{context.trace_id:032x}"
+            record.span_id = f"{context.span_id:016x}"
+        return True
+
+
 class _Formatter(JsonFormatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact_text(super().format(record))
@@ -77,6 +103,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             static_fields={"service": service},
         )
     )
+    handler.addFilter(ContextFilter())
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]

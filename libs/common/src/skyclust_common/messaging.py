@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from .delivery import (
 from .envelope import CloudEvent, command_subject, event_subject, new_event
 from .errors import NoResponders, ServiceTimeout, ServiceUnavailable, SkyclustError
 from .logs import redact_text
-from .observability import current_traceparent, inject_trace
+from .observability import RPC_CLIENT_SECONDS, current_traceparent, inject_trace
 from .streams import (
     COMMANDS_STREAM,
     DLQ_STREAM,
@@ -256,6 +257,7 @@ class Bus:
         self.registry.validate(name, data, part="request")
         all_headers = {"Skyclust-Caller": self.service, **(headers or {})}
         inject_trace(all_headers)
+        started, outcome = time.perf_counter(), "answered"
         try:
             msg = await self.nc.request(
                 rpc_subject(service, name),
@@ -264,15 +266,21 @@ class Bus:
                 headers=all_headers,
             )
         except NoRespondersError:
+            outcome = "no_responders"
             raise NoResponders(
                 f"the {service} service is not available",
                 details={"service": service, "query": name},
             ) from None
         except (NatsTimeout, TimeoutError):
+            outcome = "timeout"
             raise ServiceTimeout(
                 f"the {service} service did not answer in time",
                 details={"service": service, "query": name},
             ) from None
+        finally:
+            RPC_CLIENT_SECONDS.labels(self.service, service, name, outcome).observe(
+                time.perf_counter() - started
+            )
         try:
             body = orjson.loads(msg.data)
         except orjson.JSONDecodeError:

@@ -10,13 +10,20 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from prometheus_client import Counter, Gauge, Histogram, make_asgi_app
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 MESSAGES = Counter(
     "skyclust_messages_total",
@@ -25,6 +32,11 @@ MESSAGES = Counter(
 )
 RPC = Counter(
     "skyclust_rpc_requests_total", "Request/reply calls served", ["service", "query", "outcome"]
+)
+RPC_CLIENT_SECONDS = Histogram(
+    "skyclust_rpc_client_seconds",
+    "Request/reply calls made over NATS, from the request to its answer",
+    ["service", "callee", "query", "outcome"],
 )
 HANDLER_SECONDS = Histogram(
     "skyclust_handler_seconds", "Time spent in message handlers", ["service", "consumer"]
@@ -115,7 +127,7 @@ def current_traceparent() -> str | None:
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
-def mount_health(app: FastAPI, readiness: ReadinessCheck) -> None:
+def mount_health(app: FastAPI, readiness: ReadinessCheck, *, metrics: bool = True) -> None:
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -129,7 +141,11 @@ def mount_health(app: FastAPI, readiness: ReadinessCheck) -> None:
             status_code=200 if ready else 503,
         )
 
-    app.mount("/metrics", make_asgi_app())
+    if metrics:
+        # A route, not a mounted app: a mount answers /metrics with a redirect.
+        @app.get("/metrics", include_in_schema=False)
+        async def scrape() -> Response:
+            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 def health_app(readiness: ReadinessCheck) -> FastAPI:

@@ -1,6 +1,6 @@
-"""Running one service process: database, migrations, NATS, streams, the outbox relay,
-periodic jobs, the health/metrics server and a clean shutdown on SIGTERM. A service
-declares what is its own in a ServiceSpec; `run_service(spec)` does the rest."""
+"""Running one service process: database (its schema checked at head), NATS, streams,
+the outbox relay, periodic jobs, the health/metrics server and a clean shutdown on
+SIGTERM. A service declares what is its own in a ServiceSpec; `run_service(spec)` does the rest."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import uvicorn
 import uvloop
 from fastapi import FastAPI
+from pydantic import ValidationError
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -26,7 +27,7 @@ from .contracts import ContractRegistry, load_registry
 from .db import UnitOfWork, create_engine, prune_inbox, prune_outbox, utcnow
 from .logs import configure_logging
 from .messaging import Bus, BusConfig, connect_nats
-from .migrations import upgrade_head
+from .migrations import SchemaNotMigrated, require_head
 from .observability import health_app, mount_health, setup_tracing
 from .outbox import OutboxRelay
 from .settings import DatabaseServiceSettings, ServiceSettings
@@ -201,6 +202,8 @@ async def start_runtime(
     settings: ServiceSettings,
     metadata: MetaData | None = None,
     migrations_dir: Path | None = None,
+    *,
+    migrate_command: str | None = None,
 ) -> Runtime:
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(settings.blocking_threads, thread_name_prefix="blocking")
@@ -212,7 +215,13 @@ async def start_runtime(
         database_url = settings.database_url.get_secret_value()
         engine = create_engine(database_url, pool_size=settings.database_pool_size)
         await _wait_for_database(engine)
-        await asyncio.to_thread(upgrade_head, database_url, migrations_dir)
+        try:
+            await require_head(
+                engine, metadata, migrations_dir, migrate_command or f"{service} migrate"
+            )
+        except BaseException:
+            await engine.dispose()
+            raise
     nc = await connect_nats(
         settings.nats_url,
         name=service,
@@ -286,9 +295,10 @@ class _Server(uvicorn.Server):
 class ServiceSpec(Generic[S, D]):
     """What makes a process this service and no other. `wire` registers the handlers on
     the runtime and returns the service's dependencies; `jobs` declares its periodic jobs
-    from them. `app` builds the service's own HTTP app, served at `address`; without one,
-    a small app serves /healthz, /readyz and /metrics on health_host:health_port. `cli`
-    takes over when the process is started with arguments (operator commands)."""
+    from them. `app` builds the service's own HTTP app, served at `address` with /healthz
+    and /readyz but no /metrics; a small app serves /healthz, /readyz and /metrics on
+    health_host:health_port in every service. `cli` takes the arguments that are not a
+    shared operator command (skyclust_common.operator)."""
 
     name: str
     settings: Callable[[], S]
@@ -316,49 +326,93 @@ async def serve(spec: ServiceSpec[S, D], settings: S, *, stop: asyncio.Event | N
     the HTTP server, the jobs, the bus (its consumers), the outbox relay, the database."""
     configure_logging(spec.name, settings.log_level)
     setup_tracing(spec.name)
-    runtime = await start_runtime(spec.name, settings, spec.metadata, spec.migrations)
+    runtime = await start_runtime(
+        spec.name,
+        settings,
+        spec.metadata,
+        spec.migrations,
+        migrate_command=f"python -m {package_of(spec)} migrate",
+    )
     app = runtime.app = spec.app(settings) if spec.app is not None else None
     await start_service(spec, runtime, settings)
-    if app is None:
-        app = health_app(runtime.readiness)
-    else:
+    # /metrics never shares the public API's port: it is for the scrape, on the
+    # health/metrics address, which a Kubernetes Service need not expose.
+    health_address = (settings.health_host, settings.health_port)
+    apps: list[tuple[FastAPI, tuple[str, int]]] = []
+    if app is not None and spec.address is not None:
+        mount_health(app, runtime.readiness, metrics=False)
+        apps.append((app, spec.address(settings)))
+        apps.append((health_app(runtime.readiness), health_address))
+    elif app is not None:
         mount_health(app, runtime.readiness)
-    host, port = (
-        spec.address(settings)
-        if spec.address is not None
-        else (settings.health_host, settings.health_port)
-    )
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            http="httptools",
+        apps.append((app, health_address))
+    else:
+        apps.append((health_app(runtime.readiness), health_address))
+    servers = [
+        _Server(
+            uvicorn.Config(
+                served,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+                http="httptools",
+            )
         )
-    )
+        for served, (host, port) in apps
+    ]
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-    server_task = asyncio.create_task(server.serve())
+    server_tasks = [asyncio.create_task(server.serve()) for server in servers]
     log.info("service started", extra={"service": spec.name})
     stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait({server_task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    server.should_exit = True
+    await asyncio.wait({*server_tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(server_task, timeout=5)
+        await asyncio.wait_for(asyncio.gather(*server_tasks), timeout=5)
+    stopper.cancel()
     await stop_runtime(runtime)
     log.info("service stopped", extra={"service": spec.name})
 
 
+def package_of(spec: ServiceSpec[Any, Any]) -> str:
+    """The service's importable package, the one `python -m` runs."""
+    return spec.wire.__module__.split(".", 1)[0]
+
+
 def run_service(spec: ServiceSpec[Any, Any], argv: Sequence[str] | None = None) -> None:
-    """A service's `main`: its operator command when given arguments, otherwise serve
-    until SIGTERM, on uvloop."""
-    args = sys.argv[1:] if argv is None else argv
+    """A service's `main`: an operator command (shared, or the service's own) when given
+    arguments, otherwise serve until SIGTERM, on uvloop."""
+    from .operator import COMMANDS, operator_main
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and (args[0] in COMMANDS or args[0] in {"-h", "--help"} or spec.cli is None):
+        sys.exit(operator_main(spec, args))
     if args and spec.cli is not None:
         sys.exit(spec.cli(args))
-    uvloop.run(serve(spec, spec.settings()))
+    settings = load_settings(spec)
+    try:
+        uvloop.run(serve(spec, settings))
+    except SchemaNotMigrated as exc:
+        print(f"{spec.name}: cannot start: {exc}", file=sys.stderr, flush=True)
+        sys.exit(3)
+
+
+def load_settings(spec: ServiceSpec[S, Any]) -> S:
+    """The settings, or exit 2 with the variables that are missing or wrong (no trace)."""
+    try:
+        return spec.settings()
+    except ValidationError as exc:
+        print(f"{spec.name}: bad settings: {settings_problems(exc)}", file=sys.stderr)
+        sys.exit(2)
+
+
+def settings_problems(exc: ValidationError) -> str:
+    return "; ".join(
+        f"SKYCLUST_{'_'.join(map(str, err['loc'])).upper()}: {err['msg']}" for err in exc.errors()
+    )

@@ -19,6 +19,7 @@ from .middleware import (
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import (
+    account,
     api_keys,
     audit,
     auth,
@@ -83,6 +84,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         credentials.router,
         events.router,
         notifications.router,
+        account.router,
+        account.policy_router,
         cost_router,
         budgets_router,
     ):

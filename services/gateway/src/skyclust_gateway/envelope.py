@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import uuid
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from skyclust_common import logs
 from skyclust_common.errors import SkyclustError
 from skyclust_common.observability import current_traceparent, extract_trace, tracer
 
@@ -24,7 +24,8 @@ from .errors import StreamBusy
 
 log = logging.getLogger(__name__)
 _tracer = tracer(__name__)
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+# The shared one, so every log line of the request carries its id.
+request_id_var = logs.request_id_var
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 T = TypeVar("T")
