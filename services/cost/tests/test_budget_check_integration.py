@@ -26,6 +26,7 @@ from skyclust_common.dbadmin import provision_service
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messages.rpc import CreateBudget
 from skyclust_common.messaging import Bus, BusConfig, RpcContext
+from skyclust_common.migrations import upgrade_head
 from skyclust_common.runtime import start_runtime, stop_runtime
 
 pytestmark = pytest.mark.integration
@@ -49,6 +50,8 @@ async def test_repeated_and_concurrent_checks_publish_each_crossing_once(
     nats_server: Any, postgres: Any
 ) -> None:
     url = await provision_service(postgres.url, SERVICE, "cost-test")
+    # The operator's migrate step: the service only checks its schema at start.
+    await asyncio.to_thread(upgrade_head, url, MIGRATIONS)
     settings = CostSettings(
         nats_url=nats_server.url,
         database_url=url,
@@ -124,6 +127,8 @@ async def test_the_budget_rpcs_answer_over_the_bus_with_their_codes(
     nats_server: Any, postgres: Any
 ) -> None:
     url = await provision_service(postgres.url, SERVICE, "cost-test")
+    # The operator's migrate step: the service only checks its schema at start.
+    await asyncio.to_thread(upgrade_head, url, MIGRATIONS)
     settings = CostSettings(
         nats_url=nats_server.url,
         database_url=url,
