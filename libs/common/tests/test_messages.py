@@ -45,6 +45,8 @@ def _string(schema: dict[str, Any]) -> str:
         return UUID
     if fmt == "date-time":
         return WHEN
+    if fmt == "date":
+        return WHEN[:10]
     if fmt == "uri":
         return "https://example.com/callback"
     low, high = schema.get("minLength", 1), schema.get("maxLength", 64)

@@ -11,5 +11,8 @@ class CostSettings(CloudEndpointSettings, DatabaseServiceSettings):
     collect_interval_seconds: float = Field(default=60.0, ge=0)
     # Days read back each time: the clouds revise their latest days.
     collect_days: int = Field(default=7, ge=1, le=400)
+    # How often every budget is checked against its thresholds; 0 turns it off (the
+    # check after each collection still runs).
+    budget_check_interval_seconds: float = Field(default=300.0, ge=0)
     # The BigQuery dataset the standard billing export writes to, in each project.
     gcp_billing_dataset: str = Field(default="billing_export", min_length=1, max_length=1024)

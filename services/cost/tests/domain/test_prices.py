@@ -17,6 +17,7 @@ from skyclust_cost.domain.prices import (
 
 from skyclust_tools.emulators import _prices as emulator
 
+
 def _gce(machine: str) -> float:
     hourly = emulator.gce_hourly(machine)
     assert hourly is not None, machine

@@ -31,6 +31,7 @@ from .routers import (
     session,
     workspaces,
 )
+from .routers.budgets import router as budgets_router
 from .routers.cost import router as cost_router
 from .routers.deps import Services
 from .routers.network import router as network_router
@@ -86,6 +87,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         account.router,
         account.policy_router,
         cost_router,
+        budgets_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

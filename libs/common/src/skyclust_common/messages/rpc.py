@@ -486,6 +486,101 @@ class CreateApiKeyRequest(RpcRequest):
     expires_at: DateTime | None = None
 
 
+class CreateBudgetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["status"],
+            "skyclust-contract": {"name": "CreateBudget", "version": 1},
+        },
+    )
+    budget_id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    period: Literal["monthly", "quarterly", "yearly"]
+    scope: CreateBudgetReplyScope
+    thresholds: list[
+        Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$", strict=True)]
+    ]
+    mode: Literal["warn", "enforce"]
+    fail_closed: StrictBool
+    created_at: DateTime
+    updated_at: DateTime
+    status: dict[str, Any] | None = None
+    """
+    with GetBudget only: period_key, period_start, period_end, actual, forecast,
+    forecast_interval_95, crossed
+    """
+
+
+class CreateBudgetReplyScope(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["workspace", "provider", "cluster", "tag"]
+    value: StrictStr | None
+
+
+class CreateBudgetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["currency", "scope", "thresholds", "mode", "fail_closed"],
+            "skyclust-contract": {"name": "CreateBudget", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    amount: Annotated[StrictStr, Field(max_length=32, min_length=1)]
+    """
+    a positive decimal; checked by the service, which names a bad value
+    """
+    currency: Annotated[StrictStr | None, Field(max_length=8, min_length=1)] = None
+    """
+    ISO 4217, default USD
+    """
+    period: Annotated[StrictStr, Field(max_length=16, min_length=1)]
+    """
+    monthly, quarterly or yearly
+    """
+    scope: CreateBudgetRequestScope | None = None
+    thresholds: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=16, strict=True)]] | None,
+        Field(max_length=10),
+    ] = None
+    """
+    percentages of the amount (default 80 and 100)
+    """
+    mode: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    warn (default) or enforce
+    """
+    fail_closed: StrictBool | None = None
+    """
+    refuse covered requests while the cost service cannot be asked
+    """
+
+
+class CreateBudgetRequestScope(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Annotated[StrictStr, Field(max_length=16, min_length=1)]
+    """
+    workspace, provider, cluster or tag; checked by the service
+    """
+    value: Annotated[StrictStr | None, Field(max_length=400)] = None
+    """
+    the provider, the cluster id, or key=value for a tag
+    """
+
+
 class CreateClusterReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -1143,6 +1238,25 @@ class DecryptCredentialRequest(RpcRequest):
     correlation_id: StrictStr | None = None
 
 
+class DeleteBudgetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteBudget", "version": 1}},
+    )
+    budget_id: Uuid
+    deleted: StrictBool
+
+
+class DeleteBudgetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteBudget", "version": 1}},
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    budget_id: Uuid
+
+
 class DeleteClusterReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -1733,6 +1847,55 @@ class ForgetClusterRequest(RpcRequest):
     """
     actor_id: Annotated[StrictStr, Field(max_length=64)]
     cluster_id: Uuid
+
+
+class GetBudgetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["status"],
+            "skyclust-contract": {"name": "GetBudget", "version": 1},
+        },
+    )
+    budget_id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    period: Literal["monthly", "quarterly", "yearly"]
+    scope: GetBudgetReplyScope
+    thresholds: list[
+        Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$", strict=True)]
+    ]
+    mode: Literal["warn", "enforce"]
+    fail_closed: StrictBool
+    created_at: DateTime
+    updated_at: DateTime
+    status: dict[str, Any] | None = None
+    """
+    with GetBudget only: period_key, period_start, period_end, actual, forecast,
+    forecast_interval_95, crossed
+    """
+
+
+class GetBudgetReplyScope(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["workspace", "provider", "cluster", "tag"]
+    value: StrictStr | None
+
+
+class GetBudgetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetBudget", "version": 1}},
+    )
+    workspace_id: Uuid
+    budget_id: Uuid
 
 
 class GetClusterReply(RpcReply):
@@ -2751,6 +2914,59 @@ class ListAuditLogsRequest(RpcRequest):
     outcome: Literal["success", "failure", "denied"] | None = None
     limit: Annotated[StrictInt | None, Field(ge=1, le=100)] = None
     cursor: Annotated[StrictStr | None, Field(pattern="^[0-9]+$")] = None
+
+
+class ListBudgetsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListBudgets", "version": 1}},
+    )
+    items: list[ListBudgetsReplyItem]
+
+
+class ListBudgetsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["status"]},
+    )
+    budget_id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    period: Literal["monthly", "quarterly", "yearly"]
+    scope: ListBudgetsReplyItemScope
+    thresholds: list[
+        Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$", strict=True)]
+    ]
+    mode: Literal["warn", "enforce"]
+    fail_closed: StrictBool
+    created_at: DateTime
+    updated_at: DateTime
+    status: dict[str, Any] | None = None
+    """
+    with GetBudget only: period_key, period_start, period_end, actual, forecast,
+    forecast_interval_95, crossed
+    """
+
+
+class ListBudgetsReplyItemScope(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["workspace", "provider", "cluster", "tag"]
+    value: StrictStr | None
+
+
+class ListBudgetsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListBudgets", "version": 1}},
+    )
+    workspace_id: Uuid
 
 
 class ListClustersReply(RpcReply):
@@ -3964,6 +4180,102 @@ class SwitchWorkspaceRequest(RpcRequest):
     workspace_id: Uuid
 
 
+class UpdateBudgetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["status"],
+            "skyclust-contract": {"name": "UpdateBudget", "version": 1},
+        },
+    )
+    budget_id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    period: Literal["monthly", "quarterly", "yearly"]
+    scope: UpdateBudgetReplyScope
+    thresholds: list[
+        Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$", strict=True)]
+    ]
+    mode: Literal["warn", "enforce"]
+    fail_closed: StrictBool
+    created_at: DateTime
+    updated_at: DateTime
+    status: dict[str, Any] | None = None
+    """
+    with GetBudget only: period_key, period_start, period_end, actual, forecast,
+    forecast_interval_95, crossed
+    """
+
+
+class UpdateBudgetReplyScope(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["workspace", "provider", "cluster", "tag"]
+    value: StrictStr | None
+
+
+class UpdateBudgetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["currency", "scope", "thresholds", "mode", "fail_closed"],
+            "skyclust-contract": {"name": "UpdateBudget", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    amount: Annotated[StrictStr, Field(max_length=32, min_length=1)]
+    """
+    a positive decimal; checked by the service, which names a bad value
+    """
+    currency: Annotated[StrictStr | None, Field(max_length=8, min_length=1)] = None
+    """
+    ISO 4217, default USD
+    """
+    period: Annotated[StrictStr, Field(max_length=16, min_length=1)]
+    """
+    monthly, quarterly or yearly
+    """
+    scope: UpdateBudgetRequestScope | None = None
+    thresholds: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=16, strict=True)]] | None,
+        Field(max_length=10),
+    ] = None
+    """
+    percentages of the amount (default 80 and 100)
+    """
+    mode: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    warn (default) or enforce
+    """
+    fail_closed: StrictBool | None = None
+    """
+    refuse covered requests while the cost service cannot be asked
+    """
+
+
+class UpdateBudgetRequestScope(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Annotated[StrictStr, Field(max_length=16, min_length=1)]
+    """
+    workspace, provider, cluster or tag; checked by the service
+    """
+    value: Annotated[StrictStr | None, Field(max_length=400)] = None
+    """
+    the provider, the cluster id, or key=value for a tag
+    """
+
+
 class UpdateMemberReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -4654,6 +4966,17 @@ class CreateApiKey(Rpc[CreateApiKeyRequest, CreateApiKeyReply]):
     Reply: TypeAlias = CreateApiKeyReply
 
 
+class CreateBudget(Rpc[CreateBudgetRequest, CreateBudgetReply]):
+    """A budget over a workspace, provider, cluster or tag scope for a monthly, quarterly or
+    yearly period. A bad field is INVALID_BUDGET (422) with the fields named in details."""
+
+    CONTRACT = "CreateBudget"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateBudgetRequest
+    Reply: TypeAlias = CreateBudgetReply
+
+
 class CreateCluster(Rpc[CreateClusterRequest, CreateClusterReply]):
     """Request a cluster; it starts PENDING."""
 
@@ -4735,6 +5058,16 @@ class DecryptCredential(Rpc[DecryptCredentialRequest, DecryptCredentialReply]):
     KIND = "query"
     Request: TypeAlias = DecryptCredentialRequest
     Reply: TypeAlias = DecryptCredentialReply
+
+
+class DeleteBudget(Rpc[DeleteBudgetRequest, DeleteBudgetReply]):
+    """Delete a budget and its recorded crossings."""
+
+    CONTRACT = "DeleteBudget"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteBudgetRequest
+    Reply: TypeAlias = DeleteBudgetReply
 
 
 class DeleteCluster(Rpc[DeleteClusterRequest, DeleteClusterReply]):
@@ -4839,6 +5172,17 @@ class ForgetCluster(Rpc[ForgetClusterRequest, ForgetClusterReply]):
     KIND = "command"
     Request: TypeAlias = ForgetClusterRequest
     Reply: TypeAlias = ForgetClusterReply
+
+
+class GetBudget(Rpc[GetBudgetRequest, GetBudgetReply]):
+    """A budget with its standing in the current period: actual spend, the forecast for the
+    whole period with its 95% interval, and the thresholds crossed."""
+
+    CONTRACT = "GetBudget"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetBudgetRequest
+    Reply: TypeAlias = GetBudgetReply
 
 
 class GetCluster(Rpc[GetClusterRequest, GetClusterReply]):
@@ -5040,6 +5384,16 @@ class ListAuditLogs(Rpc[ListAuditLogsRequest, ListAuditLogsReply]):
     KIND = "query"
     Request: TypeAlias = ListAuditLogsRequest
     Reply: TypeAlias = ListAuditLogsReply
+
+
+class ListBudgets(Rpc[ListBudgetsRequest, ListBudgetsReply]):
+    """A workspace's budgets, by name."""
+
+    CONTRACT = "ListBudgets"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListBudgetsRequest
+    Reply: TypeAlias = ListBudgetsReply
 
 
 class ListClusters(Rpc[ListClustersRequest, ListClustersReply]):
@@ -5352,6 +5706,17 @@ class SwitchWorkspace(Rpc[SwitchWorkspaceRequest, SwitchWorkspaceReply]):
     Reply: TypeAlias = SwitchWorkspaceReply
 
 
+class UpdateBudget(Rpc[UpdateBudgetRequest, UpdateBudgetReply]):
+    """Replace a budget's fields (its crossings already recorded stay: a threshold already
+    crossed this period is not announced again)."""
+
+    CONTRACT = "UpdateBudget"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateBudgetRequest
+    Reply: TypeAlias = UpdateBudgetReply
+
+
 class UpdateMember(Rpc[UpdateMemberRequest, UpdateMemberReply]):
     """Change a member's role."""
 
@@ -5469,6 +5834,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ConfirmMfaEnrolment.CONTRACT, ConfirmMfaEnrolment.VERSION): ConfirmMfaEnrolment,
     (ConfirmOidcLink.CONTRACT, ConfirmOidcLink.VERSION): ConfirmOidcLink,
     (CreateApiKey.CONTRACT, CreateApiKey.VERSION): CreateApiKey,
+    (CreateBudget.CONTRACT, CreateBudget.VERSION): CreateBudget,
     (CreateCluster.CONTRACT, CreateCluster.VERSION): CreateCluster,
     (CreateCredential.CONTRACT, CreateCredential.VERSION): CreateCredential,
     (CreateNodeGroup.CONTRACT, CreateNodeGroup.VERSION): CreateNodeGroup,
@@ -5477,6 +5843,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (CreateVpc.CONTRACT, CreateVpc.VERSION): CreateVpc,
     (CreateWorkspace.CONTRACT, CreateWorkspace.VERSION): CreateWorkspace,
     (DecryptCredential.CONTRACT, DecryptCredential.VERSION): DecryptCredential,
+    (DeleteBudget.CONTRACT, DeleteBudget.VERSION): DeleteBudget,
     (DeleteCluster.CONTRACT, DeleteCluster.VERSION): DeleteCluster,
     (DeleteCredential.CONTRACT, DeleteCredential.VERSION): DeleteCredential,
     (DeleteNodeGroup.CONTRACT, DeleteNodeGroup.VERSION): DeleteNodeGroup,
@@ -5487,6 +5854,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DiscoverClusters.CONTRACT, DiscoverClusters.VERSION): DiscoverClusters,
     (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
+    (GetBudget.CONTRACT, GetBudget.VERSION): GetBudget,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
     (GetClusterToken.CONTRACT, GetClusterToken.VERSION): GetClusterToken,
     (GetCostBreakdown.CONTRACT, GetCostBreakdown.VERSION): GetCostBreakdown,
@@ -5506,6 +5874,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (IssueStreamTicket.CONTRACT, IssueStreamTicket.VERSION): IssueStreamTicket,
     (ListApiKeys.CONTRACT, ListApiKeys.VERSION): ListApiKeys,
     (ListAuditLogs.CONTRACT, ListAuditLogs.VERSION): ListAuditLogs,
+    (ListBudgets.CONTRACT, ListBudgets.VERSION): ListBudgets,
     (ListClusters.CONTRACT, ListClusters.VERSION): ListClusters,
     (ListCredentials.CONTRACT, ListCredentials.VERSION): ListCredentials,
     (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
@@ -5536,6 +5905,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,
     (SuggestCidr.CONTRACT, SuggestCidr.VERSION): SuggestCidr,
     (SwitchWorkspace.CONTRACT, SwitchWorkspace.VERSION): SwitchWorkspace,
+    (UpdateBudget.CONTRACT, UpdateBudget.VERSION): UpdateBudget,
     (UpdateMember.CONTRACT, UpdateMember.VERSION): UpdateMember,
     (UpdateNodeGroup.CONTRACT, UpdateNodeGroup.VERSION): UpdateNodeGroup,
     (UpdateSecurityGroup.CONTRACT, UpdateSecurityGroup.VERSION): UpdateSecurityGroup,

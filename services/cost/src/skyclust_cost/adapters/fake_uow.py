@@ -16,6 +16,7 @@ from skyclust_common.fake_uow import FakeDatabase, FakeUnitOfWork
 
 from ..domain.periods import Scope
 from ..domain.records import ESTIMATE, CostRow, CostWarning
+from .budget_fake import FakeBudgets, FakeCrossings
 from .repositories import Run
 
 
@@ -226,6 +227,14 @@ class FakeCostUnitOfWork(FakeUnitOfWork):
             self.table("known_clusters"),
             self.table("known_node_groups"),
         )
+
+    @property
+    def budgets(self) -> FakeBudgets:
+        return FakeBudgets(self.table("budgets"), self.table("cost_records"))
+
+    @property
+    def crossings(self) -> FakeCrossings:
+        return FakeCrossings(self.table("budget_crossings"), self.table("budgets"))
 
 
 def fake_uow_factory(db: FakeDatabase | None = None) -> tuple[FakeDatabase, Any]:

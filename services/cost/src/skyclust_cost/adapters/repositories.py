@@ -14,6 +14,7 @@ from skyclust_common.envelope import CloudEvent
 
 from ..domain.periods import Scope
 from ..domain.records import CostRow, CostWarning
+from .budget_store import Budgets, Crossings
 
 
 class CostRecords(Protocol):
@@ -106,6 +107,7 @@ class Inventory(Protocol):
 
 
 class CostUnitOfWork(Protocol):
+    # Read-only: each unit of work hands out its repositories as properties.
     @property
     def records(self) -> CostRecords: ...
 
@@ -117,6 +119,12 @@ class CostUnitOfWork(Protocol):
 
     @property
     def inventory(self) -> Inventory: ...
+
+    @property
+    def budgets(self) -> Budgets: ...
+
+    @property
+    def crossings(self) -> Crossings: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from skyclust_common.db import UnitOfWork
 
+from .budget_sql import SqlBudgets, SqlCrossings
 from .sql import SqlCollectionStatuses, SqlCostRecords, SqlCredentials, SqlInventory
 
 
@@ -23,3 +24,11 @@ class SqlCostUnitOfWork(UnitOfWork):
     @property
     def inventory(self) -> SqlInventory:
         return SqlInventory(self.session)
+
+    @property
+    def budgets(self) -> SqlBudgets:
+        return SqlBudgets(self.session)
+
+    @property
+    def crossings(self) -> SqlCrossings:
+        return SqlCrossings(self.session)

@@ -3,7 +3,7 @@ status and code, so provisioning and the gateway render a guardrail refusal as c
 
 from __future__ import annotations
 
-from skyclust_common.errors import Conflict, Forbidden, ValidationFailed
+from skyclust_common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class InvalidPeriod(ValidationFailed):
@@ -61,3 +61,9 @@ class BudgetOverrideForbidden(Forbidden):
     """An override of the guardrail asked for by someone who is not a workspace admin."""
 
     code = "BUDGET_OVERRIDE_FORBIDDEN"
+
+
+class BudgetNotFound(NotFound):
+    """No budget of that id in the caller's workspace."""
+
+    code = "BUDGET_NOT_FOUND"

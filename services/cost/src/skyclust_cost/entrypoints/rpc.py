@@ -5,15 +5,21 @@ from typing import Any
 
 from skyclust_common.messages.base import Rpc
 from skyclust_common.messages.rpc import (
+    CheckBudgetGuardrail,
     CollectCosts,
+    CreateBudget,
+    DeleteBudget,
+    GetBudget,
     GetCostBreakdown,
     GetCostComparison,
     GetCostSummary,
     GetCostTrend,
+    ListBudgets,
+    UpdateBudget,
 )
 from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 
-from ..handlers import collect, queries
+from ..handlers import budgets, collect, guardrail, queries
 from ..handlers.common import CostDeps
 
 Handler = Callable[[CostDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
@@ -26,6 +32,12 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     queries.get_cost_trend: GetCostTrend,
     queries.get_cost_comparison: GetCostComparison,
     collect.collect_costs: CollectCosts,
+    budgets.create_budget: CreateBudget,
+    budgets.update_budget: UpdateBudget,
+    budgets.get_budget: GetBudget,
+    budgets.list_budgets: ListBudgets,
+    budgets.delete_budget: DeleteBudget,
+    guardrail.check_budget_guardrail: CheckBudgetGuardrail,
 }
 HANDLERS: dict[str, Handler] = {
     contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()

@@ -7,13 +7,20 @@ from functools import partial
 
 from skyclust_common.runtime import PeriodicJob
 
+from ..handlers.budget_check import check_everything
 from ..handlers.collect import collect_everything
 from ..handlers.common import CostDeps
 from ..settings import CostSettings
 
 
 def jobs(deps: CostDeps, settings: CostSettings) -> list[PeriodicJob]:
+    found = []
     interval = settings.collect_interval_seconds
-    if interval <= 0:
-        return []
-    return [PeriodicJob("cost-collection", interval, partial(collect_everything, deps))]
+    if interval > 0:
+        found.append(PeriodicJob("cost-collection", interval, partial(collect_everything, deps)))
+    # Also between collections: a forecast moves with the calendar, and a new period
+    # recovers the last one's crossings, with no new cost row.
+    check = settings.budget_check_interval_seconds
+    if check > 0:
+        found.append(PeriodicJob("budget-check", check, partial(check_everything, deps)))
+    return found

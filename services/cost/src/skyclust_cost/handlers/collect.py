@@ -17,6 +17,7 @@ from skyclust_common.messaging import RpcContext
 from ..adapters.billing.base import BillingUnavailable
 from ..domain import periods, run_rate
 from ..domain.records import CREDENTIAL_ERROR, CostRow, CostWarning
+from .budget_check import check_after_collection
 from .common import CostDeps
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ async def collect_workspace(
         stored, found = await collect_provider(deps, workspace_id, credential_id, name, days)
         counts[name] = counts.get(name, 0) + stored
         warnings.extend(found)
+    await check_after_collection(deps, workspace_id)
     return counts, warnings
 
 
