@@ -15,7 +15,7 @@ from ..domain.errors import DeliveryNotFound
 from ..domain.model import Notification, Severity
 from ..domain.webhooks import Attempt, Channel, Delivery, DeliveryStatus, body, retry_after_seconds
 from .common import NotificationDeps
-from .webhooks import TEST_EVENT, _channel, _webhooks, headers
+from .webhooks import TEST_EVENT, configured, find_channel, headers
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ DEFAULT_PAGE = 50
 
 async def deliver_due(deps: NotificationDeps, limit: int = 20) -> int:
     """Sends what is due; the number of deliveries attempted."""
-    hooks = _webhooks(deps)
+    hooks = configured(deps)
     now = deps.clock()
     async with deps.uow() as uow:
         claimed = await uow.deliveries.claim_due(now, now + hooks.lease, limit)
@@ -39,7 +39,7 @@ async def deliver_due(deps: NotificationDeps, limit: int = 20) -> int:
 
 
 async def attempt(deps: NotificationDeps, delivery: Delivery, channel: Channel | None) -> Delivery:
-    hooks = _webhooks(deps)
+    hooks = configured(deps)
     now = deps.clock()
     if channel is None or not channel.enabled:
         reason = "the channel was removed" if channel is None else "the channel is disabled"
@@ -83,7 +83,7 @@ async def attempt(deps: NotificationDeps, delivery: Delivery, channel: Channel |
 
 
 async def _record(deps: NotificationDeps, delivery: Delivery, channel: Channel | None) -> Delivery:
-    hooks = _webhooks(deps)
+    hooks = configured(deps)
     now = deps.clock()
     async with deps.uow() as uow:
         await uow.deliveries.save(delivery)
@@ -135,7 +135,7 @@ async def list_deliveries(
     limit: int = DEFAULT_PAGE,
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        await _channel(uow, workspace_id, channel_id)
+        await find_channel(uow, workspace_id, channel_id)
         rows = await uow.deliveries.of_channel(channel_id, limit)
     return {"items": [d.view() for d in rows]}
 
@@ -162,7 +162,7 @@ async def test_channel(
     """A signed WebhookTest event, sent now and logged like any delivery."""
     now = deps.clock()
     async with deps.uow() as uow:
-        channel = await _channel(uow, workspace_id, channel_id)
+        channel = await find_channel(uow, workspace_id, channel_id)
     test_id = str(uuid.uuid4())
     event = {
         "specversion": "1.0",

@@ -32,7 +32,7 @@ CONSUMER = "notification-webhooks"
 TEST_EVENT = "WebhookTest"
 
 
-def _webhooks(deps: NotificationDeps) -> WebhookDeps:
+def configured(deps: NotificationDeps) -> WebhookDeps:
     if deps.webhooks is None:
         raise RuntimeError("webhooks are not configured")
     return deps.webhooks
@@ -58,7 +58,7 @@ async def create_channel(
     actor_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """The channel, and its secret: shown here once and never again."""
-    hooks = _webhooks(deps)
+    hooks = configured(deps)
     kinds = _event_types(event_types)
     await hooks.sender.check(url)
     channel = Channel(
@@ -83,7 +83,7 @@ async def list_channels(deps: NotificationDeps, workspace_id: uuid.UUID) -> dict
     return {"items": [c.view() for c in channels]}
 
 
-async def _channel(uow: Any, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel:
+async def find_channel(uow: Any, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel:
     channel: Channel | None = await uow.channels.get(workspace_id, channel_id)
     if channel is None:
         raise ChannelNotFound(details={"channel_id": str(channel_id)})
@@ -94,7 +94,7 @@ async def get_channel(
     deps: NotificationDeps, workspace_id: uuid.UUID, channel_id: uuid.UUID
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
-        return {"channel": (await _channel(uow, workspace_id, channel_id)).view()}
+        return {"channel": (await find_channel(uow, workspace_id, channel_id)).view()}
 
 
 async def update_channel(
@@ -108,10 +108,10 @@ async def update_channel(
     enabled: bool | None = None,
 ) -> dict[str, Any]:
     if url is not None:
-        await _webhooks(deps).sender.check(url)
+        await configured(deps).sender.check(url)
     kinds = _event_types(event_types) if event_types is not None else None
     async with deps.uow() as uow:
-        channel = await _channel(uow, workspace_id, channel_id)
+        channel = await find_channel(uow, workspace_id, channel_id)
         channel = replace(
             channel,
             name=name if name is not None else channel.name,
@@ -144,9 +144,9 @@ async def rotate_secret(
     deps: NotificationDeps, workspace_id: uuid.UUID, channel_id: uuid.UUID
 ) -> dict[str, Any]:
     """A new secret, shown once; the old one still signs until the overlap ends."""
-    hooks = _webhooks(deps)
+    hooks = configured(deps)
     async with deps.uow() as uow:
-        channel = await _channel(uow, workspace_id, channel_id)
+        channel = await find_channel(uow, workspace_id, channel_id)
         channel = channel.rotate(new_secret(), deps.clock(), hooks.rotation_overlap)
         await uow.channels.save(channel)
         await uow.commit()
