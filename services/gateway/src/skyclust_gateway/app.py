@@ -25,6 +25,7 @@ from .routers import (
     clusters,
     credentials,
     events,
+    notification_channels,
     notifications,
     oidc,
     session,
@@ -81,6 +82,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         credentials.router,
         events.router,
         notifications.router,
+        notification_channels.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -17,11 +17,13 @@ from standardwebhooks import Webhook
 from skyclust_common.contracts import load_registry
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import CloudEvent, new_event
+from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Bus, BusConfig, Delivery, connect_nats
 from skyclust_common.migrations import upgrade_head
 from skyclust_common.runtime import start_runtime, stop_runtime
 from skyclust_notification.adapters.db import metadata
 from skyclust_notification.bootstrap import MIGRATIONS, bootstrap, jobs
+from skyclust_notification.entrypoints import rpc
 from skyclust_notification.entrypoints.events import inbox_events
 from skyclust_notification.handlers import webhooks
 from skyclust_notification.settings import NotificationSettings
@@ -87,6 +89,7 @@ async def platform(nats_server: Any, postgres: Any, receiver: Any) -> AsyncItera
     await runtime.bus.consume(
         webhooks.CONSUMER, [f"skyclust.evt.*.{n}" for n in inbox_events(runtime.bus)], handle
     )
+    await rpc.register(runtime.bus, deps)
     for job in jobs(deps, settings):
         runtime.add_job(job)
     runtime.start_jobs()
@@ -105,10 +108,17 @@ async def _no_members() -> list[Any]:
 
 
 async def test_a_redelivered_event_reaches_the_webhook_once(platform: Any, receiver: Any):
-    deps, flaky, client = platform
+    _, flaky, client = platform
     workspace = uuid.uuid4()
-    made = await webhooks.create_channel(
-        deps, workspace, name="ops", url=receiver.url, event_types=["ClusterFailed"]
+    made = await client.request(
+        "notification",
+        "CreateNotificationChannel",
+        {
+            "workspace_id": str(workspace),
+            "name": "ops",
+            "url": receiver.url,
+            "event_types": ["ClusterFailed"],
+        },
     )
     # The endpoint fails once: the retry must carry the same webhook-id.
     receiver.replies = [(500, {}, b"")]
@@ -140,13 +150,23 @@ async def test_a_redelivered_event_reaches_the_webhook_once(platform: Any, recei
     assert len(ids) == 1
     headers, raw = receiver.requests[-1]
     assert Webhook(made["secret"]).verify(raw, headers)["id"] == event.id
-    log = await webhooks_log(deps, workspace, made["channel"]["id"])
-    assert [(d["status"], d["attempts"], d["response_code"]) for d in log] == [
+    ask = {"workspace_id": str(workspace), "channel_id": made["channel"]["id"]}
+    log = await client.request("notification", "ListWebhookDeliveries", ask)
+    assert [(d["status"], d["attempts"], d["response_code"]) for d in log["items"]] == [
         ("succeeded", 2, 204)
     ]
+    listed = await client.request(
+        "notification", "ListNotificationChannels", {"workspace_id": str(workspace)}
+    )
+    assert made["secret"] not in str(listed) and len(listed["items"]) == 1
+    with pytest.raises(SkyclustError) as refused:
+        await client.request(
+            "notification",
+            "CreateNotificationChannel",
+            {**ask_create(workspace), "url": "http://169.254.169.254/latest"},
+        )
+    assert (refused.value.status, refused.value.code) == (422, "WEBHOOK_ADDRESS_REFUSED")
 
 
-async def webhooks_log(deps: Any, workspace: uuid.UUID, channel_id: str) -> list[Any]:
-    from skyclust_notification.handlers.webhook_delivery import list_deliveries
-
-    return (await list_deliveries(deps, workspace, uuid.UUID(channel_id)))["items"]
+def ask_create(workspace: uuid.UUID) -> dict[str, Any]:
+    return {"workspace_id": str(workspace), "name": "x", "event_types": ["ClusterFailed"]}
