@@ -4,6 +4,7 @@ A channel failing for longer than the setting is disabled and its admins are tol
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from dataclasses import replace
@@ -33,8 +34,8 @@ async def deliver_due(deps: NotificationDeps, limit: int = 20) -> int:
             if d.channel_id not in channels:
                 channels[d.channel_id] = await uow.channels.get(d.workspace_id, d.channel_id)
         await uow.commit()
-    for d in claimed:
-        await attempt(deps, d, channels.get(d.channel_id))
+    # Side by side: one slow endpoint must not hold the others past their lease.
+    await asyncio.gather(*(attempt(deps, d, channels.get(d.channel_id)) for d in claimed))
     return len(claimed)
 
 
