@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from skyclust_tools.embedded import free_port, scratch_dir
+from skyclust_tools.oidc_provider import Client, OidcProvider, running_provider
 
 from .client import Api
 
@@ -37,6 +38,8 @@ FAST = {
     # per-client login throttle is shown by identity's own tests instead.
     "SKYCLUST_LOGIN_MAX_FAILURES_PER_CLIENT": "100000",
     "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000",
+    # Likewise for the per-client throttle of account emails (password resets).
+    "SKYCLUST_ACCOUNT_EMAILS_PER_CLIENT": "100000",
 }
 
 
@@ -71,11 +74,30 @@ class Platform:
         return Api(self.gateway_url)
 
 
+OIDC_CLIENT = Client("skyclust-e2e", "e2e-client-secret")
+
+
 @pytest.fixture(scope="session")
-def platform() -> Iterator[Platform]:
+def oidc_provider() -> Iterator[OidcProvider]:
+    """The project's local OIDC provider, configured in the platform as `local`."""
+    with running_provider(clients=[OIDC_CLIENT]) as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def platform(oidc_provider: OidcProvider) -> Iterator[Platform]:
     state = scratch_dir("sc-e2e-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
     env.update(FAST)
+    env["SKYCLUST_OIDC_PROVIDERS"] = json.dumps(
+        {
+            "local": {
+                "issuer": oidc_provider.issuer,
+                "client_id": OIDC_CLIENT.client_id,
+                "client_secret": OIDC_CLIENT.client_secret,
+            }
+        }
+    )
     port = free_port()
     proc = subprocess.Popen(
         [

@@ -22,6 +22,7 @@ from skyclust_gateway.permissions import Permission, allowed
 from skyclust_gateway.settings import GatewaySettings
 
 from .client import Api
+from .mailbox import verify
 from .test_cluster_lifecycle import add_credential, make_cluster
 
 pytestmark = pytest.mark.e2e
@@ -39,6 +40,7 @@ def join(platform, admin: Api, role: str) -> tuple[Api, dict[str, Any]]:
     """A new user added to `admin`'s workspace with `role`, holding a token for it."""
     member = platform.api()
     account = member.signup()
+    verify(platform, account["email"])
     workspace_id = admin.get("/api/v1/auth/me").json()["data"]["workspace"]["id"]
     added = admin.post(
         f"/api/v1/workspaces/{workspace_id}/members",
@@ -88,6 +90,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
         "role": "viewer",
     },
     ("PATCH", "/api/v1/workspaces/{workspace_id}/members/{user_id}"): {"role": "user"},
+    ("PUT", "/api/v1/workspaces/{workspace_id}/mfa-policy"): {"require_mfa": False},
     ("PUT", "/api/v1/credentials/{credential_id}"): {
         "data": {"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "x" * 40}
     },

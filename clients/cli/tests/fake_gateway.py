@@ -71,6 +71,8 @@ class FakeGateway:
     )
     token_workspace: dict[str, str] = field(default_factory=dict)
     other_tokens: set[str] = field(default_factory=set)
+    # With a code here, a password login answers with the MFA step, which wants it.
+    mfa_code: str | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -91,6 +93,13 @@ class FakeGateway:
             body = json.loads(request.content)
             if body["password"] != "correct-horse-9":
                 return failure(401, "INVALID_CREDENTIALS", "invalid email or password")
+            if self.mfa_code is not None:
+                return ok({"mfa_required": True, "mfa_token": "mfa-1", "expires_in": 300})
+            return ok(self.tokens())
+        if path == "/auth/login/mfa":
+            body = json.loads(request.content)
+            if body != {"mfa_token": "mfa-1", "code": self.mfa_code}:
+                return failure(401, "INVALID_MFA_CODE", "wrong or already used code")
             return ok(self.tokens())
         if path == "/auth/refresh":
             body = json.loads(request.content)

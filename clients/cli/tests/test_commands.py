@@ -402,3 +402,28 @@ def test_login_asks_for_the_email_and_a_hidden_password(
     assert "Email:" in err and "Password:" in err
     assert "correct-horse-9" not in err
     assert cfg.load(config_file).current().user == "ada@example.com"
+
+
+def test_login_asks_for_the_one_time_code_when_mfa_is_on(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    gateway.mfa_code = "123456"
+    code, _, err = run(
+        gateway, "login", "--gateway", GATEWAY, stdin="ada@example.com\ncorrect-horse-9\n123456\n"
+    )
+    assert code == 0, err
+    assert "One-time code:" in err
+    assert cfg.load(config_file).current().access_token == gateway.access_token
+
+
+def test_login_takes_the_code_from_otp_and_exits_3_on_a_wrong_one(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    gateway.mfa_code = "123456"
+    args = ("login", "--gateway", GATEWAY, "--email", "ada@example.com", "--password-stdin")
+    code, _, err = run(gateway, *args, "--otp", "123456", stdin="correct-horse-9\n")
+    assert code == 0, err
+    assert "One-time code" not in err
+    code, _, err = run(gateway, *args, "--otp", "654321", stdin="correct-horse-9\n")
+    assert code == ExitCode.AUTH
+    assert "INVALID_MFA_CODE" in err

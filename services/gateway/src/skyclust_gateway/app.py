@@ -19,6 +19,7 @@ from .middleware import (
 )
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import (
+    account,
     api_keys,
     audit,
     auth,
@@ -83,6 +84,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         events.router,
         notifications.router,
         notification_channels.router,
+        account.router,
+        account.policy_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -14,7 +14,7 @@ from fastapi import Request
 from skyclust_common.errors import Unauthorized
 from skyclust_common.messaging import Bus
 
-from .errors import InvalidToken, SessionRevoked, TokenExpired
+from .errors import InvalidToken, MfaRequired, SessionRevoked, TokenExpired
 
 ALGORITHMS = ["EdDSA"]
 STREAM_AUDIENCE = "skyclust-stream"
@@ -29,6 +29,8 @@ class Principal:
     role: str
     session_id: str | None = None
     actor_type: str = "user"
+    # The workspace requires MFA and this user has none (the access token says so).
+    mfa_unmet: bool = False
 
     @property
     def actor_id(self) -> str:
@@ -169,7 +171,11 @@ class TokenVerifier:
         self._refuse_revoked(session_id)
         try:
             principal = Principal(
-                str(claims["sub"]), str(claims["wid"]), str(claims["role"]), session_id
+                str(claims["sub"]),
+                str(claims["wid"]),
+                str(claims["role"]),
+                session_id,
+                mfa_unmet=claims.get("mfa_unmet") is True,
             )
         except KeyError:
             raise InvalidToken() from None
@@ -185,6 +191,9 @@ def bearer(request: Request) -> str | None:
 
 
 API_KEY_PREFIX = "sk_"
+# The account's own routes (me, MFA enrolment, logout, switching workspace) stay open to
+# a member who has yet to meet the workspace's MFA policy.
+MFA_EXEMPT_PREFIX = "/api/v1/auth/"
 
 
 async def current_principal(request: Request) -> Principal:
@@ -200,6 +209,8 @@ async def current_principal(request: Request) -> Principal:
     else:
         verifier: TokenVerifier = request.app.state.verifier
         principal = await verifier.verify(token, typ="access")
+        if principal.mfa_unmet and not request.url.path.startswith(MFA_EXEMPT_PREFIX):
+            raise MfaRequired()
     request.state.principal = principal
     return principal
 

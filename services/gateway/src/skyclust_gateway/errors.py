@@ -54,6 +54,16 @@ class UserLoginRequired(Forbidden):
     default_message = "this route acts on a user account; log in as a user, not with an API key"
 
 
+class MfaRequired(Forbidden):
+    """The workspace requires MFA of its members and this account has none: only the
+    `/auth/` routes (enrolment among them) answer until it enrols and logs in again."""
+
+    code = "MFA_REQUIRED"
+    default_message = (
+        "this workspace requires MFA; enrol at /api/v1/auth/mfa/enrolment and log in again"
+    )
+
+
 class RateLimited(TooManyRequests):
     """Too many requests from this client address or workspace this minute;
     `details.retry_after` (and the Retry-After header) say for how long."""

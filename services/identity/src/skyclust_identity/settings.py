@@ -18,3 +18,9 @@ class IdentitySettings(DatabaseServiceSettings):
     login_max_failures_per_client: int = Field(default=20, ge=1)
     argon2_memory_kib: int = Field(default=19 * 1024, ge=1024)
     argon2_time_cost: int = Field(default=2, ge=1)
+    # Where the links in account emails point: a page of the web client that posts
+    # the token back to the API.
+    account_link_base_url: str = Field(default="http://localhost:8000", pattern=r"^https?://")
+    account_email_window_seconds: int = Field(default=3600, ge=10)
+    account_emails_per_address: int = Field(default=5, ge=1)
+    account_emails_per_client: int = Field(default=20, ge=1)

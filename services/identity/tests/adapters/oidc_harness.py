@@ -129,3 +129,23 @@ async def count_users(deps: Deps, email: str) -> int:
                 )
             ).scalar_one()
         )
+
+
+async def mailed_token(deps: Deps, user_id: str, template: str) -> str:
+    """The token in the newest account email identity queued for the user: what the
+    notification service would mail."""
+    from skyclust_common.db import outbox_table
+
+    outbox = outbox_table(metadata)
+    async with deps.uow() as uow:
+        rows = await session_of(uow).execute(
+            select(outbox.c.subject, outbox.c.payload)
+            .where(outbox.c.payload["type"].astext == "io.skyclust.SendAccountEmail.v1")
+            .where(outbox.c.payload["data"]["user_id"].astext == user_id)
+            .order_by(outbox.c.created_at.desc())
+        )
+        for subject, payload in rows:
+            assert subject == "skyclust.cmd.notification.SendAccountEmail"
+            if payload["data"]["template"] == template:
+                return parse_qs(urlsplit(payload["data"]["link"]).query)["token"][0]
+    raise AssertionError(f"no {template} email queued for {user_id}")

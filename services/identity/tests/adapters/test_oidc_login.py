@@ -121,28 +121,6 @@ async def test_the_same_subject_logs_in_as_the_same_user(deps, provider):
         assert link is not None and link.email == moved.email
 
 
-async def test_a_verified_email_links_to_the_existing_password_user(deps, provider):
-    email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
-    registered = await auth.register(
-        deps,
-        {
-            "email": email,
-            "password": "a-long-password-1",
-            "name": "Grace",
-            "workspace_name": "Navy",
-        },
-        CTX,
-    )
-    person = account(provider, email=email.upper().replace("EXAMPLE.COM", "example.com"))
-    claims = await verified_claims(deps, await log_in(deps, person))
-    assert claims["sub"] == registered["user"]["id"]
-    assert claims["wid"] == registered["workspace"]["id"]
-    assert await count_users(deps, email) == 1
-    # The password still works: linking adds a way in, it does not replace one.
-    tokens = await auth.login(deps, {"email": email, "password": "a-long-password-1"}, CTX)
-    assert (await verified_claims(deps, tokens))["sub"] == claims["sub"]
-
-
 async def test_an_unverified_email_neither_links_nor_creates(deps, provider):
     email = f"eve-{uuid.uuid4().hex[:8]}@example.com"
     await auth.register(

@@ -6,12 +6,13 @@ import uuid
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from skyclust_common.contracts import ContractRegistry, load_registry
 from skyclust_common.fake_uow import FakeDatabase
 from skyclust_identity.adapters.fake_uow import FakeIdentityUnitOfWork
 from skyclust_identity.adapters.passwords import Passwords
-from skyclust_identity.handlers import auth
+from skyclust_identity.handlers import accounts, auth
 from skyclust_identity.handlers.base import IdentityDeps
 from skyclust_identity.settings import IdentitySettings
 
@@ -50,7 +51,10 @@ class Identity:
             settings=self.settings,
         )
 
-    async def register(self, email: str | None = None, **fields: Any) -> dict[str, Any]:
+    async def register(
+        self, email: str | None = None, *, verified: bool = True, **fields: Any
+    ) -> dict[str, Any]:
+        """A sign-up; `verified` follows the link of its verification email too."""
         body = {
             "email": email or f"u{uuid.uuid4().hex[:10]}@example.com",
             "password": PASSWORD,
@@ -58,7 +62,18 @@ class Identity:
             "workspace_name": "w",
             **fields,
         }
-        return await auth.register(self.deps, body)
+        registered = await auth.register(self.deps, body)
+        if verified:
+            token = self.mailed_token(registered["user"]["id"], "verify_email")
+            await accounts.verify_email(self.deps, {"token": token})
+        return registered
+
+    def mailed_token(self, user_id: str, template: str) -> str:
+        """The token of the newest account email of `template` sent to the user."""
+        for mail in reversed(self.events("SendAccountEmail")):
+            if mail["user_id"] == user_id and mail["template"] == template:
+                return parse_qs(urlsplit(mail["link"]).query)["token"][0]
+        raise AssertionError(f"no {template} email for {user_id}")
 
     async def login(self, email: str, password: str = PASSWORD, **fields: Any) -> dict[str, Any]:
         return await auth.login(self.deps, {"email": email, "password": password, **fields})

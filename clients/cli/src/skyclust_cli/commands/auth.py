@@ -92,6 +92,10 @@ def login(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="with --oidc: print the URL, open nothing")
     ] = False,
+    otp: Annotated[
+        str | None,
+        typer.Option("--otp", help="the authenticator's code (or a recovery code) if MFA is on"),
+    ] = None,
 ) -> None:
     """Log in and save the session as a context, which becomes the current one."""
     st = state(ctx)
@@ -117,6 +121,13 @@ def login(
             tokens = api.post(
                 "/auth/login", {"email": user, "password": secret}, authenticated=False
             )
+        if tokens.get("mfa_required"):
+            code = otp or typer.prompt("One-time code", err=True)
+            tokens = api.post(
+                "/auth/login/mfa",
+                {"mfa_token": tokens["mfa_token"], **_second_factor(code)},
+                authenticated=False,
+            )
         api.store_tokens(tokens)
         if workspace:
             _switch(api, workspace)
@@ -132,6 +143,13 @@ def login(
         cfg.save(config)
     who = f"as {context.user} " if context.user else "with an API key "
     st.output.note(f"logged in to {url} {who}in {context.workspace_name}; context {context.name!r}")
+
+
+def _second_factor(code: str) -> dict[str, str]:
+    """Six digits are an authenticator's code; anything else a recovery code."""
+    code = code.strip()
+    digits = code.replace(" ", "")
+    return {"code": digits} if digits.isdigit() and len(digits) == 6 else {"recovery_code": code}
 
 
 def logout(ctx: typer.Context) -> None:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    ConfigDict,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
 from typing_extensions import TypeAliasType
 
 from skyclust_common.messages.base import Part, Rpc, RpcReply, RpcRequest
@@ -169,15 +177,33 @@ class CheckSessionRequest(RpcRequest):
     session_id: Uuid
 
 
-class CompleteOidcLoginReply(RpcReply):
+class CompleteMfaLoginReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "CompleteOidcLogin", "version": 1}},
+        json_schema_extra={"skyclust-contract": {"name": "CompleteMfaLogin", "version": 1}},
     )
     access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
     refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
     token_type: Literal["Bearer"]
     expires_in: StrictInt
+
+
+class CompleteMfaLoginRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["code", "recovery_code", "client_address"],
+            "skyclust-contract": {"name": "CompleteMfaLogin", "version": 1},
+        },
+    )
+    mfa_token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
+    code: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    recovery_code: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+
+
+class CompleteOidcLoginReply(RootModel[Any]):
+    root: Annotated[Any, Field(title="CompleteOidcLoginReply")]
 
 
 class CompleteOidcLoginRequest(RpcRequest):
@@ -188,6 +214,73 @@ class CompleteOidcLoginRequest(RpcRequest):
     provider: Annotated[StrictStr, Field(max_length=64, min_length=1)]
     state: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     code: Annotated[StrictStr, Field(max_length=2048, min_length=1)]
+
+
+class CompletePasswordResetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CompletePasswordReset", "version": 1}},
+    )
+    user: CompletePasswordResetReplyUser
+    ended_sessions: Annotated[StrictInt, Field(ge=0)]
+
+
+class CompletePasswordResetReplyUser(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
+    )
+    id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
+
+
+class CompletePasswordResetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CompletePasswordReset", "version": 1}},
+    )
+    token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
+    password: Annotated[StrictStr, Field(max_length=1024, min_length=1)]
+
+
+class ConfirmMfaEnrolmentReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmMfaEnrolment", "version": 1}},
+    )
+    enabled: Literal[True]
+    recovery_codes: Annotated[list[StrictStr], Field(max_length=20, min_length=1)]
+
+
+class ConfirmMfaEnrolmentRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmMfaEnrolment", "version": 1}},
+    )
+    user_id: Uuid
+    code: Annotated[StrictStr, Field(max_length=16, min_length=1)]
+
+
+class ConfirmOidcLinkReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmOidcLink", "version": 1}},
+    )
+    provider: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    linked: Literal[True]
+
+
+class ConfirmOidcLinkRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ConfirmOidcLink", "version": 1}},
+    )
+    user_id: Uuid
+    link_token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
 
 
 class CreateApiKeyReply(RpcReply):
@@ -1308,6 +1401,27 @@ class DeleteVpcRequest(RpcRequest):
     vpc_id: Uuid
 
 
+class DisableMfaReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DisableMfa", "version": 1}},
+    )
+    enabled: Literal[False]
+
+
+class DisableMfaRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["code", "recovery_code"],
+            "skyclust-contract": {"name": "DisableMfa", "version": 1},
+        },
+    )
+    user_id: Uuid
+    code: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    recovery_code: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+
+
 class DiscoverClustersReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -1777,11 +1891,14 @@ class GetMeReply(RpcReply):
 class GetMeReplyUser(Part):
     model_config = ConfigDict(
         extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
     )
     id: Uuid
     email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
     name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
     created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
 
 
 class GetMeReplyWorkspace(Part):
@@ -2932,15 +3049,8 @@ class ListWorkspacesRequest(RpcRequest):
     user_id: Uuid
 
 
-class LoginReply(RpcReply):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "Login", "version": 1}},
-    )
-    access_token: Annotated[StrictStr, Field(max_length=8192, min_length=1)]
-    refresh_token: Annotated[StrictStr, Field(max_length=512, min_length=1)]
-    token_type: Literal["Bearer"]
-    expires_in: StrictInt
+class LoginReply(RootModel[Any]):
+    root: Annotated[Any, Field(title="LoginReply")]
 
 
 class LoginRequest(RpcRequest):
@@ -3299,11 +3409,14 @@ class RegisterUserReply(RpcReply):
 class RegisterUserReplyUser(Part):
     model_config = ConfigDict(
         extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
     )
     id: Uuid
     email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
     name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
     created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
 
 
 class RegisterUserReplyWorkspace(Part):
@@ -3343,6 +3456,47 @@ class RemoveMemberRequest(RpcRequest):
     actor_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     actor_role: Literal["admin", "user", "viewer"]
     user_id: Uuid
+
+
+class RequestPasswordResetReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RequestPasswordReset", "version": 1}},
+    )
+    accepted: Literal[True]
+
+
+class RequestPasswordResetRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["client_address"],
+            "skyclust-contract": {"name": "RequestPasswordReset", "version": 1},
+        },
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=1)]
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+
+
+class ResendVerificationReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ResendVerification", "version": 1}},
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    verified: StrictBool
+
+
+class ResendVerificationRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["client_address"],
+            "skyclust-contract": {"name": "ResendVerification", "version": 1},
+        },
+    )
+    user_id: Uuid
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
 
 
 class RetryWebhookDeliveryReply(RpcReply):
@@ -3505,6 +3659,42 @@ class RotateSigningKeyRequest(RpcRequest):
         extra="forbid",
         json_schema_extra={"skyclust-contract": {"name": "RotateSigningKey", "version": 1}},
     )
+
+
+class SetWorkspaceMfaPolicyReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetWorkspaceMfaPolicy", "version": 1}},
+    )
+    workspace_id: Uuid
+    require_mfa: StrictBool
+
+
+class SetWorkspaceMfaPolicyRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetWorkspaceMfaPolicy", "version": 1}},
+    )
+    user_id: Uuid
+    workspace_id: Uuid
+    require_mfa: StrictBool
+
+
+class StartMfaEnrolmentReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "StartMfaEnrolment", "version": 1}},
+    )
+    secret: Annotated[StrictStr, Field(max_length=64, min_length=16)]
+    otpauth_uri: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+
+
+class StartMfaEnrolmentRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "StartMfaEnrolment", "version": 1}},
+    )
+    user_id: Uuid
 
 
 class StartOidcLoginReply(RpcReply):
@@ -4196,6 +4386,36 @@ class VerifyApiKeyRequest(RpcRequest):
     key: Annotated[StrictStr, Field(max_length=256, min_length=1)]
 
 
+class VerifyEmailReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "VerifyEmail", "version": 1}},
+    )
+    user: VerifyEmailReplyUser
+    verified: Literal[True]
+
+
+class VerifyEmailReplyUser(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["email_verified", "mfa_enabled"]},
+    )
+    id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    created_at: DateTime
+    email_verified: StrictBool | None = None
+    mfa_enabled: StrictBool | None = None
+
+
+class VerifyEmailRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "VerifyEmail", "version": 1}},
+    )
+    token: Annotated[StrictStr, Field(max_length=256, min_length=16)]
+
+
 class AddMember(Rpc[AddMemberRequest, AddMemberReply]):
     """Add an existing user by email with a role."""
 
@@ -4237,14 +4457,57 @@ class CheckSession(Rpc[CheckSessionRequest, CheckSessionReply]):
     Reply: TypeAlias = CheckSessionReply
 
 
+class CompleteMfaLogin(Rpc[CompleteMfaLoginRequest, CompleteMfaLoginReply]):
+    """Finish a password login that answered with an MFA challenge, with a TOTP code or a
+    recovery code."""
+
+    CONTRACT = "CompleteMfaLogin"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CompleteMfaLoginRequest
+    Reply: TypeAlias = CompleteMfaLoginReply
+
+
 class CompleteOidcLogin(Rpc[CompleteOidcLoginRequest, CompleteOidcLoginReply]):
-    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens."""
+    """Finish an OpenID Connect login with the provider's callback parameters; returns tokens,
+    or an MFA challenge (completed by CompleteMfaLogin) for an account with MFA on."""
 
     CONTRACT = "CompleteOidcLogin"
     VERSION = 1
     KIND = "command"
     Request: TypeAlias = CompleteOidcLoginRequest
     Reply: TypeAlias = CompleteOidcLoginReply
+
+
+class CompletePasswordReset(Rpc[CompletePasswordResetRequest, CompletePasswordResetReply]):
+    """Set a new password with the token of a reset link (single use); every session of the
+    account ends."""
+
+    CONTRACT = "CompletePasswordReset"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CompletePasswordResetRequest
+    Reply: TypeAlias = CompletePasswordResetReply
+
+
+class ConfirmMfaEnrolment(Rpc[ConfirmMfaEnrolmentRequest, ConfirmMfaEnrolmentReply]):
+    """Confirm TOTP enrolment with a first code; answers the recovery codes, shown once."""
+
+    CONTRACT = "ConfirmMfaEnrolment"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ConfirmMfaEnrolmentRequest
+    Reply: TypeAlias = ConfirmMfaEnrolmentReply
+
+
+class ConfirmOidcLink(Rpc[ConfirmOidcLinkRequest, ConfirmOidcLinkReply]):
+    """Link the provider account of an OIDC_LINK_REQUIRED login to the caller's own account."""
+
+    CONTRACT = "ConfirmOidcLink"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ConfirmOidcLinkRequest
+    Reply: TypeAlias = ConfirmOidcLinkReply
 
 
 class CreateApiKey(Rpc[CreateApiKeyRequest, CreateApiKeyReply]):
@@ -4423,6 +4686,16 @@ class DeleteVpc(Rpc[DeleteVpcRequest, DeleteVpcReply]):
     KIND = "command"
     Request: TypeAlias = DeleteVpcRequest
     Reply: TypeAlias = DeleteVpcReply
+
+
+class DisableMfa(Rpc[DisableMfaRequest, DisableMfaReply]):
+    """Turn MFA off, with a current code or a recovery code."""
+
+    CONTRACT = "DisableMfa"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DisableMfaRequest
+    Reply: TypeAlias = DisableMfaReply
 
 
 class DiscoverClusters(Rpc[DiscoverClustersRequest, DiscoverClustersReply]):
@@ -4748,7 +5021,8 @@ class ListWorkspaces(Rpc[ListWorkspacesRequest, ListWorkspacesReply]):
 
 
 class Login(Rpc[LoginRequest, LoginReply]):
-    """Password login; returns tokens."""
+    """Password login; returns tokens. An account with MFA is answered with a challenge instead
+    of tokens, completed by CompleteMfaLogin."""
 
     CONTRACT = "Login"
     VERSION = 1
@@ -4848,6 +5122,28 @@ class RemoveMember(Rpc[RemoveMemberRequest, RemoveMemberReply]):
     Reply: TypeAlias = RemoveMemberReply
 
 
+class RequestPasswordReset(Rpc[RequestPasswordResetRequest, RequestPasswordResetReply]):
+    """Mail a password-reset link if the address has an account; the same answer either way;
+    throttled per address and per client."""
+
+    CONTRACT = "RequestPasswordReset"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RequestPasswordResetRequest
+    Reply: TypeAlias = RequestPasswordResetReply
+
+
+class ResendVerification(Rpc[ResendVerificationRequest, ResendVerificationReply]):
+    """Mail a new verification link to the caller's address (earlier links stop working);
+    throttled."""
+
+    CONTRACT = "ResendVerification"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = ResendVerificationRequest
+    Reply: TypeAlias = ResendVerificationReply
+
+
 class RetryWebhookDelivery(Rpc[RetryWebhookDeliveryRequest, RetryWebhookDeliveryReply]):
     """Send a delivery again now, with the same webhook-id."""
 
@@ -4899,6 +5195,28 @@ class RotateSigningKey(Rpc[RotateSigningKeyRequest, RotateSigningKeyReply]):
     KIND = "command"
     Request: TypeAlias = RotateSigningKeyRequest
     Reply: TypeAlias = RotateSigningKeyReply
+
+
+class SetWorkspaceMfaPolicy(Rpc[SetWorkspaceMfaPolicyRequest, SetWorkspaceMfaPolicyReply]):
+    """Require MFA of a workspace's members, or stop requiring it (admins only, checked by the
+    gateway)."""
+
+    CONTRACT = "SetWorkspaceMfaPolicy"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = SetWorkspaceMfaPolicyRequest
+    Reply: TypeAlias = SetWorkspaceMfaPolicyReply
+
+
+class StartMfaEnrolment(Rpc[StartMfaEnrolmentRequest, StartMfaEnrolmentReply]):
+    """Begin TOTP enrolment: a new secret and its otpauth URI, pending until confirmed by a
+    code."""
+
+    CONTRACT = "StartMfaEnrolment"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = StartMfaEnrolmentRequest
+    Reply: TypeAlias = StartMfaEnrolmentReply
 
 
 class StartOidcLogin(Rpc[StartOidcLoginRequest, StartOidcLoginReply]):
@@ -5049,12 +5367,26 @@ class VerifyApiKey(Rpc[VerifyApiKeyRequest, VerifyApiKeyReply]):
     Reply: TypeAlias = VerifyApiKeyReply
 
 
+class VerifyEmail(Rpc[VerifyEmailRequest, VerifyEmailReply]):
+    """Verify an account's email address with the token of the link mailed to it (single use)."""
+
+    CONTRACT = "VerifyEmail"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = VerifyEmailRequest
+    Reply: TypeAlias = VerifyEmailReply
+
+
 BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (AddMember.CONTRACT, AddMember.VERSION): AddMember,
     (AdoptVpc.CONTRACT, AdoptVpc.VERSION): AdoptVpc,
     (CheckCidrPlan.CONTRACT, CheckCidrPlan.VERSION): CheckCidrPlan,
     (CheckSession.CONTRACT, CheckSession.VERSION): CheckSession,
+    (CompleteMfaLogin.CONTRACT, CompleteMfaLogin.VERSION): CompleteMfaLogin,
     (CompleteOidcLogin.CONTRACT, CompleteOidcLogin.VERSION): CompleteOidcLogin,
+    (CompletePasswordReset.CONTRACT, CompletePasswordReset.VERSION): CompletePasswordReset,
+    (ConfirmMfaEnrolment.CONTRACT, ConfirmMfaEnrolment.VERSION): ConfirmMfaEnrolment,
+    (ConfirmOidcLink.CONTRACT, ConfirmOidcLink.VERSION): ConfirmOidcLink,
     (CreateApiKey.CONTRACT, CreateApiKey.VERSION): CreateApiKey,
     (CreateCluster.CONTRACT, CreateCluster.VERSION): CreateCluster,
     (CreateCredential.CONTRACT, CreateCredential.VERSION): CreateCredential,
@@ -5078,6 +5410,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DeleteSecurityGroup.CONTRACT, DeleteSecurityGroup.VERSION): DeleteSecurityGroup,
     (DeleteSubnet.CONTRACT, DeleteSubnet.VERSION): DeleteSubnet,
     (DeleteVpc.CONTRACT, DeleteVpc.VERSION): DeleteVpc,
+    (DisableMfa.CONTRACT, DisableMfa.VERSION): DisableMfa,
     (DiscoverClusters.CONTRACT, DiscoverClusters.VERSION): DiscoverClusters,
     (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
@@ -5119,6 +5452,8 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (RefreshTokens.CONTRACT, RefreshTokens.VERSION): RefreshTokens,
     (RegisterUser.CONTRACT, RegisterUser.VERSION): RegisterUser,
     (RemoveMember.CONTRACT, RemoveMember.VERSION): RemoveMember,
+    (RequestPasswordReset.CONTRACT, RequestPasswordReset.VERSION): RequestPasswordReset,
+    (ResendVerification.CONTRACT, ResendVerification.VERSION): ResendVerification,
     (RetryWebhookDelivery.CONTRACT, RetryWebhookDelivery.VERSION): RetryWebhookDelivery,
     (RevokeApiKey.CONTRACT, RevokeApiKey.VERSION): RevokeApiKey,
     (RotateCredential.CONTRACT, RotateCredential.VERSION): RotateCredential,
@@ -5127,6 +5462,8 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
         RotateNotificationChannelSecret.VERSION,
     ): RotateNotificationChannelSecret,
     (RotateSigningKey.CONTRACT, RotateSigningKey.VERSION): RotateSigningKey,
+    (SetWorkspaceMfaPolicy.CONTRACT, SetWorkspaceMfaPolicy.VERSION): SetWorkspaceMfaPolicy,
+    (StartMfaEnrolment.CONTRACT, StartMfaEnrolment.VERSION): StartMfaEnrolment,
     (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,
     (SuggestCidr.CONTRACT, SuggestCidr.VERSION): SuggestCidr,
     (SwitchWorkspace.CONTRACT, SwitchWorkspace.VERSION): SwitchWorkspace,
@@ -5144,4 +5481,5 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (UpgradeCluster.CONTRACT, UpgradeCluster.VERSION): UpgradeCluster,
     (ValidateCredential.CONTRACT, ValidateCredential.VERSION): ValidateCredential,
     (VerifyApiKey.CONTRACT, VerifyApiKey.VERSION): VerifyApiKey,
+    (VerifyEmail.CONTRACT, VerifyEmail.VERSION): VerifyEmail,
 }

@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -29,12 +30,39 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
+    """An email is held by at most one verified account and at most one password
+    account. An unverified sign-up therefore cannot keep the address's owner out: their
+    OIDC login gets an account of its own, verified by the provider."""
+
     __tablename__ = "users"
+    __table_args__ = (
+        Index("ix_users_email", "email"),
+        Index(
+            "uq_users_verified_email",
+            "email",
+            unique=True,
+            postgresql_where=text("email_verified_at IS NOT NULL"),
+        ),
+        Index(
+            "uq_users_password_email",
+            "email",
+            unique=True,
+            postgresql_where=text("password_hash IS NOT NULL"),
+        ),
+    )
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    email_verified_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    # The TOTP secret: pending until `mfa_enabled_at` is set by a first good code.
+    mfa_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The last time step a code was accepted for: no code of it or before works again.
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Workspace(Base):
@@ -42,6 +70,7 @@ class Workspace(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    require_mfa: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class Membership(Base):
@@ -167,3 +196,30 @@ class UserIdentity(Base):
     )
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AccountToken(Base):
+    """A secret sent by email or handed to a client for one step: verify an address,
+    reset a password, confirm an OIDC link, finish an MFA login. Only its hash is
+    kept; `used_at` makes it single use, set by one conditional UPDATE."""
+
+    __tablename__ = "account_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(32))
+    email: Mapped[str] = mapped_column(String(320))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RecoveryCode(Base):
+    __tablename__ = "mfa_recovery_codes"
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

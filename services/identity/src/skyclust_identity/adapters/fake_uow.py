@@ -20,6 +20,7 @@ from ..domain.ports import (
     MembershipRecord,
     SessionRecord,
 )
+from .fake_accounts import FakeAccountTokens, FakeRecoveryCodes, FakeUsers, UserRow
 from .repositories import audit_row
 
 
@@ -31,19 +32,11 @@ def _now() -> datetime:
 
 
 @dataclass
-class UserRow:
-    id: uuid.UUID
-    email: str
-    name: str
-    password_hash: str | None
-    created_at: datetime = field(default_factory=_now)
-
-
-@dataclass
 class WorkspaceRow:
     id: uuid.UUID
     name: str
     created_at: datetime = field(default_factory=_now)
+    require_mfa: bool = False
 
 
 @dataclass
@@ -164,24 +157,6 @@ class FakeRepository:
         if key in self.rows:
             raise DuplicateKey()
         self.rows[key] = row
-
-
-class FakeUsers(FakeRepository):
-    table_name = "users"
-
-    async def get(self, user_id: uuid.UUID) -> UserRow | None:
-        found: UserRow | None = self.rows.get(user_id)
-        return found
-
-    async def by_email(self, email: str) -> UserRow | None:
-        return next((u for u in self.rows.values() if u.email == email), None)
-
-    async def add(self, *, email: str, name: str, password_hash: str | None) -> UserRow:
-        if await self.by_email(email) is not None:
-            raise DuplicateKey()
-        user = UserRow(uuid.uuid4(), email, name, password_hash)
-        self._insert(user.id, user)
-        return user
 
 
 class FakeWorkspaces(FakeRepository):
@@ -474,3 +449,11 @@ class FakeIdentityUnitOfWork(FakeUnitOfWork):
     @property
     def user_identities(self) -> FakeUserIdentities:
         return FakeUserIdentities(self)
+
+    @property
+    def account_tokens(self) -> FakeAccountTokens:
+        return FakeAccountTokens(self)
+
+    @property
+    def recovery_codes(self) -> FakeRecoveryCodes:
+        return FakeRecoveryCodes(self)

@@ -39,11 +39,35 @@ class Users(Repository):
         return await self.session.get(User, user_id)
 
     async def by_email(self, email: str) -> User | None:
-        result = await self.session.execute(select(User).where(User.email == email))
+        result = await self.session.execute(
+            select(User)
+            .where(User.email == email)
+            .order_by(User.email_verified_at.is_(None), User.created_at)
+            .limit(1)
+        )
         return result.scalar_one_or_none()
 
-    async def add(self, *, email: str, name: str, password_hash: str | None) -> User:
-        user = User(id=uuid.uuid4(), email=email, name=name, password_hash=password_hash)
+    async def for_login(self, email: str) -> User | None:
+        result = await self.session.execute(
+            select(User).where(User.email == email, User.password_hash.is_not(None))
+        )
+        return result.scalar_one_or_none()
+
+    async def add(
+        self,
+        *,
+        email: str,
+        name: str,
+        password_hash: str | None,
+        email_verified_at: datetime | None = None,
+    ) -> User:
+        user = User(
+            id=uuid.uuid4(),
+            email=email,
+            name=name,
+            password_hash=password_hash,
+            email_verified_at=email_verified_at,
+        )
         self.session.add(user)
         return user
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from skyclust_common.db import UnitOfWork
 
 from ..domain.ports import DuplicateKey
+from .account_repositories import AccountTokens, RecoveryCodes
 from .repositories import (
     ApiKeys,
     AuditLogs,
@@ -67,3 +68,11 @@ class IdentityUnitOfWork(UnitOfWork):
     @property
     def user_identities(self) -> UserIdentities:
         return UserIdentities(self.session)
+
+    @property
+    def account_tokens(self) -> AccountTokens:
+        return AccountTokens(self.session)
+
+    @property
+    def recovery_codes(self) -> RecoveryCodes:
+        return RecoveryCodes(self.session)

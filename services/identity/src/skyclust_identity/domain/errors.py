@@ -185,3 +185,65 @@ class OidcEmailUnverified(Forbidden):
     neither pick an account nor create one."""
 
     code = "OIDC_EMAIL_UNVERIFIED"
+
+
+class OidcLinkRequired(Conflict):
+    """A verified SkyClust account holds this email but is not linked to this provider
+    account. Nothing is linked until its owner, logged in, confirms with
+    `details.link_token` (`POST /auth/oidc/links`)."""
+
+    code = "OIDC_LINK_REQUIRED"
+
+
+class OidcLinkInvalid(BadRequest):
+    """The link token is unknown, used, expired or belongs to another account."""
+
+    code = "OIDC_LINK_INVALID"
+
+
+# account links, password reset, MFA ------------------------------------------------------
+
+
+class AccountLinkInvalid(BadRequest):
+    """A verification or password-reset link that is unknown, used or expired; ask for
+    a new one."""
+
+    code = "ACCOUNT_LINK_INVALID"
+
+
+class EmailUnverified(Conflict):
+    """The account has not verified its email address yet, so it cannot be invited by
+    it."""
+
+    code = "EMAIL_UNVERIFIED"
+
+
+class TooManyAccountEmails(TooManyRequests):
+    """Too many verification or reset emails asked for this address or from this client
+    in the window; `details.retry_after` says when to try again."""
+
+    code = "TOO_MANY_ACCOUNT_EMAILS"
+
+
+class MfaAlreadyEnabled(Conflict):
+    """MFA is enabled already; disable it first to enrol a new authenticator."""
+
+    code = "MFA_ALREADY_ENABLED"
+
+
+class MfaNotEnrolled(Conflict):
+    """No MFA enrolment is pending or enabled for this account."""
+
+    code = "MFA_NOT_ENROLLED"
+
+
+class InvalidMfaCode(Unauthorized):
+    """The one-time code or recovery code is wrong, expired, or already used."""
+
+    code = "INVALID_MFA_CODE"
+
+
+class MfaChallengeInvalid(Unauthorized):
+    """The MFA step of a login is unknown, finished or expired; log in again."""
+
+    code = "MFA_CHALLENGE_INVALID"

@@ -32,11 +32,16 @@ class UserRecord(Protocol):
     name: str
     password_hash: str | None
     created_at: datetime
+    email_verified_at: datetime | None
+    mfa_secret: str | None
+    mfa_enabled_at: datetime | None
+    mfa_last_step: int | None
 
 
 class WorkspaceRecord(Protocol):
     id: uuid.UUID
     name: str
+    require_mfa: bool
 
 
 class MembershipRecord(Protocol):
@@ -117,6 +122,15 @@ class UserIdentityRecord(Protocol):
     email: str | None
 
 
+class AccountTokenRecord(Protocol):
+    user_id: uuid.UUID
+    purpose: str
+    email: str
+    details: dict[str, Any]
+    expires_at: datetime
+    used_at: datetime | None
+
+
 Member = tuple[WorkspaceRecord, MembershipRecord]
 
 
@@ -126,9 +140,23 @@ Member = tuple[WorkspaceRecord, MembershipRecord]
 class UsersRepository(Protocol):
     async def get(self, user_id: uuid.UUID) -> UserRecord | None: ...
 
-    async def by_email(self, email: str) -> UserRecord | None: ...
+    async def by_email(self, email: str) -> UserRecord | None:
+        """The account that holds `email`: the verified one if there is one, else the
+        oldest."""
+        ...
 
-    async def add(self, *, email: str, name: str, password_hash: str | None) -> UserRecord: ...
+    async def for_login(self, email: str) -> UserRecord | None:
+        """The account with a password under `email`."""
+        ...
+
+    async def add(
+        self,
+        *,
+        email: str,
+        name: str,
+        password_hash: str | None,
+        email_verified_at: datetime | None = None,
+    ) -> UserRecord: ...
 
 
 class WorkspacesRepository(Protocol):
@@ -294,6 +322,45 @@ class UserIdentitiesRepository(Protocol):
 # the unit of work ----------------------------------------------------------------------
 
 
+class AccountTokensRepository(Protocol):
+    async def add(
+        self,
+        *,
+        token_hash: str,
+        user_id: uuid.UUID,
+        purpose: str,
+        email: str,
+        expires_at: datetime,
+        created_at: datetime,
+        details: dict[str, Any] | None = None,
+    ) -> None: ...
+
+    async def spend(
+        self, token_hash: str, *, purpose: str, at: datetime
+    ) -> AccountTokenRecord | None:
+        """Mark the token used, if it is of `purpose`, unused and unexpired at `at`;
+        the token, or None. Two spends of one token never both succeed."""
+        ...
+
+    async def live(
+        self, token_hash: str, *, purpose: str, at: datetime
+    ) -> AccountTokenRecord | None:
+        """The unused, unexpired token, held until commit; not spent."""
+        ...
+
+    async def void(self, user_id: uuid.UUID, *, purpose: str, at: datetime) -> None:
+        """Spend every live token of the user for `purpose` (a newer one replaces them)."""
+        ...
+
+
+class RecoveryCodesRepository(Protocol):
+    async def replace(self, user_id: uuid.UUID, code_hashes: Sequence[str]) -> None: ...
+
+    async def spend(self, user_id: uuid.UUID, code_hash: str, *, at: datetime) -> bool: ...
+
+    async def remaining(self, user_id: uuid.UUID) -> int: ...
+
+
 class IdentityUow(Protocol):
     @property
     def users(self) -> UsersRepository: ...
@@ -327,6 +394,14 @@ class IdentityUow(Protocol):
 
     @property
     def user_identities(self) -> UserIdentitiesRepository: ...
+
+    @property
+    def account_tokens(self) -> AccountTokensRepository: ...
+
+    @property
+    def recovery_codes(self) -> RecoveryCodesRepository: ...
+
+    def send(self, service: str, command: CloudEvent) -> None: ...
 
     async def __aenter__(self) -> Self: ...
 

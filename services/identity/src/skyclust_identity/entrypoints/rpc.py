@@ -25,7 +25,7 @@ from skyclust_common.messages.rpc import (
 )
 from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 
-from ..handlers import api_keys, audit, auth, oidc, sessions, signing, workspaces
+from ..handlers import accounts, api_keys, audit, auth, mfa, oidc, sessions, signing, workspaces
 from ..handlers.base import IdentityDeps
 
 Handler = Callable[[IdentityDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
@@ -59,6 +59,16 @@ HANDLERS: dict[str, Handler] = {
     "ListOidcProviders": oidc.list_providers,
     "StartOidcLogin": oidc.start_login,
     "CompleteOidcLogin": oidc.complete_login,
+    "ConfirmOidcLink": oidc.confirm_link,
+    "VerifyEmail": accounts.verify_email,
+    "ResendVerification": accounts.resend_verification,
+    "RequestPasswordReset": accounts.request_password_reset,
+    "CompletePasswordReset": accounts.complete_password_reset,
+    "StartMfaEnrolment": mfa.start_enrolment,
+    "ConfirmMfaEnrolment": mfa.confirm_enrolment,
+    "DisableMfa": mfa.disable,
+    "CompleteMfaLogin": mfa.complete_login,
+    "SetWorkspaceMfaPolicy": mfa.set_workspace_policy,
 }
 
 

@@ -3,16 +3,20 @@ client. Sessions and tokens are `sessions.py`'s, signing keys `signing.py`'s."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from skyclust_common.messaging import RpcContext
 
-from ..domain.errors import EmailTaken, InvalidCredentials, TooManyLoginAttempts
+from ..domain.account_tokens import Purpose
+from ..domain.errors import EmailTaken, InvalidCredentials
 from ..domain.model import Role, check_password, normalize_email
 from ..domain.ports import DuplicateKey, IdentityUow, UserRecord, WorkspaceRecord
-from .base import IdentityDeps, identity_event, now, user_view, workspace_view
+from . import mfa
+from .accounts import send_link
+from .base import IdentityDeps, identity_event, user_view, workspace_view
 from .sessions import issue_tokens
+from .throttle import login_keys, record_failure, throttled
 
 __all__ = ["IdentityDeps", "create_user_with_workspace", "login", "register"]
 
@@ -20,10 +24,18 @@ INVALID_LOGIN = "invalid email or password"
 
 
 async def create_user_with_workspace(
-    uow: IdentityUow, *, email: str, name: str, password_hash: str | None, workspace_name: str
+    uow: IdentityUow,
+    *,
+    email: str,
+    name: str,
+    password_hash: str | None,
+    workspace_name: str,
+    email_verified_at: datetime | None = None,
 ) -> tuple[UserRecord, WorkspaceRecord]:
     """A new user, admin of a new workspace of theirs (sign-up and first OIDC login)."""
-    user = await uow.users.add(email=email, name=name, password_hash=password_hash)
+    user = await uow.users.add(
+        email=email, name=name, password_hash=password_hash, email_verified_at=email_verified_at
+    )
     workspace = await uow.workspaces.add(workspace_name)
     await uow.memberships.add(workspace.id, user.id, Role.ADMIN)
     ws = str(workspace.id)
@@ -72,50 +84,23 @@ async def register(
                 password_hash=password_hash,
                 workspace_name=data["workspace_name"],
             )
+            await send_link(uow, deps, user, Purpose.VERIFY_EMAIL)
             await uow.commit()
             return {"user": user_view(user), "workspace": workspace_view(workspace, Role.ADMIN)}
     except DuplicateKey:
         raise taken from None
 
 
-async def _throttled(uow: IdentityUow, deps: IdentityDeps, keys: list[tuple[str, int]]) -> None:
-    window = timedelta(seconds=deps.settings.login_window_seconds)
-    for key, limit in keys:
-        attempt = await uow.login_attempts.get(key)
-        if attempt and attempt.window_start > now() - window and attempt.failures >= limit:
-            retry = int((attempt.window_start + window - now()).total_seconds()) + 1
-            raise TooManyLoginAttempts(
-                "too many failed logins; try again later", details={"retry_after": retry}
-            )
-
-
-async def _record_failure(deps: IdentityDeps, keys: list[str]) -> None:
-    window_start = now() - timedelta(seconds=deps.settings.login_window_seconds)
-    async with deps.uow() as uow:
-        for key in keys:
-            await uow.login_attempts.record_failure(key, at=now(), window_start=window_start)
-        await uow.commit()
-
-
 async def login(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    settings = deps.settings
     email = data["email"].strip().lower()
     # Throttled by the email as typed, so unknown addresses are throttled alike and the
     # answer never tells whether an account exists.
-    account_key = f"account:{email}"
-    client_key = f"client:{data.get('client_address') or 'unknown'}"
+    keys = login_keys(deps, email, data.get("client_address"))
     async with deps.uow() as uow:
-        await _throttled(
-            uow,
-            deps,
-            [
-                (account_key, settings.login_max_failures_per_account),
-                (client_key, settings.login_max_failures_per_client),
-            ],
-        )
-        user = await uow.users.by_email(email)
+        await throttled(uow, deps, keys)
+        user = await uow.users.for_login(email)
         ok = await deps.passwords.verify(user.password_hash if user else None, data["password"])
         found = await uow.memberships.first(user.id) if user and ok else None
         if user is None or not ok or found is None:
@@ -125,11 +110,15 @@ async def login(
             assert user.password_hash is not None
             if deps.passwords.needs_rehash(user.password_hash):
                 user.password_hash = await deps.passwords.hash(data["password"])
-            await uow.login_attempts.clear(account_key)
             workspace, membership = found
-            tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
+            if user.mfa_enabled_at is not None:
+                # The password alone proves half: failures stay counted until the code.
+                answer = await mfa.challenge(uow, user, workspace.id)
+            else:
+                await uow.login_attempts.clear(keys[0][0])
+                answer = await issue_tokens(uow, deps, user, workspace, membership.role)
             await uow.commit()
     if failed:
-        await _record_failure(deps, [account_key, client_key])
+        await record_failure(deps, [k for k, _ in keys])
         raise InvalidCredentials(INVALID_LOGIN)
-    return tokens
+    return answer

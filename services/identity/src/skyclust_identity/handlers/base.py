@@ -44,6 +44,8 @@ def user_view(user: UserRecord) -> dict[str, Any]:
         "email": user.email,
         "name": user.name,
         "created_at": user.created_at.isoformat(),
+        "email_verified": user.email_verified_at is not None,
+        "mfa_enabled": user.mfa_enabled_at is not None,
     }
 
 

@@ -14,10 +14,18 @@ from skyclust_common.errors import ValidationFailed
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.oidc import OidcProviders, OidcSettings
-from ..domain.errors import NoWorkspace, OidcEmailUnverified, OidcStateInvalid
+from ..domain.account_tokens import new_token, token_hash
+from ..domain.errors import (
+    NoWorkspace,
+    OidcEmailUnverified,
+    OidcLinkInvalid,
+    OidcLinkRequired,
+    OidcStateInvalid,
+)
 from ..domain.model import normalize_email
 from ..domain.oidc import VerifiedIdentity, new_code_verifier, new_secret, state_problem
 from ..domain.ports import DuplicateKey, IdentityUow, UserRecord
+from . import mfa
 from .auth import create_user_with_workspace
 from .base import IdentityDeps, now
 from .sessions import issue_tokens
@@ -26,6 +34,8 @@ log = logging.getLogger(__name__)
 
 # Spent and abandoned states are kept a while for the record, then dropped.
 STATE_RETENTION = timedelta(days=1)
+LINK = "oidc_link"
+LINK_TTL = timedelta(minutes=30)
 
 
 @functools.cache
@@ -115,20 +125,28 @@ def _state_invalid(reason: str) -> OidcStateInvalid:
 async def _log_in(deps: IdentityDeps, provider: str, identity: VerifiedIdentity) -> dict[str, Any]:
     async with deps.uow() as uow:
         user = await _find_or_create_user(uow, provider, identity)
+        if isinstance(user, OidcLinkRequired):
+            await uow.commit()  # the link token it carries
+            raise user
         found = await uow.memberships.first(user.id)
         if found is None:
             raise NoWorkspace(
                 "this account belongs to no workspace; ask a workspace admin to add you"
             )
         workspace, membership = found
-        tokens = await issue_tokens(uow, deps, user, workspace, membership.role)
+        if user.mfa_enabled_at is not None:
+            # The provider's own factors are not SkyClust's to judge: an account that
+            # turned MFA on is asked for its code whichever way it logs in.
+            answer = await mfa.challenge(uow, user, workspace.id)
+        else:
+            answer = await issue_tokens(uow, deps, user, workspace, membership.role)
         await uow.commit()
-    return tokens
+    return answer
 
 
 async def _find_or_create_user(
     uow: IdentityUow, provider: str, identity: VerifiedIdentity
-) -> UserRecord:
+) -> UserRecord | OidcLinkRequired:
     email = _usable_email(identity)
     known = await uow.user_identities.get(provider, identity.subject)
     if known is not None:
@@ -149,11 +167,21 @@ async def _find_or_create_user(
             "the provider has not verified your email address", details={"reason": "unverified"}
         )
     user = await uow.users.by_email(email)
-    if user is None:
-        name = identity.name or email.split("@", 1)[0]
-        user, _ = await create_user_with_workspace(
-            uow, email=email, name=name, password_hash=None, workspace_name=name[:100]
-        )
+    if user is not None and user.email_verified_at is not None:
+        # Even a verified address is not enough to join two accounts: the owner of the
+        # SkyClust one says yes from inside it.
+        return await _link_required(uow, provider, identity.subject, user)
+    # An account whose address nobody proved is not the provider's user: anyone may
+    # have signed up with it. The provider's user gets an account of their own.
+    name = identity.name or email.split("@", 1)[0]
+    user, _ = await create_user_with_workspace(
+        uow,
+        email=email,
+        name=name,
+        password_hash=None,
+        workspace_name=name[:100],
+        email_verified_at=now(),
+    )
     await uow.user_identities.add(
         provider=provider, subject=identity.subject, user_id=user.id, email=email
     )
@@ -167,3 +195,46 @@ def _usable_email(identity: VerifiedIdentity) -> str | None:
         return normalize_email(identity.email)
     except ValidationFailed:
         return None
+
+
+async def _link_required(
+    uow: IdentityUow, provider: str, subject: str, user: UserRecord
+) -> OidcLinkRequired:
+    token, hashed = new_token()
+    at = now()
+    await uow.account_tokens.add(
+        token_hash=hashed,
+        user_id=user.id,
+        purpose=LINK,
+        email=user.email,
+        expires_at=at + LINK_TTL,
+        created_at=at,
+        details={"provider": provider, "subject": subject},
+    )
+    return OidcLinkRequired(
+        "a SkyClust account uses this email; log in to it and confirm the link",
+        details={"link_token": token, "provider": provider},
+    )
+
+
+async def confirm_link(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """The logged-in owner of the account says yes to the provider account that asked."""
+    invalid = OidcLinkInvalid("this link request is invalid, used or expired; log in again")
+    try:
+        async with deps.uow() as uow:
+            pending = await uow.account_tokens.live(
+                token_hash(data["link_token"]), purpose=LINK, at=now()
+            )
+            if pending is None or str(pending.user_id) != data["user_id"]:
+                raise invalid
+            pending.used_at = now()
+            provider, subject = pending.details["provider"], pending.details["subject"]
+            await uow.user_identities.add(
+                provider=provider, subject=subject, user_id=pending.user_id, email=pending.email
+            )
+            await uow.commit()
+    except DuplicateKey:
+        raise invalid from None
+    return {"provider": provider, "linked": True}

@@ -51,15 +51,26 @@ async def _new_refresh(uow: IdentityUow, deps: IdentityDeps, session: SessionRec
     return refresh
 
 
-async def _access(uow: IdentityUow, deps: IdentityDeps, session: SessionRecord, role: str) -> str:
+def mfa_unmet(user: UserRecord | None, workspace: WorkspaceRecord) -> bool:
+    return workspace.require_mfa and (user is None or user.mfa_enabled_at is None)
+
+
+async def _access(
+    uow: IdentityUow, deps: IdentityDeps, session: SessionRecord, role: str, *, mfa_unmet: bool
+) -> str:
     settings = deps.settings
+    claims: dict[str, Any] = {
+        "sub": str(session.user_id),
+        "wid": str(session.workspace_id),
+        "role": role,
+        "sid": str(session.id),
+    }
+    if mfa_unmet:
+        # The member may still log in, to enrol; the gateway refuses the workspace's
+        # routes to such a token with MFA_REQUIRED.
+        claims["mfa_unmet"] = True
     return (await signer(uow, settings.token_issuer)).sign(
-        {
-            "sub": str(session.user_id),
-            "wid": str(session.workspace_id),
-            "role": role,
-            "sid": str(session.id),
-        },
+        claims,
         audience=settings.token_audience,
         ttl=settings.access_token_ttl_seconds,
         token_type="access",
@@ -81,7 +92,8 @@ async def issue_tokens(
     """A new session for `user` in `workspace`; the caller commits `uow`."""
     session = await uow.sessions.add(user.id, workspace.id)
     refresh = await _new_refresh(uow, deps, session)
-    return _tokens(deps, await _access(uow, deps, session, role), refresh)
+    access = await _access(uow, deps, session, role, mfa_unmet=mfa_unmet(user, workspace))
+    return _tokens(deps, access, refresh)
 
 
 def revoked_event(
@@ -146,7 +158,9 @@ async def refresh(
             raise invalid
         token.used_at = now()
         new_refresh = await _new_refresh(uow, deps, session)
-        access = await _access(uow, deps, session, found[1].role)
+        user = await uow.users.get(session.user_id)
+        unmet = mfa_unmet(user, found[0])
+        access = await _access(uow, deps, session, found[1].role, mfa_unmet=unmet)
         await uow.commit()
     return _tokens(deps, access, new_refresh)
 

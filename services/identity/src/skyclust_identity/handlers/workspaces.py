@@ -22,6 +22,7 @@ from skyclust_common.messaging import RpcContext
 
 from ..domain.errors import (
     AlreadyMember,
+    EmailUnverified,
     MemberNotFound,
     NotWorkspaceAdmin,
     UserNotFound,
@@ -133,6 +134,9 @@ async def add_member(
             user = await uow.users.by_email(email)
             if user is None:
                 raise UserNotFound("no SkyClust user with this email; they must sign up first")
+            if user.email_verified_at is None:
+                # Else a sign-up with someone else's address would receive their invites.
+                raise EmailUnverified("this user has not verified their email address yet")
             if await uow.memberships.of(user.id, workspace_id) is not None:
                 raise already
             membership = await uow.memberships.add(workspace_id, user.id, req.role)

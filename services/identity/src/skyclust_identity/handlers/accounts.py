@@ -1,0 +1,165 @@
+"""Account links sent by email: address verification and password reset. The token
+travels only in the email (through the notification service, by a command in the
+outbox, so it is sent once and only after the commit); the database keeps its hash and
+spends it once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from skyclust_common.envelope import new_event
+from skyclust_common.messaging import RpcContext
+
+from ..domain.account_tokens import TTL, Purpose, link, new_token, token_hash
+from ..domain.errors import AccountLinkInvalid, EmailTaken, TooManyAccountEmails, UserNotFound
+from ..domain.model import check_password
+from ..domain.ports import DuplicateKey, IdentityUow, UserRecord
+from .base import SOURCE, IdentityDeps, now, user_view
+from .sessions import revoke_sessions
+
+ACCEPTED = {"accepted": True}
+
+
+async def send_link(
+    uow: IdentityUow, deps: IdentityDeps, user: UserRecord, purpose: Purpose
+) -> None:
+    """Issue a fresh link for `purpose` (earlier ones stop working) and queue its email;
+    the caller commits `uow`."""
+    at = now()
+    token, hashed = new_token()
+    expires_at = at + TTL[purpose]
+    await uow.account_tokens.void(user.id, purpose=purpose, at=at)
+    await uow.account_tokens.add(
+        token_hash=hashed,
+        user_id=user.id,
+        purpose=purpose,
+        email=user.email,
+        expires_at=expires_at,
+        created_at=at,
+    )
+    uow.send(
+        "notification",
+        new_event(
+            "SendAccountEmail",
+            {
+                "user_id": str(user.id),
+                "email": user.email,
+                "template": str(purpose),
+                "link": link(deps.settings.account_link_base_url, purpose, token),
+                "expires_at": expires_at.isoformat(),
+            },
+            source=SOURCE,
+            subject=str(user.id),
+            actor_id=str(user.id),
+        ),
+    )
+
+
+async def _throttled(uow: IdentityUow, deps: IdentityDeps, keys: list[tuple[str, int]]) -> None:
+    """Counted before the account is looked up, so an unknown address is counted and
+    refused alike."""
+    settings = deps.settings
+    window = timedelta(seconds=settings.account_email_window_seconds)
+    for key, limit in keys:
+        seen = await uow.login_attempts.get(key)
+        if seen and seen.window_start > now() - window and seen.failures >= limit:
+            retry = int((seen.window_start + window - now()).total_seconds()) + 1
+            raise TooManyAccountEmails(
+                "too many account emails asked for; try again later",
+                details={"retry_after": retry},
+            )
+    for key, _ in keys:
+        await uow.login_attempts.record_failure(key, at=now(), window_start=now() - window)
+
+
+def _email_keys(
+    deps: IdentityDeps, kind: str, email: str, client: str | None
+) -> list[tuple[str, int]]:
+    settings = deps.settings
+    return [
+        (f"{kind}:account:{email}", settings.account_emails_per_address),
+        (f"{kind}:client:{client or 'unknown'}", settings.account_emails_per_client),
+    ]
+
+
+async def resend_verification(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    user_id = uuid.UUID(data["user_id"])
+    async with deps.uow() as uow:
+        user = await uow.users.get(user_id)
+        if user is None:
+            raise UserNotFound("user not found")
+        if user.email_verified_at is not None:
+            return {"email": user.email, "verified": True}
+        keys = _email_keys(deps, "verify", user.email, data.get("client_address"))
+        await _throttled(uow, deps, keys)
+        await send_link(uow, deps, user, Purpose.VERIFY_EMAIL)
+        await uow.commit()
+        return {"email": user.email, "verified": False}
+
+
+async def verify_email(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    invalid = AccountLinkInvalid("this link is invalid, used or expired; ask for a new one")
+    try:
+        async with deps.uow() as uow:
+            token = await uow.account_tokens.spend(
+                token_hash(data["token"]), purpose=Purpose.VERIFY_EMAIL, at=now()
+            )
+            user = await uow.users.get(token.user_id) if token else None
+            # A link sent before an email change vouches for the old address only.
+            if token is None or user is None or user.email != token.email:
+                raise invalid
+            user.email_verified_at = now()
+            await uow.commit()
+            return {"user": user_view(user), "verified": True}
+    except DuplicateKey:
+        raise EmailTaken("another account has verified this email already") from None
+
+
+async def request_password_reset(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """The same answer whether the address has an account or not; only the mailbox
+    learns which."""
+    email = str(data["email"]).strip().lower()
+    async with deps.uow() as uow:
+        await _throttled(uow, deps, _email_keys(deps, "reset", email, data.get("client_address")))
+        user = await uow.users.for_login(email) or await uow.users.by_email(email)
+        if user is not None:
+            await send_link(uow, deps, user, Purpose.PASSWORD_RESET)
+        await uow.commit()
+    return ACCEPTED
+
+
+async def complete_password_reset(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    check_password(data["password"], min_length=deps.settings.password_min_length)
+    password_hash = await deps.passwords.hash(data["password"])
+    invalid = AccountLinkInvalid("this link is invalid, used or expired; ask for a new one")
+    try:
+        async with deps.uow() as uow:
+            token = await uow.account_tokens.spend(
+                token_hash(data["token"]), purpose=Purpose.PASSWORD_RESET, at=now()
+            )
+            user = await uow.users.get(token.user_id) if token else None
+            if token is None or user is None or user.email != token.email:
+                raise invalid
+            user.password_hash = password_hash
+            # Whoever held the old password, or a stolen refresh token, is out.
+            ended: list[str] = []
+            for workspace, _ in await uow.memberships.of_user(user.id):
+                ids = await revoke_sessions(
+                    uow, user.id, workspace.id, "password_reset", str(user.id)
+                )
+                ended += [str(i) for i in ids]
+            await uow.login_attempts.clear(f"account:{user.email}")
+            await uow.commit()
+            return {"user": user_view(user), "ended_sessions": len(ended)}
+    except DuplicateKey:
+        raise EmailTaken("another account has a password under this email") from None

@@ -1,0 +1,187 @@
+"""TOTP MFA: enrolment (a secret, confirmed by a first code, then recovery codes),
+the second step of a password login, and the workspace setting that requires it.
+
+A password login of an account with MFA answers with a challenge instead of tokens;
+the challenge is an account token of its own, so it is single use and short-lived
+like the others. API keys never meet any of this: they are not a login."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from skyclust_common.messaging import RpcContext
+
+from ..domain import totp
+from ..domain.account_tokens import new_token, token_hash
+from ..domain.errors import (
+    InvalidMfaCode,
+    MfaAlreadyEnabled,
+    MfaChallengeInvalid,
+    MfaNotEnrolled,
+    NoWorkspace,
+    UserNotFound,
+    WorkspaceNotFound,
+)
+from ..domain.ports import IdentityUow, UserRecord
+from .base import IdentityDeps, now
+from .sessions import issue_tokens
+from .throttle import login_keys, record_failure, throttled
+
+CHALLENGE = "mfa_challenge"
+CHALLENGE_TTL = timedelta(minutes=5)
+
+
+async def _user(uow: IdentityUow, user_id: str) -> UserRecord:
+    user = await uow.users.get(uuid.UUID(user_id))
+    if user is None:
+        raise UserNotFound("user not found")
+    return user
+
+
+async def start_enrolment(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        user = await _user(uow, data["user_id"])
+        if user.mfa_enabled_at is not None:
+            raise MfaAlreadyEnabled("MFA is enabled already; disable it to enrol again")
+        user.mfa_secret = totp.new_secret()
+        user.mfa_last_step = None
+        await uow.commit()
+        return {
+            "secret": user.mfa_secret,
+            "otpauth_uri": totp.provisioning_uri(user.mfa_secret, user.email),
+        }
+
+
+async def confirm_enrolment(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """A first good code proves the authenticator has the secret; only then is MFA on.
+    The recovery codes are shown this once and kept only as hashes."""
+    async with deps.uow() as uow:
+        user = await _user(uow, data["user_id"])
+        if user.mfa_enabled_at is not None:
+            raise MfaAlreadyEnabled("MFA is enabled already")
+        if user.mfa_secret is None:
+            raise MfaNotEnrolled("start an enrolment first")
+        step = totp.matching_step(
+            user.mfa_secret, data["code"], at=now().timestamp(), last_step=None
+        )
+        if step is None:
+            raise InvalidMfaCode("wrong code; check the authenticator's clock and try again")
+        user.mfa_enabled_at = now()
+        user.mfa_last_step = step
+        codes = totp.new_recovery_codes()
+        await uow.recovery_codes.replace(user.id, [totp.recovery_code_hash(c) for c in codes])
+        await uow.commit()
+        return {"enabled": True, "recovery_codes": codes}
+
+
+async def disable(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    async with deps.uow() as uow:
+        user = await _user(uow, data["user_id"])
+        if user.mfa_enabled_at is None:
+            raise MfaNotEnrolled("MFA is not enabled")
+        await _check_second_factor(uow, user, data)
+        user.mfa_secret = user.mfa_enabled_at = user.mfa_last_step = None
+        await uow.recovery_codes.replace(user.id, [])
+        await uow.commit()
+        return {"enabled": False}
+
+
+async def _check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str, Any]) -> None:
+    """Accept a TOTP code of a step after the last one used, or an unused recovery
+    code; spend whichever it was."""
+    assert user.mfa_secret is not None
+    code, recovery = data.get("code"), data.get("recovery_code")
+    if code:
+        step = totp.matching_step(
+            user.mfa_secret, code, at=now().timestamp(), last_step=user.mfa_last_step
+        )
+        if step is not None:
+            user.mfa_last_step = step
+            return
+    elif recovery and await uow.recovery_codes.spend(
+        user.id, totp.recovery_code_hash(recovery), at=now()
+    ):
+        return
+    raise InvalidMfaCode("wrong or already used code")
+
+
+async def challenge(uow: IdentityUow, user: UserRecord, workspace_id: uuid.UUID) -> dict[str, Any]:
+    """The answer to a good password of an account with MFA; the caller commits."""
+    token, hashed = new_token()
+    at = now()
+    await uow.account_tokens.add(
+        token_hash=hashed,
+        user_id=user.id,
+        purpose=CHALLENGE,
+        email=user.email,
+        expires_at=at + CHALLENGE_TTL,
+        created_at=at,
+        details={"workspace_id": str(workspace_id)},
+    )
+    return {
+        "mfa_required": True,
+        "mfa_token": token,
+        "expires_in": int(CHALLENGE_TTL.total_seconds()),
+    }
+
+
+async def complete_login(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    invalid = MfaChallengeInvalid("this login step has expired or is finished; log in again")
+    async with deps.uow() as uow:
+        pending = await uow.account_tokens.live(
+            token_hash(data["mfa_token"]), purpose=CHALLENGE, at=now()
+        )
+        user = await uow.users.get(pending.user_id) if pending else None
+        if pending is None or user is None or user.mfa_secret is None:
+            raise invalid
+        keys = login_keys(deps, user.email, data.get("client_address"))
+        await throttled(uow, deps, keys)
+        try:
+            await _check_second_factor(uow, user, data)
+        except InvalidMfaCode:
+            failed = True
+        else:
+            failed = False
+            pending.used_at = now()
+            found = await uow.memberships.of(user.id, uuid.UUID(pending.details["workspace_id"]))
+            if found is None:
+                found = await uow.memberships.first(user.id)
+            if found is None:
+                raise NoWorkspace("this account belongs to no workspace")
+            await uow.login_attempts.clear(keys[0][0])
+            tokens = await issue_tokens(uow, deps, user, found[0], found[1].role)
+            await uow.commit()
+    if failed:
+        await record_failure(deps, [k for k, _ in keys])
+        raise InvalidMfaCode("wrong or already used code")
+    return tokens
+
+
+async def set_workspace_policy(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """The gateway lets only the workspace's admins here."""
+    async with deps.uow() as uow:
+        found = await uow.memberships.of(
+            uuid.UUID(data["user_id"]), uuid.UUID(data["workspace_id"])
+        )
+        if found is None:
+            raise WorkspaceNotFound("workspace not found")
+        workspace = found[0]
+        user = await _user(uow, data["user_id"])
+        if data["require_mfa"] and user.mfa_enabled_at is None:
+            # Else the admin would lock themselves out of the workspace with one call.
+            raise MfaNotEnrolled("enable MFA on your own account before requiring it")
+        workspace.require_mfa = bool(data["require_mfa"])
+        await uow.commit()
+        return {"workspace_id": str(workspace.id), "require_mfa": workspace.require_mfa}
