@@ -125,6 +125,9 @@ class Receiver:
         raw = await reader.readexactly(int(headers.get("content-length", "0")))
         self.requests.append((headers, raw))
         status, extra, payload = self.replies.pop(0) if self.replies else (204, {}, b"")
+        if status == 0:
+            # An endpoint that takes the request and never answers.
+            await asyncio.sleep(3600)
         out = f"HTTP/1.1 {status} X\r\ncontent-length: {len(payload)}\r\nconnection: close\r\n"
         out += "".join(f"{k}: {v}\r\n" for k, v in extra.items())
         writer.write(out.encode() + b"\r\n" + payload)

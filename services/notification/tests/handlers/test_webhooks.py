@@ -277,3 +277,15 @@ async def test_a_manual_retry_sends_again_with_the_same_id_and_keeps_the_log(
         deps, uuid.UUID(world.workspace_id), uuid.UUID(made["channel"]["id"])
     )
     assert [(d["status"], d["attempts"]) for d in log["items"]] == [("succeeded", 2)]
+
+
+async def test_a_test_send_is_answered_within_its_limit_when_the_endpoint_stalls(world, receiver):
+    deps = hooked(world, test_timeout=0.3)
+    made = await a_channel(deps, world, receiver.url)
+    receiver.replies = [(0, {}, b"")]
+    answer = await sending.test_channel(
+        deps, uuid.UUID(world.workspace_id), uuid.UUID(made["channel"]["id"])
+    )
+    got = answer["delivery"]
+    assert (got["status"], got["error"], got["event_type"]) == ("failed", "timeout", "WebhookTest")
+    assert len(receiver.requests) == 1

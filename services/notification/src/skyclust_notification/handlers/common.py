@@ -42,6 +42,8 @@ class WebhookDeps:
     lease: timedelta = timedelta(minutes=2)
     # An endpoint failing every delivery for this long is disabled.
     disable_after: timedelta = timedelta(days=3)
+    # A test send is answered within this, under the gateway's request/reply timeout.
+    test_timeout: float = 8.0
     # Called when deliveries were added: the sending loop need not wait for its tick.
     wake: Callable[[], None] = _nothing
 

@@ -39,7 +39,13 @@ async def deliver_due(deps: NotificationDeps, limit: int = 20) -> int:
     return len(claimed)
 
 
-async def attempt(deps: NotificationDeps, delivery: Delivery, channel: Channel | None) -> Delivery:
+async def attempt(
+    deps: NotificationDeps,
+    delivery: Delivery,
+    channel: Channel | None,
+    *,
+    within: float | None = None,
+) -> Delivery:
     hooks = configured(deps)
     now = deps.clock()
     if channel is None or not channel.enabled:
@@ -53,9 +59,11 @@ async def attempt(deps: NotificationDeps, delivery: Delivery, channel: Channel |
         )
         return await _record(deps, done, None)
     try:
-        response = await hooks.sender.send(
-            channel.url, delivery.payload, headers(channel, delivery, now)
-        )
+        sending = hooks.sender.send(channel.url, delivery.payload, headers(channel, delivery, now))
+        response = await asyncio.wait_for(sending, within) if within else await sending
+    except TimeoutError:
+        outcome = Attempt(now, None, int((within or 0) * 1000), "timeout")
+        retry_after = None
     except SkyclustError as exc:
         # The name now answers an address that is refused: rebinding, or a changed
         # record. Retried like any failure, never sent.
@@ -190,7 +198,11 @@ async def test_channel(
         await uow.deliveries.add(delivery)
         await uow.commit()
     # A test is tried once: its answer is what the admin asked for.
-    sent = await attempt(deps, delivery, replace(channel, enabled=True))
+    # Within the caller's wait: the answer must reach the admin before the request
+    # times out at the gateway.
+    sent = await attempt(
+        deps, delivery, replace(channel, enabled=True), within=configured(deps).test_timeout
+    )
     if sent.status is DeliveryStatus.PENDING:
         sent = replace(sent, status=DeliveryStatus.FAILED, next_attempt_at=None)
         await _record(deps, sent, None)
