@@ -10,6 +10,7 @@ from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
 
 from .adapters.db import metadata
 from .adapters.identity import IdentityMembers
+from .adapters.secret_box import SecretBox, parse_key
 from .adapters.smtp import Mailer, SmtpMailer
 from .adapters.uow import SqlNotificationUnitOfWork
 from .adapters.webhook_http import WebhookSender
@@ -63,9 +64,13 @@ def bootstrap(
     mailer: Mailer | None = None,
 ) -> NotificationDeps:
     db = runtime.db
+    key = settings.webhook_secrets_key
+    box = SecretBox(parse_key(key.get_secret_value() if key else None))
 
     def uow() -> SqlNotificationUnitOfWork:
-        return SqlNotificationUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+        return SqlNotificationUnitOfWork(
+            db.sessions, db.metadata, runtime.registry, db.relay.wake, secret_box=box
+        )
 
     return NotificationDeps(
         uow=uow,

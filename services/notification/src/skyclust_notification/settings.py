@@ -4,6 +4,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from skyclust_common.settings import DatabaseServiceSettings
 
+from .adapters.secret_box import parse_key
 from .domain.ssrf import parse_cidrs
 
 
@@ -36,6 +37,9 @@ class NotificationSettings(DatabaseServiceSettings):
     webhook_rotation_overlap_seconds: float = Field(default=86400.0, ge=0)
     # An endpoint failing every delivery for this long is disabled and its admins told.
     webhook_disable_after_seconds: float = Field(default=259200.0, gt=0)
+    # 32 bytes, base64: webhook signing secrets are sealed with it (AES-GCM). Unset, they
+    # are kept unsealed in the service's schema.
+    webhook_secrets_key: SecretStr | None = None
     # How often due deliveries are looked for.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
@@ -43,6 +47,12 @@ class NotificationSettings(DatabaseServiceSettings):
     @classmethod
     def _cidrs(cls, value: str) -> str:
         parse_cidrs(value)
+        return value
+
+    @field_validator("webhook_secrets_key")
+    @classmethod
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
+        parse_key(value.get_secret_value() if value else None)
         return value
 
     @field_validator("webhook_retry_schedule")

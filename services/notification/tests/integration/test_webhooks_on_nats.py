@@ -5,6 +5,8 @@ signed, sent by the service's own delivery job."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from standardwebhooks import Webhook
 
 from skyclust_common.contracts import load_registry
@@ -76,6 +79,7 @@ async def platform(nats_server: Any, postgres: Any, receiver: Any) -> AsyncItera
         webhook_allowed_cidrs="127.0.0.0/8",
         webhook_retry_schedule="0.2,0.2",
         webhook_poll_seconds=0.1,
+        webhook_secrets_key=base64.b64encode(os.urandom(32)).decode(),
     )
     await asyncio.to_thread(upgrade_head, url, MIGRATIONS)
     runtime = await start_runtime("notification", settings, metadata, MIGRATIONS)
@@ -98,7 +102,7 @@ async def platform(nats_server: Any, postgres: Any, receiver: Any) -> AsyncItera
         load_registry(),
         BusConfig(service="provisioning"),
     )
-    yield deps, flaky, client
+    yield runtime, flaky, client
     await client.close()
     await stop_runtime(runtime)
 
@@ -108,7 +112,7 @@ async def _no_members() -> list[Any]:
 
 
 async def test_a_redelivered_event_reaches_the_webhook_once(platform: Any, receiver: Any):
-    _, flaky, client = platform
+    runtime, flaky, client = platform
     workspace = uuid.uuid4()
     made = await client.request(
         "notification",
@@ -159,6 +163,12 @@ async def test_a_redelivered_event_reaches_the_webhook_once(platform: Any, recei
         "notification", "ListNotificationChannels", {"workspace_id": str(workspace)}
     )
     assert made["secret"] not in str(listed) and len(listed["items"]) == 1
+    async with runtime.db.engine.connect() as conn:
+        stored = await conn.scalar(
+            text("SELECT secret FROM notification.channels WHERE id = :id"),
+            {"id": uuid.UUID(made["channel"]["id"])},
+        )
+    assert stored.startswith("v1:") and made["secret"] not in stored
     with pytest.raises(SkyclustError) as refused:
         await client.request(
             "notification",

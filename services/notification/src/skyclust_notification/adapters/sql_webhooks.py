@@ -12,19 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.webhooks import Attempt, Channel, Delivery, DeliveryStatus
 from .db import channels, deliveries
+from .secret_box import SecretBox
 
 
-def _channel(row: Any) -> Channel:
+def _channel(row: Any, box: SecretBox) -> Channel:
     return Channel(
         id=row.id,
         workspace_id=row.workspace_id,
         name=row.name,
         url=row.url,
         event_types=tuple(row.event_types),
-        secret=row.secret,
+        secret=box.open(row.secret, row.id),
         created_at=row.created_at,
         created_by=row.created_by,
-        previous_secret=row.previous_secret,
+        previous_secret=box.open(row.previous_secret, row.id) if row.previous_secret else None,
         previous_until=row.previous_until,
         enabled=row.enabled,
         disabled_reason=row.disabled_reason,
@@ -32,15 +33,15 @@ def _channel(row: Any) -> Channel:
     )
 
 
-def _channel_values(c: Channel) -> dict[str, Any]:
+def _channel_values(c: Channel, box: SecretBox) -> dict[str, Any]:
     return {
         "id": c.id,
         "workspace_id": c.workspace_id,
         "name": c.name,
         "url": c.url,
         "event_types": list(c.event_types),
-        "secret": c.secret,
-        "previous_secret": c.previous_secret,
+        "secret": box.seal(c.secret, c.id),
+        "previous_secret": box.seal(c.previous_secret, c.id) if c.previous_secret else None,
         "previous_until": c.previous_until,
         "enabled": c.enabled,
         "disabled_reason": c.disabled_reason,
@@ -97,18 +98,19 @@ def _delivery_values(d: Delivery) -> dict[str, Any]:
 
 
 class SqlChannels:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, box: SecretBox) -> None:
         self.session = session
+        self.box = box
 
     async def add(self, channel: Channel) -> None:
-        await self.session.execute(insert(channels).values(**_channel_values(channel)))
+        await self.session.execute(insert(channels).values(**_channel_values(channel, self.box)))
 
     async def get(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
         query = select(channels).where(
             channels.c.workspace_id == workspace_id, channels.c.id == channel_id
         )
         row = (await self.session.execute(query)).one_or_none()
-        return _channel(row) if row is not None else None
+        return _channel(row, self.box) if row is not None else None
 
     async def in_workspace(self, workspace_id: uuid.UUID) -> list[Channel]:
         query = (
@@ -116,10 +118,10 @@ class SqlChannels:
             .where(channels.c.workspace_id == workspace_id)
             .order_by(channels.c.created_at, channels.c.id)
         )
-        return [_channel(row) for row in (await self.session.execute(query)).all()]
+        return [_channel(row, self.box) for row in (await self.session.execute(query)).all()]
 
     async def save(self, channel: Channel) -> None:
-        values = _channel_values(channel)
+        values = _channel_values(channel, self.box)
         await self.session.execute(
             update(channels).where(channels.c.id == channel.id).values(**values)
         )
