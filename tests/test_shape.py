@@ -58,7 +58,8 @@ def test_no_file_over_the_line_limit() -> None:
 
 # What a service's domain may import besides the standard library and itself: the error
 # tree, the event envelope, and libraries that compute without I/O (pydantic, pure
-# cryptography, email syntax checked with deliverability off). No storage, no network,
+# cryptography, email syntax checked with deliverability off, the numerical libraries
+# cost's forecast fits with). No storage, no network,
 # no cloud SDK, no handler or adapter. (SQL is kept under adapters/ by ruff's TID251.)
 DOMAIN_MAY_IMPORT = (
     "skyclust_common.errors",
@@ -66,6 +67,8 @@ DOMAIN_MAY_IMPORT = (
     "pydantic",
     "cryptography",
     "email_validator",
+    "numpy",
+    "scipy.stats",
 )
 
 

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.unit
 UUID = "0b7c1d1e-8a63-4bd4-9a35-0d8b6f2d1f00"
 WHEN = "2026-12-03T15:38:55Z"
 # A value for each pattern the contracts use; a new pattern needs one here.
-PATTERNED = ["prod", "1.30", "123", "us-east-1", "rg-prod"]
+PATTERNED = ["prod", "1.30", "123", "us-east-1", "rg-prod", "USD", "2026-Q4"]
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
@@ -62,6 +62,9 @@ def build(schema: Any, *, full: bool) -> Any:
         return "anything"
     if "const" in schema:
         return schema["const"]
+    if "oneOf" in schema:
+        # One branch with only what it requires, the other with everything it has.
+        return build(schema["oneOf"][-1 if full else 0], full=full)
     if "enum" in schema:
         return next(v for v in schema["enum"] if v is not None)
     kinds = [k for k in _types(schema) if k != "null"] or ["null"]

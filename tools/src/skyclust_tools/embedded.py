@@ -121,6 +121,8 @@ class MotoServer:
     log_file: Path | None = None
     # Seconds EKS version updates take; None keeps the emulator's defaults.
     duration_seconds: float | None = None
+    # Billed seconds per real second (tools/EMULATORS.md, Billing); None: the default.
+    billing_speed: float | None = None
 
     @property
     def url(self) -> str:
@@ -134,6 +136,8 @@ class MotoServer:
         args += ["-H", "127.0.0.1", "-p", str(self.port)]
         if self.duration_seconds is not None:
             args += ["--duration", str(self.duration_seconds)]
+        if self.billing_speed is not None:
+            args += ["--billing-speed", str(self.billing_speed)]
         self.proc = subprocess.Popen(args, stdout=log, stderr=log, env=env)
         try:
             wait_for_port(self.port, timeout, self.proc)
@@ -176,6 +180,7 @@ class EmulatorServer:
     tls_dir: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     log_file: Path | None = None
+    billing_speed: float | None = None
 
     @property
     def url(self) -> str:
@@ -202,6 +207,8 @@ class EmulatorServer:
             assert self.tls_dir is not None, "the Azure emulator needs a TLS directory"
             self.tls_dir.mkdir(parents=True, exist_ok=True)
             args += ["--tls-dir", str(self.tls_dir)]
+        if self.billing_speed is not None:
+            args += ["--billing-speed", str(self.billing_speed)]
         log = open(self.log_file or os.devnull, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(args, stdout=log, stderr=log)
         try:

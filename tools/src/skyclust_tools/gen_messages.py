@@ -121,6 +121,32 @@ def _message(schema: dict[str, Any], title: str, contract: Contract, base: str) 
     return part
 
 
+def _one_model(schema: dict[str, Any]) -> dict[str, Any]:
+    """A part that is one of several objects (a login's tokens or its MFA challenge) as one
+    model: every branch's fields, required only where every branch requires them. The wire
+    keeps the exact `oneOf`, which the contract check still applies."""
+    branches = schema.get("oneOf")
+    if not isinstance(branches, list) or not all(
+        isinstance(b, dict) and b.get("type") == "object" and "properties" in b for b in branches
+    ):
+        return schema
+    properties: dict[str, Any] = {}
+    for branch in branches:
+        for name, prop in branch["properties"].items():
+            properties.setdefault(name, prop)
+    required = set.intersection(*(set(b.get("required", ())) for b in branches))
+    merged = {k: v for k, v in schema.items() if k != "oneOf"}
+    merged.update(
+        type="object",
+        properties=properties,
+        required=[name for name in properties if name in required],
+        additionalProperties=all(
+            b.get("additionalProperties", True) is not False for b in branches
+        ),
+    )
+    return merged
+
+
 def combined_schema(kind: str, contracts: Iterable[Contract]) -> dict[str, Any]:
     _, base, _ = MODULES[kind]
     defs: dict[str, Any] = {}
@@ -128,7 +154,7 @@ def combined_schema(kind: str, contracts: Iterable[Contract]) -> dict[str, Any]:
         name = class_name(contract)
         if kind == "rpc":
             for part, part_base in (("request", "RpcRequest"), ("reply", "RpcReply")):
-                schema = copy.deepcopy(contract.schema["$defs"][part])
+                schema = _one_model(copy.deepcopy(contract.schema["$defs"][part]))
                 title = f"{name}{part.title()}"
                 defs[title] = _message(schema, title, contract, part_base)
         else:

@@ -40,14 +40,8 @@ from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
-NATS_USERS = (
-    "gateway",
-    "identity",
-    "credential-vault",
-    "provisioning",
-    "network",
-    "notification",
-)
+DB_SERVICES = ("identity", "credential-vault", "provisioning", "network", "notification", "cost")
+NATS_USERS = ("gateway", *DB_SERVICES)
 
 
 @dataclass
@@ -119,7 +113,7 @@ class Platform:
 
     def _secrets(self) -> dict[str, Any]:
         path = self.state_dir / "secrets.json"
-        services = ("identity", "credential-vault", "provisioning", "network", "notification")
+        services = DB_SERVICES
         if path.exists():
             stored: dict[str, Any] = json.loads(path.read_text())
             # A state dir from before a service existed has no password for it yet.
@@ -235,9 +229,11 @@ class Platform:
             admin_url = pg.url
         self.say("PostgreSQL ready")
 
+        # A billed day a real minute: a new cluster shows cost a few minutes later.
+        speed = float(os.environ.get("SKYCLUST_BILLING_SPEED", "1440"))
         aws_url = os.environ.get("SKYCLUST_AWS_ENDPOINT_URL")
         if not aws_url:
-            moto = MotoServer(port=free_port(), log_file=logs / "moto.log")
+            moto = MotoServer(port=free_port(), log_file=logs / "moto.log", billing_speed=speed)
             self.servers.append(moto.start())
             aws_url = moto.url
         self.say(f"local AWS (moto) at {aws_url}")
@@ -247,7 +243,11 @@ class Platform:
         gcp_local = None
         if not gcp_url:
             gcp_local = EmulatorServer(
-                "gcp", free_port(), duration, log_file=logs / "gcp-emulator.log"
+                "gcp",
+                free_port(),
+                duration,
+                log_file=logs / "gcp-emulator.log",
+                billing_speed=speed,
             )
             self.servers.append(gcp_local.start())
             gcp_url = gcp_local.url
@@ -262,6 +262,7 @@ class Platform:
                 duration,
                 tls_dir=self.state_dir / "data" / "azure-tls",
                 log_file=logs / "azure-emulator.log",
+                billing_speed=speed,
             )
             self.servers.append(azure_local.start())
             azure_url, azure_ca = azure_local.url, str(azure_local.ca_bundle)
@@ -325,6 +326,7 @@ class Platform:
                     "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
                 },
             ),
+            ("cost", "skyclust_cost", {"SKYCLUST_DATABASE_URL": role_urls["cost"]}),
             (
                 "notification",
                 "skyclust_notification",
@@ -478,6 +480,8 @@ def main() -> None:
         sys.exit(1)
     platform.say(f"ready in {time.monotonic() - started:.1f}s")
     platform.say(f"gateway: {values['SKYCLUST_GATEWAY_URL']}  (API docs at /docs)")
+    speed = os.environ.get("SKYCLUST_BILLING_SPEED", "1440")
+    platform.say(f"cost: local clouds bill at {speed}x; GET /api/v1/cost-analysis/summary")
     platform.say(f"settings for your tools: {platform.state_dir / 'dev.env'}")
     if not os.environ.get("SKYCLUST_SMTP_HOST"):
         platform.say(f"mail SkyClust sends: {platform.state_dir / 'mail'} (one .eml per mail)")

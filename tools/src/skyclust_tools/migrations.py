@@ -22,6 +22,7 @@ SERVICES = {
     "credential-vault": "skyclust_vault",
     "provisioning": "skyclust_provisioning",
     "network": "skyclust_network",
+    "cost": "skyclust_cost",
 }
 
 

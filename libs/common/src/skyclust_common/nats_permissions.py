@@ -50,7 +50,7 @@ CALLS: dict[str, tuple[str, ...]] = {
     "gateway": ("identity", VAULT, "provisioning", "network", "cost", "notification"),
     "identity": (),
     VAULT: ("identity",),
-    "provisioning": (VAULT, "network", "identity"),
+    "provisioning": (VAULT, "network", "identity", "cost"),  # cost: the budget guardrail
     "network": (VAULT, "provisioning", "identity"),
     "cost": (VAULT, "provisioning", "network", "identity"),
     "notification": ("identity",),

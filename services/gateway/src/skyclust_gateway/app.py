@@ -32,6 +32,7 @@ from .routers import (
     session,
     workspaces,
 )
+from .routers.cost import router as cost_router
 from .routers.deps import Services
 from .routers.network import router as network_router
 from .settings import GatewaySettings
@@ -86,6 +87,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         notification_channels.router,
         account.router,
         account.policy_router,
+        cost_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app

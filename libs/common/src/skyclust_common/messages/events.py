@@ -69,6 +69,73 @@ class AuditRecorded(EventData):
     occurred_at: DateTime
 
 
+class BudgetRecovered(EventData):
+    """
+    Spend that had crossed a budget's threshold is below it again (or its period ended).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "BudgetRecovered", "version": 1}},
+    )
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    kind: Literal["actual", "forecast"]
+    threshold: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    the percentage of the amount crossed, e.g. "80"
+    """
+    period_key: Annotated[StrictStr, Field(pattern="^[0-9]{4}(-[0-9]{2}|-Q[1-4])?$")]
+    spend: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    actual spend so far in the period, or the forecast for the whole period
+    """
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    percent: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    mode: Literal["warn", "enforce"]
+
+
+class BudgetThresholdCrossed(EventData):
+    """
+    Actual or forecast spend reached one of a budget's thresholds; once per budget,
+    threshold, kind and period.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "BudgetThresholdCrossed", "version": 1}},
+    )
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    kind: Literal["actual", "forecast"]
+    threshold: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    the percentage of the amount crossed, e.g. "80"
+    """
+    period_key: Annotated[StrictStr, Field(pattern="^[0-9]{4}(-[0-9]{2}|-Q[1-4])?$")]
+    spend: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    actual spend so far in the period, or the forecast for the whole period
+    """
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    percent: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    mode: Literal["warn", "enforce"]
+
+
 class ClusterDeleteRequested(EventData):
     """
     A cluster's deletion was requested.
@@ -1376,6 +1443,8 @@ BY_CONTRACT: dict[tuple[str, int], type[EventData]] = {
     (ApiKeyCreated.CONTRACT, ApiKeyCreated.VERSION): ApiKeyCreated,
     (ApiKeyRevoked.CONTRACT, ApiKeyRevoked.VERSION): ApiKeyRevoked,
     (AuditRecorded.CONTRACT, AuditRecorded.VERSION): AuditRecorded,
+    (BudgetRecovered.CONTRACT, BudgetRecovered.VERSION): BudgetRecovered,
+    (BudgetThresholdCrossed.CONTRACT, BudgetThresholdCrossed.VERSION): BudgetThresholdCrossed,
     (ClusterDeleteRequested.CONTRACT, ClusterDeleteRequested.VERSION): ClusterDeleteRequested,
     (ClusterDeleted.CONTRACT, ClusterDeleted.VERSION): ClusterDeleted,
     (ClusterDriftDetected.CONTRACT, ClusterDriftDetected.VERSION): ClusterDriftDetected,

@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
+from datetime import date as date_aliased
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     ConfigDict,
     Field,
-    RootModel,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -107,6 +108,117 @@ class AdoptVpcRequest(RpcRequest):
     vpc_id: Uuid
 
 
+class CheckBudgetGuardrailReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1}},
+    )
+    action: Literal["allow", "warn", "override"]
+    estimate: dict[str, Any]
+    """
+    the monthly estimate: currency, monthly, line_items, price_source
+    """
+    findings: list[CheckBudgetGuardrailReplyFinding]
+    warnings: list[CheckBudgetGuardrailReplyWarning]
+
+
+class CheckBudgetGuardrailReplyFinding(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    mode: Literal["warn", "enforce"]
+    amount: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    currency: Annotated[StrictStr, Field(pattern="^[A-Z]{3}$")]
+    forecast: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    estimate: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    projected: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    percent: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+
+
+class CheckBudgetGuardrailReplyWarning(Part):
+    code: StrictStr
+    message: StrictStr
+
+
+class CheckBudgetGuardrailRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "actor_is_admin",
+                "override",
+                "version",
+                "cluster_id",
+                "tags",
+                "include_control_plane",
+            ],
+            "skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: StrictStr
+    actor_is_admin: StrictBool | None = None
+    """
+    the caller's role as the gateway checked it
+    """
+    override: StrictBool | None = None
+    """
+    an admin's explicit override of an enforce budget
+    """
+    provider: Literal["aws", "gcp", "azure"]
+    region: Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9-]{1,63}$")]
+    version: Annotated[StrictStr | None, Field(pattern="^[0-9]+\\.[0-9]+$")] = None
+    cluster_id: Uuid | None = None
+    """
+    the cluster a node group is added to or scaled in
+    """
+    tags: Annotated[
+        dict[str, CheckBudgetGuardrailRequestTagsAdditionalProperty] | None, Field(max_length=50)
+    ] = None
+    node_groups: Annotated[list[CheckBudgetGuardrailRequestNodeGroup], Field(max_length=50)]
+    """
+    for a scale-up, only the nodes added
+    """
+    include_control_plane: StrictBool | None = None
+    """
+    false for a node-group add or scale-up
+    """
+
+
+class CheckBudgetGuardrailRequestNodeGroup(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["name", "instance_type", "min_size", "max_size"]},
+    )
+    name: Annotated[StrictStr | None, Field(max_length=63, min_length=1)] = None
+    instance_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    min_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    max_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+
+
+CheckBudgetGuardrailRequestTagsAdditionalProperty = TypeAliasType(
+    "CheckBudgetGuardrailRequestTagsAdditionalProperty", Annotated[StrictStr, Field(max_length=256)]
+)
+
+
 class CheckCidrPlanReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -177,6 +289,47 @@ class CheckSessionRequest(RpcRequest):
     session_id: Uuid
 
 
+class CollectCostsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CollectCosts", "version": 1}},
+    )
+    rows: Annotated[StrictInt, Field(ge=0)]
+    warnings: list[CollectCostsReplyWarning]
+    providers: dict[str, StrictInt]
+
+
+class CollectCostsReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class CollectCostsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["provider", "days"],
+            "skyclust-contract": {"name": "CollectCosts", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"] | None = None
+    days: Annotated[StrictInt | None, Field(ge=1, le=400)] = None
+
+
 class CompleteMfaLoginReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -202,8 +355,26 @@ class CompleteMfaLoginRequest(RpcRequest):
     client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
 
 
-class CompleteOidcLoginReply(RootModel[Any]):
-    root: Annotated[Any, Field(title="CompleteOidcLoginReply")]
+class CompleteOidcLoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "access_token",
+                "refresh_token",
+                "token_type",
+                "mfa_required",
+                "mfa_token",
+            ],
+            "skyclust-contract": {"name": "CompleteOidcLogin", "version": 1},
+        },
+    )
+    access_token: Annotated[StrictStr | None, Field(max_length=8192, min_length=1)] = None
+    refresh_token: Annotated[StrictStr | None, Field(max_length=512, min_length=1)] = None
+    token_type: Literal["Bearer"] | None = None
+    expires_in: StrictInt
+    mfa_required: Literal[True] | None = None
+    mfa_token: Annotated[StrictStr | None, Field(max_length=256, min_length=16)] = None
 
 
 class CompleteOidcLoginRequest(RpcRequest):
@@ -1775,6 +1946,262 @@ class GetClusterTokenRequest(RpcRequest):
     actor_type: Literal["user", "api_key"] | None = "user"
 
 
+class GetCostBreakdownReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostBreakdown", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostBreakdownReplyWarning]
+    by: StrictStr
+    total: StrictFloat
+    items: list[GetCostBreakdownReplyItem]
+
+
+class GetCostBreakdownReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    key: StrictStr
+    amount: StrictFloat
+    share: StrictFloat
+
+
+class GetCostBreakdownReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostBreakdownRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostBreakdown", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    by: Annotated[StrictStr, Field(max_length=140, min_length=1)]
+    """
+    service, provider, region, cluster, node_group or tag:<key>
+    """
+
+
+class GetCostComparisonReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostComparison", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostComparisonReplyWarning]
+    current: StrictFloat
+    previous: StrictFloat
+    previous_start: date_aliased
+    previous_end: date_aliased
+    change: StrictFloat
+    change_percent: StrictFloat | None
+    by_provider: dict[str, GetCostComparisonReplyByProvider]
+
+
+class GetCostComparisonReplyByProvider(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    current: StrictFloat
+    previous: StrictFloat
+
+
+class GetCostComparisonReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostComparisonRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostComparison", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+
+
+class GetCostSummaryReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostSummary", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostSummaryReplyWarning]
+    total: StrictFloat
+    by_provider: dict[str, StrictFloat]
+    daily: list[GetCostSummaryReplyDailyItem]
+
+
+class GetCostSummaryReplyDailyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    date: date_aliased
+    amount: StrictFloat
+
+
+class GetCostSummaryReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostSummaryRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostSummary", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+
+
+class GetCostTrendReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostTrend", "version": 1}},
+    )
+    period: Literal["7d", "1m", "3m", "6m", "1y"]
+    start: date_aliased
+    end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostTrendReplyWarning]
+    first_half: StrictFloat
+    second_half: StrictFloat
+    change: StrictFloat
+    change_percent: StrictFloat | None
+    direction: Literal["increasing", "decreasing", "stable"]
+    daily: list[GetCostTrendReplyDailyItem]
+
+
+class GetCostTrendReplyDailyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    date: date_aliased
+    amount: StrictFloat
+
+
+class GetCostTrendReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostTrendRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["period", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostTrend", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+
+
 class GetCredentialReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -3049,8 +3476,26 @@ class ListWorkspacesRequest(RpcRequest):
     user_id: Uuid
 
 
-class LoginReply(RootModel[Any]):
-    root: Annotated[Any, Field(title="LoginReply")]
+class LoginReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "access_token",
+                "refresh_token",
+                "token_type",
+                "mfa_required",
+                "mfa_token",
+            ],
+            "skyclust-contract": {"name": "Login", "version": 1},
+        },
+    )
+    access_token: Annotated[StrictStr | None, Field(max_length=8192, min_length=1)] = None
+    refresh_token: Annotated[StrictStr | None, Field(max_length=512, min_length=1)] = None
+    token_type: Literal["Bearer"] | None = None
+    expires_in: StrictInt
+    mfa_required: Literal[True] | None = None
+    mfa_token: Annotated[StrictStr | None, Field(max_length=256, min_length=16)] = None
 
 
 class LoginRequest(RpcRequest):
@@ -4436,6 +4881,19 @@ class AdoptVpc(Rpc[AdoptVpcRequest, AdoptVpcReply]):
     Reply: TypeAlias = AdoptVpcReply
 
 
+class CheckBudgetGuardrail(Rpc[CheckBudgetGuardrailRequest, CheckBudgetGuardrailReply]):
+    """Before a cluster, a node group or a scale-up is made: its monthly estimate against the
+    budgets covering it. Refused with BUDGET_EXCEEDED (409) when an enforce budget would
+    pass 100% and no admin override is asked; BUDGET_OVERRIDE_FORBIDDEN (403) when a non-
+    admin asks for one."""
+
+    CONTRACT = "CheckBudgetGuardrail"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = CheckBudgetGuardrailRequest
+    Reply: TypeAlias = CheckBudgetGuardrailReply
+
+
 class CheckCidrPlan(Rpc[CheckCidrPlanRequest, CheckCidrPlanReply]):
     """Check a proposed layout of networks and subnets against the workspace without creating
     anything."""
@@ -4455,6 +4913,17 @@ class CheckSession(Rpc[CheckSessionRequest, CheckSessionReply]):
     KIND = "query"
     Request: TypeAlias = CheckSessionRequest
     Reply: TypeAlias = CheckSessionReply
+
+
+class CollectCosts(Rpc[CollectCostsRequest, CollectCostsReply]):
+    """Read the clouds' billing APIs now for the workspace's known credentials and store the
+    daily rows; answers what each cloud gave."""
+
+    CONTRACT = "CollectCosts"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = CollectCostsRequest
+    Reply: TypeAlias = CollectCostsReply
 
 
 class CompleteMfaLogin(Rpc[CompleteMfaLoginRequest, CompleteMfaLoginReply]):
@@ -4751,6 +5220,49 @@ class GetClusterToken(Rpc[GetClusterTokenRequest, GetClusterTokenReply]):
     KIND = "query"
     Request: TypeAlias = GetClusterTokenRequest
     Reply: TypeAlias = GetClusterTokenReply
+
+
+class GetCostBreakdown(Rpc[GetCostBreakdownRequest, GetCostBreakdownReply]):
+    """A workspace's cost over a period, grouped by one dimension: service, provider, region,
+    cluster, node_group or tag:<key> (rows without the dimension are under the empty key)."""
+
+    CONTRACT = "GetCostBreakdown"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostBreakdownRequest
+    Reply: TypeAlias = GetCostBreakdownReply
+
+
+class GetCostComparison(Rpc[GetCostComparisonRequest, GetCostComparisonReply]):
+    """This period against the one before it, of the same length."""
+
+    CONTRACT = "GetCostComparison"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostComparisonRequest
+    Reply: TypeAlias = GetCostComparisonReply
+
+
+class GetCostSummary(Rpc[GetCostSummaryRequest, GetCostSummaryReply]):
+    """A workspace's cost over a period: total, per provider and per day, from the stored
+    billing rows (and estimates where a cloud's billing API could not be read)."""
+
+    CONTRACT = "GetCostSummary"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostSummaryRequest
+    Reply: TypeAlias = GetCostSummaryReply
+
+
+class GetCostTrend(Rpc[GetCostTrendRequest, GetCostTrendReply]):
+    """The period's second half against its first half (the seed's trend): the change in amount
+    and percent, and its direction."""
+
+    CONTRACT = "GetCostTrend"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostTrendRequest
+    Reply: TypeAlias = GetCostTrendReply
 
 
 class GetCredential(Rpc[GetCredentialRequest, GetCredentialReply]):
@@ -5380,8 +5892,10 @@ class VerifyEmail(Rpc[VerifyEmailRequest, VerifyEmailReply]):
 BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (AddMember.CONTRACT, AddMember.VERSION): AddMember,
     (AdoptVpc.CONTRACT, AdoptVpc.VERSION): AdoptVpc,
+    (CheckBudgetGuardrail.CONTRACT, CheckBudgetGuardrail.VERSION): CheckBudgetGuardrail,
     (CheckCidrPlan.CONTRACT, CheckCidrPlan.VERSION): CheckCidrPlan,
     (CheckSession.CONTRACT, CheckSession.VERSION): CheckSession,
+    (CollectCosts.CONTRACT, CollectCosts.VERSION): CollectCosts,
     (CompleteMfaLogin.CONTRACT, CompleteMfaLogin.VERSION): CompleteMfaLogin,
     (CompleteOidcLogin.CONTRACT, CompleteOidcLogin.VERSION): CompleteOidcLogin,
     (CompletePasswordReset.CONTRACT, CompletePasswordReset.VERSION): CompletePasswordReset,
@@ -5416,6 +5930,10 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
     (GetClusterToken.CONTRACT, GetClusterToken.VERSION): GetClusterToken,
+    (GetCostBreakdown.CONTRACT, GetCostBreakdown.VERSION): GetCostBreakdown,
+    (GetCostComparison.CONTRACT, GetCostComparison.VERSION): GetCostComparison,
+    (GetCostSummary.CONTRACT, GetCostSummary.VERSION): GetCostSummary,
+    (GetCostTrend.CONTRACT, GetCostTrend.VERSION): GetCostTrend,
     (GetCredential.CONTRACT, GetCredential.VERSION): GetCredential,
     (GetJwks.CONTRACT, GetJwks.VERSION): GetJwks,
     (GetKubeconfig.CONTRACT, GetKubeconfig.VERSION): GetKubeconfig,

@@ -1,0 +1,54 @@
+"""One small interface per cloud's billing API: read the daily cost of a period as
+normalised rows. Vendor errors are translated here, at the adapter boundary, into
+BillingUnavailable carrying the seed's warning code, so the handler never sees an SDK."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Protocol, TypeVar
+
+from ...domain.records import CostRow, CostWarning
+
+T = TypeVar("T")
+
+
+class BillingUnavailable(Exception):
+    """The billing API could not be read for this credential; the answer falls back to
+    estimates and carries `warning`."""
+
+    def __init__(self, warning: CostWarning) -> None:
+        super().__init__(warning.message)
+        self.warning = warning
+
+
+class BillingCollector(Protocol):
+    provider: str
+
+    async def collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
+        """Daily rows from `start` to `end`, both included."""
+        ...
+
+
+class NotImplementedCollector:
+    """A cloud whose billing adapter is not built: every collection says so as a warning
+    (the reads still answer, from estimates)."""
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+
+    async def collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
+        raise BillingUnavailable(
+            CostWarning(
+                "KUBERNETES_COST_CALCULATION_FAILED",
+                f"reading {self.provider} billing is not implemented in this build",
+                self.provider,
+                "cluster",
+            )
+        )
+
+
+async def in_thread(fn: Callable[[], T]) -> T:
+    """The SDKs block: each call runs on a worker thread, so the loop keeps answering."""
+    return await asyncio.to_thread(fn)

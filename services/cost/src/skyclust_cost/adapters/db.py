@@ -1,0 +1,142 @@
+"""The cost service's tables. The queries on them are in `sql.py`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, Index, Integer, Numeric, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from skyclust_common.db import service_metadata
+
+metadata = service_metadata("cost")
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class CostRecord(Base):
+    """One day of one dimension's cost as a source reported it. A missing dimension is
+    the empty string, not NULL, so the natural key is one unique index and a collection
+    that runs again for the same day overwrites instead of adding."""
+
+    __tablename__ = "cost_records"
+    __table_args__ = (
+        Index(
+            "uq_cost_records_dimension",
+            "workspace_id",
+            "provider",
+            "account",
+            "day",
+            "service",
+            "region",
+            "cluster_id",
+            "node_group",
+            "resource_type",
+            "source",
+            unique=True,
+        ),
+        # Every query is one workspace over a range of days; the covering columns keep
+        # the summary an index-only scan.
+        Index(
+            "ix_cost_records_workspace_day",
+            "workspace_id",
+            "day",
+            postgresql_include=["provider", "resource_type", "amount"],
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workspace_id: Mapped[uuid.UUID]
+    day: Mapped[date] = mapped_column(Date)
+    provider: Mapped[str] = mapped_column(String(16))
+    account: Mapped[str] = mapped_column(String(128))
+    service: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(64))
+    cluster_id: Mapped[str] = mapped_column(String(64))
+    node_group: Mapped[str] = mapped_column(String(128))
+    # "cluster" for what runs under a SkyClust cluster, "vm" for the rest.
+    resource_type: Mapped[str] = mapped_column(String(16))
+    # "billing_api" or "estimate".
+    source: Mapped[str] = mapped_column(String(16))
+    tags: Mapped[dict[str, str]] = mapped_column(JSONB, default=dict)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 6))
+    currency: Mapped[str] = mapped_column(String(3))
+    collected_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class CollectionStatus(Base):
+    """The last collection of one provider for a workspace: whether its billing API
+    answered, and the warning to show with reads when it did not."""
+
+    __tablename__ = "collection_status"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    ok: Mapped[bool]
+    warning_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    warning_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resource_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    collected_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class KnownCredential(Base):
+    """A workspace's cloud credential, learnt from CredentialCreated: what is collected."""
+
+    __tablename__ = "known_credentials"
+
+    credential_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+
+
+class NodeGroupRun(Base):
+    """What SkyClust knows runs: one node group (or a cluster's control plane, with an
+    empty node group id) from `since`, until `until` when it is gone. A scale ends the
+    run and opens another, so hours by count by price sums to the estimate."""
+
+    __tablename__ = "inventory_runs"
+    __table_args__ = (Index("ix_inventory_runs_workspace", "workspace_id", "until"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    workspace_id: Mapped[uuid.UUID]
+    cluster_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    node_group_id: Mapped[str] = mapped_column(String(64))
+    node_group_name: Mapped[str] = mapped_column(String(128))
+    provider: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(64))
+    instance_type: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class KnownCluster(Base):
+    """A cluster from ClusterRequested: its region, which the node-group events lack."""
+
+    __tablename__ = "known_clusters"
+
+    cluster_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[uuid.UUID]
+    provider: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+
+
+class KnownNodeGroup(Base):
+    """A node group's instance type from NodeGroupRequested (NodeGroupReady lacks it)."""
+
+    __tablename__ = "known_node_groups"
+
+    node_group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cluster_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    instance_type: Mapped[str] = mapped_column(String(64))

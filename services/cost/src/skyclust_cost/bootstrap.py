@@ -1,0 +1,70 @@
+"""The cost service's composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from skyclust_common.runtime import Runtime, ServiceSpec
+from skyclust_common.vault_client import VaultClient
+
+from .adapters.billing.aws import CostExplorerCollector
+from .adapters.billing.base import BillingCollector, NotImplementedCollector
+from .adapters.billing.gcp import BigQueryExportCollector
+from .adapters.db import metadata
+from .adapters.uow import SqlCostUnitOfWork
+from .entrypoints import events, rpc, schedule
+from .handlers.common import CostDeps, CredentialDecrypt
+from .settings import CostSettings
+
+SERVICE = "cost"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
+def billing_collectors(settings: CostSettings) -> dict[str, BillingCollector]:
+    return {
+        "aws": CostExplorerCollector(settings.aws_endpoint_url),
+        "gcp": BigQueryExportCollector(
+            settings.gcp_endpoint_url, dataset=settings.gcp_billing_dataset
+        ),
+        "azure": NotImplementedCollector("azure"),
+    }
+
+
+def bootstrap(
+    runtime: Runtime,
+    settings: CostSettings,
+    *,
+    collectors: Mapping[str, BillingCollector] | None = None,
+    decrypt_credential: CredentialDecrypt | None = None,
+) -> CostDeps:
+    vault = VaultClient(runtime.bus)
+    db = runtime.db
+
+    def uow() -> SqlCostUnitOfWork:
+        return SqlCostUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+
+    return CostDeps(
+        uow=uow,
+        collectors=collectors if collectors is not None else billing_collectors(settings),
+        decrypt_credential=decrypt_credential or vault.decrypt,
+        collect_days=settings.collect_days,
+    )
+
+
+async def wire(runtime: Runtime, settings: CostSettings, **overrides: Any) -> CostDeps:
+    deps = bootstrap(runtime, settings, **overrides)
+    await rpc.register(runtime.bus, deps)
+    await events.register(runtime.bus, deps)
+    return deps
+
+
+SPEC = ServiceSpec(
+    name=SERVICE,
+    settings=CostSettings,
+    wire=wire,
+    metadata=metadata,
+    migrations=MIGRATIONS,
+    jobs=schedule.jobs,
+)

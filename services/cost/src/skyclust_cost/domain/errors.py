@@ -1,0 +1,63 @@
+"""The cost service's errors: one class per code it raises. They cross the bus with their
+status and code, so provisioning and the gateway render a guardrail refusal as cost meant it."""
+
+from __future__ import annotations
+
+from skyclust_common.errors import Conflict, Forbidden, ValidationFailed
+
+
+class InvalidPeriod(ValidationFailed):
+    """The period is not one of 7d, 1m, 3m, 6m, 1y."""
+
+    code = "INVALID_PERIOD"
+
+
+class InvalidResourceTypes(ValidationFailed):
+    """resource_types is not all, vm, cluster or vm,cluster."""
+
+    code = "INVALID_RESOURCE_TYPES"
+
+
+class InvalidBreakdown(ValidationFailed):
+    """`by` is not service, provider, region, cluster, node_group or tag:<key>."""
+
+    code = "INVALID_BREAKDOWN"
+
+
+class InvalidProvider(ValidationFailed):
+    """provider is not aws, gcp or azure."""
+
+    code = "INVALID_PROVIDER"
+
+
+class InvalidBudget(ValidationFailed):
+    """A budget whose amount, period, scope, thresholds or mode cannot be used."""
+
+    code = "INVALID_BUDGET"
+
+
+class InsufficientCostHistory(ValidationFailed):
+    """A forecast asked of an empty series or for a horizon that is not positive."""
+
+    code = "INSUFFICIENT_COST_HISTORY"
+
+
+class BudgetExceeded(Conflict):
+    """The guardrail: an enforce budget covering the request would pass 100% of its
+    amount by its forecast plus the request's estimate. Details name the budget, the
+    estimate and the forecast."""
+
+    code = "BUDGET_EXCEEDED"
+
+
+class BudgetCheckUnavailable(Conflict):
+    """The cost service could not be asked and a budget covering the request fails
+    closed: the request waits for cost to answer (or an admin's override)."""
+
+    code = "BUDGET_CHECK_UNAVAILABLE"
+
+
+class BudgetOverrideForbidden(Forbidden):
+    """An override of the guardrail asked for by someone who is not a workspace admin."""
+
+    code = "BUDGET_OVERRIDE_FORBIDDEN"

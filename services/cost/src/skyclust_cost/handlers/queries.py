@@ -1,0 +1,164 @@
+"""The reads: summary, breakdown, trend and comparison, all answered from the store, with
+the warnings of each cloud whose billing API could not be read at the last collection."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from skyclust_common.messages.rpc import (
+    GetCostBreakdown,
+    GetCostComparison,
+    GetCostSummary,
+    GetCostTrend,
+)
+from skyclust_common.messaging import RpcContext
+
+from ..domain import periods
+from ..domain.records import CostWarning
+from .common import CostDeps
+
+CURRENCY = "USD"
+# Money leaves as a JSON number; cents are what a reader compares.
+_CENT = Decimal("0.000001")
+
+
+def query(
+    deps: CostDeps,
+    workspace_id: uuid.UUID,
+    period: str | None,
+    resource_types: str | None,
+    provider: str | None,
+) -> periods.Scope:
+    name = period or "1m"
+    days = periods.window(name, deps.today())
+    return periods.Scope(
+        workspace_id,
+        days.start,
+        days.end,
+        periods.resource_types(resource_types or "all"),
+        periods.provider(provider),
+        name,
+    )
+
+
+def money(amount: Decimal) -> float:
+    return float(amount.quantize(_CENT))
+
+
+def _head(q: periods.Scope, warnings: list[CostWarning]) -> dict[str, Any]:
+    return {
+        "period": q.period,
+        "start": q.start.isoformat(),
+        "end": q.end.isoformat(),
+        "currency": CURRENCY,
+        "warnings": [w.view() for w in warnings],
+    }
+
+
+async def _daily(
+    deps: CostDeps, q: periods.Scope
+) -> tuple[list[tuple[date, str, Decimal]], list[CostWarning]]:
+    async with deps.uow() as uow:
+        rows = await uow.records.daily(q)
+        warnings = await uow.statuses.warnings(q.workspace_id, q.provider)
+    return rows, warnings
+
+
+def _series(q: periods.Scope, rows: list[tuple[date, str, Decimal]]) -> list[tuple[date, Decimal]]:
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
+    for day, _, amount in rows:
+        per_day[day] += amount
+    return periods.dense(periods.Window(q.start, q.end), per_day)
+
+
+async def get_cost_summary(
+    deps: CostDeps, req: GetCostSummary.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    q = query(deps, req.workspace_id, req.period, req.resource_types, req.provider)
+    rows, warnings = await _daily(deps, q)
+    by_provider: dict[str, Decimal] = defaultdict(Decimal)
+    for _, name, amount in rows:
+        by_provider[name] += amount
+    series = _series(q, rows)
+    return {
+        **_head(q, warnings),
+        "total": money(sum((a for _, a in series), Decimal(0))),
+        "by_provider": {name: money(a) for name, a in sorted(by_provider.items())},
+        "daily": [{"date": d.isoformat(), "amount": money(a)} for d, a in series],
+    }
+
+
+async def get_cost_breakdown(
+    deps: CostDeps, req: GetCostBreakdown.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    q = query(deps, req.workspace_id, req.period, req.resource_types, req.provider)
+    dimension, tag = periods.dimension(req.by)
+    async with deps.uow() as uow:
+        groups = await uow.records.grouped(q, dimension, tag)
+        warnings = await uow.statuses.warnings(q.workspace_id, q.provider)
+    total = sum((a for _, a in groups), Decimal(0))
+    return {
+        **_head(q, warnings),
+        "by": req.by,
+        "total": money(total),
+        "items": [
+            {"key": key, "amount": money(a), "share": float(a / total) if total else 0.0}
+            for key, a in groups
+        ],
+    }
+
+
+async def get_cost_trend(
+    deps: CostDeps, req: GetCostTrend.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    q = query(deps, req.workspace_id, req.period, req.resource_types, req.provider)
+    rows, warnings = await _daily(deps, q)
+    series = _series(q, rows)
+    found = periods.trend(series)
+    return {
+        **_head(q, warnings),
+        "first_half": money(found.first_half),
+        "second_half": money(found.second_half),
+        "change": money(found.change),
+        "change_percent": float(found.change_percent) if found.change_percent is not None else None,
+        "direction": found.direction,
+        "daily": [{"date": d.isoformat(), "amount": money(a)} for d, a in series],
+    }
+
+
+async def get_cost_comparison(
+    deps: CostDeps, req: GetCostComparison.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    q = query(deps, req.workspace_id, req.period, req.resource_types, req.provider)
+    before = periods.Window(q.start, q.end).previous()
+    previous_q = periods.Scope(
+        q.workspace_id, before.start, before.end, q.resource_types, q.provider, q.period
+    )
+    rows, warnings = await _daily(deps, q)
+    previous_rows, _ = await _daily(deps, previous_q)
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for _, name, amount in rows:
+        sums[name][0] += amount
+    for _, name, amount in previous_rows:
+        sums[name][1] += amount
+    current = sum((a for _, _, a in rows), Decimal(0))
+    previous = sum((a for _, _, a in previous_rows), Decimal(0))
+    change = current - previous
+    share = periods.percent(change, previous)
+    return {
+        **_head(q, warnings),
+        "current": money(current),
+        "previous": money(previous),
+        "previous_start": before.start.isoformat(),
+        "previous_end": before.end.isoformat(),
+        "change": money(change),
+        "change_percent": float(share) if share is not None else None,
+        "by_provider": {
+            name: {"current": money(c), "previous": money(p)}
+            for name, (c, p) in sorted(sums.items())
+        },
+    }

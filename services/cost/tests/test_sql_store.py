@@ -1,0 +1,88 @@
+"""The SQL repositories on a real PostgreSQL at the migration's head: the upsert's
+natural key, the sums by day and by each dimension."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from skyclust_cost.adapters.sql import SqlCollectionStatuses, SqlCostRecords
+from skyclust_cost.bootstrap import MIGRATIONS
+from skyclust_cost.domain.periods import Scope
+from skyclust_cost.domain.records import CostRow, CostWarning
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from skyclust_common.dbadmin import provision_service
+from skyclust_common.migrations import upgrade_head
+from skyclust_tools.embedded import PostgresServer, scratch_dir
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    data = scratch_dir("sc-cost-")
+    server = PostgresServer(data).start()
+    try:
+        url = asyncio.run(provision_service(server.url, "cost", "cost-test"))
+        upgrade_head(url, MIGRATIONS)
+        yield url
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker]:
+    engine = create_async_engine(database_url)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
+
+
+async def test_sums_by_day_and_dimension_with_upserts(sessions: async_sessionmaker) -> None:
+    workspace = uuid.uuid4()
+    day = date(2026, 12, 1)
+    rows = [
+        CostRow(
+            day, "aws", "1", "EC2", "us-east-1", Decimal("1.5"), cluster_id="c1", tags={"team": "a"}
+        ),
+        CostRow(day, "aws", "1", "EKS", "us-east-1", Decimal("0.5"), cluster_id="c1"),
+        CostRow(date(2026, 12, 2), "gcp", "p", "GCE", "us-central1", Decimal(2)),
+    ]
+    async with sessions() as session:
+        records = SqlCostRecords(session)
+        await records.upsert(workspace, rows)
+        # The same key again replaces the amount.
+        await records.upsert(
+            workspace, [CostRow(day, "aws", "1", "EKS", "us-east-1", Decimal(1), cluster_id="c1")]
+        )
+        await SqlCollectionStatuses(session).record(
+            workspace, "gcp", 0, CostWarning("API_NOT_ENABLED", "off", "gcp")
+        )
+        await session.commit()
+    scope = Scope(
+        workspace, date(2026, 11, 1), date(2026, 12, 3), frozenset({"vm", "cluster"}), None
+    )
+    async with sessions() as session:
+        records = SqlCostRecords(session)
+        assert await records.daily(scope) == [
+            (day, "aws", Decimal("2.5")),
+            (date(2026, 12, 2), "gcp", Decimal(2)),
+        ]
+        assert await records.grouped(scope, "cluster", None) == [
+            ("c1", Decimal("2.5")),
+            ("", Decimal(2)),
+        ]
+        assert await records.grouped(scope, "tag", "team") == [
+            ("", Decimal(3)),
+            ("a", Decimal("1.5")),
+        ]
+        vm_only = Scope(workspace, scope.start, scope.end, frozenset({"vm"}), None)
+        assert await records.grouped(vm_only, "provider", None) == [("gcp", Decimal(2))]
+        warnings = await SqlCollectionStatuses(session).warnings(workspace, None)
+        assert [w.code for w in warnings] == ["API_NOT_ENABLED"]

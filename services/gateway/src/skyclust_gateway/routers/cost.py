@@ -1,0 +1,109 @@
+"""Cost analysis: thin reads answered by the cost service from its store. The query
+values are checked there, so a bad period or dimension is the service's 422 with its
+own code (INVALID_PERIOD, INVALID_BREAKDOWN...)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from ..auth import Principal
+from ..envelope import ok
+from ..permissions import Permission
+from .deps import Reader, Svc, caller
+
+router = APIRouter(prefix="/api/v1/cost-analysis", tags=["cost"])
+COST = "cost"
+# A collection reads every billing API of the workspace with its decrypted credentials:
+# not for viewers.
+CostCollector = Annotated[Principal, Depends(caller(Permission.CLUSTERS_WRITE))]
+
+Period = Annotated[str | None, Query(max_length=16, description="7d, 1m (default), 3m, 6m, 1y")]
+ResourceTypes = Annotated[
+    str | None, Query(max_length=32, description="all (default), vm, cluster, vm,cluster")
+]
+Provider = Annotated[str | None, Query(max_length=16, description="aws, gcp or azure")]
+
+
+def _scope(
+    principal: Principal, period: str | None, resource_types: str | None, provider: str | None
+) -> dict[str, Any]:
+    query = {
+        "workspace_id": principal.workspace_id,
+        "period": period,
+        "resource_types": resource_types,
+        "provider": provider,
+    }
+    return {k: v for k, v in query.items() if v}
+
+
+@router.get("/summary")
+async def cost_summary(
+    principal: Reader,
+    svc: Svc,
+    period: Period = None,
+    resource_types: ResourceTypes = None,
+    provider: Provider = None,
+) -> JSONResponse:
+    scope = _scope(principal, period, resource_types, provider)
+    return ok(await svc.call(COST, "GetCostSummary", scope))
+
+
+@router.get("/breakdown")
+async def cost_breakdown(
+    principal: Reader,
+    svc: Svc,
+    by: Annotated[
+        str,
+        Query(
+            max_length=140,
+            description="service, provider, region, cluster, node_group or tag:<key>",
+        ),
+    ] = "service",
+    period: Period = None,
+    resource_types: ResourceTypes = None,
+    provider: Provider = None,
+) -> JSONResponse:
+    scope = _scope(principal, period, resource_types, provider)
+    return ok(await svc.call(COST, "GetCostBreakdown", {**scope, "by": by}))
+
+
+@router.get("/trend")
+async def cost_trend(
+    principal: Reader,
+    svc: Svc,
+    period: Period = None,
+    resource_types: ResourceTypes = None,
+    provider: Provider = None,
+) -> JSONResponse:
+    scope = _scope(principal, period, resource_types, provider)
+    return ok(await svc.call(COST, "GetCostTrend", scope))
+
+
+@router.get("/comparison")
+async def cost_comparison(
+    principal: Reader,
+    svc: Svc,
+    period: Period = None,
+    resource_types: ResourceTypes = None,
+    provider: Provider = None,
+) -> JSONResponse:
+    scope = _scope(principal, period, resource_types, provider)
+    return ok(await svc.call(COST, "GetCostComparison", scope))
+
+
+@router.post("/collect")
+async def collect_costs(
+    principal: CostCollector,
+    svc: Svc,
+    provider: Provider = None,
+    days: Annotated[int | None, Query(ge=1, le=400)] = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {"workspace_id": principal.workspace_id}
+    if provider:
+        body["provider"] = provider
+    if days:
+        body["days"] = days
+    return ok(await svc.call(COST, "CollectCosts", body))
