@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -99,3 +100,46 @@ def world() -> World:
 @pytest.fixture
 def deliver() -> Any:
     return delivery
+
+
+@dataclass
+class Receiver:
+    """A local HTTP endpoint: records each request and answers from `replies`."""
+
+    replies: list[tuple[int, dict[str, str], bytes]] = field(default_factory=list)
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode().split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            if ":" in line:
+                k, v = line.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+        raw = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.requests.append((headers, raw))
+        status, extra, payload = self.replies.pop(0) if self.replies else (204, {}, b"")
+        if status == 0:
+            # An endpoint that takes the request and never answers.
+            await asyncio.sleep(3600)
+        out = f"HTTP/1.1 {status} X\r\ncontent-length: {len(payload)}\r\nconnection: close\r\n"
+        out += "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+        writer.write(out.encode() + b"\r\n" + payload)
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def receiver() -> Any:
+    rec = Receiver()
+    server = await asyncio.start_server(rec.handle, "127.0.0.1", 0)
+    rec.port = server.sockets[0].getsockname()[1]
+    yield rec
+    server.close()
+    await server.wait_closed()

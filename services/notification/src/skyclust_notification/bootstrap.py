@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
-from skyclust_common.runtime import Runtime, ServiceSpec
+from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
 
 from .adapters.db import metadata
 from .adapters.identity import IdentityMembers
+from .adapters.secret_box import SecretBox, parse_key
 from .adapters.smtp import Mailer, SmtpMailer
 from .adapters.uow import SqlNotificationUnitOfWork
+from .adapters.webhook_http import WebhookSender
+from .domain.ssrf import parse_cidrs
+from .domain.webhooks import RetrySchedule
 from .entrypoints import commands, events, rpc
-from .handlers.common import MembersLookup, NotificationDeps
-from .settings import NotificationSettings
+from .handlers import webhook_delivery
+from .handlers.common import MembersLookup, NotificationDeps, WebhookDeps
+from .settings import NotificationSettings, retry_waits
 
 SERVICE = "notification"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -33,6 +40,22 @@ def smtp_mailer(settings: NotificationSettings) -> SmtpMailer | None:
     )
 
 
+def webhook_deps(settings: NotificationSettings) -> WebhookDeps:
+    return WebhookDeps(
+        sender=WebhookSender(
+            parse_cidrs(settings.webhook_allowed_cidrs),
+            connect_timeout=settings.webhook_connect_timeout_seconds,
+            read_timeout=settings.webhook_read_timeout_seconds,
+            max_response_bytes=settings.webhook_max_response_bytes,
+        ),
+        schedule=RetrySchedule(
+            retry_waits(settings.webhook_retry_schedule), jitter=settings.webhook_retry_jitter
+        ),
+        rotation_overlap=timedelta(seconds=settings.webhook_rotation_overlap_seconds),
+        disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
+    )
+
+
 def bootstrap(
     runtime: Runtime,
     settings: NotificationSettings,
@@ -41,15 +64,20 @@ def bootstrap(
     mailer: Mailer | None = None,
 ) -> NotificationDeps:
     db = runtime.db
+    key = settings.webhook_secrets_key
+    box = SecretBox(parse_key(key.get_secret_value() if key else None))
 
     def uow() -> SqlNotificationUnitOfWork:
-        return SqlNotificationUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
+        return SqlNotificationUnitOfWork(
+            db.sessions, db.metadata, runtime.registry, db.relay.wake, secret_box=box
+        )
 
     return NotificationDeps(
         uow=uow,
         members=members or IdentityMembers(runtime.bus),
         public_url=settings.public_url,
         mailer=mailer or smtp_mailer(settings),
+        webhooks=webhook_deps(settings),
     )
 
 
@@ -68,10 +96,20 @@ async def wire(
     return deps
 
 
+def jobs(deps: NotificationDeps, settings: NotificationSettings) -> Iterable[PeriodicJob]:
+    async def send_due() -> None:
+        # Until a tick finds nothing due: a backlog drains without waiting on the poll.
+        while await webhook_delivery.deliver_due(deps):
+            pass
+
+    yield PeriodicJob("webhook-deliveries", settings.webhook_poll_seconds, send_due)
+
+
 SPEC = ServiceSpec(
     name=SERVICE,
     settings=NotificationSettings,
     wire=wire,
     metadata=metadata,
     migrations=MIGRATIONS,
+    jobs=jobs,
 )

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from skyclust_common.settings import DatabaseServiceSettings
+
+from .adapters.secret_box import parse_key
+from .domain.ssrf import parse_cidrs
 
 
 class NotificationSettings(DatabaseServiceSettings):
@@ -19,3 +22,51 @@ class NotificationSettings(DatabaseServiceSettings):
     # Refuse a server that does not offer STARTTLS (otherwise: STARTTLS when offered).
     smtp_require_tls: bool = False
     smtp_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    # Networks webhooks may be sent to although the address policy refuses them
+    # (comma-separated CIDRs, e.g. 127.0.0.0/8 for a local test receiver).
+    webhook_allowed_cidrs: str = ""
+    # Waits between a webhook's attempts, in seconds (Standard Webhooks' schedule:
+    # 5s, 5m, 30m, 2h, 5h, 10h, 10h), each with +/- webhook_retry_jitter.
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_retry_jitter: float = Field(default=0.2, ge=0, lt=1)
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_read_timeout_seconds: float = Field(default=15.0, gt=0)
+    webhook_max_response_bytes: int = Field(default=65536, ge=0)
+    # How long the secret before a rotation still signs deliveries.
+    webhook_rotation_overlap_seconds: float = Field(default=86400.0, ge=0)
+    # An endpoint failing every delivery for this long is disabled and its admins told.
+    webhook_disable_after_seconds: float = Field(default=259200.0, gt=0)
+    # 32 bytes, base64: webhook signing secrets are sealed with it (AES-GCM). Unset, they
+    # are kept unsealed in the service's schema.
+    webhook_secrets_key: SecretStr | None = None
+    # How often due deliveries are looked for.
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+
+    @field_validator("webhook_allowed_cidrs")
+    @classmethod
+    def _cidrs(cls, value: str) -> str:
+        parse_cidrs(value)
+        return value
+
+    @field_validator("webhook_secrets_key")
+    @classmethod
+    def _key(cls, value: SecretStr | None) -> SecretStr | None:
+        parse_key(value.get_secret_value() if value else None)
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        retry_waits(value)
+        return value
+
+
+def retry_waits(value: str) -> list[float]:
+    try:
+        waits = [float(item) for item in value.split(",") if item.strip()]
+    except ValueError:
+        raise ValueError("the retry schedule is seconds separated by commas") from None
+    if not waits or any(w <= 0 for w in waits):
+        raise ValueError("the retry schedule needs at least one positive wait")
+    return waits

@@ -19,6 +19,7 @@ from skyclust_common.contracts import load_registry
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import new_event
 from skyclust_common.messaging import Bus, BusConfig, connect_nats
+from skyclust_common.migrations import upgrade_head
 from skyclust_common.runtime import start_runtime, stop_runtime
 from skyclust_notification.adapters.db import metadata
 from skyclust_notification.bootstrap import MIGRATIONS, wire
@@ -39,6 +40,7 @@ async def sink(tmp_path_factory: Any) -> AsyncIterator[MailSink]:
 @pytest.fixture(scope="module")
 async def identity(nats_server: Any, postgres: Any, sink: MailSink) -> AsyncIterator[Bus]:
     url = await provision_service(postgres.url, "notification", "notification-test")
+    await asyncio.to_thread(upgrade_head, url, MIGRATIONS)
     settings = NotificationSettings(
         nats_url=nats_server.url,
         database_url=url,

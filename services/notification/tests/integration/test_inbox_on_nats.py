@@ -20,6 +20,7 @@ from skyclust_common.dbadmin import provision_service
 from skyclust_common.envelope import new_event
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messaging import Bus, BusConfig, connect_nats
+from skyclust_common.migrations import upgrade_head
 from skyclust_common.runtime import Runtime, start_runtime, stop_runtime
 from skyclust_notification.adapters.db import metadata
 from skyclust_notification.bootstrap import MIGRATIONS, bootstrap
@@ -74,6 +75,7 @@ class Running:
 @pytest.fixture(scope="module")
 async def running(nats_server: Any, postgres: Any) -> AsyncIterator[Running]:
     url = await provision_service(postgres.url, "notification", "notification-test")
+    await asyncio.to_thread(upgrade_head, url, MIGRATIONS)
     settings = NotificationSettings(
         nats_url=nats_server.url,
         database_url=url,

@@ -920,6 +920,54 @@ class CreateNodeGroupRequestTaint(Part):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+class CreateNotificationChannelReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1}
+        },
+    )
+    channel: CreateNotificationChannelReplyChannel
+    secret: Annotated[StrictStr, Field(max_length=200, pattern="^whsec_")]
+
+
+class CreateNotificationChannelReplyChannel(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    type: Literal["webhook"]
+    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    enabled: StrictBool
+    disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
+    previous_secret_until: DateTime | None
+    created_at: DateTime
+
+
+class CreateNotificationChannelRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["actor_id"],
+            "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: Uuid | None = None
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+
+
 class CreateSecurityGroupReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -1430,6 +1478,27 @@ class DeleteNodeGroupRequest(RpcRequest):
     cluster_id: Uuid
     node_group_id: Uuid
     actor_id: Annotated[StrictStr, Field(max_length=64)]
+
+
+class DeleteNotificationChannelReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-contract": {"name": "DeleteNotificationChannel", "version": 1}
+        },
+    )
+    deleted: StrictBool
+
+
+class DeleteNotificationChannelRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-contract": {"name": "DeleteNotificationChannel", "version": 1}
+        },
+    )
+    workspace_id: Uuid
+    channel_id: Uuid
 
 
 class DeleteSecurityGroupReply(RpcReply):
@@ -2493,6 +2562,42 @@ class GetNodeGroupRequest(RpcRequest):
     node_group_id: Uuid
 
 
+class GetNotificationChannelReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationChannel", "version": 1}},
+    )
+    channel: GetNotificationChannelReplyChannel
+
+
+class GetNotificationChannelReplyChannel(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    type: Literal["webhook"]
+    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    enabled: StrictBool
+    disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
+    previous_secret_until: DateTime | None
+    created_at: DateTime
+
+
+class GetNotificationChannelRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationChannel", "version": 1}},
+    )
+    workspace_id: Uuid
+    channel_id: Uuid
+
+
 class GetSecurityGroupReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -3216,6 +3321,41 @@ class ListNodeGroupsRequest(RpcRequest):
     cluster_id: Uuid
 
 
+class ListNotificationChannelsReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotificationChannels", "version": 1}},
+    )
+    items: list[ListNotificationChannelsReplyItem]
+
+
+class ListNotificationChannelsReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    type: Literal["webhook"]
+    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    enabled: StrictBool
+    disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
+    previous_secret_until: DateTime | None
+    created_at: DateTime
+
+
+class ListNotificationChannelsRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotificationChannels", "version": 1}},
+    )
+    workspace_id: Uuid
+
+
 class ListNotificationsReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -3485,6 +3625,44 @@ class ListVpcsRequest(RpcRequest):
     credential_id: Uuid | None = None
     tag: Annotated[StrictStr | None, Field(max_length=400, min_length=1)] = None
     managed: StrictBool | None = None
+
+
+class ListWebhookDeliveriesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListWebhookDeliveries", "version": 1}},
+    )
+    items: list[ListWebhookDeliveriesReplyItem]
+
+
+class ListWebhookDeliveriesReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    channel_id: Uuid
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: Annotated[StrictInt, Field(ge=0)]
+    response_code: StrictInt | None
+    latency_ms: Annotated[StrictInt | None, Field(ge=0)]
+    error: StrictStr | None
+    created_at: DateTime
+    next_attempt_at: DateTime | None
+
+
+class ListWebhookDeliveriesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["limit"],
+            "skyclust-contract": {"name": "ListWebhookDeliveries", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    channel_id: Uuid
+    limit: Annotated[StrictInt | None, Field(ge=1, le=200)] = None
 
 
 class ListWorkspacesReply(RpcReply):
@@ -3982,6 +4160,40 @@ class ResendVerificationRequest(RpcRequest):
     client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
 
 
+class RetryWebhookDeliveryReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RetryWebhookDelivery", "version": 1}},
+    )
+    delivery: RetryWebhookDeliveryReplyDelivery
+
+
+class RetryWebhookDeliveryReplyDelivery(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    channel_id: Uuid
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: Annotated[StrictInt, Field(ge=0)]
+    response_code: StrictInt | None
+    latency_ms: Annotated[StrictInt | None, Field(ge=0)]
+    error: StrictStr | None
+    created_at: DateTime
+    next_attempt_at: DateTime | None
+
+
+class RetryWebhookDeliveryRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RetryWebhookDelivery", "version": 1}},
+    )
+    workspace_id: Uuid
+    delivery_id: Uuid
+
+
 class RevokeApiKeyReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -4052,6 +4264,47 @@ class RotateCredentialRequest(RpcRequest):
     actor_id: StrictStr
     credential_id: Uuid
     data: dict[str, Any]
+
+
+class RotateNotificationChannelSecretReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-contract": {"name": "RotateNotificationChannelSecret", "version": 1}
+        },
+    )
+    channel: RotateNotificationChannelSecretReplyChannel
+    secret: Annotated[StrictStr, Field(max_length=200, pattern="^whsec_")]
+
+
+class RotateNotificationChannelSecretReplyChannel(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    type: Literal["webhook"]
+    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    enabled: StrictBool
+    disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
+    previous_secret_until: DateTime | None
+    created_at: DateTime
+
+
+class RotateNotificationChannelSecretRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-contract": {"name": "RotateNotificationChannelSecret", "version": 1}
+        },
+    )
+    workspace_id: Uuid
+    channel_id: Uuid
 
 
 class RotateSigningKeyReply(RpcReply):
@@ -4178,6 +4431,40 @@ class SwitchWorkspaceRequest(RpcRequest):
     )
     user_id: Uuid
     workspace_id: Uuid
+
+
+class TestNotificationChannelReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "TestNotificationChannel", "version": 1}},
+    )
+    delivery: TestNotificationChannelReplyDelivery
+
+
+class TestNotificationChannelReplyDelivery(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    channel_id: Uuid
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: Annotated[StrictInt, Field(ge=0)]
+    response_code: StrictInt | None
+    latency_ms: Annotated[StrictInt | None, Field(ge=0)]
+    error: StrictStr | None
+    created_at: DateTime
+    next_attempt_at: DateTime | None
+
+
+class TestNotificationChannelRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "TestNotificationChannel", "version": 1}},
+    )
+    workspace_id: Uuid
+    channel_id: Uuid
 
 
 class UpdateBudgetReply(RpcReply):
@@ -4387,6 +4674,54 @@ class UpdateNodeGroupRequestTaint(Part):
     key: Annotated[StrictStr, Field(max_length=63, min_length=1)]
     value: Annotated[StrictStr | None, Field(max_length=63)] = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+
+
+class UpdateNotificationChannelReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-contract": {"name": "UpdateNotificationChannel", "version": 1}
+        },
+    )
+    channel: UpdateNotificationChannelReplyChannel
+
+
+class UpdateNotificationChannelReplyChannel(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    type: Literal["webhook"]
+    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    enabled: StrictBool
+    disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
+    previous_secret_until: DateTime | None
+    created_at: DateTime
+
+
+class UpdateNotificationChannelRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["name", "url", "event_types", "enabled"],
+            "skyclust-contract": {"name": "UpdateNotificationChannel", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    channel_id: Uuid
+    name: Annotated[StrictStr | None, Field(max_length=100, min_length=1)] = None
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)] = None
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
+        Field(max_length=50, min_length=1),
+    ] = None
+    enabled: StrictBool | None = None
 
 
 class UpdateSecurityGroupReply(RpcReply):
@@ -5008,6 +5343,18 @@ class CreateNodeGroup(Rpc[CreateNodeGroupRequest, CreateNodeGroupReply]):
     Reply: TypeAlias = CreateNodeGroupReply
 
 
+class CreateNotificationChannel(
+    Rpc[CreateNotificationChannelRequest, CreateNotificationChannelReply]
+):
+    """Add a webhook channel to the workspace; its signing secret is in this reply only."""
+
+    CONTRACT = "CreateNotificationChannel"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateNotificationChannelRequest
+    Reply: TypeAlias = CreateNotificationChannelReply
+
+
 class CreateSecurityGroup(Rpc[CreateSecurityGroupRequest, CreateSecurityGroupReply]):
     """Request a security group (AWS security group, GCP firewall rules, Azure NSG) with its
     rules; it starts PENDING."""
@@ -5098,6 +5445,18 @@ class DeleteNodeGroup(Rpc[DeleteNodeGroupRequest, DeleteNodeGroupReply]):
     KIND = "command"
     Request: TypeAlias = DeleteNodeGroupRequest
     Reply: TypeAlias = DeleteNodeGroupReply
+
+
+class DeleteNotificationChannel(
+    Rpc[DeleteNotificationChannelRequest, DeleteNotificationChannelReply]
+):
+    """Remove a channel and its delivery log."""
+
+    CONTRACT = "DeleteNotificationChannel"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteNotificationChannelRequest
+    Reply: TypeAlias = DeleteNotificationChannelReply
 
 
 class DeleteSecurityGroup(Rpc[DeleteSecurityGroupRequest, DeleteSecurityGroupReply]):
@@ -5305,6 +5664,16 @@ class GetNodeGroup(Rpc[GetNodeGroupRequest, GetNodeGroupReply]):
     Reply: TypeAlias = GetNodeGroupReply
 
 
+class GetNotificationChannel(Rpc[GetNotificationChannelRequest, GetNotificationChannelReply]):
+    """One channel of the workspace."""
+
+    CONTRACT = "GetNotificationChannel"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetNotificationChannelRequest
+    Reply: TypeAlias = GetNotificationChannelReply
+
+
 class GetSecurityGroup(Rpc[GetSecurityGroupRequest, GetSecurityGroupReply]):
     """One security group with its rules."""
 
@@ -5436,6 +5805,16 @@ class ListNodeGroups(Rpc[ListNodeGroupsRequest, ListNodeGroupsReply]):
     Reply: TypeAlias = ListNodeGroupsReply
 
 
+class ListNotificationChannels(Rpc[ListNotificationChannelsRequest, ListNotificationChannelsReply]):
+    """The workspace's channels, oldest first (never their secrets)."""
+
+    CONTRACT = "ListNotificationChannels"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListNotificationChannelsRequest
+    Reply: TypeAlias = ListNotificationChannelsReply
+
+
 class ListNotifications(Rpc[ListNotificationsRequest, ListNotificationsReply]):
     """One user's inbox in a workspace, newest first, with the unread count."""
 
@@ -5485,6 +5864,16 @@ class ListVpcs(Rpc[ListVpcsRequest, ListVpcsReply]):
     KIND = "query"
     Request: TypeAlias = ListVpcsRequest
     Reply: TypeAlias = ListVpcsReply
+
+
+class ListWebhookDeliveries(Rpc[ListWebhookDeliveriesRequest, ListWebhookDeliveriesReply]):
+    """A channel's deliveries, newest first."""
+
+    CONTRACT = "ListWebhookDeliveries"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListWebhookDeliveriesRequest
+    Reply: TypeAlias = ListWebhookDeliveriesReply
 
 
 class ListWorkspaces(Rpc[ListWorkspacesRequest, ListWorkspacesReply]):
@@ -5621,6 +6010,16 @@ class ResendVerification(Rpc[ResendVerificationRequest, ResendVerificationReply]
     Reply: TypeAlias = ResendVerificationReply
 
 
+class RetryWebhookDelivery(Rpc[RetryWebhookDeliveryRequest, RetryWebhookDeliveryReply]):
+    """Send a delivery again now, with the same webhook-id."""
+
+    CONTRACT = "RetryWebhookDelivery"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RetryWebhookDeliveryRequest
+    Reply: TypeAlias = RetryWebhookDeliveryReply
+
+
 class RevokeApiKey(Rpc[RevokeApiKeyRequest, RevokeApiKeyReply]):
     """Revoke an API key."""
 
@@ -5640,6 +6039,18 @@ class RotateCredential(Rpc[RotateCredentialRequest, RotateCredentialReply]):
     KIND = "command"
     Request: TypeAlias = RotateCredentialRequest
     Reply: TypeAlias = RotateCredentialReply
+
+
+class RotateNotificationChannelSecret(
+    Rpc[RotateNotificationChannelSecretRequest, RotateNotificationChannelSecretReply]
+):
+    """A new signing secret (in this reply only); the old one still signs during the overlap."""
+
+    CONTRACT = "RotateNotificationChannelSecret"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RotateNotificationChannelSecretRequest
+    Reply: TypeAlias = RotateNotificationChannelSecretReply
 
 
 class RotateSigningKey(Rpc[RotateSigningKeyRequest, RotateSigningKeyReply]):
@@ -5706,6 +6117,16 @@ class SwitchWorkspace(Rpc[SwitchWorkspaceRequest, SwitchWorkspaceReply]):
     Reply: TypeAlias = SwitchWorkspaceReply
 
 
+class TestNotificationChannel(Rpc[TestNotificationChannelRequest, TestNotificationChannelReply]):
+    """Send a signed WebhookTest event to the channel now."""
+
+    CONTRACT = "TestNotificationChannel"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = TestNotificationChannelRequest
+    Reply: TypeAlias = TestNotificationChannelReply
+
+
 class UpdateBudget(Rpc[UpdateBudgetRequest, UpdateBudgetReply]):
     """Replace a budget's fields (its crossings already recorded stay: a threshold already
     crossed this period is not announced again)."""
@@ -5736,6 +6157,18 @@ class UpdateNodeGroup(Rpc[UpdateNodeGroupRequest, UpdateNodeGroupReply]):
     KIND = "command"
     Request: TypeAlias = UpdateNodeGroupRequest
     Reply: TypeAlias = UpdateNodeGroupReply
+
+
+class UpdateNotificationChannel(
+    Rpc[UpdateNotificationChannelRequest, UpdateNotificationChannelReply]
+):
+    """Change a channel's name, URL, event types or whether it is enabled."""
+
+    CONTRACT = "UpdateNotificationChannel"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateNotificationChannelRequest
+    Reply: TypeAlias = UpdateNotificationChannelReply
 
 
 class UpdateSecurityGroup(Rpc[UpdateSecurityGroupRequest, UpdateSecurityGroupReply]):
@@ -5838,6 +6271,10 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (CreateCluster.CONTRACT, CreateCluster.VERSION): CreateCluster,
     (CreateCredential.CONTRACT, CreateCredential.VERSION): CreateCredential,
     (CreateNodeGroup.CONTRACT, CreateNodeGroup.VERSION): CreateNodeGroup,
+    (
+        CreateNotificationChannel.CONTRACT,
+        CreateNotificationChannel.VERSION,
+    ): CreateNotificationChannel,
     (CreateSecurityGroup.CONTRACT, CreateSecurityGroup.VERSION): CreateSecurityGroup,
     (CreateSubnet.CONTRACT, CreateSubnet.VERSION): CreateSubnet,
     (CreateVpc.CONTRACT, CreateVpc.VERSION): CreateVpc,
@@ -5847,6 +6284,10 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DeleteCluster.CONTRACT, DeleteCluster.VERSION): DeleteCluster,
     (DeleteCredential.CONTRACT, DeleteCredential.VERSION): DeleteCredential,
     (DeleteNodeGroup.CONTRACT, DeleteNodeGroup.VERSION): DeleteNodeGroup,
+    (
+        DeleteNotificationChannel.CONTRACT,
+        DeleteNotificationChannel.VERSION,
+    ): DeleteNotificationChannel,
     (DeleteSecurityGroup.CONTRACT, DeleteSecurityGroup.VERSION): DeleteSecurityGroup,
     (DeleteSubnet.CONTRACT, DeleteSubnet.VERSION): DeleteSubnet,
     (DeleteVpc.CONTRACT, DeleteVpc.VERSION): DeleteVpc,
@@ -5866,6 +6307,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (GetKubeconfig.CONTRACT, GetKubeconfig.VERSION): GetKubeconfig,
     (GetMe.CONTRACT, GetMe.VERSION): GetMe,
     (GetNodeGroup.CONTRACT, GetNodeGroup.VERSION): GetNodeGroup,
+    (GetNotificationChannel.CONTRACT, GetNotificationChannel.VERSION): GetNotificationChannel,
     (GetSecurityGroup.CONTRACT, GetSecurityGroup.VERSION): GetSecurityGroup,
     (GetSubnet.CONTRACT, GetSubnet.VERSION): GetSubnet,
     (GetVpc.CONTRACT, GetVpc.VERSION): GetVpc,
@@ -5879,11 +6321,13 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListCredentials.CONTRACT, ListCredentials.VERSION): ListCredentials,
     (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
     (ListNodeGroups.CONTRACT, ListNodeGroups.VERSION): ListNodeGroups,
+    (ListNotificationChannels.CONTRACT, ListNotificationChannels.VERSION): ListNotificationChannels,
     (ListNotifications.CONTRACT, ListNotifications.VERSION): ListNotifications,
     (ListOidcProviders.CONTRACT, ListOidcProviders.VERSION): ListOidcProviders,
     (ListSecurityGroups.CONTRACT, ListSecurityGroups.VERSION): ListSecurityGroups,
     (ListSubnets.CONTRACT, ListSubnets.VERSION): ListSubnets,
     (ListVpcs.CONTRACT, ListVpcs.VERSION): ListVpcs,
+    (ListWebhookDeliveries.CONTRACT, ListWebhookDeliveries.VERSION): ListWebhookDeliveries,
     (ListWorkspaces.CONTRACT, ListWorkspaces.VERSION): ListWorkspaces,
     (Login.CONTRACT, Login.VERSION): Login,
     (Logout.CONTRACT, Logout.VERSION): Logout,
@@ -5897,17 +6341,27 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (RemoveMember.CONTRACT, RemoveMember.VERSION): RemoveMember,
     (RequestPasswordReset.CONTRACT, RequestPasswordReset.VERSION): RequestPasswordReset,
     (ResendVerification.CONTRACT, ResendVerification.VERSION): ResendVerification,
+    (RetryWebhookDelivery.CONTRACT, RetryWebhookDelivery.VERSION): RetryWebhookDelivery,
     (RevokeApiKey.CONTRACT, RevokeApiKey.VERSION): RevokeApiKey,
     (RotateCredential.CONTRACT, RotateCredential.VERSION): RotateCredential,
+    (
+        RotateNotificationChannelSecret.CONTRACT,
+        RotateNotificationChannelSecret.VERSION,
+    ): RotateNotificationChannelSecret,
     (RotateSigningKey.CONTRACT, RotateSigningKey.VERSION): RotateSigningKey,
     (SetWorkspaceMfaPolicy.CONTRACT, SetWorkspaceMfaPolicy.VERSION): SetWorkspaceMfaPolicy,
     (StartMfaEnrolment.CONTRACT, StartMfaEnrolment.VERSION): StartMfaEnrolment,
     (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,
     (SuggestCidr.CONTRACT, SuggestCidr.VERSION): SuggestCidr,
     (SwitchWorkspace.CONTRACT, SwitchWorkspace.VERSION): SwitchWorkspace,
+    (TestNotificationChannel.CONTRACT, TestNotificationChannel.VERSION): TestNotificationChannel,
     (UpdateBudget.CONTRACT, UpdateBudget.VERSION): UpdateBudget,
     (UpdateMember.CONTRACT, UpdateMember.VERSION): UpdateMember,
     (UpdateNodeGroup.CONTRACT, UpdateNodeGroup.VERSION): UpdateNodeGroup,
+    (
+        UpdateNotificationChannel.CONTRACT,
+        UpdateNotificationChannel.VERSION,
+    ): UpdateNotificationChannel,
     (UpdateSecurityGroup.CONTRACT, UpdateSecurityGroup.VERSION): UpdateSecurityGroup,
     (UpdateSubnet.CONTRACT, UpdateSubnet.VERSION): UpdateSubnet,
     (UpdateVpc.CONTRACT, UpdateVpc.VERSION): UpdateVpc,

@@ -95,3 +95,4 @@ CredentialManager = Annotated[Principal, Depends(caller(Permission.CREDENTIALS_M
 MemberManager = Annotated[Principal, Depends(caller(Permission.MEMBERS_MANAGE))]
 WorkspaceManager = Annotated[Principal, Depends(caller(Permission.WORKSPACE_MANAGE))]
 AuditReader = Annotated[Principal, Depends(caller(Permission.AUDIT_READ))]
+NotificationManager = Annotated[Principal, Depends(caller(Permission.NOTIFICATIONS_MANAGE))]

@@ -286,3 +286,21 @@ class LayoutVpc(Strict):
 
 class CidrPlanBody(Strict):
     vpcs: list[LayoutVpc] = Field(min_length=1, max_length=50)
+
+
+class ChannelBody(Strict):
+    name: str = Field(min_length=1, max_length=100)
+    type: Literal["webhook"] = "webhook"
+    url: str = Field(min_length=1, max_length=2000)
+    event_types: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1, max_length=50
+    )
+
+
+class ChannelPatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    url: str | None = Field(None, min_length=1, max_length=2000)
+    event_types: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        None, min_length=1, max_length=50
+    )
+    enabled: bool | None = None

@@ -3,7 +3,20 @@ domain's frozen dataclasses)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, String, Table, Text, Uuid, func, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from skyclust_common.db import service_metadata
 
@@ -34,5 +47,47 @@ notifications = Table(
         "workspace_id",
         "user_id",
         postgresql_where=text("read_at IS NULL"),
+    ),
+)
+
+channels = Table(
+    "channels",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("workspace_id", Uuid(), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("event_types", JSONB(), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("previous_secret", String(200), nullable=True),
+    Column("previous_until", DateTime(timezone=True), nullable=True),
+    Column("enabled", Boolean(), nullable=False, server_default=text("true")),
+    Column("disabled_reason", String(200), nullable=True),
+    Column("failing_since", DateTime(timezone=True), nullable=True),
+    Column("created_by", Uuid(), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("channel_id", Uuid(), ForeignKey(channels.c.id, ondelete="CASCADE"), nullable=False),
+    Column("workspace_id", Uuid(), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", Text(), nullable=False),
+    Column("status", String(16), nullable=False),
+    # Every attempt: time, response code, latency, error.
+    Column("attempts", JSONB(), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # One delivery per channel and event, whatever redelivers the event.
+    Index("uq_deliveries_channel_event", "channel_id", "event_id", unique=True),
+    Index("ix_deliveries_log", "channel_id", "created_at"),
+    Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
     ),
 )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from skyclust_common.fake_uow import FakeUnitOfWork
 
 from ..domain.cursor import Position
 from ..domain.model import Notification
+from ..domain.webhooks import Channel, Delivery, DeliveryStatus
 
 
 class FakeNotifications:
@@ -65,7 +67,78 @@ class FakeNotifications:
         return len(unread)
 
 
+class FakeChannels:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[uuid.UUID, Channel] = rows
+
+    async def add(self, channel: Channel) -> None:
+        self.rows[channel.id] = channel
+
+    async def get(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None:
+        row = self.rows.get(channel_id)
+        return row if row is not None and row.workspace_id == workspace_id else None
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> list[Channel]:
+        rows = [c for c in self.rows.values() if c.workspace_id == workspace_id]
+        return sorted(rows, key=lambda c: (c.created_at, c.id))
+
+    async def save(self, channel: Channel) -> None:
+        self.rows[channel.id] = channel
+
+    async def remove(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> bool:
+        if await self.get(workspace_id, channel_id) is None:
+            return False
+        del self.rows[channel_id]
+        return True
+
+
+class FakeDeliveries:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[uuid.UUID, Delivery] = rows
+
+    async def add(self, delivery: Delivery) -> bool:
+        for row in self.rows.values():
+            if row.channel_id == delivery.channel_id and row.event_id == delivery.event_id:
+                return False
+        self.rows[delivery.id] = delivery
+        return True
+
+    async def get(self, workspace_id: uuid.UUID, delivery_id: uuid.UUID) -> Delivery | None:
+        row = self.rows.get(delivery_id)
+        return row if row is not None and row.workspace_id == workspace_id else None
+
+    async def of_channel(self, channel_id: uuid.UUID, limit: int) -> list[Delivery]:
+        rows = [d for d in self.rows.values() if d.channel_id == channel_id]
+        rows.sort(key=lambda d: (d.created_at, d.id), reverse=True)
+        return rows[:limit]
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        due = [
+            d
+            for d in self.rows.values()
+            if d.status is DeliveryStatus.PENDING
+            and d.next_attempt_at is not None
+            and d.next_attempt_at <= now
+        ]
+        due.sort(key=lambda d: (d.next_attempt_at or now, d.id))
+        claimed = [replace(d, next_attempt_at=lease_until) for d in due[:limit]]
+        for d in claimed:
+            self.rows[d.id] = d
+        return claimed
+
+    async def save(self, delivery: Delivery) -> None:
+        self.rows[delivery.id] = delivery
+
+
 class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def notifications(self) -> FakeNotifications:
         return FakeNotifications(self.table("notifications"))
+
+    @property
+    def channels(self) -> FakeChannels:
+        return FakeChannels(self.table("channels"))
+
+    @property
+    def deliveries(self) -> FakeDeliveries:
+        return FakeDeliveries(self.table("deliveries"))

@@ -12,6 +12,7 @@ from skyclust_common.envelope import CloudEvent
 
 from ..domain.cursor import Position
 from ..domain.model import Notification
+from ..domain.webhooks import Channel, Delivery
 
 
 class NotificationRepository(Protocol):
@@ -45,9 +46,48 @@ class NotificationRepository(Protocol):
     ) -> int: ...
 
 
+class ChannelRepository(Protocol):
+    async def add(self, channel: Channel) -> None: ...
+
+    async def get(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> Channel | None: ...
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> list[Channel]:
+        """Oldest first."""
+        ...
+
+    async def save(self, channel: Channel) -> None: ...
+
+    async def remove(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> bool: ...
+
+
+class DeliveryRepository(Protocol):
+    async def add(self, delivery: Delivery) -> bool:
+        """Store it; False when this channel already has a delivery of this event."""
+        ...
+
+    async def get(self, workspace_id: uuid.UUID, delivery_id: uuid.UUID) -> Delivery | None: ...
+
+    async def of_channel(self, channel_id: uuid.UUID, limit: int) -> list[Delivery]:
+        """Newest first."""
+        ...
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries due by `now`, each moved to `lease_until` so another replica
+        does not send it meanwhile (rows locked by another transaction are skipped)."""
+        ...
+
+    async def save(self, delivery: Delivery) -> None: ...
+
+
 class NotificationUnitOfWork(Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def channels(self) -> ChannelRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
 
     def read_only(self) -> Self: ...
 

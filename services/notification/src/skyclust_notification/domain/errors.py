@@ -52,3 +52,17 @@ class WebhookAddressRefused(ValidationFailed):
 
     code = "WEBHOOK_ADDRESS_REFUSED"
     default_message = "webhooks may not be sent to this address"
+
+
+class ChannelNotFound(NotFound):
+    """No notification channel of that id in the caller's workspace."""
+
+    code = "NOTIFICATION_CHANNEL_NOT_FOUND"
+    default_message = "notification channel not found"
+
+
+class DeliveryNotFound(NotFound):
+    """No webhook delivery of that id in the caller's workspace."""
+
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+    default_message = "webhook delivery not found"

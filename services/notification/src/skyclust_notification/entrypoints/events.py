@@ -6,7 +6,7 @@ from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Bus, Delivery
 
 from ..domain.catalog import CATALOG
-from ..handlers import inbox
+from ..handlers import inbox, webhooks
 from ..handlers.common import NotificationDeps
 
 
@@ -25,4 +25,15 @@ async def register(bus: Bus, deps: NotificationDeps) -> None:
         inbox.CONSUMER,
         [f"skyclust.evt.*.{name}" for name in inbox_events(bus)],
         handle,
+    )
+
+    async def handle_webhooks(event: CloudEvent, delivery: Delivery) -> None:
+        await webhooks.on_platform_event(deps, event, delivery)
+
+    # Its own durable: a slow store of deliveries must not hold up the inbox, and each
+    # keeps its own inbox mark.
+    await bus.consume(
+        webhooks.CONSUMER,
+        [f"skyclust.evt.*.{name}" for name in inbox_events(bus)],
+        handle_webhooks,
     )

@@ -16,6 +16,7 @@ from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 
 from ..handlers import inbox
 from ..handlers.common import NotificationDeps
+from . import channels
 
 Handler = Callable[[NotificationDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
 
@@ -25,7 +26,8 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     inbox.mark_all_read: MarkAllNotificationsRead,
 }
 HANDLERS: dict[str, Handler] = {
-    contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()
+    **{contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()},
+    **channels.HANDLERS,
 }
 
 

@@ -1,0 +1,162 @@
+"""The notification-channel routes: admins only, bodies with no unknown fields, each a
+thin call to the notification service for the caller's workspace, requests and replies
+as their contracts say."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from skyclust_gateway.routers.deps import Services, services
+
+from .cluster_fakes import REGISTRY, WORKSPACE, as_
+
+pytestmark = pytest.mark.unit
+
+CHANNEL = str(uuid.uuid4())
+DELIVERY = str(uuid.uuid4())
+SECRET = "whsec_" + "A" * 43 + "="
+
+
+def channel() -> dict[str, Any]:
+    return {
+        "id": CHANNEL,
+        "workspace_id": WORKSPACE,
+        "name": "ops",
+        "type": "webhook",
+        "url": "https://hooks.example.com/in",
+        "event_types": ["ClusterFailed"],
+        "enabled": True,
+        "disabled_reason": None,
+        "previous_secret_until": None,
+        "created_at": "2026-12-01T12:00:00+00:00",
+    }
+
+
+def delivery() -> dict[str, Any]:
+    return {
+        "id": DELIVERY,
+        "channel_id": CHANNEL,
+        "event_id": str(uuid.uuid4()),
+        "event_type": "ClusterFailed",
+        "status": "succeeded",
+        "attempts": 1,
+        "response_code": 204,
+        "latency_ms": 12,
+        "error": None,
+        "created_at": "2026-12-01T12:00:00+00:00",
+        "next_attempt_at": None,
+    }
+
+
+REPLIES: dict[str, Any] = {
+    "CreateNotificationChannel": lambda: {"channel": channel(), "secret": SECRET},
+    "RotateNotificationChannelSecret": lambda: {"channel": channel(), "secret": SECRET},
+    "ListNotificationChannels": lambda: {"items": [channel()]},
+    "GetNotificationChannel": lambda: {"channel": channel()},
+    "UpdateNotificationChannel": lambda: {"channel": channel()},
+    "DeleteNotificationChannel": lambda: {"deleted": True},
+    "TestNotificationChannel": lambda: {"delivery": delivery()},
+    "ListWebhookDeliveries": lambda: {"items": [delivery()]},
+    "RetryWebhookDelivery": lambda: {"delivery": delivery()},
+}
+
+
+class FakeNotification(Services):
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def call(self, service: str, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        assert service == "notification"
+        REGISTRY.validate(name, data, part="request")
+        self.calls.append((name, data))
+        reply: dict[str, Any] = REPLIES[name]()
+        REGISTRY.validate(name, reply, part="reply")
+        return reply
+
+
+@pytest.fixture
+def svc() -> FakeNotification:
+    return FakeNotification()
+
+
+@pytest.fixture
+async def client(clusters_app: FastAPI, svc: FakeNotification) -> AsyncIterator[httpx.AsyncClient]:
+    clusters_app.dependency_overrides[services] = lambda: svc
+    transport = httpx.ASGITransport(app=clusters_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as c:
+        yield c
+    clusters_app.dependency_overrides.pop(services, None)
+
+
+BODY = {"name": "ops", "url": "https://hooks.example.com/in", "event_types": ["ClusterFailed"]}
+
+
+async def test_an_admin_creates_a_channel_and_sees_its_secret_once(client, svc):
+    response = await client.post("/api/v1/notification-channels", json=BODY, headers=as_("admin"))
+    assert response.status_code == 201
+    data = response.json()["data"]
+    assert data["secret"] == SECRET and data["channel"]["id"] == CHANNEL
+    name, sent = svc.calls[-1]
+    assert name == "CreateNotificationChannel"
+    assert sent["workspace_id"] == WORKSPACE and sent["url"] == BODY["url"]
+    listed = await client.get("/api/v1/notification-channels", headers=as_("admin"))
+    assert SECRET not in listed.text and "whsec_" not in listed.text
+
+
+@pytest.mark.parametrize("role", ["user", "viewer"])
+async def test_only_admins_reach_the_channels(client, svc, role):
+    for method, path in (
+        ("POST", "/api/v1/notification-channels"),
+        ("GET", "/api/v1/notification-channels"),
+        ("POST", f"/api/v1/notification-channels/{CHANNEL}/rotate-secret"),
+        ("GET", f"/api/v1/notification-channels/{CHANNEL}/deliveries"),
+    ):
+        response = await client.request(method, path, json=BODY, headers=as_(role))
+        assert response.status_code == 403, (method, path)
+    assert svc.calls == []
+
+
+async def test_unknown_fields_and_other_types_are_refused(client, svc):
+    for body in (
+        {**BODY, "secret": "mine"},
+        {**BODY, "type": "slack"},
+        {**BODY, "event_types": []},
+    ):
+        response = await client.post(
+            "/api/v1/notification-channels", json=body, headers=as_("admin")
+        )
+        assert response.status_code == 422
+    assert svc.calls == []
+
+
+async def test_each_route_asks_the_service_for_the_callers_workspace(client, svc):
+    admin = as_("admin")
+    base = f"/api/v1/notification-channels/{CHANNEL}"
+    calls = [
+        ("GET", base, None, "GetNotificationChannel"),
+        ("PATCH", base, {"enabled": False}, "UpdateNotificationChannel"),
+        ("POST", f"{base}/rotate-secret", None, "RotateNotificationChannelSecret"),
+        ("POST", f"{base}/test", None, "TestNotificationChannel"),
+        ("GET", f"{base}/deliveries?limit=5", None, "ListWebhookDeliveries"),
+        (
+            "POST",
+            f"/api/v1/notification-channels/deliveries/{DELIVERY}/retry",
+            None,
+            "RetryWebhookDelivery",
+        ),
+        ("DELETE", base, None, "DeleteNotificationChannel"),
+    ]
+    for method, path, body, contract in calls:
+        response = await client.request(method, path, json=body, headers=admin)
+        assert response.status_code == 200, (path, response.text)
+        name, sent = svc.calls[-1]
+        assert name == contract and sent["workspace_id"] == WORKSPACE
+    assert svc.calls[1][1] == {"workspace_id": WORKSPACE, "channel_id": CHANNEL, "enabled": False}
+    assert svc.calls[4][1]["limit"] == 5
+    assert svc.calls[5][1]["delivery_id"] == DELIVERY

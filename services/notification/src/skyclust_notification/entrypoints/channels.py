@@ -1,0 +1,100 @@
+"""The channel endpoints' contracts around the webhook handlers (asked by the gateway
+only, which lets admins alone reach them)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from skyclust_common.messages import rpc as m
+from skyclust_common.messaging import RpcContext
+
+from ..handlers import webhook_delivery as sending
+from ..handlers import webhooks
+from ..handlers.common import NotificationDeps
+
+Served = Callable[[NotificationDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
+
+
+async def create(
+    deps: NotificationDeps, r: m.CreateNotificationChannel.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await webhooks.create_channel(
+        deps,
+        r.workspace_id,
+        name=r.name,
+        url=r.url,
+        event_types=list(r.event_types),
+        actor_id=r.actor_id,
+    )
+
+
+async def listing(
+    deps: NotificationDeps, r: m.ListNotificationChannels.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await webhooks.list_channels(deps, r.workspace_id)
+
+
+async def get(
+    deps: NotificationDeps, r: m.GetNotificationChannel.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await webhooks.get_channel(deps, r.workspace_id, r.channel_id)
+
+
+async def update(
+    deps: NotificationDeps, r: m.UpdateNotificationChannel.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await webhooks.update_channel(
+        deps,
+        r.workspace_id,
+        r.channel_id,
+        name=r.name,
+        url=r.url,
+        event_types=list(r.event_types) if r.event_types is not None else None,
+        enabled=r.enabled,
+    )
+
+
+async def delete(
+    deps: NotificationDeps, r: m.DeleteNotificationChannel.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await webhooks.delete_channel(deps, r.workspace_id, r.channel_id)
+
+
+async def rotate(
+    deps: NotificationDeps, r: m.RotateNotificationChannelSecret.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await webhooks.rotate_secret(deps, r.workspace_id, r.channel_id)
+
+
+async def test(
+    deps: NotificationDeps, r: m.TestNotificationChannel.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await sending.test_channel(deps, r.workspace_id, r.channel_id)
+
+
+async def deliveries(
+    deps: NotificationDeps, r: m.ListWebhookDeliveries.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await sending.list_deliveries(
+        deps, r.workspace_id, r.channel_id, r.limit or sending.DEFAULT_PAGE
+    )
+
+
+async def retry(
+    deps: NotificationDeps, r: m.RetryWebhookDelivery.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await sending.retry_delivery(deps, r.workspace_id, r.delivery_id)
+
+
+HANDLERS: dict[str, Served] = {
+    m.CreateNotificationChannel.CONTRACT: m.CreateNotificationChannel.served(create),
+    m.ListNotificationChannels.CONTRACT: m.ListNotificationChannels.served(listing),
+    m.GetNotificationChannel.CONTRACT: m.GetNotificationChannel.served(get),
+    m.UpdateNotificationChannel.CONTRACT: m.UpdateNotificationChannel.served(update),
+    m.DeleteNotificationChannel.CONTRACT: m.DeleteNotificationChannel.served(delete),
+    m.RotateNotificationChannelSecret.CONTRACT: m.RotateNotificationChannelSecret.served(rotate),
+    m.TestNotificationChannel.CONTRACT: m.TestNotificationChannel.served(test),
+    m.ListWebhookDeliveries.CONTRACT: m.ListWebhookDeliveries.served(deliveries),
+    m.RetryWebhookDelivery.CONTRACT: m.RetryWebhookDelivery.served(retry),
+}
