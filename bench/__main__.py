@@ -7,6 +7,8 @@ platform as `make run` does and measuring against a baseline in the same run:
 - `bench.idle_memory`: each service's resident memory at idle, next to bare imports (c);
 - `bench.cluster_latency`: POST -> ClusterReady per cloud with zero-duration emulators (d);
 - `bench.cluster_burst`: 200 clusters asked for at once, next to one alone and 20 (e).
+- `bench.cost_forecast`: the cost forecast's backtest error (MAPE) next to the seed's linear
+  regression on the same synthetic history; no platform (f).
 
 `BENCH_ONLY=read_path,idle_memory` runs some of them. Each writes its own
 bench/results/<name>.json; the headline figures of each benchmark's latest run are kept
@@ -136,7 +138,14 @@ def series(
     }
 
 
-BENCHMARKS = ("read_path", "sse_fanout", "idle_memory", "cluster_latency", "cluster_burst")
+BENCHMARKS = (
+    "read_path",
+    "sse_fanout",
+    "idle_memory",
+    "cluster_latency",
+    "cluster_burst",
+    "cost_forecast",
+)
 
 
 def headline(name: str, result: dict[str, Any] | None) -> dict[str, Any]:
