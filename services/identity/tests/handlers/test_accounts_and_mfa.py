@@ -40,6 +40,9 @@ async def test_the_reset_answer_is_the_same_whether_or_not_the_account_exists() 
     assert known == unknown == {"accepted": True}
     mails = [m for m in identity.events("SendAccountEmail") if m["template"] == "password_reset"]
     assert [m["email"] for m in mails] == ["known@example.com"]
+    # Nothing that could not be an address (a NUL, no @) reaches the store; same answer.
+    for garbage in ("known@example.com\x00", "\u0016no-at-sign"):
+        assert await accounts.request_password_reset(identity.deps, {"email": garbage}) == known
 
 
 async def test_a_reset_sets_the_password_once_and_ends_every_session() -> None:

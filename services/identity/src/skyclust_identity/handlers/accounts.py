@@ -74,6 +74,10 @@ async def _throttled(uow: IdentityUow, deps: IdentityDeps, keys: list[tuple[str,
         await uow.login_attempts.record_failure(key, at=now(), window_start=now() - window)
 
 
+def _could_be_an_address(email: str) -> bool:
+    return "@" in email and email.isprintable()
+
+
 def _email_keys(
     deps: IdentityDeps, kind: str, email: str, client: str | None
 ) -> list[tuple[str, int]]:
@@ -127,6 +131,10 @@ async def request_password_reset(
     """The same answer whether the address has an account or not; only the mailbox
     learns which."""
     email = str(data["email"]).strip().lower()
+    if not _could_be_an_address(email):
+        # No account can have it (nor can the database hold a NUL), and the answer must not
+        # differ from one for an address without an account.
+        return ACCEPTED
     async with deps.uow() as uow:
         await _throttled(uow, deps, _email_keys(deps, "reset", email, data.get("client_address")))
         user = await uow.users.for_login(email) or await uow.users.by_email(email)
