@@ -29,7 +29,16 @@ pytestmark = pytest.mark.unit
 UUID = "0b7c1d1e-8a63-4bd4-9a35-0d8b6f2d1f00"
 WHEN = "2026-12-03T15:38:55Z"
 # A value for each pattern the contracts use; a new pattern needs one here.
-PATTERNED = ["prod", "1.30", "123", "us-east-1", "rg-prod", "USD", "2026-Q4", "whsec_c2VjcmV0LXNlY3JldA=="]
+PATTERNED = [
+    "prod",
+    "1.30",
+    "123",
+    "us-east-1",
+    "rg-prod",
+    "USD",
+    "2026-Q4",
+    "whsec_c2VjcmV0LXNlY3JldA==",
+]
 
 
 def _types(schema: dict[str, Any]) -> list[str]:
