@@ -85,6 +85,8 @@ def estate(platform, local_aws_credential) -> dict[str, Any]:
 # Bodies that pass validation, so an authorised caller reaches the owning service.
 EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/workspaces/{workspace_id}"): {"name": "renamed"},
+    ("PUT", "/api/v1/budgets/{budget_id}"): {"name": "b", "amount": "100", "period": "monthly"},
+    ("PATCH", "/api/v1/notification-channels/{channel_id}"): {"name": "renamed"},
     ("POST", "/api/v1/workspaces/{workspace_id}/members"): {
         "email": "nobody@example.com",
         "role": "viewer",
