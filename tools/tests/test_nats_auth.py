@@ -26,8 +26,8 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from skyclust_common.contracts import load_registry
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.messaging import Bus, BusConfig, Delivery
-from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
 from skyclust_common.nats_permissions import AUDIT_SUBJECT, decrypt_subject
+from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
 from skyclust_tools.nats_auth import (
     ADMIN_USER,
     CALLS,
