@@ -35,7 +35,13 @@ from pydantic import ValidationError
 
 from .contracts import EVERY_SERVICE, ContractRegistry
 from .envelope import CloudEvent
-from .errors import BadRequest, ContractViolation, PermanentFailure, SkyclustError
+from .errors import (
+    BadRequest,
+    ContractViolation,
+    PermanentFailure,
+    SkyclustError,
+    UntrustedSource,
+)
 from .observability import HANDLER_SECONDS, MESSAGES, RPC, extract_trace, tracer
 from .streams import subject_caller
 
@@ -140,7 +146,7 @@ class _EventRules(BaseMiddleware):
             return None
         refusal = untrusted_source(self.bus.registry, event, delivery.subject)
         if refusal is not None:
-            await self._dead_letter(msg, delivery, refusal, "UNTRUSTED_SOURCE")
+            await self._dead_letter(msg, delivery, refusal, UntrustedSource.code)
             MESSAGES.labels(self.bus.service, delivery.consumer, "untrusted").inc()
             return None
         with tracer(__name__).start_as_current_span(

@@ -12,7 +12,7 @@ from typing import Any
 import jwt
 from fastapi import Request
 
-from skyclust_common.errors import SkyclustError, Unauthorized
+from skyclust_common.errors import SkyclustError, Unauthorized, UntrustedSource
 from skyclust_common.messaging import Bus
 
 from .errors import InvalidToken, MfaRequired, SessionRevoked, TokenExpired
@@ -247,7 +247,7 @@ async def follow_revocations(bus: Bus, revocations: Revocations) -> None:
             seq = int(msg.metadata.sequence.stream)
             delivery = Delivery(REVOCATIONS_CONSUMER, msg.subject, 1, seq)
             try:
-                await bus.dead_letter(msg.data, delivery, refusal, "UNTRUSTED_SOURCE")
+                await bus.dead_letter(msg.data, delivery, refusal, UntrustedSource.code)
             except Exception as exc:
                 log.error("dead-lettering failed", extra={"error": str(exc)})
             return
