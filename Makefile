@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 STAMP := .venv/.skyclust-installed
 LINT_PATHS := libs services tools clients tests bench conftest.py
 
-.PHONY: install run test test-unit test-integration test-e2e lint format bench clean
+.PHONY: install run compose-nats-config test test-unit test-integration test-e2e lint format bench clean
 
 $(STAMP): uv.lock pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml tools/pyproject.toml clients/*/pyproject.toml
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -18,6 +18,10 @@ install: $(STAMP)
 
 run: install
 	$(UV) run --frozen python -m skyclust_tools.launcher
+
+# docker-compose.yml's NATS configuration: the per-service users, no anonymous access.
+compose-nats-config: install
+	$(UV) run --frozen python -m skyclust_tools.nats_compose
 
 test: install
 	$(UV) run --frozen pytest
