@@ -54,6 +54,11 @@ def test_only_provisioning_network_and_cost_may_ask_for_a_decryption():
         assert decrypts == ([decrypt_subject(service)] if service in DECRYPTERS else [])
         assert not [s for s in perms.publish_allow if s.startswith("skyclust.") and ">" in s]
     assert {"provisioning", "network", "cost"} == DECRYPTERS
+    # The audit trail's request/reply door: the vault's, under its own name, only.
+    for service, perms in table.items():
+        records = [s for s in perms.publish_allow if s.endswith(".RecordAudit")]
+        expected = ["skyclust.rpc.identity.credential-vault.RecordAudit"]
+        assert records == (expected if service == "credential-vault" else []), service
 
 
 @pytest.mark.unit

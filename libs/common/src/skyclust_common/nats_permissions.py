@@ -49,7 +49,12 @@ VAULT = "credential-vault"
 DECRYPT_SUBJECT = "skyclust.rpc.credential-vault.*.DecryptCredential"
 DECRYPTERS = frozenset({"provisioning", "network", "cost"})
 # Who may ask a caller-subject rpc, when not every service that calls its owner may.
-CALLER_SUBJECT_CALLERS: dict[str, frozenset[str]] = {"DecryptCredential": DECRYPTERS}
+CALLER_SUBJECT_CALLERS: dict[str, frozenset[str]] = {
+    "DecryptCredential": DECRYPTERS,
+    # Each service audits its own actions; over request/reply only the vault does
+    # (its decryptions, confirmed before the secret is returned).
+    "RecordAudit": frozenset({VAULT}),
+}
 # Commands only one service may send: the account mails (verification, password reset)
 # go to an address identity vouches for, so no other service may ask for one.
 EXCLUSIVE_COMMANDS: dict[str, str] = {

@@ -20,6 +20,7 @@ from skyclust_common.errors import UntrustedSource
 from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_common.nats_permissions import AUDIT_SUBJECT
 
+from ..domain.errors import AuditNotAllowed
 from ..domain.ports import AuditQuery, AuditRecord
 from .base import IdentityDeps
 
@@ -53,9 +54,25 @@ def audit_refusal(event: CloudEvent, subject: str) -> str | None:
     return None
 
 
+# What each service may record over RecordAudit, whose subject names the caller
+# (`skyclust.rpc.identity.<caller>.RecordAudit`, only the vault's user may publish one).
+RECORDERS: dict[str, tuple[str, frozenset[str]]] = {
+    "credential-vault": ("credential", frozenset({"credential.decrypt"})),
+}
+
+
 async def record_audit(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
+    """Store a record a service makes of its own action (the vault's decryptions)."""
+    caller = ctx.caller if ctx is not None else None
+    allowed = RECORDERS.get(caller or "")
+    if allowed is None:
+        raise AuditNotAllowed(f"{caller or 'an unnamed caller'} may not write to the audit trail")
+    # The actor is the service it acted for (the decrypting one), never a user.
+    resource, action = data.get("resource_type"), data.get("action")
+    if data.get("actor_type") != "service" or resource != allowed[0] or action not in allowed[1]:
+        raise AuditNotAllowed(f"{caller} records only its own actions, not {action!r}")
     record_id = uuid.uuid4()
     async with deps.uow() as uow:
         await uow.audit_logs.add(record_id, data)
