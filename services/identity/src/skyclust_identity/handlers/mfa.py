@@ -34,7 +34,8 @@ CHALLENGE_TTL = timedelta(minutes=5)
 
 
 async def _user(uow: IdentityUow, user_id: str) -> UserRecord:
-    user = await uow.users.get(uuid.UUID(user_id))
+    # Locked: every caller here reads and then changes the account's MFA state.
+    user = await uow.users.get(uuid.UUID(user_id), for_update=True)
     if user is None:
         raise UserNotFound("user not found")
     return user
@@ -141,7 +142,9 @@ async def complete_login(
         pending = await uow.account_tokens.live(
             token_hash(data["mfa_token"]), purpose=CHALLENGE, at=now()
         )
-        user = await uow.users.get(pending.user_id) if pending else None
+        # The user row is locked before the code is checked: two logins racing with one
+        # code in two challenges take turns, and the second sees the step already spent.
+        user = await uow.users.get(pending.user_id, for_update=True) if pending else None
         if pending is None or user is None or user.mfa_secret is None:
             raise invalid
         keys = login_keys(deps, user.email, data.get("client_address"))
