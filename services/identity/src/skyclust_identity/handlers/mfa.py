@@ -88,16 +88,17 @@ async def disable(
         user = await _user(uow, data["user_id"])
         if user.mfa_enabled_at is None:
             raise MfaNotEnrolled("MFA is not enabled")
-        await _check_second_factor(uow, user, data)
+        await check_second_factor(uow, user, data)
         user.mfa_secret = user.mfa_enabled_at = user.mfa_last_step = None
         await uow.recovery_codes.replace(user.id, [])
         await uow.commit()
         return {"enabled": False}
 
 
-async def _check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str, Any]) -> None:
-    """Accept a TOTP code of a step after the last one used, or an unused recovery
-    code; spend whichever it was."""
+async def check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str, Any]) -> None:
+    """Accept a TOTP code of a step after the last one used, or an unused recovery code;
+    spend whichever it was. The caller holds the user row locked
+    (`users.get(..., for_update=True)`)."""
     assert user.mfa_secret is not None
     code, recovery = data.get("code"), data.get("recovery_code")
     if code:
@@ -150,7 +151,7 @@ async def complete_login(
         keys = login_keys(deps, user.email, data.get("client_address"))
         await throttled(uow, deps, keys)
         try:
-            await _check_second_factor(uow, user, data)
+            await check_second_factor(uow, user, data)
         except InvalidMfaCode:
             failed = True
         else:
