@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skyclust_common.envelope import new_event
+from skyclust_common.nats_permissions import AUDIT_SUBJECT
 
 from .envelope import failure, request_id_var
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 # Audit events are not workspace events: they stay off the workspace's live stream.
-AUDIT_SUBJECT = "skyclust.evt.audit.AuditRecorded"
+# Only the gateway's NATS user may publish on AUDIT_SUBJECT (identity trusts it for that).
 _RESOURCES = {
     "credentials": "credential",
     "clusters": "cluster",
