@@ -111,7 +111,10 @@ class AdoptVpcRequest(RpcRequest):
 class CheckBudgetGuardrailReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["fail_closed"],
+            "skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1},
+        },
     )
     action: Literal["allow", "warn", "override"]
     estimate: dict[str, Any]
@@ -120,6 +123,23 @@ class CheckBudgetGuardrailReply(RpcReply):
     """
     findings: list[CheckBudgetGuardrailReplyFinding]
     warnings: list[CheckBudgetGuardrailReplyWarning]
+    fail_closed: Annotated[
+        list[CheckBudgetGuardrailReplyFailClosedItem] | None, Field(max_length=1000)
+    ] = None
+    """
+    every budget of the workspace set to fail closed, with its scope: the caller keeps them
+    to decide what covers a request while cost cannot be asked
+    """
+
+
+class CheckBudgetGuardrailReplyFailClosedItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    scope: Literal["workspace", "provider", "cluster", "tag"]
+    scope_value: Annotated[StrictStr | None, Field(max_length=320)]
 
 
 class CheckBudgetGuardrailReplyFinding(Part):
@@ -585,7 +605,7 @@ class CreateClusterReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift", "warnings"],
             "skyclust-contract": {"name": "CreateCluster", "version": 1},
         },
     )
@@ -633,6 +653,12 @@ class CreateClusterReply(RpcReply):
     Managed fields whose cloud value differs from the desired one, as of the last check.
     """
     drift_checked_at: DateTime | None = None
+    warnings: list[CreateClusterReplyWarning] | None = None
+    """
+    the budget guardrail's warnings: BUDGET_WOULD_BE_EXCEEDED (a warn budget, or an enforce
+    budget an admin overrode), BUDGET_CHECK_SKIPPED (the cost service did not answer), and
+    the estimate's own
+    """
 
 
 class CreateClusterReplyCondition(Part):
@@ -660,11 +686,23 @@ CreateClusterReplyTagsAdditionalProperty = TypeAliasType(
 )
 
 
+class CreateClusterReplyWarning(Part):
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+
+
 class CreateClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["tags", "aws_config", "node_groups", "network"],
+            "skyclust-not-null": [
+                "tags",
+                "aws_config",
+                "node_groups",
+                "network",
+                "actor_is_admin",
+                "budget_override",
+            ],
             "skyclust-contract": {"name": "CreateCluster", "version": 1},
         },
     )
@@ -689,6 +727,15 @@ class CreateClusterRequest(RpcRequest):
     """
     A SkyClust network to use (its id, and optionally which of its subnets); without it, and
     without a provider config naming one, a network is planned and created for the cluster.
+    """
+    actor_is_admin: StrictBool | None = None
+    """
+    whether the caller is a workspace admin, as the gateway checked it (only an admin may
+    override a budget)
+    """
+    budget_override: StrictBool | None = None
+    """
+    go ahead past an enforce budget (admins only; audited)
     """
 
 
@@ -839,7 +886,10 @@ class CreateCredentialRequest(RpcRequest):
 class CreateNodeGroupReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "CreateNodeGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["warnings"],
+            "skyclust-contract": {"name": "CreateNodeGroup", "version": 1},
+        },
     )
     id: Uuid
     workspace_id: Uuid
@@ -862,6 +912,12 @@ class CreateNodeGroupReply(RpcReply):
     """
     The nodes' Kubernetes version as last seen (null: the cluster's).
     """
+    warnings: list[CreateNodeGroupReplyWarning] | None = None
+    """
+    the budget guardrail's warnings: BUDGET_WOULD_BE_EXCEEDED (a warn budget, or an enforce
+    budget an admin overrode), BUDGET_CHECK_SKIPPED (the cost service did not answer), and
+    the estimate's own
+    """
 
 
 CreateNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
@@ -879,11 +935,23 @@ class CreateNodeGroupReplyTaint(Part):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+class CreateNodeGroupReplyWarning(Part):
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+
+
 class CreateNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["provider", "instance_type", "labels", "taints"],
+            "skyclust-not-null": [
+                "provider",
+                "instance_type",
+                "labels",
+                "taints",
+                "actor_is_admin",
+                "budget_override",
+            ],
             "skyclust-contract": {"name": "CreateNodeGroup", "version": 1},
         },
     )
@@ -903,6 +971,15 @@ class CreateNodeGroupRequest(RpcRequest):
         dict[str, CreateNodeGroupRequestLabelsAdditionalProperty] | None, Field(max_length=50)
     ] = None
     taints: Annotated[list[CreateNodeGroupRequestTaint] | None, Field(max_length=50)] = None
+    actor_is_admin: StrictBool | None = None
+    """
+    whether the caller is a workspace admin, as the gateway checked it (only an admin may
+    override a budget)
+    """
+    budget_override: StrictBool | None = None
+    """
+    go ahead past an enforce budget (admins only; audited)
+    """
 
 
 CreateNodeGroupRequestLabelsAdditionalProperty = TypeAliasType(
@@ -4589,7 +4666,10 @@ class UpdateMemberRequest(RpcRequest):
 class UpdateNodeGroupReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "UpdateNodeGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["warnings"],
+            "skyclust-contract": {"name": "UpdateNodeGroup", "version": 1},
+        },
     )
     id: Uuid
     workspace_id: Uuid
@@ -4612,6 +4692,12 @@ class UpdateNodeGroupReply(RpcReply):
     """
     The nodes' Kubernetes version as last seen (null: the cluster's).
     """
+    warnings: list[UpdateNodeGroupReplyWarning] | None = None
+    """
+    the budget guardrail's warnings: BUDGET_WOULD_BE_EXCEEDED (a warn budget, or an enforce
+    budget an admin overrode), BUDGET_CHECK_SKIPPED (the cost service did not answer), and
+    the estimate's own
+    """
 
 
 UpdateNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
@@ -4629,6 +4715,11 @@ class UpdateNodeGroupReplyTaint(Part):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+class UpdateNodeGroupReplyWarning(Part):
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+
+
 class UpdateNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
@@ -4640,6 +4731,8 @@ class UpdateNodeGroupRequest(RpcRequest):
                 "desired_size",
                 "labels",
                 "taints",
+                "actor_is_admin",
+                "budget_override",
             ],
             "skyclust-contract": {"name": "UpdateNodeGroup", "version": 1},
         },
@@ -4659,6 +4752,15 @@ class UpdateNodeGroupRequest(RpcRequest):
         dict[str, UpdateNodeGroupRequestLabelsAdditionalProperty] | None, Field(max_length=50)
     ] = None
     taints: Annotated[list[UpdateNodeGroupRequestTaint] | None, Field(max_length=50)] = None
+    actor_is_admin: StrictBool | None = None
+    """
+    whether the caller is a workspace admin, as the gateway checked it (only an admin may
+    override a budget)
+    """
+    budget_override: StrictBool | None = None
+    """
+    go ahead past an enforce budget (admins only; audited)
+    """
 
 
 UpdateNodeGroupRequestLabelsAdditionalProperty = TypeAliasType(

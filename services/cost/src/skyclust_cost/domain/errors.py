@@ -52,9 +52,11 @@ class BudgetExceeded(Conflict):
 
 class BudgetCheckUnavailable(Conflict):
     """The cost service could not be asked and a budget covering the request fails
-    closed: the request waits for cost to answer (or an admin's override)."""
+    closed: the request waits for cost to answer (or an admin's override); retrying once
+    cost answers again goes through."""
 
     code = "BUDGET_CHECK_UNAVAILABLE"
+    default_retryable = True
 
 
 class BudgetOverrideForbidden(Forbidden):

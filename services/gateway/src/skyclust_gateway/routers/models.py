@@ -102,6 +102,16 @@ class NodeGroupBody(Strict):
     taints: list[Taint] | None = Field(default=None, max_length=50)
 
 
+class NewNodeGroupBody(NodeGroupBody):
+    """A node group added to an existing cluster: its monthly estimate is checked
+    against the budgets covering the cluster first."""
+
+    budget_override: bool = Field(
+        default=False,
+        description="go past an enforce budget the change would exceed (admins only; audited)",
+    )
+
+
 class NodeGroupUpdateBody(Strict):
     """Fields left out keep their value; `labels` and `taints` replace the current ones."""
 
@@ -110,6 +120,10 @@ class NodeGroupUpdateBody(Strict):
     desired_size: int | None = Field(default=None, ge=0, le=1000)
     labels: dict[str, str] | None = Field(default=None, max_length=50)
     taints: list[Taint] | None = Field(default=None, max_length=50)
+    budget_override: bool = Field(
+        default=False,
+        description="go past an enforce budget the change would exceed (admins only; audited)",
+    )
 
 
 class NetworkRef(Strict):
@@ -135,6 +149,10 @@ class ClusterBody(Strict):
     azure_config: AzureConfig | None = None
     node_groups: list[NodeGroupBody] | None = Field(default=None, max_length=10)
     network: NetworkRef | None = None
+    budget_override: bool = Field(
+        default=False,
+        description="go past an enforce budget the change would exceed (admins only; audited)",
+    )
 
     def network_named_by_config(self) -> list[str]:
         """The provider-config fields that name a network, which `network` would contradict."""
