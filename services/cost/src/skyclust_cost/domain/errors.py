@@ -30,6 +30,12 @@ class InvalidProvider(ValidationFailed):
     code = "INVALID_PROVIDER"
 
 
+class InvalidHorizon(ValidationFailed):
+    """A forecast's horizon is not one of 7d, 1m, 3m, 6m, 1y."""
+
+    code = "INVALID_HORIZON"
+
+
 class InvalidBudget(ValidationFailed):
     """A budget whose amount, period, scope, thresholds or mode cannot be used."""
 

@@ -24,6 +24,7 @@ from ..domain.budget_status import BudgetStatus, budget_status
 from ..domain.budgets import DEFAULT_THRESHOLDS, Budget, Scope, period_window
 from ..domain.errors import BudgetNotFound, InvalidBudget
 from .common import CostDeps
+from .run_rates import steps_for
 
 # How far back before its period a budget's forecast learns from: a quarter of history
 # is enough to see a weekly rhythm and a trend without last year's shape.
@@ -109,12 +110,26 @@ def view(stored: StoredBudget, status: BudgetStatus | None = None) -> dict[str, 
 
 
 async def standing(uow: CostUnitOfWork, budget: Budget, today: date) -> BudgetStatus:
+    """The budget's daily history, and the run-rate steps of the clusters and node groups
+    in its scope that began or ended since that history's first day. A tag scope gets no
+    steps: the runs do not carry their cluster's tags."""
     start, _ = period_window(budget.period, today)
     since = start - timedelta(days=HISTORY_DAYS)
-    daily = await uow.budgets.daily_spend(
-        uuid.UUID(budget.workspace_id), budget.scope, since, today
+    workspace_id = uuid.UUID(budget.workspace_id)
+    daily = dense_from_first(
+        await uow.budgets.daily_spend(workspace_id, budget.scope, since, today), today
     )
-    return budget_status(budget, dense_from_first(daily, today), today)
+    scope = budget.scope
+    provider = scope.value if scope.kind == "provider" else None
+    steps, _ = await steps_for(
+        uow,
+        workspace_id,
+        provider,
+        lambda p, cluster: scope.covers(p, cluster, {}),
+        daily[0][0] if daily else since,
+        today,
+    )
+    return budget_status(budget, daily, today, steps)
 
 
 def dense_from_first(daily: list[tuple[date, Decimal]], today: date) -> list[tuple[date, Decimal]]:

@@ -322,3 +322,51 @@ class ChannelPatch(Strict):
         None, min_length=1, max_length=50
     )
     enabled: bool | None = None
+
+
+class NetworkPieces(Strict):
+    nat_gateways: int | None = Field(default=None, ge=0, le=100)
+    load_balancers: int | None = Field(default=None, ge=0, le=100)
+
+
+class EstimateBody(Strict):
+    """A cluster as `POST .../clusters` would take it, with its `provider`: what it would
+    cost a month. `network_pieces` names the NAT gateways and load balancers to price;
+    the fields of a create that do not change the price (name, credential, tags, network,
+    labels, taints) may be sent and are not priced."""
+
+    provider: Provider
+    region: Region
+    version: Version | None = None
+    control_plane_tier: str | None = Field(default=None, min_length=1, max_length=32)
+    node_groups: list[NodeGroupBody] | None = Field(default=None, max_length=50)
+    gcp_config: GcpClusterConfig | None = None
+    azure_config: AzureConfig | None = None
+    network_pieces: NetworkPieces | None = None
+    name: str | None = Field(default=None, max_length=100)
+    credential_id: uuid.UUID | None = None
+    tags: ClusterTags | None = None
+    aws_config: AwsConfig | None = None
+    network: NetworkRef | None = None
+
+    def as_query(self) -> dict[str, Any]:
+        priced = {"provider", "region", "version", "control_plane_tier", "network_pieces"}
+        query = self.model_dump(mode="json", include=priced, exclude_none=True)
+        if self.node_groups:
+            query["node_groups"] = [
+                g.model_dump(
+                    mode="json",
+                    include={"name", "instance_type", "min_size", "max_size", "desired_size"},
+                    exclude_none=True,
+                )
+                for g in self.node_groups
+            ]
+        pools = {
+            "gcp_config": {"machine_type", "node_count"},
+            "azure_config": {"vm_size", "node_count"},
+        }
+        for name, fields in pools.items():
+            config = getattr(self, name)
+            if config is not None:
+                query[name] = config.model_dump(mode="json", include=fields, exclude_none=True)
+        return query
