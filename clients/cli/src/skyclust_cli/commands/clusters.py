@@ -229,11 +229,19 @@ def create_cluster(
             dir_okay=False,
         ),
     ] = None,
+    budget_override: Annotated[
+        bool,
+        typer.Option(
+            "--budget-override",
+            help="go past an enforce budget it would exceed (admins only; audited)",
+        ),
+    ] = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 3600.0,
     output: OutputOption = None,
 ) -> None:
-    """Ask for a cluster (202: it is PENDING); with --watch, follow it to READY."""
+    """Ask for a cluster (202: it is PENDING); with --watch, follow it to READY. Its
+    monthly estimate is checked against the workspace's budgets first."""
     st = state(ctx, output)
     check_provider(provider)
     api = st.api()
@@ -258,11 +266,15 @@ def create_cluster(
         body["tags"] = {**(body.get("tags") or {}), **key_values(tag, "--tag")}
     if vpc:
         body["network"] = {"vpc_id": vpc, **({"subnet_ids": subnet} if subnet else {})}
+    if budget_override:
+        body["budget_override"] = True
     path = resolve.clusters_path(str(provider))
 
     def start() -> dict[str, Any]:
         created: dict[str, Any] = api.post(path, body)
         st.output.note(f"cluster {name} requested ({created['id']})")
+        for warning in created.get("warnings") or []:
+            st.output.note(f"warning: {warning.get('code')}: {warning.get('message')}")
         return created
 
     if not watch:
