@@ -293,3 +293,31 @@ def test_a_refusal_by_an_enforce_budget_exits_1_with_its_code(
     )
     assert code == ExitCode.API
     assert "error: BUDGET_EXCEEDED: budget 'aws cap' would reach 130% of its amount" in err
+
+
+def test_node_group_adds_and_scales_carry_the_override_and_show_the_warnings(
+    gateway: FakeGateway, config_file: Path
+) -> None:
+    seen: list[httpx.Request] = []
+    cluster = gateway.clusters["aws"][0]
+    groups = f"/aws/kubernetes/clusters/{cluster['id']}/node-groups"
+    group = {"id": "66666666-6666-6666-6666-666666666666", "name": "web", "status": "UPDATING"}
+    warning = {"code": "BUDGET_CHECK_SKIPPED", "message": "the cost service did not answer"}
+    gateway.routes["POST", groups] = answer({**group, "warnings": [warning]}, seen, status=202)
+    gateway.routes["GET", groups] = answer([group], seen)
+    gateway.routes["PATCH", f"{groups}/{group['id']}"] = answer(
+        {**group, "warnings": []}, seen, status=202
+    )
+    logged_in(config_file, gateway)
+    code, _, err = run(
+        gateway, "node-groups", "create", "demo", "web", "--desired", "2", "--budget-override"
+    )
+    assert code == 0, err
+    assert json.loads(seen[0].content)["budget_override"] is True
+    assert "warning: BUDGET_CHECK_SKIPPED: the cost service did not answer" in err
+    code, _, err = run(gateway, "clusters", "scale", "demo", "--desired", "5", "--budget-override")
+    assert code == 0, err
+    assert json.loads(seen[-1].content) == {"desired_size": 5, "budget_override": True}
+    code, _, err = run(gateway, "node-groups", "scale", "demo", "web", "--desired", "3")
+    assert code == 0, err
+    assert json.loads(seen[-1].content) == {"desired_size": 3}

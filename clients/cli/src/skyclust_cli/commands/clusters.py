@@ -229,13 +229,7 @@ def create_cluster(
             dir_okay=False,
         ),
     ] = None,
-    budget_override: Annotated[
-        bool,
-        typer.Option(
-            "--budget-override",
-            help="go past an enforce budget it would exceed (admins only; audited)",
-        ),
-    ] = False,
+    budget_override: BudgetOverrideOption = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 3600.0,
     output: OutputOption = None,
@@ -273,8 +267,7 @@ def create_cluster(
     def start() -> dict[str, Any]:
         created: dict[str, Any] = api.post(path, body)
         st.output.note(f"cluster {name} requested ({created['id']})")
-        for warning in created.get("warnings") or []:
-            st.output.note(f"warning: {warning.get('code')}: {warning.get('message')}")
+        budget_warnings(st, created)
         return created
 
     if not watch:
@@ -290,6 +283,20 @@ def create_cluster(
     )
     st.output.note(f"cluster {name} is {final.get('status')}")
     show(st, final)
+
+
+BudgetOverrideOption = Annotated[
+    bool,
+    typer.Option(
+        "--budget-override", help="go past an enforce budget it would exceed (admins only; audited)"
+    ),
+]
+
+
+def budget_warnings(st: State, answer: dict[str, Any]) -> None:
+    """The budget guardrail's warnings of a 202, on stderr."""
+    for warning in answer.get("warnings") or []:
+        st.output.note(f"warning: {warning.get('code')}: {warning.get('message')}")
 
 
 def node_group_sizes(
@@ -313,13 +320,16 @@ def scale_node_group(
     *,
     watch: bool,
     timeout: float,
+    budget_override: bool = False,
 ) -> dict[str, Any]:
     api = st.api()
     path = f"{resolve.cluster_path(cluster_item)}/node-groups/{group['id']}"
+    body: dict[str, Any] = {**sizes, "budget_override": True} if budget_override else sizes
 
     def start() -> dict[str, Any]:
-        changed: dict[str, Any] = api.patch(path, sizes)
+        changed: dict[str, Any] = api.patch(path, body)
         st.output.note(f"node group {group['name']} of {cluster_item['name']}: scaling to {sizes}")
+        budget_warnings(st, changed)
         return changed
 
     if not watch:
@@ -346,6 +356,7 @@ def scale_cluster(
         typer.Option("--node-group", "-n", help="which node group (needed when there are several)"),
     ] = None,
     provider: ProviderOption = None,
+    budget_override: BudgetOverrideOption = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 1800.0,
     output: OutputOption = None,
@@ -366,9 +377,10 @@ def scale_cluster(
                 ExitCode.USAGE,
             )
         group = groups[0]
-    st.output.table(
-        scale_node_group(st, item, group, sizes, watch=watch, timeout=timeout), NODE_GROUP_COLUMNS
+    scaled = scale_node_group(
+        st, item, group, sizes, watch=watch, timeout=timeout, budget_override=budget_override
     )
+    st.output.table(scaled, NODE_GROUP_COLUMNS)
 
 
 def _node_group_count(st: State, item: dict[str, Any]) -> int:
