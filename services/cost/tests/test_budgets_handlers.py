@@ -245,3 +245,16 @@ async def test_each_change_is_audited_with_what_the_budget_said(workspace: uuid.
     assert updated["details"]["changed"] == ["amount", "mode"]
     assert (deleted["actor_id"], deleted["actor_type"]) == ("apikey:k1", "api_key")
     assert deleted["details"]["budget"]["amount"] == "250.50"
+
+    # And BudgetChanged for provisioning's guardrail, with each change's scope and mode.
+    changes = db.events("BudgetChanged")
+    for event in changes:
+        registry.validate("BudgetChanged", event.data)
+        assert (event.subject, event.workspaceid) == (made["budget_id"], str(workspace))
+    assert [(e.data["change"], e.data["mode"]) for e in changes] == [
+        ("created", "enforce"),
+        ("updated", "warn"),
+        ("deleted", "warn"),
+    ]
+    stamps = [e.data["changed_at"] for e in changes]
+    assert stamps == sorted(stamps)

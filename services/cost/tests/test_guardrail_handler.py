@@ -115,29 +115,3 @@ async def test_tag_and_cluster_budgets_cover_only_their_requests(workspace: uuid
         ask(workspace, tags={"team": "web"}, cluster_id=cluster, include_control_plane=False),
     )
     assert sorted(f["name"] for f in both["findings"]) == ["c", "team"]
-
-
-async def test_the_reply_lists_the_workspaces_fail_closed_budgets_with_their_scopes(
-    workspace: uuid.UUID,
-) -> None:
-    deps = make_deps()
-    closed = await budget(
-        deps,
-        workspace,
-        "100000",
-        name="gcp-guard",
-        scope={"kind": "provider", "value": "gcp"},
-        fail_closed=True,
-    )
-    await budget(deps, workspace, "100000", name="open")
-    reply = await call(guardrail.check_budget_guardrail, deps, ask(workspace))
-    # Listed whether or not it covers this request: the caller decides with the list
-    # while cost cannot be asked, for requests still to come.
-    assert reply["fail_closed"] == [
-        {
-            "budget_id": closed["budget_id"],
-            "name": "gcp-guard",
-            "scope": "provider",
-            "scope_value": "gcp",
-        }
-    ]

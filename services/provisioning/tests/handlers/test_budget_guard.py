@@ -17,7 +17,12 @@ from skyclust_provisioning.adapters.fake_uow import (
 )
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.domain.budgets import FailClosedBudget
-from skyclust_provisioning.handlers import clusters, node_group_saga, node_groups, saga
+from skyclust_provisioning.handlers import (
+    clusters,
+    node_group_saga,
+    node_groups,
+    saga,
+)
 
 from .rpc_calls import call
 from .saga_harness import CTX, delivery, make_deps
@@ -276,55 +281,6 @@ async def test_when_cost_cannot_be_asked_it_goes_ahead_with_a_warning(failure):
     cluster = await world.create()
     assert [w["code"] for w in cluster["warnings"]] == ["BUDGET_CHECK_SKIPPED"]
     assert "ClusterRequested" in world.names()
-
-
-async def test_a_fail_closed_budget_cost_listed_refuses_while_cost_is_down():
-    world = World()
-    closed = {
-        "budget_id": str(uuid.uuid4()),
-        "name": "aws-guard",
-        "scope": "provider",
-        "scope_value": "aws",
-    }
-    world.cost.allow(fail_closed=[closed])
-    await world.create()  # cost answers, and names its fail-closed budget
-    with pytest.raises(SkyclustError) as refused:
-        await world.create()  # cost down now
-    error = refused.value
-    assert (error.status, error.code, error.retryable) == (409, "BUDGET_CHECK_UNAVAILABLE", True)
-    assert error.details["budgets"] == [{"budget_id": closed["budget_id"], "name": "aws-guard"}]
-    assert world.names().count("ClusterRequested") == 1
-
-    # Not covered (another provider): goes ahead with the warning.
-    world.deps.providers = {**world.deps.providers, "gcp": FakeClusterProvider()}
-
-    async def lookup(workspace_id: str, credential_id: str) -> dict[str, Any]:
-        return {"id": credential_id, "provider": "gcp"}
-
-    world.deps.lookup_credential = lookup
-    other = await world.create(provider="gcp", region="us-central1")
-    assert [w["code"] for w in other["warnings"]] == ["BUDGET_CHECK_SKIPPED"]
-
-
-async def test_past_a_fail_closed_budget_only_an_admins_override_goes_ahead_audited():
-    world = World()
-    closed = {
-        "budget_id": str(uuid.uuid4()),
-        "name": "all",
-        "scope": "workspace",
-        "scope_value": None,
-    }
-    world.cost.allow(fail_closed=[closed])
-    await world.create()
-    with pytest.raises(SkyclustError) as refused:
-        await world.create(budget_override=True, actor_is_admin=False)
-    assert (refused.value.status, refused.value.code) == (403, "BUDGET_OVERRIDE_FORBIDDEN")
-    cluster = await world.create(budget_override=True, actor_is_admin=True)
-    assert [w["code"] for w in cluster["warnings"]] == ["BUDGET_CHECK_SKIPPED"]
-    (audit,) = world.audits()
-    assert audit["resource_id"] == cluster["id"]
-    assert audit["details"]["budget_checked"] is False
-    assert audit["details"]["budgets"] == [{"budget_id": closed["budget_id"], "name": "all"}]
 
 
 async def test_a_node_group_add_prices_only_its_nodes_under_the_clusters_budgets():

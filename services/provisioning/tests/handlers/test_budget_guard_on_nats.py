@@ -2,28 +2,33 @@
 it runs (its runtime, bootstrap and rpc handlers), asks a responder that serves cost's
 CheckBudgetGuardrail subject as cost does; a caller on the gateway's side sends
 CreateCluster. A refusal crosses both hops with its status, code and numbers; a cost that
-is slow or not there lets the create go ahead with a warning, unless a budget cost listed
-as fail-closed covers it."""
+is slow or not there lets the create go ahead with a warning, unless a fail-closed budget
+that cost announced (BudgetChanged, through provisioning's own consumer and table)
+covers it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.dbadmin import provision_service
+from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import Conflict, SkyclustError
-from skyclust_common.messaging import Bus, BusConfig, RpcContext, connect_nats
+from skyclust_common.messaging import Bus, BusConfig, Delivery, RpcContext, connect_nats
 from skyclust_common.runtime import Runtime, start_runtime, stop_runtime
 from skyclust_provisioning.adapters.db import metadata
 from skyclust_provisioning.adapters.providers.fake import FakeClusterProvider
 from skyclust_provisioning.bootstrap import MIGRATIONS, bootstrap
-from skyclust_provisioning.entrypoints import rpc
+from skyclust_provisioning.entrypoints import events, rpc
+from skyclust_provisioning.handlers import budget_guard
 from skyclust_provisioning.settings import ProvisioningSettings
 
 pytestmark = pytest.mark.integration
@@ -40,7 +45,6 @@ class Cost:
     """What the responder does next: "refuse", "warn", "allow", "slow"."""
 
     mode: str = "allow"
-    fail_closed: list[dict[str, Any]] = field(default_factory=list)
     asked: list[dict[str, Any]] = field(default_factory=list)
 
     async def answer(self, data: dict[str, Any], ctx: RpcContext) -> dict[str, Any]:
@@ -63,7 +67,6 @@ class Cost:
             "estimate": ESTIMATE,
             "findings": [],
             "warnings": warnings,
-            "fail_closed": self.fail_closed,
         }
 
 
@@ -92,6 +95,14 @@ async def running(nats_server: Any, postgres: Any, sessions: Any) -> AsyncIterat
 
     deps.lookup_credential = lookup
     await rpc.register(runtime.bus, deps)
+
+    async def on_budget(event: CloudEvent, delivery: Delivery) -> None:
+        await events.BUDGETS[event.name](deps, event, delivery)
+
+    # Only the budgets' consumer: the saga is not what these tests are about.
+    await runtime.bus.consume(
+        budget_guard.CONSUMER, ["skyclust.evt.*.BudgetChanged"], on_budget, concurrency=1
+    )
     registry = load_registry()
     gateway = Bus(
         await connect_nats(nats_server.url, name="gateway"), registry, BusConfig("gateway")
@@ -174,29 +185,46 @@ async def test_a_cost_too_slow_to_answer_lets_it_go_ahead_with_a_warning(
     assert len(await clusters_of(running, workspace)) == 1
 
 
-async def test_a_listed_fail_closed_budget_refuses_while_cost_is_slow_and_retry_works(
+async def test_an_announced_fail_closed_budget_refuses_while_cost_is_slow_and_retry_works(
     running: Running,
 ) -> None:
     workspace = str(uuid.uuid4())
-    budget = {"budget_id": str(uuid.uuid4()), "name": "all", "scope": "workspace"}
-    running.cost.mode = "allow"
-    running.cost.fail_closed = [{**budget, "scope_value": None}]
-    try:
-        await running.gateway.request("provisioning", "CreateCluster", create(workspace))
-        running.cost.mode = "slow"
-        with pytest.raises(SkyclustError) as refused:
+    budget_id = str(uuid.uuid4())
+    running.cost.mode = "slow"
+    announced = new_event(
+        "BudgetChanged",
+        {
+            "budget_id": budget_id,
+            "name": "all",
+            "change": "created",
+            "scope": "workspace",
+            "scope_value": None,
+            "mode": "enforce",
+            "fail_closed": True,
+            "changed_at": datetime.now(UTC).isoformat(),
+        },
+        source="cost",
+        subject=budget_id,
+        workspace_id=workspace,
+    )
+    await running.cost_bus.publish(announced)
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        with contextlib.suppress(SkyclustError):
             await running.gateway.request("provisioning", "CreateCluster", create(workspace))
-        error = refused.value
-        assert (error.status, error.code, error.retryable) == (
-            409,
-            "BUDGET_CHECK_UNAVAILABLE",
-            True,
-        )
-        assert error.details["budgets"] == [{"budget_id": budget["budget_id"], "name": "all"}]
-        assert len(await clusters_of(running, workspace)) == 1
-        running.cost.mode = "allow"
-        again = await running.gateway.request("provisioning", "CreateCluster", create(workspace))
-        assert again["warnings"] == []
-        assert len(await clusters_of(running, workspace)) == 2
-    finally:
-        running.cost.fail_closed = []
+            # Went ahead: the consumer has not stored the budget yet; each try is a
+            # cluster made with BUDGET_CHECK_SKIPPED.
+            assert asyncio.get_running_loop().time() < deadline, "the budget never arrived"
+            continue
+        break
+    made_before = len(await clusters_of(running, workspace))
+    with pytest.raises(SkyclustError) as refused:
+        await running.gateway.request("provisioning", "CreateCluster", create(workspace))
+    error = refused.value
+    assert (error.status, error.code, error.retryable) == (409, "BUDGET_CHECK_UNAVAILABLE", True)
+    assert error.details["budgets"] == [{"budget_id": budget_id, "name": "all"}]
+    assert len(await clusters_of(running, workspace)) == made_before
+    running.cost.mode = "allow"
+    again = await running.gateway.request("provisioning", "CreateCluster", create(workspace))
+    assert again["warnings"] == []
+    assert len(await clusters_of(running, workspace)) == made_before + 1

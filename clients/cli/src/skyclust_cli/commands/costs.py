@@ -11,7 +11,7 @@ import typer
 
 from ..output import Columns
 from ..state import OutputOption, State, state
-from .credentials import FileOption, _read
+from .credentials import FileOption, read_body
 
 app = typer.Typer(help="Cost: summary, breakdown, forecast and estimates.", no_args_is_help=True)
 
@@ -160,7 +160,7 @@ def estimate(
 ) -> None:
     """What a cluster would cost a month: a create body (JSON or YAML) with `provider`."""
     st = state(ctx, output)
-    body = _read(from_file)
+    body = read_body(from_file)
     if provider:
         body["provider"] = provider
     answer: dict[str, Any] = st.api().post("/cost-analysis/estimate", body)

@@ -21,15 +21,8 @@ from ..state import (
 )
 from ..watch import Operation, Tracker
 from ..watching import watched
-from .clusters import (
-    NODE_GROUP_COLUMNS,
-    BudgetOverrideOption,
-    ClusterArg,
-    ProviderOption,
-    budget_warnings,
-    node_group_sizes,
-    scale_node_group,
-)
+from .clusters import NODE_GROUP_COLUMNS, ClusterArg, ProviderOption
+from .scaling import BudgetOverrideOption, budget_warnings, node_group_sizes, scale_node_group
 
 app = typer.Typer(help="A cluster's node groups.", no_args_is_help=True)
 GroupArg = Annotated[str, typer.Argument(help="the node group's name or id")]

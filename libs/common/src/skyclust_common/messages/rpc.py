@@ -111,10 +111,7 @@ class AdoptVpcRequest(RpcRequest):
 class CheckBudgetGuardrailReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "skyclust-not-null": ["fail_closed"],
-            "skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1},
-        },
+        json_schema_extra={"skyclust-contract": {"name": "CheckBudgetGuardrail", "version": 1}},
     )
     action: Literal["allow", "warn", "override"]
     estimate: dict[str, Any]
@@ -123,23 +120,6 @@ class CheckBudgetGuardrailReply(RpcReply):
     """
     findings: list[CheckBudgetGuardrailReplyFinding]
     warnings: list[CheckBudgetGuardrailReplyWarning]
-    fail_closed: Annotated[
-        list[CheckBudgetGuardrailReplyFailClosedItem] | None, Field(max_length=1000)
-    ] = None
-    """
-    every budget of the workspace set to fail closed, with its scope: the caller keeps them
-    to decide what covers a request while cost cannot be asked
-    """
-
-
-class CheckBudgetGuardrailReplyFailClosedItem(Part):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    budget_id: Uuid
-    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    scope: Literal["workspace", "provider", "cluster", "tag"]
-    scope_value: Annotated[StrictStr | None, Field(max_length=320)]
 
 
 class CheckBudgetGuardrailReplyFinding(Part):

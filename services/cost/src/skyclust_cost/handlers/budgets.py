@@ -194,6 +194,26 @@ def audit(
     )
 
 
+def changed(budget: Budget, change: str, at: datetime) -> CloudEvent:
+    """BudgetChanged: what provisioning keeps to decide with while cost cannot be asked."""
+    return new_event(
+        "BudgetChanged",
+        {
+            "budget_id": budget.budget_id,
+            "name": budget.name,
+            "change": change,
+            "scope": budget.scope.kind,
+            "scope_value": budget.scope.value,
+            "mode": budget.mode,
+            "fail_closed": budget.fail_closed,
+            "changed_at": at.isoformat(),
+        },
+        source=SOURCE,
+        subject=budget.budget_id,
+        workspace_id=budget.workspace_id,
+    )
+
+
 async def create_budget(
     deps: CostDeps, req: CreateBudget.Request, ctx: RpcContext
 ) -> dict[str, Any]:
@@ -210,6 +230,7 @@ async def create_budget(
                 {"budget": _terms(budget)},
             )
         )
+        uow.emit(changed(budget, "created", stored.updated_at))
         await uow.commit()
     return view(stored)
 
@@ -238,6 +259,7 @@ async def update_budget(
                 },
             )
         )
+        uow.emit(changed(budget, "updated", stored.updated_at))
         await uow.commit()
     return view(stored)
 
@@ -274,5 +296,6 @@ async def delete_budget(
                 {"budget": _terms(before.budget)},
             )
         )
+        uow.emit(changed(before.budget, "deleted", datetime.now(UTC)))
         await uow.commit()
     return {"budget_id": str(req.budget_id), "deleted": True}

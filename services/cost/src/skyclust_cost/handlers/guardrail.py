@@ -50,19 +50,9 @@ async def check_budget_guardrail(
     cluster = str(req.cluster_id) if req.cluster_id is not None else None
     tags = dict(req.tags or {})
     covering = []
-    fail_closed = []
     async with deps.uow() as uow:
         for stored in await uow.budgets.of_workspace(req.workspace_id):
             budget = stored.budget
-            if budget.fail_closed:
-                fail_closed.append(
-                    {
-                        "budget_id": budget.budget_id,
-                        "name": budget.name,
-                        "scope": budget.scope.kind,
-                        "scope_value": budget.scope.value,
-                    }
-                )
             if budget.scope.covers(req.provider, cluster, tags):
                 status = await standing(uow, budget, today)
                 covering.append(CoveringBudget(budget, status.forecast))
@@ -78,6 +68,4 @@ async def check_budget_guardrail(
         "estimate": found.as_dict(),
         "findings": [f.as_dict() for f in decision.findings],
         "warnings": [*decision.warnings, *found.warnings],
-        # For the caller to decide with while this service cannot be asked.
-        "fail_closed": fail_closed,
     }

@@ -1,12 +1,14 @@
-"""What provisioning knows of budgets: the workspace's fail-closed budgets as cost last
-listed them, to decide with while cost cannot be asked. Every other budget rule is the
-cost service's (its CheckBudgetGuardrail answer); this is only the fallback when there
-is no answer."""
+"""What provisioning knows of budgets: each budget's scope and whether it fails closed,
+from cost's BudgetChanged events, to decide with while cost cannot be asked. Every other
+budget rule is the cost service's (its CheckBudgetGuardrail answer); this is only the
+fallback when there is no answer."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from .errors import BudgetCheckUnavailable, BudgetOverrideForbidden
@@ -20,10 +22,6 @@ class FailClosedBudget:
     name: str
     scope: str  # workspace | provider | cluster | tag
     scope_value: str | None
-
-    @classmethod
-    def from_reply(cls, raw: Mapping[str, Any]) -> FailClosedBudget:
-        return cls(str(raw["budget_id"]), str(raw["name"]), raw["scope"], raw.get("scope_value"))
 
     def covers(self, provider: str, cluster_id: str | None, tags: Mapping[str, str]) -> bool:
         """As cost's budget scopes cover a request (a workspace, a provider, a cluster,
@@ -66,23 +64,36 @@ def unchecked(
     return action, warning
 
 
-class FailClosedMemory:
-    """Each workspace's fail-closed budgets as cost listed them in its last answer, kept
-    by this process. A process that has not heard from cost since it started knows none,
-    so during an outage that began before its first check it goes ahead with a warning."""
+@dataclass(frozen=True)
+class KnownBudgetState:
+    """A budget as its last BudgetChanged described it."""
 
-    def __init__(self) -> None:
-        self._by_workspace: dict[str, tuple[FailClosedBudget, ...]] = {}
+    budget_id: uuid.UUID
+    workspace_id: uuid.UUID
+    name: str
+    scope: str
+    scope_value: str | None
+    fail_closed: bool
+    deleted: bool
+    changed_at: datetime
 
-    def remember(self, workspace_id: str, listed: Sequence[Mapping[str, Any]]) -> None:
-        self._by_workspace[workspace_id] = tuple(FailClosedBudget.from_reply(b) for b in listed)
+    def as_row(self) -> dict[str, Any]:
+        return {
+            "budget_id": self.budget_id,
+            "workspace_id": self.workspace_id,
+            "name": self.name,
+            "scope": self.scope,
+            "scope_value": self.scope_value,
+            "fail_closed": self.fail_closed,
+            "deleted": self.deleted,
+            "changed_at": self.changed_at,
+        }
 
-    def covering(
-        self,
-        workspace_id: str,
-        provider: str,
-        cluster_id: str | None,
-        tags: Mapping[str, str],
-    ) -> list[FailClosedBudget]:
-        known = self._by_workspace.get(workspace_id, ())
-        return [b for b in known if b.covers(provider, cluster_id, tags)]
+
+def covering(
+    known: Sequence[FailClosedBudget],
+    provider: str,
+    cluster_id: str | None,
+    tags: Mapping[str, str],
+) -> list[FailClosedBudget]:
+    return [b for b in known if b.covers(provider, cluster_id, tags)]

@@ -4,13 +4,16 @@ Cost decides (its `CheckBudgetGuardrail` query): allow, warn, or an admin's over
 go ahead, and a refusal (`BUDGET_EXCEEDED`, `BUDGET_OVERRIDE_FORBIDDEN`) comes back as
 the error cost raised, which the request raises on to the gateway. When cost cannot be
 asked (no responders, no answer in time), `domain.budgets.unchecked` decides on the
-workspace's fail-closed budgets as cost last listed them. An override that went ahead
-is audited in the transaction that accepts the request."""
+workspace's fail-closed budgets that cover the request, as provisioning keeps them from
+cost's BudgetChanged events (`on_budget_changed`, in its own table, so every replica
+and a restarted one know them). An override that went ahead is audited in the
+transaction that accepts the request."""
 
 from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,8 +21,10 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.events import BudgetChanged
+from skyclust_common.messaging import Delivery
 
-from ..domain.budgets import unchecked
+from ..domain.budgets import KnownBudgetState, covering, unchecked
 from .shared import SOURCE, ProvisioningDeps
 
 log = logging.getLogger(__name__)
@@ -113,19 +118,43 @@ async def check(deps: ProvisioningDeps, request: BudgetRequest) -> BudgetOutcome
             "provisioning: the budget check could not be made",
             extra={"workspace_id": request.workspace_id, "error": exc.code},
         )
-        covering = deps.fail_closed.covering(
-            request.workspace_id, request.provider, request.cluster_id, request.tags
-        )
-        action, warning = unchecked(covering, override=request.override, is_admin=request.is_admin)
-        findings = tuple({"budget_id": b.budget_id, "name": b.name} for b in covering)
+        async with deps.uow().read_only() as uow:
+            known = await uow.budgets.fail_closed(uuid.UUID(request.workspace_id))
+        covered = covering(known, request.provider, request.cluster_id, request.tags)
+        action, warning = unchecked(covered, override=request.override, is_admin=request.is_admin)
+        findings = tuple({"budget_id": b.budget_id, "name": b.name} for b in covered)
         return BudgetOutcome(action, (warning,), None, findings)
-    deps.fail_closed.remember(request.workspace_id, reply.get("fail_closed") or [])
     return BudgetOutcome(
         reply["action"],
         tuple(reply.get("warnings") or ()),
         reply.get("estimate"),
         tuple(reply.get("findings") or ()),
     )
+
+
+CONSUMER = "provisioning-budgets"
+
+
+async def on_budget_changed(deps: ProvisioningDeps, event: CloudEvent, delivery: Delivery) -> None:
+    """Keep the budget as the event describes it, once per event; a change older than the
+    one kept is ignored, so redelivered or reordered events leave the latest."""
+    data = BudgetChanged.parse(event.data)
+    async with deps.uow() as uow:
+        if await uow.seen(delivery.consumer, event.id):
+            return
+        await uow.budgets.record(
+            KnownBudgetState(
+                budget_id=data.budget_id,
+                workspace_id=uuid.UUID(str(event.workspaceid)),
+                name=data.name,
+                scope=data.scope,
+                scope_value=data.scope_value,
+                fail_closed=data.fail_closed,
+                deleted=data.change == "deleted",
+                changed_at=data.changed_at,
+            )
+        )
+        await uow.commit()
 
 
 def override_audit(

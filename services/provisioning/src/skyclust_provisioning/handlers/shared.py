@@ -16,7 +16,6 @@ from skyclust_common.messages.base import Part
 from ..adapters.db import Cluster
 from ..adapters.providers.base import ClusterProvider
 from ..adapters.repositories import ProvisioningUoW
-from ..domain.budgets import FailClosedMemory
 from ..domain.cluster import ClusterSpec
 from ..domain.errors import (
     ProviderNotSupported,
@@ -78,7 +77,6 @@ class ProvisioningDeps:
     # The budget guardrail before a create or scale-up (handlers/budget_guard.py); None
     # asks nothing, for tests of what happens around it.
     check_budget: BudgetAsk | None = None
-    fail_closed: FailClosedMemory = field(default_factory=FailClosedMemory)
 
 
 async def cluster_credential(
