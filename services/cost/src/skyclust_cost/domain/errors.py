@@ -56,15 +56,6 @@ class BudgetExceeded(Conflict):
     code = "BUDGET_EXCEEDED"
 
 
-class BudgetCheckUnavailable(Conflict):
-    """The cost service could not be asked and a budget covering the request fails
-    closed: the request waits for cost to answer (or an admin's override); retrying once
-    cost answers again goes through."""
-
-    code = "BUDGET_CHECK_UNAVAILABLE"
-    default_retryable = True
-
-
 class BudgetOverrideForbidden(Forbidden):
     """An override of the guardrail asked for by someone who is not a workspace admin."""
 
