@@ -154,6 +154,7 @@ def test_every_contract_has_exactly_one_owner_that_is_a_service():
         "identity",
         "gateway",
         "provisioning",
+        "cost",
     }
 
 

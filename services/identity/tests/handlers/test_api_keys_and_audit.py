@@ -122,6 +122,8 @@ async def test_each_service_may_audit_only_its_own_actions() -> None:
         # A service with no audit rights at all.
         (kubeconfig, "network", elsewhere),
         (record("credential.decrypt", start), "credential-vault", elsewhere),
+        # Cost audits its budgets, not clusters.
+        ({**kubeconfig, "action": "budget_created"}, "cost", elsewhere),
     ]
     for n, (data, source, subject) in enumerate(refused):
         event = new_event("AuditRecorded", data, source=source)
@@ -131,15 +133,21 @@ async def test_each_service_may_audit_only_its_own_actions() -> None:
         assert not info.value.retryable
     page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS})
     assert page["items"] == []
+    budget = {**record("budget_created", start), "resource_type": "budget"}
     accepted = [
         (kubeconfig, "provisioning", elsewhere),
+        (budget, "cost", elsewhere),
         (record("delete_cluster", start), "gateway", AUDIT_SUBJECT),
     ]
     for n, (data, source, subject) in enumerate(accepted):
         event = new_event("AuditRecorded", data, source=source)
         await audit.on_audit_recorded(identity.deps, event, Delivery("c", subject, 1, n))
     page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS})
-    assert sorted(r["action"] for r in page["items"]) == ["delete_cluster", "issue_kubeconfig"]
+    assert sorted(r["action"] for r in page["items"]) == [
+        "budget_created",
+        "delete_cluster",
+        "issue_kubeconfig",
+    ]
 
 
 async def test_only_the_vault_records_over_request_reply_and_only_its_decryptions() -> None:

@@ -17,10 +17,12 @@ from skyclust_common.errors import ValidationFailed
 
 from ..auth import Principal
 from ..envelope import ok
+from ..permissions import Role
 from .deps import ClusterWriter, KubeconfigReader, Reader, Svc
 from .models import (
     ClusterBody,
     ImportBody,
+    NewNodeGroupBody,
     NodeGroupBody,
     NodeGroupUpdateBody,
     Provider,
@@ -67,6 +69,11 @@ def _change(
     }
 
 
+def _guarded(principal: Principal) -> dict[str, bool]:
+    """For a change the budget guardrail checks: whether the caller may override it."""
+    return {"actor_is_admin": principal.role == Role.ADMIN}
+
+
 @router.post("", status_code=202)
 async def create_cluster(
     provider: Provider, body: ClusterBody, principal: ClusterWriter, svc: Svc
@@ -93,6 +100,7 @@ async def create_cluster(
             "workspace_id": principal.workspace_id,
             "actor_id": principal.user_id,
             "provider": provider.value,
+            **_guarded(principal),
         },
     )
     return ok(result, 202, f"cluster requested; {STREAM_HINT}")
@@ -286,11 +294,11 @@ def _body(model: NodeGroupBody | NodeGroupUpdateBody) -> dict[str, Any]:
 async def create_node_group(
     provider: Provider,
     cluster_id: uuid.UUID,
-    body: NodeGroupBody,
+    body: NewNodeGroupBody,
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
-    change = {**_body(body), **_change(principal, provider, cluster_id)}
+    change = {**_body(body), **_change(principal, provider, cluster_id), **_guarded(principal)}
     result = await svc.call(PROVISIONING, "CreateNodeGroup", change)
     return ok(result, 202, f"node group requested; {STREAM_HINT}")
 
@@ -330,7 +338,11 @@ async def update_node_group(
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
-    change = {**_body(body), **_change(principal, provider, cluster_id, node_group_id)}
+    change = {
+        **_body(body),
+        **_change(principal, provider, cluster_id, node_group_id),
+        **_guarded(principal),
+    }
     result = await svc.call(PROVISIONING, "UpdateNodeGroup", change)
     return ok(result, 202, "node group change requested")
 

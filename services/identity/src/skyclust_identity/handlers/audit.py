@@ -4,7 +4,8 @@ admins; nothing changes or deletes a record (the table refuses it, too).
 An AuditRecorded is taken only from a service that may audit what it says, each its own
 actions (`AUDITORS`): the gateway every change made through its API (a user's, an API
 key's, an anonymous caller's, never a service's), on the subject only its NATS user may
-publish on (`AUDIT_SUBJECT`); provisioning the kubeconfigs and cluster tokens it issues.
+publish on (`AUDIT_SUBJECT`); provisioning the kubeconfigs and cluster tokens it issues
+and the budget overrides it lets through; cost its budgets' changes.
 The delivery rules have already refused any source the contract does not list; one that
 is listed but audits something not its own is dead-lettered (`UNTRUSTED_SOURCE`)."""
 
@@ -27,10 +28,14 @@ from .base import IdentityDeps
 CONSUMER = "identity-audit"
 FILTERS = ("actor_id", "action", "resource_type", "resource_id", "outcome")
 GATEWAY = "gateway"
-# The services other than the gateway that audit their own actions: the resource type
-# and the actions each may record.
-AUDITORS: dict[str, tuple[str, frozenset[str]]] = {
-    "provisioning": ("cluster", frozenset({"issue_kubeconfig", "issue_cluster_token"})),
+# The services other than the gateway that audit their own actions: for each, the
+# resource types and the actions on each it may record.
+AUDITORS: dict[str, dict[str, frozenset[str]]] = {
+    "provisioning": {
+        "cluster": frozenset({"issue_kubeconfig", "issue_cluster_token", "override_budget"}),
+        "node_group": frozenset({"override_budget"}),
+    },
+    "cost": {"budget": frozenset({"budget_created", "budget_updated", "budget_deleted"})},
 }
 
 
@@ -49,7 +54,7 @@ def audit_refusal(event: CloudEvent, subject: str) -> str | None:
     allowed = AUDITORS.get(source)
     if allowed is None:
         return f"{event.source!r} may not write to the audit trail"
-    if resource != allowed[0] or action not in allowed[1]:
+    if action not in allowed.get(str(resource), frozenset()):
         return f"{event.source!r} audits only its own actions, not {action!r} on {resource!r}"
     return None
 
