@@ -10,7 +10,9 @@ from skyclust_common.messaging import Bus
 from skyclust_common.observability import exporting_traces
 
 from .auth import JwksCache, Revocations, TokenVerifier
+from .conditional import ResourceHeadersMiddleware
 from .envelope import ERROR_RESPONSES, RequestIdMiddleware, install_error_handlers
+from .idempotency import IdempotencyMiddleware, store_for
 from .middleware import (
     AuditMiddleware,
     BodyLimitMiddleware,
@@ -53,10 +55,14 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.redis_url)
+    app.state.idempotency = store_for(settings.redis_url, settings.idempotency_max_entries)
     install_error_handlers(app)
     # Added innermost first: request ids wrap everything, the audit sees the final status
-    # (a 500 included: unhandled errors become the envelope inside it).
+    # (a 500 included: unhandled errors become the envelope inside it). An answer kept
+    # for an Idempotency-Key has its ETag and Location already.
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(ResourceHeadersMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(ClientRateLimitMiddleware)
@@ -66,8 +72,22 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Last-Event-ID"],
-            expose_headers=["X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-ID",
+                "Last-Event-ID",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+            ],
+            expose_headers=[
+                "X-Request-ID",
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotent-Replayed",
+            ],
         )
     app.add_middleware(RequestIdMiddleware)
     # FastAPI tries routes in order on every request: the resource routes, read most,
