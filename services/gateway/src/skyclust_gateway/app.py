@@ -95,6 +95,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     # cannot match another router's, so the order changes nothing else.
     for router in (
         clusters.router,
+        clusters.all_clouds_router,
         network_router,
         auth.router,
         session.router,

@@ -129,6 +129,17 @@ class OidcStateInvalid(BadRequest):
     code = "OIDC_STATE_INVALID"
 
 
+# lists -------------------------------------------------------------------------------
+
+
+class InvalidCursor(BadRequest):
+    """A list's `cursor` that this gateway did not hand out, or one handed out for other
+    filters: start again from the first page."""
+
+    code = "INVALID_CURSOR"
+    default_message = "cursor not recognised; ask for the first page again"
+
+
 # idempotency and conditional requests ---------------------------------------------
 
 
