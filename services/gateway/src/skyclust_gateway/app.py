@@ -19,6 +19,8 @@ from .middleware import (
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
+from .openapi import install as install_openapi
+from .openapi import operation_id
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import (
     account,
@@ -46,9 +48,11 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="SkyClust API",
         version="0.1.0",
         description="Multi-cloud Kubernetes and network management.",
-        docs_url="/docs",
+        # Swagger UI from local assets (openapi.install), no CDN.
+        docs_url=None,
         openapi_url="/openapi.json",
         redoc_url=None,
+        generate_unique_id_function=operation_id,
         # FastAPI's own spans (request, dependencies, serialisation) only when they are
         # exported; the request id middleware carries the trace context either way.
         telemetry={"tracing": exporting_traces()},
@@ -113,6 +117,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         budgets_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
+    install_openapi(app, [{"url": "/", "description": "this gateway"}])
     return app
 
 
