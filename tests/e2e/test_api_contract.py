@@ -159,3 +159,33 @@ def test_if_match_on_a_workspace_rename(platform):
     assert again.status_code == 412
     assert again.json()["error"]["code"] == "PRECONDITION_FAILED"
     assert api.get(path).json()["data"]["name"] == "first"
+
+
+def test_the_cluster_list_across_clouds_pages_and_filters(platform, local_aws_credential):
+    api = platform.api()
+    api.signup()
+    credential = add_credential(api, local_aws_credential)
+    names = [f"page-{n}-{uuid.uuid4().hex[:4]}" for n in range(3)]
+    for name in names:
+        body = {**cluster_body(credential["id"], name), "tags": {"batch": "paging"}}
+        assert api.post(CLUSTERS, json=body).status_code == 202
+
+    seen: list[str] = []
+    response = api.get("/api/v1/kubernetes/clusters", params={"limit": 2, "tag": "batch=paging"})
+    pages = 0
+    while True:
+        assert response.status_code == 200, response.text
+        pages += 1
+        seen += [c["name"] for c in response.json()["data"]]
+        if "link" not in response.headers:
+            break
+        next_page = response.headers["link"].split(">")[0].lstrip("<")
+        response = api.get(next_page)
+
+    assert seen == names and pages == 2
+    one = api.get("/api/v1/kubernetes/clusters", params={"name": names[1].upper()})
+    assert [c["name"] for c in one.json()["data"]] == [names[1]]
+    none = api.get("/api/v1/kubernetes/clusters", params={"provider": "gcp"})
+    assert none.status_code == 200 and none.json()["data"] == []
+    bad = api.get("/api/v1/kubernetes/clusters", params={"cursor": "nope"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "INVALID_CURSOR"
