@@ -10,7 +10,8 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 from skyclust_common.vault_client import VaultClient
 
 from .adapters.billing.aws import CostExplorerCollector
-from .adapters.billing.base import BillingCollector, NotImplementedCollector
+from .adapters.billing.azure import CostManagementCollector
+from .adapters.billing.base import BillingCollector
 from .adapters.billing.gcp import BigQueryExportCollector
 from .adapters.db import metadata
 from .adapters.uow import SqlCostUnitOfWork
@@ -28,7 +29,9 @@ def billing_collectors(settings: CostSettings) -> dict[str, BillingCollector]:
         "gcp": BigQueryExportCollector(
             settings.gcp_endpoint_url, dataset=settings.gcp_billing_dataset
         ),
-        "azure": NotImplementedCollector("azure"),
+        "azure": CostManagementCollector(
+            settings.azure_endpoint_url, ca_bundle=settings.azure_ca_bundle
+        ),
     }
 
 
