@@ -140,3 +140,31 @@ class KnownNodeGroup(Base):
     node_group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     cluster_id: Mapped[uuid.UUID] = mapped_column(index=True)
     instance_type: Mapped[str] = mapped_column(String(64))
+
+
+class CachedPrice(Base):
+    """One price read from a cloud's pricing API (region "*" for every region), kept
+    until the provider's next successful refresh replaces them all."""
+
+    __tablename__ = "prices"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hourly: Mapped[Decimal] = mapped_column(Numeric(18, 10))
+    currency: Mapped[str] = mapped_column(String(3))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PriceRefresh(Base):
+    """Each provider's last price refresh: when one last succeeded, and the warning of
+    the last attempt when it did not."""
+
+    __tablename__ = "price_refreshes"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    warning_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    warning_message: Mapped[str | None] = mapped_column(Text, nullable=True)
