@@ -15,6 +15,7 @@ from skyclust_cost.adapters.billing.base import BillingUnavailable
 from skyclust_cost.domain.estimate import ClusterRequest, NodeGroupRequest, estimate
 from skyclust_cost.domain.prices import LivePrice
 from skyclust_cost.domain.records import CostWarning
+from skyclust_cost.handlers import collect
 from skyclust_cost.handlers.prices import load_prices, refresh_prices
 
 from .cost_harness import make_deps
@@ -128,3 +129,39 @@ async def test_no_credential_to_read_a_price_list_with_is_a_credential_error() -
     assert aws.secrets == []
     assert [w.code for w in deps.prices.warnings] == ["DEFAULT_PRICES"]
     assert estimate(REQUEST, deps.prices.book).price_source == "default_table"
+
+
+async def test_an_estimated_collection_says_its_prices_are_the_defaults() -> None:
+    class Refusing:
+        provider = "aws"
+
+        async def collect(self, secret: dict[str, Any], start: Any, end: Any) -> list[Any]:
+            raise BillingUnavailable(CostWarning("API_NOT_ENABLED", "off", "aws"))
+
+    aws = Answering()
+    deps = make_deps({"aws": Refusing()}, price_lists={"aws": aws})
+    deps.price = deps.prices.hourly
+    workspace = uuid.uuid4()
+    async with deps.uow() as uow:
+        await uow.credentials.remember(workspace, uuid.uuid4(), "aws")
+        await uow.inventory.open(
+            workspace,
+            uuid.uuid4(),
+            "ng",
+            "ng",
+            "aws",
+            "us-east-1",
+            "t3.medium",
+            2,
+            datetime.now(UTC) - timedelta(hours=3),
+        )
+        await uow.commit()
+    deps.today = lambda: datetime.now(UTC).date()
+    aws.fail = CostWarning("API_PERMISSION_DENIED", "no pricing:GetProducts", "aws", "pricing")
+    await refresh_prices(deps)
+
+    stored, warnings = await collect.collect_provider(deps, workspace, uuid.uuid4(), "aws", 1)
+
+    assert stored > 0
+    assert [w.code for w in warnings] == ["API_NOT_ENABLED", "DEFAULT_PRICES"]
+    assert "no pricing:GetProducts" in warnings[1].message
