@@ -154,3 +154,33 @@ async def test_the_migrations_build_the_schema_the_models_describe(database_url:
     finally:
         await engine.dispose()
     assert differences == []
+
+
+async def test_daily_totals_follow_replaced_estimates(sessions: async_sessionmaker) -> None:
+    workspace = uuid.uuid4()
+    day = date(2026, 12, 1)
+    scope = Scope(
+        workspace, date(2026, 11, 1), date(2026, 12, 3), frozenset({"vm", "cluster"}), None
+    )
+    estimate = CostRow(day, "azure", "", "Compute", "eastus", Decimal(4), source="estimate")
+    billed = CostRow(day, "azure", "s", "Virtual Machines", "eastus", Decimal("3.5"))
+    async with sessions() as session:
+        records = SqlCostRecords(session)
+        await records.replace_estimates(workspace, "azure", date(2026, 11, 28), [estimate])
+        await records.upsert(workspace, [CostRow(day, "aws", "1", "EC2", "us-east-1", Decimal(1))])
+        await session.commit()
+    async with sessions() as session:
+        assert await SqlCostRecords(session).daily(scope) == [
+            (day, "aws", Decimal(1)),
+            (day, "azure", Decimal(4)),
+        ]
+        # The billing API answers: the estimates go, the billed row stays.
+        records = SqlCostRecords(session)
+        await records.upsert(workspace, [billed])
+        await records.replace_estimates(workspace, "azure", date(2026, 11, 28), [])
+        await session.commit()
+    async with sessions() as session:
+        assert await SqlCostRecords(session).daily(scope) == [
+            (day, "aws", Decimal(1)),
+            (day, "azure", Decimal("3.5")),
+        ]

@@ -168,3 +168,17 @@ class PriceRefresh(Base):
     attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     warning_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     warning_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DailyTotal(Base):
+    """The sum of a workspace's cost rows per day, provider and resource type, kept by the
+    repository in the transaction that changes the rows: the summary, trend and
+    comparison read a year from a few thousand of these instead of every row."""
+
+    __tablename__ = "cost_daily_totals"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
