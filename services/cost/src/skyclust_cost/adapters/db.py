@@ -19,6 +19,9 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+INCLUDED = ["provider", "resource_type", "amount", "service", "region", "cluster_id", "node_group"]
+
+
 class CostRecord(Base):
     """One day of one dimension's cost as a source reported it. A missing dimension is
     the empty string, not NULL, so the natural key is one unique index and a collection
@@ -41,12 +44,12 @@ class CostRecord(Base):
             unique=True,
         ),
         # Every query is one workspace over a range of days; the covering columns keep
-        # the summary an index-only scan.
+        # the sums and every breakdown but by tag index-only scans.
         Index(
             "ix_cost_records_workspace_day",
             "workspace_id",
             "day",
-            postgresql_include=["provider", "resource_type", "amount"],
+            postgresql_include=INCLUDED,
         ),
     )
 
