@@ -108,7 +108,7 @@ def _fit_and_predict(
     var_total = sigma2 * (len(days) + float(s @ xtx_inv @ s))
     # Imported here: scipy.stats takes seconds to import, which the service's start-up
     # (and its readiness on a loaded machine) should not wait for.
-    from scipy import stats
+    import scipy.stats as stats
 
     quantiles = {level: float(stats.t.ppf(0.5 + level / 2, dof)) for level in Z_LEVELS}
     sd = np.sqrt(var_day)
