@@ -273,7 +273,7 @@ def test_clusters_create_asks_for_an_override_and_shows_the_warnings(
     )
     logged_in(config_file, gateway)
     code, _, err = run(
-        gateway, "clusters", "create", "web", "-C", CREDENTIAL["name"], "--version", "1.30",
+        gateway, "clusters", "create", "web", "-C", str(CREDENTIAL["name"]), "--version", "1.30",
         "--budget-override",
     )  # fmt: skip
     assert code == 0, err
@@ -289,7 +289,7 @@ def test_a_refusal_by_an_enforce_budget_exits_1_with_its_code(
     )
     logged_in(config_file, gateway)
     code, _, err = run(
-        gateway, "clusters", "create", "web", "-C", CREDENTIAL["name"], "--version", "1.30"
+        gateway, "clusters", "create", "web", "-C", str(CREDENTIAL["name"]), "--version", "1.30"
     )
     assert code == ExitCode.API
     assert "error: BUDGET_EXCEEDED: budget 'aws cap' would reach 130% of its amount" in err

@@ -37,11 +37,11 @@ class Keys(JwksCache):
         return {"keys": [{**public, "kid": "k1", "alg": "EdDSA", "use": "sig"}]}
 
 
-def as_(role: str) -> dict[str, str]:
+def as_(role: str, workspace_id: str = WORKSPACE) -> dict[str, str]:
     now = int(time.time())
     claims = {
         "sub": USER,
-        "wid": WORKSPACE,
+        "wid": workspace_id,
         "role": role,
         "iss": "skyclust",
         "aud": "skyclust-api",

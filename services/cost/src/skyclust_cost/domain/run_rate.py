@@ -11,8 +11,8 @@ from decimal import Decimal
 from .forecast import RunRateStep
 from .records import ESTIMATE, CostRow
 
-# (provider, instance type or "control-plane") → USD per hour, or None when unknown.
-PriceLookup = Callable[[str, str], Decimal | None]
+# (provider, instance type or "control-plane", region) → USD per hour, or None when unknown.
+PriceLookup = Callable[[str, str, str], Decimal | None]
 CONTROL_PLANE = "control-plane"
 
 
@@ -42,7 +42,7 @@ def estimate(
     rows: list[CostRow] = []
     unpriced: set[str] = set()
     for run in runs:
-        hourly = price(run.provider, run.instance_type)
+        hourly = price(run.provider, run.instance_type, run.region)
         if hourly is None:
             unpriced.add(run.instance_type)
             continue

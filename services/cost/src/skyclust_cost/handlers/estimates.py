@@ -10,7 +10,6 @@ from skyclust_common.messages.rpc import EstimateClusterCost
 from skyclust_common.messaging import RpcContext
 
 from ..domain.estimate import ClusterRequest, estimate
-from ..domain.prices import PriceBook
 from .common import CostDeps
 
 
@@ -18,6 +17,6 @@ async def estimate_cluster_cost(
     deps: CostDeps, req: EstimateClusterCost.Request, ctx: RpcContext
 ) -> dict[str, Any]:
     body = req.model_dump(mode="json", by_alias=True, exclude_none=True)
-    # The shipped default table, as the guardrail's: live pricing-API prices are not
-    # stored by the service yet, and every line says where its price came from.
-    return estimate(ClusterRequest.from_dict(body), PriceBook()).as_dict()
+    # The cached pricing-API prices over the shipped table, as the guardrail's; every
+    # line says where its price came from.
+    return estimate(ClusterRequest.from_dict(body), deps.prices.book).as_dict()
