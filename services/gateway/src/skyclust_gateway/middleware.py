@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from skyclust_common.envelope import new_event
-from skyclust_common.nats_permissions import AUDIT_SUBJECT
+from skyclust_common import nats_permissions
 
 from .envelope import failure, request_id_var
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 # Audit events are not workspace events: they stay off the workspace's live stream.
 # Only the gateway's NATS user may publish on AUDIT_SUBJECT (identity trusts it for that).
+AUDIT_SUBJECT = nats_permissions.AUDIT_SUBJECT
 _RESOURCES = {
     "credentials": "credential",
     "clusters": "cluster",
