@@ -16,8 +16,8 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from skyclust_common.envelope import new_event
 from skyclust_common import nats_permissions
+from skyclust_common.envelope import new_event
 
 from .envelope import failure, request_id_var
 
