@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 STAMP := .venv/.skyclust-installed
 LINT_PATHS := libs services tools clients tests bench conftest.py
 
-.PHONY: install run test test-unit test-integration test-e2e test-images images image-tools lint format bench clean
+.PHONY: install run test test-unit test-integration test-e2e test-images images image-tools compose-env lint format bench clean
 
 # The image test (marker `images`) needs buildah: left out of `make test` where it is missing;
 # `make images` and `make test-images` install it (and debootstrap) with apt-get.
@@ -43,6 +43,10 @@ image-tools:
 	  { apt-get install -y $$missing || { apt-get update && apt-get install -y $$missing; }; } \
 	    || { echo "could not install$$missing: run apt-get install$$missing as root" >&2; exit 1; }; \
 	fi
+
+# docker-compose.yml's per-service env files (.skyclust/compose/*.env) from .skyclust/secrets.json.
+compose-env: install
+	$(UV) run --frozen python -m skyclust_tools.compose_env
 
 # One OCI image per service, localhost/skyclust-<service>:$(TAG), in buildah's vfs storage.
 TAG ?= dev

@@ -240,9 +240,10 @@ def _uv() -> list[str]:
     return [uv] if uv else [sys.executable, "-m", "uv"]
 
 
-def stage(service: Service, base: Base, work: Path = WORK) -> Path:
+def stage(service: Service, base: Base, work: Path = WORK, *, link_mode: str = "copy") -> Path:
     """The build context for one service: site/ (its locked dependencies, for the base's
-    Python), app/ (its source, migrations, skyclust_common, contracts), Containerfile."""
+    Python), app/ (its source, migrations, skyclust_common, contracts), Containerfile.
+    `link_mode` is uv's: an image needs copies, a look at the tree may take symlinks."""
     context = work / service.name
     shutil.rmtree(context, ignore_errors=True)
     app = context / "app"
@@ -267,7 +268,8 @@ def stage(service: Service, base: Base, work: Path = WORK) -> Path:
         "--python-platform",
         f"{os.uname().machine}-manylinux_{base.glibc.replace('.', '_')}",
     ]
-    install += ["--no-deps", "--only-binary", ":all:", "-r", str(requirements)]
+    install += ["--no-deps", "--only-binary", ":all:", "--link-mode", link_mode]
+    install += ["-r", str(requirements)]
     _run(install, f"the dependencies of {service.name}", cwd=REPO)
     (context / "Containerfile").write_text(containerfile(service, base.image))
     return context
