@@ -11,6 +11,7 @@ from skyclust_common.observability import exporting_traces
 
 from .auth import JwksCache, Revocations, TokenVerifier
 from .envelope import ERROR_RESPONSES, RequestIdMiddleware, install_error_handlers
+from .http_metrics import HttpMetricsMiddleware
 from .middleware import (
     AuditMiddleware,
     BodyLimitMiddleware,
@@ -69,6 +70,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Last-Event-ID"],
             expose_headers=["X-Request-ID"],
         )
+    app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     # FastAPI tries routes in order on every request: the resource routes, read most,
     # go first. Their paths (`/api/v1/{provider}/kubernetes/...`, `.../network/...`)
