@@ -96,6 +96,8 @@ def test_the_env_files_hold_the_same_passwords_as_the_state_dir(project: Path) -
         assert env_file.stat().st_mode & 0o077 == 0
     vault = services["credential-vault"]["environment"]
     assert json.loads(vault["SKYCLUST_VAULT_KEYS"]) == secret["vault_keys"]
+    identity = services["identity"]["environment"]
+    assert json.loads(identity["SKYCLUST_MFA_KEYS"]) == secret["mfa_keys"]
     # Written again, the same secrets: the env files follow secrets.json.
     compose_env.write(project / ".skyclust")
     assert resolved(project)["identity"]["environment"] == services["identity"]["environment"]

@@ -5,7 +5,7 @@ Each holds what is the service's own and secret: its NATS user, password and inb
 (the same passwords as the NATS configuration `make compose-nats-config` writes, both from
 `<state-dir>/secrets.json`, made there first if there is none), for a service with a
 database its role's password (for `bootstrap-db`) and URL (`postgres:5432`, database
-`skyclust`), and the vault's keyring. Nothing secret is in docker-compose.yml itself."""
+`skyclust`), the vault's keyring and identity's MFA keys. Nothing secret is in docker-compose.yml itself."""
 
 from __future__ import annotations
 
@@ -36,6 +36,8 @@ def service_env(service: str, secret: dict[str, object]) -> dict[str, str]:
         password = str(db_passwords[service])
         env["SKYCLUST_DATABASE_PASSWORD"] = password
         env["SKYCLUST_DATABASE_URL"] = service_url(DATABASE, service, password)
+    if service == "identity" and "mfa_keys" in secret:
+        env["SKYCLUST_MFA_KEYS"] = json.dumps(secret["mfa_keys"])
     if service == "credential-vault":
         env["SKYCLUST_VAULT_KEYS"] = json.dumps(secret["vault_keys"])
         env["SKYCLUST_VAULT_ACTIVE_KEY"] = str(secret["vault_active_key"])
