@@ -5,7 +5,8 @@ Each holds what is the service's own and secret: its NATS user, password and inb
 (the same passwords as the NATS configuration `make compose-nats-config` writes, both from
 `<state-dir>/secrets.json`, made there first if there is none), for a service with a
 database its role's password (for `bootstrap-db`) and URL (`postgres:5432`, database
-`skyclust`), the vault's keyring and identity's MFA keys. Nothing secret is in docker-compose.yml itself."""
+`skyclust`), the vault's keyring and identity's MFA keys. Nothing secret is in
+docker-compose.yml itself."""
 
 from __future__ import annotations
 
