@@ -12,6 +12,7 @@ from skyclust_common.observability import exporting_traces
 from .auth import JwksCache, Revocations, TokenVerifier
 from .conditional import ResourceHeadersMiddleware
 from .envelope import ERROR_RESPONSES, RequestIdMiddleware, install_error_handlers
+from .http_metrics import HttpMetricsMiddleware
 from .idempotency import IdempotencyMiddleware, store_for
 from .middleware import (
     AuditMiddleware,
@@ -93,6 +94,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
                 "Idempotent-Replayed",
             ],
         )
+    app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     # FastAPI tries routes in order on every request: the resource routes, read most,
     # go first. Their paths (`/api/v1/{provider}/kubernetes/...`, `.../network/...`)
