@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from ..domain.ports import ApiKeyRecord
 from .base import IdentityDeps, identity_event, now
 
 PREFIX = "sk_"
+log = logging.getLogger(__name__)
 
 
 def _hash(key: str) -> str:
@@ -97,7 +99,22 @@ async def revoke_api_key(
                 )
             )
             await uow.commit()
-        return _view(key)
+    await _cut_nats_sessions(deps, str(key.id))
+    return _view(key)
+
+
+async def _cut_nats_sessions(deps: IdentityDeps, api_key_id: str) -> None:
+    """After the commit: a connection that reconnects at once is refused by the callout."""
+    if deps.cut_nats_sessions is None:
+        return
+    try:
+        await deps.cut_nats_sessions(api_key_id)
+    except Exception as exc:
+        # The key is revoked either way; its connections then last until they close.
+        log.error(
+            "a revoked key's NATS connections were not cut",
+            extra={"api_key_id": api_key_id, "error": str(exc)},
+        )
 
 
 async def verify_api_key(

@@ -1,0 +1,45 @@
+"""nats-server's auth callout: a connection that is no service's user presents an API
+key as its token; identity answers who it is and what nats-server must let it do (its
+workspace's public subjects, as its key's role allows; `skyclust_common.public_api`)."""
+
+from __future__ import annotations
+
+import logging
+
+from skyclust_common import public_api
+from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import VerifyApiKey
+
+from ..adapters.nats_jwt import AuthRequest, CalloutSigner, NatsJwtError
+from .api_keys import PREFIX, verify_api_key
+from .base import IdentityDeps
+
+log = logging.getLogger(__name__)
+
+
+async def authorize(deps: IdentityDeps, signer: CalloutSigner, payload: bytes) -> bytes | None:
+    """The signed answer to one authorization request; None for a request too broken
+    to answer (nats-server then refuses the connection when its callout times out)."""
+    try:
+        request = AuthRequest.parse(payload)
+    except NatsJwtError as exc:
+        log.warning("auth callout request not understood", extra={"error": str(exc)})
+        return None
+    token = request.token
+    if token is None or not token.startswith(PREFIX):
+        return signer.refuse(request, "a SkyClust API key is needed as the token")
+    try:
+        key = await verify_api_key(deps, VerifyApiKey.request({"key": token[:256]}))
+    except SkyclustError as exc:
+        return signer.refuse(request, f"{exc.code}: {exc}")
+    workspace_id, key_id = str(key["workspace_id"]), str(key["api_key_id"])
+    user = signer.user_jwt(
+        request.user_nkey,
+        name=f"apikey:{key_id}",
+        permissions=public_api.connection_permissions(workspace_id, key_id, str(key["role"])),
+    )
+    log.info(
+        "API key connected over NATS",
+        extra={"api_key_id": key_id, "workspace_id": workspace_id, "client": request.client_host},
+    )
+    return signer.allow(request, user)
