@@ -36,7 +36,7 @@ from .embedded import (
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
 from .mail_sink import MailSink
-from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
+from .nats_auth import ADMIN_USER, inbox_prefix, nats_config, public_access
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
@@ -197,16 +197,17 @@ class Platform:
         nats_url = os.environ.get("SKYCLUST_NATS_URL")
         tools_nats_url = nats_url
         nats_users: dict[str, str] = {}
+        identity_env: dict[str, str] = {}  # the public API's keys for identity: docs/nats-api.md
         if not nats_url:
-            # One NATS user per service, allowed exactly the subjects it needs: only
-            # provisioning and network may ask the vault to decrypt.
             nats_users = dict(secret["nats_passwords"])
+            identity_env = (access := public_access(self.state_dir / "secrets.json")).identity_env
             config = self.state_dir / "data" / "nats.conf"
             config.write_text(
                 nats_config(
                     nats_users,
                     private_inboxes=True,
                     admin_password=secret["nats_admin_password"],
+                    **access.config_args,
                 )
             )
             config.chmod(0o600)
@@ -346,6 +347,7 @@ class Platform:
                     "SKYCLUST_NATS_USER": name,
                     "SKYCLUST_NATS_PASSWORD": nats_users[name],
                     "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
+                    **(identity_env if name == "identity" else {}),
                 }
             if name == "gateway":
                 # The public port answers /readyz too; /metrics is on the health port.
@@ -373,6 +375,7 @@ class Platform:
         values = {
             "SKYCLUST_GATEWAY_URL": gateway_url,
             "SKYCLUST_NATS_URL": tools_nats_url or nats_url,
+            "SKYCLUST_NATS_PUBLIC_URL": nats_url,  # an API key as the token: docs/nats-api.md
             "SKYCLUST_DATABASE_URL": admin_url,
             "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
             "SKYCLUST_GCP_ENDPOINT_URL": gcp_url,
