@@ -21,6 +21,7 @@ from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import (
     account,
     api_keys,
+    asyncapi,
     audit,
     auth,
     clusters,
@@ -90,6 +91,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         account.policy_router,
         cost_router,
         budgets_router,
+        asyncapi.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
