@@ -118,7 +118,10 @@ def make_estate(platform: Any) -> Estate:
     account = admin.signup()
     credential = add_credential(admin, credential_body(platform, "gcp"))
     return Estate(
-        admin, account["workspace"]["id"], credential["id"], platform.env["SKYCLUST_NATS_PUBLIC_URL"]
+        admin,
+        account["workspace"]["id"],
+        credential["id"],
+        platform.env["SKYCLUST_NATS_PUBLIC_URL"],
     )
 
 
@@ -205,9 +208,9 @@ async def test_another_workspace_is_out_of_reach_by_nats_server(
     await user_client.nc.flush()
     await asyncio.sleep(0.5)
     violations = user_client.violations()
-    assert any(f"subscription to \"{PREFIX}.{other.workspace_id}" in v for v in violations)
-    assert any(f"publish to \"{PREFIX}.{other.workspace_id}" in v for v in violations)
-    assert any("publish to \"skyclust.evt." in v for v in violations)
+    assert any(f'subscription to "{PREFIX}.{other.workspace_id}' in v for v in violations)
+    assert any(f'publish to "{PREFIX}.{other.workspace_id}' in v for v in violations)
+    assert any('publish to "skyclust.evt.' in v for v in violations)
 
 
 async def test_a_viewer_key_reads_but_its_create_is_refused(estate: Estate) -> None:

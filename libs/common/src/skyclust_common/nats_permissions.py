@@ -140,6 +140,9 @@ def _public_api(service: str) -> tuple[list[str], list[str]]:
             f"$JS.API.CONSUMER.INFO.{stream}.>",
             f"$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
             f"$JS.ACK.{stream}.>",
+            # The durable consumer that republishes the workspaces' events (nats-py
+            # creates a named, filtered consumer by the CREATE.<stream>.<name>.<filter> form).
+            f"$JS.API.CONSUMER.CREATE.SKYCLUST_EVENTS.{public_api.EVENTS_CONSUMER}.>",
         ]
         return publish, [f"{public_api.PREFIX}.*.*.rpc.>"]
     if service == "identity":

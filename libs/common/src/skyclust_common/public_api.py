@@ -26,6 +26,7 @@ from typing import Literal
 PREFIX = "skyclust.public.v1"
 STREAM = "SKYCLUST_PUBLIC"
 CONSUMER = "gateway-public-commands"
+EVENTS_CONSUMER = "gateway-public-events"
 GATEWAY_QUEUE = "gateway"
 # Fields a client must not send: they come from the subject.
 FROM_SUBJECT = ("workspace_id", "actor_id")

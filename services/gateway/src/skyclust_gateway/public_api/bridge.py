@@ -33,7 +33,7 @@ from ..routers.deps import Services
 from .handling import KeyDirectory, PublicApi
 
 log = logging.getLogger(__name__)
-EVENTS_CONSUMER = "gateway-public-events"
+EVENTS_CONSUMER = public_api.EVENTS_CONSUMER
 COMMANDS_FILTER = f"{public_api.PREFIX}.*.*.cmd.*"
 READS_FILTER = f"{public_api.PREFIX}.*.*.rpc.*"
 BATCH = 64
