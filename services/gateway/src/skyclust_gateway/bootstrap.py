@@ -75,7 +75,9 @@ async def public_nats_api(runtime: Runtime, app: FastAPI, settings: GatewaySetti
         app.state.services,
         retry_seconds=tuple(settings.retry_backoff_seconds),
         give_up_after_seconds=settings.public_command_give_up_seconds,
-        ack_wait_seconds=settings.ack_wait_seconds,
+        # Longer than a request to the owning service may take: a command still being
+        # carried out is not delivered a second time.
+        ack_wait_seconds=max(settings.ack_wait_seconds, 2 * settings.rpc_timeout_seconds + 5),
     )
     await bridge.start(settings.stream_replicas, settings.duplicate_window_seconds)
     # Each tick waits up to a second for work: the interval is only the gap between.
