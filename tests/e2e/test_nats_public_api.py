@@ -9,10 +9,13 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -264,3 +267,24 @@ async def test_a_command_sent_while_provisioning_is_down_is_carried_out_after(
     assert outcome["data"]["name"] == name
     listed = await user_client.read("ListClusters", {"provider": "gcp"})
     assert [c["name"] for c in listed["data"]["items"]].count(name) == 1
+
+
+def test_the_documented_example_client_creates_a_cluster(estate: Estate) -> None:
+    key = estate.key("user")
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "nats_create_cluster.py"
+    env = {
+        **os.environ,
+        "SKYCLUST_NATS_PUBLIC_URL": estate.url,
+        "SKYCLUST_API_KEY": key["key"],
+        "SKYCLUST_API_KEY_ID": key["id"],
+        "SKYCLUST_WORKSPACE_ID": estate.workspace_id,
+    }
+    run = subprocess.run(
+        [sys.executable, str(example), estate.credential_id, f"doc-{uuid.uuid4().hex[:6]}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "ClusterReady" in run.stdout and "requested" in run.stdout
