@@ -7,6 +7,7 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -36,8 +37,12 @@ class Callout:
         self.server = server
         self.deps = deps
 
-    async def key(self, role: str, workspace: str = WS) -> dict[str, Any]:
+    async def key(
+        self, role: str, workspace: str = WS, expires_at: str | None = None
+    ) -> dict[str, Any]:
         body = {"workspace_id": workspace, "actor_id": ACTOR, "name": role, "role": role}
+        if expires_at is not None:
+            body["expires_at"] = expires_at
         return await api_keys.create_api_key(self.deps, CreateApiKey.request(body))
 
     async def connect(self, key: dict[str, Any], errors: list[Exception] | None = None) -> Any:
@@ -166,3 +171,15 @@ async def test_a_revoked_key_is_cut_at_once_and_refused_after(callout: Callout) 
     # Another key's connection is untouched.
     assert stays.is_connected and stays.stats["reconnects"] == 0
     await stays.close()
+
+
+async def test_a_key_that_expires_takes_its_connection_with_it(callout: Callout) -> None:
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    key = await callout.key("user", expires_at=soon.isoformat())
+    nc = await callout.connect(key, [])
+    assert nc.is_connected
+    for _ in range(80):
+        if nc.is_closed:
+            break
+        await asyncio.sleep(0.1)
+    assert nc.is_closed, "nats-server cut the connection when the key expired"

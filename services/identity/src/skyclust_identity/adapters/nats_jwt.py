@@ -121,14 +121,18 @@ class CalloutSigner:
         *,
         name: str,
         permissions: dict[str, object],
+        expires_at: int | None = None,
     ) -> str:
-        """No `exp`: nats-server would cut the connection when it passes, and nats-py
-        takes that cut as final. A revoked key's connections are cut by identity."""
+        """`expires_at` only for a key that expires: nats-server cuts the connection
+        then, and nats-py takes that cut as final. A revoked key's connections are cut
+        by identity (`nats_sessions`)."""
+        expiry = {"exp": expires_at} if expires_at is not None else {}
         return self._encode(
             {
                 "sub": user_nkey,
                 "name": name,
                 "aud": GLOBAL_ACCOUNT,
+                **expiry,
                 "nats": {
                     **permissions,
                     # No limit on subscriptions, data or payload beyond the server's own.

@@ -19,7 +19,7 @@ PREFIX = "sk_"
 log = logging.getLogger(__name__)
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -49,7 +49,7 @@ async def create_api_key(
             workspace_id=req.workspace_id,
             name=req.name,
             prefix=secret[:10],
-            key_hash=_hash(secret),
+            key_hash=key_hash(secret),
             role=req.role,
             created_by=req.actor_id,
             expires_at=expires_at,
@@ -121,7 +121,7 @@ async def verify_api_key(
     deps: IdentityDeps, req: VerifyApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        key = await uow.api_keys.by_hash(_hash(req.key))
+        key = await uow.api_keys.by_hash(key_hash(req.key))
         if key is None or key.revoked_at is not None:
             raise InvalidApiKey("invalid API key")
         if key.expires_at is not None and key.expires_at <= now():

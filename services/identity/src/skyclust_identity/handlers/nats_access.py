@@ -11,7 +11,7 @@ from skyclust_common.errors import SkyclustError
 from skyclust_common.messages.rpc import VerifyApiKey
 
 from ..adapters.nats_jwt import AuthRequest, CalloutSigner, NatsJwtError
-from .api_keys import PREFIX, verify_api_key
+from .api_keys import PREFIX, key_hash, verify_api_key
 from .base import IdentityDeps
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,15 @@ async def authorize(deps: IdentityDeps, signer: CalloutSigner, payload: bytes) -
     except SkyclustError as exc:
         return signer.refuse(request, f"{exc.code}: {exc}")
     workspace_id, key_id = str(key["workspace_id"]), str(key["api_key_id"])
+    async with deps.uow() as uow:
+        record = await uow.api_keys.by_hash(key_hash(token[:256]))
+    expires = record.expires_at if record is not None else None
     user = signer.user_jwt(
         request.user_nkey,
         name=f"apikey:{key_id}",
         permissions=public_api.connection_permissions(workspace_id, key_id, str(key["role"])),
+        # A key that expires takes its connections with it: nats-server cuts them then.
+        expires_at=int(expires.timestamp()) if expires is not None else None,
     )
     log.info(
         "API key connected over NATS",
