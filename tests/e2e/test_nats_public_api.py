@@ -288,3 +288,37 @@ def test_the_documented_example_client_creates_a_cluster(estate: Estate) -> None
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ClusterReady" in run.stdout and "requested" in run.stdout
+
+
+async def test_networks_and_budgets_go_the_same_way(
+    estate: Estate, user_client: NatsClient
+) -> None:
+    outcomes = await user_client.outcomes()
+    vpc = {
+        "provider": "gcp",
+        "credential_id": estate.credential_id,
+        "name": f"net-{uuid.uuid4().hex[:6]}",
+        "region": "us-central1",
+        "cidr_block": "10.42.0.0/16",
+    }
+    await user_client.command("CreateVpc", vpc, str(uuid.uuid4()))
+    created = await next_json(outcomes, 30)
+    assert created["ok"] is True and created["command"] == "CreateVpc", created
+    got = await user_client.read("GetVpc", {"provider": "gcp", "vpc_id": created["data"]["id"]})
+    assert got["ok"] is True and got["data"]["name"] == vpc["name"]
+    # Budgets are an admin's: a user key's connection may not even publish the command.
+    await user_client.nc.publish(user_client.subject("cmd", "CreateBudget"), b"{}")
+    await user_client.nc.flush()
+    admin = await estate.client(estate.key("admin")).connect()
+    try:
+        admin_outcomes = await admin.outcomes()
+        budget = {"name": "nats", "amount": "100", "period": "monthly"}
+        await admin.command("CreateBudget", budget, str(uuid.uuid4()))
+        made = await next_json(admin_outcomes, 30)
+        assert made["ok"] is True, made
+        listed = await admin.read("ListBudgets", {})
+        assert made["data"]["id"] in [b["id"] for b in listed["data"]["items"]]
+    finally:
+        await admin.nc.close()
+    await asyncio.sleep(0.3)
+    assert any(".cmd.createbudget" in v for v in user_client.violations())
