@@ -5,6 +5,7 @@ workspace's public subjects, as its key's role allows; `skyclust_common.public_a
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from skyclust_common import public_api
 from skyclust_common.errors import SkyclustError
@@ -32,10 +33,26 @@ async def authorize(deps: IdentityDeps, signer: CalloutSigner, payload: bytes) -
         key = await verify_api_key(deps, VerifyApiKey.request({"key": token[:256]}))
     except SkyclustError as exc:
         return signer.refuse(request, f"{exc.code}: {exc}")
+    try:
+        return await _allow(deps, signer, request, token, key)
+    except Exception:
+        # Refused at once rather than left to the callout's timeout.
+        log.exception("auth callout failed", extra={"client": request.client_host})
+        return signer.refuse(request, "INTERNAL_ERROR: the callout failed")
+
+
+async def _allow(
+    deps: IdentityDeps,
+    signer: CalloutSigner,
+    request: AuthRequest,
+    token: str,
+    key: dict[str, Any],
+) -> bytes:
     workspace_id, key_id = str(key["workspace_id"]), str(key["api_key_id"])
     async with deps.uow() as uow:
         record = await uow.api_keys.by_hash(key_hash(token[:256]))
-    expires = record.expires_at if record is not None else None
+        # Read inside the unit of work: the row is detached once it ends.
+        expires = record.expires_at if record is not None else None
     user = signer.user_jwt(
         request.user_nkey,
         name=f"apikey:{key_id}",
