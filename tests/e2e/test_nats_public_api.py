@@ -317,7 +317,7 @@ async def test_networks_and_budgets_go_the_same_way(
         made = await next_json(admin_outcomes, 30)
         assert made["ok"] is True, made
         listed = await admin.read("ListBudgets", {})
-        assert made["data"]["id"] in [b["id"] for b in listed["data"]["items"]]
+        assert made["data"]["budget_id"] in [b["budget_id"] for b in listed["data"]["items"]]
     finally:
         await admin.nc.close()
     await asyncio.sleep(0.3)

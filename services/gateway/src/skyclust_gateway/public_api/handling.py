@@ -162,7 +162,7 @@ class PublicApi:
             )
         resource = next((data[k] for k in _RESOURCE_IDS if isinstance(data.get(k), str)), None)
         if resource is None and isinstance(result, dict):
-            resource = result.get("id")
+            resource = result.get("id") or result.get("budget_id")
         await self._record(address, operation, message_id, 200, resource, subject)
         return Outcome(
             {"ok": True, "command": address.name, "message_id": message_id, "data": result}
