@@ -31,3 +31,10 @@ class GatewaySettings(ServiceSettings):
     # A public NATS command its owning service could not take (down, busy) is carried
     # again with backoff for this long after it was published, then answered as failed.
     public_command_give_up_seconds: float = Field(default=3600, gt=0)
+    # Idempotency-Key: how long an answer is kept, how long a running request holds its
+    # key (a claim a crashed gateway left lapses then), and the keys one process keeps.
+    idempotency_ttl_seconds: float = Field(default=86400, gt=0)
+    idempotency_hold_seconds: float = Field(default=60, gt=0)
+    idempotency_max_entries: int = Field(default=10_000, ge=1)
+    # The Retry-After of a 202: when polling its Location is worth it.
+    accepted_retry_after_seconds: int = Field(default=2, ge=1)

@@ -10,7 +10,8 @@ from typing import Any, Protocol, Self
 
 from skyclust_common.envelope import CloudEvent
 
-from .db import Cluster, NodeGroup
+from ..domain.budgets import FailClosedBudget, KnownBudgetState
+from .db import Cluster, ClusterFields, NodeGroup
 
 
 class ClusterRepository(Protocol):
@@ -40,7 +41,7 @@ class ClusterRepository(Protocol):
 
     def detach(self, *rows: Any) -> None: ...
 
-    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[Cluster]: ...
+    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[ClusterFields]: ...
 
 
 class NodeGroupRepository(Protocol):
@@ -66,6 +67,12 @@ class NodeGroupRepository(Protocol):
     async def list(self, workspace_id: uuid.UUID, cluster_id: uuid.UUID) -> list[NodeGroup]: ...
 
 
+class KnownBudgetRepository(Protocol):
+    async def record(self, budget: KnownBudgetState) -> None: ...
+
+    async def fail_closed(self, workspace_id: uuid.UUID) -> list[FailClosedBudget]: ...
+
+
 class ProvisioningUoW(Protocol):
     """One transaction: what a use case changes, the events it emits and the inbox mark
     commit together, or nothing does."""
@@ -75,6 +82,9 @@ class ProvisioningUoW(Protocol):
 
     @property
     def node_groups(self) -> NodeGroupRepository: ...
+
+    @property
+    def budgets(self) -> KnownBudgetRepository: ...
 
     def read_only(self) -> Self: ...
 
