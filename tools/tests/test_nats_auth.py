@@ -52,7 +52,13 @@ def test_only_provisioning_network_and_cost_may_ask_for_a_decryption():
         decrypts = [s for s in perms.publish_allow if s.endswith(".DecryptCredential")]
         # Under its own name only: the vault learns the caller from the subject.
         assert decrypts == ([decrypt_subject(service)] if service in DECRYPTERS else [])
-        assert not [s for s in perms.publish_allow if s.startswith("skyclust.") and ">" in s]
+        wide = [s for s in perms.publish_allow if s.startswith("skyclust.") and ">" in s]
+        # The gateway alone republishes to other systems: their outcomes and their
+        # workspace's events, under the public prefix and nowhere else.
+        if service == "gateway":
+            assert wide and all(s.startswith("skyclust.public.v1.") for s in wide), wide
+        else:
+            assert wide == [], service
     assert {"provisioning", "network", "cost"} == DECRYPTERS
     # The audit trail's request/reply door: the vault's, under its own name, only.
     for service, perms in table.items():
@@ -85,7 +91,8 @@ def test_each_service_receives_only_its_own_requests_and_replies():
         assert f"{inbox_prefix(service)}.>" in perms.subscribe_allow
         assert "_INBOX.>" not in perms.subscribe_allow
         assert not [s for s in perms.subscribe_allow if s in (">", "skyclust.>")]
-        assert perms.allow_responses == (service != "gateway")
+        # The gateway answers only the public API's reads (skyclust.public.v1.*.*.rpc.>).
+        assert perms.allow_responses
     shared = permissions("gateway", private_inboxes=False)
     assert "_INBOX.>" in shared.subscribe_allow
 

@@ -36,7 +36,7 @@ from .embedded import (
 )
 from .emulators import AdminError, AzureAdmin, GcpAdmin
 from .mail_sink import MailSink
-from .nats_auth import ADMIN_USER, inbox_prefix, nats_config
+from .nats_auth import ADMIN_USER, inbox_prefix, nats_config, public_access
 
 ROOT = Path(__file__).resolve().parents[3]
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
@@ -195,16 +195,18 @@ class Platform:
 
         nats_url = os.environ.get("SKYCLUST_NATS_URL")
         tools_nats_url = nats_url
-        # One NATS user per service, allowed exactly the subjects it needs; an external
-        # NATS (docker-compose.yml's) has the same users (skyclust_tools.nats_compose).
+        # One NATS user per service, only its subjects; an external NATS has them too.
         nats_users: dict[str, str] = dict(secret["nats_passwords"])
+        identity_env: dict[str, str] = {}  # the public API's keys for identity: docs/nats-api.md
         if not nats_url:
+            identity_env = (access := public_access(self.state_dir / "secrets.json")).identity_env
             config = self.state_dir / "data" / "nats.conf"
             config.write_text(
                 nats_config(
                     nats_users,
                     private_inboxes=True,
                     admin_password=secret["nats_admin_password"],
+                    **access.config_args,
                 )
             )
             config.chmod(0o600)
@@ -345,6 +347,7 @@ class Platform:
                     "SKYCLUST_NATS_USER": name,
                     "SKYCLUST_NATS_PASSWORD": nats_users[name],
                     "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
+                    **(identity_env if name == "identity" else {}),
                 }
             if name == "gateway":
                 # The public port answers /readyz too; /metrics is on the health port.
@@ -367,11 +370,12 @@ class Platform:
         self._migrate()
         for service in self.services:
             service.start()
-        self._wait_ready(timeout=90)
+        self._wait_ready(timeout=float(os.environ.get("SKYCLUST_READY_TIMEOUT_SECONDS", "90")))
 
         values = {
             "SKYCLUST_GATEWAY_URL": gateway_url,
             "SKYCLUST_NATS_URL": tools_nats_url or nats_url,
+            "SKYCLUST_NATS_PUBLIC_URL": nats_url,  # an API key as the token: docs/nats-api.md
             "SKYCLUST_DATABASE_URL": admin_url,
             "SKYCLUST_AWS_ENDPOINT_URL": aws_url,
             "SKYCLUST_GCP_ENDPOINT_URL": gcp_url,

@@ -33,6 +33,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from . import public_api
 from .contracts import ContractRegistry, load_registry
 
 SERVICES = (
@@ -68,6 +69,11 @@ EXCLUSIVE_EVENTS: dict[str, str] = {AUDIT_SUBJECT: "gateway"}
 STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS", "SKYCLUST_DLQ")
 CONSUMED_STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS")
 ADMIN_USER = "admin"
+# Where nats-server asks who a connection without a service user is (identity answers).
+AUTH_CALLOUT_SUBJECT = "$SYS.REQ.USER.AUTH"
+# The system account's user: identity's second connection, to cut revoked keys' ones.
+SYSTEM_ACCOUNT = "SYS"
+SYSTEM_USER = "identity-system"
 
 # Whose request/reply endpoints each service calls. A missing edge shows up as a request
 # that times out (the server drops the publish and logs a permissions violation).
@@ -186,6 +192,32 @@ def _ordered_consumer_api() -> list[str]:
     ]
 
 
+def _public_api(service: str) -> tuple[list[str], list[str]]:
+    """What the public NATS API (`public_api`) needs of the services: the gateway carries
+    commands and reads out and republishes events; identity answers nats-server's auth
+    callout. Returns (publish, subscribe)."""
+    if service == "gateway":
+        stream = public_api.STREAM
+        publish = [
+            f"{public_api.PREFIX}.*.*.res.>",
+            f"{public_api.PREFIX}.*.evt.>",
+            f"$JS.API.STREAM.INFO.{stream}",
+            f"$JS.API.STREAM.CREATE.{stream}",
+            f"$JS.API.CONSUMER.CREATE.{stream}.>",
+            f"$JS.API.CONSUMER.DURABLE.CREATE.{stream}.>",
+            f"$JS.API.CONSUMER.INFO.{stream}.>",
+            f"$JS.API.CONSUMER.MSG.NEXT.{stream}.>",
+            f"$JS.ACK.{stream}.>",
+            # The durable consumer that republishes the workspaces' events (nats-py
+            # creates a named, filtered consumer by the CREATE.<stream>.<name>.<filter> form).
+            f"$JS.API.CONSUMER.CREATE.SKYCLUST_EVENTS.{public_api.EVENTS_CONSUMER}.>",
+        ]
+        return publish, [f"{public_api.PREFIX}.*.*.rpc.>"]
+    if service == "identity":
+        return [], [AUTH_CALLOUT_SUBJECT]
+    return [], []
+
+
 def permissions(service: str, *, private_inboxes: bool = True) -> Permissions:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
@@ -207,11 +239,15 @@ def permissions(service: str, *, private_inboxes: bool = True) -> Permissions:
     subscribe = [f"{inbox_prefix(service)}.>" if private_inboxes else "_INBOX.>"]
     if service in RESPONDERS:
         subscribe.append(f"skyclust.rpc.{service}.>")
+    public_publish, public_subscribe = _public_api(service)
+    publish += public_publish
+    subscribe += public_subscribe
     return Permissions(
         publish_allow=tuple(publish),
         publish_deny=deny,
         subscribe_allow=tuple(subscribe),
-        allow_responses=service in RESPONDERS,
+        # The gateway answers the public API's reads.
+        allow_responses=service in RESPONDERS or service == "gateway",
     )
 
 
@@ -225,12 +261,20 @@ def nats_config(
     private_inboxes: bool = True,
     admin_password: str | None = None,
     store_dir: str | None = None,
+    auth_callout_issuer: str | None = None,
+    system_password: str | None = None,
 ) -> str:
     """A nats-server configuration: JetStream on, and one user per service in
     `passwords` (service name -> password; each must be a known service).
 
     `admin_password` adds an `admin` user allowed everything, for operators' tools and
-    tests that inspect streams; leave it out in production."""
+    tests that inspect streams; leave it out in production.
+
+    `auth_callout_issuer` (an account public nkey, `A...`) turns on nats-server's auth
+    callout: a connection that is none of these users (an API key as its token) is
+    authorized by identity, which signs its answer with that account's key.
+    `system_password` adds the system account's one user (`SYSTEM_USER`), with which
+    identity cuts a revoked key's connections (`$SYS.REQ.SERVER.<id>.KICK`)."""
     unknown = sorted(set(passwords) - set(SERVICES))
     if unknown:
         raise ValueError(f"unknown services: {', '.join(unknown)}")
@@ -250,5 +294,24 @@ def nats_config(
             raise ValueError("empty admin password")
         users.append({"user": ADMIN_USER, "password": admin_password})
     jetstream: dict[str, object] = {"store_dir": store_dir} if store_dir else {}
-    config = {"jetstream": jetstream or "enabled", "authorization": {"users": users}}
+    authorization: dict[str, object] = {"users": users}
+    config: dict[str, object] = {"jetstream": jetstream or "enabled"}
+    auth_users = [str(user["user"]) for user in users]
+    if system_password is not None:
+        if not system_password:
+            raise ValueError("empty system password")
+        config["accounts"] = {
+            SYSTEM_ACCOUNT: {"users": [{"user": SYSTEM_USER, "password": system_password}]}
+        }
+        config["system_account"] = SYSTEM_ACCOUNT
+        auth_users.append(SYSTEM_USER)
+    if auth_callout_issuer is not None:
+        if not auth_callout_issuer.startswith("A"):
+            raise ValueError("the auth callout issuer must be an account public nkey (A...)")
+        authorization["auth_callout"] = {
+            "issuer": auth_callout_issuer,
+            # These users are checked by their passwords; everyone else is asked about.
+            "auth_users": auth_users,
+        }
+    config["authorization"] = authorization
     return json.dumps(config, indent=2) + "\n"

@@ -26,6 +26,7 @@ from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import (
     account,
     api_keys,
+    asyncapi,
     audit,
     auth,
     clusters,
@@ -117,6 +118,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         account.policy_router,
         cost_router,
         budgets_router,
+        asyncapi.router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     install_openapi(app, [{"url": "/", "description": "this gateway"}])

@@ -9,6 +9,7 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 
 from .app import attach, create_app
 from .auth import follow_revocations
+from .public_api.bridge import PublicBridge
 from .read_cache import ReadCache
 from .settings import GatewaySettings
 from .streaming import SessionCache, StreamHub
@@ -64,6 +65,24 @@ async def wire(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> Non
         hub.check_sessions,
         first_after=settings.sse_session_check_seconds,
     )
+    await public_nats_api(runtime, app, settings)
+
+
+async def public_nats_api(runtime: Runtime, app: FastAPI, settings: GatewaySettings) -> None:
+    """Other systems' commands, reads and events over NATS (docs/nats-api.md)."""
+    bridge = PublicBridge(
+        runtime.bus,
+        app.state.services,
+        retry_seconds=tuple(settings.retry_backoff_seconds),
+        give_up_after_seconds=settings.public_command_give_up_seconds,
+        # Longer than a request to the owning service may take: a command still being
+        # carried out is not delivered a second time.
+        ack_wait_seconds=max(settings.ack_wait_seconds, 2 * settings.rpc_timeout_seconds + 5),
+    )
+    await bridge.start(settings.stream_replicas, settings.duplicate_window_seconds)
+    # Each tick waits up to a second for work: the interval is only the gap between.
+    runtime.every("public-commands", 0.01, bridge.poll_commands, on_stop=bridge.stop)
+    runtime.every("public-events", 0.01, bridge.poll_events)
 
 
 async def wire_app(runtime: Runtime, settings: GatewaySettings) -> None:

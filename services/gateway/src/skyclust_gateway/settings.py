@@ -28,6 +28,9 @@ class GatewaySettings(ServiceSettings):
     redis_url: str | None = None
     rate_limit_per_client_per_minute: int = Field(default=1200, ge=1)
     rate_limit_per_workspace_per_minute: int = Field(default=3000, ge=1)
+    # A public NATS command its owning service could not take (down, busy) is carried
+    # again with backoff for this long after it was published, then answered as failed.
+    public_command_give_up_seconds: float = Field(default=3600, gt=0)
     # Idempotency-Key: how long an answer is kept, how long a running request holds its
     # key (a claim a crashed gateway left lapses then), and the keys one process keeps.
     idempotency_ttl_seconds: float = Field(default=86400, gt=0)

@@ -10,7 +10,7 @@ from .adapters.db import metadata
 from .adapters.oidc import OidcProviders, OidcSettings
 from .adapters.passwords import Passwords
 from .adapters.uow import IdentityUnitOfWork
-from .entrypoints import events, rpc
+from .entrypoints import auth_callout, events, rpc
 from .handlers.base import IdentityDeps
 from .settings import IdentitySettings
 
@@ -42,6 +42,7 @@ async def wire(runtime: Runtime, settings: IdentitySettings) -> IdentityDeps:
     deps = bootstrap(runtime, settings)
     await rpc.register(runtime.bus, deps)
     await events.register(runtime.bus, deps)
+    await auth_callout.register(runtime.bus, deps)
     return deps
 
 

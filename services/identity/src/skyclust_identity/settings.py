@@ -29,6 +29,13 @@ class IdentitySettings(DatabaseServiceSettings):
     account_email_window_seconds: int = Field(default=3600, ge=10)
     account_emails_per_address: int = Field(default=5, ge=1)
     account_emails_per_client: int = Field(default=20, ge=1)
+    # The account seed (an nkey, `SA...`) identity signs nats-server's auth callout
+    # answers with; without it identity does not answer the callout (docs/nats-api.md).
+    nats_callout_seed: SecretStr | None = None
+    # nats-server's system account user, with which identity cuts the connections of a
+    # key it revokes; without it a revoked key's open connections last until they close.
+    nats_system_user: str = "identity-system"
+    nats_system_password: SecretStr | None = None
     # Keys that seal TOTP secrets at rest (JSON: version -> base64 of 32 bytes), and the
     # version new secrets are sealed with. Without them MFA answers MFA_UNAVAILABLE.
     mfa_keys: dict[str, SecretStr] = Field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -15,9 +16,10 @@ from ..domain.ports import ApiKeyRecord
 from .base import IdentityDeps, identity_event, now
 
 PREFIX = "sk_"
+log = logging.getLogger(__name__)
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -47,7 +49,7 @@ async def create_api_key(
             workspace_id=req.workspace_id,
             name=req.name,
             prefix=secret[:10],
-            key_hash=_hash(secret),
+            key_hash=key_hash(secret),
             role=req.role,
             created_by=req.actor_id,
             expires_at=expires_at,
@@ -97,14 +99,29 @@ async def revoke_api_key(
                 )
             )
             await uow.commit()
-        return _view(key)
+    await _cut_nats_sessions(deps, str(key.id))
+    return _view(key)
+
+
+async def _cut_nats_sessions(deps: IdentityDeps, api_key_id: str) -> None:
+    """After the commit: a connection that reconnects at once is refused by the callout."""
+    if deps.cut_nats_sessions is None:
+        return
+    try:
+        await deps.cut_nats_sessions(api_key_id)
+    except Exception as exc:
+        # The key is revoked either way; its connections then last until they close.
+        log.error(
+            "a revoked key's NATS connections were not cut",
+            extra={"api_key_id": api_key_id, "error": str(exc)},
+        )
 
 
 async def verify_api_key(
     deps: IdentityDeps, req: VerifyApiKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        key = await uow.api_keys.by_hash(_hash(req.key))
+        key = await uow.api_keys.by_hash(key_hash(req.key))
         if key is None or key.revoked_at is not None:
             raise InvalidApiKey("invalid API key")
         if key.expires_at is not None and key.expires_at <= now():

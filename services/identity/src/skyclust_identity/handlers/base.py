@@ -3,7 +3,7 @@ emits and the views it answers with."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,9 @@ class IdentityDeps:
     passwords: Passwords
     settings: IdentitySettings
     oidc: OidcProviders | None = None
+    # Cuts an API key's open NATS connections (adapters.nats_sessions), when identity has
+    # nats-server's system account; set by the auth callout's entry point.
+    cut_nats_sessions: Callable[[str], Awaitable[int]] | None = None
 
 
 def now() -> datetime:
