@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from skyclust_cost.adapters.db import metadata
@@ -31,7 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from skyclust_common.dbadmin import provision_service
-from skyclust_common.migrations import upgrade_head
+from skyclust_common.migrations import alembic_config, upgrade_head
 from skyclust_tools.embedded import PostgresServer, scratch_dir
 
 pytestmark = pytest.mark.integration
@@ -271,3 +272,47 @@ async def test_the_rollup_is_the_rows_own_sums_after_changes(sessions: async_ses
         # 10-02 .. 11-29: no whole month, all from the rows; the edges' days are left out.
         scope = Scope(workspace, date(2026, 10, 2), date(2026, 11, 29), everything, "gcp")
         assert await records.grouped(scope, "service", None) == [("Compute", Decimal(6))]
+
+
+async def test_the_rollup_migration_backfills_the_stored_rows(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    """Rows stored before the rollup existed are rolled up by its migration."""
+    workspace = uuid.uuid4()
+    config = alembic_config(database_url, MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, config, "e7c4a9b2d815")
+    try:
+        async with sessions() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO cost.cost_records (workspace_id, day, provider, account, "
+                    "service, region, cluster_id, node_group, resource_type, source, tags, "
+                    "amount, currency) VALUES "
+                    "(:w, '2026-10-31', 'aws', '1', 'EC2', 'us-east-1', 'c1', 'ng', 'cluster', "
+                    "'billing_api', '{}', 1.5, 'USD'), "
+                    "(:w, '2026-10-01', 'aws', '1', 'EKS', 'us-east-1', 'c1', '', 'cluster', "
+                    "'billing_api', '{}', 2, 'USD'), "
+                    "(:w, '2026-11-01', 'aws', '1', 'EC2', 'us-east-1', '', '', 'vm', "
+                    "'billing_api', '{}', 3, 'USD')"
+                ),
+                {"w": workspace},
+            )
+            await session.commit()
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")
+    async with sessions() as session:
+        rolled = await session.execute(
+            text(
+                "SELECT dimension, month, resource_type, key, amount "
+                "FROM cost.cost_dimension_months WHERE workspace_id = :w "
+                "AND dimension IN ('cluster', 'node_group') ORDER BY dimension, month, key"
+            ),
+            {"w": workspace},
+        )
+        assert [tuple(r) for r in rolled] == [
+            ("cluster", date(2026, 10, 1), "cluster", "c1", Decimal("3.5")),
+            ("cluster", date(2026, 11, 1), "vm", "", Decimal(3)),
+            ("node_group", date(2026, 10, 1), "cluster", "", Decimal(2)),
+            ("node_group", date(2026, 10, 1), "cluster", "ng", Decimal("1.5")),
+            ("node_group", date(2026, 11, 1), "vm", "", Decimal(3)),
+        ]
