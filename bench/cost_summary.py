@@ -46,8 +46,8 @@ from typing import Any
 import asyncpg
 import nats
 from skyclust_cost.adapters.db import metadata
-from skyclust_cost.adapters.sql import next_month, whole_months
 from skyclust_cost.bootstrap import MIGRATIONS, SERVICE, wire
+from skyclust_cost.domain.periods import next_month, whole_months
 from skyclust_cost.settings import CostSettings
 
 from skyclust_common.contracts import load_registry

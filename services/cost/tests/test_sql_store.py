@@ -22,10 +22,9 @@ from skyclust_cost.adapters.sql import (
     SqlCollectionStatuses,
     SqlCostRecords,
     SqlCredentials,
-    whole_months,
 )
 from skyclust_cost.bootstrap import MIGRATIONS
-from skyclust_cost.domain.periods import Scope
+from skyclust_cost.domain.periods import Scope, whole_months
 from skyclust_cost.domain.prices import LivePrice
 from skyclust_cost.domain.records import CostRow, CostWarning
 from sqlalchemy import text

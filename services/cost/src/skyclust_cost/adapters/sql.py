@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.periods import Scope
+from ..domain.periods import Scope, month_of, next_month, whole_months
 from ..domain.records import ESTIMATE, CostRow, CostWarning
 from .db import (
     ROLLED_UP,
@@ -120,23 +120,6 @@ _COLUMNS: dict[str, Any] = {
     "cluster": CostRecord.cluster_id,
     "node_group": CostRecord.node_group,
 }
-
-
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def whole_months(start: date, end: date) -> tuple[date, date] | None:
-    """The first days of the first and last calendar month wholly inside start..end."""
-    first = start if start.day == 1 else next_month(start)
-    after = next_month(end) if next_month(end) - timedelta(days=1) == end else month_of(end)
-    if first >= after:
-        return None
-    return first, month_of(after - timedelta(days=1))
 
 
 class SqlCostRecords:
