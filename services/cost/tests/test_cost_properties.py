@@ -1,11 +1,13 @@
 """Properties of the reads, on the fake store and on PostgreSQL, for any rows: the
 summary's total is its days' sum, its providers' sum and every breakdown's total and
 items' sum, and the rows' own sum; the trend's halves and the comparison's periods are
-sums of the same daily series."""
+sums of the same daily series. The breakdowns that read the monthly rollup follow rows
+redelivered, updated and replaced, whichever days the window's partial months hold."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -34,6 +36,13 @@ from .cost_harness import TODAY, call, decrypt_nothing, make_deps
 
 RESOURCE_TYPES = {"all": {"vm", "cluster"}, "vm": {"vm"}, "cluster": {"cluster"}}
 BREAKDOWNS = ("service", "provider", "region", "cluster", "node_group", "tag:team")
+# The dimensions the rollup keeps, and each row's value of them.
+ROLLED_UP = {
+    "service": lambda r: r.service,
+    "region": lambda r: r.region,
+    "cluster": lambda r: r.cluster_id,
+    "node_group": lambda r: r.node_group,
+}
 # Each amount leaves rounded to 6 places: a sum of n of them is within n of these.
 ROUNDING = 1e-6
 
@@ -58,6 +67,9 @@ rows_strategy = st.lists(
     max_size=40,
     # An upsert replaces a row of the same key: the oracle below keeps one of each.
     unique_by=lambda r: r.key(),
+)
+amounts = st.decimals(
+    Decimal("0.000001"), Decimal("5000"), places=6, allow_nan=False, allow_infinity=False
 )
 queries_strategy = st.fixed_dictionaries(
     {
@@ -196,3 +208,63 @@ async def test_every_read_agrees_with_the_rows_and_with_each_other(
     per_provider = comparison["by_provider"].values()
     assert sum(p["current"] for p in per_provider) == pytest.approx(total, abs=slack)
     assert sum(p["previous"] for p in per_provider) == pytest.approx(previous, abs=slack)
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=rows_strategy,
+    redelivered=st.integers(0, 40),
+    updates=st.lists(st.tuples(st.integers(0, 39), amounts), max_size=8),
+    replaced_from=st.one_of(st.none(), st.integers(0, 740)),
+    q=queries_strategy,
+)
+async def test_rolled_up_breakdowns_follow_redelivered_updated_and_replaced_rows(
+    new_deps: Callable[[], CostDeps],
+    rows: list[CostRow],
+    redelivered: int,
+    updates: list[tuple[int, Decimal]],
+    replaced_from: int | None,
+    q: dict[str, Any],
+) -> None:
+    """Each key's amount is the final rows' own sum: after a batch is redelivered, some
+    rows come again with another amount, and aws's estimates are replaced from a day."""
+    deps = new_deps()
+    workspace = uuid.uuid4()
+    final = {r.key(): r for r in rows}
+    changed = [dataclasses.replace(rows[i % len(rows)], amount=a) for i, a in updates if rows]
+    async with deps.uow() as uow:
+        await uow.records.upsert(workspace, rows)
+        await uow.commit()
+    async with deps.uow() as uow:
+        await uow.records.upsert(workspace, rows[:redelivered])
+        await uow.records.upsert(workspace, changed)
+        await uow.commit()
+    for row in changed:
+        final[row.key()] = row
+    if replaced_from is not None:
+        since = TODAY - timedelta(days=replaced_from)
+        async with deps.uow() as uow:
+            await uow.records.replace_estimates(workspace, "aws", since, [])
+            await uow.commit()
+        final = {
+            k: r
+            for k, r in final.items()
+            if not (r.provider == "aws" and r.source == ESTIMATE and r.day >= since)
+        }
+    days = PERIOD_DAYS[q["period"]]
+    start, end = TODAY - timedelta(days=days - 1), TODAY
+    slack = ROUNDING * (len(rows) + len(changed) + 1)
+    for by, value in ROLLED_UP.items():
+        expected: dict[str, Decimal] = {}
+        for row in final.values():
+            if _in_scope(row, q, start, end):
+                expected[value(row)] = expected.get(value(row), Decimal(0)) + row.amount
+        breakdown = await call(queries.get_cost_breakdown, deps, _body(workspace, q, by=by))
+        found = {i["key"]: i["amount"] for i in breakdown["items"]}
+        assert found.keys() == expected.keys(), by
+        for key, amount in expected.items():
+            assert found[key] == pytest.approx(float(amount), abs=slack), (by, key)

@@ -4,6 +4,7 @@ natural key, the sums by day and by each dimension."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -12,19 +13,25 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from skyclust_cost.adapters.db import metadata
 from skyclust_cost.adapters.price_cache import SqlPriceCache
-from skyclust_cost.adapters.sql import SqlCollectionStatuses, SqlCostRecords, SqlCredentials
+from skyclust_cost.adapters.sql import (
+    SqlCollectionStatuses,
+    SqlCostRecords,
+    SqlCredentials,
+)
 from skyclust_cost.bootstrap import MIGRATIONS
-from skyclust_cost.domain.periods import Scope
+from skyclust_cost.domain.periods import Scope, whole_months
 from skyclust_cost.domain.prices import LivePrice
 from skyclust_cost.domain.records import CostRow, CostWarning
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from skyclust_common.dbadmin import provision_service
-from skyclust_common.migrations import upgrade_head
+from skyclust_common.migrations import alembic_config, upgrade_head
 from skyclust_tools.embedded import PostgresServer, scratch_dir
 
 pytestmark = pytest.mark.integration
@@ -183,4 +190,128 @@ async def test_daily_totals_follow_replaced_estimates(sessions: async_sessionmak
         assert await SqlCostRecords(session).daily(scope) == [
             (day, "aws", Decimal(1)),
             (day, "azure", Decimal("3.5")),
+        ]
+
+
+def test_whole_months_of_a_window() -> None:
+    # A year up to a 4th: the 11 months between its two partial ones.
+    assert whole_months(date(2025, 12, 5), date(2026, 12, 4)) == (
+        date(2026, 1, 1),
+        date(2026, 11, 1),
+    )
+    # Edges that are month boundaries belong to the months.
+    assert whole_months(date(2026, 1, 1), date(2026, 3, 31)) == (
+        date(2026, 1, 1),
+        date(2026, 3, 1),
+    )
+    assert whole_months(date(2026, 2, 1), date(2026, 2, 28)) == (
+        date(2026, 2, 1),
+        date(2026, 2, 1),
+    )
+    # Inside one or two months without a whole one: none.
+    assert whole_months(date(2026, 11, 4), date(2026, 12, 3)) is None
+    assert whole_months(date(2026, 12, 1), date(2026, 12, 3)) is None
+
+
+async def test_the_rollup_is_the_rows_own_sums_after_changes(sessions: async_sessionmaker) -> None:
+    """After rows are written, redelivered with other amounts and estimates replaced, the
+    rollup holds each month's sums of the rows, and a breakdown whose window starts and
+    ends inside months adds the edges from the rows."""
+    workspace = uuid.uuid4()
+    rows = [
+        CostRow(date(2026, m, d), "gcp", "p", svc, "us-central1", Decimal(amount), cluster_id=c)
+        for m, d, svc, c, amount in [
+            (9, 30, "GKE", "c1", "1.25"),
+            (10, 1, "GKE", "c1", "2"),
+            (10, 15, "Compute", "c2", "3"),
+            (11, 30, "Compute", "c1", "4"),
+            (12, 1, "GKE", "c2", "5"),
+        ]
+    ]
+    estimate = CostRow(
+        date(2026, 11, 2), "gcp", "", "Compute", "us-central1", Decimal(7), source="estimate"
+    )
+    async with sessions() as session:
+        records = SqlCostRecords(session)
+        await records.upsert(workspace, rows)
+        await records.replace_estimates(workspace, "gcp", date(2026, 11, 1), [estimate])
+        # Redelivered, and one row again with another amount.
+        await records.upsert(
+            workspace, [*rows[:3], dataclasses.replace(rows[2], amount=Decimal(6))]
+        )
+        await session.commit()
+    async with sessions() as session:
+        records = SqlCostRecords(session)
+        await records.replace_estimates(workspace, "gcp", date(2026, 11, 1), [])
+        await session.commit()
+
+    async with sessions() as session:
+        rolled = await session.execute(
+            text(
+                "SELECT dimension, month, key, amount FROM cost.cost_dimension_months "
+                "WHERE workspace_id = :w AND dimension = 'cluster' ORDER BY month, key"
+            ),
+            {"w": workspace},
+        )
+        assert [tuple(r) for r in rolled] == [
+            ("cluster", date(2026, 9, 1), "c1", Decimal("1.25")),
+            ("cluster", date(2026, 10, 1), "c1", Decimal(2)),
+            ("cluster", date(2026, 10, 1), "c2", Decimal(6)),
+            ("cluster", date(2026, 11, 1), "c1", Decimal(4)),
+            ("cluster", date(2026, 12, 1), "c2", Decimal(5)),
+        ]
+        everything = frozenset({"vm", "cluster"})
+        records = SqlCostRecords(session)
+        # 9-30 .. 12-01: September's and December's days from the rows, Oct and Nov rolled.
+        scope = Scope(workspace, date(2026, 9, 30), date(2026, 12, 1), everything, None)
+        assert await records.grouped(scope, "cluster", None) == [
+            ("c2", Decimal(11)),
+            ("c1", Decimal("7.25")),
+        ]
+        # 10-02 .. 11-29: no whole month, all from the rows; the edges' days are left out.
+        scope = Scope(workspace, date(2026, 10, 2), date(2026, 11, 29), everything, "gcp")
+        assert await records.grouped(scope, "service", None) == [("Compute", Decimal(6))]
+
+
+async def test_the_rollup_migration_backfills_the_stored_rows(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    """Rows stored before the rollup existed are rolled up by its migration."""
+    workspace = uuid.uuid4()
+    config = alembic_config(database_url, MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, config, "e7c4a9b2d815")
+    try:
+        async with sessions() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO cost.cost_records (workspace_id, day, provider, account, "
+                    "service, region, cluster_id, node_group, resource_type, source, tags, "
+                    "amount, currency) VALUES "
+                    "(:w, '2026-10-31', 'aws', '1', 'EC2', 'us-east-1', 'c1', 'ng', 'cluster', "
+                    "'billing_api', '{}', 1.5, 'USD'), "
+                    "(:w, '2026-10-01', 'aws', '1', 'EKS', 'us-east-1', 'c1', '', 'cluster', "
+                    "'billing_api', '{}', 2, 'USD'), "
+                    "(:w, '2026-11-01', 'aws', '1', 'EC2', 'us-east-1', '', '', 'vm', "
+                    "'billing_api', '{}', 3, 'USD')"
+                ),
+                {"w": workspace},
+            )
+            await session.commit()
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")
+    async with sessions() as session:
+        rolled = await session.execute(
+            text(
+                "SELECT dimension, month, resource_type, key, amount "
+                "FROM cost.cost_dimension_months WHERE workspace_id = :w "
+                "AND dimension IN ('cluster', 'node_group') ORDER BY dimension, month, key"
+            ),
+            {"w": workspace},
+        )
+        assert [tuple(r) for r in rolled] == [
+            ("cluster", date(2026, 10, 1), "cluster", "c1", Decimal("3.5")),
+            ("cluster", date(2026, 11, 1), "vm", "", Decimal(3)),
+            ("node_group", date(2026, 10, 1), "cluster", "", Decimal(2)),
+            ("node_group", date(2026, 10, 1), "cluster", "ng", Decimal("1.5")),
+            ("node_group", date(2026, 11, 1), "vm", "", Decimal(3)),
         ]

@@ -185,3 +185,26 @@ class DailyTotal(Base):
     provider: Mapped[str] = mapped_column(String(16), primary_key=True)
     resource_type: Mapped[str] = mapped_column(String(16), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+
+
+# The breakdown dimensions the monthly rollup keeps (a tag's keys are open-ended: a tag
+# breakdown, like `provider` over the daily totals, is not rolled up).
+ROLLED_UP = ("service", "region", "cluster", "node_group")
+
+
+class DimensionMonth(Base):
+    """The sum of a workspace's cost rows per calendar month (its first day), provider,
+    resource type and the value of one breakdown dimension, kept by the repository in the
+    transaction that changes the rows (each month a write touches is summed again): a
+    breakdown reads a year's whole months from these, and only its partial months at the
+    window's edges from the rows."""
+
+    __tablename__ = "cost_dimension_months"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))

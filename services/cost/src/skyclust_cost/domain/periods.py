@@ -57,6 +57,23 @@ def window(period: str, today: date) -> Window:
     return Window(today - timedelta(days=days - 1), today)
 
 
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last calendar month wholly inside start..end."""
+    first = start if start.day == 1 else next_month(start)
+    after = next_month(end) if next_month(end) - timedelta(days=1) == end else month_of(end)
+    if first >= after:
+        return None
+    return first, month_of(after - timedelta(days=1))
+
+
 def resource_types(value: str) -> frozenset[str]:
     if value == "all":
         return frozenset(RESOURCE_TYPES)
