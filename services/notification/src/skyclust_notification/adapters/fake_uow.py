@@ -12,6 +12,7 @@ from skyclust_common.fake_uow import FakeUnitOfWork
 
 from ..domain.cursor import Position
 from ..domain.model import Notification
+from ..domain.rules import Rule
 from ..domain.webhooks import Channel, Delivery, DeliveryStatus
 
 
@@ -98,7 +99,11 @@ class FakeDeliveries:
 
     async def add(self, delivery: Delivery) -> bool:
         for row in self.rows.values():
-            if row.channel_id == delivery.channel_id and row.event_id == delivery.event_id:
+            if (row.channel_id, row.event_id, row.recipient) == (
+                delivery.channel_id,
+                delivery.event_id,
+                delivery.recipient,
+            ):
                 return False
         self.rows[delivery.id] = delivery
         return True
@@ -130,6 +135,31 @@ class FakeDeliveries:
         self.rows[delivery.id] = delivery
 
 
+class FakeRules:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[uuid.UUID, Rule] = rows
+
+    async def add(self, rule: Rule) -> None:
+        self.rows[rule.id] = rule
+
+    async def get(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> Rule | None:
+        row = self.rows.get(rule_id)
+        return row if row is not None and row.workspace_id == workspace_id else None
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> list[Rule]:
+        rows = [r for r in self.rows.values() if r.workspace_id == workspace_id]
+        return sorted(rows, key=lambda r: (r.created_at, r.id))
+
+    async def save(self, rule: Rule) -> None:
+        self.rows[rule.id] = rule
+
+    async def remove(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> bool:
+        if await self.get(workspace_id, rule_id) is None:
+            return False
+        del self.rows[rule_id]
+        return True
+
+
 class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def notifications(self) -> FakeNotifications:
@@ -142,3 +172,7 @@ class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def deliveries(self) -> FakeDeliveries:
         return FakeDeliveries(self.table("deliveries"))
+
+    @property
+    def rules(self) -> FakeRules:
+        return FakeRules(self.table("rules"))

@@ -12,6 +12,7 @@ from skyclust_common.envelope import CloudEvent
 
 from ..domain.cursor import Position
 from ..domain.model import Notification
+from ..domain.rules import Rule
 from ..domain.webhooks import Channel, Delivery
 
 
@@ -79,6 +80,20 @@ class DeliveryRepository(Protocol):
     async def save(self, delivery: Delivery) -> None: ...
 
 
+class RuleRepository(Protocol):
+    async def add(self, rule: Rule) -> None: ...
+
+    async def get(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> Rule | None: ...
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> list[Rule]:
+        """Oldest first."""
+        ...
+
+    async def save(self, rule: Rule) -> None: ...
+
+    async def remove(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> bool: ...
+
+
 class NotificationUnitOfWork(Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
@@ -88,6 +103,9 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def rules(self) -> RuleRepository: ...
 
     def read_only(self) -> Self: ...
 

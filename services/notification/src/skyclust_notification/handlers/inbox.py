@@ -19,6 +19,7 @@ from ..domain.catalog import CATALOG, from_owner, recipients
 from ..domain.cursor import decode_cursor, encode_cursor
 from ..domain.errors import NotificationNotFound
 from ..domain.model import Notification
+from ..domain.rules import in_app_members
 from .common import SOURCE, NotificationDeps
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,22 @@ async def on_platform_event(deps: NotificationDeps, event: CloudEvent, delivery:
     # Asked before the transaction: a slow identity must not hold a connection. A
     # failure here is retryable and the delivery rules retry the event.
     members = await deps.members(event.workspaceid)
-    chosen = recipients(kind, members, actor_id=event.actorid, data=event.data)
+    defaults = recipients(kind, members, actor_id=event.actorid, data=event.data)
     workspace_id = uuid.UUID(event.workspaceid)
     now = deps.clock()
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        for member in chosen:
+        # The defaults, and whom the workspace's rules add in-app.
+        ruled = in_app_members(
+            await uow.rules.in_workspace(workspace_id),
+            members,
+            event.name,
+            message.severity,
+            message.resource_id,
+        )
+        chosen = {m.user_id: m for m in (*defaults, *ruled)}
+        for member in sorted(chosen.values(), key=lambda m: str(m.user_id)):
             notification = Notification(
                 id=uuid.uuid4(),
                 workspace_id=workspace_id,
