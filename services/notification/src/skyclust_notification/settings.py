@@ -5,6 +5,7 @@ from pydantic import Field, SecretStr, field_validator
 from skyclust_common.settings import DatabaseServiceSettings
 
 from .adapters.secret_box import parse_key
+from .adapters.webhook_http import tls_context
 from .domain.ssrf import parse_cidrs
 
 
@@ -40,6 +41,8 @@ class NotificationSettings(DatabaseServiceSettings):
     # 32 bytes, base64: webhook signing secrets are sealed with it (AES-GCM). Unset, they
     # are kept unsealed in the service's schema.
     webhook_secrets_key: SecretStr | None = None
+    # A PEM bundle of CAs trusted for https webhooks besides the public ones.
+    webhook_ca_bundle: str | None = None
     # How often due deliveries are looked for.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
@@ -48,6 +51,16 @@ class NotificationSettings(DatabaseServiceSettings):
     def _cidrs(cls, value: str) -> str:
         parse_cidrs(value)
         return value
+
+    @field_validator("webhook_ca_bundle")
+    @classmethod
+    def _ca_bundle(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                tls_context(value)
+            except OSError as exc:
+                raise ValueError(f"the webhook CA bundle cannot be loaded: {exc}") from None
+        return value or None
 
     @field_validator("webhook_secrets_key")
     @classmethod
