@@ -1,6 +1,6 @@
 """Channels and rules through the gateway: a rule sends ClusterReady and ClusterFailed to
 a webhook (a local receiver, allowed by SKYCLUST_WEBHOOK_ALLOWED_CIDRS) and to an email
-channel. A cluster is created on each cloud and one fails: the receiver verifies every
+channel. A cluster is created on each cloud and one more fails: the receiver verifies every
 signature with the `standardwebhooks` package, answers 500 at first and then 200, and
 takes each event once under a stable `webhook-id`; the delivery log shows the attempts;
 each event's mail reaches the local SMTP sink once; the inbox shows them unread, then
@@ -133,8 +133,9 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
         name = f"r{uuid.uuid4().hex[:8]}"
         ready[create(user, provider, name)] = name
     failed_name = f"f{uuid.uuid4().hex[:8]}"
-    inject(user, "gcp", network_fault("gcp", failed_name))
-    failed_id = create(user, "gcp", failed_name)
+    # Azure's fault names the cluster's network: no other cluster can meet it.
+    inject(user, "azure", network_fault("azure", failed_name))
+    failed_id = create(user, "azure", failed_name)
     expected = {**{c: "ClusterReady" for c in ready}, failed_id: "ClusterFailed"}
 
     def taken() -> dict[str, list[tuple[str, dict[str, Any]]]]:
@@ -151,7 +152,7 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
     try:
         by_cluster = until("a delivery per event", taken, timeout=180)
     finally:
-        user.clouds.admin("gcp").clear_faults()
+        user.clouds.admin("azure").clear_faults()
     with state.lock:
         requests = list(state.requests)
     ids_of_event: dict[str, set[str]] = {}
@@ -163,7 +164,7 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
     assert [status for *_, status in requests][:2] == [500, 500]
     for cluster_id, kind in expected.items():
         ((_, event),) = by_cluster[cluster_id]  # taken once
-        assert event["type"] == f"io.skyclust.{kind}.v1"
+        assert event["type"] == f"io.skyclust.{kind}.v1", (cluster_id, event["data"])
         assert event["source"] == "skyclust/provisioning"
 
     log = api.get(f"/api/v1/notification-channels/{hook_id}/deliveries").json()["data"]["items"]
@@ -188,7 +189,7 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
     assert len({m["Message-ID"] for m in mails}) == len(expected)
     failed_mail = next(m for m in mails if failed_name in str(m["Subject"]))
     text = failed_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert f"/api/v1/gcp/kubernetes/clusters/{failed_id}" in text
+    assert f"/api/v1/azure/kubernetes/clusters/{failed_id}" in text
     mail_log = api.get(f"/api/v1/notification-channels/{mail_id}/deliveries").json()["data"]
     assert {(d["recipient"], d["status"]) for d in mail_log["items"]} == {(address, "succeeded")}
 
