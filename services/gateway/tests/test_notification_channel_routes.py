@@ -91,6 +91,8 @@ REPLIES: dict[str, Any] = {
     "GetNotificationRule": lambda: {"rule": rule()},
     "UpdateNotificationRule": lambda: {"rule": rule()},
     "DeleteNotificationRule": lambda: {"deleted": True},
+    "GetNotificationMutes": lambda: {"event_types": ["Cluster*"]},
+    "SetNotificationMutes": lambda: {"event_types": ["Cluster*"]},
 }
 
 
@@ -259,3 +261,22 @@ async def test_a_rule_body_with_unknown_fields_or_values_is_refused(client, svc)
         response = await client.post("/api/v1/notifications/rules", json=body, headers=as_("admin"))
         assert response.status_code == 422, body
     assert svc.calls == []
+
+
+async def test_each_user_sets_their_own_mutes(client, svc):
+    for role in ("viewer", "admin"):
+        response = await client.put(
+            "/api/v1/notifications/mutes",
+            json={"event_types": ["Cluster*"]},
+            headers=as_(role),
+        )
+        assert response.status_code == 200, response.text
+        name, sent = svc.calls[-1]
+        assert name == "SetNotificationMutes"
+        assert set(sent) == {"workspace_id", "user_id", "event_types"}
+    shown = await client.get("/api/v1/notifications/mutes", headers=as_("user"))
+    assert shown.json()["data"] == {"event_types": ["Cluster*"]}
+    bad = await client.put(
+        "/api/v1/notifications/mutes", json={"event_types": ["x"], "all": True}, headers=as_("user")
+    )
+    assert bad.status_code == 422

@@ -1,4 +1,4 @@
-"""email channels, deliveries per recipient, notification rules
+"""email channels, deliveries per recipient, notification rules, users' mutes
 
 Revision ID: 9c4e1b7d2f63
 Revises: 7a3d5e2c9b41
@@ -68,9 +68,18 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_index(op.f("ix_rules_workspace_id"), "rules", ["workspace_id"], schema=SCHEMA)
+    op.create_table(
+        "mutes",
+        sa.Column("workspace_id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("event_types", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "user_id", name=op.f("pk_mutes")),
+        schema=SCHEMA,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mutes", schema=SCHEMA)
     op.drop_table("rules", schema=SCHEMA)
     op.drop_index("uq_deliveries_channel_event", table_name="deliveries", schema=SCHEMA)
     op.execute(f"DELETE FROM {SCHEMA}.deliveries WHERE recipient <> ''")

@@ -311,3 +311,25 @@ async def test_rules_are_validated_and_kept_per_workspace(world):
         await rules.update_rule(deps, ws(world), rule_id, in_app_roles=[])
     assert (await rules.delete_rule(deps, ws(world), rule_id)) == {"deleted": True}
     assert (await rules.list_rules(deps, ws(world)))["items"] == []
+
+
+async def test_a_user_who_muted_a_type_does_not_get_it_in_app(world, deliver):
+    deps = wired(world)
+    me = {"workspace_id": ws(world), "user_id": world.admin.user_id}
+    req = inbox.SetNotificationMutes.Request
+    with pytest.raises(ValidationFailed):
+        await inbox.set_mutes(deps, req(**me, event_types=["Nothing*"]))
+    set_ = await inbox.set_mutes(deps, req(**me, event_types=["Cluster*", "Cluster*"]))
+    assert set_ == {"event_types": ["Cluster*"]}
+    got = await inbox.get_mutes(deps, inbox.GetNotificationMutes.Request(**me))
+    assert got == {"event_types": ["Cluster*"]}
+    event = world.cluster_failed(actor=world.user)
+    await inbox.on_platform_event(deps, event, deliver(event))
+    # The admin muted clusters; the actor did not.
+    assert [n.user_id for n in rows(world, "notifications")] == [world.user.user_id]
+    await inbox.set_mutes(deps, req(**me, event_types=[]))
+    again = world.cluster_failed()
+    await inbox.on_platform_event(deps, again, deliver(again))
+    assert [n.user_id for n in rows(world, "notifications") if n.event_id == again.id] == [
+        world.admin.user_id
+    ]

@@ -2696,6 +2696,26 @@ class GetNotificationChannelRequest(RpcRequest):
     channel_id: Uuid
 
 
+class GetNotificationMutesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationMutes", "version": 1}},
+    )
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50),
+    ]
+
+
+class GetNotificationMutesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationMutes", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+
+
 class GetNotificationRuleReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -4509,6 +4529,30 @@ class RotateSigningKeyRequest(RpcRequest):
     )
 
 
+class SetNotificationMutesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetNotificationMutes", "version": 1}},
+    )
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50),
+    ]
+
+
+class SetNotificationMutesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetNotificationMutes", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50),
+    ]
+
+
 class SetWorkspaceMfaPolicyReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -5960,6 +6004,16 @@ class GetNotificationChannel(Rpc[GetNotificationChannelRequest, GetNotificationC
     Reply: TypeAlias = GetNotificationChannelReply
 
 
+class GetNotificationMutes(Rpc[GetNotificationMutesRequest, GetNotificationMutesReply]):
+    """The event types one user has muted in-app in a workspace."""
+
+    CONTRACT = "GetNotificationMutes"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetNotificationMutesRequest
+    Reply: TypeAlias = GetNotificationMutesReply
+
+
 class GetNotificationRule(Rpc[GetNotificationRuleRequest, GetNotificationRuleReply]):
     """One of the workspace's notification rules."""
 
@@ -6369,6 +6423,17 @@ class RotateSigningKey(Rpc[RotateSigningKeyRequest, RotateSigningKeyReply]):
     Reply: TypeAlias = RotateSigningKeyReply
 
 
+class SetNotificationMutes(Rpc[SetNotificationMutesRequest, SetNotificationMutesReply]):
+    """Replace the event types (names or patterns with *) one user mutes in-app in a workspace;
+    empty unmutes all."""
+
+    CONTRACT = "SetNotificationMutes"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = SetNotificationMutesRequest
+    Reply: TypeAlias = SetNotificationMutesReply
+
+
 class SetWorkspaceMfaPolicy(Rpc[SetWorkspaceMfaPolicyRequest, SetWorkspaceMfaPolicyReply]):
     """Require MFA of a workspace's members, or stop requiring it (admins only, checked by the
     gateway)."""
@@ -6627,6 +6692,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (GetMe.CONTRACT, GetMe.VERSION): GetMe,
     (GetNodeGroup.CONTRACT, GetNodeGroup.VERSION): GetNodeGroup,
     (GetNotificationChannel.CONTRACT, GetNotificationChannel.VERSION): GetNotificationChannel,
+    (GetNotificationMutes.CONTRACT, GetNotificationMutes.VERSION): GetNotificationMutes,
     (GetNotificationRule.CONTRACT, GetNotificationRule.VERSION): GetNotificationRule,
     (GetSecurityGroup.CONTRACT, GetSecurityGroup.VERSION): GetSecurityGroup,
     (GetSubnet.CONTRACT, GetSubnet.VERSION): GetSubnet,
@@ -6670,6 +6736,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
         RotateNotificationChannelSecret.VERSION,
     ): RotateNotificationChannelSecret,
     (RotateSigningKey.CONTRACT, RotateSigningKey.VERSION): RotateSigningKey,
+    (SetNotificationMutes.CONTRACT, SetNotificationMutes.VERSION): SetNotificationMutes,
     (SetWorkspaceMfaPolicy.CONTRACT, SetWorkspaceMfaPolicy.VERSION): SetWorkspaceMfaPolicy,
     (StartMfaEnrolment.CONTRACT, StartMfaEnrolment.VERSION): StartMfaEnrolment,
     (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,

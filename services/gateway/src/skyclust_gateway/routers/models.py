@@ -311,6 +311,10 @@ class ChannelPatch(Strict):
     enabled: bool | None = None
 
 
+class MutesBody(Strict):
+    event_types: EventTypes = Field(max_length=50)
+
+
 Severity = Literal["info", "warning", "critical"]
 RoleName = Literal["admin", "user", "viewer"]
 

@@ -113,3 +113,12 @@ rules = Table(
     Column("created_by", Uuid(), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# The event types each user has muted in-app, per workspace.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("workspace_id", Uuid(), primary_key=True),
+    Column("user_id", Uuid(), primary_key=True),
+    Column("event_types", JSONB(), nullable=False),
+)

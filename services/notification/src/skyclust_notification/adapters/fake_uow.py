@@ -160,6 +160,22 @@ class FakeRules:
         return True
 
 
+class FakeMutes:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, ...]] = rows
+
+    async def of_user(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, ...]:
+        return self.rows.get((workspace_id, user_id), ())
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
+        return {u: types for (w, u), types in self.rows.items() if w == workspace_id and types}
+
+    async def set(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, event_types: tuple[str, ...]
+    ) -> None:
+        self.rows[(workspace_id, user_id)] = event_types
+
+
 class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def notifications(self) -> FakeNotifications:
@@ -176,3 +192,7 @@ class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def rules(self) -> FakeRules:
         return FakeRules(self.table("rules"))
+
+    @property
+    def mutes(self) -> FakeMutes:
+        return FakeMutes(self.table("mutes"))

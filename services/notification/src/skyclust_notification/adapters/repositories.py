@@ -94,6 +94,18 @@ class RuleRepository(Protocol):
     async def remove(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> bool: ...
 
 
+class MuteRepository(Protocol):
+    async def of_user(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, ...]: ...
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
+        """Each user's mutes, for users with any."""
+        ...
+
+    async def set(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, event_types: tuple[str, ...]
+    ) -> None: ...
+
+
 class NotificationUnitOfWork(Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
@@ -106,6 +118,9 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def rules(self) -> RuleRepository: ...
+
+    @property
+    def mutes(self) -> MuteRepository: ...
 
     def read_only(self) -> Self: ...
 

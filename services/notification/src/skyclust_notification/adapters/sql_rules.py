@@ -1,4 +1,4 @@
-"""Notification rules on PostgreSQL."""
+"""Notification rules and users' mutes on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.model import Severity
 from ..domain.rules import Rule
-from .db import rules
+from .db import mutes, rules
 
 
 def _rule(row: Any) -> Rule:
@@ -77,3 +78,38 @@ class SqlRules:
             delete(rules).where(rules.c.workspace_id == workspace_id, rules.c.id == rule_id)
         )
         return bool(getattr(result, "rowcount", 0))
+
+
+class SqlMutes:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_user(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, ...]:
+        query = select(mutes.c.event_types).where(
+            mutes.c.workspace_id == workspace_id, mutes.c.user_id == user_id
+        )
+        found = (await self.session.execute(query)).scalar_one_or_none()
+        return tuple(found or ())
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
+        query = select(mutes.c.user_id, mutes.c.event_types).where(
+            mutes.c.workspace_id == workspace_id
+        )
+        return {
+            row.user_id: tuple(row.event_types)
+            for row in (await self.session.execute(query)).all()
+            if row.event_types
+        }
+
+    async def set(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, event_types: tuple[str, ...]
+    ) -> None:
+        stmt = upsert(mutes).values(
+            workspace_id=workspace_id, user_id=user_id, event_types=list(event_types)
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["workspace_id", "user_id"],
+                set_={"event_types": stmt.excluded.event_types},
+            )
+        )

@@ -8,7 +8,7 @@ from skyclust_common.db import UnitOfWork
 
 from .secret_box import SecretBox
 from .sql import SqlNotifications
-from .sql_rules import SqlRules
+from .sql_rules import SqlMutes, SqlRules
 from .sql_webhooks import SqlChannels, SqlDeliveries
 
 
@@ -32,3 +32,7 @@ class SqlNotificationUnitOfWork(UnitOfWork):
     @property
     def rules(self) -> SqlRules:
         return SqlRules(self.session)
+
+    @property
+    def mutes(self) -> SqlMutes:
+        return SqlMutes(self.session)

@@ -105,3 +105,7 @@ def in_app_members(
             for member in rule.in_app(members):
                 chosen[member.user_id] = member
     return list(chosen.values())
+
+
+def muted(event_type: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatchcase(event_type, pattern) for pattern in patterns)

@@ -9,9 +9,11 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.messages.rpc import (
+    GetNotificationMutes,
     ListNotifications,
     MarkAllNotificationsRead,
     MarkNotificationRead,
+    SetNotificationMutes,
 )
 from skyclust_common.messaging import Delivery, RpcContext
 
@@ -19,7 +21,7 @@ from ..domain.catalog import CATALOG, from_owner, recipients
 from ..domain.cursor import decode_cursor, encode_cursor
 from ..domain.errors import NotificationNotFound
 from ..domain.model import Notification
-from ..domain.rules import in_app_members
+from ..domain.rules import check_patterns, in_app_members, muted
 from .common import SOURCE, NotificationDeps
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,10 @@ async def on_platform_event(deps: NotificationDeps, event: CloudEvent, delivery:
             message.resource_id,
         )
         chosen = {m.user_id: m for m in (*defaults, *ruled)}
+        # Whoever muted this type for themselves does not get it in-app.
+        for user_id, patterns in (await uow.mutes.in_workspace(workspace_id)).items():
+            if user_id in chosen and muted(event.name, patterns):
+                del chosen[user_id]
         for member in sorted(chosen.values(), key=lambda m: str(m.user_id)):
             notification = Notification(
                 id=uuid.uuid4(),
@@ -152,3 +158,22 @@ async def mark_all_read(
         unread = await uow.notifications.unread_count(req.workspace_id, req.user_id)
         await uow.commit()
     return {"marked": marked, "unread_count": unread}
+
+
+async def get_mutes(
+    deps: NotificationDeps, req: GetNotificationMutes.Request, ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    async with deps.uow().read_only() as uow:
+        types = await uow.mutes.of_user(req.workspace_id, req.user_id)
+    return {"event_types": list(types)}
+
+
+async def set_mutes(
+    deps: NotificationDeps, req: SetNotificationMutes.Request, ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """The caller's own mutes, replaced: names or patterns of events SkyClust sends."""
+    types = check_patterns(list(req.event_types), CATALOG) if req.event_types else ()
+    async with deps.uow() as uow:
+        await uow.mutes.set(req.workspace_id, req.user_id, types)
+        await uow.commit()
+    return {"event_types": list(types)}
