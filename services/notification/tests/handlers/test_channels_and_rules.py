@@ -333,3 +333,25 @@ async def test_a_user_who_muted_a_type_does_not_get_it_in_app(world, deliver):
     assert [n.user_id for n in rows(world, "notifications") if n.event_id == again.id] == [
         world.admin.user_id
     ]
+
+
+async def test_an_endpoint_gets_its_events_in_order_after_it_was_down(world, receiver, deliver):
+    deps = wired(world)
+    await webhooks.create_channel(
+        deps, ws(world), name="hook", url=receiver.url, event_types=["ClusterFailed"]
+    )
+    receiver.replies = [(500, {}, b""), (503, {}, b"")]
+    first, second, third = (world.cluster_failed(name=n) for n in ("a", "b", "c"))
+    for event in (first, second, third):
+        await webhooks.on_platform_event(deps, event, deliver(event))
+        world.clock.tick(1)
+    # The first one fails: the others wait behind it rather than overtake it.
+    assert await sending.deliver_due(deps) == 1
+    assert await sending.deliver_due(deps) == 0
+    world.clock.tick(5)
+    assert await sending.deliver_due(deps) == 1
+    world.clock.tick(60)
+    while await sending.deliver_due(deps):
+        pass
+    sent = [json.loads(raw)["id"] for _, raw in receiver.requests]
+    assert sent == [first.id, first.id, first.id, second.id, third.id]

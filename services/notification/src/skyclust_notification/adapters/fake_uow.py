@@ -118,13 +118,11 @@ class FakeDeliveries:
         return rows[:limit]
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
-        due = [
-            d
-            for d in self.rows.values()
-            if d.status is DeliveryStatus.PENDING
-            and d.next_attempt_at is not None
-            and d.next_attempt_at <= now
-        ]
+        heads: dict[tuple[uuid.UUID, str], Delivery] = {}
+        for d in sorted(self.rows.values(), key=lambda d: (d.created_at, d.id)):
+            if d.status is DeliveryStatus.PENDING and d.next_attempt_at is not None:
+                heads.setdefault((d.channel_id, d.recipient), d)
+        due = [d for d in heads.values() if d.next_attempt_at and d.next_attempt_at <= now]
         due.sort(key=lambda d: (d.next_attempt_at or now, d.id))
         claimed = [replace(d, next_attempt_at=lease_until) for d in due[:limit]]
         for d in claimed:

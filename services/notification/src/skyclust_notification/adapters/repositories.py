@@ -73,8 +73,10 @@ class DeliveryRepository(Protocol):
         ...
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries due by `now`, each moved to `lease_until` so another replica
-        does not send it meanwhile (rows locked by another transaction are skipped)."""
+        """Pending deliveries due by `now`, each the oldest pending one of its channel and
+        recipient (so each endpoint gets its events in order), each moved to
+        `lease_until` so another replica does not send it meanwhile (rows locked by
+        another transaction are skipped)."""
         ...
 
     async def save(self, delivery: Delivery) -> None: ...

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -171,9 +171,29 @@ class SqlDeliveries:
         return [_delivery(row) for row in (await self.session.execute(query)).all()]
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        # Only the oldest pending delivery of each channel and recipient is ever due: an
+        # endpoint gets its events in order, the next one after the last is taken.
+        older = deliveries.alias("older")
+        ahead = (
+            select(older.c.id)
+            .where(
+                older.c.channel_id == deliveries.c.channel_id,
+                older.c.recipient == deliveries.c.recipient,
+                older.c.status == "pending",
+                # A test send in flight is not scheduled and holds nothing up.
+                older.c.next_attempt_at.is_not(None),
+                tuple_(older.c.created_at, older.c.id)
+                < tuple_(deliveries.c.created_at, deliveries.c.id),
+            )
+            .exists()
+        )
         due = (
             select(deliveries.c.id)
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            .where(
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at <= now,
+                ~ahead,
+            )
             .order_by(deliveries.c.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
