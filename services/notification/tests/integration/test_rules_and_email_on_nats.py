@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from skyclust_common.runtime import start_runtime, stop_runtime
 from skyclust_notification.adapters.db import metadata
 from skyclust_notification.bootstrap import MIGRATIONS, jobs, wire
 from skyclust_notification.domain.mail import Mail
+from skyclust_notification.domain.webhooks import Channel, Delivery
 from skyclust_notification.settings import NotificationSettings
 
 pytestmark = pytest.mark.integration
@@ -78,7 +80,7 @@ async def platform(nats_server: Any, postgres: Any) -> AsyncIterator[Any]:
         load_registry(),
         BusConfig(service="provisioning"),
     )
-    yield runtime, mailer, client
+    yield runtime, mailer, client, deps
     await client.close()
     await stop_runtime(runtime)
 
@@ -86,7 +88,7 @@ async def platform(nats_server: Any, postgres: Any) -> AsyncIterator[Any]:
 async def test_a_rule_sends_an_event_to_a_webhook_and_each_address_once(
     platform: Any, receiver: Any
 ) -> None:
-    runtime, mailer, client = platform
+    runtime, mailer, client, _ = platform
     workspace = str(uuid.uuid4())
     hook = await client.request(
         "notification",
@@ -190,3 +192,53 @@ async def test_a_rule_sends_an_event_to_a_webhook_and_each_address_once(
         "notification", "ListNotificationRules", {"workspace_id": workspace}
     )
     assert listed == {"items": []}
+
+
+async def test_only_the_oldest_pending_delivery_of_an_endpoint_is_claimed(platform: Any) -> None:
+    _, _, _, deps = platform
+    # A day ahead: the service's own job (on the real clock) finds none of these due.
+    now = datetime.now(UTC) + timedelta(days=1)
+    workspace = uuid.uuid4()
+    channel = Channel(
+        id=uuid.uuid4(),
+        workspace_id=workspace,
+        name="mail",
+        url="",
+        event_types=(),
+        secret="",
+        created_at=now,
+        type="email",
+        recipients=("a@example.com", "b@example.com"),
+    )
+
+    def delivery(n: int, recipient: str, due: datetime | None) -> Delivery:
+        return Delivery(
+            id=uuid.uuid4(),
+            channel_id=channel.id,
+            workspace_id=workspace,
+            event_id=f"e{n}",
+            event_type="ClusterFailed",
+            payload="{}",
+            created_at=now + timedelta(seconds=n),
+            next_attempt_at=due,
+            recipient=recipient,
+        )
+
+    far = now + timedelta(days=30)
+    # A test send in flight (not scheduled) holds nothing up; b's head is not due yet.
+    rows = [
+        delivery(0, "a@example.com", None),
+        delivery(1, "a@example.com", now),
+        delivery(2, "a@example.com", now),
+        delivery(3, "b@example.com", far),
+        delivery(4, "b@example.com", now),
+    ]
+    async with deps.uow() as uow:
+        await uow.channels.add(channel)
+        for row in rows:
+            assert await uow.deliveries.add(row)
+        await uow.commit()
+    async with deps.uow() as uow:
+        claimed = await uow.deliveries.claim_due(now, far, 10)
+        await uow.commit()
+    assert [d.event_id for d in claimed] == ["e1"]
