@@ -355,3 +355,36 @@ async def test_an_endpoint_gets_its_events_in_order_after_it_was_down(world, rec
         pass
     sent = [json.loads(raw)["id"] for _, raw in receiver.requests]
     assert sent == [first.id, first.id, first.id, second.id, third.id]
+
+
+def budget_crossed(world: Any, source: str = "cost") -> Any:
+    return world.event(
+        "BudgetThresholdCrossed",
+        {
+            "budget_id": str(uuid.uuid4()),
+            "name": "platform",
+            "kind": "actual",
+            "threshold": "80",
+            "period_key": "2026-12",
+            "spend": "970.00",
+            "amount": "1200.00",
+            "percent": "80.8",
+            "currency": "USD",
+            "mode": "warn",
+        },
+        source=source,
+    )
+
+
+async def test_a_budget_threshold_from_the_cost_service_reaches_the_admins(world, deliver):
+    deps = wired(world)
+    forged = budget_crossed(world, source="provisioning")
+    await inbox.on_platform_event(deps, forged, deliver(forged))
+    assert rows(world, "notifications") == []
+    event = budget_crossed(world)
+    await inbox.on_platform_event(deps, event, deliver(event))
+    (note,) = rows(world, "notifications")
+    assert note.user_id == world.admin.user_id
+    assert (note.severity.value, note.title) == ("warning", "platform crossed a threshold")
+    assert note.body == "Spending reached 80.8% of the budget (threshold 80%)."
+    assert note.link == f"https://skyclust.example/api/v1/budgets/{event.data['budget_id']}"
