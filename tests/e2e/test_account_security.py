@@ -1,6 +1,7 @@
 """Account security through the gateway: MFA with codes from pyotp, a workspace that
-requires it, a password reset by the emailed link ending the old sessions, and a
-verification link as the local SMTP sink receives it from the notification service."""
+requires it, a password reset by the emailed link ending the old sessions, a
+verification link as the local SMTP sink receives it from the notification service, and
+a change of address confirmed from the new mailbox."""
 
 from __future__ import annotations
 
@@ -133,26 +134,58 @@ def test_a_password_reset_by_the_emailed_link_ends_old_sessions(platform):
     assert new.status_code == 200, new.text
 
 
-def test_an_email_is_verified_through_the_mail_the_local_smtp_sink_receives(platform):
-    user = platform.api()
-    account = user.signup()
-    assert _data(user.get("/api/v1/auth/me"))["user"]["email_verified"] is False
+def _sink_token(platform: Any, address: str, subject_has: str) -> str:
+    """The token of the link in the mail to `address` that the local SMTP sink received."""
     folder = platform.state_dir / "mail"
-    link = None
     deadline = time.monotonic() + 30
-    while link is None:
-        assert time.monotonic() < deadline, "no verification mail reached the sink"
+    while True:
+        assert time.monotonic() < deadline, f"no mail to {address} reached the sink"
         for path in sorted(folder.glob("*.eml")):
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            if account["email"] not in str(message["To"]):
+            if address not in str(message["To"]) or subject_has not in str(message["Subject"]):
                 continue
             body = message.get_body(preferencelist=("plain", "html"))
             assert body is not None
             found = re.search(
                 r"https?://\S*verify-email\?token=([A-Za-z0-9_-]+)", body.get_content()
             )
-            link = found.group(1) if found else None
+            if found:
+                return found.group(1)
         time.sleep(0.3)
+
+
+def test_an_email_is_verified_through_the_mail_the_local_smtp_sink_receives(platform):
+    user = platform.api()
+    account = user.signup()
+    assert _data(user.get("/api/v1/auth/me"))["user"]["email_verified"] is False
+    link = _sink_token(platform, account["email"], "Confirm your SkyClust email")
     verified = _data(platform.api().post("/api/v1/auth/verify-email", json={"token": link}))
     assert verified["user"]["email_verified"] is True
     assert _data(user.get("/api/v1/auth/me"))["user"]["email_verified"] is True
+
+
+def test_a_change_of_address_counts_once_the_new_mailbox_confirms(platform):
+    user = platform.api()
+    account = user.signup()
+    new_address = "moved-" + account["email"]
+    wrong = user.post(
+        "/api/v1/auth/email-change", json={"email": new_address, "password": "not-it-at-all"}
+    )
+    assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "INVALID_CREDENTIALS"
+    asked = _data(
+        user.post("/api/v1/auth/email-change", json={"email": new_address, "password": PASSWORD}),
+        202,
+    )
+    assert asked == {"email": account["email"], "pending_email": new_address}
+    assert _data(user.get("/api/v1/auth/me"))["user"]["email"] == account["email"]
+
+    token = _sink_token(platform, new_address, "Confirm your new SkyClust email")
+    done = _data(platform.api().post("/api/v1/auth/verify-email", json={"token": token}))
+    assert done["user"]["email"] == new_address and done["user"]["email_verified"] is True
+    anonymous = platform.api()
+    moved = anonymous.post("/api/v1/auth/login", json={"email": new_address, "password": PASSWORD})
+    assert moved.status_code == 200, moved.text
+    old = anonymous.post(
+        "/api/v1/auth/login", json={"email": account["email"], "password": PASSWORD}
+    )
+    assert old.status_code == 401

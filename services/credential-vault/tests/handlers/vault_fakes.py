@@ -19,7 +19,7 @@ from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_vault.adapters.audit import MemoryAuditTrail
 from skyclust_vault.adapters.clouds.fake import FakeCloud
 from skyclust_vault.adapters.fake_uow import FakeVaultUnitOfWork
-from skyclust_vault.domain.crypto import Keyring
+from skyclust_vault.domain.crypto import KeyEncryptionKeys, Keyring
 from skyclust_vault.domain.providers import parse
 from skyclust_vault.entrypoints.rpc import CONTRACTS
 from skyclust_vault.handlers import credentials, usage
@@ -48,7 +48,7 @@ def aws_data() -> dict[str, Any]:
 @dataclass
 class Vault:
     db: FakeDatabase = field(default_factory=FakeDatabase)
-    keys: Keyring = field(default_factory=lambda: Keyring({"v1": KEYS["v1"]}, "v1"))
+    keys: KeyEncryptionKeys = field(default_factory=lambda: Keyring({"v1": KEYS["v1"]}, "v1"))
     cloud: FakeCloud = field(default_factory=FakeCloud)
     audit: MemoryAuditTrail = field(default_factory=MemoryAuditTrail)
     workspace: str = field(default_factory=lambda: str(uuid.uuid4()))

@@ -90,7 +90,7 @@ class SendAccountEmail(BusCommandData):
     )
     user_id: Uuid
     email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
-    template: Literal["verify_email", "password_reset"]
+    template: Literal["verify_email", "password_reset", "change_email"]
     link: Annotated[Uri, Field(max_length=2000, min_length=1)]
     expires_at: DateTime
 

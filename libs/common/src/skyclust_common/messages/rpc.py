@@ -4321,6 +4321,31 @@ class RemoveMemberRequest(RpcRequest):
     user_id: Uuid
 
 
+class RequestEmailChangeReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "RequestEmailChange", "version": 1}},
+    )
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    pending_email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+
+
+class RequestEmailChangeRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["password", "code", "recovery_code", "client_address"],
+            "skyclust-contract": {"name": "RequestEmailChange", "version": 1},
+        },
+    )
+    user_id: Uuid
+    email: Annotated[StrictStr, Field(max_length=320, min_length=3)]
+    password: Annotated[StrictStr | None, Field(max_length=1024, min_length=1)] = None
+    code: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    recovery_code: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    client_address: Annotated[StrictStr | None, Field(max_length=64)] = None
+
+
 class RequestPasswordResetReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -6348,6 +6373,18 @@ class RemoveMember(Rpc[RemoveMemberRequest, RemoveMemberReply]):
     Reply: TypeAlias = RemoveMemberReply
 
 
+class RequestEmailChange(Rpc[RequestEmailChangeRequest, RequestEmailChangeReply]):
+    """Mail a confirmation link to a new address for the caller's account; the address changes
+    only when the link is used. The password (and the second factor, with MFA on) proves it
+    is the owner asking; throttled."""
+
+    CONTRACT = "RequestEmailChange"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = RequestEmailChangeRequest
+    Reply: TypeAlias = RequestEmailChangeReply
+
+
 class RequestPasswordReset(Rpc[RequestPasswordResetRequest, RequestPasswordResetReply]):
     """Mail a password-reset link if the address has an account; the same answer either way;
     throttled per address and per client."""
@@ -6726,6 +6763,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (RefreshTokens.CONTRACT, RefreshTokens.VERSION): RefreshTokens,
     (RegisterUser.CONTRACT, RegisterUser.VERSION): RegisterUser,
     (RemoveMember.CONTRACT, RemoveMember.VERSION): RemoveMember,
+    (RequestEmailChange.CONTRACT, RequestEmailChange.VERSION): RequestEmailChange,
     (RequestPasswordReset.CONTRACT, RequestPasswordReset.VERSION): RequestPasswordReset,
     (ResendVerification.CONTRACT, ResendVerification.VERSION): ResendVerification,
     (RetryWebhookDelivery.CONTRACT, RetryWebhookDelivery.VERSION): RetryWebhookDelivery,

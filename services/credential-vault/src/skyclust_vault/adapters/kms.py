@@ -38,9 +38,10 @@ class AwsKmsKeyring:
     """Wraps data keys with AWS KMS Encrypt and opens them with Decrypt (a data key of
     our own rather than GenerateDataKey, so sealing is the same code for every keyring).
 
-    boto3 is synchronous: each call blocks the event loop for one KMS round trip, kept
-    short by the timeouts below. A KMS that does not answer fails the call with
-    KEYRING_UNAVAILABLE (retryable) rather than hanging a request."""
+    boto3 is synchronous, so the keyring says it is `remote` and the handlers call it on
+    the bounded pool of blocking calls, never on the event loop. A KMS that does not
+    answer fails the call with KEYRING_UNAVAILABLE (retryable) within the timeouts
+    below rather than hanging a request."""
 
     def __init__(
         self,
@@ -72,6 +73,10 @@ class AwsKmsKeyring:
     @property
     def versions(self) -> frozenset[str]:
         return frozenset(self._key_ids)
+
+    @property
+    def remote(self) -> bool:
+        return True
 
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]:
         version = self._active

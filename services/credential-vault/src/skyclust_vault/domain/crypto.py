@@ -53,6 +53,12 @@ class KeyEncryptionKeys(Protocol):
     @property
     def versions(self) -> frozenset[str]: ...
 
+    @property
+    def remote(self) -> bool:
+        """True when wrapping or unwrapping is a blocking call to another system (a KMS):
+        the handlers then run it off the event loop."""
+        ...
+
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]: ...
 
     def unwrap(self, version: str, nonce: bytes, wrapped: bytes, aad: bytes) -> bytes: ...
@@ -75,6 +81,10 @@ class Keyring:
     @property
     def versions(self) -> frozenset[str]:
         return frozenset(self._keys)
+
+    @property
+    def remote(self) -> bool:
+        return False
 
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]:
         nonce = os.urandom(NONCE_BYTES)
@@ -115,6 +125,10 @@ class Keyrings:
     @property
     def versions(self) -> frozenset[str]:
         return frozenset(self._by_version)
+
+    @property
+    def remote(self) -> bool:
+        return any(part.remote for part in self._by_version.values())
 
     def wrap(self, data_key: bytes, aad: bytes) -> tuple[str, bytes, bytes]:
         return self._by_version[self._active].wrap(data_key, aad)

@@ -29,7 +29,7 @@ from skyclust_common.messaging import RpcContext
 from ..adapters.audit import AuditEntry, AuditTrail
 from ..adapters.clouds.base import CredentialChecker
 from ..domain import providers
-from ..domain.crypto import KeyEncryptionKeys, Sealed, open_sealed, seal
+from ..domain.crypto import KeyEncryptionKeys, Sealed
 from ..domain.errors import (
     AccountMismatch,
     CloudUnreachable,
@@ -43,6 +43,7 @@ from ..domain.errors import (
 )
 from ..domain.ports import CredentialRecord, CredentialUserRecord, DuplicateKey, VaultUow
 from ..domain.validation import CheckResult, Status
+from .sealing import open_sealed, seal
 
 SOURCE = "credential-vault"
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ async def create(deps: VaultDeps, req: CreateCredential.Request, ctx: RpcContext
             raise _name_taken()
     result = await check_secret(deps, secret)
     credential_id = uuid.uuid4()
-    sealed = seal(
+    sealed = await seal(
         deps.keys,
         secret.plaintext(),
         workspace_id=str(workspace_id),
@@ -278,7 +279,7 @@ async def rotate(deps: VaultDeps, req: RotateCredential.Request, ctx: RpcContext
             "create a new credential for it",
             details={"account_id": known_account, "new_account_id": result.account_id},
         )
-    sealed = seal(
+    sealed = await seal(
         deps.keys,
         secret.plaintext(),
         workspace_id=str(workspace_id),
@@ -326,7 +327,7 @@ async def validate(
         if credential is None:
             raise _not_found()
         provider = credential.provider
-        plaintext = open_sealed(
+        plaintext = await open_sealed(
             deps.keys,
             sealed_of(credential),
             workspace_id=str(workspace_id),
@@ -423,7 +424,7 @@ async def decrypt(
             raise _not_found()
         provider, sealed = credential.provider, sealed_of(credential)
     try:
-        plaintext = open_sealed(
+        plaintext = await open_sealed(
             deps.keys, sealed, workspace_id=workspace_id, credential_id=credential_id
         )
     except DecryptionFailed as exc:

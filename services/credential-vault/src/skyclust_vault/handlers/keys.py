@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain.crypto import reseal
 from ..domain.errors import DecryptionFailed, InvalidKeyVersion, KeyVersionActive, KeyVersionInUse
 from .credentials import VaultDeps, ensure_writable, sealed_of, store_sealed
+from .sealing import reseal
 
 log = logging.getLogger(__name__)
 _VERSION = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
@@ -34,7 +34,7 @@ async def rewrap_batch(deps: VaultDeps, batch_size: int, skip: list[uuid.UUID]) 
         batch = await uow.credentials.not_on_version(active, deps.keys.versions, skip, batch_size)
         for credential in batch:
             try:
-                sealed = reseal(
+                sealed = await reseal(
                     deps.keys,
                     sealed_of(credential),
                     workspace_id=str(credential.workspace_id),

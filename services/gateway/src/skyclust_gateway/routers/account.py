@@ -37,6 +37,13 @@ class ResetBody(Strict):
     password: str = Field(min_length=1, max_length=1024)
 
 
+class EmailChangeBody(Strict):
+    email: str = Field(min_length=3, max_length=320)
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
+    code: str | None = Code
+    recovery_code: str | None = RecoveryCode
+
+
 class CodeBody(Strict):
     code: str = Field(min_length=1, max_length=16)
 
@@ -72,6 +79,20 @@ async def verify_email(body: TokenBody, svc: Svc) -> JSONResponse:
 async def resend_verification(request: Request, principal: UserReader, svc: Svc) -> JSONResponse:
     data = {"user_id": principal.user_id, "client_address": _client(request)}
     return ok(await svc.call("identity", "ResendVerification", data), 202)
+
+
+@router.post("/email-change", status_code=202)
+async def request_email_change(
+    body: EmailChangeBody, request: Request, principal: UserReader, svc: Svc
+) -> JSONResponse:
+    """Mails a link to the new address; the account moves to it when the link is used
+    (`POST /auth/verify-email`). Asks for the password, and the second factor with MFA on."""
+    data = {
+        "user_id": principal.user_id,
+        **body.model_dump(exclude_none=True),
+        "client_address": _client(request),
+    }
+    return ok(await svc.call("identity", "RequestEmailChange", data), 202)
 
 
 @router.post("/password-reset", status_code=202, dependencies=[Depends(public)])

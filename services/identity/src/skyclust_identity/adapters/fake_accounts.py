@@ -64,7 +64,8 @@ class _Table:
 class FakeUsers(_Table):
     table_name = "users"
 
-    async def get(self, user_id: uuid.UUID) -> UserRow | None:
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> UserRow | None:
+        # One process and no awaits between read and write: nothing to lock against.
         found: UserRow | None = self.rows.get(user_id)
         return found
 

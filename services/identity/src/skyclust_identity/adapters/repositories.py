@@ -35,7 +35,11 @@ class Repository:
 
 
 class Users(Repository):
-    async def get(self, user_id: uuid.UUID) -> User | None:
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+        if for_update:
+            return await self.session.get(
+                User, user_id, with_for_update=True, populate_existing=True
+            )
         return await self.session.get(User, user_id)
 
     async def by_email(self, email: str) -> User | None:

@@ -13,9 +13,15 @@ from datetime import timedelta
 class Purpose(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
     PASSWORD_RESET = "password_reset"
+    # Sent to the new address; the account's address changes when it is used.
+    CHANGE_EMAIL = "change_email"
 
 
-TTL = {Purpose.VERIFY_EMAIL: timedelta(hours=24), Purpose.PASSWORD_RESET: timedelta(minutes=30)}
+TTL = {
+    Purpose.VERIFY_EMAIL: timedelta(hours=24),
+    Purpose.PASSWORD_RESET: timedelta(minutes=30),
+    Purpose.CHANGE_EMAIL: timedelta(hours=24),
+}
 
 
 def new_token() -> tuple[str, str]:
@@ -29,5 +35,5 @@ def token_hash(token: str) -> str:
 
 
 def link(base_url: str, purpose: Purpose, token: str) -> str:
-    path = "verify-email" if purpose is Purpose.VERIFY_EMAIL else "reset-password"
+    path = "reset-password" if purpose is Purpose.PASSWORD_RESET else "verify-email"
     return f"{base_url.rstrip('/')}/{path}?token={token}"

@@ -138,7 +138,10 @@ Member = tuple[WorkspaceRecord, MembershipRecord]
 
 
 class UsersRepository(Protocol):
-    async def get(self, user_id: uuid.UUID) -> UserRecord | None: ...
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> UserRecord | None:
+        """With `for_update`, the row stays locked until the unit of work ends: what
+        spends a second factor holds it, so two logins cannot spend one code."""
+        ...
 
     async def by_email(self, email: str) -> UserRecord | None:
         """The account that holds `email`: the verified one if there is one, else the

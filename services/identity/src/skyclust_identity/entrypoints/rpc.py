@@ -62,6 +62,7 @@ HANDLERS: dict[str, Handler] = {
     "ConfirmOidcLink": oidc.confirm_link,
     "VerifyEmail": accounts.verify_email,
     "ResendVerification": accounts.resend_verification,
+    "RequestEmailChange": accounts.request_email_change,
     "RequestPasswordReset": accounts.request_password_reset,
     "CompletePasswordReset": accounts.complete_password_reset,
     "StartMfaEnrolment": mfa.start_enrolment,

@@ -1,4 +1,5 @@
-"""Account links sent by email: address verification and password reset. The token
+"""Account links sent by email: address verification, a change of address and password
+reset. The token
 travels only in the email (through the notification service, by a command in the
 outbox, so it is sent once and only after the commit); the database keeps its hash and
 spends it once."""
@@ -13,20 +14,33 @@ from skyclust_common.envelope import new_event
 from skyclust_common.messaging import RpcContext
 
 from ..domain.account_tokens import TTL, Purpose, link, new_token, token_hash
-from ..domain.errors import AccountLinkInvalid, EmailTaken, TooManyAccountEmails, UserNotFound
-from ..domain.model import check_password
+from ..domain.errors import (
+    AccountLinkInvalid,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidEmail,
+    InvalidMfaCode,
+    TooManyAccountEmails,
+    UserNotFound,
+)
+from ..domain.model import check_password, normalize_email
 from ..domain.ports import DuplicateKey, IdentityUow, UserRecord
+from . import mfa
 from .base import SOURCE, IdentityDeps, now, user_view
 from .sessions import revoke_sessions
+from .throttle import login_keys, record_failure, throttled
 
 ACCEPTED = {"accepted": True}
+EMAIL_FIELD = {"field": "email"}
 
 
 async def send_link(
-    uow: IdentityUow, deps: IdentityDeps, user: UserRecord, purpose: Purpose
+    uow: IdentityUow, deps: IdentityDeps, user: UserRecord, purpose: Purpose, to: str = ""
 ) -> None:
-    """Issue a fresh link for `purpose` (earlier ones stop working) and queue its email;
-    the caller commits `uow`."""
+    """Issue a fresh link for `purpose` (earlier ones stop working) and queue its email
+    to `to`, the account's own address unless given; the caller commits `uow`. The link
+    vouches for the address it was sent to and no other."""
+    to = to or user.email
     at = now()
     token, hashed = new_token()
     expires_at = at + TTL[purpose]
@@ -35,7 +49,7 @@ async def send_link(
         token_hash=hashed,
         user_id=user.id,
         purpose=purpose,
-        email=user.email,
+        email=to,
         expires_at=expires_at,
         created_at=at,
     )
@@ -45,7 +59,7 @@ async def send_link(
             "SendAccountEmail",
             {
                 "user_id": str(user.id),
-                "email": user.email,
+                "email": to,
                 "template": str(purpose),
                 "link": link(deps.settings.account_link_base_url, purpose, token),
                 "expires_at": expires_at.isoformat(),
@@ -105,18 +119,74 @@ async def resend_verification(
         return {"email": user.email, "verified": False}
 
 
+async def request_email_change(
+    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """Mail a link to the new address; until it is used the account keeps its old one.
+    Only the owner may ask: the password of an account that has one, and the second
+    factor of an account with MFA, are checked like a login's (and their failures
+    counted like a login's), so a stolen access token alone cannot move the account."""
+    email = normalize_email(data["email"])
+    async with deps.uow() as uow:
+        user = await uow.users.get(uuid.UUID(data["user_id"]), for_update=True)
+        if user is None:
+            raise UserNotFound("user not found")
+        keys = login_keys(deps, user.email, data.get("client_address"))
+        await throttled(uow, deps, keys)
+        failure: InvalidCredentials | InvalidMfaCode | None = None
+        if user.password_hash is not None and not await deps.passwords.verify(
+            user.password_hash, data.get("password") or ""
+        ):
+            failure = InvalidCredentials("the password is wrong", details={"field": "password"})
+        elif user.mfa_enabled_at is not None:
+            try:
+                await mfa.check_second_factor(uow, user, data)
+            except InvalidMfaCode as exc:
+                failure = exc
+        if failure is None:
+            if email == user.email:
+                raise InvalidEmail(
+                    "this is the account's address already", details={"field": "email"}
+                )
+            holder = await uow.users.by_email(email)
+            if holder is not None and holder.id != user.id:
+                # What sign-up says of a taken address too.
+                raise EmailTaken("an account with this email exists")
+            await _throttled(
+                uow, deps, _email_keys(deps, "change", user.email, data.get("client_address"))
+            )
+            await send_link(uow, deps, user, Purpose.CHANGE_EMAIL, to=email)
+            await uow.commit()
+            return {"email": user.email, "pending_email": email}
+    await record_failure(deps, [k for k, _ in keys])
+    raise failure
+
+
 async def verify_email(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
+    """The link of a sign-up's verification mail, or of a change of address: the second
+    moves the account to the address the link was sent to, verified."""
     invalid = AccountLinkInvalid("this link is invalid, used or expired; ask for a new one")
+    hashed = token_hash(data["token"])
     try:
         async with deps.uow() as uow:
-            token = await uow.account_tokens.spend(
-                token_hash(data["token"]), purpose=Purpose.VERIFY_EMAIL, at=now()
-            )
-            user = await uow.users.get(token.user_id) if token else None
-            # A link sent before an email change vouches for the old address only.
-            if token is None or user is None or user.email != token.email:
+            token = await uow.account_tokens.spend(hashed, purpose=Purpose.VERIFY_EMAIL, at=now())
+            changing = token is None
+            if changing:
+                token = await uow.account_tokens.spend(
+                    hashed, purpose=Purpose.CHANGE_EMAIL, at=now()
+                )
+            user = await uow.users.get(token.user_id, for_update=True) if token else None
+            if token is None or user is None:
+                raise invalid
+            if changing:
+                user.email = token.email
+                # Links of other kinds went to the old address; they stop working.
+                for purpose in (Purpose.VERIFY_EMAIL, Purpose.PASSWORD_RESET):
+                    await uow.account_tokens.void(user.id, purpose=purpose, at=now())
+            elif user.email != token.email:
+                # A link sent before an email change vouches for the old address only.
                 raise invalid
             user.email_verified_at = now()
             await uow.commit()

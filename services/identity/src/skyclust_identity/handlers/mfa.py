@@ -34,7 +34,8 @@ CHALLENGE_TTL = timedelta(minutes=5)
 
 
 async def _user(uow: IdentityUow, user_id: str) -> UserRecord:
-    user = await uow.users.get(uuid.UUID(user_id))
+    # Locked: every caller here reads and then changes the account's MFA state.
+    user = await uow.users.get(uuid.UUID(user_id), for_update=True)
     if user is None:
         raise UserNotFound("user not found")
     return user
@@ -87,16 +88,17 @@ async def disable(
         user = await _user(uow, data["user_id"])
         if user.mfa_enabled_at is None:
             raise MfaNotEnrolled("MFA is not enabled")
-        await _check_second_factor(uow, user, data)
+        await check_second_factor(uow, user, data)
         user.mfa_secret = user.mfa_enabled_at = user.mfa_last_step = None
         await uow.recovery_codes.replace(user.id, [])
         await uow.commit()
         return {"enabled": False}
 
 
-async def _check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str, Any]) -> None:
-    """Accept a TOTP code of a step after the last one used, or an unused recovery
-    code; spend whichever it was."""
+async def check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str, Any]) -> None:
+    """Accept a TOTP code of a step after the last one used, or an unused recovery code;
+    spend whichever it was. The caller holds the user row locked
+    (`users.get(..., for_update=True)`)."""
     assert user.mfa_secret is not None
     code, recovery = data.get("code"), data.get("recovery_code")
     if code:
@@ -141,13 +143,15 @@ async def complete_login(
         pending = await uow.account_tokens.live(
             token_hash(data["mfa_token"]), purpose=CHALLENGE, at=now()
         )
-        user = await uow.users.get(pending.user_id) if pending else None
+        # The user row is locked before the code is checked: two logins racing with one
+        # code in two challenges take turns, and the second sees the step already spent.
+        user = await uow.users.get(pending.user_id, for_update=True) if pending else None
         if pending is None or user is None or user.mfa_secret is None:
             raise invalid
         keys = login_keys(deps, user.email, data.get("client_address"))
         await throttled(uow, deps, keys)
         try:
-            await _check_second_factor(uow, user, data)
+            await check_second_factor(uow, user, data)
         except InvalidMfaCode:
             failed = True
         else:

@@ -30,6 +30,12 @@ _TEMPLATES = {
         " If it was not you, ignore this mail: your password stays as it is.",
         "Choose a new password",
     ),
+    "change_email": (
+        "Confirm your new SkyClust email address",
+        "Someone asked to use this address for their SkyClust account. If it was you,"
+        " confirm it; if not, ignore this mail and the account keeps its old address.",
+        "Use this address",
+    ),
 }
 
 
