@@ -8,9 +8,12 @@ read."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
+import os
+import signal
 import threading
 import time
 import uuid
@@ -36,6 +39,8 @@ class Receiver:
     and keeps every request."""
 
     failures: int = 2
+    # Seconds each answer takes: long enough to be killed in the middle of one.
+    delay: float = 0.0
     requests: list[tuple[dict[str, str], bytes, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,13 +52,13 @@ class Receiver:
             return status
 
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[tuple[Receiver, str]]:
-    state = Receiver()
+@contextlib.contextmanager
+def serving(state: Receiver) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+            time.sleep(state.delay)
             status = state.answer({k.lower(): v for k, v in self.headers.items()}, raw)
             self.send_response(status)
             self.send_header("content-length", "0")
@@ -65,9 +70,18 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}/skyclust"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/skyclust"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    state = Receiver()
+    with serving(state) as url:
+        yield state, url
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +222,60 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
         assert api.post(f"/api/v1/notifications/{note['id']}/read").status_code == 200
     left = api.get("/api/v1/notifications", params={"unread": "true"}).json()["data"]
     assert not {n["resource_id"] for n in left["items"]} & set(expected)
+
+
+def test_deliveries_in_flight_survive_a_sigkill_of_the_notification_service(
+    user: User, platform: Any
+) -> None:
+    """The service is killed while the receiver holds a request open: the launcher
+    restarts it, and every event still arrives, each under one webhook-id; what the
+    receiver took before the kill is sent again only if its outcome was not recorded."""
+    state = Receiver(failures=0, delay=1.5)
+    with serving(state) as url:
+        api = user.api
+        hook = api.post("/api/v1/notification-channels", json={"name": "slow", "url": url})
+        assert hook.status_code == 201, hook.text
+        secret, hook_id = hook.json()["data"]["secret"], hook.json()["data"]["channel"]["id"]
+        rule = api.post(
+            "/api/v1/notifications/rules",
+            json={
+                "name": "ready to slow",
+                "event_types": ["ClusterReady"],
+                "channel_ids": [hook_id],
+            },
+        )
+        assert rule.status_code == 201, rule.text
+        clusters = {create(user, p, f"k{uuid.uuid4().hex[:8]}") for p in PROVIDERS}
+
+        def in_flight() -> bool:
+            with state.lock:
+                return bool(state.requests)
+
+        # The first answer takes 1.5 s: by the time one is recorded, the next is open.
+        until("a first delivery", in_flight, timeout=180)
+        victim = platform.pid("notification")
+        os.kill(victim, signal.SIGKILL)
+        until("a restart", lambda: platform.pid("notification") != victim, timeout=120)
+
+        def all_taken() -> dict[str, set[str]]:
+            with state.lock:
+                requests = list(state.requests)
+            ids: dict[str, set[str]] = {}
+            for headers, raw, _ in requests:
+                event = Webhook(secret).verify(raw, headers)
+                ids.setdefault(event["subject"], set()).add(headers["webhook-id"])
+            return ids if clusters <= set(ids) else {}
+
+        # A delivery claimed when the process died waits out its lease (10 s in e2e).
+        ids = until("every event after the restart", all_taken, timeout=180)
+        with state.lock:
+            requests = list(state.requests)
+    assert all(len(ids[c]) == 1 for c in clusters), ids
+    per_event: dict[str, int] = {}
+    for _, raw, _ in requests:
+        subject = json.loads(raw)["subject"]
+        per_event[subject] = per_event.get(subject, 0) + 1
+    # Once each, but for the one the kill interrupted (sent again, same webhook-id).
+    assert sum(per_event[c] for c in clusters) <= len(clusters) + 1, per_event
+    log = api.get(f"/api/v1/notification-channels/{hook_id}/deliveries").json()["data"]["items"]
+    assert sorted(d["status"] for d in log) == ["succeeded"] * len(clusters)

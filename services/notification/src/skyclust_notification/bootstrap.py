@@ -53,6 +53,7 @@ def webhook_deps(settings: NotificationSettings) -> WebhookDeps:
             retry_waits(settings.webhook_retry_schedule), jitter=settings.webhook_retry_jitter
         ),
         rotation_overlap=timedelta(seconds=settings.webhook_rotation_overlap_seconds),
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
         disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
     )
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from skyclust_common.settings import DatabaseServiceSettings
 
@@ -43,6 +45,9 @@ class NotificationSettings(DatabaseServiceSettings):
     webhook_secrets_key: SecretStr | None = None
     # A PEM bundle of CAs trusted for https webhooks besides the public ones.
     webhook_ca_bundle: str | None = None
+    # A claimed delivery is not claimed again for this long: after a crash mid-send it is
+    # sent again once this has passed. Longer than one attempt can take.
+    webhook_lease_seconds: float = Field(default=120.0, gt=0)
     # How often due deliveries are looked for.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
@@ -51,6 +56,16 @@ class NotificationSettings(DatabaseServiceSettings):
     def _cidrs(cls, value: str) -> str:
         parse_cidrs(value)
         return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        longest = self.webhook_connect_timeout_seconds + self.webhook_read_timeout_seconds
+        if self.webhook_lease_seconds <= longest:
+            raise ValueError(
+                "webhook_lease_seconds must be longer than the connect and read timeouts "
+                f"together ({longest:g} s), or a slow send would be claimed twice"
+            )
+        return self
 
     @field_validator("webhook_ca_bundle")
     @classmethod
