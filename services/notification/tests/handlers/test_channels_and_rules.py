@@ -388,3 +388,29 @@ async def test_a_budget_threshold_from_the_cost_service_reaches_the_admins(world
     assert (note.severity.value, note.title) == ("warning", "platform crossed a threshold")
     assert note.body == "Spending reached 80.8% of the budget (threshold 80%)."
     assert note.link == f"https://skyclust.example/api/v1/budgets/{event.data['budget_id']}"
+
+
+async def test_an_email_channel_failing_too_long_is_disabled_and_admins_told(world, deliver):
+    mailer = FakeMailer(errors=[MailUnavailable() for _ in range(3)])
+    deps = wired(world, mailer)
+    deps.webhooks.disable_after = timedelta(seconds=30)
+    channel = await mail_channel(deps, world, "ops@example.com", "cto@example.com")
+    await rules.create_rule(
+        deps,
+        ws(world),
+        name="r",
+        event_types=["ClusterFailed"],
+        channel_ids=[uuid.UUID(channel["id"])],
+    )
+    event = world.cluster_failed()
+    await webhooks.on_platform_event(deps, event, deliver(event))
+    # The two addresses are two endpoints: both are tried, and both fail.
+    assert await sending.deliver_due(deps) == 2
+    world.clock.tick(31)
+    await sending.deliver_due(deps)
+    shown = await webhooks.get_channel(deps, ws(world), uuid.UUID(channel["id"]))
+    assert shown["channel"]["enabled"] is False
+    (told,) = [n for n in rows(world, "notifications") if n.event_type == "WebhookChannelDisabled"]
+    assert told.user_id == world.admin.user_id
+    assert told.title == "Email ops mail disabled"
+    assert "ops@example.com and 1 more" in told.body

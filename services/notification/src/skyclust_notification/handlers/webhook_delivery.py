@@ -247,6 +247,13 @@ def _outcome_event(delivery: Delivery) -> CloudEvent:
     )
 
 
+def _target(channel: Channel) -> str:
+    if not channel.is_email:
+        return channel.url
+    more = len(channel.recipients) - 1
+    return channel.recipients[0] + (f" and {more} more" if more > 0 else "")
+
+
 async def _tell_admins(deps: NotificationDeps, uow: Any, channel: Channel) -> None:
     members = await deps.members(str(channel.workspace_id))
     for member in members:
@@ -260,8 +267,8 @@ async def _tell_admins(deps: NotificationDeps, uow: Any, channel: Channel) -> No
                 event_type="WebhookChannelDisabled",
                 event_id=f"webhook-disabled:{channel.id}:{channel.failing_since}",
                 severity=Severity.WARNING,
-                title=f"Webhook {channel.name} disabled",
-                body=f"Every delivery to {channel.url} has failed since "
+                title=f"{'Email' if channel.is_email else 'Webhook'} {channel.name} disabled",
+                body=f"Every delivery to {_target(channel)} has failed since "
                 f"{channel.failing_since:%Y-%m-%d %H:%M} UTC; it is disabled until an "
                 "admin enables it again.",
                 link=deps.link(f"/notification-channels/{channel.id}"),
