@@ -30,7 +30,9 @@ from .test_notifications import wait_for_inbox
 from .test_saga_crash import Clouds, credentials
 from .test_saga_faults import PROVIDERS, User, create, inject, network_fault
 
-pytestmark = pytest.mark.e2e
+# Each test waits on clusters on three clouds and on retries; the first of a session also
+# pays for the platform's start, which a loaded machine stretches past the default 300 s.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 @dataclass
