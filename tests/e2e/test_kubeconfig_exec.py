@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import jwt
 import pytest
 import yaml
 
@@ -149,3 +150,44 @@ def test_the_exec_plugin_outlives_the_static_token_and_every_issue_is_audited(
         assert record["actor_type"] == "user" and record["actor_id"]
         assert record["details"]["cluster"] == name
     assert not any(first["status"]["token"] in json.dumps(r) for r in records)
+
+
+def test_an_aks_exec_kubeconfig_hands_kubectl_entra_tokens_for_the_aks_server_app(
+    platform: Platform,
+    cli: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    log_in(cli, platform)
+    body = json.loads((platform.state_dir / "credentials" / "azure.json").read_text())
+    source = tmp_path / "azure.json"
+    source.write_text(json.dumps({**body, "name": f"exec-azure-{uuid.uuid4().hex[:4]}"}))
+    added = as_json(cli("credentials", "add", "--from-file", str(source), "-o", "json"))
+    name = f"aks-{uuid.uuid4().hex[:6]}"
+    created = cli(
+        "clusters", "create", name, "--credential", added["name"], "--version", "1.31",
+        "--region", "westeurope", "--watch", "--timeout", "240", "-o", "json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+
+    merged = cli("clusters", "kubeconfig", name)
+    assert merged.exit_code == 0, merged.output
+    config = view_raw(tmp_path / "kube" / "config")
+    context = next(c for c in config["contexts"] if c["name"] == config["current-context"])
+    user = next(u for u in config["users"] if u["name"] == context["context"]["user"])
+    assert set(user["user"]) == {"exec"}, "the exec kubeconfig holds no credential"
+    server = next(c for c in config["clusters"] if c["name"] == context["context"]["cluster"])
+    assert server["cluster"]["server"].startswith("https://")
+
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")},
+        "SKYCLUST_CONFIG": os.environ["SKYCLUST_CONFIG"],
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    credential = run_exec_plugin(config, env)
+    assert credential["kind"] == "ExecCredential"
+    expires = datetime.fromisoformat(credential["status"]["expirationTimestamp"])
+    assert expires > datetime.now(UTC)
+    claims = jwt.decode(credential["status"]["token"], options={"verify_signature": False})
+    assert claims["aud"] == "6dae42f8-4368-4678-94ff-3960e28e3630"
+    assert claims["appid"] == body["data"]["client_id"]
+    assert abs(claims["exp"] - expires.timestamp()) < 2

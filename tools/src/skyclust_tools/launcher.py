@@ -44,6 +44,10 @@ DB_SERVICES = ("identity", "credential-vault", "provisioning", "network", "notif
 NATS_USERS = ("gateway", *DB_SERVICES)
 
 
+def _new_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 @dataclass
 class Service:
     name: str
@@ -57,28 +61,21 @@ class Service:
     started_at: float = 0.0
     next_start: float = 0.0
 
-    def start(self) -> None:
+    def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", self.module],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
+        command = [sys.executable, "-m", self.module, *args]
+        return subprocess.Popen(
+            command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
         )
+
+    def start(self) -> None:
+        self.proc = self._spawn()
         self.started_at = time.monotonic()
         self.pid_path.write_text(str(self.proc.pid))
 
     def migrate(self) -> subprocess.Popen[bytes]:
         """The operator's `migrate` step, which the service itself no longer does."""
-        log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
-        return subprocess.Popen(
-            [sys.executable, "-m", self.module, "migrate"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
+        return self._spawn("migrate")
 
     def ready(self) -> bool:
         try:
@@ -120,15 +117,17 @@ class Platform:
             missing = [svc for svc in services if svc not in stored["db_passwords"]]
             nats = stored.setdefault("nats_passwords", {})
             missing_nats = [svc for svc in NATS_USERS if svc not in nats]
-            if missing or missing_nats or "nats_admin_password" not in stored:
+            if missing or missing_nats or {"nats_admin_password", "mfa_keys"} - set(stored):
                 stored["db_passwords"].update({svc: secrets.token_urlsafe(24) for svc in missing})
                 nats.update({svc: secrets.token_urlsafe(24) for svc in missing_nats})
                 stored.setdefault("nats_admin_password", secrets.token_urlsafe(24))
+                stored.setdefault("mfa_keys", {"v1": _new_key()})
                 path.write_text(json.dumps(stored))
             return stored
         generated = {
-            "vault_keys": {"v1": base64.b64encode(secrets.token_bytes(32)).decode()},
+            "vault_keys": {"v1": _new_key()},
             "vault_active_key": "v1",
+            "mfa_keys": {"v1": _new_key()},
             "db_passwords": {svc: secrets.token_urlsafe(24) for svc in services},
             "nats_passwords": {svc: secrets.token_urlsafe(24) for svc in NATS_USERS},
             "nats_admin_password": secrets.token_urlsafe(24),
@@ -279,15 +278,9 @@ class Platform:
         role_urls = asyncio.run(self._provision(admin_url, secret["db_passwords"]))
         self._local_cloud_credentials(gcp_local.url if gcp_local else None, azure_local)
 
-        passthrough = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-        passthrough.update(
-            {
-                k: v
-                for k, v in os.environ.items()
-                if k.startswith("SKYCLUST_")
-                and k not in ("SKYCLUST_DATABASE_URL", "SKYCLUST_NATS_URL")
-            }
-        )
+        # Everything but the URLs each service gets its own of.
+        own = ("SKYCLUST_DATABASE_URL", "SKYCLUST_NATS_URL")
+        passthrough = {k: v for k, v in os.environ.items() if k not in own}
         common = {
             **passthrough,
             "SKYCLUST_NATS_URL": nats_url,
@@ -300,7 +293,14 @@ class Platform:
         }
         gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         specs: list[tuple[str, str, dict[str, str]]] = [
-            ("identity", "skyclust_identity", {"SKYCLUST_DATABASE_URL": role_urls["identity"]}),
+            (
+                "identity",
+                "skyclust_identity",
+                {
+                    "SKYCLUST_DATABASE_URL": role_urls["identity"],
+                    "SKYCLUST_MFA_KEYS": json.dumps(secret["mfa_keys"]),
+                },
+            ),
             (
                 "credential-vault",
                 "skyclust_vault",
@@ -365,7 +365,7 @@ class Platform:
                     pid_path=self.state_dir / "run" / f"{name}.pid",
                 )
             )
-        self._migrate()
+        self._migrate(max(120.0, float(os.environ.get("SKYCLUST_READY_TIMEOUT_SECONDS", "90"))))
         for service in self.services:
             service.start()
         self._wait_ready(timeout=float(os.environ.get("SKYCLUST_READY_TIMEOUT_SECONDS", "90")))

@@ -3,7 +3,9 @@ local provider, and the checks every answer must pass."""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +48,9 @@ def make_deps(sessions: async_sessionmaker[Any], providers: OidcProviders) -> De
     """Identity's deps as bootstrap builds them, with cheap password hashing."""
     # The handlers reach the database through `uow` only; the URLs just satisfy settings.
     settings = IdentitySettings(
-        nats_url="nats://127.0.0.1:4222", database_url="postgresql://identity@127.0.0.1/unused"
+        nats_url="nats://127.0.0.1:4222",
+        database_url="postgresql://identity@127.0.0.1/unused",
+        mfa_keys={"v1": base64.b64encode(os.urandom(32)).decode()},
     )
     return Deps(
         uow=lambda: IdentityUnitOfWork(sessions, metadata, load_registry()),

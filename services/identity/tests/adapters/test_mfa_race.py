@@ -10,7 +10,9 @@ import uuid
 import pyotp
 import pytest
 
+from skyclust_common.db import session_of
 from skyclust_common.errors import SkyclustError
+from skyclust_identity.adapters.db import User
 from skyclust_identity.handlers import auth, mfa
 
 from .oidc_harness import CTX
@@ -30,6 +32,11 @@ async def _user_with_mfa(deps) -> tuple[str, pyotp.TOTP]:
     # Enrol with the previous step's code, so the current one is still unspent.
     code = authenticator.at(time.time() - 30)
     await mfa.confirm_enrolment(deps, {"user_id": user_id, "code": code}, CTX)
+    async with deps.uow() as uow:
+        row = await session_of(uow).get(User, uuid.UUID(user_id))
+        # What PostgreSQL holds is sealed: no second factor in a copy of the database.
+        assert row is not None and row.mfa_secret is not None
+        assert row.mfa_secret.startswith("v1:") and authenticator.secret not in row.mfa_secret
     return email, authenticator
 
 

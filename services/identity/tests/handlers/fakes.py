@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import uuid
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +32,10 @@ def passwords() -> Passwords:
     return Passwords(memory_kib=1024, time_cost=1)
 
 
+# A key of the tests' own, made at import: TOTP secrets are sealed with it.
+MFA_KEY = base64.b64encode(os.urandom(32)).decode()
+
+
 @dataclass
 class Identity:
     db: FakeDatabase = field(default_factory=FakeDatabase)
@@ -39,6 +45,7 @@ class Identity:
             database_url="postgresql://identity@127.0.0.1/unused",
             login_max_failures_per_account=3,
             login_max_failures_per_client=5,
+            mfa_keys={"v1": MFA_KEY},
         )
     )
 

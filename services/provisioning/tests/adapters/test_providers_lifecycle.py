@@ -11,9 +11,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import pytest
 
 from skyclust_common.errors import ProviderError
+from skyclust_provisioning.adapters.providers.azure_kubeconfig import AKS_AAD_SERVER_APP
 from skyclust_provisioning.adapters.providers.base import same_minor
 from skyclust_provisioning.domain.node_group import Taint
 
@@ -178,12 +180,12 @@ async def test_kubeconfig_has_the_endpoint_and_a_short_lived_credential(cloud: C
     assert view is not None and view.endpoint
     issued = await cloud.provider.kubeconfig(cluster, cloud.credential)
     text = issued.kubeconfig
-    if cloud.name == "azure":  # the cloud's own YAML document
-        assert "kind: Config" in text
-        assert view.endpoint.removeprefix("https://") in text
-        assert "token:" in text
-        return
     config = json.loads(text)
+    if cloud.name == "azure":  # the cloud's own YAML document, handed on as JSON
+        assert config["kind"] == "Config"
+        assert view.endpoint.removeprefix("https://") in config["clusters"][0]["cluster"]["server"]
+        assert config["users"][0]["user"]["token"]
+        return
     server = config["clusters"][0]["cluster"]["server"]
     assert server.rstrip("/").startswith(view.endpoint.rstrip("/"))
     assert config["clusters"][0]["cluster"]["certificate-authority-data"]
@@ -200,6 +202,24 @@ async def test_kubeconfig_has_the_endpoint_and_a_short_lived_credential(cloud: C
     if cloud.name == "gcp":
         assert token.startswith("ya29.")
         assert cloud.credential["service_account_json"] not in text
+
+
+async def test_the_exec_plugin_token_is_fresh_and_expires(cloud: Cloud) -> None:
+    cluster = await ready_cluster(cloud)
+    first = await cloud.provider.cluster_token(cluster, cloud.credential)
+    second = await cloud.provider.cluster_token(cluster, cloud.credential)
+    assert first.expires_at is not None and first.expires_at > datetime.now(UTC)
+    token = first.status["token"]
+    if cloud.name == "azure":
+        # An Entra ID token for the AKS server application, as kubelogin gets one.
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert claims["aud"] == AKS_AAD_SERVER_APP
+        assert claims["appid"] == cloud.credential["client_id"]
+        assert claims["tid"] == cloud.credential["tenant_id"]
+        assert abs(claims["exp"] - first.expires_at.timestamp()) < 2
+        assert cloud.credential["client_secret"] not in token
+    else:
+        assert second.status["token"] and set(first.status) == {"token"}
 
 
 # versions and upgrades -----------------------------------------------------------

@@ -53,13 +53,28 @@ def test_the_status_carries_a_token_or_a_client_certificate_as_pem():
     }
 
 
-def test_a_cloud_kubeconfig_or_one_without_a_credential_is_refused_by_name():
-    aks = "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: t\n"
-    with pytest.raises(KubeconfigModeNotSupported) as info:
-        exec_credential_status(aks)
-    assert info.value.code == "KUBECONFIG_MODE_NOT_SUPPORTED" and info.value.status == 422
-    with pytest.raises(KubeconfigModeNotSupported):
-        exec_kubeconfig(aks, provider="azure", cluster_id=CLUSTER_ID)
+def test_a_cloud_kubeconfig_becomes_an_exec_one_and_a_bad_one_is_refused_by_name():
+    # An AKS user kubeconfig as the adapter hands it on: the cloud's own names and server.
+    aks = json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": "https://aks:443"}}],
+            "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "c",
+            "users": [{"name": "u", "user": {"token": "t"}}],
+        }
+    )
+    assert exec_credential_status(aks) == {"token": "t"}
+    config = json.loads(exec_kubeconfig(aks, provider="azure", cluster_id=CLUSTER_ID))
+    assert config["clusters"][0]["cluster"]["server"] == "https://aks:443"
+    [user] = config["users"]
+    assert set(user["user"]) == {"exec"} and "t" not in user["user"]["exec"]["args"]
+    assert user["user"]["exec"]["args"][-1] == CLUSTER_ID
+    for broken in ("apiVersion: v1\nkind: Config\n", '{"users": []}', "[1]", '{"users": [1]}'):
+        with pytest.raises(KubeconfigModeNotSupported) as info:
+            exec_kubeconfig(broken, provider="azure", cluster_id=CLUSTER_ID)
+        assert info.value.code == "KUBECONFIG_MODE_NOT_SUPPORTED" and info.value.status == 422
     bare = build_kubeconfig("demo", "https://demo", None, {"username": "admin"})
     with pytest.raises(KubeconfigModeNotSupported):
         exec_credential_status(bare)

@@ -59,7 +59,8 @@ class User(Base):
         DateTime(timezone=True), nullable=True
     )
     # The TOTP secret: pending until `mfa_enabled_at` is set by a first good code.
-    mfa_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Sealed (`domain/secret_box.py`): `<key version>:<base64 of nonce and ciphertext>`.
+    mfa_secret: Mapped[str | None] = mapped_column(String(256), nullable=True)
     mfa_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The last time step a code was accepted for: no code of it or before works again.
     mfa_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -247,3 +247,10 @@ class MfaChallengeInvalid(Unauthorized):
     """The MFA step of a login is unknown, finished or expired; log in again."""
 
     code = "MFA_CHALLENGE_INVALID"
+
+
+class MfaUnavailable(ServiceUnavailable):
+    """The keys that seal TOTP secrets are not configured, or do not open a stored one."""
+
+    code = "MFA_UNAVAILABLE"
+    default_retryable = False

@@ -140,7 +140,7 @@ async def request_email_change(
             failure = InvalidCredentials("the password is wrong", details={"field": "password"})
         elif user.mfa_enabled_at is not None:
             try:
-                await mfa.check_second_factor(uow, user, data)
+                await mfa.check_second_factor(deps, uow, user, data)
             except InvalidMfaCode as exc:
                 failure = exc
         if failure is None:

@@ -20,11 +20,13 @@ from ..domain.errors import (
     MfaAlreadyEnabled,
     MfaChallengeInvalid,
     MfaNotEnrolled,
+    MfaUnavailable,
     NoWorkspace,
     UserNotFound,
     WorkspaceNotFound,
 )
 from ..domain.ports import IdentityUow, UserRecord
+from ..domain.secret_box import SecretBox, SecretBoxError, is_sealed
 from .base import IdentityDeps, now
 from .sessions import issue_tokens
 from .throttle import login_keys, record_failure, throttled
@@ -41,6 +43,35 @@ async def _user(uow: IdentityUow, user_id: str) -> UserRecord:
     return user
 
 
+def _box(deps: IdentityDeps) -> SecretBox:
+    box = deps.settings.mfa_box()
+    if box is None:
+        raise MfaUnavailable("MFA is not available: its keys (SKYCLUST_MFA_KEYS) are not set")
+    return box
+
+
+def _secret(deps: IdentityDeps, user: UserRecord) -> str:
+    """The account's TOTP secret in the clear. One stored before secrets were sealed, or
+    under an older key version, is sealed anew under the active one; the caller's commit
+    keeps that."""
+    stored = user.mfa_secret
+    assert stored is not None
+    box = _box(deps)
+    if not is_sealed(stored):
+        secret = stored
+    else:
+        try:
+            secret = box.open(stored, context=str(user.id))
+        except SecretBoxError as exc:
+            raise MfaUnavailable(
+                "the account's MFA secret does not open with the configured keys",
+                details={"reason": str(exc)},
+            ) from None
+    if box.needs_reseal(stored):
+        user.mfa_secret = box.seal(secret, context=str(user.id))
+    return secret
+
+
 async def start_enrolment(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
@@ -48,13 +79,12 @@ async def start_enrolment(
         user = await _user(uow, data["user_id"])
         if user.mfa_enabled_at is not None:
             raise MfaAlreadyEnabled("MFA is enabled already; disable it to enrol again")
-        user.mfa_secret = totp.new_secret()
+        secret = totp.new_secret()
+        # Only sealed is it stored; the clear secret is shown this once.
+        user.mfa_secret = _box(deps).seal(secret, context=str(user.id))
         user.mfa_last_step = None
         await uow.commit()
-        return {
-            "secret": user.mfa_secret,
-            "otpauth_uri": totp.provisioning_uri(user.mfa_secret, user.email),
-        }
+        return {"secret": secret, "otpauth_uri": totp.provisioning_uri(secret, user.email)}
 
 
 async def confirm_enrolment(
@@ -69,7 +99,7 @@ async def confirm_enrolment(
         if user.mfa_secret is None:
             raise MfaNotEnrolled("start an enrolment first")
         step = totp.matching_step(
-            user.mfa_secret, data["code"], at=now().timestamp(), last_step=None
+            _secret(deps, user), data["code"], at=now().timestamp(), last_step=None
         )
         if step is None:
             raise InvalidMfaCode("wrong code; check the authenticator's clock and try again")
@@ -88,14 +118,16 @@ async def disable(
         user = await _user(uow, data["user_id"])
         if user.mfa_enabled_at is None:
             raise MfaNotEnrolled("MFA is not enabled")
-        await check_second_factor(uow, user, data)
+        await check_second_factor(deps, uow, user, data)
         user.mfa_secret = user.mfa_enabled_at = user.mfa_last_step = None
         await uow.recovery_codes.replace(user.id, [])
         await uow.commit()
         return {"enabled": False}
 
 
-async def check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str, Any]) -> None:
+async def check_second_factor(
+    deps: IdentityDeps, uow: IdentityUow, user: UserRecord, data: dict[str, Any]
+) -> None:
     """Accept a TOTP code of a step after the last one used, or an unused recovery code;
     spend whichever it was. The caller holds the user row locked
     (`users.get(..., for_update=True)`)."""
@@ -103,7 +135,7 @@ async def check_second_factor(uow: IdentityUow, user: UserRecord, data: dict[str
     code, recovery = data.get("code"), data.get("recovery_code")
     if code:
         step = totp.matching_step(
-            user.mfa_secret, code, at=now().timestamp(), last_step=user.mfa_last_step
+            _secret(deps, user), code, at=now().timestamp(), last_step=user.mfa_last_step
         )
         if step is not None:
             user.mfa_last_step = step
@@ -151,7 +183,7 @@ async def complete_login(
         keys = login_keys(deps, user.email, data.get("client_address"))
         await throttled(uow, deps, keys)
         try:
-            await check_second_factor(uow, user, data)
+            await check_second_factor(deps, uow, user, data)
         except InvalidMfaCode:
             failed = True
         else:

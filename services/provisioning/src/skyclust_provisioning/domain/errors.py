@@ -111,8 +111,8 @@ class VersionUnchanged(Conflict):
 
 
 class KubeconfigModeNotSupported(SkyclustError):
-    """The cluster's cloud hands out its own kubeconfig (AKS), which SkyClust passes on
-    as it is: only `mode=static` is offered for it."""
+    """The cloud's kubeconfig for the cluster names no user (or holds no credential
+    SkyClust can hand an exec plugin): only `mode=static` is offered for it."""
 
     code = "KUBECONFIG_MODE_NOT_SUPPORTED"
     status = 422

@@ -68,6 +68,7 @@ def exec_credential_status(static: str) -> dict[str, str]:
 
 
 def _json_kubeconfig(text: str) -> dict[str, Any]:
+    """JSON, as SkyClust writes it and as the adapters hand on a cloud's YAML (AKS)."""
     try:
         config = json.loads(text)
     except ValueError:
@@ -76,9 +77,7 @@ def _json_kubeconfig(text: str) -> dict[str, Any]:
         not isinstance(config, dict)
         or not isinstance(config.get("users"), list)
         or not config["users"]
+        or not all(isinstance(u, dict) for u in config["users"])
     ):
-        # AKS hands out the cloud's own kubeconfig (YAML, often an exec plugin already).
-        raise KubeconfigModeNotSupported(
-            "this cloud's kubeconfig comes as the cloud issues it; use mode=static"
-        )
+        raise KubeconfigModeNotSupported("the cloud's kubeconfig names no user; use mode=static")
     return config

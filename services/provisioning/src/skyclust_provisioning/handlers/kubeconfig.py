@@ -13,25 +13,22 @@ from skyclust_common.envelope import new_event
 from skyclust_common.messages.rpc import GetClusterTokenRequest, GetKubeconfigRequest
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.providers.base import IssuedKubeconfig
+from ..adapters.providers.base import ClusterProvider, IssuedKubeconfig, IssuedToken
 from ..domain.cluster import ClusterSpec, Status
-from ..domain.errors import (
-    ClusterNotFound,
-    ClusterNotReady,
-    KubeconfigModeNotSupported,
-    ProviderNotSupported,
-)
-from ..domain.kubeconfig import exec_credential_status, exec_kubeconfig
+from ..domain.errors import ClusterNotFound, ClusterNotReady, ProviderNotSupported
+from ..domain.kubeconfig import exec_kubeconfig
 from .clusters import found
 from .shared import SOURCE, ProvisioningDeps, cluster_credential
 
 
-async def _issue(
+async def _ready(
     deps: ProvisioningDeps,
     workspace_id: uuid.UUID,
     cluster_id: uuid.UUID,
     provider_name: str | None,
-) -> tuple[ClusterSpec, IssuedKubeconfig]:
+) -> tuple[ClusterSpec, ClusterProvider, dict[str, Any]]:
+    """The cluster, its cloud's adapter and its credential, for a cluster that has an
+    API server to talk to."""
     async with deps.uow() as uow:
         cluster = await uow.clusters.get(workspace_id, cluster_id)
         if not found(cluster, provider_name):
@@ -42,8 +39,27 @@ async def _issue(
     provider = deps.providers.get(spec.provider)
     if provider is None:
         raise ProviderNotSupported(f"{spec.provider} is not supported")
-    credential = await cluster_credential(deps, spec, "issue kubeconfig")
+    return spec, provider, await cluster_credential(deps, spec, "issue kubeconfig")
+
+
+async def _issue(
+    deps: ProvisioningDeps,
+    workspace_id: uuid.UUID,
+    cluster_id: uuid.UUID,
+    provider_name: str | None,
+) -> tuple[ClusterSpec, IssuedKubeconfig]:
+    spec, provider, credential = await _ready(deps, workspace_id, cluster_id, provider_name)
     return spec, await provider.kubeconfig(spec, credential)
+
+
+async def _token(
+    deps: ProvisioningDeps,
+    workspace_id: uuid.UUID,
+    cluster_id: uuid.UUID,
+    provider_name: str | None,
+) -> tuple[ClusterSpec, IssuedToken]:
+    spec, provider, credential = await _ready(deps, workspace_id, cluster_id, provider_name)
+    return spec, await provider.cluster_token(spec, credential)
 
 
 async def _record(
@@ -117,12 +133,8 @@ async def get_kubeconfig(
     text = issued.kubeconfig
     expires_at = issued.expires_at.isoformat() if issued.expires_at else None
     if mode == "exec":
-        try:
-            text = exec_kubeconfig(text, provider=spec.provider, cluster_id=spec.cluster_id)
-            expires_at = None
-        except KubeconfigModeNotSupported:
-            # AKS: the cloud's own kubeconfig, passed on as it comes (and recorded so).
-            mode = "static"
+        text = exec_kubeconfig(text, provider=spec.provider, cluster_id=spec.cluster_id)
+        expires_at = None
     await _record(
         deps,
         spec,
@@ -143,8 +155,8 @@ async def get_kubeconfig(
 async def get_cluster_token(
     deps: ProvisioningDeps, req: GetClusterTokenRequest, ctx: RpcContext
 ) -> dict[str, Any]:
-    spec, issued = await _issue(deps, req.workspace_id, req.cluster_id, req.provider)
-    status = exec_credential_status(issued.kubeconfig)
+    spec, issued = await _token(deps, req.workspace_id, req.cluster_id, req.provider)
+    status = issued.status
     expires_at = issued.expires_at.isoformat() if issued.expires_at else None
     await _record(
         deps,

@@ -19,6 +19,11 @@ from ._common import ARM_AUDIENCES, now_iso
 if TYPE_CHECKING:
     from ._app import AzureEmulator
 
+# What a client-credentials token may be asked for: ARM, and the AKS server application
+# that AAD-integrated clusters accept (what `kubelogin` asks for).
+AKS_AAD_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630"
+TOKEN_AUDIENCES = {*ARM_AUDIENCES, AKS_AAD_SERVER_APP, f"{AKS_AAD_SERVER_APP}/"}
+
 
 def aad_error(
     emu: AzureEmulator, status: int, error: str, code: int, description: str
@@ -182,7 +187,7 @@ async def token(emu: AzureEmulator, request: Request, tenant: str) -> Response:
             "(application ID URI).",
         )
     resource = defaults[0].removesuffix(".default")
-    if resource not in ARM_AUDIENCES:
+    if resource not in TOKEN_AUDIENCES:
         return aad_error(
             emu,
             400,

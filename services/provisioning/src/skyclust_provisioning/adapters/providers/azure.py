@@ -20,12 +20,14 @@ from ...domain.errors import (
     ResourceLost,
 )
 from ...domain.node_group import NODE_GROUP_OWNER_LABEL, NodeGroupSpec, Taint
+from .azure_kubeconfig import aks_server_token, as_json
 from .base import (
     CloudCluster,
     CloudNodeGroup,
     DiscoveredCluster,
     DiscoveredNodeGroup,
     IssuedKubeconfig,
+    IssuedToken,
     same_minor,
 )
 from .blocking import BlockingSdkProvider, ClientCache, minors, taken, unclaimed
@@ -89,6 +91,7 @@ class AksProvider(BlockingSdkProvider):
         self.endpoint_url = endpoint_url
         self.ca_bundle = ca_bundle or None
         self._cache: ClientCache[tuple[Any, Any]] = ClientCache()
+        self._tokens: ClientCache[Any] = ClientCache()
 
     def _clients(self, credential: dict[str, Any]) -> tuple[Any, Any]:
         return self._cache.get(credential, None, lambda: self._build_clients(credential))
@@ -462,4 +465,18 @@ class AksProvider(BlockingSdkProvider):
         if not configs:
             raise ProviderError("the cloud returned no kubeconfig", provider="azure")
         text = configs[0].decode() if isinstance(configs[0], bytes) else str(configs[0])
-        return IssuedKubeconfig(text, None)
+        return IssuedKubeconfig(as_json(text), None)
+
+    def _cluster_token(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedToken:
+        entra = self._tokens.get(
+            credential,
+            None,
+            lambda: azure_credential(
+                credential["tenant_id"],
+                credential["client_id"],
+                credential["client_secret"],
+                self.endpoint_url,
+                ca_bundle=self.ca_bundle,
+            ),
+        )
+        return aks_server_token(entra)

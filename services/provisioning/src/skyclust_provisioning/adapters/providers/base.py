@@ -92,9 +92,19 @@ class IssuedKubeconfig:
     expires_at: datetime | None  # when the credential in it stops working, if known
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    status: dict[str, str]  # the ExecCredential `status` fields: a token or a client cert
+    expires_at: datetime | None
+
+
 class KubeconfigProvider(Protocol):
     async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
         """A kubeconfig from the cloud's endpoint and CA with a short-lived credential."""
+        ...
+
+    async def cluster_token(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedToken:
+        """A fresh short-lived credential for the exec plugin (`skyclust kubeconfig token`)."""
         ...
 
 

@@ -21,8 +21,9 @@ from ...domain.errors import (
     NodeGroupNameTaken,
     ResourceLost,
 )
+from ...domain.kubeconfig import exec_credential_status
 from ...domain.node_group import NodeGroupSpec
-from .base import CloudCluster, CloudNodeGroup, DiscoveredCluster, IssuedKubeconfig
+from .base import CloudCluster, CloudNodeGroup, DiscoveredCluster, IssuedKubeconfig, IssuedToken
 
 C = TypeVar("C")
 
@@ -150,6 +151,16 @@ class BlockingSdkProvider(abc.ABC):
     async def kubeconfig(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedKubeconfig:
         result: IssuedKubeconfig = await self._run(self._kubeconfig, spec, credential)
         return result
+
+    async def cluster_token(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedToken:
+        result: IssuedToken = await self._run(self._cluster_token, spec, credential)
+        return result
+
+    def _cluster_token(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedToken:
+        """The credential a fresh kubeconfig holds (EKS's presigned token, GKE's access
+        token); a cloud whose kubeconfig holds none of its own says how it is had."""
+        issued = self._kubeconfig(spec, credential)
+        return IssuedToken(exec_credential_status(issued.kubeconfig), issued.expires_at)
 
     async def versions(self, region: str, credential: dict[str, Any]) -> list[str]:
         result: list[str] = await self._run(self._versions, region, credential)

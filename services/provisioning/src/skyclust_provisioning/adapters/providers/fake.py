@@ -18,7 +18,7 @@ from ...domain.errors import (
     ProviderInvalidRequest,
     ResourceLost,
 )
-from ...domain.kubeconfig import build_kubeconfig
+from ...domain.kubeconfig import build_kubeconfig, exec_credential_status
 from ...domain.node_group import NodeGroupSpec
 from .base import (
     CloudCluster,
@@ -26,6 +26,7 @@ from .base import (
     DiscoveredCluster,
     DiscoveredNodeGroup,
     IssuedKubeconfig,
+    IssuedToken,
     same_minor,
 )
 
@@ -334,3 +335,7 @@ class FakeClusterProvider:
             build_kubeconfig(spec.name, view.endpoint, "ZmFrZS1jYQ==", {"token": token}),
             datetime.now(UTC) + timedelta(minutes=15),
         )
+
+    async def cluster_token(self, spec: ClusterSpec, credential: dict[str, Any]) -> IssuedToken:
+        issued = await self.kubeconfig(spec, credential)
+        return IssuedToken(exec_credential_status(issued.kubeconfig), issued.expires_at)
