@@ -7,7 +7,12 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 STAMP := .venv/.skyclust-installed
 LINT_PATHS := libs services tools clients tests bench conftest.py
 
-.PHONY: install run test test-unit test-integration test-e2e lint format bench clean
+.PHONY: install run test test-unit test-integration test-e2e test-images images image-tools compose-env lint format bench clean
+
+# The image test (marker `images`) needs buildah: left out of `make test` where it is missing;
+# `make images` and `make test-images` install it (and debootstrap) with apt-get.
+NO_BUILDAH := $(if $(shell command -v buildah 2>/dev/null),,1)
+IMAGE_TOOLS := buildah debootstrap
 
 $(STAMP): uv.lock pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml tools/pyproject.toml clients/*/pyproject.toml
 	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -20,16 +25,36 @@ run: install
 	$(UV) run --frozen python -m skyclust_tools.launcher
 
 test: install
-	$(UV) run --frozen pytest
+	$(UV) run --frozen pytest $(if $(NO_BUILDAH),-m "not images")
 
 test-unit: install
 	$(UV) run --frozen pytest -m "not integration and not e2e"
 
 test-integration: install
-	$(UV) run --frozen pytest -m integration
+	$(UV) run --frozen pytest -m "integration$(if $(NO_BUILDAH), and not images)"
 
 test-e2e: install
 	$(UV) run --frozen pytest -m e2e
+
+image-tools:
+	@for tool in $(IMAGE_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing with apt-get"; \
+	  { apt-get install -y $$missing || { apt-get update && apt-get install -y $$missing; }; } \
+	    || { echo "could not install$$missing: run apt-get install$$missing as root" >&2; exit 1; }; \
+	fi
+
+# docker-compose.yml's per-service env files (.skyclust/compose/*.env) from .skyclust/secrets.json.
+compose-env: install
+	$(UV) run --frozen python -m skyclust_tools.compose_env
+
+# One OCI image per service, localhost/skyclust-<service>:$(TAG), in buildah's vfs storage.
+TAG ?= dev
+images: install image-tools
+	$(UV) run --frozen python -m skyclust_tools.images --tag $(TAG)
+
+test-images: install image-tools
+	$(UV) run --frozen pytest -m images
 
 lint: install
 	$(UV) run --frozen python -m skyclust_tools.gen_messages --check

@@ -9,6 +9,8 @@ platform as `make run` does and measuring against a baseline in the same run:
 - `bench.cluster_burst`: 200 clusters asked for at once, next to one alone and 20 (e).
 - `bench.cost_forecast`: the cost forecast's backtest error (MAPE) next to the seed's linear
   regression on the same synthetic history; no platform (f).
+- `bench.cost_summary`: the cost summary and breakdown queries over a year of 1,000
+  clusters' daily cost vs the same SQL; no platform (g).
 
 `BENCH_ONLY=read_path,idle_memory` runs some of them. Each writes its own
 bench/results/<name>.json; the headline figures of each benchmark's latest run are kept
@@ -145,6 +147,7 @@ BENCHMARKS = (
     "cluster_latency",
     "cluster_burst",
     "cost_forecast",
+    "cost_summary",
 )
 
 
@@ -185,6 +188,8 @@ def headline(name: str, result: dict[str, Any] | None) -> dict[str, Any]:
         figures["baseline_burst_clusters_per_second"] = result["baseline_burst"][
             "clusters_per_second"
         ]
+    elif name == "cost_summary":
+        figures["p95_ms"] = {k: v["rpc"]["p95_ms"] for k, v in result["reads"].items()}
     return figures
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from skyclust_cost.entrypoints import events as cost_events
+from skyclust_cost.entrypoints import rpc as cost_rpc
 
 from skyclust_common.asyncapi import document, to_yaml
 from skyclust_common.contracts import load_registry
@@ -42,6 +44,7 @@ SERVICES: dict[str, list[Register]] = {
         notification_events.register,
         notification_commands.register,
     ],
+    "cost": [cost_rpc.register, cost_events.register],
 }
 
 

@@ -4,6 +4,7 @@ with the real envelope, and counting what was asked."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,11 @@ class FakeGateway:
     other_tokens: set[str] = field(default_factory=set)
     # With a code here, a password login answers with the MFA step, which wants it.
     mfa_code: str | None = None
+    # More routes a test answers itself, by (method, path after /api/v1), after the
+    # token check and before the routes above.
+    routes: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response]] = field(
+        default_factory=dict
+    )
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -121,6 +127,8 @@ class FakeGateway:
         if self.expire_next:
             self.expire_next -= 1
             return failure(401, "TOKEN_EXPIRED", "token expired")
+        if (method, path) in self.routes:
+            return self.routes[method, path](request)
         if path == "/auth/me":
             workspace = self.workspaces[self.token_workspace.get(bearer, "w1")]
             return ok(

@@ -14,6 +14,7 @@ from skyclust_cost.domain.records import CostRow
 from skyclust_cost.handlers import budgets
 from skyclust_cost.handlers.budget_check import check_everything, check_workspace
 
+from skyclust_common.contracts import load_registry
 from skyclust_common.fake_uow import FakeDatabase
 
 from .cost_harness import TODAY, call, make_deps
@@ -212,3 +213,48 @@ async def test_a_day_without_cost_rows_counts_as_zero_in_the_forecast(
     )
     assert Decimal(got["status"]["actual"]) == 0
     assert Decimal(got["status"]["forecast"]) < Decimal("100")
+
+
+async def test_each_change_is_audited_with_what_the_budget_said(workspace: uuid.UUID) -> None:
+    registry = load_registry()
+    db = FakeDatabase()
+    deps = make_deps(db=db)
+    made = await call(budgets.create_budget, deps, body(workspace, mode="enforce"))
+    key = {"workspace_id": str(workspace), "budget_id": made["budget_id"]}
+    await call(
+        budgets.update_budget,
+        deps,
+        {**body(workspace, amount="250.50", mode="warn"), "budget_id": made["budget_id"]},
+    )
+    await call(budgets.delete_budget, deps, {**key, "actor_id": "apikey:k1"})
+    with pytest.raises(BudgetNotFound):  # nothing to delete: nothing audited
+        await call(budgets.delete_budget, deps, {**key, "actor_id": "u1"})
+
+    records = [e.data for e in db.events("AuditRecorded")]
+    for record in records:
+        registry.validate("AuditRecorded", record)
+    assert [r["action"] for r in records] == ["budget_created", "budget_updated", "budget_deleted"]
+    assert {(r["resource_type"], r["resource_id"]) for r in records} == {
+        ("budget", made["budget_id"])
+    }
+    created, updated, deleted = records
+    assert (created["actor_id"], created["actor_type"]) == ("u1", "user")
+    assert created["details"]["budget"]["mode"] == "enforce"
+    assert updated["details"]["before"]["amount"] == "1000.00"
+    assert updated["details"]["budget"]["amount"] == "250.50"
+    assert updated["details"]["changed"] == ["amount", "mode"]
+    assert (deleted["actor_id"], deleted["actor_type"]) == ("apikey:k1", "api_key")
+    assert deleted["details"]["budget"]["amount"] == "250.50"
+
+    # And BudgetChanged for provisioning's guardrail, with each change's scope and mode.
+    changes = db.events("BudgetChanged")
+    for event in changes:
+        registry.validate("BudgetChanged", event.data)
+        assert (event.subject, event.workspaceid) == (made["budget_id"], str(workspace))
+    assert [(e.data["change"], e.data["mode"]) for e in changes] == [
+        ("created", "enforce"),
+        ("updated", "warn"),
+        ("deleted", "warn"),
+    ]
+    stamps = [e.data["changed_at"] for e in changes]
+    assert stamps == sorted(stamps)

@@ -39,7 +39,7 @@ async def test_one_refusing_cloud_is_estimated_and_warned_the_other_stored(
 ) -> None:
     deps = make_deps(
         {"aws": Answering(), "gcp": Refusing()},
-        price=lambda provider, kind: Decimal("0.5") if kind == "e2-medium" else None,
+        price=lambda provider, kind, region: Decimal("0.5") if kind == "e2-medium" else None,
     )
     async with deps.uow() as uow:
         await uow.credentials.remember(workspace, uuid.uuid4(), "aws")

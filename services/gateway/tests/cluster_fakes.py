@@ -37,11 +37,11 @@ class Keys(JwksCache):
         return {"keys": [{**public, "kid": "k1", "alg": "EdDSA", "use": "sig"}]}
 
 
-def as_(role: str) -> dict[str, str]:
+def as_(role: str, workspace_id: str = WORKSPACE) -> dict[str, str]:
     now = int(time.time())
     claims = {
         "sub": USER,
-        "wid": WORKSPACE,
+        "wid": workspace_id,
         "role": role,
         "iss": "skyclust",
         "aud": "skyclust-api",
@@ -175,6 +175,28 @@ class FakeProvisioning(Services):
                 region=data["region"],
                 managed=False,
             )
+        if name in ("CreateNodeGroup", "UpdateNodeGroup"):
+            now = "2026-01-01T00:00:00+00:00"
+            return {
+                "id": data.get("node_group_id") or str(uuid.uuid4()),
+                "workspace_id": data["workspace_id"],
+                "cluster_id": data["cluster_id"],
+                "name": data.get("name", "workers"),
+                "instance_type": data.get("instance_type"),
+                "min_size": data.get("min_size", 1),
+                "max_size": data.get("max_size", 3),
+                "desired_size": data.get("desired_size", 2),
+                "labels": {},
+                "taints": [],
+                "status": "PENDING" if name == "CreateNodeGroup" else "UPDATING",
+                "status_reason": None,
+                "status_message": None,
+                "cloud_id": None,
+                "created_by": data["actor_id"],
+                "created_at": now,
+                "updated_at": now,
+                "warnings": [],
+            }
         if name == "PromoteCluster":
             return {**self.cluster, "managed": True}
         if name == "ForgetCluster":

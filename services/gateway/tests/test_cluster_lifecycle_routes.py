@@ -6,6 +6,7 @@ checked against its contract when a test reads the calls."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -59,9 +60,47 @@ async def test_create_passes_node_groups_and_network_on(
                 "workspace_id": WORKSPACE,
                 "actor_id": USER,
                 "provider": "aws",
+                "budget_override": False,
+                "actor_is_admin": False,
             },
         )
     ]
+
+
+@pytest.mark.parametrize(("role", "admin"), [("admin", True), ("user", False)])
+async def test_a_budget_override_goes_on_with_whether_the_caller_is_an_admin(
+    gw: httpx.AsyncClient, provisioning: FakeProvisioning, role: str, admin: bool
+) -> None:
+    body = {**CREATE, "aws_config": {"subnet_ids": ["subnet-a", "subnet-b"]}}
+    response = await gw.post(AWS, json={**body, "budget_override": True}, headers=as_(role))
+
+    assert response.status_code == 202, response.text
+    [(_, request)] = provisioning.sent()
+    assert (request["budget_override"], request["actor_is_admin"]) == (True, admin)
+
+
+async def test_node_group_adds_and_changes_carry_the_override_and_the_role(
+    gw: httpx.AsyncClient, provisioning: FakeProvisioning
+) -> None:
+    group = {**node_group("batch"), "budget_override": True}
+    added = await gw.post(f"{AWS}/{AWS_CLUSTER}/node-groups", json=group, headers=as_("admin"))
+    changed = await gw.patch(
+        f"{AWS}/{AWS_CLUSTER}/node-groups/{uuid.uuid4()}",
+        json={"desired_size": 3},
+        headers=as_("user"),
+    )
+
+    assert (added.status_code, changed.status_code) == (202, 202), (added.text, changed.text)
+    (_, add), (_, change_) = provisioning.sent()
+    assert (add["budget_override"], add["actor_is_admin"]) == (True, True)
+    assert (change_["budget_override"], change_["actor_is_admin"]) == (False, False)
+
+
+async def test_a_node_group_in_a_create_body_takes_no_override(gw: httpx.AsyncClient) -> None:
+    body = {**CREATE, "node_groups": [{**node_group("a"), "budget_override": True}]}
+    response = await gw.post(AWS, json=body, headers=as_("admin"))
+
+    assert response.status_code == 422, response.text
 
 
 async def test_create_without_a_network_leaves_the_choice_to_provisioning(

@@ -97,7 +97,7 @@ def _pod(service: str, values: dict[str, Any], container: dict[str, Any]) -> dic
 
 
 def service_manifests(service: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    namespace = values["namespace"]
+    namespace = values["namespace"] or "skyclust"
     _, has_db = SERVICES[service]
     own = values["services"][service]
     docs: list[dict[str, Any]] = [
@@ -220,7 +220,7 @@ def network_policy(service: str, values: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": _meta(service, values["namespace"], service),
+        "metadata": _meta(service, values["namespace"] or "skyclust", service),
         "spec": {
             "podSelector": {"matchLabels": _labels(service)},
             "policyTypes": ["Ingress", "Egress"],

@@ -11,7 +11,18 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .commands import audit, auth, clusters, credentials, events, kube, networks, node_groups
+from .commands import (
+    audit,
+    auth,
+    budgets,
+    clusters,
+    costs,
+    credentials,
+    events,
+    kube,
+    networks,
+    node_groups,
+)
 from .errors import CliError, ExitCode
 from .output import Format
 from .state import State, state
@@ -107,6 +118,8 @@ app.add_typer(networks.app, name="networks")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(events.app, name="events")
 app.add_typer(kube.app, name="kubeconfig")
+app.add_typer(costs.app, name="costs")
+app.add_typer(budgets.app, name="budgets")
 
 
 def run() -> None:

@@ -10,12 +10,14 @@ from skyclust_common.runtime import Runtime, ServiceSpec
 from skyclust_common.vault_client import VaultClient
 
 from .adapters.billing.aws import CostExplorerCollector
-from .adapters.billing.base import BillingCollector, NotImplementedCollector
+from .adapters.billing.azure import CostManagementCollector
+from .adapters.billing.base import BillingCollector
 from .adapters.billing.gcp import BigQueryExportCollector
 from .adapters.db import metadata
+from .adapters.pricing import AwsPriceList, AzureRetailPrices, GcpCatalog, PriceList
 from .adapters.uow import SqlCostUnitOfWork
 from .entrypoints import events, rpc, schedule
-from .handlers.common import CostDeps, CredentialDecrypt
+from .handlers.common import CostDeps, CredentialDecrypt, Prices
 from .settings import CostSettings
 
 SERVICE = "cost"
@@ -28,7 +30,20 @@ def billing_collectors(settings: CostSettings) -> dict[str, BillingCollector]:
         "gcp": BigQueryExportCollector(
             settings.gcp_endpoint_url, dataset=settings.gcp_billing_dataset
         ),
-        "azure": NotImplementedCollector("azure"),
+        "azure": CostManagementCollector(
+            settings.azure_endpoint_url, ca_bundle=settings.azure_ca_bundle
+        ),
+    }
+
+
+def price_lists(settings: CostSettings) -> dict[str, PriceList]:
+    return {
+        "aws": AwsPriceList(settings.aws_endpoint_url),
+        "gcp": GcpCatalog(settings.gcp_endpoint_url),
+        "azure": AzureRetailPrices(
+            settings.azure_retail_prices_url or settings.azure_endpoint_url,
+            ca_bundle=settings.azure_ca_bundle,
+        ),
     }
 
 
@@ -38,6 +53,7 @@ def bootstrap(
     *,
     collectors: Mapping[str, BillingCollector] | None = None,
     decrypt_credential: CredentialDecrypt | None = None,
+    pricing: Mapping[str, PriceList] | None = None,
 ) -> CostDeps:
     vault = VaultClient(runtime.bus)
     db = runtime.db
@@ -45,11 +61,16 @@ def bootstrap(
     def uow() -> SqlCostUnitOfWork:
         return SqlCostUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
 
+    prices = Prices()
     return CostDeps(
         uow=uow,
         collectors=collectors if collectors is not None else billing_collectors(settings),
         decrypt_credential=decrypt_credential or vault.decrypt,
         collect_days=settings.collect_days,
+        price=prices.hourly,
+        price_lists=pricing if pricing is not None else price_lists(settings),
+        price_ttl_seconds=settings.price_ttl_seconds,
+        prices=prices,
     )
 
 

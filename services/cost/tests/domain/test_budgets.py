@@ -16,14 +16,12 @@ from skyclust_cost.domain.budgets import (
     Scope,
     crossed,
     guardrail,
-    guardrail_unreachable,
     period_impact,
     period_key,
     period_window,
     transitions,
 )
 from skyclust_cost.domain.errors import (
-    BudgetCheckUnavailable,
     BudgetExceeded,
     BudgetOverrideForbidden,
     InvalidBudget,
@@ -186,17 +184,6 @@ def test_an_admin_may_override_and_nobody_else():
     assert decision.action == "override" and decision.findings[0].budget_id == "b1"
     with pytest.raises(BudgetOverrideForbidden):
         guardrail(covering, Decimal("50"), TODAY, override=True, is_admin=False)
-
-
-def test_cost_unreachable_goes_ahead_with_a_warning_unless_a_budget_fails_closed():
-    open_ = guardrail_unreachable([])
-    assert open_.action == "warn" and open_.warnings[0]["code"] == "BUDGET_CHECK_SKIPPED"
-    with pytest.raises(BudgetCheckUnavailable) as info:
-        guardrail_unreachable(["b1"])
-    assert info.value.status == 409 and info.value.details == {"budgets": ["b1"]}
-    assert guardrail_unreachable(["b1"], override=True, is_admin=True).action == "override"
-    with pytest.raises(BudgetOverrideForbidden):
-        guardrail_unreachable(["b1"], override=True)
 
 
 @given(

@@ -91,7 +91,7 @@ def test_the_book_answers_the_run_rate_estimates_lookup():
     from skyclust_cost.domain.run_rate import PriceLookup
 
     lookup: PriceLookup = PriceBook().hourly
-    assert lookup("aws", "m5.large") == Decimal("0.096")
-    assert lookup("azure", "control-plane") == Decimal("0")
-    assert lookup("gcp", "control-plane") == Decimal("0.10")
-    assert lookup("aws", "nope.large") is None
+    assert lookup("aws", "m5.large", "us-east-1") == Decimal("0.096")
+    assert lookup("azure", "control-plane", "eastus") == Decimal("0")
+    assert lookup("gcp", "control-plane", "us-central1") == Decimal("0.10")
+    assert lookup("aws", "nope.large", "us-east-1") is None

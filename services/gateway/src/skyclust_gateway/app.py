@@ -10,13 +10,18 @@ from skyclust_common.messaging import Bus
 from skyclust_common.observability import exporting_traces
 
 from .auth import JwksCache, Revocations, TokenVerifier
+from .conditional import ResourceHeadersMiddleware
 from .envelope import ERROR_RESPONSES, RequestIdMiddleware, install_error_handlers
+from .http_metrics import HttpMetricsMiddleware
+from .idempotency import IdempotencyMiddleware, store_for
 from .middleware import (
     AuditMiddleware,
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     UnhandledErrorMiddleware,
 )
+from .openapi import install as install_openapi
+from .openapi import operation_id
 from .rate_limits import ClientRateLimitMiddleware, RateLimiter
 from .routers import (
     account,
@@ -45,19 +50,25 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         title="SkyClust API",
         version="0.1.0",
         description="Multi-cloud Kubernetes and network management.",
-        docs_url="/docs",
+        # Swagger UI from local assets (openapi.install), no CDN.
+        docs_url=None,
         openapi_url="/openapi.json",
         redoc_url=None,
+        generate_unique_id_function=operation_id,
         # FastAPI's own spans (request, dependencies, serialisation) only when they are
         # exported; the request id middleware carries the trace context either way.
         telemetry={"tracing": exporting_traces()},
     )
     app.state.settings = settings
     app.state.limiter = RateLimiter(settings.redis_url)
+    app.state.idempotency = store_for(settings.redis_url, settings.idempotency_max_entries)
     install_error_handlers(app)
     # Added innermost first: request ids wrap everything, the audit sees the final status
-    # (a 500 included: unhandled errors become the envelope inside it).
+    # (a 500 included: unhandled errors become the envelope inside it). An answer kept
+    # for an Idempotency-Key has its ETag and Location already.
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(ResourceHeadersMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(AuditMiddleware)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(ClientRateLimitMiddleware)
@@ -67,15 +78,31 @@ def create_app(settings: GatewaySettings) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Last-Event-ID"],
-            expose_headers=["X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-ID",
+                "Last-Event-ID",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+            ],
+            expose_headers=[
+                "X-Request-ID",
+                "ETag",
+                "Location",
+                "Retry-After",
+                "Idempotent-Replayed",
+            ],
         )
+    app.add_middleware(HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
     # FastAPI tries routes in order on every request: the resource routes, read most,
     # go first. Their paths (`/api/v1/{provider}/kubernetes/...`, `.../network/...`)
     # cannot match another router's, so the order changes nothing else.
     for router in (
         clusters.router,
+        clusters.all_clouds_router,
         network_router,
         auth.router,
         session.router,
@@ -94,6 +121,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         budgets_router,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
+    install_openapi(app, [{"url": "/", "description": "this gateway"}])
     return app
 
 

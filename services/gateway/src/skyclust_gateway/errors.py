@@ -8,9 +8,11 @@ from typing import Any
 
 from skyclust_common.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     NotFound,
     ServiceUnavailable,
+    SkyclustError,
     TooManyRequests,
     Unauthorized,
 )
@@ -125,3 +127,51 @@ class OidcStateInvalid(BadRequest):
     """A callback without a state, or not in the browser that started the login."""
 
     code = "OIDC_STATE_INVALID"
+
+
+# lists -------------------------------------------------------------------------------
+
+
+class InvalidCursor(BadRequest):
+    """A list's `cursor` that this gateway did not hand out, or one handed out for other
+    filters: start again from the first page."""
+
+    code = "INVALID_CURSOR"
+    default_message = "cursor not recognised; ask for the first page again"
+
+
+# idempotency and conditional requests ---------------------------------------------
+
+
+class IdempotencyKeyInvalid(BadRequest):
+    """An `Idempotency-Key` that is empty, longer than 255 characters or not printable
+    ASCII."""
+
+    code = "INVALID_IDEMPOTENCY_KEY"
+    default_message = "Idempotency-Key must be 1 to 255 printable ASCII characters"
+
+
+class IdempotencyKeyReused(SkyclustError):
+    """The `Idempotency-Key` was used before (within its lifetime) by this caller for
+    another request: another body, path or query. Use a new key for a new request."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+    default_message = "this Idempotency-Key was used for another request"
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with the same `Idempotency-Key` is still being answered; retry after
+    `Retry-After` seconds to get its answer."""
+
+    code = "IDEMPOTENCY_KEY_IN_USE"
+    default_message = "a request with this Idempotency-Key is still in progress"
+
+
+class PreconditionFailed(SkyclustError):
+    """`If-Match` names another version than the resource's current one (a lost
+    update): read it again, then change it; `details.etag` is the current ETag."""
+
+    code = "PRECONDITION_FAILED"
+    status = 412
+    default_message = "the resource changed since you read it"

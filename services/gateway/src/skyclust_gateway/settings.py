@@ -28,3 +28,10 @@ class GatewaySettings(ServiceSettings):
     redis_url: str | None = None
     rate_limit_per_client_per_minute: int = Field(default=1200, ge=1)
     rate_limit_per_workspace_per_minute: int = Field(default=3000, ge=1)
+    # Idempotency-Key: how long an answer is kept, how long a running request holds its
+    # key (a claim a crashed gateway left lapses then), and the keys one process keeps.
+    idempotency_ttl_seconds: float = Field(default=86400, gt=0)
+    idempotency_hold_seconds: float = Field(default=60, gt=0)
+    idempotency_max_entries: int = Field(default=10_000, ge=1)
+    # The Retry-After of a 202: when polling its Location is worth it.
+    accepted_retry_after_seconds: int = Field(default=2, ge=1)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
 from skyclust_common.vault_client import VaultClient
@@ -39,6 +40,11 @@ def bootstrap(
     def uow() -> ProvisioningUnitOfWork:
         return ProvisioningUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
 
+    async def check_budget(query: dict[str, Any]) -> dict[str, Any]:
+        return await runtime.bus.request(
+            "cost", "CheckBudgetGuardrail", query, timeout=settings.budget_check_timeout_seconds
+        )
+
     return ProvisioningDeps(
         uow=uow,
         providers=providers
@@ -58,6 +64,7 @@ def bootstrap(
         max_attempts=settings.max_deliver,
         step_timeouts=settings.step_timeouts(),
         drift_credentials=CredentialCache(settings.drift_credential_ttl_seconds),
+        check_budget=check_budget,
         # The pool has database_pool_size + 5 (overflow) connections; a run takes two,
         # and the requests, the relay, the drift pass and the event handlers reading a
         # cluster before they join a run need some of their own: in a burst, a request

@@ -27,6 +27,9 @@ class ProvisioningSettings(CloudEndpointSettings, DatabaseServiceSettings):
     # decrypt is an audited read in the vault); a rotation or deletion forgets it sooner.
     drift_credential_ttl_seconds: float = Field(default=900.0, gt=0)
     # Each running saga holds a connection for its lock.
+    # The longest a create or scale-up waits for the cost service's budget check before
+    # it goes ahead with a warning (or, under a fail-closed budget, is refused).
+    budget_check_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
     database_pool_size: int = Field(default=30, ge=5, le=100)
     saga_concurrency: int = Field(default=16, ge=1, le=64)
 

@@ -3,7 +3,8 @@
 
 Kinds: ``permission_denied``, ``not_enabled`` (the API or the billing data is switched off),
 ``throttled``; AWS Cost Explorer also ``data_unavailable``, Azure Cost Management also
-``rbac_denied``.
+``rbac_denied`` and ``not_registered`` (the resource provider is not registered: azure-core's
+auto-registration tries, and its register call meets the same fault).
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ AZURE: Table = {
                 "code": "BillingAccessDenied",
                 "message": "Cost Management is not enabled for this scope: the billing account "
                 "does not allow viewing charges.",
+            },
+            "not_registered": {
+                "status": 409,
+                "code": "MissingSubscriptionRegistration",
+                "message": "The subscription is not registered to use namespace "
+                "'Microsoft.CostManagement'. See https://aka.ms/rps-not-found for how to "
+                "register subscriptions.",
             },
             "throttled": {
                 "status": 429,

@@ -28,6 +28,7 @@ from ..state import (
 )
 from ..watch import Operation, Tracker
 from ..watching import watched
+from .scaling import BudgetOverrideOption, budget_warnings, node_group_sizes, scale_node_group
 
 app = typer.Typer(help="Kubernetes clusters in every cloud.", no_args_is_help=True)
 
@@ -229,11 +230,13 @@ def create_cluster(
             dir_okay=False,
         ),
     ] = None,
+    budget_override: BudgetOverrideOption = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 3600.0,
     output: OutputOption = None,
 ) -> None:
-    """Ask for a cluster (202: it is PENDING); with --watch, follow it to READY."""
+    """Ask for a cluster (202: it is PENDING); with --watch, follow it to READY. Its
+    monthly estimate is checked against the workspace's budgets first."""
     st = state(ctx, output)
     check_provider(provider)
     api = st.api()
@@ -258,11 +261,14 @@ def create_cluster(
         body["tags"] = {**(body.get("tags") or {}), **key_values(tag, "--tag")}
     if vpc:
         body["network"] = {"vpc_id": vpc, **({"subnet_ids": subnet} if subnet else {})}
+    if budget_override:
+        body["budget_override"] = True
     path = resolve.clusters_path(str(provider))
 
     def start() -> dict[str, Any]:
         created: dict[str, Any] = api.post(path, body)
         st.output.note(f"cluster {name} requested ({created['id']})")
+        budget_warnings(st, created)
         return created
 
     if not watch:
@@ -280,48 +286,6 @@ def create_cluster(
     show(st, final)
 
 
-def node_group_sizes(
-    desired: int | None, minimum: int | None, maximum: int | None
-) -> dict[str, int]:
-    sizes = {
-        k: v
-        for k, v in (("desired_size", desired), ("min_size", minimum), ("max_size", maximum))
-        if v is not None
-    }
-    if not sizes:
-        raise CliError("BAD_ARGUMENT", "give --desired, --min or --max", ExitCode.USAGE)
-    return sizes
-
-
-def scale_node_group(
-    st: State,
-    cluster_item: dict[str, Any],
-    group: dict[str, Any],
-    sizes: dict[str, int],
-    *,
-    watch: bool,
-    timeout: float,
-) -> dict[str, Any]:
-    api = st.api()
-    path = f"{resolve.cluster_path(cluster_item)}/node-groups/{group['id']}"
-
-    def start() -> dict[str, Any]:
-        changed: dict[str, Any] = api.patch(path, sizes)
-        st.output.note(f"node group {group['name']} of {cluster_item['name']}: scaling to {sizes}")
-        return changed
-
-    if not watch:
-        return start()
-    return watched(
-        st,
-        start,
-        lambda g: Tracker(Operation.node_group_scale, group["id"], name=group["name"]),
-        lambda g: api.get(path),
-        timeout=timeout,
-        resource=cluster_item["id"],
-    )
-
-
 @app.command("scale")
 def scale_cluster(
     ctx: typer.Context,
@@ -334,6 +298,7 @@ def scale_cluster(
         typer.Option("--node-group", "-n", help="which node group (needed when there are several)"),
     ] = None,
     provider: ProviderOption = None,
+    budget_override: BudgetOverrideOption = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 1800.0,
     output: OutputOption = None,
@@ -354,9 +319,10 @@ def scale_cluster(
                 ExitCode.USAGE,
             )
         group = groups[0]
-    st.output.table(
-        scale_node_group(st, item, group, sizes, watch=watch, timeout=timeout), NODE_GROUP_COLUMNS
+    scaled = scale_node_group(
+        st, item, group, sizes, watch=watch, timeout=timeout, budget_override=budget_override
     )
+    st.output.table(scaled, NODE_GROUP_COLUMNS)
 
 
 def _node_group_count(st: State, item: dict[str, Any]) -> int:

@@ -39,7 +39,7 @@ COLUMNS: Columns = [
 ]
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_body(path: Path) -> dict[str, Any]:
     text = path.read_text()
     try:
         loaded = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
@@ -89,7 +89,7 @@ def add_credential(
 ) -> None:
     """Store a credential; it is checked against the cloud first."""
     st = state(ctx, output)
-    body = _read(from_file)
+    body = read_body(from_file)
     if name:
         body["name"] = name
     if provider:
@@ -123,7 +123,7 @@ def rotate_credential(
     """Replace the secret (same account only): the file's `data`, or the whole file."""
     st = state(ctx, output)
     found = resolve.credential(st.api(), credential)
-    body = _read(from_file)
+    body = read_body(from_file)
     data = body.get("data", body)
     rotated = st.api().put(f"/credentials/{found['id']}", {"data": data})
     st.output.note(f"credential {found['name']} rotated")

@@ -21,13 +21,8 @@ from ..state import (
 )
 from ..watch import Operation, Tracker
 from ..watching import watched
-from .clusters import (
-    NODE_GROUP_COLUMNS,
-    ClusterArg,
-    ProviderOption,
-    node_group_sizes,
-    scale_node_group,
-)
+from .clusters import NODE_GROUP_COLUMNS, ClusterArg, ProviderOption
+from .scaling import BudgetOverrideOption, budget_warnings, node_group_sizes, scale_node_group
 
 app = typer.Typer(help="A cluster's node groups.", no_args_is_help=True)
 GroupArg = Annotated[str, typer.Argument(help="the node group's name or id")]
@@ -115,11 +110,12 @@ def create_group(
         list[str] | None, typer.Option("--taint", help="KEY=VALUE:EFFECT; repeat for more")
     ] = None,
     provider: ProviderOption = None,
+    budget_override: BudgetOverrideOption = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 1800.0,
     output: OutputOption = None,
 ) -> None:
-    """Add a node group to a READY cluster."""
+    """Add a node group to a READY cluster (checked against the budgets first)."""
     st = state(ctx, output)
     api = st.api()
     item = resolve.cluster(api, cluster, provider)
@@ -135,10 +131,13 @@ def create_group(
         body["labels"] = key_values(label, "--label")
     if taint:
         body["taints"] = _taints(taint)
+    if budget_override:
+        body["budget_override"] = True
 
     def start() -> dict[str, Any]:
         created: dict[str, Any] = api.post(_group_path(item), body)
         st.output.note(f"node group {name} of {item['name']} requested ({created['id']})")
+        budget_warnings(st, created)
         return created
 
     if not watch:
@@ -164,16 +163,20 @@ def scale_group(
     minimum: Annotated[int | None, typer.Option("--min", help="the autoscaler's minimum")] = None,
     maximum: Annotated[int | None, typer.Option("--max", help="the autoscaler's maximum")] = None,
     provider: ProviderOption = None,
+    budget_override: BudgetOverrideOption = False,
     watch: WatchOption = False,
     timeout: TimeoutOption = 1800.0,
     output: OutputOption = None,
 ) -> None:
-    """Resize a node group."""
+    """Resize a node group (a scale-up is checked against the budgets first)."""
     st = state(ctx, output)
     sizes = node_group_sizes(desired, minimum, maximum)
     item = resolve.cluster(st.api(), cluster, provider)
     found = resolve.node_group(st.api(), item, group)
-    st.output.table(scale_node_group(st, item, found, sizes, watch=watch, timeout=timeout), COLUMNS)
+    scaled = scale_node_group(
+        st, item, found, sizes, watch=watch, timeout=timeout, budget_override=budget_override
+    )
+    st.output.table(scaled, COLUMNS)
 
 
 def delete_node_group(

@@ -69,6 +69,30 @@ class AuditRecorded(EventData):
     occurred_at: DateTime
 
 
+class BudgetChanged(EventData):
+    """
+    A budget was created, replaced or deleted: what the guardrail needs of it (its scope,
+    mode and whether it fails closed), so a service that asks cost before a change can still
+    tell, while cost cannot be asked, which budgets fail closed.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "BudgetChanged", "version": 1}},
+    )
+    budget_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    change: Literal["created", "updated", "deleted"]
+    scope: Literal["workspace", "provider", "cluster", "tag"]
+    scope_value: Annotated[StrictStr | None, Field(max_length=320)]
+    mode: Literal["warn", "enforce"]
+    fail_closed: StrictBool
+    changed_at: DateTime
+    """
+    when the change was stored; a later one wins over an earlier one delivered after it
+    """
+
+
 class BudgetRecovered(EventData):
     """
     Spend that had crossed a budget's threshold is below it again (or its period ended).
@@ -1485,6 +1509,7 @@ BY_CONTRACT: dict[tuple[str, int], type[EventData]] = {
     (ApiKeyCreated.CONTRACT, ApiKeyCreated.VERSION): ApiKeyCreated,
     (ApiKeyRevoked.CONTRACT, ApiKeyRevoked.VERSION): ApiKeyRevoked,
     (AuditRecorded.CONTRACT, AuditRecorded.VERSION): AuditRecorded,
+    (BudgetChanged.CONTRACT, BudgetChanged.VERSION): BudgetChanged,
     (BudgetRecovered.CONTRACT, BudgetRecovered.VERSION): BudgetRecovered,
     (BudgetThresholdCrossed.CONTRACT, BudgetThresholdCrossed.VERSION): BudgetThresholdCrossed,
     (ClusterDeleteRequested.CONTRACT, ClusterDeleteRequested.VERSION): ClusterDeleteRequested,

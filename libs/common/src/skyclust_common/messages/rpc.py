@@ -585,7 +585,7 @@ class CreateClusterReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["conditions", "progress", "managed", "drift"],
+            "skyclust-not-null": ["conditions", "progress", "managed", "drift", "warnings"],
             "skyclust-contract": {"name": "CreateCluster", "version": 1},
         },
     )
@@ -633,6 +633,12 @@ class CreateClusterReply(RpcReply):
     Managed fields whose cloud value differs from the desired one, as of the last check.
     """
     drift_checked_at: DateTime | None = None
+    warnings: list[CreateClusterReplyWarning] | None = None
+    """
+    the budget guardrail's warnings: BUDGET_WOULD_BE_EXCEEDED (a warn budget, or an enforce
+    budget an admin overrode), BUDGET_CHECK_SKIPPED (the cost service did not answer), and
+    the estimate's own
+    """
 
 
 class CreateClusterReplyCondition(Part):
@@ -660,11 +666,23 @@ CreateClusterReplyTagsAdditionalProperty = TypeAliasType(
 )
 
 
+class CreateClusterReplyWarning(Part):
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+
+
 class CreateClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["tags", "aws_config", "node_groups", "network"],
+            "skyclust-not-null": [
+                "tags",
+                "aws_config",
+                "node_groups",
+                "network",
+                "actor_is_admin",
+                "budget_override",
+            ],
             "skyclust-contract": {"name": "CreateCluster", "version": 1},
         },
     )
@@ -689,6 +707,15 @@ class CreateClusterRequest(RpcRequest):
     """
     A SkyClust network to use (its id, and optionally which of its subnets); without it, and
     without a provider config naming one, a network is planned and created for the cluster.
+    """
+    actor_is_admin: StrictBool | None = None
+    """
+    whether the caller is a workspace admin, as the gateway checked it (only an admin may
+    override a budget)
+    """
+    budget_override: StrictBool | None = None
+    """
+    go ahead past an enforce budget (admins only; audited)
     """
 
 
@@ -839,7 +866,10 @@ class CreateCredentialRequest(RpcRequest):
 class CreateNodeGroupReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "CreateNodeGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["warnings"],
+            "skyclust-contract": {"name": "CreateNodeGroup", "version": 1},
+        },
     )
     id: Uuid
     workspace_id: Uuid
@@ -862,6 +892,12 @@ class CreateNodeGroupReply(RpcReply):
     """
     The nodes' Kubernetes version as last seen (null: the cluster's).
     """
+    warnings: list[CreateNodeGroupReplyWarning] | None = None
+    """
+    the budget guardrail's warnings: BUDGET_WOULD_BE_EXCEEDED (a warn budget, or an enforce
+    budget an admin overrode), BUDGET_CHECK_SKIPPED (the cost service did not answer), and
+    the estimate's own
+    """
 
 
 CreateNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
@@ -879,11 +915,23 @@ class CreateNodeGroupReplyTaint(Part):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+class CreateNodeGroupReplyWarning(Part):
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+
+
 class CreateNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["provider", "instance_type", "labels", "taints"],
+            "skyclust-not-null": [
+                "provider",
+                "instance_type",
+                "labels",
+                "taints",
+                "actor_is_admin",
+                "budget_override",
+            ],
             "skyclust-contract": {"name": "CreateNodeGroup", "version": 1},
         },
     )
@@ -903,6 +951,15 @@ class CreateNodeGroupRequest(RpcRequest):
         dict[str, CreateNodeGroupRequestLabelsAdditionalProperty] | None, Field(max_length=50)
     ] = None
     taints: Annotated[list[CreateNodeGroupRequestTaint] | None, Field(max_length=50)] = None
+    actor_is_admin: StrictBool | None = None
+    """
+    whether the caller is a workspace admin, as the gateway checked it (only an admin may
+    override a budget)
+    """
+    budget_override: StrictBool | None = None
+    """
+    go ahead past an enforce budget (admins only; audited)
+    """
 
 
 CreateNodeGroupRequestLabelsAdditionalProperty = TypeAliasType(
@@ -1916,6 +1973,151 @@ class DiscoverNetworksRequest(RpcRequest):
     region: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
 
 
+class EstimateClusterCostReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "EstimateClusterCost", "version": 1}},
+    )
+    provider: Literal["aws", "gcp", "azure"]
+    region: StrictStr
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    monthly: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    monthly_min: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    monthly_max: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    price_source: Literal["pricing_api", "default_table"]
+    line_items: list[EstimateClusterCostReplyLineItem]
+    warnings: list[EstimateClusterCostReplyWarning]
+
+
+class EstimateClusterCostReplyLineItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    kind: Literal["control_plane", "nodes", "network"]
+    name: StrictStr
+    quantity: Annotated[StrictInt, Field(ge=0)]
+    hourly_unit: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    monthly: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    monthly_min: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    monthly_max: Annotated[StrictStr, Field(pattern="^-?[0-9]+(\\.[0-9]+)?$")]
+    """
+    a decimal amount
+    """
+    price_source: Literal["pricing_api", "default_table"]
+
+
+class EstimateClusterCostReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+    provider: StrictStr
+    resource_type: StrictStr
+
+
+class EstimateClusterCostRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "version",
+                "control_plane_tier",
+                "node_groups",
+                "gcp_config",
+                "azure_config",
+                "network_pieces",
+            ],
+            "skyclust-contract": {"name": "EstimateClusterCost", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    provider: Literal["aws", "gcp", "azure"]
+    region: Annotated[StrictStr, Field(pattern="^[a-z][a-z0-9-]{1,63}$")]
+    version: Annotated[StrictStr | None, Field(max_length=20)] = None
+    control_plane_tier: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    aws/gcp: standard (default); azure: free (default) or standard
+    """
+    node_groups: Annotated[
+        list[EstimateClusterCostRequestNodeGroup] | None, Field(max_length=50)
+    ] = None
+    gcp_config: EstimateClusterCostRequestGcpConfig | None = None
+    """
+    GKE's default pool (as a CreateCluster body's); other fields are ignored
+    """
+    azure_config: EstimateClusterCostRequestAzureConfig | None = None
+    """
+    AKS's system pool (as a CreateCluster body's); other fields are ignored
+    """
+    network_pieces: EstimateClusterCostRequestNetworkPieces | None = None
+
+
+class EstimateClusterCostRequestAzureConfig(Part):
+    """
+    AKS's system pool (as a CreateCluster body's); other fields are ignored
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"skyclust-not-null": ["vm_size", "node_count"]},
+    )
+    vm_size: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    node_count: Annotated[StrictInt | None, Field(ge=1, le=1000)] = None
+
+
+class EstimateClusterCostRequestGcpConfig(Part):
+    """
+    GKE's default pool (as a CreateCluster body's); other fields are ignored
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"skyclust-not-null": ["machine_type", "node_count"]},
+    )
+    machine_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    node_count: Annotated[StrictInt | None, Field(ge=1, le=1000)] = None
+
+
+class EstimateClusterCostRequestNetworkPieces(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["nat_gateways", "load_balancers"]},
+    )
+    nat_gateways: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+    load_balancers: Annotated[StrictInt | None, Field(ge=0, le=100)] = None
+
+
+class EstimateClusterCostRequestNodeGroup(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-not-null": ["name", "instance_type", "min_size", "max_size"]},
+    )
+    name: Annotated[StrictStr | None, Field(max_length=63, min_length=1)] = None
+    instance_type: Annotated[StrictStr | None, Field(max_length=64, min_length=1)] = None
+    min_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    max_size: Annotated[StrictInt | None, Field(ge=0, le=1000)] = None
+    desired_size: Annotated[StrictInt, Field(ge=0, le=1000)]
+
+
 class ForgetClusterReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
@@ -2326,6 +2528,110 @@ class GetCostComparisonRequest(RpcRequest):
     period: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
     """
     7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a bad value
+    """
+    resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
+    """
+    all (default), vm, cluster or vm,cluster
+    """
+    provider: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+
+
+class GetCostForecastReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetCostForecast", "version": 1}},
+    )
+    horizon: Literal["7d", "1m", "3m", "6m", "1y"]
+    method: Literal["seasonal_steps", "linear"]
+    start: date_aliased
+    """
+    the first day forecast (tomorrow)
+    """
+    end: date_aliased
+    """
+    the last day forecast
+    """
+    history_start: date_aliased | None
+    """
+    the first day of cost learnt from (null: none yet)
+    """
+    history_end: date_aliased
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    warnings: list[GetCostForecastReplyWarning]
+    total: StrictFloat
+    intervals: GetCostForecastReplyIntervals
+    daily: list[GetCostForecastReplyDailyItem]
+    steps: list[GetCostForecastReplyStep]
+    """
+    the run-rate changes the forecast was told of: clusters and node groups created, scaled
+    or deleted since the history's start, per day (signed)
+    """
+
+
+class GetCostForecastReplyDailyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    date: date_aliased
+    mean: StrictFloat
+    lower_80: StrictFloat
+    upper_80: StrictFloat
+    lower_95: StrictFloat
+    upper_95: StrictFloat
+
+
+class GetCostForecastReplyIntervals(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    field_80: Annotated[list[StrictFloat], Field(alias="80", max_length=2, min_length=2)]
+    field_95: Annotated[list[StrictFloat], Field(alias="95", max_length=2, min_length=2)]
+
+
+class GetCostForecastReplyStep(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    date: date_aliased
+    delta_per_day: StrictFloat
+
+
+class GetCostForecastReplyWarning(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    code: Literal[
+        "API_PERMISSION_DENIED",
+        "API_NOT_ENABLED",
+        "API_THROTTLED",
+        "VM_COST_CALCULATION_FAILED",
+        "KUBERNETES_COST_CALCULATION_FAILED",
+        "CREDENTIAL_ERROR",
+        "DEFAULT_PRICES",
+    ]
+    message: StrictStr
+    provider: Literal["aws", "gcp", "azure"]
+    resource_type: StrictStr
+
+
+class GetCostForecastRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": ["horizon", "method", "resource_types", "provider"],
+            "skyclust-contract": {"name": "GetCostForecast", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    horizon: Annotated[StrictStr | None, Field(max_length=16, min_length=1)] = None
+    """
+    how far ahead: 7d, 1m, 3m, 6m or 1y (default 1m); checked by the service, which names a
+    bad value
+    """
+    method: Literal["seasonal_steps", "linear"] | None = None
+    """
+    seasonal_steps (default): weekly seasonality, a trend and the run-rate steps; linear:
+    the seed's straight line, to compare
     """
     resource_types: Annotated[StrictStr | None, Field(max_length=32, min_length=1)] = None
     """
@@ -4846,7 +5152,10 @@ class UpdateMemberRequest(RpcRequest):
 class UpdateNodeGroupReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"skyclust-contract": {"name": "UpdateNodeGroup", "version": 1}},
+        json_schema_extra={
+            "skyclust-not-null": ["warnings"],
+            "skyclust-contract": {"name": "UpdateNodeGroup", "version": 1},
+        },
     )
     id: Uuid
     workspace_id: Uuid
@@ -4869,6 +5178,12 @@ class UpdateNodeGroupReply(RpcReply):
     """
     The nodes' Kubernetes version as last seen (null: the cluster's).
     """
+    warnings: list[UpdateNodeGroupReplyWarning] | None = None
+    """
+    the budget guardrail's warnings: BUDGET_WOULD_BE_EXCEEDED (a warn budget, or an enforce
+    budget an admin overrode), BUDGET_CHECK_SKIPPED (the cost service did not answer), and
+    the estimate's own
+    """
 
 
 UpdateNodeGroupReplyLabelsAdditionalProperty = TypeAliasType(
@@ -4886,6 +5201,11 @@ class UpdateNodeGroupReplyTaint(Part):
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
 
 
+class UpdateNodeGroupReplyWarning(Part):
+    code: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    message: StrictStr
+
+
 class UpdateNodeGroupRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
@@ -4897,6 +5217,8 @@ class UpdateNodeGroupRequest(RpcRequest):
                 "desired_size",
                 "labels",
                 "taints",
+                "actor_is_admin",
+                "budget_override",
             ],
             "skyclust-contract": {"name": "UpdateNodeGroup", "version": 1},
         },
@@ -4916,6 +5238,15 @@ class UpdateNodeGroupRequest(RpcRequest):
         dict[str, UpdateNodeGroupRequestLabelsAdditionalProperty] | None, Field(max_length=50)
     ] = None
     taints: Annotated[list[UpdateNodeGroupRequestTaint] | None, Field(max_length=50)] = None
+    actor_is_admin: StrictBool | None = None
+    """
+    whether the caller is a workspace admin, as the gateway checked it (only an admin may
+    override a budget)
+    """
+    budget_override: StrictBool | None = None
+    """
+    go ahead past an enforce budget (admins only; audited)
+    """
 
 
 UpdateNodeGroupRequestLabelsAdditionalProperty = TypeAliasType(
@@ -5877,6 +6208,18 @@ class DiscoverNetworks(Rpc[DiscoverNetworksRequest, DiscoverNetworksReply]):
     Reply: TypeAlias = DiscoverNetworksReply
 
 
+class EstimateClusterCost(Rpc[EstimateClusterCostRequest, EstimateClusterCostReply]):
+    """A would-be cluster's monthly cost (730 hours): the control plane, the nodes by instance
+    type at their desired size (min and max as a range), the pool GKE or AKS makes, and the
+    network pieces named; each line with its price source."""
+
+    CONTRACT = "EstimateClusterCost"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = EstimateClusterCostRequest
+    Reply: TypeAlias = EstimateClusterCostReply
+
+
 class ForgetCluster(Rpc[ForgetClusterRequest, ForgetClusterReply]):
     """Stop tracking a cluster adopted read-only: SkyClust drops it and leaves the cloud
     cluster as it is. The reply is the cluster as it was last shown, status DELETED."""
@@ -5940,6 +6283,18 @@ class GetCostComparison(Rpc[GetCostComparisonRequest, GetCostComparisonReply]):
     KIND = "query"
     Request: TypeAlias = GetCostComparisonRequest
     Reply: TypeAlias = GetCostComparisonReply
+
+
+class GetCostForecast(Rpc[GetCostForecastRequest, GetCostForecastReply]):
+    """The next horizon's daily cost with 80% and 95% prediction intervals, learnt from the
+    last 120 days of the scope's cost and told of the run-rate steps of clusters created,
+    scaled or deleted."""
+
+    CONTRACT = "GetCostForecast"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetCostForecastRequest
+    Reply: TypeAlias = GetCostForecastReply
 
 
 class GetCostSummary(Rpc[GetCostSummaryRequest, GetCostSummaryReply]):
@@ -6715,12 +7070,14 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (DisableMfa.CONTRACT, DisableMfa.VERSION): DisableMfa,
     (DiscoverClusters.CONTRACT, DiscoverClusters.VERSION): DiscoverClusters,
     (DiscoverNetworks.CONTRACT, DiscoverNetworks.VERSION): DiscoverNetworks,
+    (EstimateClusterCost.CONTRACT, EstimateClusterCost.VERSION): EstimateClusterCost,
     (ForgetCluster.CONTRACT, ForgetCluster.VERSION): ForgetCluster,
     (GetBudget.CONTRACT, GetBudget.VERSION): GetBudget,
     (GetCluster.CONTRACT, GetCluster.VERSION): GetCluster,
     (GetClusterToken.CONTRACT, GetClusterToken.VERSION): GetClusterToken,
     (GetCostBreakdown.CONTRACT, GetCostBreakdown.VERSION): GetCostBreakdown,
     (GetCostComparison.CONTRACT, GetCostComparison.VERSION): GetCostComparison,
+    (GetCostForecast.CONTRACT, GetCostForecast.VERSION): GetCostForecast,
     (GetCostSummary.CONTRACT, GetCostSummary.VERSION): GetCostSummary,
     (GetCostTrend.CONTRACT, GetCostTrend.VERSION): GetCostTrend,
     (GetCredential.CONTRACT, GetCredential.VERSION): GetCredential,

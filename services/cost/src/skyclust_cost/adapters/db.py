@@ -19,6 +19,9 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
+INCLUDED = ["provider", "resource_type", "amount", "service", "region", "cluster_id", "node_group"]
+
+
 class CostRecord(Base):
     """One day of one dimension's cost as a source reported it. A missing dimension is
     the empty string, not NULL, so the natural key is one unique index and a collection
@@ -41,12 +44,12 @@ class CostRecord(Base):
             unique=True,
         ),
         # Every query is one workspace over a range of days; the covering columns keep
-        # the summary an index-only scan.
+        # the sums and every breakdown but by tag index-only scans.
         Index(
             "ix_cost_records_workspace_day",
             "workspace_id",
             "day",
-            postgresql_include=["provider", "resource_type", "amount"],
+            postgresql_include=INCLUDED,
         ),
     )
 
@@ -140,3 +143,45 @@ class KnownNodeGroup(Base):
     node_group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     cluster_id: Mapped[uuid.UUID] = mapped_column(index=True)
     instance_type: Mapped[str] = mapped_column(String(64))
+
+
+class CachedPrice(Base):
+    """One price read from a cloud's pricing API (region "*" for every region), kept
+    until the provider's next successful refresh replaces them all."""
+
+    __tablename__ = "prices"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hourly: Mapped[Decimal] = mapped_column(Numeric(18, 10))
+    currency: Mapped[str] = mapped_column(String(3))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PriceRefresh(Base):
+    """Each provider's last price refresh: when one last succeeded, and the warning of
+    the last attempt when it did not."""
+
+    __tablename__ = "price_refreshes"
+
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    warning_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    warning_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DailyTotal(Base):
+    """The sum of a workspace's cost rows per day, provider and resource type, kept by the
+    repository in the transaction that changes the rows: the summary, trend and
+    comparison read a year from a few thousand of these instead of every row."""
+
+    __tablename__ = "cost_daily_totals"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))

@@ -17,6 +17,7 @@ from skyclust_common.fake_uow import FakeDatabase, FakeUnitOfWork
 from ..domain.periods import Scope
 from ..domain.records import ESTIMATE, CostRow, CostWarning
 from .budget_fake import FakeBudgets, FakeCrossings
+from .price_cache import FakePriceCache
 from .repositories import Run
 
 
@@ -235,6 +236,12 @@ class FakeCostUnitOfWork(FakeUnitOfWork):
     @property
     def crossings(self) -> FakeCrossings:
         return FakeCrossings(self.table("budget_crossings"), self.table("budgets"))
+
+    @property
+    def prices(self) -> FakePriceCache:
+        return FakePriceCache(
+            self.table("prices"), self.table("price_refreshes"), self.table("known_credentials")
+        )
 
 
 def fake_uow_factory(db: FakeDatabase | None = None) -> tuple[FakeDatabase, Any]:

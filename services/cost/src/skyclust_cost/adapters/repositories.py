@@ -15,6 +15,7 @@ from skyclust_common.envelope import CloudEvent
 from ..domain.periods import Scope
 from ..domain.records import CostRow, CostWarning
 from .budget_store import Budgets, Crossings
+from .price_cache import PriceCache
 
 
 class CostRecords(Protocol):
@@ -125,6 +126,9 @@ class CostUnitOfWork(Protocol):
 
     @property
     def crossings(self) -> Crossings: ...
+
+    @property
+    def prices(self) -> PriceCache: ...
 
     async def __aenter__(self) -> Self: ...
 

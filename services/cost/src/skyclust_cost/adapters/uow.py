@@ -5,6 +5,7 @@ from __future__ import annotations
 from skyclust_common.db import UnitOfWork
 
 from .budget_sql import SqlBudgets, SqlCrossings
+from .price_cache import SqlPriceCache
 from .sql import SqlCollectionStatuses, SqlCostRecords, SqlCredentials, SqlInventory
 
 
@@ -32,3 +33,7 @@ class SqlCostUnitOfWork(UnitOfWork):
     @property
     def crossings(self) -> SqlCrossings:
         return SqlCrossings(self.session)
+
+    @property
+    def prices(self) -> SqlPriceCache:
+        return SqlPriceCache(self.session)

@@ -52,8 +52,10 @@ def budget_status(
     history = sorted((d, v) for d, v in daily if d <= today)
     actual = cents(sum((v for d, v in history if d >= start), Decimal("0")))
     days_left = (end - today).days - 1
-    if days_left > 0 and history:
-        ahead = forecast([(d, float(v)) for d, v in history], days_left, steps)
+    if days_left > 0 and (history or steps):
+        # No cost yet but clusters running: the forecast is their run-rate from a zero.
+        learnt = history or [(today, Decimal("0"))]
+        ahead = forecast([(d, float(v)) for d, v in learnt], days_left, steps)
         rest = Decimal(repr(ahead.total))
         low, high = Decimal(repr(ahead.total_lower_95)), Decimal(repr(ahead.total_upper_95))
     else:

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
-from .errors import BudgetCheckUnavailable, BudgetExceeded, BudgetOverrideForbidden, InvalidBudget
+from .errors import BudgetExceeded, BudgetOverrideForbidden, InvalidBudget
 
 PERIODS = ("monthly", "quarterly", "yearly")
 SCOPES = ("workspace", "provider", "cluster", "tag")
@@ -283,26 +283,3 @@ def guardrail(
             raise BudgetOverrideForbidden("only a workspace admin may override a budget")
         return Decision("override", warnings, tuple(findings))
     return Decision("warn" if findings else "allow", warnings, tuple(findings))
-
-
-def guardrail_unreachable(
-    fail_closed_budgets: Sequence[str], *, override: bool = False, is_admin: bool = False
-) -> Decision:
-    """The cost service did not answer: a cost outage must not block infrastructure, so
-    the request goes ahead with a warning, unless a covering budget fails closed."""
-    if fail_closed_budgets:
-        if not override:
-            raise BudgetCheckUnavailable(
-                "the budget check could not be made and a covering budget fails closed",
-                details={"budgets": list(fail_closed_budgets)},
-            )
-        if not is_admin:
-            raise BudgetOverrideForbidden("only a workspace admin may override a budget")
-        action: Literal["allow", "warn", "override"] = "override"
-    else:
-        action = "warn"
-    warning = {
-        "code": "BUDGET_CHECK_SKIPPED",
-        "message": "the cost service did not answer; no budget was checked",
-    }
-    return Decision(action, (warning,))

@@ -30,6 +30,12 @@ class InvalidProvider(ValidationFailed):
     code = "INVALID_PROVIDER"
 
 
+class InvalidHorizon(ValidationFailed):
+    """A forecast's horizon is not one of 7d, 1m, 3m, 6m, 1y."""
+
+    code = "INVALID_HORIZON"
+
+
 class InvalidBudget(ValidationFailed):
     """A budget whose amount, period, scope, thresholds or mode cannot be used."""
 
@@ -48,13 +54,6 @@ class BudgetExceeded(Conflict):
     estimate and the forecast."""
 
     code = "BUDGET_EXCEEDED"
-
-
-class BudgetCheckUnavailable(Conflict):
-    """The cost service could not be asked and a budget covering the request fails
-    closed: the request waits for cost to answer (or an admin's override)."""
-
-    code = "BUDGET_CHECK_UNAVAILABLE"
 
 
 class BudgetOverrideForbidden(Forbidden):

@@ -51,8 +51,8 @@ class ClusterRequest:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ClusterRequest:
-        """From a CreateCluster-shaped body: explicit node groups, or the default pool
-        that gcp_config/azure_config describe when none is given."""
+        """From a CreateCluster-shaped body: the node groups, and for GKE and AKS the
+        pool gcp_config/azure_config describe, which they make in any case."""
         provider = str(raw["provider"])
         groups = [
             NodeGroupRequest(
@@ -64,14 +64,14 @@ class ClusterRequest:
             )
             for i, g in enumerate(raw.get("node_groups") or [])
         ]
-        if not groups:
+        # GKE and AKS always make a first pool from the provider config, node groups or
+        # not (provisioning's adapters: GKE's "default", AKS's "system").
+        pool = {"gcp": ("default", "machine_type"), "azure": ("system", "vm_size")}.get(provider)
+        if pool is not None:
             config = raw.get(f"{provider}_config") or {}
-            type_key = {"gcp": "machine_type", "azure": "vm_size"}.get(provider)
-            if provider in ("gcp", "azure"):
-                count = int(config.get("node_count", 1))
-                groups.append(
-                    NodeGroupRequest("default", config.get(type_key or ""), count, count, count)
-                )
+            count = int(config.get("node_count", 1))
+            name, type_key = pool
+            groups.insert(0, NodeGroupRequest(name, config.get(type_key), count, count, count))
         # Not "network": in a CreateCluster body that names the SkyClust network to use.
         network = raw.get("network_pieces") or {}
         return cls(

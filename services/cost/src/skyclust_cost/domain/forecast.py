@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import scipy.stats as stats
 
 from .errors import InsufficientCostHistory
 
@@ -107,6 +106,10 @@ def _fit_and_predict(
     # The total's variance: independent noise per day plus the fit's, which is shared.
     s = Xf.sum(axis=0)
     var_total = sigma2 * (len(days) + float(s @ xtx_inv @ s))
+    # Imported here: scipy.stats takes seconds to import, which the service's start-up
+    # (and its readiness on a loaded machine) should not wait for.
+    import scipy.stats as stats
+
     quantiles = {level: float(stats.t.ppf(0.5 + level / 2, dof)) for level in Z_LEVELS}
     sd = np.sqrt(var_day)
     q80, q95 = quantiles[0.80], quantiles[0.95]

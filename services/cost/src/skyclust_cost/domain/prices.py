@@ -104,6 +104,26 @@ def default_instance_prices() -> dict[str, dict[str, Decimal]]:
 _DEFAULT_INSTANCES = default_instance_prices()
 
 
+def offered_instance_types(provider: str) -> list[str]:
+    """The instance types the shipped table prices: the ones a pricing API is asked for."""
+    return sorted(_DEFAULT_INSTANCES.get(provider, {}))
+
+
+def gce_machine_prices(
+    rates: Mapping[tuple[str, str], tuple[Decimal, Decimal]],
+) -> list[LivePrice]:
+    """Machine types' hourly prices from the Catalog's (family, region) -> (core hour,
+    GiB hour) rates: Compute Engine bills a machine as its cores plus its memory."""
+    prices = []
+    for machine_type, (cores, gib) in sorted(_GCE_SHAPES.items()):
+        family = machine_type.split("-", 1)[0]
+        for (rate_family, region), (core, ram) in sorted(rates.items()):
+            if rate_family == family:
+                hourly = (cores * core + gib * ram).quantize(Decimal("0.00000001"))
+                prices.append(LivePrice("gcp", "instance", machine_type, region, hourly))
+    return prices
+
+
 @dataclass(frozen=True)
 class Price:
     hourly: Decimal

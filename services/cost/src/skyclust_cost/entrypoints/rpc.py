@@ -9,9 +9,11 @@ from skyclust_common.messages.rpc import (
     CollectCosts,
     CreateBudget,
     DeleteBudget,
+    EstimateClusterCost,
     GetBudget,
     GetCostBreakdown,
     GetCostComparison,
+    GetCostForecast,
     GetCostSummary,
     GetCostTrend,
     ListBudgets,
@@ -19,7 +21,7 @@ from skyclust_common.messages.rpc import (
 )
 from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 
-from ..handlers import budgets, collect, guardrail, queries
+from ..handlers import budgets, collect, estimates, guardrail, queries
 from ..handlers.common import CostDeps
 
 Handler = Callable[[CostDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
@@ -31,6 +33,8 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     queries.get_cost_breakdown: GetCostBreakdown,
     queries.get_cost_trend: GetCostTrend,
     queries.get_cost_comparison: GetCostComparison,
+    queries.get_cost_forecast: GetCostForecast,
+    estimates.estimate_cluster_cost: EstimateClusterCost,
     collect.collect_costs: CollectCosts,
     budgets.create_budget: CreateBudget,
     budgets.update_budget: UpdateBudget,

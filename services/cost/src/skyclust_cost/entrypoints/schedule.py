@@ -10,6 +10,7 @@ from skyclust_common.runtime import PeriodicJob
 from ..handlers.budget_check import check_everything
 from ..handlers.collect import collect_everything
 from ..handlers.common import CostDeps
+from ..handlers.prices import refresh_prices
 from ..settings import CostSettings
 
 
@@ -23,4 +24,8 @@ def jobs(deps: CostDeps, settings: CostSettings) -> list[PeriodicJob]:
     check = settings.budget_check_interval_seconds
     if check > 0:
         found.append(PeriodicJob("budget-check", check, partial(check_everything, deps)))
+    # Cheap when the cache is within its TTL: only a stale cloud's pricing API is read.
+    prices = settings.price_refresh_interval_seconds
+    if prices > 0:
+        found.append(PeriodicJob("price-refresh", prices, partial(refresh_prices, deps)))
     return found

@@ -1,14 +1,20 @@
 """Budgets: create, replace, read, list and delete, and a budget's standing in its
 current period (`budget_status` over the scope's daily cost rows). A bad field is
-INVALID_BUDGET naming every field at fault, never a contract error from deep inside."""
+INVALID_BUDGET naming every field at fault, never a contract error from deep inside.
+
+Each change is audited in its own transaction: an AuditRecorded with the budget as it
+was stored (and as it was, for a replace or a delete), so /audit-logs shows what a
+budget said when, e.g. who turned an enforce budget into a warning. The gateway's own
+record of the request says who asked and from where."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.messages.rpc import (
     CreateBudget,
     DeleteBudget,
@@ -23,7 +29,8 @@ from ..adapters.repositories import CostUnitOfWork
 from ..domain.budget_status import BudgetStatus, budget_status
 from ..domain.budgets import DEFAULT_THRESHOLDS, Budget, Scope, period_window
 from ..domain.errors import BudgetNotFound, InvalidBudget
-from .common import CostDeps
+from .common import SOURCE, CostDeps
+from .run_rates import steps_for
 
 # How far back before its period a budget's forecast learns from: a quarter of history
 # is enough to see a weekly rhythm and a trend without last year's shape.
@@ -109,12 +116,26 @@ def view(stored: StoredBudget, status: BudgetStatus | None = None) -> dict[str, 
 
 
 async def standing(uow: CostUnitOfWork, budget: Budget, today: date) -> BudgetStatus:
+    """The budget's daily history, and the run-rate steps of the clusters and node groups
+    in its scope that began or ended since that history's first day. A tag scope gets no
+    steps: the runs do not carry their cluster's tags."""
     start, _ = period_window(budget.period, today)
     since = start - timedelta(days=HISTORY_DAYS)
-    daily = await uow.budgets.daily_spend(
-        uuid.UUID(budget.workspace_id), budget.scope, since, today
+    workspace_id = uuid.UUID(budget.workspace_id)
+    daily = dense_from_first(
+        await uow.budgets.daily_spend(workspace_id, budget.scope, since, today), today
     )
-    return budget_status(budget, dense_from_first(daily, today), today)
+    scope = budget.scope
+    provider = scope.value if scope.kind == "provider" else None
+    steps, _ = await steps_for(
+        uow,
+        workspace_id,
+        provider,
+        lambda p, cluster: scope.covers(p, cluster, {}),
+        daily[0][0] if daily else since,
+        today,
+    )
+    return budget_status(budget, daily, today, steps)
 
 
 def dense_from_first(daily: list[tuple[date, Decimal]], today: date) -> list[tuple[date, Decimal]]:
@@ -129,12 +150,87 @@ def dense_from_first(daily: list[tuple[date, Decimal]], today: date) -> list[tup
     return [(day, amounts.get(day, Decimal(0))) for day in days]
 
 
+def _terms(budget: Budget) -> dict[str, Any]:
+    """What a budget says, for its audit record."""
+    return {
+        "name": budget.name,
+        "amount": format(budget.amount.quantize(CENT), "f"),
+        "currency": budget.currency,
+        "period": budget.period,
+        "scope": {"kind": budget.scope.kind, "value": budget.scope.value},
+        "thresholds": [format(t.normalize(), "f") for t in budget.thresholds],
+        "mode": budget.mode,
+        "fail_closed": budget.fail_closed,
+    }
+
+
+def audit(
+    action: str,
+    workspace_id: str,
+    budget_id: str,
+    actor_id: str,
+    ctx: RpcContext,
+    details: dict[str, Any],
+) -> CloudEvent:
+    return new_event(
+        "AuditRecorded",
+        {
+            "workspace_id": workspace_id,
+            "actor_type": "api_key" if actor_id.startswith("apikey:") else "user",
+            "actor_id": actor_id,
+            "action": action,
+            "resource_type": "budget",
+            "resource_id": budget_id,
+            "outcome": "success",
+            "request_id": ctx.request_id,
+            "correlation_id": budget_id,
+            "details": details,
+            "occurred_at": datetime.now(UTC).isoformat(),
+        },
+        source=SOURCE,
+        subject=budget_id,
+        workspace_id=workspace_id,
+        actor_id=actor_id,
+    )
+
+
+def changed(budget: Budget, change: str, at: datetime) -> CloudEvent:
+    """BudgetChanged: what provisioning keeps to decide with while cost cannot be asked."""
+    return new_event(
+        "BudgetChanged",
+        {
+            "budget_id": budget.budget_id,
+            "name": budget.name,
+            "change": change,
+            "scope": budget.scope.kind,
+            "scope_value": budget.scope.value,
+            "mode": budget.mode,
+            "fail_closed": budget.fail_closed,
+            "changed_at": at.isoformat(),
+        },
+        source=SOURCE,
+        subject=budget.budget_id,
+        workspace_id=budget.workspace_id,
+    )
+
+
 async def create_budget(
     deps: CostDeps, req: CreateBudget.Request, ctx: RpcContext
 ) -> dict[str, Any]:
     budget = budget_from(req, str(uuid.uuid4()))
     async with deps.uow() as uow:
         stored = await uow.budgets.add(budget)
+        uow.emit(
+            audit(
+                "budget_created",
+                budget.workspace_id,
+                budget.budget_id,
+                req.actor_id,
+                ctx,
+                {"budget": _terms(budget)},
+            )
+        )
+        uow.emit(changed(budget, "created", stored.updated_at))
         await uow.commit()
     return view(stored)
 
@@ -144,9 +240,26 @@ async def update_budget(
 ) -> dict[str, Any]:
     budget = budget_from(req, str(req.budget_id))
     async with deps.uow() as uow:
+        before = await uow.budgets.get(req.workspace_id, req.budget_id)
         stored = await uow.budgets.replace(budget)
-        if stored is None:
+        if before is None or stored is None:
             raise BudgetNotFound("no such budget in this workspace")
+        was, now = _terms(before.budget), _terms(budget)
+        uow.emit(
+            audit(
+                "budget_updated",
+                budget.workspace_id,
+                budget.budget_id,
+                req.actor_id,
+                ctx,
+                {
+                    "budget": now,
+                    "before": was,
+                    "changed": sorted(k for k in now if now[k] != was[k]),
+                },
+            )
+        )
+        uow.emit(changed(budget, "updated", stored.updated_at))
         await uow.commit()
     return view(stored)
 
@@ -170,7 +283,19 @@ async def delete_budget(
     deps: CostDeps, req: DeleteBudget.Request, ctx: RpcContext
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        if not await uow.budgets.delete(req.workspace_id, req.budget_id):
+        before = await uow.budgets.get(req.workspace_id, req.budget_id)
+        if before is None or not await uow.budgets.delete(req.workspace_id, req.budget_id):
             raise BudgetNotFound("no such budget in this workspace")
+        uow.emit(
+            audit(
+                "budget_deleted",
+                str(req.workspace_id),
+                str(req.budget_id),
+                req.actor_id,
+                ctx,
+                {"budget": _terms(before.budget)},
+            )
+        )
+        uow.emit(changed(before.budget, "deleted", datetime.now(UTC)))
         await uow.commit()
     return {"budget_id": str(req.budget_id), "deleted": True}

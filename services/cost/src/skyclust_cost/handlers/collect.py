@@ -44,7 +44,8 @@ async def _estimate(
         for r in runs
     ]
     rows, unpriced = run_rate.estimate(spans, start, end, now, deps.price)
-    warnings = []
+    # Estimated from the shipped table: the price book says why no live prices.
+    warnings = [w for w in deps.prices.warnings if w.provider == provider] if rows else []
     if unpriced:
         warnings.append(
             CostWarning(

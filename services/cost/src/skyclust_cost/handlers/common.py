@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from ..adapters.billing.base import BillingCollector
+from ..adapters.pricing import PriceList
 from ..adapters.repositories import CostUnitOfWork
+from ..domain.prices import PriceBook
+from ..domain.records import CostWarning
 from ..domain.run_rate import PriceLookup
 
 SOURCE = "cost"
@@ -20,12 +24,29 @@ def utc_today() -> date:
 
 
 @dataclass
+class Prices:
+    """The prices estimates use: the cached pricing-API prices still within their TTL
+    over the shipped table, reloaded after each refresh; `warnings` says which clouds'
+    prices are the defaults, and why."""
+
+    book: PriceBook = field(default_factory=PriceBook)
+    warnings: list[CostWarning] = field(default_factory=list)
+
+    def hourly(self, provider: str, name: str, region: str = "*") -> Decimal | None:
+        return self.book.hourly(provider, name, region)
+
+
+@dataclass
 class CostDeps:
     uow: Callable[[], CostUnitOfWork]
     collectors: Mapping[str, BillingCollector]
     decrypt_credential: CredentialDecrypt
     # The hourly price of an instance type, for estimates.
-    price: PriceLookup = lambda provider, kind: None
+    price: PriceLookup = lambda provider, kind, region: None
     today: Callable[[], date] = utc_today
     # Days read back on each scheduled collection: the clouds revise recent days.
     collect_days: int = 7
+    # Each cloud's pricing API, and how long what it answered is used for.
+    price_lists: Mapping[str, PriceList] = field(default_factory=dict)
+    price_ttl_seconds: float = 86400.0
+    prices: Prices = field(default_factory=Prices)

@@ -13,7 +13,6 @@ from skyclust_common.messaging import RpcContext
 
 from ..domain.budgets import CoveringBudget, guardrail
 from ..domain.estimate import ClusterRequest, NodeGroupRequest, estimate
-from ..domain.prices import PriceBook
 from .budgets import standing
 from .common import CostDeps
 
@@ -43,9 +42,9 @@ def cluster_request(req: CheckBudgetGuardrail.Request) -> ClusterRequest:
 async def check_budget_guardrail(
     deps: CostDeps, req: CheckBudgetGuardrail.Request, ctx: RpcContext
 ) -> dict[str, Any]:
-    # The shipped default table: live pricing-API prices are not stored by the service
-    # yet, and every line of the estimate says where its price came from.
-    found = estimate(cluster_request(req), PriceBook())
+    # The cached pricing-API prices over the shipped table; every line of the estimate
+    # says where its price came from.
+    found = estimate(cluster_request(req), deps.prices.book)
     today = deps.today()
     cluster = str(req.cluster_id) if req.cluster_id is not None else None
     tags = dict(req.tags or {})

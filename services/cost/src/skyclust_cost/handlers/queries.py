@@ -1,27 +1,35 @@
-"""The reads: summary, breakdown, trend and comparison, all answered from the store, with
-the warnings of each cloud whose billing API could not be read at the last collection."""
+"""The reads: summary, breakdown, trend, comparison and forecast, all answered from the
+store, with the warnings of each cloud whose billing API could not be read at the last
+collection."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from skyclust_common.messages.rpc import (
     GetCostBreakdown,
     GetCostComparison,
+    GetCostForecast,
     GetCostSummary,
     GetCostTrend,
 )
 from skyclust_common.messaging import RpcContext
 
 from ..domain import periods
+from ..domain.errors import InvalidHorizon
+from ..domain.forecast import Forecast, RunRateStep, forecast, linear_forecast
 from ..domain.records import CostWarning
 from .common import CostDeps
+from .run_rates import steps_for
 
 CURRENCY = "USD"
+# How far back a forecast learns from: as a budget's (handlers/budgets.py), a quarter and
+# more, enough for the weekly shape and a trend without last year's.
+FORECAST_HISTORY_DAYS = 120
 # Money leaves as a JSON number; cents are what a reader compares.
 _CENT = Decimal("0.000001")
 
@@ -161,4 +169,87 @@ async def get_cost_comparison(
             name: {"current": money(c), "previous": money(p)}
             for name, (c, p) in sorted(sums.items())
         },
+    }
+
+
+def _horizon(value: str | None) -> tuple[str, int]:
+    name = value or "1m"
+    days = periods.PERIOD_DAYS.get(name)
+    if days is None:
+        choices = ", ".join(periods.PERIOD_DAYS)
+        raise InvalidHorizon(f"horizon must be one of {choices}, not {value!r}")
+    return name, days
+
+
+def _forecast_view(found: Forecast) -> dict[str, Any]:
+    def m(x: float) -> float:
+        return round(x, 2)
+
+    return {
+        "method": found.method,
+        "total": m(found.total),
+        "intervals": {
+            "80": [m(found.total_lower_80), m(found.total_upper_80)],
+            "95": [m(found.total_lower_95), m(found.total_upper_95)],
+        },
+        "daily": [
+            {
+                "date": p.day.isoformat(),
+                "mean": m(p.mean),
+                "lower_80": m(p.lower_80),
+                "upper_80": m(p.upper_80),
+                "lower_95": m(p.lower_95),
+                "upper_95": m(p.upper_95),
+            }
+            for p in found.points
+        ],
+    }
+
+
+async def get_cost_forecast(
+    deps: CostDeps, req: GetCostForecast.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    """The scope's daily cost of the last FORECAST_HISTORY_DAYS (from its first day of
+    cost on, a day without rows a zero), forecast over the horizon with the run-rate
+    steps of what began or ended in that time; with no history yet, from a zero today
+    and the steps alone."""
+    horizon, days = _horizon(req.horizon)
+    today = deps.today()
+    q = periods.Scope(
+        req.workspace_id,
+        today - timedelta(days=FORECAST_HISTORY_DAYS - 1),
+        today,
+        periods.resource_types(req.resource_types or "all"),
+        periods.provider(req.provider),
+        horizon,
+    )
+    rows, warnings = await _daily(deps, q)
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
+    for day, _, amount in rows:
+        per_day[day] += amount
+    first = min(per_day) if per_day else None
+    series = periods.dense(periods.Window(first or today, today), per_day)
+    steps: list[RunRateStep] = []
+    if "cluster" in q.resource_types:
+        # Runs are clusters' (every estimate row names its cluster).
+        async with deps.uow() as uow:
+            steps, _ = await steps_for(
+                uow, q.workspace_id, q.provider, lambda p, c: True, first or q.start, today
+            )
+    method = req.method or "seasonal_steps"
+    history = [(d, float(a)) for d, a in series]
+    found = linear_forecast(history, days) if method == "linear" else forecast(history, days, steps)
+    return {
+        "horizon": horizon,
+        "start": (today + timedelta(days=1)).isoformat(),
+        "end": (today + timedelta(days=days)).isoformat(),
+        "history_start": first.isoformat() if first else None,
+        "history_end": today.isoformat(),
+        "currency": CURRENCY,
+        "warnings": [w.view() for w in warnings],
+        **_forecast_view(found),
+        "steps": [
+            {"date": s.day.isoformat(), "delta_per_day": round(s.delta_per_day, 2)}
+            for s in (steps if method != "linear" else [])
+        ],
     }

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ..envelope import ok
+from ..paging import NamedList, paged
 from .deps import MemberManager, Svc
 from .models import ApiKeyBody
 
@@ -39,9 +40,10 @@ async def create_api_key(
 async def list_api_keys(
     principal: MemberManager,
     svc: Svc,
+    query: NamedList,
 ) -> JSONResponse:
     result = await svc.call("identity", "ListApiKeys", {"workspace_id": principal.workspace_id})
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.delete("/{api_key_id}")

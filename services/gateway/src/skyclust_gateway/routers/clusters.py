@@ -17,10 +17,13 @@ from skyclust_common.errors import ValidationFailed
 
 from ..auth import Principal
 from ..envelope import ok
+from ..paging import ResourceList, StatusList, paged
+from ..permissions import Role
 from .deps import ClusterWriter, KubeconfigReader, Reader, Svc
 from .models import (
     ClusterBody,
     ImportBody,
+    NewNodeGroupBody,
     NodeGroupBody,
     NodeGroupUpdateBody,
     Provider,
@@ -28,6 +31,8 @@ from .models import (
 )
 
 router = APIRouter(prefix="/api/v1/{provider}/kubernetes/clusters", tags=["clusters"])
+# The workspace's clusters in every cloud: its paths cannot match the provider router's.
+all_clouds_router = APIRouter(prefix="/api/v1/kubernetes/clusters", tags=["clusters"])
 PROVISIONING = "provisioning"
 STREAM_HINT = "follow its progress on /api/v1/events/stream"
 REGION = r"^[a-z][a-z0-9-]{1,63}$"
@@ -67,6 +72,11 @@ def _change(
     }
 
 
+def _guarded(principal: Principal) -> dict[str, bool]:
+    """For a change the budget guardrail checks: whether the caller may override it."""
+    return {"actor_is_admin": principal.role == Role.ADMIN}
+
+
 @router.post("", status_code=202)
 async def create_cluster(
     provider: Provider, body: ClusterBody, principal: ClusterWriter, svc: Svc
@@ -93,19 +103,38 @@ async def create_cluster(
             "workspace_id": principal.workspace_id,
             "actor_id": principal.user_id,
             "provider": provider.value,
+            **_guarded(principal),
         },
     )
     return ok(result, 202, f"cluster requested; {STREAM_HINT}")
 
 
 @router.get("")
-async def list_clusters(provider: Provider, principal: Reader, svc: Svc) -> JSONResponse:
+async def list_clusters(
+    provider: Provider, principal: Reader, svc: Svc, query: ResourceList
+) -> JSONResponse:
     result = await svc.call(
         PROVISIONING,
         "ListClusters",
         {"workspace_id": principal.workspace_id, "provider": provider.value},
     )
-    return ok(result["items"])
+    return paged(result["items"], query)
+
+
+@all_clouds_router.get("")
+async def list_all_clusters(
+    principal: Reader,
+    svc: Svc,
+    query: ResourceList,
+    provider: Annotated[Provider | None, Query(description="only this cloud's")] = None,
+) -> JSONResponse:
+    """The workspace's clusters in every cloud (or one), oldest first; each names its
+    `provider`, whose path (`/api/v1/{provider}/kubernetes/clusters/{id}`) has the rest."""
+    request = {"workspace_id": principal.workspace_id}
+    if provider is not None:
+        request["provider"] = provider.value
+    result = await svc.call(PROVISIONING, "ListClusters", request)
+    return paged(result["items"], query)
 
 
 # Declared before the `/{cluster_id}` routes, which would otherwise take "discover" for an id.
@@ -286,21 +315,21 @@ def _body(model: NodeGroupBody | NodeGroupUpdateBody) -> dict[str, Any]:
 async def create_node_group(
     provider: Provider,
     cluster_id: uuid.UUID,
-    body: NodeGroupBody,
+    body: NewNodeGroupBody,
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
-    change = {**_body(body), **_change(principal, provider, cluster_id)}
+    change = {**_body(body), **_change(principal, provider, cluster_id), **_guarded(principal)}
     result = await svc.call(PROVISIONING, "CreateNodeGroup", change)
     return ok(result, 202, f"node group requested; {STREAM_HINT}")
 
 
 @router.get("/{cluster_id}/node-groups")
 async def list_node_groups(
-    provider: Provider, cluster_id: uuid.UUID, principal: Reader, svc: Svc
+    provider: Provider, cluster_id: uuid.UUID, principal: Reader, svc: Svc, query: StatusList
 ) -> JSONResponse:
     result = await svc.call(PROVISIONING, "ListNodeGroups", _key(principal, provider, cluster_id))
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.get("/{cluster_id}/node-groups/{node_group_id}")
@@ -330,7 +359,11 @@ async def update_node_group(
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
-    change = {**_body(body), **_change(principal, provider, cluster_id, node_group_id)}
+    change = {
+        **_body(body),
+        **_change(principal, provider, cluster_id, node_group_id),
+        **_guarded(principal),
+    }
     result = await svc.call(PROVISIONING, "UpdateNodeGroup", change)
     return ok(result, 202, "node group change requested")
 

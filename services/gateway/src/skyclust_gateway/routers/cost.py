@@ -4,7 +4,7 @@ own code (INVALID_PERIOD, INVALID_BREAKDOWN...)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -13,6 +13,7 @@ from ..auth import Principal
 from ..envelope import ok
 from ..permissions import Permission
 from .deps import Reader, Svc, caller
+from .models import EstimateBody
 
 router = APIRouter(prefix="/api/v1/cost-analysis", tags=["cost"])
 COST = "cost"
@@ -92,6 +93,34 @@ async def cost_comparison(
 ) -> JSONResponse:
     scope = _scope(principal, period, resource_types, provider)
     return ok(await svc.call(COST, "GetCostComparison", scope))
+
+
+@router.get("/forecast")
+async def cost_forecast(
+    principal: Reader,
+    svc: Svc,
+    horizon: Annotated[
+        str | None, Query(max_length=16, description="7d, 1m (default), 3m, 6m, 1y ahead")
+    ] = None,
+    method: Annotated[
+        Literal["seasonal_steps", "linear"] | None,
+        Query(description="seasonal_steps (default), or the seed's linear, to compare"),
+    ] = None,
+    resource_types: ResourceTypes = None,
+    provider: Provider = None,
+) -> JSONResponse:
+    """The next days' cost with 80% and 95% intervals, learnt from the last 120 days and
+    told of the clusters created, scaled or deleted since (`steps`)."""
+    scope = _scope(principal, None, resource_types, provider)
+    extra = {k: v for k, v in (("horizon", horizon), ("method", method)) if v}
+    return ok(await svc.call(COST, "GetCostForecast", {**scope, **extra}))
+
+
+@router.post("/estimate")
+async def cost_estimate(principal: Reader, body: EstimateBody, svc: Svc) -> JSONResponse:
+    """What a cluster would cost a month, line by line, before it is asked for."""
+    query = {**body.as_query(), "workspace_id": principal.workspace_id}
+    return ok(await svc.call(COST, "EstimateClusterCost", query))
 
 
 @router.post("/collect")

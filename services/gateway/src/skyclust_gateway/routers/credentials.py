@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ..envelope import ok
+from ..paging import StatusList, paged
 from .deps import CredentialManager, Reader, Svc
 from .models import CredentialBody, RotateBody
 
@@ -34,9 +35,9 @@ async def create_credential(
 
 
 @router.get("")
-async def list_credentials(principal: Reader, svc: Svc) -> JSONResponse:
+async def list_credentials(principal: Reader, svc: Svc, query: StatusList) -> JSONResponse:
     result = await svc.call(VAULT, "ListCredentials", {"workspace_id": principal.workspace_id})
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.get("/{credential_id}")

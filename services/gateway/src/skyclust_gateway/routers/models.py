@@ -102,6 +102,16 @@ class NodeGroupBody(Strict):
     taints: list[Taint] | None = Field(default=None, max_length=50)
 
 
+class NewNodeGroupBody(NodeGroupBody):
+    """A node group added to an existing cluster: its monthly estimate is checked
+    against the budgets covering the cluster first."""
+
+    budget_override: bool = Field(
+        default=False,
+        description="go past an enforce budget the change would exceed (admins only; audited)",
+    )
+
+
 class NodeGroupUpdateBody(Strict):
     """Fields left out keep their value; `labels` and `taints` replace the current ones."""
 
@@ -110,6 +120,10 @@ class NodeGroupUpdateBody(Strict):
     desired_size: int | None = Field(default=None, ge=0, le=1000)
     labels: dict[str, str] | None = Field(default=None, max_length=50)
     taints: list[Taint] | None = Field(default=None, max_length=50)
+    budget_override: bool = Field(
+        default=False,
+        description="go past an enforce budget the change would exceed (admins only; audited)",
+    )
 
 
 class NetworkRef(Strict):
@@ -135,6 +149,10 @@ class ClusterBody(Strict):
     azure_config: AzureConfig | None = None
     node_groups: list[NodeGroupBody] | None = Field(default=None, max_length=10)
     network: NetworkRef | None = None
+    budget_override: bool = Field(
+        default=False,
+        description="go past an enforce budget the change would exceed (admins only; audited)",
+    )
 
     def network_named_by_config(self) -> list[str]:
         """The provider-config fields that name a network, which `network` would contradict."""
@@ -347,3 +365,51 @@ class NotificationRulePatch(Strict):
     in_app_roles: list[RoleName] | None = Field(None, max_length=3)
     in_app_user_ids: list[uuid.UUID] | None = Field(None, max_length=100)
     enabled: bool | None = None
+
+
+class NetworkPieces(Strict):
+    nat_gateways: int | None = Field(default=None, ge=0, le=100)
+    load_balancers: int | None = Field(default=None, ge=0, le=100)
+
+
+class EstimateBody(Strict):
+    """A cluster as `POST .../clusters` would take it, with its `provider`: what it would
+    cost a month. `network_pieces` names the NAT gateways and load balancers to price;
+    the fields of a create that do not change the price (name, credential, tags, network,
+    labels, taints) may be sent and are not priced."""
+
+    provider: Provider
+    region: Region
+    version: Version | None = None
+    control_plane_tier: str | None = Field(default=None, min_length=1, max_length=32)
+    node_groups: list[NodeGroupBody] | None = Field(default=None, max_length=50)
+    gcp_config: GcpClusterConfig | None = None
+    azure_config: AzureConfig | None = None
+    network_pieces: NetworkPieces | None = None
+    name: str | None = Field(default=None, max_length=100)
+    credential_id: uuid.UUID | None = None
+    tags: ClusterTags | None = None
+    aws_config: AwsConfig | None = None
+    network: NetworkRef | None = None
+
+    def as_query(self) -> dict[str, Any]:
+        priced = {"provider", "region", "version", "control_plane_tier", "network_pieces"}
+        query = self.model_dump(mode="json", include=priced, exclude_none=True)
+        if self.node_groups:
+            query["node_groups"] = [
+                g.model_dump(
+                    mode="json",
+                    include={"name", "instance_type", "min_size", "max_size", "desired_size"},
+                    exclude_none=True,
+                )
+                for g in self.node_groups
+            ]
+        pools = {
+            "gcp_config": {"machine_type", "node_count"},
+            "azure_config": {"vm_size", "node_count"},
+        }
+        for name, fields in pools.items():
+            config = getattr(self, name)
+            if config is not None:
+                query[name] = config.model_dump(mode="json", include=fields, exclude_none=True)
+        return query

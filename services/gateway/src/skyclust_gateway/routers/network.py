@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from ..auth import Principal
 from ..envelope import ok
+from ..paging import StatusList, paged
 from .deps import NetworkWriter, Reader, Svc, WorkspaceManager
 from .models import (
     CidrPlanBody,
@@ -82,6 +83,7 @@ async def list_vpcs(
     provider: Provider,
     principal: Reader,
     svc: Svc,
+    query: StatusList,
     region: NetworkRegion | None = None,
     credential_id: uuid.UUID | None = None,
     tag: TagFilter = None,
@@ -96,7 +98,7 @@ async def list_vpcs(
             **_filters(region=region, credential_id=credential_id, tag=tag, managed=managed),
         },
     )
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.post(BY_PROVIDER + "/vpcs/discover")
@@ -160,6 +162,7 @@ async def list_subnets(
     provider: Provider,
     principal: Reader,
     svc: Svc,
+    query: StatusList,
     vpc_id: uuid.UUID | None = None,
     region: NetworkRegion | None = None,
     credential_id: uuid.UUID | None = None,
@@ -174,7 +177,7 @@ async def list_subnets(
             **_filters(vpc_id=vpc_id, region=region, credential_id=credential_id, tag=tag),
         },
     )
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.get(BY_PROVIDER + "/subnets/{subnet_id}")
@@ -219,6 +222,7 @@ async def list_security_groups(
     provider: Provider,
     principal: Reader,
     svc: Svc,
+    query: StatusList,
     vpc_id: uuid.UUID | None = None,
     region: NetworkRegion | None = None,
     credential_id: uuid.UUID | None = None,
@@ -233,7 +237,7 @@ async def list_security_groups(
             **_filters(vpc_id=vpc_id, region=region, credential_id=credential_id, tag=tag),
         },
     )
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.get(BY_PROVIDER + "/security-groups/{group_id}")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from ..auth import Principal
 from ..envelope import ok
 from ..errors import UserLoginRequired, WorkspaceNotFound
+from ..paging import NamedList, paged
 from .deps import MemberManager, Reader, Svc, UserReader, WorkspaceManager
 from .models import MemberBody, MemberUpdateBody, WorkspaceBody
 
@@ -23,9 +24,9 @@ def _same(principal: Principal, workspace_id: uuid.UUID) -> None:
 
 
 @router.get("")
-async def list_workspaces(principal: UserReader, svc: Svc) -> JSONResponse:
+async def list_workspaces(principal: UserReader, svc: Svc, query: NamedList) -> JSONResponse:
     result = await svc.call("identity", "ListWorkspaces", {"user_id": principal.user_id})
-    return ok(result["items"])
+    return paged(result["items"], query)
 
 
 @router.post("", status_code=201)

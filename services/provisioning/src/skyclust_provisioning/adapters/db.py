@@ -17,7 +17,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from skyclust_common.db import advisory_xact_lock, service_metadata
 
 from ..domain import conditions
+from ..domain.budgets import FailClosedBudget, KnownBudgetState
 from ..domain.cluster import ClusterSpec, Status
 from ..domain.errors import NameTaken
 from ..domain.node_group import NodeGroupSpec, taints_from
@@ -331,3 +332,42 @@ class NodeGroups(_Rows):
             NodeGroup.status != "DELETED",
         )
         return list((await self.session.execute(query.order_by(NodeGroup.created_at))).scalars())
+
+
+class KnownBudget(Base):
+    """The last BudgetChanged of each budget: what the guardrail decides with while the
+    cost service cannot be asked (which budgets fail closed, and what they cover)."""
+
+    __tablename__ = "known_budgets"
+
+    budget_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    workspace_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(16))
+    scope_value: Mapped[str | None] = mapped_column(String(320))
+    fail_closed: Mapped[bool] = mapped_column(Boolean)
+    deleted: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KnownBudgets(_Rows):
+    async def record(self, budget: KnownBudgetState) -> None:
+        """Keep `budget` unless a later change of it is already kept (a redelivered or
+        reordered event changes nothing)."""
+        values = budget.as_row()
+        stmt = insert(KnownBudget).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[KnownBudget.budget_id],
+            set_={k: stmt.excluded[k] for k in values if k != "budget_id"},
+            where=KnownBudget.changed_at <= stmt.excluded.changed_at,
+        )
+        await self.session.execute(stmt)
+
+    async def fail_closed(self, workspace_id: uuid.UUID) -> list[FailClosedBudget]:
+        query = select(KnownBudget).where(
+            KnownBudget.workspace_id == workspace_id,
+            KnownBudget.fail_closed.is_(True),
+            KnownBudget.deleted.is_(False),
+        )
+        rows = (await self.session.execute(query.order_by(KnownBudget.name))).scalars()
+        return [FailClosedBudget(str(r.budget_id), r.name, r.scope, r.scope_value) for r in rows]

@@ -19,6 +19,7 @@ from sqlalchemy import inspect
 from skyclust_common.fake_uow import FakeDatabase, FakeUnitOfWork
 
 from ..domain import conditions
+from ..domain.budgets import FailClosedBudget, KnownBudgetState
 from ..domain.cluster import Status
 from ..domain.errors import NameTaken
 from .db import UNFINISHED, Cluster, NodeGroup
@@ -168,6 +169,28 @@ class FakeClusters(_FakeRows):
         return sorted(rows, key=lambda c: c.created_at)
 
 
+class FakeKnownBudgets:
+    """The last BudgetChanged of each budget, the later change winning, as in the
+    database's upsert."""
+
+    def __init__(self, uow: FakeProvisioningUnitOfWork) -> None:
+        self.uow = uow
+
+    async def record(self, budget: KnownBudgetState) -> None:
+        rows = self.uow.table("known_budgets")
+        kept = rows.get(budget.budget_id)
+        if kept is None or kept.changed_at <= budget.changed_at:
+            rows[budget.budget_id] = budget
+
+    async def fail_closed(self, workspace_id: uuid.UUID) -> list[FailClosedBudget]:
+        rows = self.uow.table("known_budgets").values()
+        return [
+            FailClosedBudget(str(b.budget_id), b.name, b.scope, b.scope_value)
+            for b in sorted(rows, key=lambda b: b.name)
+            if b.workspace_id == workspace_id and b.fail_closed and not b.deleted
+        ]
+
+
 class FakeNodeGroups(_FakeRows):
     table = "node_groups"
     model = NodeGroup
@@ -233,6 +256,10 @@ class FakeProvisioningUnitOfWork(FakeUnitOfWork):
     @property
     def node_groups(self) -> FakeNodeGroups:
         return FakeNodeGroups(self)
+
+    @property
+    def budgets(self) -> FakeKnownBudgets:
+        return FakeKnownBudgets(self)
 
     def lock(self, key: str) -> bool:
         if key in self.db.locks:

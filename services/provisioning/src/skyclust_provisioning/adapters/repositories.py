@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 
 from skyclust_common.envelope import CloudEvent
 
+from ..domain.budgets import FailClosedBudget, KnownBudgetState
 from .db import Cluster, NodeGroup
 
 
@@ -66,6 +67,12 @@ class NodeGroupRepository(Protocol):
     async def list(self, workspace_id: uuid.UUID, cluster_id: uuid.UUID) -> list[NodeGroup]: ...
 
 
+class KnownBudgetRepository(Protocol):
+    async def record(self, budget: KnownBudgetState) -> None: ...
+
+    async def fail_closed(self, workspace_id: uuid.UUID) -> list[FailClosedBudget]: ...
+
+
 class ProvisioningUoW(Protocol):
     """One transaction: what a use case changes, the events it emits and the inbox mark
     commit together, or nothing does."""
@@ -75,6 +82,9 @@ class ProvisioningUoW(Protocol):
 
     @property
     def node_groups(self) -> NodeGroupRepository: ...
+
+    @property
+    def budgets(self) -> KnownBudgetRepository: ...
 
     def read_only(self) -> Self: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from skyclust_common.db import UnitOfWork
 
 from ..domain.errors import NameTaken
-from .db import Clusters, NodeGroups
+from .db import Clusters, KnownBudgets, NodeGroups
 
 
 class ProvisioningUnitOfWork(UnitOfWork):
@@ -20,3 +20,7 @@ class ProvisioningUnitOfWork(UnitOfWork):
     @property
     def node_groups(self) -> NodeGroups:
         return NodeGroups(self.session)
+
+    @property
+    def budgets(self) -> KnownBudgets:
+        return KnownBudgets(self.session)

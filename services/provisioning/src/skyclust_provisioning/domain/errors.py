@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from skyclust_common.errors import (
     Conflict,
+    Forbidden,
     NotFound,
     ProviderError,
     SkyclustError,
@@ -244,3 +245,18 @@ class NetworkRequired(ProviderError):
     VPC has none to use."""
 
     code = "NETWORK_REQUIRED"
+
+
+class BudgetCheckUnavailable(Conflict):
+    """The cost service could not be asked and a budget covering the request fails
+    closed: the request waits for cost to answer (or an admin's override); retrying once
+    cost answers again goes through."""
+
+    code = "BUDGET_CHECK_UNAVAILABLE"
+    default_retryable = True
+
+
+class BudgetOverrideForbidden(Forbidden):
+    """An override of the guardrail asked for by someone who is not a workspace admin."""
+
+    code = "BUDGET_OVERRIDE_FORBIDDEN"

@@ -5,7 +5,7 @@ from typing import Any
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Bus, Delivery
 
-from ..handlers import drift, node_group_saga, saga
+from ..handlers import budget_guard, drift, node_group_saga, saga
 from ..handlers.shared import ProvisioningDeps
 
 SAGA_STEPS = {
@@ -29,9 +29,14 @@ CREDENTIALS = {
 }
 
 
+# What the budget guardrail decides with while cost cannot be asked.
+BUDGETS = {"BudgetChanged": budget_guard.on_budget_changed}
+
+
 async def register(bus: Bus, deps: ProvisioningDeps, concurrency: int = 16) -> None:
     await _consume(bus, deps, "provisioning-cluster-saga", SAGA_STEPS, concurrency)
     await _consume(bus, deps, "provisioning-credential-changes", CREDENTIALS, 1)
+    await _consume(bus, deps, budget_guard.CONSUMER, BUDGETS, 1)
 
 
 async def _consume(

@@ -43,6 +43,7 @@ from ..domain.errors import (
 )
 from ..domain.node_group import check_name, check_sizes, check_taints
 from ..domain.saga import Step
+from . import budget_guard
 from .shared import ProvisioningDeps as ProvisioningDeps
 from .shared import cluster_credential, cluster_event, stored, taints_of
 
@@ -138,6 +139,42 @@ def _initial_node_groups(
     return groups
 
 
+def _budget_request(
+    req: CreateClusterRequest, groups: list[dict[str, Any]]
+) -> budget_guard.BudgetRequest:
+    """The new cluster as the guardrail prices it: the control plane, the pool GKE and
+    AKS always make from the provider config (as the adapters make it), and the groups."""
+    priced = [
+        budget_guard.node_group(
+            g["name"], g["instance_type"], g["desired_size"], g["min_size"], g["max_size"]
+        )
+        for g in groups
+    ]
+    if req.provider == "gcp":
+        config = stored(req.gcp_config) or {}
+        count = int(config.get("node_count", 1))
+        priced.insert(
+            0, budget_guard.node_group("default", config.get("machine_type"), count, count, count)
+        )
+    elif req.provider == "azure":
+        config = stored(req.azure_config) or {}
+        count = int(config.get("node_count", 1))
+        priced.insert(
+            0, budget_guard.node_group("system", config.get("vm_size"), count, count, count)
+        )
+    return budget_guard.BudgetRequest(
+        workspace_id=str(req.workspace_id),
+        actor_id=req.actor_id,
+        is_admin=bool(req.actor_is_admin),
+        override=bool(req.budget_override),
+        provider=req.provider,
+        region=req.region,
+        version=req.version,
+        tags=dict(req.tags or {}),
+        node_groups=priced,
+    )
+
+
 # requests ------------------------------------------------------------------------
 
 
@@ -159,6 +196,9 @@ async def create_cluster(
         )
     groups = _initial_node_groups(provider, req.node_groups or [])
     workspace_id = req.workspace_id
+    budget = _budget_request(req, groups)
+    # Before anything is stored: a refusal raises here.
+    outcome = await budget_guard.check(deps, budget)
     async with deps.uow() as uow:
         clusters = uow.clusters
         if await clusters.live_by_name(workspace_id, provider, req.region, req.name):
@@ -216,7 +256,16 @@ async def create_cluster(
                 actor_id=req.actor_id,
             )
         )
-        return await commit_new(uow, cluster)
+        audit = budget_guard.override_audit(
+            outcome,
+            budget,
+            resource_type="cluster",
+            resource_id=str(cluster.id),
+            request_id=ctx.request_id,
+        )
+        if audit is not None:
+            uow.emit(audit)
+        return {**await commit_new(uow, cluster), "warnings": list(outcome.warnings)}
 
 
 def _name_taken(cluster: Cluster) -> Conflict:

@@ -16,7 +16,7 @@ from skyclust_common.messages.rpc import (
 )
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import NodeGroup
+from ..adapters.db import Cluster, NodeGroup
 from ..domain.cluster import DELETABLE, Status
 from ..domain.errors import (
     ClusterBusy,
@@ -28,6 +28,7 @@ from ..domain.errors import (
     NodeGroupNotFound,
 )
 from ..domain.node_group import check_name, check_sizes, check_taints
+from . import budget_guard
 from .clusters import found, read_only
 from .shared import ProvisioningDeps, node_group_event, sizes, taints_of
 
@@ -67,6 +68,30 @@ def _name_taken(name: str) -> Conflict:
     return NodeGroupNameTaken(f"a node group named {name} exists in this cluster")
 
 
+def _budget_request(
+    cluster: Cluster,
+    actor_id: str,
+    is_admin: bool | None,
+    override: bool | None,
+    groups: list[dict[str, Any]],
+) -> budget_guard.BudgetRequest:
+    """Nodes added to an existing cluster: only they are priced, with the cluster's
+    provider, region and tags (the budgets that cover the cluster cover them)."""
+    return budget_guard.BudgetRequest(
+        workspace_id=str(cluster.workspace_id),
+        actor_id=actor_id,
+        is_admin=bool(is_admin),
+        override=bool(override),
+        provider=cluster.provider,
+        region=cluster.region,
+        version=cluster.version,
+        cluster_id=str(cluster.id),
+        tags=dict(cluster.tags or {}),
+        node_groups=groups,
+        include_control_plane=False,
+    )
+
+
 # requests ------------------------------------------------------------------------
 
 
@@ -91,6 +116,20 @@ async def create_node_group(
         groups = uow.node_groups
         if await groups.live_by_name(cluster_id, req.name):
             raise _name_taken(req.name)
+        # Asked inside the transaction, so nothing is stored unless it goes ahead; a
+        # refusal rolls it back.
+        budget = _budget_request(
+            cluster,
+            req.actor_id,
+            req.actor_is_admin,
+            req.budget_override,
+            [
+                budget_guard.node_group(
+                    req.name, req.instance_type, req.desired_size, req.min_size, req.max_size
+                )
+            ],
+        )
+        outcome = await budget_guard.check(deps, budget)
         group = NodeGroup(
             id=uuid.uuid4(),
             workspace_id=workspace_id,
@@ -117,12 +156,21 @@ async def create_node_group(
                 actor_id=req.actor_id,
             )
         )
+        audit = budget_guard.override_audit(
+            outcome,
+            budget,
+            resource_type="node_group",
+            resource_id=str(group.id),
+            request_id=ctx.request_id,
+        )
+        if audit is not None:
+            uow.emit(audit)
         try:
             await uow.node_groups.refresh(group)
             await uow.commit()
         except NameTaken:
             raise _name_taken(req.name) from None
-        return view(group)
+        return {**view(group), "warnings": list(outcome.warnings)}
 
 
 async def list_node_groups(
@@ -178,6 +226,24 @@ async def update_node_group(
         taints = before.taints if req.taints is None else taints_of(req.taints)
         check_taints(taints)
         labels = before.labels if req.labels is None else req.labels
+        # A scale-up is priced for the nodes it adds (at their new maximum, too).
+        added = desired_size - before.desired_size
+        budget = _budget_request(
+            cluster,
+            req.actor_id,
+            req.actor_is_admin,
+            req.budget_override,
+            [
+                budget_guard.node_group(
+                    before.name,
+                    before.instance_type,
+                    max(added, 0),
+                    max(added, 0),
+                    max(max_size - before.desired_size, added, 0),
+                )
+            ],
+        )
+        outcome = await budget_guard.check(deps, budget)
         group.min_size = min_size
         group.max_size = max_size
         group.desired_size = desired_size
@@ -185,7 +251,7 @@ async def update_node_group(
         group.taints = [t.as_dict() for t in taints]
         after = group.spec()
         if after == before:
-            return view(group)
+            return {**view(group), "warnings": list(outcome.warnings)}
         group.status = Status.UPDATING
         group.status_reason = None
         group.status_message = None
@@ -199,9 +265,18 @@ async def update_node_group(
                 actor_id=req.actor_id,
             )
         )
+        audit = budget_guard.override_audit(
+            outcome,
+            budget,
+            resource_type="node_group",
+            resource_id=str(group.id),
+            request_id=ctx.request_id,
+        )
+        if audit is not None:
+            uow.emit(audit)
         await uow.node_groups.refresh(group)
         await uow.commit()
-        return view(group)
+        return {**view(group), "warnings": list(outcome.warnings)}
 
 
 async def delete_node_group(

@@ -53,6 +53,8 @@ def stored(part: Part | None) -> dict[str, Any] | None:
 
 CredentialLookup = Callable[[str, str], Awaitable[dict[str, Any]]]
 CredentialDecrypt = Callable[[str, str, str, str], Awaitable[dict[str, Any]]]
+# Cost's CheckBudgetGuardrail: the query in, the reply out, a refusal raised.
+BudgetAsk = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -72,6 +74,9 @@ class ProvisioningDeps:
     saga_runs: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(8))
     # The drift job's decrypted credentials, reused across its passes (see there).
     drift_credentials: CredentialCache = field(default_factory=lambda: CredentialCache(900.0))
+    # The budget guardrail before a create or scale-up (handlers/budget_guard.py); None
+    # asks nothing, for tests of what happens around it.
+    check_budget: BudgetAsk | None = None
 
 
 async def cluster_credential(

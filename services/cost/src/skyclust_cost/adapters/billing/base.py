@@ -31,24 +31,6 @@ class BillingCollector(Protocol):
         ...
 
 
-class NotImplementedCollector:
-    """A cloud whose billing adapter is not built: every collection says so as a warning
-    (the reads still answer, from estimates)."""
-
-    def __init__(self, provider: str) -> None:
-        self.provider = provider
-
-    async def collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
-        raise BillingUnavailable(
-            CostWarning(
-                "KUBERNETES_COST_CALCULATION_FAILED",
-                f"reading {self.provider} billing is not implemented in this build",
-                self.provider,
-                "cluster",
-            )
-        )
-
-
 async def in_thread(fn: Callable[[], T]) -> T:
     """The SDKs block: each call runs on a worker thread, so the loop keeps answering."""
     return await asyncio.to_thread(fn)
