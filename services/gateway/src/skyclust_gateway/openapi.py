@@ -208,6 +208,13 @@ ANSWERS: dict[str, Answer] = {
     "test_channel": _r("TestNotificationChannel"),
     "list_deliveries": _r("ListWebhookDeliveries"),
     "retry_delivery": _r("RetryWebhookDelivery"),
+    "create_rule": _r("CreateNotificationRule"),
+    "list_rules": _r("ListNotificationRules"),
+    "get_rule": _r("GetNotificationRule"),
+    "update_rule": _r("UpdateNotificationRule"),
+    "delete_rule": _r("DeleteNotificationRule"),
+    "get_mutes": _r("GetNotificationMutes"),
+    "set_mutes": _r("SetNotificationMutes"),
 }
 # Operations whose success is no JSON: a redirect, a YAML document, the event stream.
 NOT_JSON = {"oidc_login", "oidc_callback", "get_kubeconfig", "stream"}
@@ -344,6 +351,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "event_types": ["ClusterReady", "ClusterFailed"],
     },
     "ChannelPatch": {"enabled": False},
+    "NotificationRuleBody": {
+        "name": "cluster outcomes to ops",
+        "event_types": ["ClusterReady", "ClusterFailed"],
+        "channel_ids": [_CLUSTER],
+        "in_app_roles": ["user"],
+    },
+    "NotificationRulePatch": {"min_severity": "critical"},
+    "MutesBody": {"event_types": ["ClusterReady"]},
 }
 
 SECURITY_SCHEMES = {
