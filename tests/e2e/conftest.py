@@ -40,6 +40,14 @@ FAST = {
     "SKYCLUST_RATE_LIMIT_PER_CLIENT_PER_MINUTE": "100000",
     # Likewise for the per-client throttle of account emails (password resets).
     "SKYCLUST_ACCOUNT_EMAILS_PER_CLIENT": "100000",
+    # The webhook tests' receivers listen on 127.0.0.1, and retry in seconds, not hours.
+    "SKYCLUST_WEBHOOK_ALLOWED_CIDRS": "127.0.0.0/8",
+    "SKYCLUST_WEBHOOK_RETRY_SCHEDULE": "0.5,1,2,4,8,16",
+    "SKYCLUST_WEBHOOK_POLL_SECONDS": "0.2",
+    # A delivery claimed by a killed process is sent again after this.
+    "SKYCLUST_WEBHOOK_CONNECT_TIMEOUT_SECONDS": "2",
+    "SKYCLUST_WEBHOOK_READ_TIMEOUT_SECONDS": "5",
+    "SKYCLUST_WEBHOOK_LEASE_SECONDS": "10",
 }
 
 

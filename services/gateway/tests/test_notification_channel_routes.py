@@ -1,4 +1,5 @@
-"""The notification-channel routes: admins only, bodies with no unknown fields, each a
+"""The notification-channel and rule routes: admins change them (only admins see
+channels, anyone who reads the workspace sees rules), bodies with no unknown fields, each a
 thin call to the notification service for the caller's workspace, requests and replies
 as their contracts say."""
 
@@ -30,6 +31,7 @@ def channel() -> dict[str, Any]:
         "name": "ops",
         "type": "webhook",
         "url": "https://hooks.example.com/in",
+        "recipients": [],
         "event_types": ["ClusterFailed"],
         "enabled": True,
         "disabled_reason": None,
@@ -44,6 +46,7 @@ def delivery() -> dict[str, Any]:
         "channel_id": CHANNEL,
         "event_id": str(uuid.uuid4()),
         "event_type": "ClusterFailed",
+        "recipient": None,
         "status": "succeeded",
         "attempts": 1,
         "response_code": 204,
@@ -51,6 +54,25 @@ def delivery() -> dict[str, Any]:
         "error": None,
         "created_at": "2026-12-01T12:00:00+00:00",
         "next_attempt_at": None,
+    }
+
+
+RULE = str(uuid.uuid4())
+
+
+def rule() -> dict[str, Any]:
+    return {
+        "id": RULE,
+        "workspace_id": WORKSPACE,
+        "name": "clusters to ops",
+        "event_types": ["Cluster*"],
+        "min_severity": "info",
+        "resource_ids": [],
+        "channel_ids": [CHANNEL],
+        "in_app_roles": [],
+        "in_app_user_ids": [],
+        "enabled": True,
+        "created_at": "2026-12-01T12:00:00+00:00",
     }
 
 
@@ -64,6 +86,13 @@ REPLIES: dict[str, Any] = {
     "TestNotificationChannel": lambda: {"delivery": delivery()},
     "ListWebhookDeliveries": lambda: {"items": [delivery()]},
     "RetryWebhookDelivery": lambda: {"delivery": delivery()},
+    "CreateNotificationRule": lambda: {"rule": rule()},
+    "ListNotificationRules": lambda: {"items": [rule()]},
+    "GetNotificationRule": lambda: {"rule": rule()},
+    "UpdateNotificationRule": lambda: {"rule": rule()},
+    "DeleteNotificationRule": lambda: {"deleted": True},
+    "GetNotificationMutes": lambda: {"event_types": ["Cluster*"]},
+    "SetNotificationMutes": lambda: {"event_types": ["Cluster*"]},
 }
 
 
@@ -126,7 +155,8 @@ async def test_unknown_fields_and_other_types_are_refused(client, svc):
     for body in (
         {**BODY, "secret": "mine"},
         {**BODY, "type": "slack"},
-        {**BODY, "event_types": []},
+        {**BODY, "event_types": ["x" * 65]},
+        {"name": "mail", "type": "email", "recipients": []},
     ):
         response = await client.post(
             "/api/v1/notification-channels", json=body, headers=as_("admin")
@@ -160,3 +190,93 @@ async def test_each_route_asks_the_service_for_the_callers_workspace(client, svc
     assert svc.calls[1][1] == {"workspace_id": WORKSPACE, "channel_id": CHANNEL, "enabled": False}
     assert svc.calls[4][1]["limit"] == 5
     assert svc.calls[5][1]["delivery_id"] == DELIVERY
+
+
+async def test_an_email_channel_is_created_with_its_recipients(client, svc):
+    body = {"name": "mail", "type": "email", "recipients": ["ops@example.com"]}
+    response = await client.post("/api/v1/notification-channels", json=body, headers=as_("admin"))
+    assert response.status_code == 201, response.text
+    _, sent = svc.calls[-1]
+    assert sent == {
+        "workspace_id": WORKSPACE,
+        "actor_id": sent["actor_id"],
+        "name": "mail",
+        "type": "email",
+        "recipients": ["ops@example.com"],
+        "event_types": [],
+    }
+
+
+RULE_BODY = {"name": "clusters to ops", "event_types": ["Cluster*"], "channel_ids": [CHANNEL]}
+
+
+async def test_admins_change_rules_and_viewers_read_them(client, svc):
+    made = await client.post("/api/v1/notifications/rules", json=RULE_BODY, headers=as_("admin"))
+    assert made.status_code == 201, made.text
+    name, sent = svc.calls[-1]
+    assert name == "CreateNotificationRule"
+    assert (sent["workspace_id"], sent["event_types"], sent["channel_ids"]) == (
+        WORKSPACE,
+        ["Cluster*"],
+        [CHANNEL],
+    )
+    assert sent["min_severity"] == "info" and sent["in_app_roles"] == []
+    for role in ("viewer", "user"):
+        listed = await client.get("/api/v1/notifications/rules", headers=as_(role))
+        assert listed.status_code == 200 and listed.json()["data"]["items"][0]["id"] == RULE
+        one = await client.get(f"/api/v1/notifications/rules/{RULE}", headers=as_(role))
+        assert one.status_code == 200
+    calls = len(svc.calls)
+    for role in ("viewer", "user"):
+        for method, path, body in (
+            ("POST", "/api/v1/notifications/rules", RULE_BODY),
+            ("PATCH", f"/api/v1/notifications/rules/{RULE}", {"enabled": False}),
+            ("DELETE", f"/api/v1/notifications/rules/{RULE}", None),
+        ):
+            response = await client.request(method, path, json=body, headers=as_(role))
+            assert response.status_code == 403, (role, method)
+    assert len(svc.calls) == calls
+    patched = await client.patch(
+        f"/api/v1/notifications/rules/{RULE}",
+        json={"min_severity": "critical"},
+        headers=as_("admin"),
+    )
+    assert patched.status_code == 200
+    assert svc.calls[-1] == (
+        "UpdateNotificationRule",
+        {"workspace_id": WORKSPACE, "rule_id": RULE, "min_severity": "critical"},
+    )
+    gone = await client.delete(f"/api/v1/notifications/rules/{RULE}", headers=as_("admin"))
+    assert gone.status_code == 200 and svc.calls[-1][0] == "DeleteNotificationRule"
+
+
+async def test_a_rule_body_with_unknown_fields_or_values_is_refused(client, svc):
+    for body in (
+        {**RULE_BODY, "secret": "x"},
+        {**RULE_BODY, "min_severity": "loud"},
+        {**RULE_BODY, "in_app_roles": ["owner"]},
+        {**RULE_BODY, "channel_ids": ["not-a-uuid"]},
+        {"name": "no events"},
+    ):
+        response = await client.post("/api/v1/notifications/rules", json=body, headers=as_("admin"))
+        assert response.status_code == 422, body
+    assert svc.calls == []
+
+
+async def test_each_user_sets_their_own_mutes(client, svc):
+    for role in ("viewer", "admin"):
+        response = await client.put(
+            "/api/v1/notifications/mutes",
+            json={"event_types": ["Cluster*"]},
+            headers=as_(role),
+        )
+        assert response.status_code == 200, response.text
+        name, sent = svc.calls[-1]
+        assert name == "SetNotificationMutes"
+        assert set(sent) == {"workspace_id", "user_id", "event_types"}
+    shown = await client.get("/api/v1/notifications/mutes", headers=as_("user"))
+    assert shown.json()["data"] == {"event_types": ["Cluster*"]}
+    bad = await client.put(
+        "/api/v1/notifications/mutes", json={"event_types": ["x"], "all": True}, headers=as_("user")
+    )
+    assert bad.status_code == 422

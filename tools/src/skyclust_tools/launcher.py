@@ -367,7 +367,7 @@ class Platform:
                     pid_path=self.state_dir / "run" / f"{name}.pid",
                 )
             )
-        self._migrate()
+        self._migrate(max(120.0, float(os.environ.get("SKYCLUST_READY_TIMEOUT_SECONDS", "90"))))
         for service in self.services:
             service.start()
         self._wait_ready(timeout=float(os.environ.get("SKYCLUST_READY_TIMEOUT_SECONDS", "90")))

@@ -26,7 +26,7 @@ from typing import Any, Generic, Literal, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
@@ -63,6 +63,16 @@ class ApiKeyMe(BaseModel):
 class CredentialDeleted(BaseModel):
     id: str
     deleted: Literal[True]
+
+
+class AsyncApiDocument(BaseModel):
+    """The AsyncAPI 3.0 document of the public NATS subjects; its own schema is AsyncAPI's."""
+
+    model_config = ConfigDict(extra="allow")
+    asyncapi: str
+    info: dict[str, Any]
+    channels: dict[str, Any]
+    operations: dict[str, Any]
 
 
 class UnreadCount(BaseModel):
@@ -111,6 +121,8 @@ ANSWERS: dict[str, Answer] = {
     "switch_workspace": _r("SwitchWorkspace"),
     "me": Answer(reply("GetMe") | ApiKeyMe, "GetMe"),
     "jwks": Answer(reply("GetJwks"), "GetJwks", enveloped=False),
+    # The AsyncAPI 3.0 document of the public NATS subjects (docs/nats-api.md).
+    "asyncapi": Answer(AsyncApiDocument, enveloped=False),
     "verify_email": _r("VerifyEmail"),
     "resend_verification": _r("ResendVerification"),
     "request_password_reset": _r("RequestPasswordReset"),
@@ -208,6 +220,13 @@ ANSWERS: dict[str, Answer] = {
     "test_channel": _r("TestNotificationChannel"),
     "list_deliveries": _r("ListWebhookDeliveries"),
     "retry_delivery": _r("RetryWebhookDelivery"),
+    "create_rule": _r("CreateNotificationRule"),
+    "list_rules": _r("ListNotificationRules"),
+    "get_rule": _r("GetNotificationRule"),
+    "update_rule": _r("UpdateNotificationRule"),
+    "delete_rule": _r("DeleteNotificationRule"),
+    "get_mutes": _r("GetNotificationMutes"),
+    "set_mutes": _r("SetNotificationMutes"),
 }
 # Operations whose success is no JSON: a redirect, a YAML document, the event stream.
 NOT_JSON = {"oidc_login", "oidc_callback", "get_kubeconfig", "stream"}
@@ -344,6 +363,14 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "event_types": ["ClusterReady", "ClusterFailed"],
     },
     "ChannelPatch": {"enabled": False},
+    "NotificationRuleBody": {
+        "name": "cluster outcomes to ops",
+        "event_types": ["ClusterReady", "ClusterFailed"],
+        "channel_ids": [_CLUSTER],
+        "in_app_roles": ["user"],
+    },
+    "NotificationRulePatch": {"min_severity": "critical"},
+    "MutesBody": {"event_types": ["ClusterReady"]},
 }
 
 SECURITY_SCHEMES = {

@@ -47,11 +47,13 @@ def webhook_deps(settings: NotificationSettings) -> WebhookDeps:
             connect_timeout=settings.webhook_connect_timeout_seconds,
             read_timeout=settings.webhook_read_timeout_seconds,
             max_response_bytes=settings.webhook_max_response_bytes,
+            ca_bundle=settings.webhook_ca_bundle,
         ),
         schedule=RetrySchedule(
             retry_waits(settings.webhook_retry_schedule), jitter=settings.webhook_retry_jitter
         ),
         rotation_overlap=timedelta(seconds=settings.webhook_rotation_overlap_seconds),
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
         disable_after=timedelta(seconds=settings.webhook_disable_after_seconds),
     )
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from skyclust_common.settings import DatabaseServiceSettings
 
 from .adapters.secret_box import parse_key
+from .adapters.webhook_http import tls_context
 from .domain.ssrf import parse_cidrs
 
 
@@ -40,6 +43,11 @@ class NotificationSettings(DatabaseServiceSettings):
     # 32 bytes, base64: webhook signing secrets are sealed with it (AES-GCM). Unset, they
     # are kept unsealed in the service's schema.
     webhook_secrets_key: SecretStr | None = None
+    # A PEM bundle of CAs trusted for https webhooks besides the public ones.
+    webhook_ca_bundle: str | None = None
+    # A claimed delivery is not claimed again for this long: after a crash mid-send it is
+    # sent again once this has passed. Longer than one attempt can take.
+    webhook_lease_seconds: float = Field(default=120.0, gt=0)
     # How often due deliveries are looked for.
     webhook_poll_seconds: float = Field(default=1.0, gt=0)
 
@@ -48,6 +56,26 @@ class NotificationSettings(DatabaseServiceSettings):
     def _cidrs(cls, value: str) -> str:
         parse_cidrs(value)
         return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_an_attempt(self) -> Self:
+        longest = self.webhook_connect_timeout_seconds + self.webhook_read_timeout_seconds
+        if self.webhook_lease_seconds <= longest:
+            raise ValueError(
+                "webhook_lease_seconds must be longer than the connect and read timeouts "
+                f"together ({longest:g} s), or a slow send would be claimed twice"
+            )
+        return self
+
+    @field_validator("webhook_ca_bundle")
+    @classmethod
+    def _ca_bundle(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                tls_context(value)
+            except OSError as exc:
+                raise ValueError(f"the webhook CA bundle cannot be loaded: {exc}") from None
+        return value or None
 
     @field_validator("webhook_secrets_key")
     @classmethod

@@ -82,6 +82,8 @@ def test_the_old_secret_signs_only_during_the_overlap():
         ("webhook_retry_schedule", "5,-1"),
         ("webhook_retry_schedule", ""),
         ("webhook_secrets_key", "c2hvcnQ="),
+        # Shorter than the connect and read timeouts (5 s + 15 s): claimed twice.
+        ("webhook_lease_seconds", "20"),
     ],
 )
 def test_bad_webhook_settings_fail_at_start(field, value):

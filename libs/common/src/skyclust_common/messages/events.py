@@ -881,6 +881,48 @@ class NotificationCreated(EventData):
     link: Annotated[StrictStr, Field(max_length=500, min_length=1)]
 
 
+class NotificationDelivered(EventData):
+    """
+    A notification channel took a delivery (a webhook answered 2xx, the mail server accepted
+    a mail). Ids, counts and codes only: no secret, no body, no address.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "NotificationDelivered", "version": 1}},
+    )
+    delivery_id: Uuid
+    channel_id: Uuid
+    channel_type: Literal["webhook", "email"]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    attempts: Annotated[StrictInt, Field(ge=0)]
+    response_code: StrictInt | None
+    latency_ms: Annotated[StrictInt | None, Field(ge=0)]
+
+
+class NotificationFailed(EventData):
+    """
+    A delivery to a notification channel failed for good (its retries ran out, the address
+    was refused, or the channel is gone). Ids, counts and codes only: no secret, no body, no
+    address.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "NotificationFailed", "version": 1}},
+    )
+    delivery_id: Uuid
+    channel_id: Uuid
+    channel_type: Literal["webhook", "email"]
+    event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    attempts: Annotated[StrictInt, Field(ge=0)]
+    response_code: StrictInt | None
+    latency_ms: Annotated[StrictInt | None, Field(ge=0)]
+    error: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+
+
 class SecurityGroupDeleteRequested(EventData):
     """
     A security group is to be deleted.
@@ -1506,6 +1548,8 @@ BY_CONTRACT: dict[tuple[str, int], type[EventData]] = {
     (NodeGroupScaled.CONTRACT, NodeGroupScaled.VERSION): NodeGroupScaled,
     (NodeGroupUpdateRequested.CONTRACT, NodeGroupUpdateRequested.VERSION): NodeGroupUpdateRequested,
     (NotificationCreated.CONTRACT, NotificationCreated.VERSION): NotificationCreated,
+    (NotificationDelivered.CONTRACT, NotificationDelivered.VERSION): NotificationDelivered,
+    (NotificationFailed.CONTRACT, NotificationFailed.VERSION): NotificationFailed,
     (
         SecurityGroupDeleteRequested.CONTRACT,
         SecurityGroupDeleteRequested.VERSION,

@@ -981,11 +981,12 @@ class CreateNotificationChannelReply(RpcReply):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1}
+            "skyclust-not-null": ["secret"],
+            "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1},
         },
     )
     channel: CreateNotificationChannelReplyChannel
-    secret: Annotated[StrictStr, Field(max_length=200, pattern="^whsec_")]
+    secret: Annotated[StrictStr | None, Field(max_length=200, pattern="^whsec_")] = None
 
 
 class CreateNotificationChannelReplyChannel(Part):
@@ -995,11 +996,15 @@ class CreateNotificationChannelReplyChannel(Part):
     id: Uuid
     workspace_id: Uuid
     name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    type: Literal["webhook"]
-    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    type: Literal["webhook", "email"]
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)]
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
+        Field(max_length=50),
+    ]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ]
     enabled: StrictBool
     disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
@@ -1011,18 +1016,90 @@ class CreateNotificationChannelRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["actor_id"],
+            "skyclust-not-null": ["actor_id", "type", "url", "recipients", "event_types"],
             "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1},
         },
     )
     workspace_id: Uuid
     actor_id: Uuid | None = None
     name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    type: Literal["webhook", "email"] | None = None
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)] = None
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]] | None,
+        Field(max_length=50, min_length=1),
+    ] = None
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
+        Field(max_length=50, min_length=0),
+    ] = None
+
+
+class CreateNotificationRuleReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "CreateNotificationRule", "version": 1}},
+    )
+    rule: CreateNotificationRuleReplyRule
+
+
+class CreateNotificationRuleReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=1),
     ]
+    min_severity: Literal["info", "warning", "critical"]
+    resource_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
+        Field(max_length=100),
+    ]
+    channel_ids: Annotated[list[Uuid], Field(max_length=50)]
+    in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
+    in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
+    enabled: StrictBool
+    created_at: DateTime
+
+
+class CreateNotificationRuleRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "actor_id",
+                "min_severity",
+                "resource_ids",
+                "channel_ids",
+                "in_app_roles",
+                "in_app_user_ids",
+                "enabled",
+            ],
+            "skyclust-contract": {"name": "CreateNotificationRule", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    actor_id: Uuid | None = None
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    min_severity: Literal["info", "warning", "critical"] | None = None
+    resource_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]] | None,
+        Field(max_length=100),
+    ] = None
+    channel_ids: Annotated[list[Uuid] | None, Field(max_length=50)] = None
+    in_app_roles: Annotated[
+        list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
+    ] = None
+    in_app_user_ids: Annotated[list[Uuid] | None, Field(max_length=100)] = None
+    enabled: StrictBool | None = None
 
 
 class CreateSecurityGroupReply(RpcReply):
@@ -1556,6 +1633,23 @@ class DeleteNotificationChannelRequest(RpcRequest):
     )
     workspace_id: Uuid
     channel_id: Uuid
+
+
+class DeleteNotificationRuleReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteNotificationRule", "version": 1}},
+    )
+    deleted: StrictBool
+
+
+class DeleteNotificationRuleRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "DeleteNotificationRule", "version": 1}},
+    )
+    workspace_id: Uuid
+    rule_id: Uuid
 
 
 class DeleteSecurityGroupReply(RpcReply):
@@ -2883,11 +2977,15 @@ class GetNotificationChannelReplyChannel(Part):
     id: Uuid
     workspace_id: Uuid
     name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    type: Literal["webhook"]
-    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    type: Literal["webhook", "email"]
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)]
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
+        Field(max_length=50),
+    ]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ]
     enabled: StrictBool
     disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
@@ -2902,6 +3000,66 @@ class GetNotificationChannelRequest(RpcRequest):
     )
     workspace_id: Uuid
     channel_id: Uuid
+
+
+class GetNotificationMutesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationMutes", "version": 1}},
+    )
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50),
+    ]
+
+
+class GetNotificationMutesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationMutes", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+
+
+class GetNotificationRuleReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationRule", "version": 1}},
+    )
+    rule: GetNotificationRuleReplyRule
+
+
+class GetNotificationRuleReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    min_severity: Literal["info", "warning", "critical"]
+    resource_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
+        Field(max_length=100),
+    ]
+    channel_ids: Annotated[list[Uuid], Field(max_length=50)]
+    in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
+    in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
+    enabled: StrictBool
+    created_at: DateTime
+
+
+class GetNotificationRuleRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "GetNotificationRule", "version": 1}},
+    )
+    workspace_id: Uuid
+    rule_id: Uuid
 
 
 class GetSecurityGroupReply(RpcReply):
@@ -3642,11 +3800,15 @@ class ListNotificationChannelsReplyItem(Part):
     id: Uuid
     workspace_id: Uuid
     name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    type: Literal["webhook"]
-    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    type: Literal["webhook", "email"]
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)]
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
+        Field(max_length=50),
+    ]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ]
     enabled: StrictBool
     disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
@@ -3658,6 +3820,45 @@ class ListNotificationChannelsRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"skyclust-contract": {"name": "ListNotificationChannels", "version": 1}},
+    )
+    workspace_id: Uuid
+
+
+class ListNotificationRulesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotificationRules", "version": 1}},
+    )
+    items: list[ListNotificationRulesReplyItem]
+
+
+class ListNotificationRulesReplyItem(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    min_severity: Literal["info", "warning", "critical"]
+    resource_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
+        Field(max_length=100),
+    ]
+    channel_ids: Annotated[list[Uuid], Field(max_length=50)]
+    in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
+    in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
+    enabled: StrictBool
+    created_at: DateTime
+
+
+class ListNotificationRulesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "ListNotificationRules", "version": 1}},
     )
     workspace_id: Uuid
 
@@ -3949,6 +4150,7 @@ class ListWebhookDeliveriesReplyItem(Part):
     channel_id: Uuid
     event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    recipient: Annotated[StrictStr | None, Field(max_length=320)]
     status: Literal["pending", "succeeded", "failed"]
     attempts: Annotated[StrictInt, Field(ge=0)]
     response_code: StrictInt | None
@@ -4507,6 +4709,7 @@ class RetryWebhookDeliveryReplyDelivery(Part):
     channel_id: Uuid
     event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    recipient: Annotated[StrictStr | None, Field(max_length=320)]
     status: Literal["pending", "succeeded", "failed"]
     attempts: Annotated[StrictInt, Field(ge=0)]
     response_code: StrictInt | None
@@ -4615,11 +4818,15 @@ class RotateNotificationChannelSecretReplyChannel(Part):
     id: Uuid
     workspace_id: Uuid
     name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    type: Literal["webhook"]
-    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    type: Literal["webhook", "email"]
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)]
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
+        Field(max_length=50),
+    ]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ]
     enabled: StrictBool
     disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
@@ -4651,6 +4858,30 @@ class RotateSigningKeyRequest(RpcRequest):
         extra="forbid",
         json_schema_extra={"skyclust-contract": {"name": "RotateSigningKey", "version": 1}},
     )
+
+
+class SetNotificationMutesReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetNotificationMutes", "version": 1}},
+    )
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50),
+    ]
+
+
+class SetNotificationMutesRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "SetNotificationMutes", "version": 1}},
+    )
+    workspace_id: Uuid
+    user_id: Uuid
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50),
+    ]
 
 
 class SetWorkspaceMfaPolicyReply(RpcReply):
@@ -4780,6 +5011,7 @@ class TestNotificationChannelReplyDelivery(Part):
     channel_id: Uuid
     event_id: Annotated[StrictStr, Field(max_length=128, min_length=1)]
     event_type: Annotated[StrictStr, Field(max_length=64, min_length=1)]
+    recipient: Annotated[StrictStr | None, Field(max_length=320)]
     status: Literal["pending", "succeeded", "failed"]
     attempts: Annotated[StrictInt, Field(ge=0)]
     response_code: StrictInt | None
@@ -5049,11 +5281,15 @@ class UpdateNotificationChannelReplyChannel(Part):
     id: Uuid
     workspace_id: Uuid
     name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
-    type: Literal["webhook"]
-    url: Annotated[StrictStr, Field(max_length=2000, min_length=1)]
+    type: Literal["webhook", "email"]
+    url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)]
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
+        Field(max_length=50),
+    ]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ]
     enabled: StrictBool
     disabled_reason: Annotated[StrictStr | None, Field(max_length=200)]
@@ -5065,7 +5301,7 @@ class UpdateNotificationChannelRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["name", "url", "event_types", "enabled"],
+            "skyclust-not-null": ["name", "url", "recipients", "event_types", "enabled"],
             "skyclust-contract": {"name": "UpdateNotificationChannel", "version": 1},
         },
     )
@@ -5073,10 +5309,82 @@ class UpdateNotificationChannelRequest(RpcRequest):
     channel_id: Uuid
     name: Annotated[StrictStr | None, Field(max_length=100, min_length=1)] = None
     url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)] = None
+    recipients: Annotated[
+        list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]] | None,
+        Field(max_length=50, min_length=1),
+    ] = None
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
+        Field(max_length=50, min_length=0),
+    ] = None
+    enabled: StrictBool | None = None
+
+
+class UpdateNotificationRuleReply(RpcReply):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"skyclust-contract": {"name": "UpdateNotificationRule", "version": 1}},
+    )
+    rule: UpdateNotificationRuleReplyRule
+
+
+class UpdateNotificationRuleReplyRule(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    id: Uuid
+    workspace_id: Uuid
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    event_types: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
+        Field(max_length=50, min_length=1),
+    ]
+    min_severity: Literal["info", "warning", "critical"]
+    resource_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
+        Field(max_length=100),
+    ]
+    channel_ids: Annotated[list[Uuid], Field(max_length=50)]
+    in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
+    in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
+    enabled: StrictBool
+    created_at: DateTime
+
+
+class UpdateNotificationRuleRequest(RpcRequest):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "skyclust-not-null": [
+                "name",
+                "event_types",
+                "min_severity",
+                "resource_ids",
+                "channel_ids",
+                "in_app_roles",
+                "in_app_user_ids",
+                "enabled",
+            ],
+            "skyclust-contract": {"name": "UpdateNotificationRule", "version": 1},
+        },
+    )
+    workspace_id: Uuid
+    rule_id: Uuid
+    name: Annotated[StrictStr | None, Field(max_length=100, min_length=1)] = None
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
         Field(max_length=50, min_length=1),
     ] = None
+    min_severity: Literal["info", "warning", "critical"] | None = None
+    resource_ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]] | None,
+        Field(max_length=100),
+    ] = None
+    channel_ids: Annotated[list[Uuid] | None, Field(max_length=50)] = None
+    in_app_roles: Annotated[
+        list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
+    ] = None
+    in_app_user_ids: Annotated[list[Uuid] | None, Field(max_length=100)] = None
     enabled: StrictBool | None = None
 
 
@@ -5702,13 +6010,25 @@ class CreateNodeGroup(Rpc[CreateNodeGroupRequest, CreateNodeGroupReply]):
 class CreateNotificationChannel(
     Rpc[CreateNotificationChannelRequest, CreateNotificationChannelReply]
 ):
-    """Add a webhook channel to the workspace; its signing secret is in this reply only."""
+    """Add a webhook or email channel to the workspace; a webhook's signing secret is in this
+    reply only."""
 
     CONTRACT = "CreateNotificationChannel"
     VERSION = 1
     KIND = "command"
     Request: TypeAlias = CreateNotificationChannelRequest
     Reply: TypeAlias = CreateNotificationChannelReply
+
+
+class CreateNotificationRule(Rpc[CreateNotificationRuleRequest, CreateNotificationRuleReply]):
+    """Add a rule to the workspace: which events (name patterns, minimum severity, resources)
+    go to which channels, and in-app to which roles or members."""
+
+    CONTRACT = "CreateNotificationRule"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = CreateNotificationRuleRequest
+    Reply: TypeAlias = CreateNotificationRuleReply
 
 
 class CreateSecurityGroup(Rpc[CreateSecurityGroupRequest, CreateSecurityGroupReply]):
@@ -5813,6 +6133,16 @@ class DeleteNotificationChannel(
     KIND = "command"
     Request: TypeAlias = DeleteNotificationChannelRequest
     Reply: TypeAlias = DeleteNotificationChannelReply
+
+
+class DeleteNotificationRule(Rpc[DeleteNotificationRuleRequest, DeleteNotificationRuleReply]):
+    """Remove a notification rule."""
+
+    CONTRACT = "DeleteNotificationRule"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = DeleteNotificationRuleRequest
+    Reply: TypeAlias = DeleteNotificationRuleReply
 
 
 class DeleteSecurityGroup(Rpc[DeleteSecurityGroupRequest, DeleteSecurityGroupReply]):
@@ -6054,6 +6384,26 @@ class GetNotificationChannel(Rpc[GetNotificationChannelRequest, GetNotificationC
     Reply: TypeAlias = GetNotificationChannelReply
 
 
+class GetNotificationMutes(Rpc[GetNotificationMutesRequest, GetNotificationMutesReply]):
+    """The event types one user has muted in-app in a workspace."""
+
+    CONTRACT = "GetNotificationMutes"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetNotificationMutesRequest
+    Reply: TypeAlias = GetNotificationMutesReply
+
+
+class GetNotificationRule(Rpc[GetNotificationRuleRequest, GetNotificationRuleReply]):
+    """One of the workspace's notification rules."""
+
+    CONTRACT = "GetNotificationRule"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = GetNotificationRuleRequest
+    Reply: TypeAlias = GetNotificationRuleReply
+
+
 class GetSecurityGroup(Rpc[GetSecurityGroupRequest, GetSecurityGroupReply]):
     """One security group with its rules."""
 
@@ -6193,6 +6543,16 @@ class ListNotificationChannels(Rpc[ListNotificationChannelsRequest, ListNotifica
     KIND = "query"
     Request: TypeAlias = ListNotificationChannelsRequest
     Reply: TypeAlias = ListNotificationChannelsReply
+
+
+class ListNotificationRules(Rpc[ListNotificationRulesRequest, ListNotificationRulesReply]):
+    """The workspace's notification rules, oldest first."""
+
+    CONTRACT = "ListNotificationRules"
+    VERSION = 1
+    KIND = "query"
+    Request: TypeAlias = ListNotificationRulesRequest
+    Reply: TypeAlias = ListNotificationRulesReply
 
 
 class ListNotifications(Rpc[ListNotificationsRequest, ListNotificationsReply]):
@@ -6455,6 +6815,17 @@ class RotateSigningKey(Rpc[RotateSigningKeyRequest, RotateSigningKeyReply]):
     Reply: TypeAlias = RotateSigningKeyReply
 
 
+class SetNotificationMutes(Rpc[SetNotificationMutesRequest, SetNotificationMutesReply]):
+    """Replace the event types (names or patterns with *) one user mutes in-app in a workspace;
+    empty unmutes all."""
+
+    CONTRACT = "SetNotificationMutes"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = SetNotificationMutesRequest
+    Reply: TypeAlias = SetNotificationMutesReply
+
+
 class SetWorkspaceMfaPolicy(Rpc[SetWorkspaceMfaPolicyRequest, SetWorkspaceMfaPolicyReply]):
     """Require MFA of a workspace's members, or stop requiring it (admins only, checked by the
     gateway)."""
@@ -6554,13 +6925,24 @@ class UpdateNodeGroup(Rpc[UpdateNodeGroupRequest, UpdateNodeGroupReply]):
 class UpdateNotificationChannel(
     Rpc[UpdateNotificationChannelRequest, UpdateNotificationChannelReply]
 ):
-    """Change a channel's name, URL, event types or whether it is enabled."""
+    """Change a channel's name, URL (webhook), recipients (email), event types or whether it is
+    enabled."""
 
     CONTRACT = "UpdateNotificationChannel"
     VERSION = 1
     KIND = "command"
     Request: TypeAlias = UpdateNotificationChannelRequest
     Reply: TypeAlias = UpdateNotificationChannelReply
+
+
+class UpdateNotificationRule(Rpc[UpdateNotificationRuleRequest, UpdateNotificationRuleReply]):
+    """Change what a notification rule matches, where it sends, or whether it is enabled."""
+
+    CONTRACT = "UpdateNotificationRule"
+    VERSION = 1
+    KIND = "command"
+    Request: TypeAlias = UpdateNotificationRuleRequest
+    Reply: TypeAlias = UpdateNotificationRuleReply
 
 
 class UpdateSecurityGroup(Rpc[UpdateSecurityGroupRequest, UpdateSecurityGroupReply]):
@@ -6667,6 +7049,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
         CreateNotificationChannel.CONTRACT,
         CreateNotificationChannel.VERSION,
     ): CreateNotificationChannel,
+    (CreateNotificationRule.CONTRACT, CreateNotificationRule.VERSION): CreateNotificationRule,
     (CreateSecurityGroup.CONTRACT, CreateSecurityGroup.VERSION): CreateSecurityGroup,
     (CreateSubnet.CONTRACT, CreateSubnet.VERSION): CreateSubnet,
     (CreateVpc.CONTRACT, CreateVpc.VERSION): CreateVpc,
@@ -6680,6 +7063,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
         DeleteNotificationChannel.CONTRACT,
         DeleteNotificationChannel.VERSION,
     ): DeleteNotificationChannel,
+    (DeleteNotificationRule.CONTRACT, DeleteNotificationRule.VERSION): DeleteNotificationRule,
     (DeleteSecurityGroup.CONTRACT, DeleteSecurityGroup.VERSION): DeleteSecurityGroup,
     (DeleteSubnet.CONTRACT, DeleteSubnet.VERSION): DeleteSubnet,
     (DeleteVpc.CONTRACT, DeleteVpc.VERSION): DeleteVpc,
@@ -6702,6 +7086,8 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (GetMe.CONTRACT, GetMe.VERSION): GetMe,
     (GetNodeGroup.CONTRACT, GetNodeGroup.VERSION): GetNodeGroup,
     (GetNotificationChannel.CONTRACT, GetNotificationChannel.VERSION): GetNotificationChannel,
+    (GetNotificationMutes.CONTRACT, GetNotificationMutes.VERSION): GetNotificationMutes,
+    (GetNotificationRule.CONTRACT, GetNotificationRule.VERSION): GetNotificationRule,
     (GetSecurityGroup.CONTRACT, GetSecurityGroup.VERSION): GetSecurityGroup,
     (GetSubnet.CONTRACT, GetSubnet.VERSION): GetSubnet,
     (GetVpc.CONTRACT, GetVpc.VERSION): GetVpc,
@@ -6716,6 +7102,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
     (ListMembers.CONTRACT, ListMembers.VERSION): ListMembers,
     (ListNodeGroups.CONTRACT, ListNodeGroups.VERSION): ListNodeGroups,
     (ListNotificationChannels.CONTRACT, ListNotificationChannels.VERSION): ListNotificationChannels,
+    (ListNotificationRules.CONTRACT, ListNotificationRules.VERSION): ListNotificationRules,
     (ListNotifications.CONTRACT, ListNotifications.VERSION): ListNotifications,
     (ListOidcProviders.CONTRACT, ListOidcProviders.VERSION): ListOidcProviders,
     (ListSecurityGroups.CONTRACT, ListSecurityGroups.VERSION): ListSecurityGroups,
@@ -6744,6 +7131,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
         RotateNotificationChannelSecret.VERSION,
     ): RotateNotificationChannelSecret,
     (RotateSigningKey.CONTRACT, RotateSigningKey.VERSION): RotateSigningKey,
+    (SetNotificationMutes.CONTRACT, SetNotificationMutes.VERSION): SetNotificationMutes,
     (SetWorkspaceMfaPolicy.CONTRACT, SetWorkspaceMfaPolicy.VERSION): SetWorkspaceMfaPolicy,
     (StartMfaEnrolment.CONTRACT, StartMfaEnrolment.VERSION): StartMfaEnrolment,
     (StartOidcLogin.CONTRACT, StartOidcLogin.VERSION): StartOidcLogin,
@@ -6757,6 +7145,7 @@ BY_CONTRACT: dict[tuple[str, int], type[Rpc[Any, Any]]] = {
         UpdateNotificationChannel.CONTRACT,
         UpdateNotificationChannel.VERSION,
     ): UpdateNotificationChannel,
+    (UpdateNotificationRule.CONTRACT, UpdateNotificationRule.VERSION): UpdateNotificationRule,
     (UpdateSecurityGroup.CONTRACT, UpdateSecurityGroup.VERSION): UpdateSecurityGroup,
     (UpdateSubnet.CONTRACT, UpdateSubnet.VERSION): UpdateSubnet,
     (UpdateVpc.CONTRACT, UpdateVpc.VERSION): UpdateVpc,

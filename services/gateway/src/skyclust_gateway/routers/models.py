@@ -306,21 +306,64 @@ class CidrPlanBody(Strict):
     vpcs: list[LayoutVpc] = Field(min_length=1, max_length=50)
 
 
+EventTypes = list[Annotated[str, Field(min_length=1, max_length=64)]]
+Addresses = list[Annotated[str, Field(min_length=3, max_length=320)]]
+
+
 class ChannelBody(Strict):
+    """A webhook (`url`) or an email channel (`recipients`). `event_types` is the
+    channel's own subscription; empty when only rules send to it."""
+
     name: str = Field(min_length=1, max_length=100)
-    type: Literal["webhook"] = "webhook"
-    url: str = Field(min_length=1, max_length=2000)
-    event_types: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
-        min_length=1, max_length=50
-    )
+    type: Literal["webhook", "email"] = "webhook"
+    url: str | None = Field(None, min_length=1, max_length=2000)
+    recipients: Addresses | None = Field(None, min_length=1, max_length=50)
+    event_types: EventTypes = Field(default_factory=list, max_length=50)
 
 
 class ChannelPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     url: str | None = Field(None, min_length=1, max_length=2000)
-    event_types: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
-        None, min_length=1, max_length=50
+    recipients: Addresses | None = Field(None, min_length=1, max_length=50)
+    event_types: EventTypes | None = Field(None, max_length=50)
+    enabled: bool | None = None
+
+
+class MutesBody(Strict):
+    event_types: EventTypes = Field(max_length=50)
+
+
+Severity = Literal["info", "warning", "critical"]
+RoleName = Literal["admin", "user", "viewer"]
+
+
+class NotificationRuleBody(Strict):
+    """Events whose name matches a pattern of `event_types` (e.g. `Cluster*`), of at
+    least `min_severity`, about one of `resource_ids` (empty: any), go to `channel_ids`
+    and in-app to the members with `in_app_roles` and to `in_app_user_ids`."""
+
+    name: str = Field(min_length=1, max_length=100)
+    event_types: EventTypes = Field(min_length=1, max_length=50)
+    min_severity: Severity = "info"
+    resource_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
+        default_factory=list, max_length=100
     )
+    channel_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    in_app_roles: list[RoleName] = Field(default_factory=list, max_length=3)
+    in_app_user_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
+    enabled: bool = True
+
+
+class NotificationRulePatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    event_types: EventTypes | None = Field(None, min_length=1, max_length=50)
+    min_severity: Severity | None = None
+    resource_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        None, max_length=100
+    )
+    channel_ids: list[uuid.UUID] | None = Field(None, max_length=50)
+    in_app_roles: list[RoleName] | None = Field(None, max_length=3)
+    in_app_user_ids: list[uuid.UUID] | None = Field(None, max_length=100)
     enabled: bool | None = None
 
 

@@ -1,5 +1,6 @@
-"""The workspace's notification channels (webhooks), for its admins. A channel's signing
-secret is in the answer to its creation and to a rotation, and nowhere else."""
+"""The workspace's notification channels (webhooks and email), for its admins. A
+webhook's signing secret is in the answer to its creation and to a rotation, and
+nowhere else."""
 
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ def _actor(user_id: str) -> dict[str, str]:
 async def create_channel(
     body: ChannelBody, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
-    """The `secret` (`whsec_...`) is shown here once: store it to verify signatures."""
+    """A webhook's `secret` (`whsec_...`) is shown here once: store it to verify
+    signatures. An email channel has `recipients` instead of a `url`, and no secret."""
     request = {
         "workspace_id": principal.workspace_id,
         **_actor(principal.user_id),
-        **body.model_dump(exclude={"type"}),
+        **body.model_dump(exclude_none=True),
     }
     return ok(await svc.call(SERVICE, "CreateNotificationChannel", request), status=201)
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from ..envelope import ok
 from .deps import Svc, UserReader
+from .models import MutesBody
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 SERVICE = "notification"
@@ -43,6 +44,20 @@ async def unread_count(principal: UserReader, svc: Svc) -> JSONResponse:
 @router.post("/read-all")
 async def mark_all_read(principal: UserReader, svc: Svc) -> JSONResponse:
     return ok(await svc.call(SERVICE, "MarkAllNotificationsRead", _me(principal)))
+
+
+@router.get("/mutes")
+async def get_mutes(principal: UserReader, svc: Svc) -> JSONResponse:
+    """The event types the caller does not want in their inbox here."""
+    return ok(await svc.call(SERVICE, "GetNotificationMutes", _me(principal)))
+
+
+@router.put("/mutes")
+async def set_mutes(body: MutesBody, principal: UserReader, svc: Svc) -> JSONResponse:
+    """Replaces the caller's mutes (names or patterns such as `Cluster*`); `[]` unmutes.
+    Channels are the workspace's and are not muted by this."""
+    request = {**_me(principal), "event_types": body.event_types}
+    return ok(await svc.call(SERVICE, "SetNotificationMutes", request))
 
 
 @router.post("/{notification_id}/read")

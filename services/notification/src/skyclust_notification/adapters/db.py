@@ -56,9 +56,12 @@ channels = Table(
     Column("id", Uuid(), primary_key=True),
     Column("workspace_id", Uuid(), nullable=False, index=True),
     Column("name", String(100), nullable=False),
-    Column("url", String(2000), nullable=False),
+    Column("type", String(16), nullable=False, server_default=text("'webhook'")),
+    # An email channel has no URL and no secret.
+    Column("url", String(2000), nullable=True),
+    Column("recipients", JSONB(), nullable=False, server_default=text("'[]'::jsonb")),
     Column("event_types", JSONB(), nullable=False),
-    Column("secret", String(200), nullable=False),
+    Column("secret", String(200), nullable=True),
     Column("previous_secret", String(200), nullable=True),
     Column("previous_until", DateTime(timezone=True), nullable=True),
     Column("enabled", Boolean(), nullable=False, server_default=text("true")),
@@ -81,13 +84,41 @@ deliveries = Table(
     # Every attempt: time, response code, latency, error.
     Column("attempts", JSONB(), nullable=False),
     Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    # The address of an email channel's delivery; '' for a webhook's.
+    Column("recipient", String(320), nullable=False, server_default=text("''")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    # One delivery per channel and event, whatever redelivers the event.
-    Index("uq_deliveries_channel_event", "channel_id", "event_id", unique=True),
+    # One delivery per channel, event and recipient, whatever redelivers the event.
+    Index("uq_deliveries_channel_event", "channel_id", "event_id", "recipient", unique=True),
     Index("ix_deliveries_log", "channel_id", "created_at"),
     Index(
         "ix_deliveries_due",
         "next_attempt_at",
         postgresql_where=text("status = 'pending'"),
     ),
+)
+
+rules = Table(
+    "rules",
+    metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("workspace_id", Uuid(), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("event_types", JSONB(), nullable=False),
+    Column("min_severity", String(16), nullable=False),
+    Column("resource_ids", JSONB(), nullable=False),
+    Column("channel_ids", JSONB(), nullable=False),
+    Column("in_app_roles", JSONB(), nullable=False),
+    Column("in_app_user_ids", JSONB(), nullable=False),
+    Column("enabled", Boolean(), nullable=False, server_default=text("true")),
+    Column("created_by", Uuid(), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# The event types each user has muted in-app, per workspace.
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("workspace_id", Uuid(), primary_key=True),
+    Column("user_id", Uuid(), primary_key=True),
+    Column("event_types", JSONB(), nullable=False),
 )

@@ -12,6 +12,7 @@ from skyclust_common.fake_uow import FakeUnitOfWork
 
 from ..domain.cursor import Position
 from ..domain.model import Notification
+from ..domain.rules import Rule
 from ..domain.webhooks import Channel, Delivery, DeliveryStatus
 
 
@@ -98,7 +99,11 @@ class FakeDeliveries:
 
     async def add(self, delivery: Delivery) -> bool:
         for row in self.rows.values():
-            if row.channel_id == delivery.channel_id and row.event_id == delivery.event_id:
+            if (row.channel_id, row.event_id, row.recipient) == (
+                delivery.channel_id,
+                delivery.event_id,
+                delivery.recipient,
+            ):
                 return False
         self.rows[delivery.id] = delivery
         return True
@@ -113,13 +118,11 @@ class FakeDeliveries:
         return rows[:limit]
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
-        due = [
-            d
-            for d in self.rows.values()
-            if d.status is DeliveryStatus.PENDING
-            and d.next_attempt_at is not None
-            and d.next_attempt_at <= now
-        ]
+        heads: dict[tuple[uuid.UUID, str], Delivery] = {}
+        for d in sorted(self.rows.values(), key=lambda d: (d.created_at, d.id)):
+            if d.status is DeliveryStatus.PENDING and d.next_attempt_at is not None:
+                heads.setdefault((d.channel_id, d.recipient), d)
+        due = [d for d in heads.values() if d.next_attempt_at and d.next_attempt_at <= now]
         due.sort(key=lambda d: (d.next_attempt_at or now, d.id))
         claimed = [replace(d, next_attempt_at=lease_until) for d in due[:limit]]
         for d in claimed:
@@ -128,6 +131,47 @@ class FakeDeliveries:
 
     async def save(self, delivery: Delivery) -> None:
         self.rows[delivery.id] = delivery
+
+
+class FakeRules:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[uuid.UUID, Rule] = rows
+
+    async def add(self, rule: Rule) -> None:
+        self.rows[rule.id] = rule
+
+    async def get(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> Rule | None:
+        row = self.rows.get(rule_id)
+        return row if row is not None and row.workspace_id == workspace_id else None
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> list[Rule]:
+        rows = [r for r in self.rows.values() if r.workspace_id == workspace_id]
+        return sorted(rows, key=lambda r: (r.created_at, r.id))
+
+    async def save(self, rule: Rule) -> None:
+        self.rows[rule.id] = rule
+
+    async def remove(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> bool:
+        if await self.get(workspace_id, rule_id) is None:
+            return False
+        del self.rows[rule_id]
+        return True
+
+
+class FakeMutes:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[tuple[uuid.UUID, uuid.UUID], tuple[str, ...]] = rows
+
+    async def of_user(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, ...]:
+        return self.rows.get((workspace_id, user_id), ())
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
+        return {u: types for (w, u), types in self.rows.items() if w == workspace_id and types}
+
+    async def set(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, event_types: tuple[str, ...]
+    ) -> None:
+        self.rows[(workspace_id, user_id)] = event_types
 
 
 class FakeNotificationUnitOfWork(FakeUnitOfWork):
@@ -142,3 +186,11 @@ class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def deliveries(self) -> FakeDeliveries:
         return FakeDeliveries(self.table("deliveries"))
+
+    @property
+    def rules(self) -> FakeRules:
+        return FakeRules(self.table("rules"))
+
+    @property
+    def mutes(self) -> FakeMutes:
+        return FakeMutes(self.table("mutes"))

@@ -12,6 +12,7 @@ from skyclust_common.envelope import CloudEvent
 
 from ..domain.cursor import Position
 from ..domain.model import Notification
+from ..domain.rules import Rule
 from ..domain.webhooks import Channel, Delivery
 
 
@@ -72,11 +73,39 @@ class DeliveryRepository(Protocol):
         ...
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
-        """Pending deliveries due by `now`, each moved to `lease_until` so another replica
-        does not send it meanwhile (rows locked by another transaction are skipped)."""
+        """Pending deliveries due by `now`, each the oldest pending one of its channel and
+        recipient (so each endpoint gets its events in order), each moved to
+        `lease_until` so another replica does not send it meanwhile (rows locked by
+        another transaction are skipped)."""
         ...
 
     async def save(self, delivery: Delivery) -> None: ...
+
+
+class RuleRepository(Protocol):
+    async def add(self, rule: Rule) -> None: ...
+
+    async def get(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> Rule | None: ...
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> list[Rule]:
+        """Oldest first."""
+        ...
+
+    async def save(self, rule: Rule) -> None: ...
+
+    async def remove(self, workspace_id: uuid.UUID, rule_id: uuid.UUID) -> bool: ...
+
+
+class MuteRepository(Protocol):
+    async def of_user(self, workspace_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, ...]: ...
+
+    async def in_workspace(self, workspace_id: uuid.UUID) -> dict[uuid.UUID, tuple[str, ...]]:
+        """Each user's mutes, for users with any."""
+        ...
+
+    async def set(
+        self, workspace_id: uuid.UUID, user_id: uuid.UUID, event_types: tuple[str, ...]
+    ) -> None: ...
 
 
 class NotificationUnitOfWork(Protocol):
@@ -88,6 +117,12 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def rules(self) -> RuleRepository: ...
+
+    @property
+    def mutes(self) -> MuteRepository: ...
 
     def read_only(self) -> Self: ...
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,9 +20,9 @@ def _channel(row: Any, box: SecretBox) -> Channel:
         id=row.id,
         workspace_id=row.workspace_id,
         name=row.name,
-        url=row.url,
+        url=row.url or "",
         event_types=tuple(row.event_types),
-        secret=box.open(row.secret, row.id),
+        secret=box.open(row.secret, row.id) if row.secret else "",
         created_at=row.created_at,
         created_by=row.created_by,
         previous_secret=box.open(row.previous_secret, row.id) if row.previous_secret else None,
@@ -30,6 +30,8 @@ def _channel(row: Any, box: SecretBox) -> Channel:
         enabled=row.enabled,
         disabled_reason=row.disabled_reason,
         failing_since=row.failing_since,
+        type=row.type,
+        recipients=tuple(row.recipients),
     )
 
 
@@ -38,9 +40,11 @@ def _channel_values(c: Channel, box: SecretBox) -> dict[str, Any]:
         "id": c.id,
         "workspace_id": c.workspace_id,
         "name": c.name,
-        "url": c.url,
+        "type": c.type,
+        "url": c.url or None,
+        "recipients": list(c.recipients),
         "event_types": list(c.event_types),
-        "secret": box.seal(c.secret, c.id),
+        "secret": box.seal(c.secret, c.id) if c.secret else None,
         "previous_secret": box.seal(c.previous_secret, c.id) if c.previous_secret else None,
         "previous_until": c.previous_until,
         "enabled": c.enabled,
@@ -71,6 +75,7 @@ def _delivery(row: Any) -> Delivery:
             )
             for a in row.attempts
         ),
+        recipient=row.recipient,
     )
 
 
@@ -94,6 +99,7 @@ def _delivery_values(d: Delivery) -> dict[str, Any]:
         ],
         "next_attempt_at": d.next_attempt_at,
         "created_at": d.created_at,
+        "recipient": d.recipient,
     }
 
 
@@ -143,7 +149,7 @@ class SqlDeliveries:
         stmt = (
             insert(deliveries)
             .values(**_delivery_values(delivery))
-            .on_conflict_do_nothing(index_elements=["channel_id", "event_id"])
+            .on_conflict_do_nothing(index_elements=["channel_id", "event_id", "recipient"])
             .returning(deliveries.c.id)
         )
         return (await self.session.execute(stmt)).scalar_one_or_none() is not None
@@ -165,9 +171,29 @@ class SqlDeliveries:
         return [_delivery(row) for row in (await self.session.execute(query)).all()]
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Delivery]:
+        # Only the oldest pending delivery of each channel and recipient is ever due: an
+        # endpoint gets its events in order, the next one after the last is taken.
+        older = deliveries.alias("older")
+        ahead = (
+            select(older.c.id)
+            .where(
+                older.c.channel_id == deliveries.c.channel_id,
+                older.c.recipient == deliveries.c.recipient,
+                older.c.status == "pending",
+                # A test send in flight is not scheduled and holds nothing up.
+                older.c.next_attempt_at.is_not(None),
+                tuple_(older.c.created_at, older.c.id)
+                < tuple_(deliveries.c.created_at, deliveries.c.id),
+            )
+            .exists()
+        )
         due = (
             select(deliveries.c.id)
-            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            .where(
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at <= now,
+                ~ahead,
+            )
             .order_by(deliveries.c.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)

@@ -8,6 +8,7 @@ from skyclust_common.db import UnitOfWork
 
 from .secret_box import SecretBox
 from .sql import SqlNotifications
+from .sql_rules import SqlMutes, SqlRules
 from .sql_webhooks import SqlChannels, SqlDeliveries
 
 
@@ -27,3 +28,11 @@ class SqlNotificationUnitOfWork(UnitOfWork):
     @property
     def deliveries(self) -> SqlDeliveries:
         return SqlDeliveries(self.session)
+
+    @property
+    def rules(self) -> SqlRules:
+        return SqlRules(self.session)
+
+    @property
+    def mutes(self) -> SqlMutes:
+        return SqlMutes(self.session)

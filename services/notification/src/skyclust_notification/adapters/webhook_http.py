@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import certifi
 import httpx
 
 from ..domain.ssrf import Address, Network, check_addresses
@@ -50,6 +52,15 @@ class Response:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """The public CAs (certifi's, as httpx trusts by default), and the operator's own
+    bundle when given (e.g. an internal CA in front of a receiver)."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    return context
+
+
 class WebhookSender:
     def __init__(
         self,
@@ -59,13 +70,14 @@ class WebhookSender:
         read_timeout: float = 15.0,
         max_response_bytes: int = 64 * 1024,
         resolver: Resolver = resolve,
-        verify_tls: bool = True,
+        ca_bundle: str | None = None,
     ) -> None:
         self.allowed = tuple(allowed)
         self.timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
         self.max_response_bytes = max_response_bytes
         self.resolver = resolver
-        self.verify_tls = verify_tls
+        # Built once: a context per request would reload the CA file every send.
+        self.tls = tls_context(ca_bundle)
 
     async def check(self, url: str) -> Address:
         """The address `url` would be sent to; WebhookUrlInvalid / WebhookAddressRefused."""
@@ -83,7 +95,7 @@ class WebhookSender:
             async with httpx.AsyncClient(
                 timeout=self.timeout,
                 follow_redirects=False,
-                verify=self.verify_tls,
+                verify=self.tls,
                 trust_env=False,
             ) as client:
                 request = client.build_request(

@@ -66,3 +66,18 @@ class DeliveryNotFound(NotFound):
 
     code = "WEBHOOK_DELIVERY_NOT_FOUND"
     default_message = "webhook delivery not found"
+
+
+class ChannelTypeMismatch(ValidationFailed):
+    """The request does not fit the channel's type (a URL on an email channel, a secret
+    rotation of a channel that has no secret, ...)."""
+
+    code = "NOTIFICATION_CHANNEL_TYPE_MISMATCH"
+    default_message = "the request does not fit this channel's type"
+
+
+class RuleNotFound(NotFound):
+    """No notification rule of that id in the caller's workspace."""
+
+    code = "NOTIFICATION_RULE_NOT_FOUND"
+    default_message = "notification rule not found"

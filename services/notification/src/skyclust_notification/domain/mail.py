@@ -52,3 +52,33 @@ def account_mail(
         f"<p>The link works until {html.escape(until)}.</p>"
     )
     return Mail(to, subject, text, body, f"<{command_id}@{domain}>")
+
+
+_SEVERITY_WORD = {"info": "Info", "warning": "Warning", "critical": "Critical"}
+
+
+def event_mail(
+    to: str,
+    *,
+    title: str,
+    body: str,
+    severity: str,
+    event_type: str,
+    link: str,
+    channel: str,
+    message_id: str,
+) -> Mail:
+    """A platform event as a mail to one address of an email channel: what happened,
+    and a link back to the resource."""
+    word = _SEVERITY_WORD.get(severity, severity)
+    subject = f"[SkyClust] {word}: {title}"
+    footer = f"You get this mail through the SkyClust notification channel {channel!r}."
+    text = f"{title}\n\n{body}\n\nOpen it: {link}\n\nEvent: {event_type}\n\n{footer}\n"
+    safe_link = html.escape(link, quote=True)
+    page = (
+        f"<h2>{html.escape(title)}</h2>"
+        f"<p>{html.escape(body)}</p>"
+        f'<p><a href="{safe_link}">Open it in SkyClust</a></p>'
+        f"<p><small>Event: {html.escape(event_type)}. {html.escape(footer)}</small></p>"
+    )
+    return Mail(to, subject, text, page, message_id)

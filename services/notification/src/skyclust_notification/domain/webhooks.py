@@ -18,6 +18,10 @@ from urllib.parse import urlsplit
 
 from .errors import WebhookUrlInvalid
 
+WEBHOOK = "webhook"
+EMAIL = "email"
+CHANNEL_TYPES = (WEBHOOK, EMAIL)
+
 SECRET_PREFIX = "whsec_"
 # Standard Webhooks asks for 24 to 64 random bytes.
 SECRET_BYTES = 32
@@ -61,9 +65,21 @@ class Channel:
     disabled_reason: str | None = None
     # Since when every delivery has failed (None while the endpoint answers).
     failing_since: datetime | None = None
+    # "webhook" (url, secret) or "email" (recipients; no url, no secret).
+    type: str = WEBHOOK
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def is_email(self) -> bool:
+        return self.type == EMAIL
 
     def subscribes(self, event_type: str) -> bool:
         return self.enabled and ("*" in self.event_types or event_type in self.event_types)
+
+    def targets(self) -> tuple[str, ...]:
+        """One delivery per target: each address of an email channel, or the endpoint
+        ("") of a webhook."""
+        return self.recipients if self.is_email else ("",)
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets to sign with now: the current one, and the previous one during
@@ -93,8 +109,9 @@ class Channel:
             "id": str(self.id),
             "workspace_id": str(self.workspace_id),
             "name": self.name,
-            "type": "webhook",
-            "url": self.url,
+            "type": self.type,
+            "url": None if self.is_email else self.url,
+            "recipients": list(self.recipients),
             "event_types": list(self.event_types),
             "enabled": self.enabled,
             "disabled_reason": self.disabled_reason,
@@ -134,6 +151,8 @@ class Delivery:
     next_attempt_at: datetime | None
     status: DeliveryStatus = DeliveryStatus.PENDING
     attempts: tuple[Attempt, ...] = field(default=())
+    # The address of an email channel's delivery; "" for a webhook's.
+    recipient: str = ""
 
     @property
     def last(self) -> Attempt | None:
@@ -146,6 +165,7 @@ class Delivery:
             "channel_id": str(self.channel_id),
             "event_id": self.event_id,
             "event_type": self.event_type,
+            "recipient": self.recipient or None,
             "status": self.status.value,
             "attempts": len(self.attempts),
             "response_code": last.status_code if last else None,

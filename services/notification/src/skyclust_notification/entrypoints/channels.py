@@ -1,5 +1,5 @@
-"""The channel endpoints' contracts around the webhook handlers (asked by the gateway
-only, which lets admins alone reach them)."""
+"""The channel and rule endpoints' contracts around their handlers (asked by the gateway
+only, which lets admins alone change them)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 from skyclust_common.messages import rpc as m
 from skyclust_common.messaging import RpcContext
 
+from ..handlers import rules, webhooks
 from ..handlers import webhook_delivery as sending
-from ..handlers import webhooks
 from ..handlers.common import NotificationDeps
 
 Served = Callable[[NotificationDeps, dict[str, Any], RpcContext], Awaitable[dict[str, Any]]]
@@ -23,8 +23,10 @@ async def create(
         deps,
         r.workspace_id,
         name=r.name,
+        type=r.type or "webhook",
         url=r.url,
-        event_types=list(r.event_types),
+        recipients=list(r.recipients) if r.recipients is not None else None,
+        event_types=list(r.event_types or []),
         actor_id=r.actor_id,
     )
 
@@ -52,6 +54,7 @@ async def update(
         url=r.url,
         event_types=list(r.event_types) if r.event_types is not None else None,
         enabled=r.enabled,
+        recipients=list(r.recipients) if r.recipients is not None else None,
     )
 
 
@@ -87,7 +90,70 @@ async def retry(
     return await sending.retry_delivery(deps, r.workspace_id, r.delivery_id)
 
 
+def _list(values: Any) -> Any:
+    return list(values) if values is not None else None
+
+
+async def create_rule(
+    deps: NotificationDeps, r: m.CreateNotificationRule.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await rules.create_rule(
+        deps,
+        r.workspace_id,
+        name=r.name,
+        event_types=list(r.event_types),
+        min_severity=r.min_severity or "info",
+        resource_ids=_list(r.resource_ids),
+        channel_ids=_list(r.channel_ids),
+        in_app_roles=_list(r.in_app_roles),
+        in_app_user_ids=_list(r.in_app_user_ids),
+        enabled=r.enabled if r.enabled is not None else True,
+        actor_id=r.actor_id,
+    )
+
+
+async def list_rules(
+    deps: NotificationDeps, r: m.ListNotificationRules.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await rules.list_rules(deps, r.workspace_id)
+
+
+async def get_rule(
+    deps: NotificationDeps, r: m.GetNotificationRule.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await rules.get_rule(deps, r.workspace_id, r.rule_id)
+
+
+async def update_rule(
+    deps: NotificationDeps, r: m.UpdateNotificationRule.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await rules.update_rule(
+        deps,
+        r.workspace_id,
+        r.rule_id,
+        name=r.name,
+        event_types=_list(r.event_types),
+        min_severity=r.min_severity,
+        resource_ids=_list(r.resource_ids),
+        channel_ids=_list(r.channel_ids),
+        in_app_roles=_list(r.in_app_roles),
+        in_app_user_ids=_list(r.in_app_user_ids),
+        enabled=r.enabled,
+    )
+
+
+async def delete_rule(
+    deps: NotificationDeps, r: m.DeleteNotificationRule.Request, ctx: RpcContext
+) -> dict[str, Any]:
+    return await rules.delete_rule(deps, r.workspace_id, r.rule_id)
+
+
 HANDLERS: dict[str, Served] = {
+    m.CreateNotificationRule.CONTRACT: m.CreateNotificationRule.served(create_rule),
+    m.ListNotificationRules.CONTRACT: m.ListNotificationRules.served(list_rules),
+    m.GetNotificationRule.CONTRACT: m.GetNotificationRule.served(get_rule),
+    m.UpdateNotificationRule.CONTRACT: m.UpdateNotificationRule.served(update_rule),
+    m.DeleteNotificationRule.CONTRACT: m.DeleteNotificationRule.served(delete_rule),
     m.CreateNotificationChannel.CONTRACT: m.CreateNotificationChannel.served(create),
     m.ListNotificationChannels.CONTRACT: m.ListNotificationChannels.served(listing),
     m.GetNotificationChannel.CONTRACT: m.GetNotificationChannel.served(get),

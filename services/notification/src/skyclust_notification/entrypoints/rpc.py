@@ -8,9 +8,11 @@ from typing import Any
 
 from skyclust_common.messages.base import Rpc
 from skyclust_common.messages.rpc import (
+    GetNotificationMutes,
     ListNotifications,
     MarkAllNotificationsRead,
     MarkNotificationRead,
+    SetNotificationMutes,
 )
 from skyclust_common.messaging import Bus, RpcContext, serve_handlers
 
@@ -24,6 +26,8 @@ CONTRACTS: dict[Callable[..., Awaitable[dict[str, Any]]], type[Rpc[Any, Any]]] =
     inbox.list_notifications: ListNotifications,
     inbox.mark_read: MarkNotificationRead,
     inbox.mark_all_read: MarkAllNotificationsRead,
+    inbox.get_mutes: GetNotificationMutes,
+    inbox.set_mutes: SetNotificationMutes,
 }
 HANDLERS: dict[str, Handler] = {
     **{contract.CONTRACT: contract.served(handler) for handler, contract in CONTRACTS.items()},

@@ -9,9 +9,11 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.messages.rpc import (
+    GetNotificationMutes,
     ListNotifications,
     MarkAllNotificationsRead,
     MarkNotificationRead,
+    SetNotificationMutes,
 )
 from skyclust_common.messaging import Delivery, RpcContext
 
@@ -19,6 +21,7 @@ from ..domain.catalog import CATALOG, from_owner, recipients
 from ..domain.cursor import decode_cursor, encode_cursor
 from ..domain.errors import NotificationNotFound
 from ..domain.model import Notification
+from ..domain.rules import check_patterns, in_app_members, muted
 from .common import SOURCE, NotificationDeps
 
 log = logging.getLogger(__name__)
@@ -44,13 +47,26 @@ async def on_platform_event(deps: NotificationDeps, event: CloudEvent, delivery:
     # Asked before the transaction: a slow identity must not hold a connection. A
     # failure here is retryable and the delivery rules retry the event.
     members = await deps.members(event.workspaceid)
-    chosen = recipients(kind, members, actor_id=event.actorid, data=event.data)
+    defaults = recipients(kind, members, actor_id=event.actorid, data=event.data)
     workspace_id = uuid.UUID(event.workspaceid)
     now = deps.clock()
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        for member in chosen:
+        # The defaults, and whom the workspace's rules add in-app.
+        ruled = in_app_members(
+            await uow.rules.in_workspace(workspace_id),
+            members,
+            event.name,
+            message.severity,
+            message.resource_id,
+        )
+        chosen = {m.user_id: m for m in (*defaults, *ruled)}
+        # Whoever muted this type for themselves does not get it in-app.
+        for user_id, patterns in (await uow.mutes.in_workspace(workspace_id)).items():
+            if user_id in chosen and muted(event.name, patterns):
+                del chosen[user_id]
+        for member in sorted(chosen.values(), key=lambda m: str(m.user_id)):
             notification = Notification(
                 id=uuid.uuid4(),
                 workspace_id=workspace_id,
@@ -142,3 +158,22 @@ async def mark_all_read(
         unread = await uow.notifications.unread_count(req.workspace_id, req.user_id)
         await uow.commit()
     return {"marked": marked, "unread_count": unread}
+
+
+async def get_mutes(
+    deps: NotificationDeps, req: GetNotificationMutes.Request, ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    async with deps.uow().read_only() as uow:
+        types = await uow.mutes.of_user(req.workspace_id, req.user_id)
+    return {"event_types": list(types)}
+
+
+async def set_mutes(
+    deps: NotificationDeps, req: SetNotificationMutes.Request, ctx: RpcContext | None = None
+) -> dict[str, Any]:
+    """The caller's own mutes, replaced: names or patterns of events SkyClust sends."""
+    types = check_patterns(list(req.event_types), CATALOG) if req.event_types else ()
+    async with deps.uow() as uow:
+        await uow.mutes.set(req.workspace_id, req.user_id, types)
+        await uow.commit()
+    return {"event_types": list(types)}

@@ -5,17 +5,32 @@ A channel failing for longer than the setting is disabled and its admins are tol
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import time
 import uuid
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
+from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import SkyclustError
 
-from ..domain.errors import DeliveryNotFound
+from ..domain.catalog import CATALOG
+from ..domain.errors import DeliveryNotFound, MailRefused, MailUnavailable
+from ..domain.mail import Mail, event_mail
 from ..domain.model import Notification, Severity
-from ..domain.webhooks import Attempt, Channel, Delivery, DeliveryStatus, body, retry_after_seconds
-from .common import NotificationDeps
+from ..domain.webhooks import (
+    EMAIL,
+    WEBHOOK,
+    Attempt,
+    Channel,
+    Delivery,
+    DeliveryStatus,
+    body,
+    retry_after_seconds,
+)
+from .common import SOURCE, NotificationDeps
 from .webhooks import TEST_EVENT, configured, find_channel, headers
 
 log = logging.getLogger(__name__)
@@ -58,30 +73,19 @@ async def attempt(
             attempts=(*delivery.attempts, outcome),
         )
         return await _record(deps, done, None)
-    try:
-        sending = hooks.sender.send(channel.url, delivery.payload, headers(channel, delivery, now))
-        response = await asyncio.wait_for(sending, within) if within else await sending
-    except TimeoutError:
-        outcome = Attempt(now, None, int((within or 0) * 1000), "timeout")
-        retry_after = None
-    except SkyclustError as exc:
-        # The name now answers an address that is refused: rebinding, or a changed
-        # record. Retried like any failure, never sent.
-        outcome = Attempt(now, None, 0, exc.code)
-        retry_after = None
+    if channel.is_email:
+        outcome, ok, retry_after, permanent = await _mail(deps, delivery, channel, now, within)
     else:
-        outcome = Attempt(now, response.status_code, response.latency_ms, response.error)
-        retry_after = retry_after_seconds(response.retry_after, now)
-        if response.ok:
-            done = replace(
-                delivery,
-                status=DeliveryStatus.SUCCEEDED,
-                next_attempt_at=None,
-                attempts=(*delivery.attempts, outcome),
-            )
-            return await _record(deps, done, channel.succeeded())
+        outcome, ok, retry_after, permanent = await _post(deps, delivery, channel, now, within)
     attempts = (*delivery.attempts, outcome)
-    next_at = hooks.schedule.next_at(len(attempts), now, retry_after=retry_after)
+    if ok:
+        done = replace(
+            delivery, status=DeliveryStatus.SUCCEEDED, next_attempt_at=None, attempts=attempts
+        )
+        return await _record(deps, done, channel.succeeded())
+    next_at = (
+        None if permanent else hooks.schedule.next_at(len(attempts), now, retry_after=retry_after)
+    )
     done = replace(
         delivery,
         status=DeliveryStatus.PENDING if next_at else DeliveryStatus.FAILED,
@@ -91,11 +95,102 @@ async def attempt(
     return await _record(deps, done, channel.failed(now))
 
 
-async def _record(deps: NotificationDeps, delivery: Delivery, channel: Channel | None) -> Delivery:
+Outcome = tuple[Attempt, bool, float | None, bool]
+
+
+async def _post(
+    deps: NotificationDeps,
+    delivery: Delivery,
+    channel: Channel,
+    now: datetime,
+    within: float | None,
+) -> Outcome:
+    """(attempt, succeeded, Retry-After seconds, permanent) of one signed POST."""
+    hooks = configured(deps)
+    try:
+        sending = hooks.sender.send(channel.url, delivery.payload, headers(channel, delivery, now))
+        response = await asyncio.wait_for(sending, within) if within else await sending
+    except TimeoutError:
+        return Attempt(now, None, int((within or 0) * 1000), "timeout"), False, None, False
+    except SkyclustError as exc:
+        # The name now answers an address that is refused: rebinding, or a changed
+        # record. Retried like any failure, never sent.
+        return Attempt(now, None, 0, exc.code), False, None, False
+    outcome = Attempt(now, response.status_code, response.latency_ms, response.error)
+    return outcome, response.ok, retry_after_seconds(response.retry_after, now), False
+
+
+async def _mail(
+    deps: NotificationDeps,
+    delivery: Delivery,
+    channel: Channel,
+    now: datetime,
+    within: float | None,
+) -> Outcome:
+    """One mail to the delivery's address. Its Message-ID is the delivery's id, the same
+    on every attempt, so a resend after a crash is recognisably the same mail."""
+    started = time.monotonic()
+    try:
+        if deps.mailer is None:
+            raise MailUnavailable("no mail server is configured")
+        sending = deps.mailer.send(_event_mail(deps, delivery, channel))
+        await (asyncio.wait_for(sending, within) if within else sending)
+    except TimeoutError:
+        return Attempt(now, None, _ms(started), "timeout"), False, None, False
+    except MailRefused as exc:
+        # The server refused the address: sending again cannot help.
+        return Attempt(now, None, _ms(started), exc.code), False, None, True
+    except SkyclustError as exc:
+        return Attempt(now, None, _ms(started), exc.code), False, None, False
+    return Attempt(now, None, _ms(started)), True, None, False
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _event_mail(deps: NotificationDeps, delivery: Delivery, channel: Channel) -> Mail:
+    event = json.loads(delivery.payload)
+    kind = CATALOG.get(delivery.event_type)
+    if kind is not None:
+        message = kind.describe(event.get("data") or {})
+        title, text, severity, link = (
+            message.title,
+            message.body,
+            message.severity.value,
+            deps.link(message.path),
+        )
+    else:
+        title = "A test notification from SkyClust"
+        text = "This channel works: SkyClust can send mail to this address."
+        severity, link = Severity.INFO.value, deps.link("/api/v1/notification-channels")
+    return event_mail(
+        delivery.recipient,
+        title=title,
+        body=text,
+        severity=severity,
+        event_type=delivery.event_type,
+        link=link,
+        channel=channel.name,
+        message_id=f"<{delivery.id}@{deps.mail_domain}>",
+    )
+
+
+async def _record(
+    deps: NotificationDeps,
+    delivery: Delivery,
+    channel: Channel | None,
+    *,
+    announce: bool = True,
+) -> Delivery:
+    """The delivery's outcome, and once it is final a NotificationDelivered or
+    NotificationFailed (through the outbox, in the same transaction)."""
     hooks = configured(deps)
     now = deps.clock()
     async with deps.uow() as uow:
         await uow.deliveries.save(delivery)
+        if announce and delivery.status is not DeliveryStatus.PENDING:
+            uow.emit(_outcome_event(delivery))
         if channel is not None:
             current = await uow.channels.get(channel.workspace_id, channel.id)
             if current is not None:
@@ -109,7 +204,54 @@ async def _record(deps: NotificationDeps, delivery: Delivery, channel: Channel |
                 if updated != current:
                     await uow.channels.save(updated)
         await uow.commit()
+    last = delivery.last
+    log.info(
+        "notification delivery %s",
+        delivery.status.value,
+        extra={
+            "delivery_id": str(delivery.id),
+            "channel_id": str(delivery.channel_id),
+            "event_id": delivery.event_id,
+            "event_type": delivery.event_type,
+            "attempts": len(delivery.attempts),
+            "response_code": last.status_code if last else None,
+            "error": last.error if last else None,
+        },
+    )
     return delivery
+
+
+def _outcome_event(delivery: Delivery) -> CloudEvent:
+    """What became of a delivery: ids, counts and codes; no secret, body or address."""
+    last = delivery.last
+    succeeded = delivery.status is DeliveryStatus.SUCCEEDED
+    data: dict[str, Any] = {
+        "delivery_id": str(delivery.id),
+        "channel_id": str(delivery.channel_id),
+        "channel_type": EMAIL if delivery.recipient else WEBHOOK,
+        "event_id": delivery.event_id,
+        "event_type": delivery.event_type,
+        "attempts": len(delivery.attempts),
+        "response_code": last.status_code if last else None,
+        "latency_ms": last.latency_ms if last else None,
+    }
+    if not succeeded:
+        data["error"] = ((last.error if last else None) or "failed")[:200]
+    return new_event(
+        "NotificationDelivered" if succeeded else "NotificationFailed",
+        data,
+        source=SOURCE,
+        subject=str(delivery.id),
+        workspace_id=str(delivery.workspace_id),
+        causation_id=delivery.event_id,
+    )
+
+
+def _target(channel: Channel) -> str:
+    if not channel.is_email:
+        return channel.url
+    more = len(channel.recipients) - 1
+    return channel.recipients[0] + (f" and {more} more" if more > 0 else "")
 
 
 async def _tell_admins(deps: NotificationDeps, uow: Any, channel: Channel) -> None:
@@ -125,8 +267,8 @@ async def _tell_admins(deps: NotificationDeps, uow: Any, channel: Channel) -> No
                 event_type="WebhookChannelDisabled",
                 event_id=f"webhook-disabled:{channel.id}:{channel.failing_since}",
                 severity=Severity.WARNING,
-                title=f"Webhook {channel.name} disabled",
-                body=f"Every delivery to {channel.url} has failed since "
+                title=f"{'Email' if channel.is_email else 'Webhook'} {channel.name} disabled",
+                body=f"Every delivery to {_target(channel)} has failed since "
                 f"{channel.failing_since:%Y-%m-%d %H:%M} UTC; it is disabled until an "
                 "admin enables it again.",
                 link=deps.link(f"/notification-channels/{channel.id}"),
@@ -161,14 +303,15 @@ async def retry_delivery(
     result = await attempt(deps, replace(found, attempts=()), channel)
     # The log keeps every attempt, the earlier ones too.
     kept = replace(result, attempts=(*found.attempts, *result.attempts))
-    await _record(deps, kept, None)
+    await _record(deps, kept, None, announce=False)
     return {"delivery": kept.view()}
 
 
 async def test_channel(
     deps: NotificationDeps, workspace_id: uuid.UUID, channel_id: uuid.UUID
 ) -> dict[str, Any]:
-    """A signed WebhookTest event, sent now and logged like any delivery."""
+    """A signed WebhookTest event (an email channel: a test mail to its first address),
+    sent now and logged like any delivery."""
     now = deps.clock()
     async with deps.uow() as uow:
         channel = await find_channel(uow, workspace_id, channel_id)
@@ -193,6 +336,7 @@ async def test_channel(
         payload=body(event),
         created_at=now,
         next_attempt_at=None,
+        recipient=channel.recipients[0] if channel.is_email else "",
     )
     async with deps.uow() as uow:
         await uow.deliveries.add(delivery)

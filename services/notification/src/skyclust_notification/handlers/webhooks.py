@@ -1,10 +1,12 @@
-"""Webhook channels: admins add, rotate and remove them; each platform event a channel
-subscribes to becomes one delivery, sent signed (Standard Webhooks) and retried on a
-schedule until the endpoint takes it."""
+"""Notification channels (webhooks and email): admins add, rotate and remove them; each
+platform event a channel subscribes to, itself or through a rule, becomes one delivery
+per target (the endpoint, or each address), sent (webhooks signed per Standard
+Webhooks) and retried on a schedule until it is taken."""
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import replace
 from datetime import datetime
@@ -17,8 +19,12 @@ from skyclust_common.errors import ValidationFailed
 from skyclust_common.messaging import Delivery as BusDelivery
 
 from ..domain.catalog import CATALOG, from_owner
-from ..domain.errors import ChannelNotFound
+from ..domain.errors import ChannelNotFound, ChannelTypeMismatch
+from ..domain.rules import routed_channels
 from ..domain.webhooks import (
+    CHANNEL_TYPES,
+    EMAIL,
+    WEBHOOK,
     Channel,
     Delivery,
     body,
@@ -38,9 +44,15 @@ def configured(deps: NotificationDeps) -> WebhookDeps:
     return deps.webhooks
 
 
+# One @, no spaces or angle brackets, a dot in the domain: enough to refuse what is not
+# an address before a mail server is asked (which decides the rest).
+_ADDRESS = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]+$")
+
+
 def _event_types(requested: list[str]) -> tuple[str, ...]:
+    """A channel's own subscription (names or "*"); empty when only rules route to it."""
     unknown = sorted({t for t in requested if t != "*" and t not in CATALOG})
-    if unknown or not requested:
+    if unknown:
         raise ValidationFailed(
             "event_types must name events SkyClust sends (or '*')",
             details={"unknown": unknown, "known": sorted(CATALOG)},
@@ -48,33 +60,64 @@ def _event_types(requested: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(requested))
 
 
+def _recipients(requested: list[str]) -> tuple[str, ...]:
+    bad = [a for a in requested if len(a) > 320 or not _ADDRESS.match(a)]
+    if bad or not requested:
+        raise ValidationFailed(
+            "an email channel needs recipients that are email addresses",
+            details={"invalid": bad},
+        )
+    return tuple(dict.fromkeys(a.strip() for a in requested))
+
+
 async def create_channel(
     deps: NotificationDeps,
     workspace_id: uuid.UUID,
     *,
     name: str,
-    url: str,
-    event_types: list[str],
+    url: str | None = None,
+    event_types: list[str] | None = None,
     actor_id: uuid.UUID | None = None,
+    type: str = WEBHOOK,
+    recipients: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The channel, and its secret: shown here once and never again."""
+    """The channel, and a webhook's secret: shown here once and never again."""
     hooks = configured(deps)
-    kinds = _event_types(event_types)
-    await hooks.sender.check(url)
+    kinds = _event_types(event_types or [])
+    if type not in CHANNEL_TYPES:
+        raise ValidationFailed("type must be webhook or email", details={"type": type})
+    if type == EMAIL:
+        if url is not None:
+            raise ChannelTypeMismatch("an email channel has recipients, not a url")
+        if deps.mailer is None:
+            raise ChannelTypeMismatch("no mail server is configured for email channels")
+        targets, secret, url = _recipients(recipients or []), "", ""
+    else:
+        if recipients:
+            raise ChannelTypeMismatch("a webhook channel has a url, not recipients")
+        if not url:
+            raise ValidationFailed("a webhook channel needs a url")
+        await hooks.sender.check(url)
+        targets, secret = (), new_secret()
     channel = Channel(
         id=uuid.uuid4(),
         workspace_id=workspace_id,
         name=name,
         url=url,
         event_types=kinds,
-        secret=new_secret(),
+        secret=secret,
         created_at=deps.clock(),
         created_by=actor_id,
+        type=type,
+        recipients=targets,
     )
     async with deps.uow() as uow:
         await uow.channels.add(channel)
         await uow.commit()
-    return {"channel": channel.view(), "secret": channel.secret}
+    made: dict[str, Any] = {"channel": channel.view()}
+    if secret:
+        made["secret"] = secret
+    return made
 
 
 async def list_channels(deps: NotificationDeps, workspace_id: uuid.UUID) -> dict[str, Any]:
@@ -106,10 +149,17 @@ async def update_channel(
     url: str | None = None,
     event_types: list[str] | None = None,
     enabled: bool | None = None,
+    recipients: list[str] | None = None,
 ) -> dict[str, Any]:
-    if url is not None:
-        await configured(deps).sender.check(url)
     kinds = _event_types(event_types) if event_types is not None else None
+    targets = _recipients(recipients) if recipients is not None else None
+    async with deps.uow().read_only() as uow:
+        current = await find_channel(uow, workspace_id, channel_id)
+    if (url is not None and current.is_email) or (targets is not None and not current.is_email):
+        raise ChannelTypeMismatch(details={"type": current.type})
+    if url is not None:
+        # Outside the transaction: a slow resolver must not hold a connection.
+        await configured(deps).sender.check(url)
     async with deps.uow() as uow:
         channel = await find_channel(uow, workspace_id, channel_id)
         channel = replace(
@@ -117,6 +167,7 @@ async def update_channel(
             name=name if name is not None else channel.name,
             url=url if url is not None else channel.url,
             event_types=kinds if kinds is not None else channel.event_types,
+            recipients=targets if targets is not None else channel.recipients,
         )
         if enabled is not None:
             channel = replace(
@@ -147,13 +198,15 @@ async def rotate_secret(
     hooks = configured(deps)
     async with deps.uow() as uow:
         channel = await find_channel(uow, workspace_id, channel_id)
+        if channel.is_email:
+            raise ChannelTypeMismatch("an email channel has no secret to rotate")
         channel = channel.rotate(new_secret(), deps.clock(), hooks.rotation_overlap)
         await uow.channels.save(channel)
         await uow.commit()
     return {"channel": channel.view(), "secret": channel.secret}
 
 
-def _delivery(channel: Channel, event: CloudEvent, now: datetime) -> Delivery:
+def _delivery(channel: Channel, event: CloudEvent, now: datetime, recipient: str) -> Delivery:
     return Delivery(
         id=uuid.uuid4(),
         channel_id=channel.id,
@@ -163,26 +216,39 @@ def _delivery(channel: Channel, event: CloudEvent, now: datetime) -> Delivery:
         payload=body(event.model_dump(mode="json", exclude_none=True)),
         created_at=now,
         next_attempt_at=now,
+        recipient=recipient,
     )
 
 
 async def on_platform_event(
     deps: NotificationDeps, event: CloudEvent, delivery: BusDelivery
 ) -> None:
-    """One delivery per subscribed channel, with the inbox mark in one transaction; the
-    unique (channel, event) key keeps a racing redelivery from adding a second."""
+    """One delivery per target of each channel the event goes to (the channel's own
+    subscription, or a matching rule), with the inbox mark in one transaction; the
+    unique (channel, event, recipient) key keeps a racing redelivery from adding a
+    second. Several rules naming one channel still make one delivery."""
     kind = CATALOG.get(event.name)
     if kind is None or not event.workspaceid or not from_owner(kind, event.source):
         return
+    message = kind.describe(event.data)
     workspace_id = uuid.UUID(event.workspaceid)
     now = deps.clock()
     added = 0
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
+        routed = routed_channels(
+            await uow.rules.in_workspace(workspace_id),
+            event.name,
+            message.severity,
+            message.resource_id,
+        )
         for channel in await uow.channels.in_workspace(workspace_id):
-            if channel.subscribes(event.name):
-                added += await uow.deliveries.add(_delivery(channel, event, now))
+            if not channel.enabled:
+                continue
+            if channel.subscribes(event.name) or channel.id in routed:
+                for target in channel.targets():
+                    added += await uow.deliveries.add(_delivery(channel, event, now, target))
         await uow.commit()
     if added and deps.webhooks is not None:
         deps.webhooks.wake()
