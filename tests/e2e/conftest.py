@@ -89,6 +89,8 @@ def platform(oidc_provider: OidcProvider) -> Iterator[Platform]:
     state = scratch_dir("sc-e2e-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
     env.update(FAST)
+    # The services' own readiness gets the same patience as the whole start.
+    env["SKYCLUST_READY_TIMEOUT_SECONDS"] = str(STARTUP_SECONDS)
     env["SKYCLUST_OIDC_PROVIDERS"] = json.dumps(
         {
             "local": {

@@ -368,7 +368,7 @@ class Platform:
         self._migrate()
         for service in self.services:
             service.start()
-        self._wait_ready(timeout=90)
+        self._wait_ready(timeout=float(os.environ.get("SKYCLUST_READY_TIMEOUT_SECONDS", "90")))
 
         values = {
             "SKYCLUST_GATEWAY_URL": gateway_url,
