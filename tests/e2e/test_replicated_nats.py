@@ -94,11 +94,14 @@ async def _lead_from(url: str, node: str, timeout: float) -> int:
         for stream in await js.streams_info():
             name = stream.config.name or ""
             while True:
-                info = await js.stream_info(name)
-                if info.cluster and info.cluster.leader == node:
+                leader = None
+                with contextlib.suppress(Exception):  # 503 while it elects
+                    info = await js.stream_info(name)
+                    leader = info.cluster.leader if info.cluster else None
+                if leader == node:
                     break
                 if time.monotonic() > deadline:
-                    pytest.fail(f"{name} is led by {info.cluster} and not by {node}")
+                    pytest.fail(f"{name} is led by {leader} and not by {node}")
                 with contextlib.suppress(Exception):
                     await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{name}", preferred, 5)
                 await asyncio.sleep(0.5)
@@ -112,8 +115,14 @@ async def _lead_from(url: str, node: str, timeout: float) -> int:
                 subject = f"$JS.API.CONSUMER.LEADER.STEPDOWN.{name}.{consumer.name}"
                 with contextlib.suppress(Exception):
                     await nc.request(subject, preferred, 5)
-                after = await js.consumer_info(name, consumer.name or "")
-                led += bool(after.cluster and after.cluster.leader == node)
+                # The consumer elects for a moment (503 meanwhile).
+                for _ in range(20):
+                    with contextlib.suppress(Exception):
+                        after = await js.consumer_info(name, consumer.name or "", timeout=2)
+                        if after.cluster and after.cluster.leader:
+                            led += after.cluster.leader == node
+                            break
+                    await asyncio.sleep(0.25)
         return led
     finally:
         await nc.close()
