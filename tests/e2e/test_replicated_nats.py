@@ -25,6 +25,7 @@ import pytest
 
 from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
 
+from .client import Api
 from .conftest import FAST, STARTUP_SECONDS, Platform, _stop
 from .test_cluster_lifecycle import add_credential, make_cluster
 
@@ -83,9 +84,10 @@ async def _leaders(url: str) -> dict[str, tuple[str, int]]:
         await nc.close()
 
 
-async def _lead_from(url: str, node: str, timeout: float) -> int:
+async def _lead_from(url: str, node: str, timeout: float) -> tuple[int, int]:
     """Every stream's leadership moved to `node` (a step-down with it preferred), and each
-    consumer's where the server takes it; returns how many consumers `node` then leads."""
+    consumer's where the server takes it; returns how many consumers `node` then leads,
+    and how many there are."""
     deadline = time.monotonic() + timeout
     nc = await nats.connect(url)
     try:
@@ -105,10 +107,11 @@ async def _lead_from(url: str, node: str, timeout: float) -> int:
                 with contextlib.suppress(Exception):
                     await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{name}", preferred, 5)
                 await asyncio.sleep(0.5)
-        led = 0
+        led = total = 0
         for stream in await js.streams_info():
             name = stream.config.name or ""
             for consumer in await js.consumers_info(name):
+                total += 1
                 if consumer.cluster and consumer.cluster.leader == node:
                     led += 1
                     continue
@@ -123,7 +126,7 @@ async def _lead_from(url: str, node: str, timeout: float) -> int:
                             led += after.cluster.leader == node
                             break
                     await asyncio.sleep(0.25)
-        return led
+        return led, total
     finally:
         await nc.close()
 
@@ -216,6 +219,11 @@ def eks_clusters(platform: Platform, credential: dict[str, Any]) -> list[str]:
     return names
 
 
+def status(api: Api, cluster: str) -> str:
+    value: str = api.get(f"/api/v1/aws/kubernetes/clusters/{cluster}").json()["data"]["status"]
+    return value
+
+
 def test_sagas_finish_when_a_nats_node_dies_mid_run(
     nats_cluster: list[NatsServer], replicated_platform: Platform
 ) -> None:
@@ -227,15 +235,16 @@ def test_sagas_finish_when_a_nats_node_dies_mid_run(
     api = platform.api()
     api.signup()
     credential = add_credential(api, body)
-    started = time.monotonic()
-    clusters = [make_cluster(api, credential["id"])["id"] for _ in range(CLUSTERS // 2)]
     # The last node (not the one the services were given) is made the leader of every
     # stream, then dies with sagas in flight: the replicas on the other two must elect a
     # leader that has everything the dead one had acknowledged.
     victim = f"n{NODES - 1}"
     url = nats_cluster[0].url
-    consumers_led = asyncio.run(_lead_from(url, victim, timeout=30))
+    consumers_led, consumers = asyncio.run(_lead_from(url, victim, timeout=30))
+    started = time.monotonic()
+    clusters = [make_cluster(api, credential["id"])["id"] for _ in range(CLUSTERS // 2)]
     before = asyncio.run(_leaders(url))
+    in_flight = sum(status(api, c) != "READY" for c in clusters)
     assert {leader for leader, _ in before.values()} == {victim}, before
     nats_cluster[-1].stop()
     after = asyncio.run(_new_leaders(url, victim, before, timeout=30))
@@ -243,22 +252,20 @@ def test_sagas_finish_when_a_nats_node_dies_mid_run(
         assert after[stream][1] >= last_seq, (stream, before, after)
     clusters += [make_cluster(api, credential["id"])["id"] for _ in range(CLUSTERS - len(clusters))]
 
-    deadline = time.monotonic() + 150
-    status: dict[str, str] = {}
+    deadline = time.monotonic() + 90
+    statuses: dict[str, str] = {}
     while time.monotonic() < deadline:
-        status = {
-            c: api.get(f"/api/v1/aws/kubernetes/clusters/{c}").json()["data"]["status"]
-            for c in clusters
-        }
-        if set(status.values()) == {"READY"}:
+        statuses = {c: status(api, c) for c in clusters}
+        if set(statuses.values()) == {"READY"}:
             break
-        assert "FAILED" not in status.values(), status
+        assert "FAILED" not in statuses.values(), statuses
         time.sleep(1)
-    assert set(status.values()) == {"READY"}, status
+    assert set(statuses.values()) == {"READY"}, statuses
     elapsed = time.monotonic() - started
     # One cloud cluster per saga: no step ran twice against the cloud.
     assert len(eks_clusters(platform, body)) == CLUSTERS
     print(
         f"{CLUSTERS} sagas READY in {elapsed:.1f} s across the death of {victim}, which led"
-        f" {len(before)} streams and {consumers_led} consumers; new leaders {after}"
+        f" {len(before)} streams and {consumers_led} of {consumers} consumers, with"
+        f" {in_flight} of {CLUSTERS // 2} sagas in flight; new leaders {after}"
     )
