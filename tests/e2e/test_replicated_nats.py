@@ -10,10 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +23,7 @@ import pytest
 from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
 
 from .client import Api
-from .conftest import FAST, STARTUP_SECONDS, Platform, _stop
+from .conftest import Platform, launched, platform_env
 from .test_cluster_lifecycle import add_credential, make_cluster
 
 pytestmark = pytest.mark.e2e
@@ -172,38 +169,9 @@ def nats_cluster() -> Iterator[list[NatsServer]]:
 
 @pytest.fixture(scope="module")
 def replicated_platform(nats_cluster: list[NatsServer]) -> Iterator[Platform]:
-    state = scratch_dir("sc-e2e-r3-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-    env.update(FAST)
-    env["SKYCLUST_NATS_URL"] = nats_cluster[0].url
-    env["SKYCLUST_STREAM_REPLICAS"] = str(NODES)
-    env["SKYCLUST_READY_TIMEOUT_SECONDS"] = str(STARTUP_SECONDS)
-    port = free_port()
-    argv = [sys.executable, "-m", "skyclust_tools.launcher", "--state-dir", str(state)]
-    proc = subprocess.Popen(
-        [*argv, "--gateway-port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    env_file = state / "dev.env"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    try:
-        while not env_file.exists():
-            if proc.poll() is not None:
-                output = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"the platform did not start:\n{output}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"the platform was not ready within {STARTUP_SECONDS} s")
-            time.sleep(0.2)
-        values = dict(
-            line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line
-        )
-        yield Platform(state, values, proc)
-    finally:
-        _stop(proc)
-        shutil.rmtree(state, ignore_errors=True)
+    env = platform_env(SKYCLUST_NATS_URL=nats_cluster[0].url, SKYCLUST_STREAM_REPLICAS=str(NODES))
+    with launched(env) as platform:
+        yield platform
 
 
 def eks_clusters(platform: Platform, credential: dict[str, Any]) -> list[str]:
