@@ -1,7 +1,8 @@
 """One trace across processes: the platform started with OTEL_EXPORTER_OTLP_ENDPOINT set
 to a local OTLP/HTTP receiver (this test's own, decoding the protobuf it is sent), one
-registration through the gateway, and spans from the gateway and from identity, which the
-gateway asked over NATS, all carrying the trace id the gateway answered with."""
+registration through the gateway, and spans from the gateway, from identity, which the
+gateway asked over NATS, and from notification, which identity's command reached through
+JetStream, all carrying the trace id the gateway answered with."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from .client import Api
 from .conftest import Platform, launched, platform_env
 
 pytestmark = pytest.mark.e2e
+
+# The gateway, identity it asked over NATS, and notification, which sends the new
+# account's email on identity's command (through identity's outbox and JetStream).
+EXPECTED = {"skyclust-gateway", "skyclust-identity", "skyclust-notification"}
 
 # (service.name, span name, trace id hex, parent span id hex)
 Span = tuple[str, str, str, str]
@@ -101,16 +106,16 @@ def test_one_request_is_one_trace_across_gateway_and_identity(
     while time.monotonic() < deadline:
         spans = received.of_trace(trace_id)
         services = {service for service, *_ in spans}
-        if {"skyclust-gateway", "skyclust-identity"} <= services:
+        if services >= EXPECTED:
             break
         time.sleep(0.2)
     services = {service for service, *_ in spans}
-    assert {"skyclust-gateway", "skyclust-identity"} <= services, (spans, received.spans[:20])
+    assert services >= EXPECTED, (spans, received.spans[:20])
     assert received.paths == {"/v1/traces"}
     gateway_roots = [s for s in spans if s[0] == "skyclust-gateway" and s[3] == ""]
     assert [name for _, name, *_ in gateway_roots] == ["POST /api/v1/auth/register"], spans
     rpc_spans = [s for s in spans if s[0] == "skyclust-identity" and s[1].startswith("rpc ")]
     assert rpc_spans, spans
-    # identity's handling is a child within the trace, never a root of its own.
-    assert all(parent for *_, parent in rpc_spans), rpc_spans
+    # identity's and notification's handling are children within the trace, never roots.
+    assert all(parent for service, *_, parent in spans if service != "skyclust-gateway"), spans
     print(f"trace {trace_id}: {sorted({(s[0], s[1]) for s in spans})}")
