@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 STAMP := .venv/.skyclust-installed
 LINT_PATHS := libs services tools clients tests bench conftest.py
 
-.PHONY: install run test test-unit test-integration test-e2e test-images images image-tools compose-env lint format bench clean
+.PHONY: install run compose-nats-config test test-unit test-integration test-e2e test-images images image-tools compose-env lint format bench clean
 
 # The image test (marker `images`) needs buildah: left out of `make test` where it is missing;
 # `make images` and `make test-images` install it (and debootstrap) with apt-get.
@@ -23,6 +23,10 @@ install: $(STAMP)
 
 run: install
 	$(UV) run --frozen python -m skyclust_tools.launcher
+
+# docker-compose.yml's NATS configuration: the per-service users, no anonymous access.
+compose-nats-config: install
+	$(UV) run --frozen python -m skyclust_tools.nats_compose
 
 test: install
 	$(UV) run --frozen pytest $(if $(NO_BUILDAH),-m "not images")

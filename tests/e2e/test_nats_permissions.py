@@ -1,5 +1,7 @@
 """The platform's NATS gives each service its own user: only provisioning, network and
-cost may ask the vault to decrypt, and every decryption is in the audit trail."""
+cost may ask the vault to decrypt, each only under its own name (the vault knows its
+caller from the subject, never from a header), and every decryption is in the audit
+trail with the caller NATS let through."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 
+from skyclust_common.nats_permissions import decrypt_subject
 from skyclust_tools.nats_auth import inbox_prefix
 
 from .test_cluster_lifecycle import add_credential
@@ -24,8 +27,11 @@ async def ignore(error: Exception) -> None:
     """Permission violations arrive here; the test looks at the request's outcome."""
 
 
-async def ask_vault(platform, user: str, request: dict[str, Any]) -> dict[str, Any] | None:
-    """The vault's answer to `user`, or None when NATS does not let the request through."""
+async def ask_vault(
+    platform, user: str, request: dict[str, Any], claim: str = "provisioning"
+) -> dict[str, Any] | None:
+    """The vault's answer to `user` asking on `claim`'s decrypt subject (with a header
+    that also says provisioning), or None when NATS does not let the request through."""
     password = platform.secrets()["nats_passwords"][user]
     port = platform.env["SKYCLUST_NATS_URL"].rsplit(":", 1)[-1]
     nc = await nats.connect(
@@ -37,7 +43,7 @@ async def ask_vault(platform, user: str, request: dict[str, Any]) -> dict[str, A
     )
     try:
         msg = await nc.request(
-            "skyclust.rpc.credential-vault.DecryptCredential",
+            decrypt_subject(claim),
             json.dumps(request).encode(),
             timeout=3,
             headers={"Skyclust-Caller": "provisioning"},
@@ -63,6 +69,11 @@ def test_only_the_decrypting_services_obtain_a_secret(platform, local_aws_creden
     # The gateway's user claims to be provisioning: NATS refuses the publish itself.
     assert asyncio.run(ask_vault(platform, "gateway", request)) is None
     assert asyncio.run(ask_vault(platform, "identity", request)) is None
+    # So does it for network, a decrypter itself, claiming to be provisioning.
+    assert asyncio.run(ask_vault(platform, "network", request)) is None
+    # Under its own name network is answered as network, whatever the header says.
+    own = asyncio.run(ask_vault(platform, "network", request, claim="network"))
+    assert own is not None and own["ok"], own
     answer = asyncio.run(ask_vault(platform, "provisioning", request))
     assert answer is not None and answer["ok"], answer
     secret = local_aws_credential["data"]["secret_access_key"]
@@ -70,10 +81,10 @@ def test_only_the_decrypting_services_obtain_a_secret(platform, local_aws_creden
 
     deadline = time.monotonic() + 10
     records: list[dict[str, Any]] = []
-    while not records:
-        assert time.monotonic() < deadline, "the decryption is not in the audit trail"
+    while len(records) < 2:
+        assert time.monotonic() < deadline, "both decryptions are not in the audit trail"
         page = api.get("/api/v1/audit-logs", params={"action": "credential.decrypt"})
         records = [r for r in page.json()["data"]["items"] if r["resource_id"] == credential["id"]]
         time.sleep(0.2)
-    assert records[0]["actor_type"] == "service"
-    assert records[0]["actor_id"] == "provisioning"
+    assert {r["actor_type"] for r in records} == {"service"}
+    assert sorted(r["actor_id"] for r in records) == ["network", "provisioning"]

@@ -1,7 +1,8 @@
 """The per-service NATS users, against the real nats-server: each service can do what
 SkyClust's messaging does, and nothing else it does not need; in particular only
-provisioning, network and cost can ask the vault to decrypt, and nobody can read
-another service's replies."""
+provisioning, network and cost can ask the vault to decrypt, each only under its own
+name, nobody can read another service's replies, and each service may publish only the
+events and commands it owns."""
 
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from skyclust_common.contracts import load_registry
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.messaging import Bus, BusConfig, Delivery
+from skyclust_common.nats_permissions import AUDIT_SUBJECT, decrypt_subject
 from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
 from skyclust_tools.nats_auth import (
     ADMIN_USER,
     CALLS,
-    DECRYPT_SUBJECT,
     DECRYPTERS,
     SERVICES,
     inbox_prefix,
@@ -48,10 +49,32 @@ PASSWORDS = {service: secrets.token_urlsafe(16) for service in SERVICES}
 def test_only_provisioning_network_and_cost_may_ask_for_a_decryption():
     table = permission_table()
     for service, perms in table.items():
-        may_call_vault = "skyclust.rpc.credential-vault.>" in perms.publish_allow
-        denied = DECRYPT_SUBJECT in perms.publish_deny
-        assert (may_call_vault and not denied) == (service in DECRYPTERS), service
+        decrypts = [s for s in perms.publish_allow if s.endswith(".DecryptCredential")]
+        # Under its own name only: the vault learns the caller from the subject.
+        assert decrypts == ([decrypt_subject(service)] if service in DECRYPTERS else [])
+        assert not [s for s in perms.publish_allow if s.startswith("skyclust.") and ">" in s]
     assert {"provisioning", "network", "cost"} == DECRYPTERS
+    # The audit trail's request/reply door: the vault's, under its own name, only.
+    for service, perms in table.items():
+        records = [s for s in perms.publish_allow if s.endswith(".RecordAudit")]
+        expected = ["skyclust.rpc.identity.credential-vault.RecordAudit"]
+        assert records == (expected if service == "credential-vault" else []), service
+
+
+@pytest.mark.unit
+def test_each_service_may_publish_only_the_events_and_commands_it_owns():
+    registry = load_registry()
+    for service, perms in permission_table().items():
+        published = {
+            s.rsplit(".", 1)[-1]
+            for s in perms.publish_allow
+            if s.startswith(("skyclust.evt.", "skyclust.cmd."))
+        }
+        owned = {
+            c.name for c in registry if c.kind in ("events", "commands") and service in c.publishers
+        }
+        assert published == owned, service
+    assert "ClusterDeleted" not in str(permission_table()["network"].publish_allow)
 
 
 @pytest.mark.unit
@@ -73,10 +96,12 @@ def test_the_config_is_json_with_one_user_per_service():
     users = {user["user"]: user for user in config["authorization"]["users"]}
     assert set(users) == {*SERVICES, ADMIN_USER}
     assert "permissions" not in users[ADMIN_USER]
-    send_mail = "skyclust.cmd.notification.SendAccountEmail"
-    assert users["gateway"]["permissions"]["publish"]["deny"] == [DECRYPT_SUBJECT, send_mail]
-    assert users["provisioning"]["permissions"]["publish"]["deny"] == [send_mail]
-    assert users["identity"]["permissions"]["publish"]["deny"] == [DECRYPT_SUBJECT]
+    # Denied only where a grant's wildcard would let it through: the gateway's own
+    # audit subject, to the other publishers of AuditRecorded.
+    assert "deny" not in users["gateway"]["permissions"]["publish"]
+    assert users["provisioning"]["permissions"]["publish"]["deny"] == [AUDIT_SUBJECT]
+    assert users["identity"]["permissions"]["publish"]["deny"] == [AUDIT_SUBJECT]
+    assert "deny" not in users["notification"]["permissions"]["publish"]
     assert config["jetstream"] == {"store_dir": "data/jetstream"}
     with pytest.raises(ValueError, match="unknown services: billing"):
         nats_config({"billing": "pw"})
@@ -148,7 +173,7 @@ async def buses(private_cluster: Cluster) -> AsyncIterator[dict[str, Bus]]:
 
 def _event(workspace: str) -> CloudEvent:
     data = {"cluster_id": str(uuid.uuid4()), "provider": "aws", "name": "c"}
-    return new_event("ClusterDeleted", data, source="test", workspace_id=workspace)
+    return new_event("ClusterDeleted", data, source="provisioning", workspace_id=workspace)
 
 
 async def _serve_ping(nc: NATS, service: str) -> None:
@@ -226,14 +251,28 @@ async def test_only_provisioning_network_and_cost_obtain_a_decryption(private_cl
     askers = {service: await private_cluster.connect(service) for service in SERVICES}
     try:
         await _serve_ping(vault, "credential-vault")
-        results = await asyncio.gather(*(_asks(nc, DECRYPT_SUBJECT) for nc in askers.values()))
+        own = [decrypt_subject(service) for service in askers]
+        results = await asyncio.gather(
+            *(_asks(nc, subject) for nc, subject in zip(askers.values(), own, strict=True))
+        )
         answered = {service for service, ok in zip(askers, results, strict=True) if ok}
         assert answered == {"provisioning", "network", "cost"}
+        # Network claiming to be provisioning: nats-server refuses the publish itself.
+        claims = [
+            (service, decrypt_subject(other))
+            for service in askers
+            for other in DECRYPTERS
+            if other != service
+        ]
+        claimed = await asyncio.gather(*(_asks(askers[s], subject, 1) for s, subject in claims))
+        assert not any(claimed)
         await asyncio.sleep(0.1)
         for service in SERVICES:
             violations = private_cluster.violations.get(service, [])
             refused = [v for v in violations if "decryptcredential" in v.lower()]
-            assert bool(refused) == (service not in DECRYPTERS), (service, violations)
+            assert refused, (service, violations)
+        refused = [v for v in private_cluster.violations["network"] if "decryptcredential" in v]
+        assert all(decrypt_subject("network") not in v for v in refused), refused
     finally:
         await vault.close()
         for nc in askers.values():
@@ -252,10 +291,11 @@ async def test_nobody_can_listen_to_another_services_replies(private_cluster):
 
     try:
         await _serve_ping(vault, "credential-vault")
-        for subject in (f"{inbox_prefix('provisioning')}.>", "_INBOX.>", ">", DECRYPT_SUBJECT):
+        subjects = (f"{inbox_prefix('provisioning')}.>", "_INBOX.>", ">", "skyclust.rpc.>")
+        for subject in subjects:
             await snoop.subscribe(subject, cb=keep)
         await snoop.flush()
-        assert await _asks(provisioning, DECRYPT_SUBJECT)
+        assert await _asks(provisioning, decrypt_subject("provisioning"))
         await asyncio.sleep(0.2)
         assert overheard == []
         refused = [v for v in private_cluster.violations["gateway"] if "subscription" in v]
@@ -277,7 +317,7 @@ async def test_the_gateway_streams_a_large_backlog(private_cluster, buses):
     await buses["gateway"].ensure_streams()
     payload = b"x" * 16384
     for _ in range(256):
-        await buses["provisioning"].publish_raw(f"skyclust.evt.{workspace}.Filler", payload)
+        await buses["provisioning"].publish_raw(f"skyclust.evt.{workspace}.ClusterReady", payload)
     sub = await buses["gateway"].js.subscribe(
         f"skyclust.evt.{workspace}.>",
         stream="SKYCLUST_EVENTS",
@@ -305,8 +345,9 @@ async def test_shared_inboxes_still_restrict_decryption(shared_cluster):
     try:
         await vault.ensure_streams()
         await _serve_ping(vault.nc, "credential-vault")
-        assert await _asks(provisioning.nc, DECRYPT_SUBJECT)
-        assert not await _asks(gateway.nc, DECRYPT_SUBJECT)
+        assert await _asks(provisioning.nc, decrypt_subject("provisioning"))
+        assert not await _asks(gateway.nc, decrypt_subject("gateway"))
+        assert not await _asks(gateway.nc, decrypt_subject("provisioning"), 1)
         got = asyncio.Event()
 
         async def handler(event: CloudEvent, delivery: Delivery) -> None:
@@ -344,3 +385,45 @@ async def test_only_identity_may_send_the_account_mail_command(private_cluster):
     finally:
         for nc in conns.values():
             await nc.close()
+
+
+@pytest.mark.integration
+async def test_a_service_publishing_another_services_event_is_refused(private_cluster):
+    """Every service publishes every event and command there is: nats-server refuses each
+    one the service does not own (a permissions violation), and only those."""
+    registry = load_registry()
+    workspace = str(uuid.uuid4())
+    subjects = {
+        c.name: (
+            f"skyclust.evt.{workspace}.{c.name}"
+            if c.kind == "events"
+            else f"skyclust.cmd.{workspace}.{c.name}"
+        )
+        for c in registry
+        if c.kind in ("events", "commands") and c.name != "MessageDeadLettered"
+    }
+    conns = {service: await private_cluster.connect(service) for service in SERVICES}
+    try:
+        for service, nc in conns.items():
+            private_cluster.violations[service].clear()
+            for subject in subjects.values():
+                await nc.publish(subject, b"{}")
+            await nc.flush()
+        await asyncio.sleep(0.3)
+        for service in SERVICES:
+            refused = {
+                name
+                for name, subject in subjects.items()
+                if any(subject.lower() in v.lower() for v in private_cluster.violations[service])
+            }
+            owned = {c.name for c in registry if service in c.publishers}
+            assert refused == set(subjects) - owned, service
+        # The classic forgery: network or the vault announcing a cluster is gone.
+        assert "ClusterDeleted" not in owned_by("network") | owned_by("credential-vault")
+    finally:
+        for nc in conns.values():
+            await nc.close()
+
+
+def owned_by(service: str) -> set[str]:
+    return {c.name for c in load_registry() if service in c.publishers}

@@ -126,3 +126,44 @@ def test_envelope_refuses_unknown_attributes_and_bad_types():
         CloudEvent.model_validate({**event, "surprise": 1})
     with pytest.raises(ValueError):
         CloudEvent.model_validate({**event, "type": "com.other.Thing"})
+
+
+def test_every_contract_has_exactly_one_owner_that_is_a_service():
+    from skyclust_common.contracts import EVERY_SERVICE
+    from skyclust_common.nats_permissions import SERVICES
+
+    everyone = []
+    for contract in load_registry():
+        owner = contract.schema.get("x-skyclust-owner")
+        assert isinstance(owner, str), contract.name
+        if owner == EVERY_SERVICE:
+            everyone.append(contract.name)
+            continue
+        assert owner in SERVICES, (contract.name, owner)
+        others = contract.schema.get("x-skyclust-publishers", [])
+        assert contract.kind == "events" or not others, contract.name
+        assert set(others) <= set(SERVICES) and owner not in others, contract.name
+    # Only the dead letters every service writes, each on its own subject.
+    assert everyone == ["MessageDeadLettered"]
+    owners = {c.name: c.owner for c in load_registry()}
+    assert owners["ClusterDeleted"] == "provisioning"
+    assert owners["SessionsRevoked"] == "identity"
+    assert owners["DecryptCredential"] == "credential-vault"
+    assert owners["SendAccountEmail"] == "identity"
+    assert load_registry().get("AuditRecorded").publishers == {
+        "identity",
+        "gateway",
+        "provisioning",
+        "cost",
+    }
+
+
+def test_a_contract_without_its_owner_is_refused(tmp_path):
+    for kind in KINDS:
+        (tmp_path / kind).mkdir()
+    source = find_contracts_dir() / "events" / "ClusterReady.v1.schema.json"
+    schema = json.loads(source.read_text())
+    del schema["x-skyclust-owner"]
+    (tmp_path / "events" / source.name).write_text(json.dumps(schema))
+    with pytest.raises(ValueError, match="x-skyclust-owner"):
+        ContractRegistry(tmp_path)

@@ -39,11 +39,12 @@ async def bus(nats_server) -> AsyncIterator[Bus]:
     await bus.close()
 
 
-def an_event(workspace: str) -> CloudEvent:
+def an_event(workspace: str, source: str = "identity") -> CloudEvent:
+    # WorkspaceCreated is identity's: from any other source it is dead-lettered.
     return new_event(
         "WorkspaceCreated",
         {"workspace_id": workspace, "name": "w", "owner_id": str(uuid.uuid4())},
-        source="rules",
+        source=source,
         workspace_id=workspace,
     )
 
@@ -168,3 +169,41 @@ async def test_requests_queued_when_the_bus_stops_answering_are_all_answered(nat
         await server.close()
         await caller.close()
     assert answers == [{"keys": []}] * 8
+
+
+async def test_an_event_from_a_service_that_does_not_own_it_is_dead_lettered(bus):
+    workspace = str(uuid.uuid4())
+    durable = f"forged-{workspace[:8]}"
+    handled: list[str] = []
+
+    async def handler(event: CloudEvent, delivery: Delivery) -> None:
+        handled.append(event.id)
+
+    await bus.consume(durable, [f"skyclust.evt.{workspace}.>"], handler)
+    forged = an_event(workspace, source="provisioning")
+    await bus.publish(forged)
+    # The owner's own event, on the subject of another: the subject is what NATS checks.
+    disguised = an_event(workspace)
+    await bus.publish_raw(f"skyclust.evt.{workspace}.ClusterReady", disguised.to_json())
+    genuine = an_event(workspace)
+    await bus.publish(genuine)
+
+    async def both_dead_lettered() -> bool:
+        return len(await dead_letters(bus, durable)) == 2
+
+    await until(both_dead_lettered)
+    await until(lambda: _true(handled))
+    letters = {e["data"]["original"]["id"]: e["data"] for e in await dead_letters(bus, durable)}
+    assert set(letters) == {forged.id, disguised.id}
+    assert {letter["error_code"] for letter in letters.values()} == {"UNTRUSTED_SOURCE"}
+    assert letters[forged.id]["reason"] == (
+        "WorkspaceCreated is published only by skyclust/identity, not by 'skyclust/provisioning'"
+    )
+    assert "a subject for another message" in letters[disguised.id]["reason"]
+    assert handled == [genuine.id]
+    info = await bus.js.consumer_info(EVENTS_STREAM, durable)
+    assert (info.num_pending, info.num_ack_pending) == (0, 0)
+
+
+async def _true(items: list[str]) -> bool:
+    return bool(items)

@@ -58,13 +58,19 @@ async def test_lookup_and_decrypt_ask_the_vault_with_its_contracts(nats_server):
         workspace, credential = str(uuid.uuid4()), str(uuid.uuid4())
         masked = await client.lookup(workspace, credential)
         secret = await client.decrypt(workspace, credential, "create vpc", "saga-1")
+        # A header naming another caller changes nothing: the subject names network.
+        request = {"workspace_id": workspace, "credential_id": credential, "reason": "r"}
+        await caller.request(
+            VAULT, "DecryptCredential", request, headers={"Skyclust-Caller": "provisioning"}
+        )
     finally:
         await caller.close()
         await vault.close()
     assert (masked["id"], masked["account_id"]) == (credential, "123456789012")
     assert secret["data"]["secret_access_key"] == "s"
     assert asked == [
-        ("GetCredential", {"workspace_id": workspace, "credential_id": credential}, "network"),
+        # Only a caller-subject contract (DecryptCredential) learns its caller.
+        ("GetCredential", {"workspace_id": workspace, "credential_id": credential}, None),
         (
             "DecryptCredential",
             {
@@ -75,4 +81,5 @@ async def test_lookup_and_decrypt_ask_the_vault_with_its_contracts(nats_server):
             },
             "network",
         ),
+        ("DecryptCredential", request, "network"),
     ]

@@ -53,7 +53,7 @@ from skyclust_vault.settings import VaultSettings
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 ROLE_PASSWORD = "vault-pw"  # the same as test_schema_isolation: one role per cluster
 KEY_BYTES = {v: os.urandom(32) for v in ("v1", "v2", "v3")}
-PROVISIONING = RpcContext({"Skyclust-Caller": "provisioning", "X-Request-ID": "req-1"})
+PROVISIONING = RpcContext({"X-Request-ID": "req-1"}, caller="provisioning")
 ADMIN = str(uuid.uuid4())
 
 

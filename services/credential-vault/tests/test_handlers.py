@@ -352,13 +352,14 @@ async def test_every_decryption_is_audited_before_the_secret_is_returned(harness
 async def test_a_service_outside_the_allowed_callers_is_refused_and_recorded(harness: Harness):
     created = await harness.create("aws", aws_data())
     for caller in ("gateway", "identity", None):
-        headers = {"Skyclust-Caller": caller} if caller else {}
+        # A header naming provisioning is not a caller: only the subject's name is.
+        headers = {"Skyclust-Caller": "provisioning"}
         await fails(
             serve(
                 harness.deps,
                 credentials.decrypt,
                 {"workspace_id": harness.workspace, "credential_id": created["id"], "reason": "x"},
-                RpcContext(headers),
+                RpcContext(headers, caller=caller),
             ),
             "DECRYPT_NOT_ALLOWED",
         )

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from nats.errors import TimeoutError as NatsTimeout
 
 from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import BadRequest, SkyclustError
@@ -217,10 +218,29 @@ async def test_a_credential_in_use_is_refused_deletion_until_its_users_are_gone(
     assert error.details["users"] == [{"kind": "cluster", "id": cluster_id, "name": "payments"}]
     assert "cluster payments" in error.message
 
+    # Forgeries: network may not publish a ClusterDeleted at all (nats-server refuses
+    # it), and one on provisioning's subject that says it comes from network is
+    # dead-lettered by the vault's consumer, never handled: the lock holds.
+    gone = {"cluster_id": cluster_id, "provider": "aws", "name": "payments"}
+    network = await world.as_("network")
+    subject = f"skyclust.evt.{world.workspace}.ClusterDeleted"
+    from_network = new_event(
+        "ClusterDeleted", gone, source="network", subject=cluster_id, workspace_id=world.workspace
+    )
+    with pytest.raises(NatsTimeout):  # no ack: the publish never reached a stream
+        await network.js.publish(subject, from_network.to_json(), timeout=1)
+    await provisioning.publish(from_network)
+    letters = await dead_letters(world, from_network.id)
+    assert letters[0]["error_code"] == "UNTRUSTED_SOURCE"
+    assert letters[0]["service"] == VAULT
+    assert "not by 'skyclust/network'" in letters[0]["reason"]
+    got = await world.ask("gateway", "GetCredential", credential_id=created["id"])
+    assert [u["id"] for u in got["in_use"]] == [cluster_id]
+
     await provisioning.publish(
         new_event(
             "ClusterDeleted",
-            {"cluster_id": cluster_id, "provider": "aws", "name": "payments"},
+            gone,
             source="provisioning",
             subject=cluster_id,
             workspace_id=world.workspace,
@@ -259,6 +279,28 @@ async def test_rotation_and_validation_over_nats(world: World):
     assert (checked["status"], checked["status_reason"]) == ("invalid", "SignatureDoesNotMatch")
     wanted = {"CredentialRotated", "CredentialValidated", "CredentialInvalid"}
     await stream_events(world, created["id"], lambda events: wanted <= {e.name for e in events})
+
+
+async def dead_letters(world: World, event_id: str, timeout: float = 10) -> list[dict[str, Any]]:
+    """The dead letters of the event `event_id`, once there is one."""
+    admin = await world.as_("dlq-reader", user="admin")
+    found: list[dict[str, Any]] = []
+
+    async def collect() -> bool:
+        info = await admin.js.stream_info("SKYCLUST_DLQ")
+        found.clear()
+        for seq in range(info.state.first_seq, info.state.last_seq + 1):
+            try:
+                msg = await admin.js.get_msg("SKYCLUST_DLQ", seq)
+            except Exception:
+                continue
+            data = json.loads(msg.data or b"{}").get("data", {})
+            if (data.get("original") or {}).get("id") == event_id:
+                found.append(data)
+        return bool(found)
+
+    await eventually(collect, timeout)
+    return found
 
 
 async def stream_events(

@@ -82,11 +82,17 @@ class Gateway:
     def clock_offset(self, value: float) -> None:
         self.offset[0] = value
 
-    async def publish(self, workspace: str, name: str, data: dict[str, Any]) -> int:
+    async def publish(
+        self, workspace: str, name: str, data: dict[str, Any], source: str | None = None
+    ) -> int:
+        """Publish as the event's owner would, unless `source` names another."""
+        if source is None:
+            known = {c.name: c.owner for c in load_registry()}
+            source = f"skyclust/{known.get(name, 'test')}"
         body = {
             "specversion": "1.0",
             "id": str(uuid.uuid4()),
-            "source": "skyclust/test",
+            "source": source,
             "type": f"io.skyclust.{name}.v1",
             "time": "2026-01-01T00:00:00Z",
             "subject": data.get("cluster_id"),

@@ -195,11 +195,10 @@ class Platform:
 
         nats_url = os.environ.get("SKYCLUST_NATS_URL")
         tools_nats_url = nats_url
-        nats_users: dict[str, str] = {}
+        # One NATS user per service, allowed exactly the subjects it needs; an external
+        # NATS (docker-compose.yml's) has the same users (skyclust_tools.nats_compose).
+        nats_users: dict[str, str] = dict(secret["nats_passwords"])
         if not nats_url:
-            # One NATS user per service, allowed exactly the subjects it needs: only
-            # provisioning and network may ask the vault to decrypt.
-            nats_users = dict(secret["nats_passwords"])
             config = self.state_dir / "data" / "nats.conf"
             config.write_text(
                 nats_config(

@@ -8,7 +8,19 @@ reads).
 
 Validation runs on jsonschema-rs, one validator compiled per contract (and per part of an
 rpc) on first use, with formats (uuid, date-time, uri) checked. Only a message that
-fails is looked at again, by the pure-Python validator, for the most relevant error."""
+fails is looked at again, by the pure-Python validator, for the most relevant error.
+
+Each contract names its owner once, in `x-skyclust-owner`: for an event the service that
+publishes it, for a command the service that sends it, for an rpc the service that
+answers it. The bus's NATS permissions (`nats_permissions`) and the consumers' check of
+an event's `source` (`delivery`) are derived from it. Two exceptions, both explicit:
+`x-skyclust-publishers` lists the other services that may publish an event the owner
+collects from them (`AuditRecorded`: each service audits its own actions, identity keeps
+the trail and checks who may audit what), and the owner `*` (`MessageDeadLettered`
+only) is every service, each on its own subject `skyclust.dlq.<service>`.
+`x-skyclust-caller-subject: true` on an rpc puts the caller's name in the request
+subject (`skyclust.rpc.<owner>.<caller>.<Name>`), which only the caller's NATS user may
+publish on: the answering service learns its caller from what NATS enforces."""
 
 from __future__ import annotations
 
@@ -30,6 +42,8 @@ from .errors import ContractViolation
 _FILE = re.compile(r"^(?P<name>[A-Z][A-Za-z0-9]+)\.v(?P<version>[0-9]+)\.schema\.json$")
 KINDS = ("events", "commands", "rpc")
 RPC_KINDS = ("command", "query")
+# The owner of a contract every service publishes, each on a subject of its own.
+EVERY_SERVICE = "*"
 
 
 @dataclass(frozen=True)
@@ -44,6 +58,22 @@ class Contract:
     def rpc_kind(self) -> str | None:
         """`command` or `query` for an rpc contract, None for the other kinds."""
         return self.schema.get("x-skyclust-kind") if self.kind == "rpc" else None
+
+    @property
+    def owner(self) -> str:
+        """The service that publishes (event), sends (command) or answers (rpc) it."""
+        return str(self.schema["x-skyclust-owner"])
+
+    @property
+    def publishers(self) -> frozenset[str]:
+        """Who may publish an event or send a command: its owner, and the services its
+        `x-skyclust-publishers` names (`{"*"}`: every service, on its own subject)."""
+        return frozenset({self.owner, *self.schema.get("x-skyclust-publishers", ())})
+
+    @property
+    def caller_subject(self) -> bool:
+        """Whether the rpc's request subject carries the caller's name."""
+        return self.kind == "rpc" and self.schema.get("x-skyclust-caller-subject") is True
 
 
 def find_contracts_dir(start: Path | None = None) -> Path:
@@ -75,6 +105,9 @@ class ContractRegistry:
                 schema = json.loads(path.read_text())
                 if kind == "rpc" and schema.get("x-skyclust-kind") not in RPC_KINDS:
                     raise ValueError(f"rpc contract without x-skyclust-kind command|query: {path}")
+                owner = schema.get("x-skyclust-owner")
+                if not isinstance(owner, str) or not owner:
+                    raise ValueError(f"contract without x-skyclust-owner: {path}")
                 self._contracts[key] = Contract(kind, key[0], key[1], path, schema)
 
     def __iter__(self) -> Iterator[Contract]:

@@ -3,6 +3,7 @@ service carries, and the unit of work: the one place a transaction is committed.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 import weakref
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
+import orjson
 from sqlalchemy import (
     Column,
     DateTime,
@@ -99,10 +101,24 @@ def create_engine(
     `ping_idle_seconds` is pinged, and one found dead is replaced before the caller gets
     it. A connection that dies while in use is invalidated by SQLAlchemy on its error."""
     engine = create_async_engine(
-        database_url, pool_size=pool_size, max_overflow=5, pool_recycle=recycle_seconds
+        database_url,
+        pool_size=pool_size,
+        max_overflow=5,
+        pool_recycle=recycle_seconds,
+        json_deserializer=json_loads,
     )
     ping_when_idle(engine, ping_idle_seconds)
     return engine
+
+
+def json_loads(text: str) -> Any:
+    """JSON and JSONB columns decoded with orjson, several times faster than the standard
+    library on every row read; a value orjson refuses (an integer beyond 64 bits, which
+    PostgreSQL's numeric allows) falls back to the standard library."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:

@@ -4,6 +4,10 @@ message is here, in one place for every service:
 
 - a JetStream message is validated against its contract on receipt; one that is not a
   CloudEvent or breaks its contract goes to the dead-letter stream with the reason;
+- an event or command is handled only from its owner: its `source` must be a service the
+  contract lets publish it, and its subject must name it (nats-server lets each service
+  publish only its own events' subjects); any other goes to the dead-letter stream
+  (`UNTRUSTED_SOURCE`), never to the handler;
 - a handler that fails is redelivered after the backoff table's delay (a `nak` with a
   delay, never an immediate one), up to `max_deliver` attempts, then dead-lettered; a
   `PermanentFailure` is dead-lettered at once; nothing is ever dropped without a record;
@@ -29,9 +33,17 @@ import orjson
 from faststream import BaseMiddleware
 from pydantic import ValidationError
 
+from .contracts import EVERY_SERVICE, ContractRegistry
 from .envelope import CloudEvent
-from .errors import BadRequest, ContractViolation, PermanentFailure, SkyclustError
+from .errors import (
+    BadRequest,
+    ContractViolation,
+    PermanentFailure,
+    SkyclustError,
+    UntrustedSource,
+)
 from .observability import HANDLER_SECONDS, MESSAGES, RPC, extract_trace, tracer
+from .streams import subject_caller
 
 if TYPE_CHECKING:
     from faststream._internal.context.repository import ContextRepo
@@ -55,14 +67,14 @@ class Delivery:
 @dataclass(frozen=True)
 class RpcContext:
     headers: dict[str, str]
+    # The caller the request subject names, for a contract whose subject carries it
+    # (only that caller's NATS user may publish there); None for any other request.
+    # Never taken from a header: a header says what its sender wants.
+    caller: str | None = None
 
     @property
     def request_id(self) -> str | None:
         return self.headers.get("X-Request-ID")
-
-    @property
-    def caller(self) -> str | None:
-        return self.headers.get("Skyclust-Caller")
 
 
 # What the middleware learnt about the message, for the handler it calls next: FastStream
@@ -131,6 +143,11 @@ class _EventRules(BaseMiddleware):
             reason = exc.message if isinstance(exc, SkyclustError) else _pydantic_reason(exc)
             await self._dead_letter(msg, delivery, f"invalid message: {reason}", "INVALID_MESSAGE")
             MESSAGES.labels(self.bus.service, delivery.consumer, "invalid").inc()
+            return None
+        refusal = untrusted_source(self.bus.registry, event, delivery.subject)
+        if refusal is not None:
+            await self._dead_letter(msg, delivery, refusal, UntrustedSource.code)
+            MESSAGES.labels(self.bus.service, delivery.consumer, "untrusted").inc()
             return None
         with tracer(__name__).start_as_current_span(
             f"handle {event.name}",
@@ -222,9 +239,11 @@ class _ReplyRules(BaseMiddleware):
         self, call_next: Callable[[Any], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
         headers = dict(msg.headers or {})
-        name = msg.raw_message.subject.rsplit(".", 1)[-1]
+        subject = msg.raw_message.subject
+        name = subject.rsplit(".", 1)[-1]
+        caller = subject_caller(self.bus.registry, subject)
         with tracer(__name__).start_as_current_span(f"rpc {name}", context=extract_trace(headers)):
-            token = current_rpc.set(RpcContext(headers))
+            token = current_rpc.set(RpcContext(headers, caller))
             try:
                 body, outcome = await self._answer(call_next, msg, name)
             finally:
@@ -256,6 +275,33 @@ class _ReplyRules(BaseMiddleware):
             return {"ok": False, "error": SkyclustError("internal error").to_dict()}, (
                 "INTERNAL_ERROR"
             )
+
+
+SOURCE_PREFIX = "skyclust/"
+
+
+def untrusted_source(registry: ContractRegistry, event: CloudEvent, subject: str) -> str | None:
+    """Why `event`, delivered on `subject`, is not from a service that may publish it, or
+    None when it is. Its subject must name it (the subject is what nats-server checks the
+    publisher against), and its `source` must be `skyclust/<a publisher>` of its contract;
+    a dead letter (owner `*`) comes on `skyclust.dlq.<service>` from that service."""
+    contract = registry.get(event.name, event.version)
+    if contract.kind == "rpc":
+        return None
+    last = subject.rsplit(".", 1)[-1]
+    publisher = event.source.removeprefix(SOURCE_PREFIX)
+    if not event.source.startswith(SOURCE_PREFIX):
+        publisher = ""
+    if EVERY_SERVICE in contract.publishers:
+        if publisher == last:
+            return None
+        return f"{event.name} from {event.source!r} arrived on {subject}, not its own subject"
+    if last != event.name:
+        return f"{event.name} arrived on {subject}, a subject for another message"
+    if publisher in contract.publishers:
+        return None
+    allowed = ", ".join(f"{SOURCE_PREFIX}{name}" for name in sorted(contract.publishers))
+    return f"{event.name} is published only by {allowed}, not by {event.source!r}"
 
 
 def _pydantic_reason(exc: Exception) -> str:

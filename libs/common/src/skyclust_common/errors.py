@@ -207,6 +207,14 @@ class PermanentFailure(SkyclustError):
     default_retryable = False
 
 
+class UntrustedSource(PermanentFailure):
+    """(Dead letters) an event or command from a service that may not publish it: its
+    `source` is not its contract's owner, it arrived on another message's subject, or
+    (AuditRecorded) it records an action that is not its source's own."""
+
+    code = "UNTRUSTED_SOURCE"
+
+
 class ProviderError(SkyclustError):
     """The cloud provider failed.
 

@@ -53,6 +53,7 @@ from .streams import (
     MSG_ID,
     dlq_subject,
     ensure_streams,
+    request_subject,
     rpc_subject,
 )
 
@@ -255,12 +256,12 @@ class Bus:
         connection's own prefix, and NATS's no-responders status kept apart from a
         timeout."""
         self.registry.validate(name, data, part="request")
-        all_headers = {"Skyclust-Caller": self.service, **(headers or {})}
+        all_headers = dict(headers or {})  # the caller is the subject's, never a header's
         inject_trace(all_headers)
         started, outcome = time.perf_counter(), "answered"
         try:
             msg = await self.nc.request(
-                rpc_subject(service, name),
+                request_subject(self.registry, service, name, self.service),
                 encode(data),
                 timeout=timeout or self.config.rpc_timeout_seconds,
                 headers=all_headers,
@@ -298,7 +299,7 @@ class Bus:
         """Answer `name` in this service's queue group; the reply rules (validation, the
         `{ok, error}` reply) are the middleware around `handler`."""
         subscriber = self._replies.subscriber(
-            rpc_subject(self.service, name),
+            request_subject(self.registry, self.service, name, "*"),
             queue=self.service,
             max_workers=self.config.rpc_concurrency,
             title=f"{self.service}.{name}",

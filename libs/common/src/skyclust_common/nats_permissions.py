@@ -14,6 +14,16 @@ reply, decrypted credentials included. Each service therefore gets its own prefi
 only to that; responders answer through `allow_responses` rather than a publish grant on
 someone else's inbox.
 
+Ownership: a service may publish only the events and commands it owns, as the
+contracts' `x-skyclust-owner` (and `x-skyclust-publishers`) record it:
+`skyclust.evt.*.<Event>` and `skyclust.cmd.*.<Command>`, nothing else under
+`skyclust.evt.` or `skyclust.cmd.`, so no service can publish another's event (consumers
+check an event's `source` against the same table, and that its subject names it). A
+contract with `x-skyclust-caller-subject` is asked on `skyclust.rpc.<owner>.<caller>.<Name>`;
+each service may publish only on its own name there (`DecryptCredential`: the decrypters
+only), so the vault knows its caller from the subject NATS let through. Every other request
+subject has four tokens: `skyclust.rpc.<callee>.*`.
+
 The output is JSON, which nats-server's configuration format accepts as it is.
 """
 
@@ -22,6 +32,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from .contracts import ContractRegistry, load_registry
 
 SERVICES = (
     "gateway",
@@ -33,13 +45,26 @@ SERVICES = (
     "notification",
 )
 VAULT = "credential-vault"
-DECRYPT_SUBJECT = "skyclust.rpc.credential-vault.DecryptCredential"
+# Any caller's decrypt request: `skyclust.rpc.credential-vault.<caller>.DecryptCredential`.
+DECRYPT_SUBJECT = "skyclust.rpc.credential-vault.*.DecryptCredential"
 DECRYPTERS = frozenset({"provisioning", "network", "cost"})
+# Who may ask a caller-subject rpc, when not every service that calls its owner may.
+CALLER_SUBJECT_CALLERS: dict[str, frozenset[str]] = {
+    "DecryptCredential": DECRYPTERS,
+    # Each service audits its own actions; over request/reply only the vault does
+    # (its decryptions, confirmed before the secret is returned).
+    "RecordAudit": frozenset({VAULT}),
+}
 # Commands only one service may send: the account mails (verification, password reset)
 # go to an address identity vouches for, so no other service may ask for one.
 EXCLUSIVE_COMMANDS: dict[str, str] = {
     "skyclust.cmd.notification.SendAccountEmail": "identity",
 }
+# Subjects of an event only one of its publishers may use. The gateway's audit records
+# (every change through REST) go to one subject of their own, so identity can tell them
+# from another publisher's by the subject NATS enforces.
+AUDIT_SUBJECT = "skyclust.evt.audit.AuditRecorded"
+EXCLUSIVE_EVENTS: dict[str, str] = {AUDIT_SUBJECT: "gateway"}
 STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS", "SKYCLUST_DLQ")
 CONSUMED_STREAMS = ("SKYCLUST_EVENTS", "SKYCLUST_COMMANDS")
 ADMIN_USER = "admin"
@@ -57,6 +82,44 @@ CALLS: dict[str, tuple[str, ...]] = {
 }
 # Services that answer requests; the gateway only asks.
 RESPONDERS = frozenset(SERVICES) - {"gateway"}
+
+
+def decrypt_subject(caller: str) -> str:
+    """Where `caller` asks the vault for a secret; only `caller`'s user may publish there."""
+    return f"skyclust.rpc.{VAULT}.{caller}.DecryptCredential"
+
+
+def owned_subjects(service: str, registry: ContractRegistry | None = None) -> list[str]:
+    """The event and command subjects `service` may publish on, from the contracts."""
+    subjects: list[str] = []
+    for contract in registry or load_registry():
+        if service not in contract.publishers:
+            continue
+        if contract.kind == "events":
+            subject = f"skyclust.evt.*.{contract.name}"
+        elif contract.kind == "commands":
+            subject = f"skyclust.cmd.*.{contract.name}"
+        else:
+            continue
+        if subject not in subjects:
+            subjects.append(subject)
+    return subjects
+
+
+def caller_subjects(service: str, registry: ContractRegistry | None = None) -> list[str]:
+    """The caller-subject requests `service` may publish: on its own name, to the services
+    it calls, for the contracts it may ask."""
+    subjects: list[str] = []
+    for contract in registry or load_registry():
+        if not contract.caller_subject or contract.owner not in CALLS[service]:
+            continue
+        allowed = CALLER_SUBJECT_CALLERS.get(contract.name)
+        if allowed is not None and service not in allowed:
+            continue
+        subject = f"skyclust.rpc.{contract.owner}.{service}.{contract.name}"
+        if subject not in subjects:
+            subjects.append(subject)
+    return subjects
 
 
 def inbox_prefix(service: str) -> str:
@@ -85,6 +148,12 @@ class Permissions:
             # Each request may be answered once, only on the reply subject it carried.
             config["allow_responses"] = {"max": 1}
         return config
+
+
+def _wildcard(subject: str) -> str:
+    """`skyclust.evt.audit.AuditRecorded` -> `skyclust.evt.*.AuditRecorded`."""
+    head, kind, _, name = subject.split(".")
+    return f"{head}.{kind}.*.{name}"
 
 
 def _jetstream_api() -> list[str]:
@@ -120,13 +189,21 @@ def _ordered_consumer_api() -> list[str]:
 def permissions(service: str, *, private_inboxes: bool = True) -> Permissions:
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
-    publish = [f"skyclust.rpc.{callee}.>" for callee in CALLS[service]]
-    publish += ["skyclust.evt.>", "skyclust.cmd.>", f"skyclust.dlq.{service}"]
+    registry = load_registry()
+    publish = [f"skyclust.rpc.{callee}.*" for callee in CALLS[service]]
+    publish += caller_subjects(service, registry)
+    publish += owned_subjects(service, registry)
+    publish += [f"skyclust.dlq.{service}"]
     publish += _jetstream_api()
     if service == "gateway":
         publish += _ordered_consumer_api()
-    deny: tuple[str, ...] = () if service in DECRYPTERS else (DECRYPT_SUBJECT,)
-    deny += tuple(subject for subject, owner in EXCLUSIVE_COMMANDS.items() if owner != service)
+    # An exclusive subject is denied to the others its wildcard grant would let through.
+    exclusive = {**EXCLUSIVE_COMMANDS, **EXCLUSIVE_EVENTS}
+    deny = tuple(
+        subject
+        for subject, owner in exclusive.items()
+        if owner != service and _wildcard(subject) in publish
+    )
     subscribe = [f"{inbox_prefix(service)}.>" if private_inboxes else "_INBOX.>"]
     if service in RESPONDERS:
         subscribe.append(f"skyclust.rpc.{service}.>")

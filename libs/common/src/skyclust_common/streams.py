@@ -5,10 +5,16 @@ letters (kept 90 days, oldest dropped first)."""
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING
 
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
+
+from .errors import ContractViolation
+
+if TYPE_CHECKING:
+    from .contracts import ContractRegistry
 
 EVENTS_STREAM = "SKYCLUST_EVENTS"
 COMMANDS_STREAM = "SKYCLUST_COMMANDS"
@@ -18,6 +24,26 @@ MSG_ID = "Nats-Msg-Id"
 
 def rpc_subject(service: str, name: str) -> str:
     return f"skyclust.rpc.{service}.{name}"
+
+
+def request_subject(registry: ContractRegistry, service: str, name: str, caller: str) -> str:
+    """Where `caller` asks `service` for `name`: with the caller's name in the subject when
+    the contract says so (`x-skyclust-caller-subject`; only the caller's NATS user may
+    publish there), else `rpc_subject`. `caller="*"` is what the answering side serves."""
+    if registry.get(name).caller_subject:
+        return f"skyclust.rpc.{service}.{caller}.{name}"
+    return rpc_subject(service, name)
+
+
+def subject_caller(registry: ContractRegistry, subject: str) -> str | None:
+    """The caller a request's subject names, for a caller-subject contract; else None."""
+    parts = subject.split(".")
+    if len(parts) != 5:
+        return None
+    try:
+        return parts[3] if registry.get(parts[4]).caller_subject else None
+    except ContractViolation:
+        return None
 
 
 def dlq_subject(service: str) -> str:

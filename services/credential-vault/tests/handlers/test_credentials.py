@@ -69,7 +69,7 @@ async def test_decrypt_hands_the_secret_only_to_allowed_callers_after_the_audit(
     assert (entry.service, entry.outcome, entry.request_id) == ("provisioning", "success", "req-1")
     assert vault.db.tables["credentials"][uuid.UUID(created["id"])].last_used_at is not None
     with pytest.raises(DecryptNotAllowed):
-        await vault.decrypt(created["id"], RpcContext({"Skyclust-Caller": "gateway"}))
+        await vault.decrypt(created["id"], RpcContext({}, caller="gateway"))
     assert vault.audit.entries[-1].outcome == "denied"
     vault.audit.available = False
     with pytest.raises(AuditUnavailable):

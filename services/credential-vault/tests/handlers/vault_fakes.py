@@ -26,7 +26,7 @@ from skyclust_vault.handlers import credentials, usage
 from skyclust_vault.handlers.credentials import VaultDeps
 
 ADMIN = str(uuid.uuid4())
-PROVISIONING = RpcContext({"Skyclust-Caller": "provisioning", "X-Request-ID": "req-1"})
+PROVISIONING = RpcContext({"X-Request-ID": "req-1"}, caller="provisioning")
 CONSUMER = "credential-vault-usage"
 KEYS = {v: os.urandom(32) for v in ("v1", "v2")}
 

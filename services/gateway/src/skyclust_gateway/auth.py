@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +12,14 @@ from typing import Any
 import jwt
 from fastapi import Request
 
-from skyclust_common.errors import Unauthorized
+from skyclust_common.errors import SkyclustError, Unauthorized, UntrustedSource
 from skyclust_common.messaging import Bus
 
 from .errors import InvalidToken, MfaRequired, SessionRevoked, TokenExpired
+
+log = logging.getLogger(__name__)
+# The name its dead letters carry: an ordered consumer of the gateway's, not a durable.
+REVOCATIONS_CONSUMER = "gateway-revocations"
 
 ALGORITHMS = ["EdDSA"]
 STREAM_AUDIENCE = "skyclust-stream"
@@ -217,21 +222,36 @@ async def current_principal(request: Request) -> Principal:
 
 async def follow_revocations(bus: Bus, revocations: Revocations) -> None:
     """Keep `revocations` up to date from SessionsRevoked events, starting early enough
-    to cover every access token that could still be valid."""
+    to cover every access token that could still be valid. One that is not identity's
+    (its contract's owner), or not on its own subject, revokes nothing: it goes to the
+    dead-letter stream with the reason."""
     import json
     from datetime import UTC, datetime, timedelta
 
     from nats.js.api import ConsumerConfig, DeliverPolicy
 
-    from skyclust_common.messaging import EVENTS_STREAM
+    from skyclust_common.delivery import untrusted_source
+    from skyclust_common.envelope import CloudEvent
+    from skyclust_common.messaging import EVENTS_STREAM, Delivery
 
     start = datetime.now(UTC) - timedelta(seconds=revocations.horizon)
 
     async def on_message(msg: Any) -> None:
         try:
-            revocations.add(list(json.loads(msg.data)["data"]["session_ids"]))
-        except (KeyError, TypeError, ValueError):
+            event = CloudEvent.from_json(msg.data)
+            refusal = untrusted_source(bus.registry, event, msg.subject)
+            session_ids = list(json.loads(msg.data)["data"]["session_ids"])
+        except (KeyError, TypeError, ValueError, SkyclustError):
             return
+        if refusal is not None:
+            seq = int(msg.metadata.sequence.stream)
+            delivery = Delivery(REVOCATIONS_CONSUMER, msg.subject, 1, seq)
+            try:
+                await bus.dead_letter(msg.data, delivery, refusal, UntrustedSource.code)
+            except Exception as exc:
+                log.error("dead-lettering failed", extra={"error": str(exc)})
+            return
+        revocations.add(session_ids)
 
     await bus.js.subscribe(
         "skyclust.evt.*.SessionsRevoked",

@@ -16,6 +16,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from skyclust_common import nats_permissions
 from skyclust_common.envelope import new_event
 
 from .envelope import failure, request_id_var
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 
 CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 # Audit events are not workspace events: they stay off the workspace's live stream.
-AUDIT_SUBJECT = "skyclust.evt.audit.AuditRecorded"
+# Only the gateway's NATS user may publish on AUDIT_SUBJECT (identity trusts it for that).
+AUDIT_SUBJECT = nats_permissions.AUDIT_SUBJECT
 _RESOURCES = {
     "credentials": "credential",
     "clusters": "cluster",

@@ -15,6 +15,9 @@ _RESOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
 # Events addressed to one user of the workspace, by their data's `user_id`.
 PERSONAL_EVENTS = frozenset({"NotificationCreated"})
+# SessionsRevoked closes streams only from its owner (its contract's x-skyclust-owner);
+# another source's is streamed like any event and closes nothing.
+REVOKER = "skyclust/identity"
 
 
 def valid_resource(value: str) -> bool:
@@ -61,8 +64,10 @@ def decode(subject: str, seq: int, data: bytes) -> Event | None:
             value = inner.get(key)
             if isinstance(value, str):
                 resources.add(value)
-        if name == "SessionsRevoked" and isinstance(inner.get("session_ids"), list):
-            session_ids = tuple(str(s) for s in inner["session_ids"])
+        revoked = inner.get("session_ids")
+        by_owner = body.get("source") == REVOKER
+        if name == "SessionsRevoked" and isinstance(revoked, list) and by_owner:
+            session_ids = tuple(str(s) for s in revoked)
         if name in PERSONAL_EVENTS:
             # Without a recipient it is for nobody, rather than for the whole workspace.
             recipient = str(inner.get("user_id") or "-")

@@ -138,6 +138,13 @@ class LastAdmin(Conflict):
     code = "LAST_ADMIN"
 
 
+class AuditNotAllowed(Forbidden):
+    """A RecordAudit from a service about an action that is not its own: only the vault
+    records over request/reply, and only its credential decryptions."""
+
+    code = "AUDIT_NOT_ALLOWED"
+
+
 class NotWorkspaceAdmin(Forbidden):
     """Only a workspace's admins may do this to other members."""
 

@@ -1,5 +1,13 @@
 """The audit trail: written from AuditRecorded events and RecordAudit requests, read by
-admins; nothing changes or deletes a record (the table refuses it, too)."""
+admins; nothing changes or deletes a record (the table refuses it, too).
+
+An AuditRecorded is taken only from a service that may audit what it says, each its own
+actions (`AUDITORS`): the gateway every change made through its API (a user's, an API
+key's, an anonymous caller's, never a service's), on the subject only its NATS user may
+publish on (`AUDIT_SUBJECT`); provisioning the kubeconfigs and cluster tokens it issues
+and the budget overrides it lets through; cost its budgets' changes.
+The delivery rules have already refused any source the contract does not list; one that
+is listed but audits something not its own is dead-lettered (`UNTRUSTED_SOURCE`)."""
 
 from __future__ import annotations
 
@@ -7,19 +15,69 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from skyclust_common.delivery import SOURCE_PREFIX
 from skyclust_common.envelope import CloudEvent
+from skyclust_common.errors import UntrustedSource
 from skyclust_common.messaging import Delivery, RpcContext
+from skyclust_common.nats_permissions import AUDIT_SUBJECT
 
+from ..domain.errors import AuditNotAllowed
 from ..domain.ports import AuditQuery, AuditRecord
 from .base import IdentityDeps
 
 CONSUMER = "identity-audit"
 FILTERS = ("actor_id", "action", "resource_type", "resource_id", "outcome")
+GATEWAY = "gateway"
+# The services other than the gateway that audit their own actions: for each, the
+# resource types and the actions on each it may record.
+AUDITORS: dict[str, dict[str, frozenset[str]]] = {
+    "provisioning": {
+        "cluster": frozenset({"issue_kubeconfig", "issue_cluster_token", "override_budget"}),
+        "node_group": frozenset({"override_budget"}),
+    },
+    "cost": {"budget": frozenset({"budget_created", "budget_updated", "budget_deleted"})},
+}
+
+
+def audit_refusal(event: CloudEvent, subject: str) -> str | None:
+    """Why `event` is not a record its source may make, or None when it is."""
+    source = event.source.removeprefix(SOURCE_PREFIX)
+    action, resource = event.data.get("action"), event.data.get("resource_type")
+    if source == GATEWAY:
+        if subject != AUDIT_SUBJECT:
+            return f"the gateway's audit records come on {AUDIT_SUBJECT}, not on {subject}"
+        if event.data.get("actor_type") == "service":
+            return "the gateway audits changes made through its API, not a service's"
+        return None
+    if subject == AUDIT_SUBJECT:
+        return f"only the gateway publishes on {AUDIT_SUBJECT}, not {event.source!r}"
+    allowed = AUDITORS.get(source)
+    if allowed is None:
+        return f"{event.source!r} may not write to the audit trail"
+    if action not in allowed.get(str(resource), frozenset()):
+        return f"{event.source!r} audits only its own actions, not {action!r} on {resource!r}"
+    return None
+
+
+# What each service may record over RecordAudit, whose subject names the caller
+# (`skyclust.rpc.identity.<caller>.RecordAudit`, only the vault's user may publish one).
+RECORDERS: dict[str, tuple[str, frozenset[str]]] = {
+    "credential-vault": ("credential", frozenset({"credential.decrypt"})),
+}
 
 
 async def record_audit(
     deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
 ) -> dict[str, Any]:
+    """Store a record a service makes of its own action (the vault's decryptions)."""
+    caller = ctx.caller if ctx is not None else None
+    allowed = RECORDERS.get(caller or "")
+    if allowed is None:
+        raise AuditNotAllowed(f"{caller or 'an unnamed caller'} may not write to the audit trail")
+    # The actor is the service it acted for (the decrypting one), never a user.
+    resource, action = data.get("resource_type"), data.get("action")
+    if data.get("actor_type") != "service" or resource != allowed[0] or action not in allowed[1]:
+        raise AuditNotAllowed(f"{caller} records only its own actions, not {action!r}")
     record_id = uuid.uuid4()
     async with deps.uow() as uow:
         await uow.audit_logs.add(record_id, data)
@@ -28,6 +86,9 @@ async def record_audit(
 
 
 async def on_audit_recorded(deps: IdentityDeps, event: CloudEvent, delivery: Delivery) -> None:
+    refusal = audit_refusal(event, delivery.subject)
+    if refusal is not None:
+        raise UntrustedSource(refusal)
     async with deps.uow() as uow:
         if await uow.seen(delivery.consumer, event.id):
             return

@@ -138,6 +138,10 @@ class NetworkUnitOfWork(Protocol):
     @property
     def credentials(self) -> CredentialRepository: ...
 
+    def read_only(self) -> Self:
+        """For reads with nothing to commit: no BEGIN and ROLLBACK around them."""
+        ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(

@@ -1,9 +1,10 @@
 """Which platform events become notifications, what they say, and who gets them by
 default: a table, so adding an event is one entry and the rules stay testable as data.
 
-Each event is accepted only from the service that owns it (`owner`): every service may
-publish on `skyclust.evt.>`, so the source is what tells a real ClusterFailed from one
-another service made up."""
+Each event is accepted only from the service that owns it (`owner`, the same as its
+contract's `x-skyclust-owner`). nats-server lets each service publish only its own
+events and the delivery rules dead-letter one from another source; this check stays as
+the catalog's own, so a table entry cannot be reached by a made-up ClusterFailed."""
 
 from __future__ import annotations
 

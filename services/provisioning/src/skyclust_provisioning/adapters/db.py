@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     Boolean,
@@ -10,8 +10,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
+    bindparam,
     func,
     or_,
     select,
@@ -227,13 +229,93 @@ class Clusters(_Rows):
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
-    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[Cluster]:
-        query = select(Cluster).where(
-            Cluster.workspace_id == workspace_id, Cluster.status != "DELETED"
-        )
-        if provider:
-            query = query.where(Cluster.provider == provider)
-        return list((await self.session.execute(query.order_by(Cluster.created_at))).scalars())
+    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[ClusterFields]:
+        """The workspace's live clusters, oldest first, as read-only rows of the columns a
+        view shows. A listing builds no ORM objects and its statement is built once: the
+        ORM's loading and the statement's construction were about half of what an uncached
+        `ListClusters` cost provisioning."""
+        statement = _LIST_BY_PROVIDER if provider else _LIST
+        params = {"workspace_id": workspace_id, "provider": provider}
+        return cast(list[ClusterFields], (await self.session.execute(statement, params)).all())
+
+
+class ClusterFields(Protocol):
+    """What a cluster's view is made of: a `Cluster`, or a row of a listing."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def workspace_id(self) -> uuid.UUID: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def credential_id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_reason(self) -> str | None: ...
+    @property
+    def status_message(self) -> str | None: ...
+    @property
+    def endpoint(self) -> str | None: ...
+    @property
+    def cloud_id(self) -> str | None: ...
+    @property
+    def tags(self) -> dict[str, str]: ...
+    @property
+    def aws_config(self) -> dict[str, Any] | None: ...
+    @property
+    def gcp_config(self) -> dict[str, Any] | None: ...
+    @property
+    def azure_config(self) -> dict[str, Any] | None: ...
+    @property
+    def conditions(self) -> list[dict[str, Any]]: ...
+    @property
+    def step(self) -> str | None: ...
+    @property
+    def progress(self) -> int: ...
+    @property
+    def network(self) -> dict[str, Any] | None: ...
+    @property
+    def managed(self) -> bool: ...
+    @property
+    def target_version(self) -> str | None: ...
+    @property
+    def drift(self) -> list[dict[str, Any]]: ...
+    @property
+    def drift_checked_at(self) -> datetime | None: ...
+    @property
+    def created_by(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
+# The columns of ClusterFields, in its order.
+VIEWED_COLUMNS = tuple(
+    name for name, value in vars(ClusterFields).items() if isinstance(value, property)
+)
+
+
+def _listing(by_provider: bool) -> Select[Any]:
+    table = Cluster.__table__.c
+    query = select(*(table[name] for name in VIEWED_COLUMNS)).where(
+        table.workspace_id == bindparam("workspace_id"), table.status != Status.DELETED
+    )
+    if by_provider:
+        query = query.where(table.provider == bindparam("provider"))
+    return query.order_by(table.created_at)
+
+
+_LIST = _listing(by_provider=False)
+_LIST_BY_PROVIDER = _listing(by_provider=True)
 
 
 class NodeGroup(Base):

@@ -22,7 +22,7 @@ from ..domain import conditions
 from ..domain.budgets import FailClosedBudget, KnownBudgetState
 from ..domain.cluster import Status
 from ..domain.errors import NameTaken
-from .db import UNFINISHED, Cluster, NodeGroup
+from .db import UNFINISHED, Cluster, ClusterFields, NodeGroup
 
 # The columns the database fills in itself (server defaults).
 _SERVER_DEFAULTS: dict[str, Any] = {
@@ -158,7 +158,7 @@ class FakeClusters(_FakeRows):
             if c.workspace_id == workspace_id and c.status != Status.DELETED and c.cloud_id
         }
 
-    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[Cluster]:
+    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[ClusterFields]:
         rows = [
             c
             for c in self._all()

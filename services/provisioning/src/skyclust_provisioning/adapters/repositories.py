@@ -11,7 +11,7 @@ from typing import Any, Protocol, Self
 from skyclust_common.envelope import CloudEvent
 
 from ..domain.budgets import FailClosedBudget, KnownBudgetState
-from .db import Cluster, NodeGroup
+from .db import Cluster, ClusterFields, NodeGroup
 
 
 class ClusterRepository(Protocol):
@@ -41,7 +41,7 @@ class ClusterRepository(Protocol):
 
     def detach(self, *rows: Any) -> None: ...
 
-    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[Cluster]: ...
+    async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[ClusterFields]: ...
 
 
 class NodeGroupRepository(Protocol):

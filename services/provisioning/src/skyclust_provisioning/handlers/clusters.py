@@ -22,7 +22,7 @@ from skyclust_common.messages.rpc import (
 )
 from skyclust_common.messaging import RpcContext
 
-from ..adapters.db import Cluster, NodeGroup
+from ..adapters.db import Cluster, ClusterFields, NodeGroup
 from ..adapters.repositories import ProvisioningUoW
 from ..domain import conditions
 from ..domain.cluster import DELETABLE, REGIONS, Status
@@ -48,7 +48,7 @@ from .shared import ProvisioningDeps as ProvisioningDeps
 from .shared import cluster_credential, cluster_event, stored, taints_of
 
 
-def view(cluster: Cluster) -> dict[str, Any]:
+def view(cluster: ClusterFields) -> dict[str, Any]:
     return {
         "id": str(cluster.id),
         "workspace_id": str(cluster.workspace_id),

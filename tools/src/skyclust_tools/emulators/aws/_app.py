@@ -17,7 +17,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 
 from .._billing import BillingClock, Ledger, admin_billing
 from .._core import JSON, Clock, Durations, Fault, FaultInjector, RequestLog, Scheduler
-from . import _billing, _eks, _iam
+from . import _billing, _eks, _iam, _speed
 
 DEFAULT_DURATIONS: dict[str, float] = {
     "cluster_create": 3.0,  # a create that fails (operation_error); others are at once
@@ -77,6 +77,7 @@ class AwsEmulator:
         self._lock = threading.RLock()
         _eks.install()
         _iam.install()
+        _speed.install()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._admin: dict[str, Callable[[str, JSON], tuple[int, Any]]] = {
             "health": self._admin_health,

@@ -113,7 +113,10 @@ async def exclusive(deps: NetworkDeps, cluster_id: uuid.UUID) -> AsyncIterator[N
 
 
 async def load(deps: NetworkDeps, cluster_id: uuid.UUID) -> Snapshot:
-    async with deps.uow() as uow:
+    # Without BEGIN and ROLLBACK (two of its six round trips, at every step of a run):
+    # under READ COMMITTED a transaction of plain reads gives its statements no common
+    # snapshot either, so each statement sees the same rows as it would inside one.
+    async with deps.uow().read_only() as uow:
         row = await uow.cluster_networks.get(cluster_id)
         if row is None:
             return Snapshot(None)

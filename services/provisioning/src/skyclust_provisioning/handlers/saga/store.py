@@ -47,7 +47,9 @@ async def run_lock(deps: ProvisioningDeps, cluster_id: str) -> AsyncIterator[boo
 
 
 async def read(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> Cluster | None:
-    async with deps.uow() as uow:
+    # One statement, so no transaction around it: every saga pass reads the cluster, and
+    # BEGIN and ROLLBACK were two of its three round trips.
+    async with deps.uow().read_only() as uow:
         row = await uow.clusters.get(uuid.UUID(workspace_id), uuid.UUID(cluster_id))
         if row is not None:
             uow.clusters.detach(row)
@@ -55,7 +57,7 @@ async def read(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> Cl
 
 
 async def groups(deps: ProvisioningDeps, cluster: Cluster) -> list[NodeGroup]:
-    async with deps.uow() as uow:
+    async with deps.uow().read_only() as uow:
         rows = await uow.node_groups.list(cluster.workspace_id, cluster.id)
         uow.node_groups.detach(*rows)
         return rows
