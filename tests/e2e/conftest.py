@@ -94,11 +94,7 @@ def oidc_provider() -> Iterator[OidcProvider]:
 
 @pytest.fixture(scope="session")
 def platform(oidc_provider: OidcProvider) -> Iterator[Platform]:
-    state = scratch_dir("sc-e2e-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
-    env.update(FAST)
-    # The launcher's own wait for the services, within this fixture's.
-    env["SKYCLUST_READY_TIMEOUT_SECONDS"] = str(STARTUP_SECONDS)
+    env = platform_env()
     env["SKYCLUST_OIDC_PROVIDERS"] = json.dumps(
         {
             "local": {
@@ -108,6 +104,15 @@ def platform(oidc_provider: OidcProvider) -> Iterator[Platform]:
             }
         }
     )
+    with launched(env) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def launched(env: dict[str, str]) -> Iterator[Platform]:
+    """The launcher started with `env` on a state directory of its own; yields once it has
+    written dev.env (everything ready), and stops it all on exit."""
+    state = scratch_dir("sc-e2e-")
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -143,6 +148,16 @@ def platform(oidc_provider: OidcProvider) -> Iterator[Platform]:
     finally:
         _stop(proc)
         shutil.rmtree(state, ignore_errors=True)
+
+
+def platform_env(**extra: str) -> dict[str, str]:
+    """This process's environment without its SKYCLUST_ settings, with the fast intervals."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SKYCLUST_")}
+    env.update(FAST)
+    # The services' own readiness gets the same patience as the whole start.
+    env["SKYCLUST_READY_TIMEOUT_SECONDS"] = str(STARTUP_SECONDS)
+    env.update(extra)
+    return env
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:

@@ -1,0 +1,239 @@
+"""The platform on a 3-node NATS JetStream cluster (embedded nats-servers on free ports,
+routed to each other) with every stream at 3 replicas. The node that leads every stream
+(and every consumer it could be given) is killed while sagas are running: the other two
+elect new leaders with nothing acknowledged lost, and every cluster still becomes READY,
+each once, with one cloud cluster each. With R1 streams on that node, or replicas that
+did not keep up, the sagas would stall or the streams would go back in sequence."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import nats
+import pytest
+
+from skyclust_tools.embedded import NatsServer, free_port, scratch_dir
+
+from .client import Api
+from .conftest import Platform, launched, platform_env
+from .test_cluster_lifecycle import add_credential, make_cluster
+
+pytestmark = pytest.mark.e2e
+
+NODES = 3
+CLUSTERS = 6
+
+
+def cluster_config(name: str, cluster_port: int, routes: list[int]) -> str:
+    listed = ", ".join(f"nats://127.0.0.1:{port}" for port in routes)
+    return (
+        f"server_name: {name}\n"
+        f"cluster {{ name: skyclust, listen: 127.0.0.1:{cluster_port}, routes: [{listed}] }}\n"
+    )
+
+
+async def _jetstream_ready(url: str, timeout: float) -> None:
+    """Until the cluster has a JetStream meta leader and takes an R3 stream."""
+    deadline = time.monotonic() + timeout
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        while True:
+            try:
+                await js.add_stream(name="PROBE", subjects=["probe.>"], num_replicas=NODES)
+                await js.delete_stream("PROBE")
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
+    finally:
+        await nc.close()
+
+
+async def _replicas(url: str) -> dict[str, int]:
+    nc = await nats.connect(url)
+    try:
+        streams = await nc.jetstream().streams_info()
+        return {s.config.name or "": s.config.num_replicas or 1 for s in streams}
+    finally:
+        await nc.close()
+
+
+async def _leaders(url: str) -> dict[str, tuple[str, int]]:
+    """Each stream's leader and last sequence, as the cluster reports them."""
+    nc = await nats.connect(url)
+    try:
+        streams = await nc.jetstream().streams_info()
+        return {
+            s.config.name or "": ((s.cluster.leader if s.cluster else "") or "", s.state.last_seq)
+            for s in streams
+        }
+    finally:
+        await nc.close()
+
+
+async def _lead_from(url: str, node: str, timeout: float) -> tuple[int, int]:
+    """Every stream's leadership moved to `node` (a step-down with it preferred), and each
+    consumer's where the server takes it; returns how many consumers `node` then leads,
+    and how many there are."""
+    deadline = time.monotonic() + timeout
+    nc = await nats.connect(url)
+    try:
+        js = nc.jetstream()
+        preferred = json.dumps({"placement": {"preferred": node}}).encode()
+        for stream in await js.streams_info():
+            name = stream.config.name or ""
+            while True:
+                leader = None
+                with contextlib.suppress(Exception):  # 503 while it elects
+                    info = await js.stream_info(name)
+                    leader = info.cluster.leader if info.cluster else None
+                if leader == node:
+                    break
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{name} is led by {leader} and not by {node}")
+                with contextlib.suppress(Exception):
+                    await nc.request(f"$JS.API.STREAM.LEADER.STEPDOWN.{name}", preferred, 5)
+                await asyncio.sleep(0.5)
+        led = total = 0
+        for stream in await js.streams_info():
+            name = stream.config.name or ""
+            for consumer in await js.consumers_info(name):
+                total += 1
+                if consumer.cluster and consumer.cluster.leader == node:
+                    led += 1
+                    continue
+                subject = f"$JS.API.CONSUMER.LEADER.STEPDOWN.{name}.{consumer.name}"
+                with contextlib.suppress(Exception):
+                    await nc.request(subject, preferred, 5)
+                # The consumer elects for a moment (503 meanwhile).
+                for _ in range(20):
+                    with contextlib.suppress(Exception):
+                        after = await js.consumer_info(name, consumer.name or "", timeout=2)
+                        if after.cluster and after.cluster.leader:
+                            led += after.cluster.leader == node
+                            break
+                    await asyncio.sleep(0.25)
+        return led, total
+    finally:
+        await nc.close()
+
+
+async def _new_leaders(
+    url: str, dead: str, before: dict[str, tuple[str, int]], timeout: float
+) -> dict[str, tuple[str, int]]:
+    """Until every stream is led by a live node, at no lower a sequence than before."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(Exception):
+            now = await _leaders(url)
+            if set(now) == set(before) and all(now[s][0] not in ("", dead) for s in now):
+                return now
+        if time.monotonic() > deadline:
+            pytest.fail(f"no new stream leaders after {dead} died")
+        await asyncio.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def nats_cluster() -> Iterator[list[NatsServer]]:
+    root = scratch_dir("sc-natsc-")
+    cluster_ports = [free_port() for _ in range(NODES)]
+    servers = []
+    try:
+        for i in range(NODES):
+            config = root / f"n{i}.conf"
+            config.write_text(cluster_config(f"n{i}", cluster_ports[i], cluster_ports))
+            server = NatsServer(
+                port=free_port(),
+                store_dir=root / f"n{i}",
+                config_file=config,
+                log_file=root / f"n{i}.log",
+            )
+            servers.append(server.start())
+        asyncio.run(_jetstream_ready(servers[0].url, timeout=60))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def replicated_platform(nats_cluster: list[NatsServer]) -> Iterator[Platform]:
+    env = platform_env(SKYCLUST_NATS_URL=nats_cluster[0].url, SKYCLUST_STREAM_REPLICAS=str(NODES))
+    with launched(env) as platform:
+        yield platform
+
+
+def eks_clusters(platform: Platform, credential: dict[str, Any]) -> list[str]:
+    data = credential["data"]
+    eks = boto3.client(
+        "eks",
+        region_name="us-east-1",
+        endpoint_url=platform.env["SKYCLUST_AWS_ENDPOINT_URL"],
+        aws_access_key_id=data["access_key_id"],
+        aws_secret_access_key=data["secret_access_key"],
+    )
+    names: list[str] = eks.list_clusters()["clusters"]
+    return names
+
+
+def status(api: Api, cluster: str) -> str:
+    value: str = api.get(f"/api/v1/aws/kubernetes/clusters/{cluster}").json()["data"]["status"]
+    return value
+
+
+def test_sagas_finish_when_a_nats_node_dies_mid_run(
+    nats_cluster: list[NatsServer], replicated_platform: Platform
+) -> None:
+    platform = replicated_platform
+    replicas = asyncio.run(_replicas(nats_cluster[0].url))
+    assert replicas and set(replicas.values()) == {NODES}, replicas
+
+    body = json.loads((Path(platform.state_dir) / "credentials" / "aws.json").read_text())
+    api = platform.api()
+    api.signup()
+    credential = add_credential(api, body)
+    # The last node (not the one the services were given) is made the leader of every
+    # stream, then dies with sagas in flight: the replicas on the other two must elect a
+    # leader that has everything the dead one had acknowledged.
+    victim = f"n{NODES - 1}"
+    url = nats_cluster[0].url
+    consumers_led, consumers = asyncio.run(_lead_from(url, victim, timeout=30))
+    started = time.monotonic()
+    clusters = [make_cluster(api, credential["id"])["id"] for _ in range(CLUSTERS // 2)]
+    before = asyncio.run(_leaders(url))
+    in_flight = sum(status(api, c) != "READY" for c in clusters)
+    assert {leader for leader, _ in before.values()} == {victim}, before
+    nats_cluster[-1].stop()
+    after = asyncio.run(_new_leaders(url, victim, before, timeout=30))
+    for stream, (_, last_seq) in before.items():
+        assert after[stream][1] >= last_seq, (stream, before, after)
+    clusters += [make_cluster(api, credential["id"])["id"] for _ in range(CLUSTERS - len(clusters))]
+
+    deadline = time.monotonic() + 90
+    statuses: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        statuses = {c: status(api, c) for c in clusters}
+        if set(statuses.values()) == {"READY"}:
+            break
+        assert "FAILED" not in statuses.values(), statuses
+        time.sleep(1)
+    assert set(statuses.values()) == {"READY"}, statuses
+    elapsed = time.monotonic() - started
+    # One cloud cluster per saga: no step ran twice against the cloud.
+    assert len(eks_clusters(platform, body)) == CLUSTERS
+    print(
+        f"{CLUSTERS} sagas READY in {elapsed:.1f} s across the death of {victim}, which led"
+        f" {len(before)} streams and {consumers_led} of {consumers} consumers, with"
+        f" {in_flight} of {CLUSTERS // 2} sagas in flight; new leaders {after}"
+    )
