@@ -148,3 +148,103 @@ async def test_bad_messages_get_a_clear_error() -> None:
 def test_action_names_are_the_rest_routes() -> None:
     assert snake("UpdateNodeGroup") == "update_node_group"
     assert snake("CreateVpc") == "create_vpc"
+
+
+COST_READS = (
+    "GetCostSummary",
+    "GetCostBreakdown",
+    "GetCostTrend",
+    "GetCostComparison",
+    "GetCostForecast",
+)
+NETWORK_COMMANDS = (
+    "CreateSubnet",
+    "UpdateSubnet",
+    "DeleteSubnet",
+    "CreateSecurityGroup",
+    "UpdateSecurityGroup",
+    "DeleteSecurityGroup",
+)
+NETWORK_READS = ("ListSubnets", "GetSubnet", "ListSecurityGroups", "GetSecurityGroup")
+
+
+def test_costs_subnets_and_security_groups_are_public_with_rests_permissions() -> None:
+    ops = public_api.OPERATIONS
+    assert {(ops[n].service, ops[n].kind, ops[n].permission) for n in COST_READS} == {
+        ("cost", "read", "read")
+    }
+    assert {(ops[n].service, ops[n].kind, ops[n].permission) for n in NETWORK_COMMANDS} == {
+        ("network", "command", "networks:write")
+    }
+    assert {(ops[n].service, ops[n].kind, ops[n].permission) for n in NETWORK_READS} == {
+        ("network", "read", "read")
+    }
+    viewer = public_api.connection_permissions(WS, KEY, "viewer")["pub"]
+    user = public_api.connection_permissions(WS, KEY, "user")["pub"]
+    assert isinstance(viewer, dict) and isinstance(user, dict)
+    assert public_api.read_subject(WS, KEY, "GetCostForecast") in viewer["allow"]
+    assert public_api.command_subject(WS, KEY, "CreateSubnet") not in viewer["allow"]
+    assert public_api.command_subject(WS, KEY, "DeleteSecurityGroup") in user["allow"]
+
+
+async def test_a_viewer_reads_costs_with_the_workspace_from_the_subject() -> None:
+    public, services, _ = api("viewer")
+    for name in COST_READS:
+        reply = await public.read(public_api.read_subject(WS, KEY, name), body(period="7d"))
+        assert reply["ok"] is True, name
+    assert services.calls == [("cost", n, {"period": "7d", "workspace_id": WS}) for n in COST_READS]
+    forged = await public.read(
+        public_api.read_subject(WS, KEY, "GetCostSummary"), body(workspace_id=str(uuid.uuid4()))
+    )
+    assert forged["error"]["code"] == "VALIDATION_ERROR" and len(services.calls) == 5
+
+
+async def test_a_subnet_create_is_carried_to_network_and_audited_as_the_new_subnet() -> None:
+    public, services, audited = api("user")
+    vpc = str(uuid.uuid4())
+    request = {"provider": "aws", "vpc_id": vpc, "name": "a", "cidr_block": "10.0.1.0/24"}
+    outcome = await public.command(
+        public_api.command_subject(WS, KEY, "CreateSubnet"), body(**request), "s-1", final=False
+    )
+    assert outcome.body["ok"] is True and outcome.body["command"] == "CreateSubnet"
+    assert services.calls == [
+        ("network", "CreateSubnet", {**request, "workspace_id": WS, "actor_id": f"apikey:{KEY}"})
+    ]
+    record = audited[0].data
+    assert (record["action"], record["resource_type"], record["resource_id"]) == (
+        "create_subnet",
+        "subnet",
+        "c-1",  # the new subnet's id (the fake's answer), not its network's
+    )
+
+
+async def test_security_group_changes_are_audited_with_their_id_and_refused_to_a_viewer() -> None:
+    public, services, audited = api("user")
+    group = str(uuid.uuid4())
+    for name in ("UpdateSecurityGroup", "DeleteSecurityGroup"):
+        subject = public_api.command_subject(WS, KEY, name)
+        change = body(provider="gcp", security_group_id=group)
+        assert (await public.command(subject, change, name, final=False)).body["ok"] is True
+    assert [(r.data["action"], r.data["resource_id"]) for r in audited] == [
+        ("update_security_group", group),
+        ("delete_security_group", group),
+    ]
+    assert {a.data["resource_type"] for a in audited} == {"security_group"}
+    assert [(svc, name) for svc, name, _ in services.calls] == [
+        ("network", "UpdateSecurityGroup"),
+        ("network", "DeleteSecurityGroup"),
+    ]
+    viewer, viewer_services, viewer_audit = api("viewer")
+    refused = await viewer.command(
+        public_api.command_subject(WS, KEY, "DeleteSubnet"),
+        body(provider="aws", subnet_id=str(uuid.uuid4())),
+        "m",
+        final=False,
+    )
+    assert refused.body["error"]["code"] == "FORBIDDEN" and viewer_services.calls == []
+    assert viewer_audit[0].data["outcome"] == "denied"
+    read = await viewer.read(public_api.read_subject(WS, KEY, "ListSubnets"), body(provider="aws"))
+    assert read["ok"] is True
+    assert viewer_services.calls == [
+        ("network", "ListSubnets", {"provider": "aws", "workspace_id": WS})
+    ]

@@ -71,6 +71,12 @@ OPERATIONS: dict[str, Operation] = {
             ("CreateVpc", "Create a network (VPC/VNet); it reports VpcReady or VpcFailed."),
             ("UpdateVpc", "Change a network's tags."),
             ("DeleteVpc", "Delete a network."),
+            ("CreateSubnet", "Create a subnet; it reports SubnetReady or SubnetFailed."),
+            ("UpdateSubnet", "Change a subnet's tags."),
+            ("DeleteSubnet", "Delete a subnet."),
+            ("CreateSecurityGroup", "Create a security group with its rules in a network."),
+            ("UpdateSecurityGroup", "Replace a security group's rules and/or tags."),
+            ("DeleteSecurityGroup", "Delete a security group."),
         ),
         *_ops(
             "command",
@@ -95,6 +101,10 @@ OPERATIONS: dict[str, Operation] = {
             "read",
             ("ListVpcs", "The workspace's networks."),
             ("GetVpc", "One network."),
+            ("ListSubnets", "The workspace's subnets (one network's with vpc_id)."),
+            ("GetSubnet", "One subnet."),
+            ("ListSecurityGroups", "The workspace's security groups (one network's with vpc_id)."),
+            ("GetSecurityGroup", "One security group."),
         ),
         *_ops(
             "read",
@@ -102,6 +112,17 @@ OPERATIONS: dict[str, Operation] = {
             "read",
             ("ListBudgets", "The workspace's budgets."),
             ("GetBudget", "One budget."),
+            ("GetCostSummary", "The workspace's cost over a period, with the previous one."),
+            (
+                "GetCostBreakdown",
+                "A period's cost grouped by one dimension (`by`: service, provider, tag:<key>...).",
+            ),
+            (
+                "GetCostTrend",
+                "The period's second half against its first: the change and its direction.",
+            ),
+            ("GetCostComparison", "A period's cost against the one before it, of the same length."),
+            ("GetCostForecast", "The next days' cost, with 80% and 95% intervals."),
         ),
     ]
 }

@@ -31,7 +31,17 @@ Ask = Callable[[str, str, dict[str, Any]], Awaitable[dict[str, Any]]]
 RETRY_STATUSES = frozenset({429, 503, 504})
 _VERB = re.compile(r"^(Create|Update|Upgrade|Delete)")
 # The resource a command is about, most specific first (as the REST path's last id).
-_RESOURCE_IDS = ("node_group_id", "cluster_id", "vpc_id", "budget_id")
+_RESOURCE_IDS = (
+    "node_group_id",
+    "subnet_id",
+    "security_group_id",
+    "cluster_id",
+    "vpc_id",
+    "budget_id",
+)
+# Commands whose parent's id is a body field in REST, not a path id (POST
+# /{provider}/network/subnets): their audit record names the new resource, as REST's.
+_PARENT_IN_BODY = frozenset({"CreateSubnet", "CreateSecurityGroup"})
 
 
 def snake(name: str) -> str:
@@ -160,7 +170,8 @@ class PublicApi:
                     "error": exc.to_dict(),
                 }
             )
-        resource = next((data[k] for k in _RESOURCE_IDS if isinstance(data.get(k), str)), None)
+        ids = () if operation.name in _PARENT_IN_BODY else _RESOURCE_IDS
+        resource = next((data[k] for k in ids if isinstance(data.get(k), str)), None)
         if resource is None and isinstance(result, dict):
             resource = result.get("id") or result.get("budget_id")
         await self._record(address, operation, message_id, 200, resource, subject)
