@@ -322,3 +322,60 @@ async def test_networks_and_budgets_go_the_same_way(
         await admin.nc.close()
     await asyncio.sleep(0.3)
     assert any(".cmd.createbudget" in v for v in user_client.violations())
+
+
+async def test_a_subnet_is_created_and_costs_are_read_over_nats(
+    estate: Estate, user_client: NatsClient
+) -> None:
+    outcomes, events = await user_client.outcomes(), await user_client.events()
+    vpc = {
+        "provider": "gcp",
+        "credential_id": estate.credential_id,
+        "name": f"subnets-{uuid.uuid4().hex[:6]}",
+        "region": "us-central1",
+        "cidr_block": "10.43.0.0/16",
+    }
+    await user_client.command("CreateVpc", vpc, str(uuid.uuid4()))
+    network = (await next_json(outcomes, 30))["data"]
+    await until_event(events, "VpcReady", network["id"], timeout=60)
+    subnet_body = {
+        "provider": "gcp",
+        "vpc_id": network["id"],
+        "name": "nodes",
+        "region": "us-central1",
+        "cidr_block": "10.43.1.0/24",
+    }
+    msg_id = str(uuid.uuid4())
+    await user_client.command("CreateSubnet", subnet_body, msg_id)
+    created = await next_json(outcomes, 30)
+    assert created["ok"] is True and created["command"] == "CreateSubnet", created
+    subnet = created["data"]
+    assert (subnet["vpc_id"], subnet["cidr_block"]) == (network["id"], "10.43.1.0/24")
+    await until_event(events, "SubnetReady", subnet["id"], timeout=60)
+    listed = await user_client.read("ListSubnets", {"provider": "gcp", "vpc_id": network["id"]})
+    assert [(s["id"], s["status"]) for s in listed["data"]["items"]] == [(subnet["id"], "READY")]
+    # The same command published again is stored once: no second subnet, no second outcome.
+    again = await user_client.command("CreateSubnet", subnet_body, msg_id)
+    assert again.duplicate
+
+    summary = await user_client.read("GetCostSummary", {"period": "7d"})
+    assert summary["ok"] is True, summary
+    assert {"total", "currency", "daily", "by_provider"} <= set(summary["data"])
+    breakdown = await user_client.read("GetCostBreakdown", {"by": "service"})
+    assert breakdown["ok"] is True and breakdown["data"]["by"] == "service", breakdown
+    bad = await user_client.read("GetCostSummary", {"period": "forever"})
+    assert bad["ok"] is False and bad["error"]["status"] == 422, bad
+
+    deadline = time.monotonic() + 15
+    while True:
+        page = estate.admin.get("/api/v1/audit-logs", params={"action": "create_subnet"})
+        records = [r for r in page.json()["data"]["items"] if r["resource_id"] == subnet["id"]]
+        if records:
+            break
+        assert time.monotonic() < deadline, "no audit record for the NATS subnet command"
+        await asyncio.sleep(0.3)
+    assert (records[0]["actor_id"], records[0]["request_id"]) == (
+        f"apikey:{user_client.key_id}",
+        msg_id,
+    )
+    assert user_client.violations() == []
