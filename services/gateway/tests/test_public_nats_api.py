@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from skyclust_common import public_api
+from skyclust_common.contracts import load_registry
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import NoResponders, NotFound
 from skyclust_common.messaging import Bus
@@ -69,7 +70,13 @@ async def test_a_command_takes_workspace_and_actor_from_the_subject_and_is_audit
     assert outcome.body["ok"] is True and outcome.body["message_id"] == "m-1"
     [(service, name, data)] = services.calls
     assert (service, name) == ("provisioning", "CreateCluster")
-    assert data == {"provider": "gcp", "name": "a", "workspace_id": WS, "actor_id": f"apikey:{KEY}"}
+    assert data == {
+        "provider": "gcp",
+        "name": "a",
+        "workspace_id": WS,
+        "actor_id": f"apikey:{KEY}",
+        "actor_is_admin": False,
+    }
     [event] = audited
     record = event.data
     assert (record["actor_type"], record["actor_id"]) == ("api_key", f"apikey:{KEY}")
@@ -248,3 +255,30 @@ async def test_security_group_changes_are_audited_with_their_id_and_refused_to_a
     assert viewer_services.calls == [
         ("network", "ListSubnets", {"provider": "aws", "workspace_id": WS})
     ]
+
+
+async def test_whether_the_actor_may_override_a_budget_comes_from_the_keys_role() -> None:
+    registry = load_registry()
+    takes_it = {
+        op.name
+        for op in public_api.OPERATIONS.values()
+        if "actor_is_admin" in registry.get(op.name).schema["$defs"]["request"]["properties"]
+    }
+    assert takes_it == public_api.ROLE_AWARE
+    change = body(provider="gcp", cluster_id="c", node_group_id="n", desired_size=9)
+    subject = public_api.command_subject(WS, KEY, "UpdateNodeGroup")
+    for role, is_admin in (("user", False), ("admin", True)):
+        public, services, _ = api(role)
+        assert (await public.command(subject, change, "m", final=False)).body["ok"] is True
+        assert services.calls[0][2]["actor_is_admin"] is is_admin
+    # A user key claiming to be an admin (to override a budget's block) is refused.
+    public, services, audited = api("user")
+    claim = body(provider="gcp", name="a", actor_is_admin=True, budget_override=True)
+    outcome = await public.command(
+        public_api.command_subject(WS, KEY, "CreateCluster"), claim, "m", final=False
+    )
+    assert outcome.body["error"]["code"] == "VALIDATION_ERROR"
+    assert outcome.body["error"]["details"]["errors"] == [
+        {"field": "actor_is_admin", "problem": "not_allowed"}
+    ]
+    assert services.calls == [] and audited[0].data["outcome"] == "failure"

@@ -30,6 +30,11 @@ EVENTS_CONSUMER = "gateway-public-events"
 GATEWAY_QUEUE = "gateway"
 # Fields a client must not send: they come from the subject.
 FROM_SUBJECT = ("workspace_id", "actor_id")
+# Fields a client must not send either: the gateway sets them from the key's role, as
+# REST does from the caller's (whether a budget guardrail's block may be overridden).
+FROM_ROLE = ("actor_is_admin",)
+# The commands whose contract takes them.
+ROLE_AWARE = frozenset({"CreateCluster", "CreateNodeGroup", "UpdateNodeGroup"})
 # The events a key's connection does not get: addressed to one user (as on the SSE stream).
 PERSONAL_EVENTS = frozenset({"NotificationCreated"})
 

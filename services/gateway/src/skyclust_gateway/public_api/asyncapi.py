@@ -31,16 +31,16 @@ def _client_body(registry: ContractRegistry, name: str) -> dict[str, Any]:
     """The contract's request without what the subject carries."""
     contract = registry.get(name)
     request = copy.deepcopy(contract.schema["$defs"]["request"])
-    for field in public_api.FROM_SUBJECT:
-        request.get("properties", {}).pop(field, None)
-    request["required"] = [
-        f for f in request.get("required", []) if f not in public_api.FROM_SUBJECT
-    ]
+    hidden = (*public_api.FROM_SUBJECT, *public_api.FROM_ROLE)
+    taken = [f for f in hidden if f in request.get("properties", {})]
+    for field in taken:
+        request["properties"].pop(field)
+    request["required"] = [f for f in request.get("required", []) if f not in hidden]
     if not request["required"]:
         del request["required"]
     request["description"] = (
-        f"{contract.schema['$id']}#/$defs/request, less {' and '.join(public_api.FROM_SUBJECT)}"
-        " (taken from the subject)."
+        f"{contract.schema['$id']}#/$defs/request, less {', '.join(taken)}"
+        " (the gateway sets them from the subject and the key)."
     )
     return request
 

@@ -103,7 +103,7 @@ class PublicApi:
 
     async def _authorize(
         self, address: public_api.Addressed, kind: str, body: bytes
-    ) -> tuple[public_api.Operation, dict[str, Any]]:
+    ) -> tuple[public_api.Operation, dict[str, Any], str]:
         operation = public_api.OPERATIONS.get(address.name)
         if operation is None or operation.kind != kind:
             raise BadRequest(f"no public {kind} named {address.name}")
@@ -113,10 +113,10 @@ class PublicApi:
             raise ValidationFailed("the message is not JSON") from None
         if not isinstance(data, dict):
             raise ValidationFailed("the message must be a JSON object")
-        given = sorted(set(data) & set(public_api.FROM_SUBJECT))
+        given = sorted(set(data) & {*public_api.FROM_SUBJECT, *public_api.FROM_ROLE})
         if given:
             raise ValidationFailed(
-                f"{', '.join(given)} come from the subject, not the message",
+                f"{', '.join(given)} come from the subject and the key, not the message",
                 details={"errors": [{"field": f, "problem": "not_allowed"} for f in given]},
             )
         role = await self.keys.role(address.workspace_id, address.key_id)
@@ -127,7 +127,7 @@ class PublicApi:
                 f"your role ({role}) may not do this ({operation.permission})",
                 details={"required": operation.permission},
             )
-        return operation, data
+        return operation, data, role
 
     async def read(self, subject: str, body: bytes) -> dict[str, Any]:
         """The reply to one read: `{ok: true, data}` or `{ok: false, error}`, as the
@@ -136,7 +136,7 @@ class PublicApi:
         try:
             if address is None or address.kind != "rpc":
                 raise BadRequest("not a public read subject")
-            operation, data = await self._authorize(address, "read", body)
+            operation, data, _ = await self._authorize(address, "read", body)
             request = {**data, "workspace_id": address.workspace_id}
             result = await self.services.call(operation.service, operation.name, request)
         except SkyclustError as exc:
@@ -155,8 +155,10 @@ class PublicApi:
         actor = f"apikey:{address.key_id}"
         operation = public_api.OPERATIONS.get(address.name)
         try:
-            operation, data = await self._authorize(address, "command", body)
+            operation, data, role = await self._authorize(address, "command", body)
             request = {**data, "workspace_id": address.workspace_id, "actor_id": actor}
+            if operation.name in public_api.ROLE_AWARE:
+                request["actor_is_admin"] = role == "admin"
             result = await self.services.call(operation.service, operation.name, request)
         except SkyclustError as exc:
             if exc.retryable and exc.status in RETRY_STATUSES and not final:
