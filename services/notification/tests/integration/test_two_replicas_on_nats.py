@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import text
-from standardwebhooks import Webhook
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.dbadmin import provision_service
@@ -178,28 +178,32 @@ async def test_two_replicas_deliver_each_event_once_per_channel(
     running, clients, _ = replicas
     provisioning = clients["provisioning"]
     workspace = uuid.uuid4()
-    made = await provisioning.request(
-        "notification",
-        "CreateNotificationChannel",
-        {
-            "workspace_id": str(workspace),
-            "name": "ops",
-            "url": receiver.url,
-            "event_types": ["ClusterFailed"],
-        },
-    )
-    channel_id = made["channel"]["id"]
-    # A rule naming the same channel: still one delivery per event.
+    # Three endpoints (one receiver, told apart by their secrets): their deliveries are
+    # due side by side, so both replicas' jobs claim from the same rows at once.
+    hooks: dict[str, Webhook] = {}
+    for name in ("ops", "audit", "pager"):
+        made = await provisioning.request(
+            "notification",
+            "CreateNotificationChannel",
+            {
+                "workspace_id": str(workspace),
+                "name": name,
+                "url": receiver.url,
+                "event_types": ["ClusterFailed"],
+            },
+        )
+        hooks[made["channel"]["id"]] = Webhook(made["secret"])
+    # A rule naming the same channels: still one delivery per event and channel.
     await provisioning.request(
         "notification",
         "CreateNotificationRule",
         {
             "workspace_id": str(workspace),
-            "name": "clusters to ops",
+            "name": "clusters to everyone",
             "event_types": ["Cluster*"],
             "min_severity": "info",
             "resource_ids": [],
-            "channel_ids": [channel_id],
+            "channel_ids": list(hooks),
             "in_app_roles": [],
             "in_app_user_ids": [],
             "enabled": True,
@@ -210,39 +214,44 @@ async def test_two_replicas_deliver_each_event_once_per_channel(
     published = [cluster_failed(workspace, n) for n in range(EVENTS)]
     for event in published:
         await provisioning.publish(event)
+    expected = {(c, e.id) for c in hooks for e in published}
+
+    def received() -> list[tuple[str, str, str, int]]:
+        """(channel, event, webhook-id, status answered) for each request."""
+        found = []
+        for (headers, raw), status in zip(receiver.requests, _statuses(receiver), strict=True):
+            channel, event_id = _verify(hooks, raw, headers)
+            found.append((channel, event_id, headers["webhook-id"], status))
+        return found
 
     async def all_delivered() -> bool:
-        seen = {Webhook(made["secret"]).verify(raw, h)["id"] for h, raw in receiver.requests}
-        return seen >= {e.id for e in published}
+        return {(c, e) for c, e, _, status in received() if status < 300} >= expected
 
     await until(all_delivered)
     # Time for every redelivery, retry and poll of both replicas to have happened.
     await asyncio.sleep(2.0)
     assert sum(one.flaky.lost for one in running) >= 1, "no ack was lost: the test shows nothing"
 
-    hook = Webhook(made["secret"])
-    ids_per_event: dict[str, set[str]] = {}
-    succeeded: Counter[str] = Counter()
-    for (headers, raw), status in zip(receiver.requests, _statuses(receiver), strict=True):
-        event_id = hook.verify(raw, headers)["id"]
-        ids_per_event.setdefault(event_id, set()).add(headers["webhook-id"])
-        if status < 300:
-            succeeded[event_id] += 1
-    assert set(ids_per_event) == {e.id for e in published}
-    assert all(len(ids) == 1 for ids in ids_per_event.values()), ids_per_event
-    assert succeeded == Counter({e.id: 1 for e in published})
-
+    got = received()
+    ids: dict[tuple[str, str], set[str]] = {}
+    for channel, event_id, webhook_id, _ in got:
+        ids.setdefault((channel, event_id), set()).add(webhook_id)
+    assert set(ids) == expected
+    assert all(len(one) == 1 for one in ids.values()), ids
+    assert len({next(iter(one)) for one in ids.values()}) == len(expected)
+    succeeded = Counter((c, e) for c, e, _, status in got if status < 300)
+    assert succeeded == Counter(dict.fromkeys(expected, 1))
     # The replicas' senders together made exactly the requests the receiver saw.
     assert sum(one.sender.sent for one in running) == len(receiver.requests)
-    runtime = running[0].runtime
-    async with runtime.db.engine.connect() as conn:
+
+    async with running[0].runtime.db.engine.connect() as conn:
         rows = (
             await conn.execute(
                 text(
-                    "SELECT event_id, status, count(*) FROM notification.deliveries"
-                    " WHERE channel_id = :c GROUP BY event_id, status"
+                    "SELECT channel_id, event_id, status, count(*) FROM notification.deliveries"
+                    " WHERE workspace_id = :w GROUP BY channel_id, event_id, status"
                 ),
-                {"c": uuid.UUID(channel_id)},
+                {"w": workspace},
             )
         ).all()
         inbox = (
@@ -254,11 +263,21 @@ async def test_two_replicas_deliver_each_event_once_per_channel(
                 {"w": workspace},
             )
         ).all()
-    assert sorted((str(r[0]), r[1], r[2]) for r in rows) == sorted(
-        (e.id, "succeeded", 1) for e in published
+    assert sorted((str(r[0]), r[1], r[2], r[3]) for r in rows) == sorted(
+        (c, e, "succeeded", 1) for c, e in expected
     )
     # Each failure once in the admin's inbox (the defaults), whichever replica took it.
     assert [(r[0], r[1]) for r in inbox] == [(ADMIN.user_id, EVENTS)]
+
+
+def _verify(hooks: dict[str, Webhook], raw: bytes, headers: dict[str, str]) -> tuple[str, str]:
+    """The channel whose secret signed the request, and the event it carries."""
+    for channel, hook in hooks.items():
+        try:
+            return channel, hook.verify(raw, headers)["id"]
+        except WebhookVerificationError:
+            continue
+    raise AssertionError("a request no channel's secret signed")
 
 
 def _statuses(receiver: Any) -> list[int]:
