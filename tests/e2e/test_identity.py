@@ -87,6 +87,7 @@ EXAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/workspaces/{workspace_id}"): {"name": "renamed"},
     ("PUT", "/api/v1/budgets/{budget_id}"): {"name": "b", "amount": "100", "period": "monthly"},
     ("PATCH", "/api/v1/notification-channels/{channel_id}"): {"name": "renamed"},
+    ("PATCH", "/api/v1/notifications/channels/{channel_id}"): {"name": "renamed"},
     ("PATCH", "/api/v1/notifications/rules/{rule_id}"): {"name": "renamed"},
     ("POST", "/api/v1/workspaces/{workspace_id}/members"): {
         "email": "nobody@example.com",

@@ -190,4 +190,5 @@ def test_an_aks_exec_kubeconfig_hands_kubectl_entra_tokens_for_the_aks_server_ap
     claims = jwt.decode(credential["status"]["token"], options={"verify_signature": False})
     assert claims["aud"] == "6dae42f8-4368-4678-94ff-3960e28e3630"
     assert claims["appid"] == body["data"]["client_id"]
-    assert abs(claims["exp"] - expires.timestamp()) < 2
+    # azure-identity reckons the expiry from `expires_in` on its own clock: seconds apart.
+    assert abs(claims["exp"] - expires.timestamp()) < 30

@@ -119,13 +119,13 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
 ) -> None:
     state, url = receiver
     api = user.api
-    hook = api.post("/api/v1/notification-channels", json={"name": "ops hook", "url": url})
+    hook = api.post("/api/v1/notifications/channels", json={"name": "ops hook", "url": url})
     assert hook.status_code == 201, hook.text
     secret = hook.json()["data"]["secret"]
     hook_id = hook.json()["data"]["channel"]["id"]
     address = f"ops-{uuid.uuid4().hex[:8]}@example.com"
     mail = api.post(
-        "/api/v1/notification-channels",
+        "/api/v1/notifications/channels",
         json={"name": "ops mail", "type": "email", "recipients": [address]},
     )
     assert mail.status_code == 201, mail.text
@@ -183,7 +183,7 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
         assert event["type"] == f"io.skyclust.{kind}.v1", (cluster_id, event["data"])
         assert event["source"] == "skyclust/provisioning"
 
-    log = api.get(f"/api/v1/notification-channels/{hook_id}/deliveries").json()["data"]["items"]
+    log = api.get(f"/api/v1/notifications/channels/{hook_id}/deliveries").json()["data"]["items"]
     mine = [d for d in log if d["event_type"] in ("ClusterReady", "ClusterFailed")]
     assert len(mine) == len(expected)
     assert {d["status"] for d in mine} == {"succeeded"}
@@ -206,7 +206,7 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
     failed_mail = next(m for m in mails if failed_name in str(m["Subject"]))
     text = failed_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert f"/api/v1/azure/kubernetes/clusters/{failed_id}" in text
-    mail_log = api.get(f"/api/v1/notification-channels/{mail_id}/deliveries").json()["data"]
+    mail_log = api.get(f"/api/v1/notifications/channels/{mail_id}/deliveries").json()["data"]
     assert {(d["recipient"], d["status"]) for d in mail_log["items"]} == {(address, "succeeded")}
 
     outcomes = [
@@ -235,7 +235,7 @@ def test_deliveries_in_flight_survive_a_sigkill_of_the_notification_service(
     state = Receiver(failures=0, delay=1.5)
     with serving(state) as url:
         api = user.api
-        hook = api.post("/api/v1/notification-channels", json={"name": "slow", "url": url})
+        hook = api.post("/api/v1/notifications/channels", json={"name": "slow", "url": url})
         assert hook.status_code == 201, hook.text
         secret, hook_id = hook.json()["data"]["secret"], hook.json()["data"]["channel"]["id"]
         rule = api.post(
@@ -279,5 +279,5 @@ def test_deliveries_in_flight_survive_a_sigkill_of_the_notification_service(
         per_event[subject] = per_event.get(subject, 0) + 1
     # Once each, but for the one the kill interrupted (sent again, same webhook-id).
     assert sum(per_event[c] for c in clusters) <= len(clusters) + 1, per_event
-    log = api.get(f"/api/v1/notification-channels/{hook_id}/deliveries").json()["data"]["items"]
+    log = api.get(f"/api/v1/notifications/channels/{hook_id}/deliveries").json()["data"]["items"]
     assert sorted(d["status"] for d in log) == ["succeeded"] * len(clusters)

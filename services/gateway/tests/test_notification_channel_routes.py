@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from skyclust_common.errors import NotFound
 from skyclust_gateway.routers.deps import Services, services
 
 from .cluster_fakes import REGISTRY, WORKSPACE, as_
@@ -76,7 +77,12 @@ def rule() -> dict[str, Any]:
     }
 
 
+def _no_such_notification() -> dict[str, Any]:
+    raise NotFound("notification not found", code="NOTIFICATION_NOT_FOUND")
+
+
 REPLIES: dict[str, Any] = {
+    "MarkNotificationRead": _no_such_notification,
     "CreateNotificationChannel": lambda: {"channel": channel(), "secret": SECRET},
     "RotateNotificationChannelSecret": lambda: {"channel": channel(), "secret": SECRET},
     "ListNotificationChannels": lambda: {"items": [channel()]},
@@ -123,51 +129,60 @@ async def client(clusters_app: FastAPI, svc: FakeNotification) -> AsyncIterator[
     clusters_app.dependency_overrides.pop(services, None)
 
 
+NEW = "/api/v1/notifications/channels"
+LEGACY = "/api/v1/notification-channels"
+
+
+@pytest.fixture(params=[NEW, LEGACY], ids=["path", "deprecated-alias"])
+def channels(request: pytest.FixtureRequest) -> str:
+    """Every channel route is served at the issue's path and at the deprecated alias."""
+    path: str = request.param
+    return path
+
+
 BODY = {"name": "ops", "url": "https://hooks.example.com/in", "event_types": ["ClusterFailed"]}
 
 
-async def test_an_admin_creates_a_channel_and_sees_its_secret_once(client, svc):
-    response = await client.post("/api/v1/notification-channels", json=BODY, headers=as_("admin"))
+async def test_an_admin_creates_a_channel_and_sees_its_secret_once(client, svc, channels):
+    response = await client.post(channels, json=BODY, headers=as_("admin"))
     assert response.status_code == 201
     data = response.json()["data"]
     assert data["secret"] == SECRET and data["channel"]["id"] == CHANNEL
     name, sent = svc.calls[-1]
     assert name == "CreateNotificationChannel"
     assert sent["workspace_id"] == WORKSPACE and sent["url"] == BODY["url"]
-    listed = await client.get("/api/v1/notification-channels", headers=as_("admin"))
+    listed = await client.get(channels, headers=as_("admin"))
     assert SECRET not in listed.text and "whsec_" not in listed.text
 
 
 @pytest.mark.parametrize("role", ["user", "viewer"])
-async def test_only_admins_reach_the_channels(client, svc, role):
+async def test_only_admins_reach_the_channels(client, svc, channels, role):
     for method, path in (
-        ("POST", "/api/v1/notification-channels"),
-        ("GET", "/api/v1/notification-channels"),
-        ("POST", f"/api/v1/notification-channels/{CHANNEL}/rotate-secret"),
-        ("GET", f"/api/v1/notification-channels/{CHANNEL}/deliveries"),
+        ("POST", channels),
+        ("GET", channels),
+        ("POST", f"{channels}/{CHANNEL}/rotate-secret"),
+        ("GET", f"{channels}/{CHANNEL}/deliveries"),
     ):
         response = await client.request(method, path, json=BODY, headers=as_(role))
         assert response.status_code == 403, (method, path)
     assert svc.calls == []
 
 
-async def test_unknown_fields_and_other_types_are_refused(client, svc):
+async def test_unknown_fields_and_other_types_are_refused(client, svc, channels):
     for body in (
         {**BODY, "secret": "mine"},
         {**BODY, "type": "slack"},
         {**BODY, "event_types": ["x" * 65]},
         {"name": "mail", "type": "email", "recipients": []},
     ):
-        response = await client.post(
-            "/api/v1/notification-channels", json=body, headers=as_("admin")
-        )
+        response = await client.post(channels, json=body, headers=as_("admin"))
         assert response.status_code == 422
     assert svc.calls == []
 
 
-async def test_each_route_asks_the_service_for_the_callers_workspace(client, svc):
+async def test_each_route_asks_the_service_for_the_callers_workspace(client, svc, channels):
     admin = as_("admin")
-    base = f"/api/v1/notification-channels/{CHANNEL}"
+    base = f"{channels}/{CHANNEL}"
     calls = [
         ("GET", base, None, "GetNotificationChannel"),
         ("PATCH", base, {"enabled": False}, "UpdateNotificationChannel"),
@@ -176,7 +191,7 @@ async def test_each_route_asks_the_service_for_the_callers_workspace(client, svc
         ("GET", f"{base}/deliveries?limit=5", None, "ListWebhookDeliveries"),
         (
             "POST",
-            f"/api/v1/notification-channels/deliveries/{DELIVERY}/retry",
+            f"{channels}/deliveries/{DELIVERY}/retry",
             None,
             "RetryWebhookDelivery",
         ),
@@ -192,9 +207,60 @@ async def test_each_route_asks_the_service_for_the_callers_workspace(client, svc
     assert svc.calls[5][1]["delivery_id"] == DELIVERY
 
 
-async def test_an_email_channel_is_created_with_its_recipients(client, svc):
+async def test_the_deprecated_alias_says_so_and_names_its_successor(client, svc):
+    old = await client.get(f"{LEGACY}/{CHANNEL}/deliveries", headers=as_("admin"))
+    assert old.status_code == 200
+    assert old.headers["deprecation"] == "true"
+    assert old.headers["link"] == f'<{NEW}/{CHANNEL}/deliveries>; rel="successor-version"'
+    retried = await client.post(f"{LEGACY}/deliveries/{DELIVERY}/retry", headers=as_("admin"))
+    assert (
+        retried.headers["link"] == f'<{NEW}/deliveries/{DELIVERY}/retry>; rel="successor-version"'
+    )
+    new = await client.get(f"{NEW}/{CHANNEL}/deliveries", headers=as_("admin"))
+    assert new.status_code == 200 and "deprecation" not in new.headers
+    assert svc.calls[0] == svc.calls[2]  # the same call to the service from both paths
+
+
+async def test_the_openapi_marks_only_the_alias_deprecated(clusters_app):
+    paths = clusters_app.openapi()["paths"]
+    for path, operations in paths.items():
+        for operation in operations.values():
+            if path.startswith(LEGACY):
+                assert operation.get("deprecated") is True, path
+                assert path.replace(LEGACY, NEW) in paths, path
+            elif path.startswith(NEW):
+                assert not operation.get("deprecated"), path
+    assert sum(path.startswith(NEW) for path in paths) == 6
+
+
+async def test_the_inbox_routes_do_not_swallow_the_channels_and_rules(client, svc):
+    """`/api/v1/notifications/{id}/...` shares its prefix with the channels and rules: each
+    path reaches its own handler, and the inbox's still reach theirs."""
+    notification = str(uuid.uuid4())
+    for method, path, contract in (
+        ("GET", NEW, "ListNotificationChannels"),
+        ("POST", f"{NEW}/{CHANNEL}/test", "TestNotificationChannel"),
+        ("GET", f"{NEW}/{CHANNEL}", "GetNotificationChannel"),
+        ("POST", f"{NEW}/deliveries/{DELIVERY}/retry", "RetryWebhookDelivery"),
+        ("GET", "/api/v1/notifications/rules", "ListNotificationRules"),
+        ("GET", "/api/v1/notifications/mutes", "GetNotificationMutes"),
+    ):
+        response = await client.request(method, path, headers=as_("admin"))
+        assert response.status_code == 200, (path, response.text)
+        assert svc.calls[-1][0] == contract, path
+    read = await client.post(f"/api/v1/notifications/{notification}/read", headers=as_("admin"))
+    assert read.status_code == 404 and read.json()["error"]["code"] == "NOTIFICATION_NOT_FOUND"
+    assert svc.calls[-1][0] == "MarkNotificationRead"
+    assert svc.calls[-1][1]["notification_id"] == notification
+    # "channels" is not a notification id: refused before the service is asked.
+    calls = len(svc.calls)
+    wrong = await client.post(f"{NEW}/read", headers=as_("admin"))
+    assert wrong.status_code == 422 and len(svc.calls) == calls
+
+
+async def test_an_email_channel_is_created_with_its_recipients(client, svc, channels):
     body = {"name": "mail", "type": "email", "recipients": ["ops@example.com"]}
-    response = await client.post("/api/v1/notification-channels", json=body, headers=as_("admin"))
+    response = await client.post(channels, json=body, headers=as_("admin"))
     assert response.status_code == 201, response.text
     _, sent = svc.calls[-1]
     assert sent == {

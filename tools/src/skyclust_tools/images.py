@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# Published as source only, and pure Python: built into a wheel on the way in.
+PURE_PYTHON_SDISTS = frozenset({"nkeys"})
 REPO = Path(__file__).resolve().parents[3]
 WORK = REPO / ".skyclust" / "images"
 BASE_IMAGE = "localhost/skyclust-base"
@@ -268,7 +270,15 @@ def stage(service: Service, base: Base, work: Path = WORK, *, link_mode: str = "
         "--python-platform",
         f"{os.uname().machine}-manylinux_{base.glibc.replace('.', '_')}",
     ]
-    install += ["--no-deps", "--only-binary", ":all:", "--link-mode", link_mode]
+    # Wheels only (nothing is compiled for the base's Python), but for the pure-Python
+    # packages that publish no wheel at all.
+    names = [
+        line.split("==")[0].strip().lower()
+        for line in requirements.read_text().splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+    ]
+    binary = ",".join(n for n in names if n not in PURE_PYTHON_SDISTS) or ":none:"
+    install += ["--no-deps", "--only-binary", binary, "--link-mode", link_mode]
     install += ["-r", str(requirements)]
     _run(install, f"the dependencies of {service.name}", cwd=REPO)
     (context / "Containerfile").write_text(containerfile(service, base.image))

@@ -113,9 +113,12 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         audit.router,
         credentials.router,
         events.router,
+        # Before the inbox's `/api/v1/notifications/{id}/...`: channels and rules
+        # live under `/api/v1/notifications/` too.
         notification_rules.router,
-        notifications.router,
         notification_channels.router,
+        notification_channels.legacy_router,
+        notifications.router,
         account.router,
         account.policy_router,
         cost_router,

@@ -228,6 +228,12 @@ ANSWERS: dict[str, Answer] = {
     "get_mutes": _r("GetNotificationMutes"),
     "set_mutes": _r("SetNotificationMutes"),
 }
+# The channels' deprecated alias (`/api/v1/notification-channels`, routers/
+# notification_channels.py) answers what its successor answers.
+_CHANNEL_OPS = ("create_channel", "list_channels", "get_channel", "update_channel",
+                "delete_channel", "rotate_secret", "test_channel", "list_deliveries",
+                "retry_delivery")  # fmt: skip
+ANSWERS.update({f"legacy_{op}": ANSWERS[op] for op in _CHANNEL_OPS})
 # Operations whose success is no JSON: a redirect, a YAML document, the event stream.
 NOT_JSON = {"oidc_login", "oidc_callback", "get_kubeconfig", "stream"}
 # Endpoint names that more than one route has, and the operationId of each.

@@ -167,10 +167,14 @@ async def test_a_rule_sends_an_event_to_a_webhook_and_each_address_once(
     async with runtime.db.engine.connect() as conn:
         rows = (
             await conn.execute(
+                # This event's only: the session's PostgreSQL is shared with the other
+                # modules' tests, whose outcomes are in the same outbox.
                 text(
                     "SELECT payload FROM notification.outbox "
-                    "WHERE payload->>'type' = 'io.skyclust.NotificationDelivered.v1'"
-                )
+                    "WHERE payload->>'type' = 'io.skyclust.NotificationDelivered.v1' "
+                    "AND payload->'data'->>'event_id' = :event"
+                ),
+                {"event": event.id},
             )
         ).all()
     outcomes = [r.payload["data"] for r in rows]

@@ -216,7 +216,7 @@ async def test_the_exec_plugin_token_is_fresh_and_expires(cloud: Cloud) -> None:
         assert claims["aud"] == AKS_AAD_SERVER_APP
         assert claims["appid"] == cloud.credential["client_id"]
         assert claims["tid"] == cloud.credential["tenant_id"]
-        assert abs(claims["exp"] - first.expires_at.timestamp()) < 2
+        assert abs(claims["exp"] - first.expires_at.timestamp()) < 30
         assert cloud.credential["client_secret"] not in token
     else:
         assert second.status["token"] and set(first.status) == {"token"}

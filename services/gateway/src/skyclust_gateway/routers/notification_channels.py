@@ -1,10 +1,17 @@
 """The workspace's notification channels (webhooks and email), for its admins. A
 webhook's signing secret is in the answer to its creation and to a rotation, and
-nowhere else."""
+nowhere else.
+
+The routes are served at `/api/v1/notifications/channels` and, the same handlers and
+permissions, at the deprecated alias `/api/v1/notification-channels` (marked deprecated in
+the OpenAPI; its answers carry `Deprecation: true` and a `Link` to the successor)."""
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -13,8 +20,43 @@ from ..envelope import ok
 from .deps import NotificationManager, Svc
 from .models import ChannelBody, ChannelPatch
 
-router = APIRouter(prefix="/api/v1/notification-channels", tags=["notifications"])
+PREFIX = "/api/v1/notifications/channels"
+LEGACY_PREFIX = "/api/v1/notification-channels"
+router = APIRouter(prefix=PREFIX, tags=["notifications"])
+legacy_router = APIRouter(prefix=LEGACY_PREFIX, tags=["notifications"], deprecated=True)
 SERVICE = "notification"
+
+Endpoint = Callable[..., Awaitable[JSONResponse]]
+
+
+def _route(method: str, path: str, status_code: int = 200) -> Callable[[Endpoint], Endpoint]:
+    """Registers the handler at `PREFIX + path` and, deprecated, at `LEGACY_PREFIX + path`."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(path, endpoint, methods=[method], status_code=status_code)
+
+        @functools.wraps(endpoint)
+        async def legacy(*args: Any, **kwargs: Any) -> JSONResponse:
+            response = await endpoint(*args, **kwargs)
+            response.headers["Deprecation"] = "true"
+            successor = PREFIX + path.format(**{k: kwargs[k] for k in _params(path)})
+            response.headers["Link"] = f'<{successor}>; rel="successor-version"'
+            return response
+
+        legacy_router.add_api_route(
+            path,
+            legacy,
+            methods=[method],
+            status_code=status_code,
+            name=f"legacy_{endpoint.__name__}",
+        )
+        return endpoint
+
+    return register
+
+
+def _params(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{")]
 
 
 def _actor(user_id: str) -> dict[str, str]:
@@ -25,7 +67,7 @@ def _actor(user_id: str) -> dict[str, str]:
         return {}
 
 
-@router.post("", status_code=201)
+@_route("POST", "", status_code=201)
 async def create_channel(
     body: ChannelBody, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
@@ -39,13 +81,13 @@ async def create_channel(
     return ok(await svc.call(SERVICE, "CreateNotificationChannel", request), status=201)
 
 
-@router.get("")
+@_route("GET", "")
 async def list_channels(principal: NotificationManager, svc: Svc) -> JSONResponse:
     query = {"workspace_id": principal.workspace_id}
     return ok(await svc.call(SERVICE, "ListNotificationChannels", query))
 
 
-@router.get("/{channel_id}")
+@_route("GET", "/{channel_id}")
 async def get_channel(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
@@ -53,7 +95,7 @@ async def get_channel(
     return ok(await svc.call(SERVICE, "GetNotificationChannel", query))
 
 
-@router.patch("/{channel_id}")
+@_route("PATCH", "/{channel_id}")
 async def update_channel(
     channel_id: uuid.UUID, body: ChannelPatch, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
@@ -65,7 +107,7 @@ async def update_channel(
     return ok(await svc.call(SERVICE, "UpdateNotificationChannel", request))
 
 
-@router.delete("/{channel_id}")
+@_route("DELETE", "/{channel_id}")
 async def delete_channel(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
@@ -73,7 +115,7 @@ async def delete_channel(
     return ok(await svc.call(SERVICE, "DeleteNotificationChannel", request))
 
 
-@router.post("/{channel_id}/rotate-secret")
+@_route("POST", "/{channel_id}/rotate-secret")
 async def rotate_secret(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
@@ -83,7 +125,7 @@ async def rotate_secret(
     return ok(await svc.call(SERVICE, "RotateNotificationChannelSecret", request))
 
 
-@router.post("/{channel_id}/test")
+@_route("POST", "/{channel_id}/test")
 async def test_channel(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
@@ -91,7 +133,7 @@ async def test_channel(
     return ok(await svc.call(SERVICE, "TestNotificationChannel", request))
 
 
-@router.get("/{channel_id}/deliveries")
+@_route("GET", "/{channel_id}/deliveries")
 async def list_deliveries(
     channel_id: uuid.UUID,
     principal: NotificationManager,
@@ -102,7 +144,7 @@ async def list_deliveries(
     return ok(await svc.call(SERVICE, "ListWebhookDeliveries", query))
 
 
-@router.post("/deliveries/{delivery_id}/retry")
+@_route("POST", "/deliveries/{delivery_id}/retry")
 async def retry_delivery(
     delivery_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:

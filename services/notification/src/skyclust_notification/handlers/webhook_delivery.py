@@ -163,7 +163,7 @@ def _event_mail(deps: NotificationDeps, delivery: Delivery, channel: Channel) ->
     else:
         title = "A test notification from SkyClust"
         text = "This channel works: SkyClust can send mail to this address."
-        severity, link = Severity.INFO.value, deps.link("/api/v1/notification-channels")
+        severity, link = Severity.INFO.value, deps.link("/api/v1/notifications/channels")
     return event_mail(
         delivery.recipient,
         title=title,
@@ -271,7 +271,7 @@ async def _tell_admins(deps: NotificationDeps, uow: Any, channel: Channel) -> No
                 body=f"Every delivery to {_target(channel)} has failed since "
                 f"{channel.failing_since:%Y-%m-%d %H:%M} UTC; it is disabled until an "
                 "admin enables it again.",
-                link=deps.link(f"/notification-channels/{channel.id}"),
+                link=deps.link(f"/api/v1/notifications/channels/{channel.id}"),
                 created_at=deps.clock(),
                 resource_type="notification_channel",
                 resource_id=str(channel.id),
