@@ -17,6 +17,7 @@ from skyclust_common import public_api
 from skyclust_common.contracts import load_registry
 from skyclust_gateway.app import create_app
 from skyclust_gateway.public_api.asyncapi import HIDDEN_EVENTS, document
+from skyclust_gateway.public_api.reference import markdown
 from skyclust_gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.unit
@@ -76,3 +77,39 @@ def test_the_gateway_serves_it() -> None:
         served = client.get("/asyncapi.json")
     assert served.status_code == 200
     assert served.json() == json.loads(current())
+
+
+REFERENCE = ROOT / "docs" / "nats-reference.md"
+
+
+def test_the_reference_page_is_the_document_rendered() -> None:
+    text = markdown(document(load_registry()))
+    if os.environ.get("SKYCLUST_WRITE_ASYNCAPI") == "1":
+        REFERENCE.write_text(text)
+    assert REFERENCE.read_text() == text, (
+        "docs/nats-reference.md is out of date:"
+        " SKYCLUST_WRITE_ASYNCAPI=1 pytest tests/test_public_asyncapi.py"
+    )
+
+
+def test_the_reference_page_lists_every_subject_and_field() -> None:
+    spec = document(load_registry())
+    page = markdown(spec)
+    for channel in spec["channels"].values():
+        if channel["address"]:
+            assert f"`{channel['address']}`" in page
+    create = spec["components"]["messages"]["CreateCluster.command"]["payload"]["schema"]
+    for field in create["properties"]:
+        assert f"| `{field}` |" in page
+    for required in create["required"]:
+        assert f"| `{required}` | " in page and "| yes |" in page
+
+
+def test_a_changed_contract_changes_the_reference_page() -> None:
+    spec = document(load_registry())
+    before = markdown(spec)
+    schema = spec["components"]["messages"]["CreateCluster.command"]["payload"]["schema"]
+    schema["properties"]["cost_centre"] = {"type": "string", "maxLength": 12}
+    after = markdown(spec)
+    assert "| `cost_centre` | string |  | length ≤ 12 |" in after
+    assert "cost_centre" not in before
