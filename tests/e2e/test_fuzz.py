@@ -53,9 +53,24 @@ def test_gateway_conforms_to_its_openapi(platform, tmp_path: Path) -> None:
         timeout=400,
     )
     output = done.stdout + done.stderr
-    # The failures come before the warnings, which can be long enough to push them out.
-    assert done.returncode == 0, output.split(" WARNINGS ")[0][-8000:]
+    # The failures come before the warnings, which can be long enough to push them out;
+    # the services' own account of a 5xx (its exception) follows them.
+    assert done.returncode == 0, output.split(" WARNINGS ")[0][-8000:] + _errors(platform)
     summary = re.search(r"(\d+) generated, (\d+) passed", output)
     assert summary is not None, output[-3000:]
     generated, passed = (int(n) for n in summary.groups())
     assert generated >= 300 and passed == generated
+
+
+def _errors(platform) -> str:
+    """The error lines and tracebacks of every service's log, the last 60 of each."""
+    kept = []
+    for name, text in sorted(platform.logs().items()):
+        lines = [
+            line
+            for line in text.splitlines()
+            if "ERROR" in line or "Traceback" in line or line.startswith(("  File", "    "))
+        ]
+        if lines:
+            kept.append(f"--- {name}\n" + "\n".join(lines[-60:]))
+    return "\n\nservice logs:\n" + "\n".join(kept)

@@ -471,9 +471,28 @@ def refine(spec: dict[str, Any], app: FastAPI, servers: list[dict[str, str]]) ->
         for op, model in zip(ANSWERS, wanted, strict=True)
     }
     public = {(m, p) for m, p, declared in route_table(app) if declared == PUBLIC}
+    queries = _query_parameters(app)
     for path, methods in spec["paths"].items():
         for method, operation in methods.items():
+            operation.setdefault("parameters", []).extend(queries.get((method.upper(), path), []))
             _refine_operation(method.upper(), path, operation, by_answer, public)
+
+
+def _query_parameters(app: FastAPI) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The query parameters that routes read through a `QueryReader`, which FastAPI
+    does not see."""
+    from .paging import QueryReader
+
+    found: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for route in routes_of(app):
+        stack = list(route.dependant.dependencies)
+        while stack:
+            dependant = stack.pop()
+            if isinstance(dependant.call, QueryReader):
+                for method in route.methods or ():
+                    found[(method, route.path)] = dependant.call.parameters()
+            stack.extend(dependant.dependencies)
+    return found
 
 
 def _as_model(data: Any) -> Any:

@@ -1,7 +1,7 @@
 """Paging and filters for the lists whose owning service answers them whole (clusters,
 node groups, networks, credentials, API keys, budgets, channels, workspaces).
 
-A route declares the filters that make sense for its items with `list_query(...)` and
+A route declares the filters that make sense for its items with `QueryReader(...)` and
 answers with `paged(items, query)`:
 
 - `limit` (1 to 100, 100 by default) items per page, in the service's order (oldest
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import inspect
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import orjson
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from .envelope import ok
 from .errors import InvalidCursor
@@ -54,71 +54,100 @@ class ListQuery:
         return hashlib.sha256(orjson.dumps(params)).hexdigest()[:16]
 
 
-_PARAMETERS: dict[str, Any] = {
-    "name": Annotated[
-        str | None, Query(min_length=1, max_length=100, description="part of the name, any case")
-    ],
-    "status": Annotated[
+# Each filter: its type and constraints, and what the OpenAPI says of it.
+_FIELDS: dict[str, Any] = {
+    "limit": (
+        int,
+        Field(MAX_LIMIT, ge=1, le=MAX_LIMIT, description="items per page (at most 100)"),
+    ),
+    "cursor": (
         str | None,
-        Query(
+        Field(None, max_length=512, description="the X-Next-Cursor of the previous page"),
+    ),
+    "name": (
+        str | None,
+        Field(None, min_length=1, max_length=100, description="part of the name, any case"),
+    ),
+    "status": (
+        str | None,
+        Field(
+            None,
             min_length=1,
             max_length=200,
             pattern=r"^[A-Za-z_]+(,[A-Za-z_]+)*$",
             description="one status or several, separated by commas",
         ),
-    ],
-    "region": Annotated[
-        str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,63}$", description="the cloud's region")
-    ],
-    "tag": Annotated[
-        str | None, Query(min_length=1, max_length=400, description="key or key=value")
-    ],
-    "credential_id": Annotated[
+    ),
+    "region": (
         str | None,
-        Query(pattern=r"^[0-9a-fA-F-]{36}$", description="only those using this credential"),
-    ],
+        Field(None, pattern=r"^[a-z][a-z0-9-]{1,63}$", description="the cloud's region"),
+    ),
+    "tag": (
+        str | None,
+        Field(None, min_length=1, max_length=400, description="key or key=value"),
+    ),
+    "credential_id": (
+        str | None,
+        Field(None, pattern=r"^[0-9a-fA-F-]{36}$", description="only those using this credential"),
+    ),
 }
 
 
-def list_query(*filters: str) -> Callable[..., Any]:
+class QueryReader:
     """A dependency reading `limit`, `cursor` and the given filters (and only those, so
-    the OpenAPI shows what each list takes)."""
-    unknown = set(filters) - set(FILTERS)
-    if unknown:
-        raise ValueError(f"no such filter: {sorted(unknown)}")
+    the OpenAPI shows what each list takes: `openapi.refine` adds them from `model`).
 
-    async def read(request: Request, **values: Any) -> ListQuery:
-        given = {k: str(v) for k, v in values.items() if k in filters and v is not None}
-        return ListQuery(request, values["limit"], values["cursor"], given)
+    It reads the query string itself rather than declaring each parameter to FastAPI,
+    which validates every declared parameter on every request, given or not (about
+    10 µs each on a cached read of 150 µs): a request with none of them costs nothing,
+    and one with some is validated at once by `model`, with FastAPI's error shape."""
 
-    parameters = [
-        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
-        inspect.Parameter(
-            "limit",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=MAX_LIMIT,
-            annotation=Annotated[
-                int, Query(ge=1, le=MAX_LIMIT, description="items per page (at most 100)")
-            ],
-        ),
-        inspect.Parameter(
-            "cursor",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[
-                str | None,
-                Query(max_length=512, description="the X-Next-Cursor of the previous page"),
-            ],
-        ),
-        *(
-            inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=_PARAMETERS[name]
+    def __init__(self, *filters: str) -> None:
+        unknown = set(filters) - set(FILTERS)
+        if unknown:
+            raise ValueError(f"no such filter: {sorted(unknown)}")
+        self.filters = filters
+        self.names = ("limit", "cursor", *filters)
+        self.model = create_model(
+            "ListQuery_" + "_".join(filters),
+            __config__=ConfigDict(extra="ignore"),
+            **{name: _FIELDS[name] for name in self.names},
+        )
+
+    async def __call__(self, request: Request) -> ListQuery:
+        params = request.query_params
+        given = {name: params[name] for name in self.names if name in params}
+        if not given:
+            return ListQuery(request, MAX_LIMIT, None, {})
+        try:
+            values = self.model.model_validate(given)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**error, "loc": ("query", *error["loc"])} for error in exc.errors()]
+            ) from None
+        filters = {
+            name: str(value)
+            for name in self.filters
+            if (value := getattr(values, name)) is not None
+        }
+        return ListQuery(request, values.limit, values.cursor, filters)
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """The OpenAPI parameters of what it reads."""
+        properties = self.model.model_json_schema()["properties"]
+        documented = []
+        for name in self.names:
+            schema = {k: v for k, v in properties[name].items() if (k, v) != ("default", None)}
+            documented.append(
+                {
+                    "description": schema["description"],
+                    "in": "query",
+                    "name": name,
+                    "required": False,
+                    "schema": schema,
+                }
             )
-            for name in filters
-        ),
-    ]
-    read.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    return read
+        return documented
 
 
 def _tags(item: dict[str, Any]) -> dict[str, Any]:
@@ -200,6 +229,6 @@ def paged(
 
 
 # The lists' query parameters, by what their items have.
-ResourceList = Annotated[ListQuery, Depends(list_query(*FILTERS))]
-StatusList = Annotated[ListQuery, Depends(list_query("name", "status"))]
-NamedList = Annotated[ListQuery, Depends(list_query("name"))]
+ResourceList = Annotated[ListQuery, Depends(QueryReader(*FILTERS))]
+StatusList = Annotated[ListQuery, Depends(QueryReader("name", "status"))]
+NamedList = Annotated[ListQuery, Depends(QueryReader("name"))]

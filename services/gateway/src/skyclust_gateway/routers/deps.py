@@ -4,7 +4,6 @@ needs and nothing else."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -15,7 +14,6 @@ from ..auth import Principal
 from ..envelope import request_id_var
 from ..errors import UserLoginRequired
 from ..permissions import Permission, require
-from ..rate_limits import workspace_rate_limit
 from ..read_cache import ReadCache, fresh_read_var
 
 
@@ -58,22 +56,10 @@ async def services(request: Request) -> Services:
 Svc = Annotated[Services, Depends(services)]
 
 
-def caller(
-    permission: Permission, *, allow_ticket: bool = False
-) -> Callable[..., Awaitable[Principal]]:
+def caller(permission: Permission, *, allow_ticket: bool = False) -> require:
     """The caller, if allowed `permission`, counted against its workspace's rate limit
     (refused callers are not counted)."""
-    allowed = require(permission, allow_ticket=allow_ticket)
-
-    # A default, not an Annotated alias: the annotation is read as a string, and a
-    # string cannot name this closure's `allowed`.
-    async def within_rate_limit(
-        request: Request, principal: Principal = Depends(allowed)
-    ) -> Principal:
-        await workspace_rate_limit(request, principal)
-        return principal
-
-    return within_rate_limit
+    return require(permission, allow_ticket=allow_ticket, rate_limited=True)
 
 
 Reader = Annotated[Principal, Depends(caller(Permission.READ))]
