@@ -120,6 +120,12 @@ def test_cluster_requested_becomes_ready_on_the_stream_then_is_deleted(
     for item in seen:
         assert_valid_event(item.data)
     assert api.get(f"/api/v1/aws/kubernetes/clusters/{cluster['id']}").status_code == 404
+    last = api.get(f"/api/v1/aws/kubernetes/clusters/{cluster['id']}?include_deleted=true")
+    assert last.status_code == 200, last.text
+    assert (last.json()["data"]["name"], last.json()["data"]["status"]) == (
+        cluster["name"],
+        "DELETED",
+    )
     assert cluster["name"] not in eks.list_clusters()["clusters"]
     stream.close()
 

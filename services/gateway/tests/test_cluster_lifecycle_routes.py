@@ -237,6 +237,19 @@ async def test_forget(gw: httpx.AsyncClient, provisioning: FakeProvisioning) -> 
     assert provisioning.sent() == [("ForgetCluster", change())]
 
 
+@pytest.mark.parametrize(
+    ("query", "asked"), [("", {}), ("?include_deleted=true", {"include_deleted": True})]
+)
+async def test_a_deleted_cluster_is_read_only_when_asked_for(
+    gw: httpx.AsyncClient, provisioning: FakeProvisioning, query: str, asked: dict[str, Any]
+) -> None:
+    response = await gw.get(f"{AWS}/{AWS_CLUSTER}{query}", headers=as_("viewer"))
+
+    assert response.status_code == 200, response.text
+    key = {"workspace_id": WORKSPACE, "provider": "aws", "cluster_id": AWS_CLUSTER}
+    assert provisioning.sent() == [("GetCluster", {**key, **asked})]
+
+
 async def test_kubeconfig_is_one_call_named_after_the_cluster(
     gw: httpx.AsyncClient, provisioning: FakeProvisioning
 ) -> None:

@@ -146,6 +146,8 @@ async def test_a_delete_tears_down_and_ends_deleted():
     assert not world.cloud.clusters and not world.cloud.node_groups
     with pytest.raises(Exception, match="cluster not found"):
         await world.get(cluster)
+    last = await call(clusters.get_cluster, world.deps, key(cluster, include_deleted=True), CTX)
+    assert (last["id"], last["status"]) == (cluster["id"], "DELETED")
 
 
 async def test_an_upgrade_moves_the_control_plane_then_the_nodes():

@@ -2346,7 +2346,7 @@ class GetClusterRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["provider"],
+            "skyclust-not-null": ["provider", "include_deleted"],
             "skyclust-contract": {"name": "GetCluster", "version": 1},
         },
     )
@@ -2356,6 +2356,11 @@ class GetClusterRequest(RpcRequest):
     the provider of the API path: a resource of another provider is not found
     """
     cluster_id: Uuid
+    include_deleted: StrictBool | None = None
+    """
+    answer a deleted cluster too, in its last state (status DELETED); without it a deleted
+    cluster is not found
+    """
 
 
 class GetClusterTokenReply(RpcReply):

@@ -189,9 +189,19 @@ async def import_cluster(
 
 @router.get("/{cluster_id}")
 async def get_cluster(
-    provider: Provider, cluster_id: uuid.UUID, principal: Reader, svc: Svc
+    provider: Provider,
+    cluster_id: uuid.UUID,
+    principal: Reader,
+    svc: Svc,
+    include_deleted: Annotated[
+        bool, Query(description="a deleted cluster too, in its last state (DELETED)")
+    ] = False,
 ) -> JSONResponse:
-    return ok(await svc.call(PROVISIONING, "GetCluster", _key(principal, provider, cluster_id)))
+    """The cluster; a deleted one is `404 CLUSTER_NOT_FOUND` unless `include_deleted`."""
+    request: dict[str, Any] = _key(principal, provider, cluster_id)
+    if include_deleted:
+        request["include_deleted"] = True
+    return ok(await svc.call(PROVISIONING, "GetCluster", request))
 
 
 @router.patch("/{cluster_id}", status_code=202)

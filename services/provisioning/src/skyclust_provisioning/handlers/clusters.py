@@ -90,12 +90,14 @@ def _not_found() -> NotFound:
     return ClusterNotFound("cluster not found")
 
 
-def found(cluster: Cluster | None, provider: str | None) -> TypeGuard[Cluster]:
-    """The request's cluster: in its workspace, not deleted, and of the provider the
-    request names (the gateway's path) if it names one."""
+def found(
+    cluster: Cluster | None, provider: str | None, *, include_deleted: bool = False
+) -> TypeGuard[Cluster]:
+    """The request's cluster: in its workspace, not deleted (unless asked for), and of
+    the provider the request names (the gateway's path) if it names one."""
     return (
         cluster is not None
-        and cluster.status != Status.DELETED
+        and (include_deleted or cluster.status != Status.DELETED)
         and provider in (None, cluster.provider)
     )
 
@@ -304,7 +306,7 @@ async def get_cluster(
 ) -> dict[str, Any]:
     async with deps.uow().read_only() as uow:
         cluster = await uow.clusters.get(req.workspace_id, req.cluster_id)
-        if not found(cluster, req.provider):
+        if not found(cluster, req.provider, include_deleted=bool(req.include_deleted)):
             raise _not_found()
         return view(cluster)
 
