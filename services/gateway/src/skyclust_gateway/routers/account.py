@@ -77,6 +77,8 @@ async def verify_email(body: TokenBody, svc: Svc) -> JSONResponse:
 
 @router.post("/verify-email/resend", status_code=202)
 async def resend_verification(request: Request, principal: UserReader, svc: Svc) -> JSONResponse:
+    """Mail the email-verification link again. The answer is the same whether or not the
+    address has an account."""
     data = {"user_id": principal.user_id, "client_address": _client(request)}
     return ok(await svc.call("identity", "ResendVerification", data), 202)
 
@@ -119,6 +121,8 @@ async def complete_mfa_login(body: MfaLoginBody, request: Request, svc: Svc) -> 
 
 @router.post("/mfa/enrolment")
 async def start_mfa_enrolment(principal: UserReader, svc: Svc) -> JSONResponse:
+    """Start TOTP enrolment: a secret and its otpauth URI for an authenticator app; confirm
+    with a code to turn MFA on."""
     return ok(await svc.call("identity", "StartMfaEnrolment", {"user_id": principal.user_id}))
 
 
@@ -131,6 +135,8 @@ async def confirm_mfa_enrolment(body: CodeBody, principal: UserReader, svc: Svc)
 
 @router.post("/mfa/disable")
 async def disable_mfa(body: SecondFactorBody, principal: UserReader, svc: Svc) -> JSONResponse:
+    """Turn the caller's second factor off, proving it with a current code or a recovery
+    code."""
     data = {"user_id": principal.user_id, **body.model_dump(exclude_none=True)}
     return ok(await svc.call("identity", "DisableMfa", data))
 
@@ -146,6 +152,7 @@ async def confirm_oidc_link(body: LinkBody, principal: UserReader, svc: Svc) -> 
 async def set_mfa_policy(
     workspace_id: uuid.UUID, body: MfaPolicyBody, principal: WorkspaceManager, svc: Svc
 ) -> JSONResponse:
+    """Require a second factor of the workspace's members, or stop requiring it."""
     if str(workspace_id) != principal.workspace_id:
         raise WorkspaceNotFound()
     if principal.actor_type == "api_key":

@@ -42,6 +42,8 @@ async def list_api_keys(
     svc: Svc,
     query: NamedList,
 ) -> JSONResponse:
+    """The workspace's API keys, by prefix, with role, expiry and last use; never the key
+    itself."""
     result = await svc.call("identity", "ListApiKeys", {"workspace_id": principal.workspace_id})
     return paged(result["items"], query)
 
@@ -52,6 +54,8 @@ async def revoke_api_key(
     principal: MemberManager,
     svc: Svc,
 ) -> JSONResponse:
+    """Revoke an API key: it stops working at once (REST and NATS), and its open NATS
+    connections are cut. Revoking a revoked key answers it again."""
     result = await svc.call(
         "identity",
         "RevokeApiKey",

@@ -28,6 +28,9 @@ async def list_audit_logs(
     limit: int = Query(50, ge=1, le=100),
     cursor: str | None = Query(None, pattern=r"^[0-9]+$", description="next_cursor of a page"),
 ) -> JSONResponse:
+    """The workspace's audit trail, newest first: who did what to which resource, with the
+    outcome. Filter by time, actor, action, resource and outcome; page with `cursor` (the
+    `next_cursor` of the previous page)."""
     query = {
         "workspace_id": principal.workspace_id,
         "since": since.isoformat() if since else None,

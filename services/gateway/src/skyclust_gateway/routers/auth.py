@@ -15,12 +15,18 @@ router = APIRouter(tags=["auth"])
 
 @router.post("/api/v1/auth/register", status_code=201, dependencies=[Depends(public)])
 async def register(body: RegisterBody, svc: Svc) -> JSONResponse:
+    """Sign up: a user and a new workspace, of which the user is the admin. Passwords have
+    at least 10 characters, with letters and a digit or symbol; the email is verified by
+    a mailed link."""
     result = await svc.call("identity", "RegisterUser", body.to_data())
     return ok(result, 201)
 
 
 @router.post("/api/v1/auth/login", dependencies=[Depends(public)])
 async def login(body: LoginBody, request: Request, svc: Svc) -> JSONResponse:
+    """Log in with email and password: tokens, or an MFA challenge when the account has a
+    second factor. Repeated failures for an account or a client address answer 429 with
+    `Retry-After`, the same for unknown emails."""
     client = request.client.host if request.client else None
     result = await svc.call("identity", "Login", {**body.model_dump(), "client_address": client})
     return ok(result)

@@ -52,16 +52,22 @@ def _fields(principal: Principal, body: BudgetBody) -> dict[str, Any]:
 
 @router.post("", status_code=201)
 async def create_budget(body: BudgetBody, principal: BudgetManager, svc: Svc) -> JSONResponse:
+    """Create a budget: an amount per period over a scope (workspace, provider, cluster or
+    tag), thresholds on actual and forecast spend, and a mode: `warn`, or `enforce` (the
+    guardrail refuses what would push it past 100%)."""
     return ok(await svc.call(COST, "CreateBudget", _fields(principal, body)), 201)
 
 
 @router.get("")
 async def list_budgets(principal: Reader, svc: Svc) -> JSONResponse:
+    """The workspace's budgets, each with its spend, forecast and the thresholds crossed
+    this period."""
     return ok(await svc.call(COST, "ListBudgets", {"workspace_id": principal.workspace_id}))
 
 
 @router.get("/{budget_id}")
 async def get_budget(budget_id: uuid.UUID, principal: Reader, svc: Svc) -> JSONResponse:
+    """One budget with its spend, forecast and which thresholds are crossed this period."""
     key = {"workspace_id": principal.workspace_id, "budget_id": str(budget_id)}
     return ok(await svc.call(COST, "GetBudget", key))
 
@@ -70,12 +76,14 @@ async def get_budget(budget_id: uuid.UUID, principal: Reader, svc: Svc) -> JSONR
 async def update_budget(
     budget_id: uuid.UUID, body: BudgetBody, principal: BudgetManager, svc: Svc
 ) -> JSONResponse:
+    """Replace a budget's settings (amount, period, scope, thresholds, mode)."""
     change = {**_fields(principal, body), "budget_id": str(budget_id)}
     return ok(await svc.call(COST, "UpdateBudget", change))
 
 
 @router.delete("/{budget_id}")
 async def delete_budget(budget_id: uuid.UUID, principal: BudgetManager, svc: Svc) -> JSONResponse:
+    """Delete a budget; the guardrail stops checking it at once."""
     key = {
         "workspace_id": principal.workspace_id,
         "actor_id": principal.user_id,

@@ -81,6 +81,11 @@ def _guarded(principal: Principal) -> dict[str, bool]:
 async def create_cluster(
     provider: Provider, body: ClusterBody, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
+    """Ask for a cluster (and its node groups, and a network unless one is given): 202 with
+    the cluster `PENDING`; progress is on the event stream, ending in `ClusterReady` or
+    `ClusterFailed`. The budget guardrail checks the estimate first: past an `enforce`
+    budget it is `409 BUDGET_EXCEEDED` unless an admin overrides; `warn` budgets'
+    warnings are in the answer."""
     request = body.model_dump(mode="json", exclude_none=True)
     foreign = {f"{p.value}_config" for p in Provider} - {f"{provider.value}_config"}
     given = sorted(foreign & set(request))
@@ -113,6 +118,8 @@ async def create_cluster(
 async def list_clusters(
     provider: Provider, principal: Reader, svc: Svc, query: ResourceList
 ) -> JSONResponse:
+    """The workspace's clusters in this cloud, oldest first, with status, step, progress,
+    conditions and drift; paged and filtered."""
     result = await svc.call(
         PROVISIONING,
         "ListClusters",
@@ -226,6 +233,8 @@ async def upgrade_cluster(
 async def delete_cluster(
     provider: Provider, cluster_id: uuid.UUID, principal: ClusterWriter, svc: Svc
 ) -> JSONResponse:
+    """Delete a managed cluster: its node groups, the control plane, then the network made
+    for it. 202 with the cluster `DELETING`; `ClusterDeleted` on the stream."""
     change = _change(principal, provider, cluster_id)
     result = await svc.call(PROVISIONING, "DeleteCluster", change)
     return ok(result, 202, "cluster deletion requested")
@@ -329,6 +338,8 @@ async def create_node_group(
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
+    """Add a node group to a ready cluster: 202, then `NodeGroupReady`. Checked against the
+    budgets first, as a cluster is."""
     change = {**_body(body), **_change(principal, provider, cluster_id), **_guarded(principal)}
     result = await svc.call(PROVISIONING, "CreateNodeGroup", change)
     return ok(result, 202, f"node group requested; {STREAM_HINT}")
@@ -338,6 +349,7 @@ async def create_node_group(
 async def list_node_groups(
     provider: Provider, cluster_id: uuid.UUID, principal: Reader, svc: Svc, query: StatusList
 ) -> JSONResponse:
+    """The cluster's node groups with sizes, instance type, labels, taints and status."""
     result = await svc.call(PROVISIONING, "ListNodeGroups", _key(principal, provider, cluster_id))
     return paged(result["items"], query)
 
@@ -352,6 +364,7 @@ async def get_node_group(
 ) -> JSONResponse:
     # The cluster first: one of another workspace or provider is CLUSTER_NOT_FOUND,
     # which GetNodeGroup alone would answer NODE_GROUP_NOT_FOUND. A read: no race.
+    """One node group of the cluster."""
     cluster = _key(principal, provider, cluster_id)
     await svc.call(PROVISIONING, "GetCluster", cluster)
     key = {k: v for k, v in cluster.items() if k != "provider"}
@@ -369,6 +382,8 @@ async def update_node_group(
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
+    """Scale a node group or change its labels and taints: 202, then `NodeGroupScaled`. A
+    larger desired size is checked against the budgets first."""
     change = {
         **_body(body),
         **_change(principal, provider, cluster_id, node_group_id),
@@ -386,6 +401,7 @@ async def delete_node_group(
     principal: ClusterWriter,
     svc: Svc,
 ) -> JSONResponse:
+    """Delete a node group: 202, then `NodeGroupDeleted`."""
     change = _change(principal, provider, cluster_id, node_group_id)
     result = await svc.call(PROVISIONING, "DeleteNodeGroup", change)
     return ok(result, 202, "node group deletion requested")

@@ -48,6 +48,9 @@ async def cost_summary(
     resource_types: ResourceTypes = None,
     provider: Provider = None,
 ) -> JSONResponse:
+    """The period's total cost, per provider and per day, in the stated currency. A cloud
+    whose billing API cannot be read is estimated from what SkyClust runs there, with a
+    warning saying so."""
     scope = _scope(principal, period, resource_types, provider)
     return ok(await svc.call(COST, "GetCostSummary", scope))
 
@@ -67,6 +70,9 @@ async def cost_breakdown(
     resource_types: ResourceTypes = None,
     provider: Provider = None,
 ) -> JSONResponse:
+    """The period's cost grouped by service, provider, region, cluster, node group or a
+    tag's value (`by=tag:<key>`), per provider, with the warnings of any cloud whose
+    billing could not be read."""
     scope = _scope(principal, period, resource_types, provider)
     return ok(await svc.call(COST, "GetCostBreakdown", {**scope, "by": by}))
 
@@ -79,6 +85,7 @@ async def cost_trend(
     resource_types: ResourceTypes = None,
     provider: Provider = None,
 ) -> JSONResponse:
+    """Whether cost is rising: the second half of the period against the first."""
     scope = _scope(principal, period, resource_types, provider)
     return ok(await svc.call(COST, "GetCostTrend", scope))
 
@@ -91,6 +98,8 @@ async def cost_comparison(
     resource_types: ResourceTypes = None,
     provider: Provider = None,
 ) -> JSONResponse:
+    """This period's cost against the previous one of the same length, in total and per
+    provider."""
     scope = _scope(principal, period, resource_types, provider)
     return ok(await svc.call(COST, "GetCostComparison", scope))
 
@@ -130,6 +139,8 @@ async def collect_costs(
     provider: Provider = None,
     days: Annotated[int | None, Query(ge=1, le=400)] = None,
 ) -> JSONResponse:
+    """Collect the workspace's costs from every cloud's billing API now, instead of waiting
+    for the next scheduled run."""
     body: dict[str, Any] = {"workspace_id": principal.workspace_id}
     if provider:
         body["provider"] = provider

@@ -20,6 +20,8 @@ async def create_credential(
     principal: CredentialManager,
     svc: Svc,
 ) -> JSONResponse:
+    """Store a cloud credential (AWS keys, a GCP service-account key or an Azure service
+    principal), encrypted; it is validated against the cloud first and answered masked."""
     result = await svc.call(
         VAULT,
         "CreateCredential",
@@ -36,6 +38,7 @@ async def create_credential(
 
 @router.get("")
 async def list_credentials(principal: Reader, svc: Svc, query: StatusList) -> JSONResponse:
+    """The workspace's cloud credentials, masked, with status, last use and last validation."""
     result = await svc.call(VAULT, "ListCredentials", {"workspace_id": principal.workspace_id})
     return paged(result["items"], query)
 
@@ -46,6 +49,7 @@ async def get_credential(
     principal: Reader,
     svc: Svc,
 ) -> JSONResponse:
+    """One credential, masked, with status, last use and last validation."""
     result = await svc.call(
         VAULT,
         "GetCredential",
@@ -101,6 +105,8 @@ async def delete_credential(
     principal: CredentialManager,
     svc: Svc,
 ) -> JSONResponse:
+    """Delete a credential. One that clusters or networks still use is refused with `409
+    CREDENTIAL_IN_USE`, naming them."""
     await svc.call(
         VAULT,
         "DeleteCredential",

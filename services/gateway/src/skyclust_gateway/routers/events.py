@@ -85,6 +85,10 @@ async def stream(
         None, description="resume after this event id (the Last-Event-ID header wins)"
     ),
 ) -> Any:
+    """Server-Sent Events of the caller's workspace: each event's name, a cursor id for
+    `Last-Event-ID` (a reconnect resumes with nothing lost or repeated), the CloudEvent
+    as data. Filter with `types=` and follow one resource with `resource=`. Browsers
+    authenticate with a ticket (`POST /api/v1/events/ticket`)."""
     cursor = _parse_cursor(request.headers.get("last-event-id") or last_event_id)
     names = _parse_types(types)
     wanted = _parse_resource(resource)

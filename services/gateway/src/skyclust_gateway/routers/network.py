@@ -74,6 +74,8 @@ def _change(principal: Principal, provider: Provider, **values: Any) -> dict[str
 async def create_vpc(
     provider: Provider, body: VpcBody, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Create a network (a VPC, a GCP VPC network, an Azure VNet), its block checked against
+    the workspace's networks in every cloud: 202, then `VpcReady`."""
     result = await svc.call(NETWORK, "CreateVpc", _change(principal, provider, **_body(body)))
     return ok(result, 202, f"network requested; {STREAM_HINT}")
 
@@ -89,6 +91,7 @@ async def list_vpcs(
     tag: TagFilter = None,
     managed: bool | None = None,
 ) -> JSONResponse:
+    """The workspace's networks (VPCs, VNets) in this cloud; paged and filtered."""
     result = await svc.call(
         NETWORK,
         "ListVpcs",
@@ -105,6 +108,8 @@ async def list_vpcs(
 async def discover_vpcs(
     provider: Provider, body: DiscoverBody, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """List the networks a credential can see in the cloud now (in a region, or in every
+    region in use); new ones are recorded as discovered, read-only until adopted."""
     result = await svc.call(
         NETWORK, "DiscoverNetworks", _change(principal, provider, **_body(body))
     )
@@ -118,6 +123,7 @@ async def discover_vpcs(
 async def get_vpc(
     provider: Provider, vpc_id: uuid.UUID, principal: Reader, svc: Svc
 ) -> JSONResponse:
+    """One network with its block, subnets and status."""
     return ok(await svc.call(NETWORK, "GetVpc", _key(principal, provider, vpc_id=vpc_id)))
 
 
@@ -125,6 +131,7 @@ async def get_vpc(
 async def update_vpc(
     provider: Provider, vpc_id: uuid.UUID, body: TagsBody, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Change a network's tags: 202, then `VpcUpdated`."""
     change = _change(principal, provider, vpc_id=str(vpc_id), tags=body.tags)
     result = await svc.call(NETWORK, "UpdateVpc", change)
     return ok(result, 202, f"network update requested; {STREAM_HINT}")
@@ -134,6 +141,8 @@ async def update_vpc(
 async def delete_vpc(
     provider: Provider, vpc_id: uuid.UUID, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Delete a network: 202, then `VpcDeleted`. One still in use is refused with `409
+    VPC_IN_USE`, naming what uses it."""
     result = await svc.call(NETWORK, "DeleteVpc", _change(principal, provider, vpc_id=str(vpc_id)))
     return ok(result, 202, f"network deletion requested; {STREAM_HINT}")
 
@@ -142,6 +151,8 @@ async def delete_vpc(
 async def adopt_vpc(
     provider: Provider, vpc_id: uuid.UUID, principal: WorkspaceManager, svc: Svc
 ) -> JSONResponse:
+    """Adopt a discovered network (read-only until then): from now on SkyClust manages it
+    like one it made. Admins only."""
     result = await svc.call(NETWORK, "AdoptVpc", _change(principal, provider, vpc_id=str(vpc_id)))
     return ok(result, message="network adopted: SkyClust now manages it")
 
@@ -153,6 +164,8 @@ async def adopt_vpc(
 async def create_subnet(
     provider: Provider, body: SubnetBody, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Create a subnet in a network, its block checked against the whole estate: 202, then
+    `SubnetReady`."""
     result = await svc.call(NETWORK, "CreateSubnet", _change(principal, provider, **_body(body)))
     return ok(result, 202, f"subnet requested; {STREAM_HINT}")
 
@@ -168,6 +181,7 @@ async def list_subnets(
     credential_id: uuid.UUID | None = None,
     tag: TagFilter = None,
 ) -> JSONResponse:
+    """The workspace's subnets in this cloud; paged and filtered (by network too)."""
     result = await svc.call(
         NETWORK,
         "ListSubnets",
@@ -184,6 +198,7 @@ async def list_subnets(
 async def get_subnet(
     provider: Provider, subnet_id: uuid.UUID, principal: Reader, svc: Svc
 ) -> JSONResponse:
+    """One subnet with its block, zone and status."""
     return ok(await svc.call(NETWORK, "GetSubnet", _key(principal, provider, subnet_id=subnet_id)))
 
 
@@ -191,6 +206,7 @@ async def get_subnet(
 async def update_subnet(
     provider: Provider, subnet_id: uuid.UUID, body: TagsBody, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Change a subnet's tags: 202, then `SubnetUpdated`."""
     change = _change(principal, provider, subnet_id=str(subnet_id), tags=body.tags)
     result = await svc.call(NETWORK, "UpdateSubnet", change)
     return ok(result, 202, f"subnet update requested; {STREAM_HINT}")
@@ -200,6 +216,7 @@ async def update_subnet(
 async def delete_subnet(
     provider: Provider, subnet_id: uuid.UUID, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Delete a subnet: 202, then `SubnetDeleted`."""
     change = _change(principal, provider, subnet_id=str(subnet_id))
     result = await svc.call(NETWORK, "DeleteSubnet", change)
     return ok(result, 202, f"subnet deletion requested; {STREAM_HINT}")
@@ -212,6 +229,8 @@ async def delete_subnet(
 async def create_security_group(
     provider: Provider, body: SecurityGroupBody, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Create a security group (an AWS security group, GCP firewall rules, an Azure NSG) in
+    a network: 202, then `SecurityGroupReady`."""
     change = _change(principal, provider, **_body(body))
     result = await svc.call(NETWORK, "CreateSecurityGroup", change)
     return ok(result, 202, f"security group requested; {STREAM_HINT}")
@@ -228,6 +247,8 @@ async def list_security_groups(
     credential_id: uuid.UUID | None = None,
     tag: TagFilter = None,
 ) -> JSONResponse:
+    """The workspace's security groups (firewalls) in this cloud, with their rules; paged
+    and filtered."""
     result = await svc.call(
         NETWORK,
         "ListSecurityGroups",
@@ -244,6 +265,7 @@ async def list_security_groups(
 async def get_security_group(
     provider: Provider, group_id: uuid.UUID, principal: Reader, svc: Svc
 ) -> JSONResponse:
+    """One security group with its rules and status."""
     key = _key(principal, provider, security_group_id=group_id)
     return ok(await svc.call(NETWORK, "GetSecurityGroup", key))
 
@@ -256,6 +278,7 @@ async def update_security_group(
     principal: NetworkWriter,
     svc: Svc,
 ) -> JSONResponse:
+    """Replace a security group's rules or tags: 202, then `SecurityGroupUpdated`."""
     change = _change(principal, provider, security_group_id=str(group_id), **_body(body))
     result = await svc.call(NETWORK, "UpdateSecurityGroup", change)
     return ok(result, 202, f"security group update requested; {STREAM_HINT}")
@@ -265,6 +288,7 @@ async def update_security_group(
 async def delete_security_group(
     provider: Provider, group_id: uuid.UUID, principal: NetworkWriter, svc: Svc
 ) -> JSONResponse:
+    """Delete a security group: 202, then `SecurityGroupDeleted`."""
     change = _change(principal, provider, security_group_id=str(group_id))
     result = await svc.call(NETWORK, "DeleteSecurityGroup", change)
     return ok(result, 202, f"security group deletion requested; {STREAM_HINT}")
@@ -281,6 +305,8 @@ async def suggest_cidr(
     region: NetworkRegion | None = None,
     provider: Provider | None = None,
 ) -> JSONResponse:
+    """The next free block of that prefix length across the workspace's networks in every
+    cloud."""
     result = await svc.call(
         NETWORK,
         "SuggestCidr",
@@ -295,6 +321,8 @@ async def suggest_cidr(
 
 @router.post(PLANNER + "/cidr-plan/check")
 async def check_cidr_plan(body: CidrPlanBody, principal: Reader, svc: Svc) -> JSONResponse:
+    """Check a network layout (a VPC block and its subnets) against the workspace's estate
+    without creating anything: overlaps and blocks outside the VPC are named."""
     result = await svc.call(
         NETWORK, "CheckCidrPlan", {"workspace_id": principal.workspace_id, **_body(body)}
     )

@@ -33,13 +33,15 @@ COOKIE_PATH = "/api/v1/auth/oidc"
 STATE_LIFETIME_SECONDS = 600  # as long as identity keeps a login's state usable
 
 
-@router.get("/providers", dependencies=[Depends(public)])
+@router.get("/providers", dependencies=[Depends(public)], summary="OIDC providers")
 async def providers(svc: Svc) -> JSONResponse:
+    """The OIDC providers configured for login, by name."""
     return ok(await svc.call("identity", "ListOidcProviders", {}))
 
 
 @router.get(
     "/{provider}/login",
+    summary="OIDC login",
     status_code=302,
     response_class=RedirectResponse,
     dependencies=[Depends(public)],
@@ -56,6 +58,8 @@ async def login(
         "provider); by default this gateway's callback",
     ),
 ) -> RedirectResponse:
+    """Start an OIDC login with that provider: a redirect to its authorization page, which
+    sends the user back to the callback (see docs/oidc.md)."""
     callback = redirect_uri or str(request.url_for("oidc_callback", provider=provider))
     result = await svc.call(
         "identity", "StartOidcLogin", {"provider": provider, "redirect_uri": callback}

@@ -27,6 +27,7 @@ async def logout(
     principal: Reader,
     svc: Svc,
 ) -> JSONResponse:
+    """End the caller's session: its access and refresh tokens stop working."""
     if principal.session_id is None:
         return ok({"session_ids": []}, message="API keys have no session; revoke the key instead")
     result = await svc.call(
@@ -45,6 +46,7 @@ async def switch_workspace(
     principal: UserReader,
     svc: Svc,
 ) -> JSONResponse:
+    """Tokens for another workspace the caller belongs to, with their role there."""
     result = await svc.call(
         "identity",
         "SwitchWorkspace",

@@ -25,6 +25,7 @@ def _same(principal: Principal, workspace_id: uuid.UUID) -> None:
 
 @router.get("")
 async def list_workspaces(principal: UserReader, svc: Svc, query: NamedList) -> JSONResponse:
+    """The workspaces the caller belongs to, with their role in each."""
     result = await svc.call("identity", "ListWorkspaces", {"user_id": principal.user_id})
     return paged(result["items"], query)
 
@@ -48,6 +49,7 @@ async def get_workspace(
     principal: UserReader,
     svc: Svc,
 ) -> JSONResponse:
+    """The caller's current workspace; another id answers 404 (switch to it first)."""
     _same(principal, workspace_id)
     result = await svc.call(
         "identity",
@@ -64,6 +66,7 @@ async def update_workspace(
     principal: WorkspaceManager,
     svc: Svc,
 ) -> JSONResponse:
+    """Rename the caller's current workspace."""
     _same(principal, workspace_id)
     if principal.actor_type == "api_key":
         raise UserLoginRequired()
@@ -83,6 +86,7 @@ async def list_members(
     limit: int = Query(50, ge=1, le=100),
     offset: int = Query(0, ge=0),
 ) -> JSONResponse:
+    """The workspace's members with their roles (`limit`, `offset`)."""
     _same(principal, workspace_id)
     result = await svc.call(
         "identity",
@@ -99,6 +103,7 @@ async def add_member(
     principal: MemberManager,
     svc: Svc,
 ) -> JSONResponse:
+    """Add an existing, verified user to the workspace by email, with a role."""
     _same(principal, workspace_id)
     result = await svc.call(
         "identity",
@@ -121,6 +126,8 @@ async def update_member(
     principal: MemberManager,
     svc: Svc,
 ) -> JSONResponse:
+    """Change a member's role; their sessions end at once. The last admin cannot be
+    downgraded."""
     _same(principal, workspace_id)
     result = await svc.call(
         "identity",
