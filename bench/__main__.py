@@ -3,6 +3,8 @@ platform as `make run` does and measuring against a baseline in the same run:
 
 - `bench.read_path`: an authenticated read through the whole stack vs a bare FastAPI app
   on the same server stack (a);
+- `bench.gateway_stack`: the gateway's ASGI app vs the bare app, CPU per cached read in one
+  process, no server or network; no platform (a');
 - `bench.sse_fanout`: 1,000 and 10,000 streams on one gateway vs a bare sse-starlette app (b);
 - `bench.idle_memory`: each service's resident memory at idle, next to bare imports (c);
 - `bench.cluster_latency`: POST -> ClusterReady per cloud with zero-duration emulators (d);
@@ -142,6 +144,7 @@ def series(
 
 BENCHMARKS = (
     "read_path",
+    "gateway_stack",
     "sse_fanout",
     "idle_memory",
     "cluster_latency",
@@ -188,6 +191,8 @@ def headline(name: str, result: dict[str, Any] | None) -> dict[str, Any]:
         figures["baseline_burst_clusters_per_second"] = result["baseline_burst"][
             "clusters_per_second"
         ]
+    elif name == "gateway_stack":
+        figures["cpu_us_per_request"] = result["cpu_us_per_request"]
     elif name == "cost_summary":
         figures["p95_ms"] = {k: v["rpc"]["p95_ms"] for k, v in result["reads"].items()}
     return figures
