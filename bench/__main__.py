@@ -13,6 +13,8 @@ platform as `make run` does and measuring against a baseline in the same run:
   regression on the same synthetic history; no platform (f).
 - `bench.cost_summary`: the cost summary and breakdown queries over a year of 1,000
   clusters' daily cost vs the same SQL; no platform (g).
+- `bench.cost_estimate`: the cost estimate query's latency vs the bare price-book
+  computation in-process and a bare NATS round trip of the same size; no platform (h).
 
 `BENCH_ONLY=read_path,idle_memory` runs some of them. Each writes its own
 bench/results/<name>.json; the headline figures of each benchmark's latest run are kept
@@ -151,6 +153,7 @@ BENCHMARKS = (
     "cluster_burst",
     "cost_forecast",
     "cost_summary",
+    "cost_estimate",
 )
 
 
@@ -195,6 +198,8 @@ def headline(name: str, result: dict[str, Any] | None) -> dict[str, Any]:
         figures["cpu_us_per_request"] = result["cpu_us_per_request"]
     elif name == "cost_summary":
         figures["p95_ms"] = {k: v["rpc"]["p95_ms"] for k, v in result["reads"].items()}
+    elif name == "cost_estimate":
+        figures["p50_ms"] = {k: v["p50_ms"] for k, v in result["all"].items()}
     return figures
 
 

@@ -7,19 +7,20 @@ Starts a nats-server and an embedded PostgreSQL, migrates the cost schema, and r
 cost service's own runtime and handlers in this process (collection and budget checks
 off). One workspace gets COST_SUMMARY_CLUSTERS clusters (1,000) split over aws, gcp and
 azure, each with a control-plane row and a node-group row a day for COST_SUMMARY_DAYS
-(365) days: 730,000 rows, written by one INSERT ... SELECT (and the daily totals and
-the monthly rollup from them), then VACUUM ANALYZE (the
-state autovacuum keeps a table in). Then, in turns
-after a warm-up, COST_SUMMARY_REQUESTS (60) times each:
+(365) days, tagged with its cluster and one of seven teams: 730,000 rows, written by one
+INSERT ... SELECT (and the daily totals and the monthly rollups from them), then VACUUM
+ANALYZE (the state autovacuum keeps a table in). Then, in turns after a warm-up,
+COST_SUMMARY_REQUESTS (60) times each:
 
-- `GetCostSummary` period=1y, `GetCostBreakdown` by=cluster and by=service, period=1y,
-  each a bus request from a second connection, as the gateway asks them;
+- `GetCostSummary` period=1y, `GetCostBreakdown` by=cluster, by=service and by=tag:team,
+  period=1y, each a bus request from a second connection, as the gateway asks them;
 - the baseline: the statements those reads run, sent as plain SQL through asyncpg: the
   summary's sums by day and provider over the daily totals the repository keeps
-  (`cost.cost_daily_totals`), the breakdowns' sums by cluster and by service over the
+  (`cost.cost_daily_totals`), the breakdowns' sums by cluster, service and tag over the
   rows, and the statements the breakdowns run now (the whole months from the monthly
-  rollup, `cost.cost_dimension_months`, the window's partial months from the rows); and,
-  for reference, the summary's sums taken over every row instead.
+  rollups, `cost.cost_dimension_months` and `cost.cost_tag_months`, the window's partial
+  months from the rows); and, for reference, the summary's sums taken over every row
+  instead.
 
 Reported: p50, p95 and max of each, and each query's p95 next to its SQL's (for a
 breakdown, the rollup's statement; the bus,
@@ -93,6 +94,18 @@ CROSS JOIN LATERAL (VALUES ('service', r.service), ('region', r.region),
     ('cluster', r.cluster_id), ('node_group', r.node_group)) AS d(dimension, key)
 GROUP BY 1, 2, 3, 4, 5, 6
 """
+# The tag rollup: each month's rows under the empty key, and under each valued tag.
+TAG_ROLLUP = """
+INSERT INTO cost.cost_tag_months
+    (workspace_id, month, provider, resource_type, tag_key, tag_value, amount, row_count)
+SELECT r.workspace_id, date_trunc('month', r.day)::date, r.provider, r.resource_type,
+    t.key, t.value, sum(r.amount), count(*) FROM cost.cost_records AS r
+CROSS JOIN LATERAL (SELECT '' AS key, '' AS value UNION ALL
+    SELECT e.key, e.value FROM jsonb_each_text(r.tags) AS e
+    WHERE e.key <> '' AND coalesce(e.value, '') <> '') AS t
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+TAG = "team"
 WHERE = "workspace_id = $1 AND day >= $2 AND day <= $3 AND resource_type = ANY($4::text[])"
 SQL = {
     "summary": f"SELECT day, provider, sum(amount) FROM cost.cost_daily_totals WHERE {WHERE} "
@@ -100,6 +113,8 @@ SQL = {
     "breakdown_cluster": f"SELECT cluster_id AS key, sum(amount) AS total FROM "
     f"cost.cost_records WHERE {WHERE} GROUP BY key ORDER BY total DESC, key",
     "breakdown_service": f"SELECT service AS key, sum(amount) AS total FROM "
+    f"cost.cost_records WHERE {WHERE} GROUP BY key ORDER BY total DESC, key",
+    "breakdown_tag": f"SELECT coalesce(tags->>'{TAG}', '') AS key, sum(amount) AS total FROM "
     f"cost.cost_records WHERE {WHERE} GROUP BY key ORDER BY total DESC, key",
 }
 
@@ -118,9 +133,29 @@ ROLLED = (
     + EDGE.format(col="{col}", days="day >= $8 AND day <= $3")
     + ") AS parts GROUP BY key ORDER BY total DESC, key"
 )
+# By tag ($5 the key): the key's values from the tag rollup, `""` as the months' every
+# row less those with a value, each part with its row count (a key no row has is left out).
+TAG_MONTHS = (
+    "FROM cost.cost_tag_months WHERE workspace_id = $1 AND month >= $6 AND month <= $7 "
+    "AND resource_type = ANY($4::text[]) "
+)
+SIGN = "CASE WHEN tag_key = '' THEN 1 ELSE -1 END"
+TAG_EDGE = "SELECT coalesce(tags->>$5, ''), sum(amount), count(*) FROM cost.cost_records "
+TAG_EDGE += "WHERE workspace_id = $1 AND {days} AND resource_type = ANY($4::text[]) GROUP BY 1"
+TAGGED = (
+    "SELECT key, sum(amount) AS total FROM (SELECT tag_value AS key, sum(amount) AS amount, "
+    f"sum(row_count) AS n {TAG_MONTHS} AND tag_key = $5 GROUP BY tag_value "
+    f"UNION ALL SELECT '', sum({SIGN} * amount), sum({SIGN} * row_count) {TAG_MONTHS} "
+    "AND tag_key IN ('', $5) UNION ALL "
+    + TAG_EDGE.format(days="day >= $2 AND day < $6")
+    + " UNION ALL "
+    + TAG_EDGE.format(days="day >= $8 AND day <= $3")
+    + ") AS parts GROUP BY key HAVING sum(n) > 0 ORDER BY total DESC, key"
+)
 ROLLUP_SQL = {
     "breakdown_cluster": (ROLLED.format(col="cluster_id"), "cluster"),
     "breakdown_service": (ROLLED.format(col="service"), "service"),
+    "breakdown_tag": (TAGGED, TAG),
 }
 
 
@@ -159,11 +194,13 @@ async def run(nats_url: str, admin_url: str) -> dict[str, Any]:
     await sql.execute(SEED, workspace, start, today, CLUSTERS)
     await sql.execute(TOTALS)
     await sql.execute(ROLLUP)
+    await sql.execute(TAG_ROLLUP)
     # What autovacuum leaves a table in: statistics, and the visibility map that lets
     # the covering index answer the sums without visiting the rows.
     await sql.execute("VACUUM ANALYZE cost.cost_records")
     await sql.execute("VACUUM ANALYZE cost.cost_daily_totals")
     await sql.execute("VACUUM ANALYZE cost.cost_dimension_months")
+    await sql.execute("VACUUM ANALYZE cost.cost_tag_months")
     rows = await sql.fetchval("SELECT count(*) FROM cost.cost_records")
     seed_seconds = time.perf_counter() - began
 
@@ -180,6 +217,9 @@ async def run(nats_url: str, admin_url: str) -> dict[str, Any]:
             ),
             "breakdown_service": lambda: gateway.request(
                 SERVICE, "GetCostBreakdown", {**base, "by": "service"}, timeout=30
+            ),
+            "breakdown_tag": lambda: gateway.request(
+                SERVICE, "GetCostBreakdown", {**base, "by": f"tag:{TAG}"}, timeout=30
             ),
         }
         # The window the service reads for period=1y: the last 365 days up to today.
@@ -204,6 +244,12 @@ async def run(nats_url: str, admin_url: str) -> dict[str, Any]:
         # The rollup's answer is the rows' own: every cluster's sum as the plain SQL's.
         plain_sums = {r["key"]: float(r["total"]) for r in await plain(SQL["breakdown_cluster"])()}
         assert all(abs(i["amount"] - plain_sums[i["key"]]) < 1e-5 for i in by_cluster["items"])
+        by_tag = await queries["breakdown_tag"]()
+        tag_sums = {r["key"]: float(r["total"]) for r in await plain(SQL["breakdown_tag"])()}
+        assert {i["key"] for i in by_tag["items"]} == set(tag_sums) and len(tag_sums) == min(
+            CLUSTERS, 7
+        )
+        assert all(abs(i["amount"] - tag_sums[i["key"]]) < 1e-5 for i in by_tag["items"])
 
         samples: dict[str, list[float]] = {f"{n}_{k}": [] for n in SQL for k in ("rpc", "sql")}
         samples.update({f"{n}_rollup_sql": [] for n in ROLLUP_SQL})

@@ -1,8 +1,9 @@
 """Properties of the reads, on the fake store and on PostgreSQL, for any rows: the
 summary's total is its days' sum, its providers' sum and every breakdown's total and
 items' sum, and the rows' own sum; the trend's halves and the comparison's periods are
-sums of the same daily series. The breakdowns that read the monthly rollup follow rows
-redelivered, updated and replaced, whichever days the window's partial months hold."""
+sums of the same daily series. The breakdowns that read the monthly rollups (by service,
+region, cluster, node group and tag) follow rows redelivered, updated (a row's tags too)
+and replaced, whichever days the window's partial months hold."""
 
 from __future__ import annotations
 
@@ -35,14 +36,19 @@ from skyclust_tools.embedded import PostgresServer, scratch_dir
 from .cost_harness import TODAY, call, decrypt_nothing, make_deps
 
 RESOURCE_TYPES = {"all": {"vm", "cluster"}, "vm": {"vm"}, "cluster": {"cluster"}}
-BREAKDOWNS = ("service", "provider", "region", "cluster", "node_group", "tag:team")
-# The dimensions the rollup keeps, and each row's value of them.
+BREAKDOWNS = ("service", "provider", "region", "cluster", "node_group", "tag:team", "tag:env")
+# The breakdowns the rollups keep, and each row's value of them (a tag without a value is
+# the same `""` as a row without the tag).
 ROLLED_UP = {
     "service": lambda r: r.service,
     "region": lambda r: r.region,
     "cluster": lambda r: r.cluster_id,
     "node_group": lambda r: r.node_group,
+    "tag:team": lambda r: r.tags.get("team", ""),
+    "tag:env": lambda r: r.tags.get("env", ""),
 }
+TAGS = [{}, {"team": "a"}, {"team": "b"}, {"team": "a", "env": "prod"}, {"env": "dev"}]
+TAGS += [{"team": ""}, {"team": "b", "env": "", "other": "x"}]
 # Each amount leaves rounded to 6 places: a sum of n of them is within n of these.
 ROUNDING = 1e-6
 
@@ -61,7 +67,7 @@ rows_strategy = st.lists(
         currency=st.just("USD"),
         cluster_id=st.sampled_from(["", "c-1", "c-2"]),
         node_group=st.sampled_from(["", "ng-1"]),
-        tags=st.sampled_from([{}, {"team": "a"}, {"team": "b"}]),
+        tags=st.sampled_from(TAGS),
         source=st.sampled_from([BILLING_API, ESTIMATE]),
     ),
     max_size=40,
@@ -218,7 +224,7 @@ async def test_every_read_agrees_with_the_rows_and_with_each_other(
 @given(
     rows=rows_strategy,
     redelivered=st.integers(0, 40),
-    updates=st.lists(st.tuples(st.integers(0, 39), amounts), max_size=8),
+    updates=st.lists(st.tuples(st.integers(0, 39), amounts, st.sampled_from(TAGS)), max_size=8),
     replaced_from=st.one_of(st.none(), st.integers(0, 740)),
     q=queries_strategy,
 )
@@ -226,16 +232,19 @@ async def test_rolled_up_breakdowns_follow_redelivered_updated_and_replaced_rows
     new_deps: Callable[[], CostDeps],
     rows: list[CostRow],
     redelivered: int,
-    updates: list[tuple[int, Decimal]],
+    updates: list[tuple[int, Decimal, dict[str, str]]],
     replaced_from: int | None,
     q: dict[str, Any],
 ) -> None:
     """Each key's amount is the final rows' own sum: after a batch is redelivered, some
-    rows come again with another amount, and aws's estimates are replaced from a day."""
+    rows come again with another amount and tags, and aws's estimates are replaced from a
+    day."""
     deps = new_deps()
     workspace = uuid.uuid4()
     final = {r.key(): r for r in rows}
-    changed = [dataclasses.replace(rows[i % len(rows)], amount=a) for i, a in updates if rows]
+    changed = [
+        dataclasses.replace(rows[i % len(rows)], amount=a, tags=t) for i, a, t in updates if rows
+    ]
     async with deps.uow() as uow:
         await uow.records.upsert(workspace, rows)
         await uow.commit()

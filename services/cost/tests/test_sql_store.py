@@ -315,3 +315,114 @@ async def test_the_rollup_migration_backfills_the_stored_rows(
             ("node_group", date(2026, 10, 1), "cluster", "ng", Decimal("1.5")),
             ("node_group", date(2026, 11, 1), "vm", "", Decimal(3)),
         ]
+
+
+async def test_the_tag_rollup_is_the_rows_own_sums_after_changes(
+    sessions: async_sessionmaker,
+) -> None:
+    """The tag rollup holds each month's rows under ALL_ROWS and each valued tag; a row
+    whose tags change moves between them; a tag breakdown over whole months and edges
+    gives `""` for the rows without a value of the key."""
+    workspace = uuid.uuid4()
+    rows = [
+        CostRow(date(2026, m, d), "aws", "1", "EC2", "us-east-1", Decimal(amount), tags=tags)
+        for m, d, amount, tags in [
+            (9, 30, "1.25", {"team": "a"}),
+            (10, 1, "2", {"team": "a", "env": "prod"}),
+            (10, 15, "3", {}),
+            (10, 20, "0.5", {"team": ""}),
+            (11, 30, "4", {"team": "b"}),
+            (12, 1, "5", {"team": "b"}),
+        ]
+    ]
+    async with sessions() as session:
+        records = SqlCostRecords(session)
+        await records.upsert(workspace, rows)
+        # Redelivered with its tags changed: October's `a` moves to `b`.
+        await records.upsert(workspace, [dataclasses.replace(rows[1], tags={"team": "b"})])
+        await session.commit()
+
+    async with sessions() as session:
+        rolled = await session.execute(
+            text(
+                "SELECT month, tag_key, tag_value, amount, row_count FROM cost.cost_tag_months "
+                "WHERE workspace_id = :w ORDER BY month, tag_key, tag_value"
+            ),
+            {"w": workspace},
+        )
+        assert [tuple(r) for r in rolled] == [
+            (date(2026, 9, 1), "", "", Decimal("1.25"), 1),
+            (date(2026, 9, 1), "team", "a", Decimal("1.25"), 1),
+            (date(2026, 10, 1), "", "", Decimal("5.5"), 3),
+            (date(2026, 10, 1), "team", "b", Decimal(2), 1),
+            (date(2026, 11, 1), "", "", Decimal(4), 1),
+            (date(2026, 11, 1), "team", "b", Decimal(4), 1),
+            (date(2026, 12, 1), "", "", Decimal(5), 1),
+            (date(2026, 12, 1), "team", "b", Decimal(5), 1),
+        ]
+        records = SqlCostRecords(session)
+        everything = frozenset({"vm", "cluster"})
+        # 9-30 .. 12-01: September's and December's days from the rows, Oct and Nov rolled.
+        scope = Scope(workspace, date(2026, 9, 30), date(2026, 12, 1), everything, None)
+        assert await records.grouped(scope, "tag", "team") == [
+            ("b", Decimal(11)),
+            ("", Decimal("3.5")),
+            ("a", Decimal("1.25")),
+        ]
+        # No row has `env` any more: every row is `""`.
+        assert await records.grouped(scope, "tag", "env") == [("", Decimal("15.75"))]
+        # October and November alone, all from the rollup.
+        scope = Scope(workspace, date(2026, 10, 1), date(2026, 11, 30), everything, None)
+        assert await records.grouped(scope, "tag", "team") == [
+            ("b", Decimal(6)),
+            ("", Decimal("3.5")),
+        ]
+        # Another provider's or resource type's rows are not in it.
+        scope = Scope(workspace, date(2026, 10, 1), date(2026, 11, 30), everything, "gcp")
+        assert await records.grouped(scope, "tag", "team") == []
+        scope = Scope(
+            workspace, date(2026, 10, 1), date(2026, 11, 30), frozenset({"cluster"}), None
+        )
+        assert await records.grouped(scope, "tag", "team") == []
+
+
+async def test_the_tag_rollup_migration_backfills_the_stored_rows(
+    database_url: str, sessions: async_sessionmaker
+) -> None:
+    """Rows stored before the tag rollup existed are rolled up by its migration."""
+    workspace = uuid.uuid4()
+    config = alembic_config(database_url, MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, config, "a4f2c8d1e6b3")
+    try:
+        async with sessions() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO cost.cost_records (workspace_id, day, provider, account, "
+                    "service, region, cluster_id, node_group, resource_type, source, tags, "
+                    "amount, currency) VALUES "
+                    "(:w, '2026-10-31', 'aws', '1', 'EC2', 'us-east-1', 'c1', 'ng', 'cluster', "
+                    "'billing_api', '{\"team\": \"a\"}', 1.5, 'USD'), "
+                    "(:w, '2026-10-01', 'aws', '1', 'EKS', 'us-east-1', 'c1', '', 'cluster', "
+                    '\'billing_api\', \'{"team": "a", "env": ""}\', 2, \'USD\'), '
+                    "(:w, '2026-11-01', 'aws', '1', 'EC2', 'us-east-1', '', '', 'vm', "
+                    "'billing_api', '{}', 3, 'USD')"
+                ),
+                {"w": workspace},
+            )
+            await session.commit()
+    finally:
+        await asyncio.to_thread(command.upgrade, config, "head")
+    async with sessions() as session:
+        rolled = await session.execute(
+            text(
+                "SELECT month, resource_type, tag_key, tag_value, amount, row_count "
+                "FROM cost.cost_tag_months WHERE workspace_id = :w "
+                "ORDER BY month, tag_key, tag_value"
+            ),
+            {"w": workspace},
+        )
+        assert [tuple(r) for r in rolled] == [
+            (date(2026, 10, 1), "cluster", "", "", Decimal("3.5"), 2),
+            (date(2026, 10, 1), "cluster", "team", "a", Decimal("3.5"), 2),
+            (date(2026, 11, 1), "vm", "", "", Decimal(3), 1),
+        ]

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Index, Integer, Numeric, String, Text, func
+from sqlalchemy import BigInteger, Date, DateTime, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -187,8 +187,8 @@ class DailyTotal(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
 
 
-# The breakdown dimensions the monthly rollup keeps (a tag's keys are open-ended: a tag
-# breakdown, like `provider` over the daily totals, is not rolled up).
+# The breakdown dimensions the monthly rollup keeps (tags have their own, `TagMonth`;
+# `provider` reads the daily totals).
 ROLLED_UP = ("service", "region", "cluster", "node_group")
 
 
@@ -208,3 +208,27 @@ class DimensionMonth(Base):
     resource_type: Mapped[str] = mapped_column(String(16), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+
+
+# The tag rollup's entry for all of a month's rows, tagged or not: tag keys are never
+# empty (a breakdown's `tag:<key>` needs one), so the empty key is free for it.
+ALL_ROWS = ""
+
+
+class TagMonth(Base):
+    """The sum and count of a workspace's cost rows per calendar month (its first day),
+    provider, resource type, tag key and non-empty value, and under the key `ALL_ROWS`
+    the month's every row: a tag's keys are open-ended, so the rows without a key (the
+    breakdown's `""`) are the month's rows less those with it. Kept like
+    `DimensionMonth`, in the transaction that changes the rows."""
+
+    __tablename__ = "cost_tag_months"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    resource_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tag_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    tag_value: Mapped[str] = mapped_column(Text, primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    row_count: Mapped[int] = mapped_column(BigInteger)

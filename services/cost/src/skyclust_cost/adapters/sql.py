@@ -1,47 +1,32 @@
 """The repositories on PostgreSQL. Sums are taken by the database (one GROUP BY over the
-workspace/day index, the daily totals or the monthly rollup), never by loading rows into
-Python."""
+workspace/day index, the daily totals or the monthly rollups of `rollups.py`), never by
+loading rows into Python."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Select,
-    String,
-    and_,
-    bindparam,
-    delete,
-    func,
-    or_,
-    select,
-    text,
-    union_all,
-    update,
-)
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..domain.periods import Scope, month_of, next_month, whole_months
+from ..domain.periods import Scope
 from ..domain.records import ESTIMATE, CostRow, CostWarning
 from .db import (
-    ROLLED_UP,
     CollectionStatus,
     CostRecord,
     DailyTotal,
-    DimensionMonth,
     KnownCluster,
     KnownCredential,
     KnownNodeGroup,
     NodeGroupRun,
 )
 from .repositories import Run
+from .rollups import by_dimension, by_tag, reroll
 
 # Postgres takes at most 65535 bound parameters a statement; 13 a row.
 _UPSERT_BATCH = 2000
@@ -77,18 +62,6 @@ def _values(workspace_id: uuid.UUID, row: CostRow) -> dict[str, Any]:
     }
 
 
-def _where(scope: Scope) -> list[ColumnElement[bool]]:
-    conditions = [
-        CostRecord.workspace_id == scope.workspace_id,
-        CostRecord.day >= scope.start,
-        CostRecord.day <= scope.end,
-        CostRecord.resource_type.in_(sorted(scope.resource_types)),
-    ]
-    if scope.provider:
-        conditions.append(CostRecord.provider == scope.provider)
-    return conditions
-
-
 def _totals_where(scope: Scope) -> list[ColumnElement[bool]]:
     conditions = [
         DailyTotal.workspace_id == scope.workspace_id,
@@ -99,27 +72,6 @@ def _totals_where(scope: Scope) -> list[ColumnElement[bool]]:
     if scope.provider:
         conditions.append(DailyTotal.provider == scope.provider)
     return conditions
-
-
-# Each row counted once for each rolled-up dimension, under the months it falls in.
-_REROLL = text(
-    "INSERT INTO cost.cost_dimension_months "
-    "(workspace_id, dimension, month, provider, resource_type, key, amount) "
-    "SELECT r.workspace_id, d.dimension, date_trunc('month', r.day)::date, r.provider, "
-    "r.resource_type, d.key, sum(r.amount) FROM cost.cost_records AS r "
-    "CROSS JOIN LATERAL (VALUES ('service', r.service), ('region', r.region), "
-    "('cluster', r.cluster_id), ('node_group', r.node_group)) AS d(dimension, key) "
-    "WHERE r.workspace_id = :workspace_id AND r.provider = ANY(:providers) "
-    "AND r.day >= :start AND r.day < :before "
-    "GROUP BY 1, 2, 3, 4, 5, 6"
-).bindparams(bindparam("providers", type_=ARRAY(String)))
-_COLUMNS: dict[str, Any] = {
-    "service": CostRecord.service,
-    "provider": CostRecord.provider,
-    "region": CostRecord.region,
-    "cluster": CostRecord.cluster_id,
-    "node_group": CostRecord.node_group,
-}
 
 
 class SqlCostRecords:
@@ -172,32 +124,6 @@ class SqlCostRecords:
             )
         )
 
-    async def _reroll(
-        self, workspace_id: uuid.UUID, providers: set[str], start: date, end: date | None
-    ) -> None:
-        """The monthly rollup of these providers' months that hold `start` (to `end`)
-        summed again from the rows, whole months, so a partial write leaves none short."""
-        first = month_of(start)
-        before = next_month(end) if end else date.max
-        await self.session.execute(
-            delete(DimensionMonth).where(
-                DimensionMonth.workspace_id == workspace_id,
-                DimensionMonth.dimension.in_(ROLLED_UP),
-                DimensionMonth.provider.in_(sorted(providers)),
-                DimensionMonth.month >= first,
-                DimensionMonth.month < before,
-            )
-        )
-        await self.session.execute(
-            _REROLL,
-            {
-                "workspace_id": workspace_id,
-                "providers": sorted(providers),
-                "start": first,
-                "before": before,
-            },
-        )
-
     async def upsert(self, workspace_id: uuid.UUID, rows: Sequence[CostRow]) -> int:
         # Two rows of one key in one statement would make ON CONFLICT fail: the later wins.
         unique = list({row.key(): row for row in rows}.values())
@@ -221,7 +147,7 @@ class SqlCostRecords:
         days = [row.day for row in unique]
         providers = {row.provider for row in unique}
         await self._retotal(workspace_id, providers, min(days), max(days))
-        await self._reroll(workspace_id, providers, min(days), max(days))
+        await reroll(self.session, workspace_id, providers, min(days), max(days))
         return len(unique)
 
     async def replace_estimates(
@@ -237,7 +163,7 @@ class SqlCostRecords:
             )
         )
         await self._retotal(workspace_id, {provider}, start, None)
-        await self._reroll(workspace_id, {provider}, start, None)
+        await reroll(self.session, workspace_id, {provider}, start, None)
         return await self.upsert(workspace_id, rows) if rows else 0
 
     async def daily(self, scope: Scope) -> list[tuple[date, str, Decimal]]:
@@ -264,64 +190,9 @@ class SqlCostRecords:
                 .order_by(summed.desc(), by)
             )
             return [(k, Decimal(a)) for k, a in (await self.session.execute(query)).all()]
-        if dimension in ROLLED_UP:
-            return await self._rolled_up(scope, dimension)
-        column: ColumnElement[Any]
-        if dimension == "tag":
-            column = func.coalesce(CostRecord.tags[tag].astext, "")
-        else:
-            column = _COLUMNS[dimension]
-        key = column.label("key")
-        total = func.sum(CostRecord.amount).label("total")
-        stmt = select(key, total).where(*_where(scope)).group_by(key).order_by(total.desc(), key)
-        return [(k, Decimal(a)) for k, a in (await self.session.execute(stmt)).all()]
-
-    async def _rolled_up(self, scope: Scope, dimension: str) -> list[tuple[str, Decimal]]:
-        """The window's whole months from the rollup, its partial months at either edge
-        from the rows (each edge one range of the covering index), summed together."""
-        months = whole_months(scope.start, scope.end)
-        column = _COLUMNS[dimension]
-
-        def rows(start: date, end: date) -> Select[str, Decimal]:
-            edge = Scope(
-                scope.workspace_id, start, end, scope.resource_types, scope.provider, scope.period
-            )
-            return (
-                select(column.label("key"), func.sum(CostRecord.amount).label("amount"))
-                .where(*_where(edge))
-                .group_by(column)
-            )
-
-        if months is None:
-            parts = [rows(scope.start, scope.end)]
-        else:
-            first, last = months
-            conditions = [
-                DimensionMonth.workspace_id == scope.workspace_id,
-                DimensionMonth.dimension == dimension,
-                DimensionMonth.month >= first,
-                DimensionMonth.month <= last,
-                DimensionMonth.resource_type.in_(sorted(scope.resource_types)),
-            ]
-            if scope.provider:
-                conditions.append(DimensionMonth.provider == scope.provider)
-            parts = [
-                select(
-                    DimensionMonth.key.label("key"),
-                    func.sum(DimensionMonth.amount).label("amount"),
-                )
-                .where(*conditions)
-                .group_by(DimensionMonth.key)
-            ]
-            if scope.start < first:
-                parts.append(rows(scope.start, first - timedelta(days=1)))
-            if next_month(last) <= scope.end:
-                parts.append(rows(next_month(last), scope.end))
-        both = union_all(*parts).subquery()
-        key = both.c.key.label("key")
-        total = func.sum(both.c.amount).label("total")
-        stmt = select(key, total).group_by(key).order_by(total.desc(), key)
-        return [(k, Decimal(a)) for k, a in (await self.session.execute(stmt)).all()]
+        if dimension == "tag" and tag is not None:
+            return await by_tag(self.session, scope, tag)
+        return await by_dimension(self.session, scope, dimension)
 
 
 class SqlCollectionStatuses:
