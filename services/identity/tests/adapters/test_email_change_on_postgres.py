@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from skyclust_common.messages.rpc import Login, RegisterUser
 from skyclust_identity.handlers import accounts, auth
 
 from .oidc_harness import CTX, mailed_token, refused
@@ -17,7 +18,7 @@ PASSWORD = "a-long-password-1"
 
 async def _register(deps, email: str) -> str:
     body = {"email": email, "password": PASSWORD, "name": "N", "workspace_name": "W"}
-    user_id: str = (await auth.register(deps, body, CTX))["user"]["id"]
+    user_id: str = (await auth.register(deps, RegisterUser.request(body), CTX))["user"]["id"]
     token = await mailed_token(deps, user_id, "verify_email")
     await accounts.verify_email(deps, {"token": token}, CTX)
     return user_id
@@ -35,9 +36,8 @@ async def test_a_confirmation_loses_to_an_account_that_verified_the_address_firs
         accounts.verify_email(deps, {"token": await mailed_token(deps, first, "change_email")}, CTX)
     )
     assert (error.code, error.status) == ("EMAIL_TAKEN", 409)
-    tokens = await auth.login(
-        deps, {"email": f"first-{tag}@example.com", "password": PASSWORD}, CTX
-    )
+    login = Login.request({"email": f"first-{tag}@example.com", "password": PASSWORD})
+    tokens = await auth.login(deps, login, CTX)
     assert tokens["access_token"]
 
 
@@ -49,9 +49,11 @@ async def test_the_new_address_logs_in_and_the_old_one_no_longer_does(deps):
     token = await mailed_token(deps, user_id, "change_email")
     done = await accounts.verify_email(deps, {"token": token}, CTX)
     assert done["user"]["email"] == f"after-{tag}@example.com"
-    login = {"email": f"after-{tag}@example.com", "password": PASSWORD}
+    login = Login.request({"email": f"after-{tag}@example.com", "password": PASSWORD})
     assert (await auth.login(deps, login, CTX))["access_token"]
     old = await refused(
-        auth.login(deps, {"email": f"before-{tag}@example.com", "password": PASSWORD}, CTX)
+        auth.login(
+            deps, Login.request({"email": f"before-{tag}@example.com", "password": PASSWORD}), CTX
+        )
     )
     assert old.code == "INVALID_CREDENTIALS"

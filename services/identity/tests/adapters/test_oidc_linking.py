@@ -11,7 +11,7 @@ import pyotp
 import pytest
 
 from skyclust_common.db import session_of
-from skyclust_common.messages.rpc import AddMember
+from skyclust_common.messages.rpc import AddMember, Login, RegisterUser
 from skyclust_identity.adapters.db import User, UserIdentity
 from skyclust_identity.handlers import accounts, auth, mfa, oidc, workspaces
 
@@ -22,9 +22,8 @@ PASSWORD = "a-long-password-1"
 
 
 async def _register(deps, email: str) -> dict:
-    return await auth.register(
-        deps, {"email": email, "password": PASSWORD, "name": "N", "workspace_name": "W"}, CTX
-    )
+    body = {"email": email, "password": PASSWORD, "name": "N", "workspace_name": "W"}
+    return await auth.register(deps, RegisterUser.request(body), CTX)
 
 
 async def test_an_unverified_sign_up_never_receives_the_owners_oidc_login(deps, provider):
@@ -47,7 +46,7 @@ async def test_an_unverified_sign_up_never_receives_the_owners_oidc_login(deps, 
         assert mine is not None and mine.email_verified_at is not None
     # The squatter's password opens only the squatter's own account.
     theirs = await verified_claims(
-        deps, await auth.login(deps, {"email": email, "password": PASSWORD}, CTX)
+        deps, await auth.login(deps, Login.request({"email": email, "password": PASSWORD}), CTX)
     )
     assert theirs["sub"] == squatter["user"]["id"]
     # And the squatter's verification link, mailed to the victim, cannot make a second
@@ -107,7 +106,7 @@ async def test_a_verified_account_is_linked_only_after_its_owner_confirms(deps, 
     error = await refused(oidc.confirm_link(deps, confirm, CTX))
     assert error.code == "OIDC_LINK_INVALID"
     # The password still works: linking adds a way in, it does not replace one.
-    tokens = await auth.login(deps, {"email": email, "password": PASSWORD}, CTX)
+    tokens = await auth.login(deps, Login.request({"email": email, "password": PASSWORD}), CTX)
     assert (await verified_claims(deps, tokens))["sub"] == owner["user"]["id"]
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.db import outbox_table
-from skyclust_common.messages.rpc import RefreshTokens
+from skyclust_common.messages.rpc import RefreshTokens, RegisterUser
 from skyclust_common.messaging import Bus, BusConfig, connect_nats
 from skyclust_identity.adapters.db import Membership, OidcState, User, UserIdentity, metadata
 from skyclust_identity.adapters.oidc import OidcProviders, pkce_challenge
@@ -125,7 +125,9 @@ async def test_an_unverified_email_neither_links_nor_creates(deps, provider):
     email = f"eve-{uuid.uuid4().hex[:8]}@example.com"
     await auth.register(
         deps,
-        {"email": email, "password": "a-long-password-1", "name": "V", "workspace_name": "V"},
+        RegisterUser.request(
+            {"email": email, "password": "a-long-password-1", "name": "V", "workspace_name": "V"}
+        ),
         CTX,
     )
     claiming = account(provider, email=email, email_verified=False)

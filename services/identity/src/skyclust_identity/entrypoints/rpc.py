@@ -14,8 +14,10 @@ from skyclust_common.messages.rpc import (
     ListApiKeys,
     ListMembers,
     ListWorkspaces,
+    Login,
     Logout,
     RefreshTokens,
+    RegisterUser,
     RemoveMember,
     RevokeApiKey,
     SwitchWorkspace,
@@ -32,8 +34,8 @@ Handler = Callable[[IdentityDeps, dict[str, Any], RpcContext], Awaitable[dict[st
 
 
 HANDLERS: dict[str, Handler] = {
-    "RegisterUser": auth.register,
-    "Login": auth.login,
+    "RegisterUser": RegisterUser.served(auth.register),
+    "Login": Login.served(auth.login),
     "RefreshTokens": RefreshTokens.served(sessions.refresh),
     "Logout": Logout.served(sessions.logout),
     "SwitchWorkspace": SwitchWorkspace.served(sessions.switch_workspace),
