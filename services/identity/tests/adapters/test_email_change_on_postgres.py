@@ -7,7 +7,12 @@ import uuid
 
 import pytest
 
-from skyclust_common.messages.rpc import Login, RegisterUser
+from skyclust_common.messages.rpc import (
+    Login,
+    RegisterUser,
+    RequestEmailChange,
+    VerifyEmail,
+)
 from skyclust_identity.handlers import accounts, auth
 
 from .oidc_harness import CTX, mailed_token, refused
@@ -20,7 +25,7 @@ async def _register(deps, email: str) -> str:
     body = {"email": email, "password": PASSWORD, "name": "N", "workspace_name": "W"}
     user_id: str = (await auth.register(deps, RegisterUser.request(body), CTX))["user"]["id"]
     token = await mailed_token(deps, user_id, "verify_email")
-    await accounts.verify_email(deps, {"token": token}, CTX)
+    await accounts.verify_email(deps, VerifyEmail.request({"token": token}), CTX)
     return user_id
 
 
@@ -29,11 +34,17 @@ async def test_a_confirmation_loses_to_an_account_that_verified_the_address_firs
     wanted = f"shared-{tag}@example.com"
     first = await _register(deps, f"first-{tag}@example.com")
     body = {"user_id": first, "email": wanted, "password": PASSWORD}
-    assert (await accounts.request_email_change(deps, body, CTX))["pending_email"] == wanted
+    assert (await accounts.request_email_change(deps, RequestEmailChange.request(body), CTX))[
+        "pending_email"
+    ] == wanted
     # Another sign-up takes and verifies the address while the link is on its way.
     await _register(deps, wanted)
     error = await refused(
-        accounts.verify_email(deps, {"token": await mailed_token(deps, first, "change_email")}, CTX)
+        accounts.verify_email(
+            deps,
+            VerifyEmail.request({"token": await mailed_token(deps, first, "change_email")}),
+            CTX,
+        )
     )
     assert (error.code, error.status) == ("EMAIL_TAKEN", 409)
     login = Login.request({"email": f"first-{tag}@example.com", "password": PASSWORD})
@@ -45,9 +56,9 @@ async def test_the_new_address_logs_in_and_the_old_one_no_longer_does(deps):
     tag = uuid.uuid4().hex[:8]
     user_id = await _register(deps, f"before-{tag}@example.com")
     body = {"user_id": user_id, "email": f"after-{tag}@example.com", "password": PASSWORD}
-    await accounts.request_email_change(deps, body, CTX)
+    await accounts.request_email_change(deps, RequestEmailChange.request(body), CTX)
     token = await mailed_token(deps, user_id, "change_email")
-    done = await accounts.verify_email(deps, {"token": token}, CTX)
+    done = await accounts.verify_email(deps, VerifyEmail.request({"token": token}), CTX)
     assert done["user"]["email"] == f"after-{tag}@example.com"
     login = Login.request({"email": f"after-{tag}@example.com", "password": PASSWORD})
     assert (await auth.login(deps, login, CTX))["access_token"]

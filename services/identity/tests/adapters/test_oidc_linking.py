@@ -11,7 +11,12 @@ import pyotp
 import pytest
 
 from skyclust_common.db import session_of
-from skyclust_common.messages.rpc import AddMember, Login, RegisterUser
+from skyclust_common.messages.rpc import (
+    AddMember,
+    Login,
+    RegisterUser,
+    VerifyEmail,
+)
 from skyclust_identity.adapters.db import User, UserIdentity
 from skyclust_identity.handlers import accounts, auth, mfa, oidc, workspaces
 
@@ -52,7 +57,7 @@ async def test_an_unverified_sign_up_never_receives_the_owners_oidc_login(deps, 
     # And the squatter's verification link, mailed to the victim, cannot make a second
     # verified holder of the address.
     token = await mailed_token(deps, squatter["user"]["id"], "verify_email")
-    error = await refused(accounts.verify_email(deps, {"token": token}, CTX))
+    error = await refused(accounts.verify_email(deps, VerifyEmail.request({"token": token}), CTX))
     assert (error.code, error.status) == ("EMAIL_TAKEN", 409)
 
 
@@ -71,7 +76,7 @@ async def test_an_unverified_account_cannot_be_invited_by_its_email(deps, provid
     error = await refused(workspaces.add_member(deps, request, CTX))
     assert (error.code, error.status) == ("EMAIL_UNVERIFIED", 409)
     token = await mailed_token(deps, invitee["user"]["id"], "verify_email")
-    verified = await accounts.verify_email(deps, {"token": token}, CTX)
+    verified = await accounts.verify_email(deps, VerifyEmail.request({"token": token}), CTX)
     assert verified["user"]["email_verified"] is True
     added = await workspaces.add_member(deps, request, CTX)
     assert added["user_id"] == invitee["user"]["id"]
@@ -81,9 +86,9 @@ async def test_a_verified_account_is_linked_only_after_its_owner_confirms(deps, 
     email = f"grace-{uuid.uuid4().hex[:8]}@example.com"
     owner = await _register(deps, email)
     token = await mailed_token(deps, owner["user"]["id"], "verify_email")
-    await accounts.verify_email(deps, {"token": token}, CTX)
+    await accounts.verify_email(deps, VerifyEmail.request({"token": token}), CTX)
     # The link is single use.
-    error = await refused(accounts.verify_email(deps, {"token": token}, CTX))
+    error = await refused(accounts.verify_email(deps, VerifyEmail.request({"token": token}), CTX))
     assert (error.code, error.status) == ("ACCOUNT_LINK_INVALID", 400)
 
     person = account(provider, email=email)

@@ -12,7 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from skyclust_common.contracts import ContractRegistry, load_registry
 from skyclust_common.fake_uow import FakeDatabase
-from skyclust_common.messages.rpc import Login, RegisterUser
+from skyclust_common.messages.rpc import (
+    Login,
+    RegisterUser,
+    VerifyEmail,
+)
 from skyclust_identity.adapters.fake_uow import FakeIdentityUnitOfWork
 from skyclust_identity.adapters.passwords import Passwords
 from skyclust_identity.handlers import accounts, auth
@@ -73,7 +77,7 @@ class Identity:
         registered = await auth.register(self.deps, RegisterUser.request(body))
         if verified:
             token = self.mailed_token(registered["user"]["id"], "verify_email")
-            await accounts.verify_email(self.deps, {"token": token})
+            await accounts.verify_email(self.deps, VerifyEmail.request({"token": token}))
         return registered
 
     def mailed_token(self, user_id: str, template: str) -> str:

@@ -10,7 +10,13 @@ import pyotp
 import pytest
 
 from skyclust_common.errors import SkyclustError
-from skyclust_common.messages.rpc import AddMember, CheckSession, SwitchWorkspace
+from skyclust_common.messages.rpc import (
+    AddMember,
+    CheckSession,
+    CompletePasswordReset,
+    RequestPasswordReset,
+    SwitchWorkspace,
+)
 from skyclust_identity.handlers import accounts, mfa, sessions, workspaces
 
 from .fakes import PASSWORD, Identity
@@ -35,14 +41,23 @@ def claims(tokens: dict[str, Any]) -> dict[str, Any]:
 async def test_the_reset_answer_is_the_same_whether_or_not_the_account_exists() -> None:
     identity = Identity()
     await identity.register("known@example.com")
-    known = await accounts.request_password_reset(identity.deps, {"email": "known@example.com"})
-    unknown = await accounts.request_password_reset(identity.deps, {"email": "nobody@example.com"})
+    known = await accounts.request_password_reset(
+        identity.deps, RequestPasswordReset.request({"email": "known@example.com"})
+    )
+    unknown = await accounts.request_password_reset(
+        identity.deps, RequestPasswordReset.request({"email": "nobody@example.com"})
+    )
     assert known == unknown == {"accepted": True}
     mails = [m for m in identity.events("SendAccountEmail") if m["template"] == "password_reset"]
     assert [m["email"] for m in mails] == ["known@example.com"]
     # Nothing that could not be an address (a NUL, no @) reaches the store; same answer.
     for garbage in ("known@example.com\x00", "\u0016no-at-sign"):
-        assert await accounts.request_password_reset(identity.deps, {"email": garbage}) == known
+        assert (
+            await accounts.request_password_reset(
+                identity.deps, RequestPasswordReset.request({"email": garbage})
+            )
+            == known
+        )
 
 
 async def test_a_reset_sets_the_password_once_and_ends_every_session() -> None:
@@ -50,10 +65,12 @@ async def test_a_reset_sets_the_password_once_and_ends_every_session() -> None:
     registered = await identity.register("ada@example.com")
     user_id = registered["user"]["id"]
     old = claims(await identity.login("ada@example.com"))
-    await accounts.request_password_reset(identity.deps, {"email": "ada@example.com"})
+    await accounts.request_password_reset(
+        identity.deps, RequestPasswordReset.request({"email": "ada@example.com"})
+    )
     token = identity.mailed_token(user_id, "password_reset")
     done = await accounts.complete_password_reset(
-        identity.deps, {"token": token, "password": NEW_PASSWORD}
+        identity.deps, CompletePasswordReset.request({"token": token, "password": NEW_PASSWORD})
     )
     assert done["ended_sessions"] == 1
     [revoked] = [e for e in identity.events("SessionsRevoked") if e["reason"] == "password_reset"]
@@ -66,7 +83,9 @@ async def test_a_reset_sets_the_password_once_and_ends_every_session() -> None:
     assert error.code == "INVALID_CREDENTIALS"
     assert claims(await identity.login("ada@example.com", NEW_PASSWORD))["sub"] == user_id
     again = await refused(
-        accounts.complete_password_reset(identity.deps, {"token": token, "password": NEW_PASSWORD})
+        accounts.complete_password_reset(
+            identity.deps, CompletePasswordReset.request({"token": token, "password": NEW_PASSWORD})
+        )
     )
     assert (again.code, again.status) == ("ACCOUNT_LINK_INVALID", 400)
 
@@ -74,11 +93,17 @@ async def test_a_reset_sets_the_password_once_and_ends_every_session() -> None:
 async def test_a_newer_reset_link_voids_the_older_one() -> None:
     identity = Identity()
     user_id = (await identity.register("ada@example.com"))["user"]["id"]
-    await accounts.request_password_reset(identity.deps, {"email": "ada@example.com"})
+    await accounts.request_password_reset(
+        identity.deps, RequestPasswordReset.request({"email": "ada@example.com"})
+    )
     first = identity.mailed_token(user_id, "password_reset")
-    await accounts.request_password_reset(identity.deps, {"email": "ada@example.com"})
+    await accounts.request_password_reset(
+        identity.deps, RequestPasswordReset.request({"email": "ada@example.com"})
+    )
     error = await refused(
-        accounts.complete_password_reset(identity.deps, {"token": first, "password": NEW_PASSWORD})
+        accounts.complete_password_reset(
+            identity.deps, CompletePasswordReset.request({"token": first, "password": NEW_PASSWORD})
+        )
     )
     assert error.code == "ACCOUNT_LINK_INVALID"
 
@@ -88,19 +113,25 @@ async def test_reset_requests_are_throttled_per_address_and_per_client() -> None
     identity.settings.account_emails_per_address = 2
     identity.settings.account_emails_per_client = 3
     for _ in range(2):
-        await accounts.request_password_reset(identity.deps, {"email": "x@example.com"})
+        await accounts.request_password_reset(
+            identity.deps, RequestPasswordReset.request({"email": "x@example.com"})
+        )
     error = await refused(
-        accounts.request_password_reset(identity.deps, {"email": "x@example.com"})
+        accounts.request_password_reset(
+            identity.deps, RequestPasswordReset.request({"email": "x@example.com"})
+        )
     )
     assert (error.code, error.status) == ("TOO_MANY_ACCOUNT_EMAILS", 429)
     assert error.details["retry_after"] > 0
     for n in range(3):
         body = {"email": f"c{n}@example.com", "client_address": "10.0.0.9"}
-        await accounts.request_password_reset(identity.deps, body)
+        await accounts.request_password_reset(identity.deps, RequestPasswordReset.request(body))
     body = {"email": "c9@example.com", "client_address": "10.0.0.9"}
-    assert (await refused(accounts.request_password_reset(identity.deps, body))).code == (
-        "TOO_MANY_ACCOUNT_EMAILS"
-    )
+    assert (
+        await refused(
+            accounts.request_password_reset(identity.deps, RequestPasswordReset.request(body))
+        )
+    ).code == ("TOO_MANY_ACCOUNT_EMAILS")
 
 
 async def _enrol(identity: Identity, user_id: str) -> tuple[pyotp.TOTP, list[str]]:

@@ -118,7 +118,9 @@ async def disable(
         user = await _user(uow, data["user_id"])
         if user.mfa_enabled_at is None:
             raise MfaNotEnrolled("MFA is not enabled")
-        await check_second_factor(deps, uow, user, data)
+        await check_second_factor(
+            deps, uow, user, code=data.get("code"), recovery_code=data.get("recovery_code")
+        )
         user.mfa_secret = user.mfa_enabled_at = user.mfa_last_step = None
         await uow.recovery_codes.replace(user.id, [])
         await uow.commit()
@@ -126,13 +128,17 @@ async def disable(
 
 
 async def check_second_factor(
-    deps: IdentityDeps, uow: IdentityUow, user: UserRecord, data: dict[str, Any]
+    deps: IdentityDeps,
+    uow: IdentityUow,
+    user: UserRecord,
+    *,
+    code: str | None,
+    recovery_code: str | None,
 ) -> None:
     """Accept a TOTP code of a step after the last one used, or an unused recovery code;
     spend whichever it was. The caller holds the user row locked
     (`users.get(..., for_update=True)`)."""
     assert user.mfa_secret is not None
-    code, recovery = data.get("code"), data.get("recovery_code")
     if code:
         step = totp.matching_step(
             _secret(deps, user), code, at=now().timestamp(), last_step=user.mfa_last_step
@@ -140,8 +146,8 @@ async def check_second_factor(
         if step is not None:
             user.mfa_last_step = step
             return
-    elif recovery and await uow.recovery_codes.spend(
-        user.id, totp.recovery_code_hash(recovery), at=now()
+    elif recovery_code and await uow.recovery_codes.spend(
+        user.id, totp.recovery_code_hash(recovery_code), at=now()
     ):
         return
     raise InvalidMfaCode("wrong or already used code")
@@ -183,7 +189,9 @@ async def complete_login(
         keys = login_keys(deps, user.email, data.get("client_address"))
         await throttled(uow, deps, keys)
         try:
-            await check_second_factor(deps, uow, user, data)
+            await check_second_factor(
+                deps, uow, user, code=data.get("code"), recovery_code=data.get("recovery_code")
+            )
         except InvalidMfaCode:
             failed = True
         else:
