@@ -13,8 +13,11 @@ import pytest
 from skyclust_common.db import session_of
 from skyclust_common.messages.rpc import (
     AddMember,
+    CompleteMfaLogin,
+    ConfirmMfaEnrolment,
     Login,
     RegisterUser,
+    StartMfaEnrolment,
     VerifyEmail,
 )
 from skyclust_identity.adapters.db import User, UserIdentity
@@ -118,13 +121,17 @@ async def test_a_verified_account_is_linked_only_after_its_owner_confirms(deps, 
 async def test_an_oidc_login_asks_for_the_code_of_an_account_with_mfa(deps, provider):
     person = account(provider)
     user_id = (await verified_claims(deps, await log_in(deps, person)))["sub"]
-    started = await mfa.start_enrolment(deps, {"user_id": user_id}, CTX)
+    started = await mfa.start_enrolment(deps, StartMfaEnrolment.request({"user_id": user_id}), CTX)
     authenticator = pyotp.TOTP(started["secret"])
     code = authenticator.at(time.time() - 30)
-    await mfa.confirm_enrolment(deps, {"user_id": user_id, "code": code}, CTX)
+    await mfa.confirm_enrolment(
+        deps, ConfirmMfaEnrolment.request({"user_id": user_id, "code": code}), CTX
+    )
     challenge = await log_in(deps, person)
     assert challenge["mfa_required"] is True and "access_token" not in challenge
     body = {"mfa_token": challenge["mfa_token"], "code": authenticator.now()}
-    assert (await verified_claims(deps, await mfa.complete_login(deps, body, CTX)))[
-        "sub"
-    ] == user_id
+    assert (
+        await verified_claims(
+            deps, await mfa.complete_login(deps, CompleteMfaLogin.request(body), CTX)
+        )
+    )["sub"] == user_id

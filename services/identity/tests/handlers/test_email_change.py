@@ -12,8 +12,10 @@ import pytest
 from skyclust_common.errors import SkyclustError
 from skyclust_common.messages.rpc import (
     CompletePasswordReset,
+    ConfirmMfaEnrolment,
     RequestEmailChange,
     RequestPasswordReset,
+    StartMfaEnrolment,
     VerifyEmail,
 )
 from skyclust_identity.handlers import accounts, mfa
@@ -105,10 +107,15 @@ async def test_only_the_owner_may_ask() -> None:
 async def test_with_mfa_on_the_second_factor_is_asked_too() -> None:
     identity = Identity()
     user_id = (await identity.register("ada@example.com"))["user"]["id"]
-    started = await mfa.start_enrolment(identity.deps, {"user_id": user_id})
+    started = await mfa.start_enrolment(
+        identity.deps, StartMfaEnrolment.request({"user_id": user_id})
+    )
     authenticator = pyotp.TOTP(started["secret"])
     await mfa.confirm_enrolment(
-        identity.deps, {"user_id": user_id, "code": authenticator.at(time.time() - 30)}
+        identity.deps,
+        ConfirmMfaEnrolment.request(
+            {"user_id": user_id, "code": authenticator.at(time.time() - 30)}
+        ),
     )
     error = await refused(_change(identity, user_id, "new@example.com"))
     assert error.code == "INVALID_MFA_CODE"

@@ -6,9 +6,12 @@ from typing import Any
 from skyclust_common.messages.rpc import (
     AddMember,
     CheckSession,
+    CompleteMfaLogin,
     CompletePasswordReset,
+    ConfirmMfaEnrolment,
     CreateApiKey,
     CreateWorkspace,
+    DisableMfa,
     GetMe,
     GetWorkspace,
     IssueStreamTicket,
@@ -24,6 +27,8 @@ from skyclust_common.messages.rpc import (
     RequestPasswordReset,
     ResendVerification,
     RevokeApiKey,
+    SetWorkspaceMfaPolicy,
+    StartMfaEnrolment,
     SwitchWorkspace,
     UpdateMember,
     UpdateWorkspace,
@@ -72,11 +77,11 @@ HANDLERS: dict[str, Handler] = {
     "RequestEmailChange": RequestEmailChange.served(accounts.request_email_change),
     "RequestPasswordReset": RequestPasswordReset.served(accounts.request_password_reset),
     "CompletePasswordReset": CompletePasswordReset.served(accounts.complete_password_reset),
-    "StartMfaEnrolment": mfa.start_enrolment,
-    "ConfirmMfaEnrolment": mfa.confirm_enrolment,
-    "DisableMfa": mfa.disable,
-    "CompleteMfaLogin": mfa.complete_login,
-    "SetWorkspaceMfaPolicy": mfa.set_workspace_policy,
+    "StartMfaEnrolment": StartMfaEnrolment.served(mfa.start_enrolment),
+    "ConfirmMfaEnrolment": ConfirmMfaEnrolment.served(mfa.confirm_enrolment),
+    "DisableMfa": DisableMfa.served(mfa.disable),
+    "CompleteMfaLogin": CompleteMfaLogin.served(mfa.complete_login),
+    "SetWorkspaceMfaPolicy": SetWorkspaceMfaPolicy.served(mfa.set_workspace_policy),
 }
 
 
