@@ -15,6 +15,7 @@ from skyclust_common.messages.rpc import (
     AddMember,
     CompleteMfaLogin,
     ConfirmMfaEnrolment,
+    ConfirmOidcLink,
     Login,
     RegisterUser,
     StartMfaEnrolment,
@@ -104,14 +105,14 @@ async def test_a_verified_account_is_linked_only_after_its_owner_confirms(deps, 
 
     stranger = await _register(deps, f"other-{uuid.uuid4().hex[:8]}@example.com")
     wrong = {"user_id": stranger["user"]["id"], "link_token": link_token}
-    error = await refused(oidc.confirm_link(deps, wrong, CTX))
+    error = await refused(oidc.confirm_link(deps, ConfirmOidcLink.request(wrong), CTX))
     assert error.code == "OIDC_LINK_INVALID"
 
     confirm = {"user_id": owner["user"]["id"], "link_token": link_token}
-    assert (await oidc.confirm_link(deps, confirm, CTX))["linked"] is True
+    assert (await oidc.confirm_link(deps, ConfirmOidcLink.request(confirm), CTX))["linked"] is True
     claims = await verified_claims(deps, await log_in(deps, person))
     assert (claims["sub"], claims["wid"]) == (owner["user"]["id"], owner["workspace"]["id"])
-    error = await refused(oidc.confirm_link(deps, confirm, CTX))
+    error = await refused(oidc.confirm_link(deps, ConfirmOidcLink.request(confirm), CTX))
     assert error.code == "OIDC_LINK_INVALID"
     # The password still works: linking adds a way in, it does not replace one.
     tokens = await auth.login(deps, Login.request({"email": email, "password": PASSWORD}), CTX)
