@@ -69,28 +69,32 @@ async def test_scaling_events_close_a_run_and_open_the_next(workspace: uuid.UUID
     cluster_id = str(uuid.uuid4())
     ws = str(workspace)
     base = {"cluster_id": cluster_id, "provider": "aws", "name": "c"}
+    # Whole events, as their contracts have them: the handlers read their models.
+    cluster = {"version": "1.31", "credential_id": str(uuid.uuid4()), "tags": {}}
+    group = {"node_group_id": str(uuid.uuid4()), "min_size": 0, "max_size": 10}
+    group |= {"labels": {}, "taints": []}
     events = [
         new_event(
             "ClusterRequested",
-            {**base, "region": "eu-west-1"},
+            {**base, **cluster, "region": "eu-west-1", "aws_config": None},
             source="provisioning",
             workspace_id=ws,
         ),
         new_event(
             "NodeGroupRequested",
-            {**base, "node_group_id": "ng", "instance_type": "m5.large"},
+            {**base, **group, "instance_type": "m5.large", "desired_size": 2},
             source="provisioning",
             workspace_id=ws,
         ),
         new_event(
             "NodeGroupReady",
-            {**base, "node_group_id": "ng", "desired_size": 2},
+            {**base, **group, "cloud_id": "ng-1", "desired_size": 2},
             source="provisioning",
             workspace_id=ws,
         ),
         new_event(
             "NodeGroupScaled",
-            {**base, "node_group_id": "ng", "desired_size": 5},
+            {**base, **group, "desired_size": 5},
             source="provisioning",
             workspace_id=ws,
         ),

@@ -235,17 +235,29 @@ async def test_rotation_replaces_the_secret_only_with_a_valid_one_of_the_same_ac
     )
 
 
+# What each usage event carries besides the ids and the name: the handler reads the
+# events as their contracts' models.
+REST_OF: dict[str, dict[str, Any]] = {
+    "ClusterRequested": {"version": "1.31", "region": "us-east-1", "tags": {}, "aws_config": None},
+    "ClusterImported": {"version": "1.31", "region": "us-east-1", "cloud_id": None},
+    "VpcRequested": {"region": "us-east-1", "cidr": "10.0.0.0/16"},
+    "VpcAdopted": {"cloud_id": "vpc-0abc"},
+}
+
+
 def cluster_event(
     name: str, harness: Harness, cluster_id: str, credential_id: str | None = None
 ) -> Any:
     data: dict[str, Any] = {"cluster_id": cluster_id, "provider": "aws", "name": "web"}
     if credential_id:
         data["credential_id"] = credential_id
+    data |= REST_OF.get(name, {})
     return new_event(name, data, source="provisioning", workspace_id=harness.workspace)
 
 
 def vpc_event(name: str, harness: Harness, vpc_id: str, credential_id: str) -> Any:
     data = {"vpc_id": vpc_id, "provider": "aws", "name": "main", "credential_id": credential_id}
+    data |= REST_OF.get(name, {})
     return new_event(name, data, source="network", workspace_id=harness.workspace)
 
 

@@ -28,6 +28,13 @@ from skyclust_vault.handlers.credentials import VaultDeps
 ADMIN = str(uuid.uuid4())
 PROVISIONING = RpcContext({"X-Request-ID": "req-1"}, caller="provisioning")
 CONSUMER = "credential-vault-usage"
+# The rest of a ClusterRequested, which the usage handler reads as its contract's model.
+CLUSTER_REQUESTED: dict[str, Any] = {
+    "version": "1.31",
+    "region": "us-east-1",
+    "tags": {},
+    "aws_config": None,
+}
 KEYS = {v: os.urandom(32) for v in ("v1", "v2")}
 
 
@@ -89,9 +96,9 @@ class Vault:
         return await credentials.decrypt(self.deps, request, ctx)
 
     async def usage(self, name: str, resource_id: str, credential_id: str) -> None:
-        data = {"cluster_id": resource_id, "provider": "aws", "name": "web"}
+        data: dict[str, Any] = {"cluster_id": resource_id, "provider": "aws", "name": "web"}
         if name == "ClusterRequested":
-            data["credential_id"] = credential_id
+            data |= {**CLUSTER_REQUESTED, "credential_id": credential_id}
         event = new_event(name, data, source="provisioning", workspace_id=self.workspace)
         await usage.on_usage_event(self.deps, CONSUMER, event, Delivery(CONSUMER, "s", 1, 1))
 

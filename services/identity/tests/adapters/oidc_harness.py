@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from skyclust_common.contracts import load_registry
 from skyclust_common.db import session_of
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import CompleteOidcLogin, GetJwks, StartOidcLogin
 from skyclust_common.messaging import RpcContext
 from skyclust_identity.adapters.db import User, metadata
 from skyclust_identity.adapters.oidc import OidcProviders, OidcSettings
@@ -82,7 +83,9 @@ async def browse(url: str) -> dict[str, str]:
 
 
 async def start(deps: Deps, person: Account, provider: str = "local") -> dict[str, str]:
-    started = await oidc.start_login(deps, {"provider": provider, "redirect_uri": REDIRECT}, CTX)
+    started = await oidc.start_login(
+        deps, StartOidcLogin.request({"provider": provider, "redirect_uri": REDIRECT}), CTX
+    )
     load_registry().validate("StartOidcLogin", started, part="reply")
     url = started["authorization_url"] + "&" + urlencode({"login_hint": person.sub})
     back = await browse(url)
@@ -91,7 +94,7 @@ async def start(deps: Deps, person: Account, provider: str = "local") -> dict[st
 
 
 async def complete(deps: Deps, callback: dict[str, str]) -> dict[str, Any]:
-    reply = await oidc.complete_login(deps, callback, CTX)
+    reply = await oidc.complete_login(deps, CompleteOidcLogin.request(callback), CTX)
     load_registry().validate("CompleteOidcLogin", reply, part="reply")
     return reply
 
@@ -102,7 +105,7 @@ async def log_in(deps: Deps, person: Account, provider: str = "local") -> dict[s
 
 async def verified_claims(deps: Deps, tokens: dict[str, Any]) -> dict[str, Any]:
     """The access token checked the way the gateway checks it: identity's JWKS, EdDSA."""
-    keys = {key["kid"]: key for key in (await signing.jwks(deps, {}, CTX))["keys"]}
+    keys = {key["kid"]: key for key in (await signing.jwks(deps, GetJwks.request({}), CTX))["keys"]}
     kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
     claims: dict[str, Any] = jwt.decode(
         tokens["access_token"],

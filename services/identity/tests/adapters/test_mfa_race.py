@@ -12,6 +12,13 @@ import pytest
 
 from skyclust_common.db import session_of
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import (
+    CompleteMfaLogin,
+    ConfirmMfaEnrolment,
+    Login,
+    RegisterUser,
+    StartMfaEnrolment,
+)
 from skyclust_identity.adapters.db import User
 from skyclust_identity.handlers import auth, mfa
 
@@ -23,15 +30,16 @@ PASSWORD = "a-long-password-1"
 
 async def _user_with_mfa(deps) -> tuple[str, pyotp.TOTP]:
     email = f"racer-{uuid.uuid4().hex[:8]}@example.com"
-    registered = await auth.register(
-        deps, {"email": email, "password": PASSWORD, "name": "N", "workspace_name": "W"}, CTX
-    )
+    body = {"email": email, "password": PASSWORD, "name": "N", "workspace_name": "W"}
+    registered = await auth.register(deps, RegisterUser.request(body), CTX)
     user_id = registered["user"]["id"]
-    started = await mfa.start_enrolment(deps, {"user_id": user_id}, CTX)
+    started = await mfa.start_enrolment(deps, StartMfaEnrolment.request({"user_id": user_id}), CTX)
     authenticator = pyotp.TOTP(started["secret"])
     # Enrol with the previous step's code, so the current one is still unspent.
     code = authenticator.at(time.time() - 30)
-    await mfa.confirm_enrolment(deps, {"user_id": user_id, "code": code}, CTX)
+    await mfa.confirm_enrolment(
+        deps, ConfirmMfaEnrolment.request({"user_id": user_id, "code": code}), CTX
+    )
     async with deps.uow() as uow:
         row = await session_of(uow).get(User, uuid.UUID(user_id))
         # What PostgreSQL holds is sealed: no second factor in a copy of the database.
@@ -42,7 +50,7 @@ async def _user_with_mfa(deps) -> tuple[str, pyotp.TOTP]:
 
 async def _outcome(deps, body: dict) -> str:
     try:
-        tokens = await mfa.complete_login(deps, body, CTX)
+        tokens = await mfa.complete_login(deps, CompleteMfaLogin.request(body), CTX)
     except SkyclustError as exc:
         return exc.code
     assert tokens["access_token"]
@@ -52,7 +60,7 @@ async def _outcome(deps, body: dict) -> str:
 @pytest.mark.parametrize("round_", range(3))
 async def test_one_code_in_two_challenges_logs_in_once(deps, round_):
     email, authenticator = await _user_with_mfa(deps)
-    login = {"email": email, "password": PASSWORD}
+    login = Login.request({"email": email, "password": PASSWORD})
     first = await auth.login(deps, login, CTX)
     second = await auth.login(deps, login, CTX)
     assert first["mfa_required"] and second["mfa_required"]

@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.db import outbox_table
-from skyclust_common.messages.rpc import RefreshTokens
+from skyclust_common.messages.rpc import (
+    ListOidcProviders,
+    RefreshTokens,
+    RegisterUser,
+    StartOidcLogin,
+)
 from skyclust_common.messaging import Bus, BusConfig, connect_nats
 from skyclust_identity.adapters.db import Membership, OidcState, User, UserIdentity, metadata
 from skyclust_identity.adapters.oidc import OidcProviders, pkce_challenge
@@ -39,7 +44,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_the_configured_providers_are_listed(deps, provider, other_provider):
-    reply = await oidc.list_providers(deps, {}, CTX)
+    reply = await oidc.list_providers(deps, ListOidcProviders.request({}), CTX)
     load_registry().validate("ListOidcProviders", reply, part="reply")
     listed = {p["name"]: p["issuer"] for p in reply["providers"]}
     assert listed["local"] == provider.issuer
@@ -49,8 +54,12 @@ async def test_the_configured_providers_are_listed(deps, provider, other_provide
 
 async def test_start_asks_for_code_flow_with_pkce_state_and_nonce(deps, provider):
     before = provider.discovery_requests
-    started = await oidc.start_login(deps, {"provider": "local", "redirect_uri": REDIRECT}, CTX)
-    again = await oidc.start_login(deps, {"provider": "local", "redirect_uri": REDIRECT}, CTX)
+    started = await oidc.start_login(
+        deps, StartOidcLogin.request({"provider": "local", "redirect_uri": REDIRECT}), CTX
+    )
+    again = await oidc.start_login(
+        deps, StartOidcLogin.request({"provider": "local", "redirect_uri": REDIRECT}), CTX
+    )
     url = urlsplit(started["authorization_url"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{provider.issuer}/authorize"
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -125,7 +134,9 @@ async def test_an_unverified_email_neither_links_nor_creates(deps, provider):
     email = f"eve-{uuid.uuid4().hex[:8]}@example.com"
     await auth.register(
         deps,
-        {"email": email, "password": "a-long-password-1", "name": "V", "workspace_name": "V"},
+        RegisterUser.request(
+            {"email": email, "password": "a-long-password-1", "name": "V", "workspace_name": "V"}
+        ),
         CTX,
     )
     claiming = account(provider, email=email, email_verified=False)

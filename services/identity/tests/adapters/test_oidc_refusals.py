@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from skyclust_common.messages.rpc import CompleteOidcLogin, StartOidcLogin
 from skyclust_identity.adapters.db import OidcState
 from skyclust_identity.adapters.oidc import OidcProviders
 from skyclust_identity.handlers import oidc
@@ -30,11 +31,15 @@ pytestmark = pytest.mark.integration
 
 async def test_an_unknown_provider_is_refused(deps):
     error = await refused(
-        oidc.start_login(deps, {"provider": "nope", "redirect_uri": REDIRECT}, CTX)
+        oidc.start_login(
+            deps, StartOidcLogin.request({"provider": "nope", "redirect_uri": REDIRECT}), CTX
+        )
     )
     assert (error.code, error.status) == ("OIDC_PROVIDER_UNKNOWN", 404)
     error = await refused(
-        oidc.complete_login(deps, {"provider": "nope", "state": "s", "code": "c"}, CTX)
+        oidc.complete_login(
+            deps, CompleteOidcLogin.request({"provider": "nope", "state": "s", "code": "c"}), CTX
+        )
     )
     assert error.code == "OIDC_PROVIDER_UNKNOWN"
 
@@ -124,14 +129,18 @@ async def test_the_code_is_redeemed_only_with_this_logins_pkce_verifier(deps, pr
 
 async def test_a_discovery_document_of_another_issuer_is_not_trusted(deps):
     error = await refused(
-        oidc.start_login(deps, {"provider": "renamed", "redirect_uri": REDIRECT}, CTX)
+        oidc.start_login(
+            deps, StartOidcLogin.request({"provider": "renamed", "redirect_uri": REDIRECT}), CTX
+        )
     )
     assert (error.code, error.status) == ("OIDC_PROVIDER_UNAVAILABLE", 503)
 
 
 async def test_a_provider_that_is_down_is_reported_as_unavailable(deps):
     error = await refused(
-        oidc.start_login(deps, {"provider": "down", "redirect_uri": REDIRECT}, CTX)
+        oidc.start_login(
+            deps, StartOidcLogin.request({"provider": "down", "redirect_uri": REDIRECT}), CTX
+        )
     )
     assert (error.code, error.status) == ("OIDC_PROVIDER_UNAVAILABLE", 503)
 

@@ -13,6 +13,7 @@ from skyclust_common.contracts import load_registry
 from skyclust_common.db import create_engine
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.errors import TooManyRequests, Unauthorized, ValidationFailed
+from skyclust_common.messages.rpc import Login, RegisterUser
 from skyclust_common.migrations import upgrade_head
 from skyclust_identity.adapters.db import metadata
 from skyclust_identity.adapters.passwords import Passwords
@@ -52,9 +53,12 @@ async def deps(postgres):
 
 async def register(deps: auth.IdentityDeps, password: str = "correct-horse-9") -> str:
     email = f"u{uuid.uuid4().hex[:10]}@example.com"
-    await auth.register(
-        deps, {"email": email, "password": password, "name": "U", "workspace_name": "w"}
+    # Built unchecked: the handler's own password rules are under test, a password
+    # longer than the contract allows among them.
+    body = RegisterUser.Request.model_construct(
+        email=email, password=password, name="U", workspace_name="w"
     )
+    await auth.register(deps, body)
     return email
 
 
@@ -74,7 +78,7 @@ async def test_login_rehashes_when_parameters_change(deps) -> None:
         assert user is not None and user.password_hash is not None
         before = user.password_hash
     assert ",t=1," in before
-    await auth.login(deps, {"email": email, "password": "correct-horse-9"})
+    await auth.login(deps, Login.request({"email": email, "password": "correct-horse-9"}))
     async with deps.uow() as uow:
         user = await Users(uow.session).by_email(email)
         assert user is not None and user.password_hash is not None
@@ -87,20 +91,19 @@ async def test_throttled_per_account_and_per_client(deps) -> None:
     attempt = {"email": email, "password": "wrong-one-1", "client_address": "10.0.0.1"}
     for _ in range(3):
         with pytest.raises(Unauthorized):
-            await auth.login(deps, attempt)
+            await auth.login(deps, Login.request(attempt))
     with pytest.raises(TooManyRequests) as info:
-        await auth.login(deps, {**attempt, "password": "correct-horse-9"})
+        await auth.login(deps, Login.request({**attempt, "password": "correct-horse-9"}))
     assert info.value.details["retry_after"] > 0
 
     # One client address trying many accounts is stopped too.
     client = {"password": "wrong-one-1", "client_address": "10.0.0.2"}
     for n in range(5):
         with pytest.raises(Unauthorized):
-            await auth.login(deps, {**client, "email": f"nobody{n}@example.com"})
+            await auth.login(deps, Login.request({**client, "email": f"nobody{n}@example.com"}))
     with pytest.raises(TooManyRequests):
-        await auth.login(deps, {**client, "email": "someone-else@example.com"})
+        await auth.login(deps, Login.request({**client, "email": "someone-else@example.com"}))
     other = await register(deps)
-    tokens = await auth.login(
-        deps, {"email": other, "password": "correct-horse-9", "client_address": "10.0.0.3"}
-    )
+    body = {"email": other, "password": "correct-horse-9", "client_address": "10.0.0.3"}
+    tokens = await auth.login(deps, Login.request(body))
     assert tokens["token_type"] == "Bearer"

@@ -12,6 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from skyclust_common.contracts import ContractRegistry, load_registry
 from skyclust_common.fake_uow import FakeDatabase
+from skyclust_common.messages.rpc import (
+    Login,
+    RegisterUser,
+    VerifyEmail,
+)
 from skyclust_identity.adapters.fake_uow import FakeIdentityUnitOfWork
 from skyclust_identity.adapters.passwords import Passwords
 from skyclust_identity.handlers import accounts, auth
@@ -69,10 +74,10 @@ class Identity:
             "workspace_name": "w",
             **fields,
         }
-        registered = await auth.register(self.deps, body)
+        registered = await auth.register(self.deps, RegisterUser.request(body))
         if verified:
             token = self.mailed_token(registered["user"]["id"], "verify_email")
-            await accounts.verify_email(self.deps, {"token": token})
+            await accounts.verify_email(self.deps, VerifyEmail.request({"token": token}))
         return registered
 
     def mailed_token(self, user_id: str, template: str) -> str:
@@ -83,7 +88,8 @@ class Identity:
         raise AssertionError(f"no {template} email for {user_id}")
 
     async def login(self, email: str, password: str = PASSWORD, **fields: Any) -> dict[str, Any]:
-        return await auth.login(self.deps, {"email": email, "password": password, **fields})
+        body = {"email": email, "password": password, **fields}
+        return await auth.login(self.deps, Login.request(body))
 
     def events(self, name: str) -> list[dict[str, Any]]:
         return [event.data for event in self.db.events(name)]

@@ -9,7 +9,14 @@ import pytest
 
 from skyclust_common.envelope import new_event
 from skyclust_common.errors import UntrustedSource
-from skyclust_common.messages.rpc import CreateApiKey, ListApiKeys, RevokeApiKey, VerifyApiKey
+from skyclust_common.messages.rpc import (
+    CreateApiKey,
+    ListApiKeys,
+    ListAuditLogs,
+    RecordAudit,
+    RevokeApiKey,
+    VerifyApiKey,
+)
 from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_common.nats_permissions import AUDIT_SUBJECT
 from skyclust_identity.domain.errors import (
@@ -85,7 +92,9 @@ async def test_the_audit_trail_pages_newest_first_and_takes_an_event_once() -> N
     delivery = Delivery(audit.CONSUMER, AUDIT_SUBJECT, 1, 1)
     await audit.on_audit_recorded(identity.deps, event, delivery)
     await audit.on_audit_recorded(identity.deps, event, delivery)  # redelivered
-    page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS, "limit": 3})
+    page = await audit.list_audit_logs(
+        identity.deps, ListAuditLogs.request({"workspace_id": WS, "limit": 3})
+    )
     assert [r["action"] for r in page["items"]] == [
         "cluster.delete",
         "cluster.create.2",
@@ -93,14 +102,15 @@ async def test_the_audit_trail_pages_newest_first_and_takes_an_event_once() -> N
     ]
     assert page["items"][0]["id"] == event.id
     rest = await audit.list_audit_logs(
-        identity.deps, {"workspace_id": WS, "limit": 3, "cursor": page["next_cursor"]}
+        identity.deps,
+        ListAuditLogs.request({"workspace_id": WS, "limit": 3, "cursor": page["next_cursor"]}),
     )
     assert ([r["action"] for r in rest["items"]], rest["next_cursor"]) == (
         ["cluster.create.0"],
         None,
     )
     only = await audit.list_audit_logs(
-        identity.deps, {"workspace_id": WS, "action": "cluster.create.1"}
+        identity.deps, ListAuditLogs.request({"workspace_id": WS, "action": "cluster.create.1"})
     )
     assert [r["action"] for r in only["items"]] == ["cluster.create.1"]
 
@@ -131,7 +141,7 @@ async def test_each_service_may_audit_only_its_own_actions() -> None:
             await audit.on_audit_recorded(identity.deps, event, Delivery("c", subject, 1, n))
         assert info.value.code == "UNTRUSTED_SOURCE"
         assert not info.value.retryable
-    page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS})
+    page = await audit.list_audit_logs(identity.deps, ListAuditLogs.request({"workspace_id": WS}))
     assert page["items"] == []
     budget = {**record("budget_created", start), "resource_type": "budget"}
     accepted = [
@@ -142,7 +152,7 @@ async def test_each_service_may_audit_only_its_own_actions() -> None:
     for n, (data, source, subject) in enumerate(accepted):
         event = new_event("AuditRecorded", data, source=source)
         await audit.on_audit_recorded(identity.deps, event, Delivery("c", subject, 1, n))
-    page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS})
+    page = await audit.list_audit_logs(identity.deps, ListAuditLogs.request({"workspace_id": WS}))
     assert sorted(r["action"] for r in page["items"]) == [
         "budget_created",
         "delete_cluster",
@@ -167,11 +177,13 @@ async def test_only_the_vault_records_over_request_reply_and_only_its_decryption
     ]
     for data, ctx in refused:
         with pytest.raises(AuditNotAllowed) as info:
-            await audit.record_audit(identity.deps, data, ctx)
+            await audit.record_audit(identity.deps, RecordAudit.request(data), ctx)
         assert (info.value.status, info.value.code) == (403, "AUDIT_NOT_ALLOWED")
-    assert (await audit.list_audit_logs(identity.deps, {"workspace_id": WS}))["items"] == []
-    await audit.record_audit(identity.deps, decrypt, VAULT_CTX)
-    page = await audit.list_audit_logs(identity.deps, {"workspace_id": WS})
+    assert (
+        await audit.list_audit_logs(identity.deps, ListAuditLogs.request({"workspace_id": WS}))
+    )["items"] == []
+    await audit.record_audit(identity.deps, RecordAudit.request(decrypt), VAULT_CTX)
+    page = await audit.list_audit_logs(identity.deps, ListAuditLogs.request({"workspace_id": WS}))
     assert [(r["action"], r["actor_id"]) for r in page["items"]] == [
         ("credential.decrypt", "provisioning")
     ]

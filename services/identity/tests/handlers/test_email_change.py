@@ -10,6 +10,14 @@ import pyotp
 import pytest
 
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import (
+    CompletePasswordReset,
+    ConfirmMfaEnrolment,
+    RequestEmailChange,
+    RequestPasswordReset,
+    StartMfaEnrolment,
+    VerifyEmail,
+)
 from skyclust_identity.handlers import accounts, mfa
 
 from .fakes import PASSWORD, Identity
@@ -25,7 +33,7 @@ async def refused(call: Any) -> SkyclustError:
 
 async def _change(identity: Identity, user_id: str, email: str, **fields: Any) -> dict[str, Any]:
     body = {"user_id": user_id, "email": email, "password": PASSWORD, **fields}
-    return await accounts.request_email_change(identity.deps, body)
+    return await accounts.request_email_change(identity.deps, RequestEmailChange.request(body))
 
 
 async def test_the_address_changes_only_when_the_new_one_confirms() -> None:
@@ -39,7 +47,8 @@ async def test_the_address_changes_only_when_the_new_one_confirms() -> None:
     assert (await identity.login("old@example.com"))["access_token"]
 
     done = await accounts.verify_email(
-        identity.deps, {"token": identity.mailed_token(user_id, "change_email")}
+        identity.deps,
+        VerifyEmail.request({"token": identity.mailed_token(user_id, "change_email")}),
     )
     assert done["user"]["email"] == "new@example.com" and done["user"]["email_verified"]
     assert (await identity.login("new@example.com"))["access_token"]
@@ -47,7 +56,8 @@ async def test_the_address_changes_only_when_the_new_one_confirms() -> None:
     assert error.code == "INVALID_CREDENTIALS"
     again = await refused(
         accounts.verify_email(
-            identity.deps, {"token": identity.mailed_token(user_id, "change_email")}
+            identity.deps,
+            VerifyEmail.request({"token": identity.mailed_token(user_id, "change_email")}),
         )
     )
     assert again.code == "ACCOUNT_LINK_INVALID"
@@ -56,15 +66,19 @@ async def test_the_address_changes_only_when_the_new_one_confirms() -> None:
 async def test_a_reset_link_sent_to_the_old_address_stops_working_after_the_change() -> None:
     identity = Identity()
     user_id = (await identity.register("old@example.com"))["user"]["id"]
-    await accounts.request_password_reset(identity.deps, {"email": "old@example.com"})
+    await accounts.request_password_reset(
+        identity.deps, RequestPasswordReset.request({"email": "old@example.com"})
+    )
     reset = identity.mailed_token(user_id, "password_reset")
     await _change(identity, user_id, "new@example.com")
     await accounts.verify_email(
-        identity.deps, {"token": identity.mailed_token(user_id, "change_email")}
+        identity.deps,
+        VerifyEmail.request({"token": identity.mailed_token(user_id, "change_email")}),
     )
     error = await refused(
         accounts.complete_password_reset(
-            identity.deps, {"token": reset, "password": "another-horse-7"}
+            identity.deps,
+            CompletePasswordReset.request({"token": reset, "password": "another-horse-7"}),
         )
     )
     assert error.code == "ACCOUNT_LINK_INVALID"
@@ -77,7 +91,8 @@ async def test_only_the_owner_may_ask() -> None:
     assert (wrong.code, wrong.status) == ("INVALID_CREDENTIALS", 401)
     missing = await refused(
         accounts.request_email_change(
-            identity.deps, {"user_id": user_id, "email": "new@example.com"}
+            identity.deps,
+            RequestEmailChange.request({"user_id": user_id, "email": "new@example.com"}),
         )
     )
     assert missing.code == "INVALID_CREDENTIALS"
@@ -92,10 +107,15 @@ async def test_only_the_owner_may_ask() -> None:
 async def test_with_mfa_on_the_second_factor_is_asked_too() -> None:
     identity = Identity()
     user_id = (await identity.register("ada@example.com"))["user"]["id"]
-    started = await mfa.start_enrolment(identity.deps, {"user_id": user_id})
+    started = await mfa.start_enrolment(
+        identity.deps, StartMfaEnrolment.request({"user_id": user_id})
+    )
     authenticator = pyotp.TOTP(started["secret"])
     await mfa.confirm_enrolment(
-        identity.deps, {"user_id": user_id, "code": authenticator.at(time.time() - 30)}
+        identity.deps,
+        ConfirmMfaEnrolment.request(
+            {"user_id": user_id, "code": authenticator.at(time.time() - 30)}
+        ),
     )
     error = await refused(_change(identity, user_id, "new@example.com"))
     assert error.code == "INVALID_MFA_CODE"

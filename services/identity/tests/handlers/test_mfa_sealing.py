@@ -13,6 +13,7 @@ import pyotp
 import pytest
 
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.rpc import CompleteMfaLogin, ConfirmMfaEnrolment, StartMfaEnrolment
 from skyclust_identity.handlers import mfa
 from skyclust_identity.settings import IdentitySettings
 
@@ -26,10 +27,15 @@ def _row(identity: Identity, user_id: str) -> Any:
 
 
 async def _enrol(identity: Identity, user_id: str) -> pyotp.TOTP:
-    started = await mfa.start_enrolment(identity.deps, {"user_id": user_id})
+    started = await mfa.start_enrolment(
+        identity.deps, StartMfaEnrolment.request({"user_id": user_id})
+    )
     authenticator = pyotp.TOTP(started["secret"])
     await mfa.confirm_enrolment(
-        identity.deps, {"user_id": user_id, "code": authenticator.at(time.time() - 30)}
+        identity.deps,
+        ConfirmMfaEnrolment.request(
+            {"user_id": user_id, "code": authenticator.at(time.time() - 30)}
+        ),
     )
     return authenticator
 
@@ -37,7 +43,7 @@ async def _enrol(identity: Identity, user_id: str) -> pyotp.TOTP:
 async def _mfa_login(identity: Identity, email: str, code: str) -> dict[str, Any]:
     challenge = await identity.login(email)
     return await mfa.complete_login(
-        identity.deps, {"mfa_token": challenge["mfa_token"], "code": code}
+        identity.deps, CompleteMfaLogin.request({"mfa_token": challenge["mfa_token"], "code": code})
     )
 
 
@@ -78,6 +84,6 @@ async def test_without_keys_mfa_answers_a_clear_code() -> None:
     user_id = (await identity.register("ada@example.com"))["user"]["id"]
     identity.settings.mfa_keys = {}
     with pytest.raises(SkyclustError) as info:
-        await mfa.start_enrolment(identity.deps, {"user_id": user_id})
+        await mfa.start_enrolment(identity.deps, StartMfaEnrolment.request({"user_id": user_id}))
     assert (info.value.code, info.value.status) == ("MFA_UNAVAILABLE", 503)
     assert info.value.retryable is False

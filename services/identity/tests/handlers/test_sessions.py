@@ -8,7 +8,14 @@ from typing import Any
 import jwt
 import pytest
 
-from skyclust_common.messages.rpc import CheckSession, IssueStreamTicket, Logout, RefreshTokens
+from skyclust_common.messages.rpc import (
+    CheckSession,
+    GetJwks,
+    IssueStreamTicket,
+    Logout,
+    RefreshTokens,
+    RotateSigningKey,
+)
 from skyclust_identity.domain.errors import (
     InvalidRefreshToken,
     RefreshTokenReused,
@@ -127,8 +134,10 @@ async def test_a_rotated_signing_key_stays_published_beside_the_new_one() -> Non
     identity = Identity()
     _, tokens = await logged_in(identity)
     old_kid = jwt.get_unverified_header(tokens["access_token"])["kid"]
-    new_kid = (await signing.rotate_signing_key(identity.deps, {}))["kid"]
-    published = [key["kid"] for key in (await signing.jwks(identity.deps, {}))["keys"]]
+    new_kid = (await signing.rotate_signing_key(identity.deps, RotateSigningKey.request({})))["kid"]
+    published = [
+        key["kid"] for key in (await signing.jwks(identity.deps, GetJwks.request({})))["keys"]
+    ]
     assert set(published) == {old_kid, new_kid}
     fresh = await identity.login("ada@example.com")
     assert jwt.get_unverified_header(fresh["access_token"])["kid"] == new_kid

@@ -7,6 +7,17 @@ from __future__ import annotations
 import uuid
 
 from skyclust_common.envelope import CloudEvent
+from skyclust_common.messages.events import (
+    ClusterDeleted,
+    ClusterReady,
+    ClusterRequested,
+    CredentialCreated,
+    CredentialDeleted,
+    NodeGroupDeleted,
+    NodeGroupReady,
+    NodeGroupRequested,
+    NodeGroupScaled,
+)
 from skyclust_common.messaging import Delivery
 
 from ..domain.run_rate import CONTROL_PLANE
@@ -16,43 +27,47 @@ CONSUMER = "cost-inventory"
 # The instance type a node group is billed at when its request named none (EKS's
 # default, and the smallest type SkyClust offers on the other clouds).
 DEFAULT_TYPES = {"aws": "t3.medium", "gcp": "e2-medium", "azure": "Standard_D2s_v5"}
+SIZED: dict[str, type[NodeGroupReady | NodeGroupScaled]] = {
+    "NodeGroupReady": NodeGroupReady,
+    "NodeGroupScaled": NodeGroupScaled,
+}
 
 
 async def on_credential_created(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
     if not event.workspaceid:
         return
+    created = CredentialCreated.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
         await uow.credentials.remember(
-            uuid.UUID(event.workspaceid),
-            uuid.UUID(event.data["credential_id"]),
-            event.data["provider"],
+            uuid.UUID(event.workspaceid), created.credential_id, created.provider
         )
         await uow.commit()
 
 
 async def on_credential_deleted(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
+    deleted = CredentialDeleted.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await uow.credentials.forget(uuid.UUID(event.data["credential_id"]))
+        await uow.credentials.forget(deleted.credential_id)
         await uow.commit()
 
 
 async def on_cluster_requested(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
     if not event.workspaceid:
         return
-    data = event.data
+    cluster = ClusterRequested.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
         await uow.inventory.know_cluster(
             uuid.UUID(event.workspaceid),
-            uuid.UUID(data["cluster_id"]),
-            data["provider"],
-            data["region"],
-            data["name"],
+            cluster.cluster_id,
+            cluster.provider,
+            cluster.region,
+            cluster.name,
         )
         await uow.commit()
 
@@ -60,23 +75,23 @@ async def on_cluster_requested(deps: CostDeps, event: CloudEvent, delivery: Deli
 async def on_cluster_ready(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
     if not event.workspaceid:
         return
-    data = event.data
-    cluster_id = uuid.UUID(data["cluster_id"])
+    ready = ClusterReady.from_event(event)
+    workspace_id, cluster_id = uuid.UUID(event.workspaceid), ready.cluster_id
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
         await uow.inventory.know_cluster(
-            uuid.UUID(event.workspaceid), cluster_id, data["provider"], data["region"], data["name"]
+            workspace_id, cluster_id, ready.provider, ready.region, ready.name
         )
         # An upgrade's ClusterReady must not count the control plane twice.
         await uow.inventory.close(cluster_id, "", event.time)
         await uow.inventory.open(
-            uuid.UUID(event.workspaceid),
+            workspace_id,
             cluster_id,
             "",
-            data["name"],
-            data["provider"],
-            data["region"],
+            ready.name,
+            ready.provider,
+            ready.region,
             CONTROL_PLANE,
             1,
             event.time,
@@ -85,14 +100,12 @@ async def on_cluster_ready(deps: CostDeps, event: CloudEvent, delivery: Delivery
 
 
 async def on_node_group_requested(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
-    data = event.data
+    group = NodeGroupRequested.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        kind = data.get("instance_type") or DEFAULT_TYPES.get(data["provider"], "")
-        await uow.inventory.know_node_group(
-            uuid.UUID(data["cluster_id"]), str(data["node_group_id"]), kind
-        )
+        kind = group.instance_type or DEFAULT_TYPES.get(group.provider, "")
+        await uow.inventory.know_node_group(group.cluster_id, str(group.node_group_id), kind)
         await uow.commit()
 
 
@@ -100,45 +113,44 @@ async def on_node_group_sized(deps: CostDeps, event: CloudEvent, delivery: Deliv
     """NodeGroupReady or NodeGroupScaled: the run so far ends, one at the new size starts."""
     if not event.workspaceid:
         return
-    data = event.data
-    cluster_id = uuid.UUID(data["cluster_id"])
-    node_group_id = str(data["node_group_id"])
+    sized = SIZED[event.name].from_event(event)
+    cluster_id, node_group_id = sized.cluster_id, str(sized.node_group_id)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
         kind = await uow.inventory.instance_type(node_group_id) or DEFAULT_TYPES.get(
-            data["provider"], ""
+            sized.provider, ""
         )
         region = await uow.inventory.cluster_region(cluster_id) or ""
         await uow.inventory.close(cluster_id, node_group_id, event.time)
-        if int(data["desired_size"]) > 0:
+        if sized.desired_size > 0:
             await uow.inventory.open(
                 uuid.UUID(event.workspaceid),
                 cluster_id,
                 node_group_id,
-                data["name"],
-                data["provider"],
+                sized.name,
+                sized.provider,
                 region,
                 kind,
-                int(data["desired_size"]),
+                sized.desired_size,
                 event.time,
             )
         await uow.commit()
 
 
 async def on_node_group_deleted(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
+    deleted = NodeGroupDeleted.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await uow.inventory.close(
-            uuid.UUID(event.data["cluster_id"]), str(event.data["node_group_id"]), event.time
-        )
+        await uow.inventory.close(deleted.cluster_id, str(deleted.node_group_id), event.time)
         await uow.commit()
 
 
 async def on_cluster_deleted(deps: CostDeps, event: CloudEvent, delivery: Delivery) -> None:
+    deleted = ClusterDeleted.from_event(event)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
-        await uow.inventory.close(uuid.UUID(event.data["cluster_id"]), None, event.time)
+        await uow.inventory.close(deleted.cluster_id, None, event.time)
         await uow.commit()

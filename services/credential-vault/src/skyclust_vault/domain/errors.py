@@ -165,7 +165,7 @@ class KeyringNotImplemented(SkyclustError):
 
 
 class InvalidMessage(PermanentFailure):
-    """A usage event names a resource or credential by something that is not a UUID:
-    it is dead-lettered at once."""
+    """A usage event's workspace is not a UUID (its contract checks the ids in its
+    data): it is dead-lettered at once."""
 
     code = "INVALID_MESSAGE"

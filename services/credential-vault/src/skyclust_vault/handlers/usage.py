@@ -9,6 +9,15 @@ import uuid
 from dataclasses import dataclass
 
 from skyclust_common.envelope import CloudEvent
+from skyclust_common.messages.events import (
+    ClusterDeleted,
+    ClusterForgotten,
+    ClusterImported,
+    ClusterRequested,
+    VpcAdopted,
+    VpcDeleted,
+    VpcRequested,
+)
 from skyclust_common.messaging import Delivery
 
 from ..domain.errors import InvalidMessage
@@ -16,51 +25,61 @@ from .credentials import VaultDeps
 
 log = logging.getLogger(__name__)
 
+Claim = ClusterRequested | ClusterImported | VpcRequested | VpcAdopted
+Release = ClusterDeleted | ClusterForgotten | VpcDeleted
+
 
 @dataclass(frozen=True)
 class UsageEvent:
-    """How to read one kind of event: the resource kind and the field holding its id;
-    `claims` says whether it starts or ends the use."""
+    """How to read one kind of event: its model and the kind of resource it is about;
+    a claim starts the use, a release ends it."""
 
     kind: str
-    id_field: str
-    claims: bool
+    model: type[Claim | Release]
 
 
 CLAIMS_AND_RELEASES: dict[str, UsageEvent] = {
-    "ClusterRequested": UsageEvent("cluster", "cluster_id", claims=True),
-    "ClusterDeleted": UsageEvent("cluster", "cluster_id", claims=False),
+    "ClusterRequested": UsageEvent("cluster", ClusterRequested),
+    "ClusterDeleted": UsageEvent("cluster", ClusterDeleted),
     # A cluster SkyClust did not create, adopted read-only with this credential, and no
     # longer tracked.
-    "ClusterImported": UsageEvent("cluster", "cluster_id", claims=True),
-    "ClusterForgotten": UsageEvent("cluster", "cluster_id", claims=False),
-    "VpcRequested": UsageEvent("network", "vpc_id", claims=True),
+    "ClusterImported": UsageEvent("cluster", ClusterImported),
+    "ClusterForgotten": UsageEvent("cluster", ClusterForgotten),
+    "VpcRequested": UsageEvent("network", VpcRequested),
     # A network SkyClust did not create, taken under management with this credential.
-    "VpcAdopted": UsageEvent("network", "vpc_id", claims=True),
-    "VpcDeleted": UsageEvent("network", "vpc_id", claims=False),
+    "VpcAdopted": UsageEvent("network", VpcAdopted),
+    "VpcDeleted": UsageEvent("network", VpcDeleted),
 }
 
 
-def _uuid(value: object, what: str) -> uuid.UUID:
+def _resource_id(data: Claim | Release) -> uuid.UUID:
+    # A VPC requested for a cluster names that cluster too: the VPC is the resource.
+    if isinstance(data, VpcRequested | VpcAdopted | VpcDeleted):
+        return data.vpc_id
+    return data.cluster_id
+
+
+def _workspace_id(event: CloudEvent) -> uuid.UUID:
     try:
-        return uuid.UUID(str(value))
+        return uuid.UUID(str(event.workspaceid))
     except ValueError:
-        raise InvalidMessage(f"{what} is not a UUID") from None
+        raise InvalidMessage("workspaceid is not a UUID") from None
 
 
 async def on_usage_event(
     deps: VaultDeps, consumer: str, event: CloudEvent, delivery: Delivery
 ) -> None:
     usage = CLAIMS_AND_RELEASES[event.name]
-    resource_id = _uuid(event.data[usage.id_field], usage.id_field)
-    name = str(event.data.get("name") or resource_id)[:100]
+    data = usage.model.from_event(event)
+    resource_id = _resource_id(data)
+    name = (data.name or str(resource_id))[:100]
     async with deps.uow() as uow:
         if await uow.seen(consumer, event.id):
             return
         users = uow.credential_users
-        if usage.claims:
-            workspace_id = _uuid(event.workspaceid, "workspaceid")
-            credential_id = _uuid(event.data["credential_id"], "credential_id")
+        if isinstance(data, Claim):
+            workspace_id = _workspace_id(event)
+            credential_id = data.credential_id
             # Shares the row lock a delete takes: a claim and a delete cannot cross.
             credential = await uow.credentials.get(workspace_id, credential_id, for_share=True)
             if credential is None:

@@ -6,11 +6,17 @@ spends it once."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
 from skyclust_common.envelope import new_event
+from skyclust_common.messages.rpc import (
+    CompletePasswordReset,
+    RequestEmailChange,
+    RequestPasswordReset,
+    ResendVerification,
+    VerifyEmail,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..domain.account_tokens import TTL, Purpose, link, new_token, token_hash
@@ -103,16 +109,15 @@ def _email_keys(
 
 
 async def resend_verification(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ResendVerification.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    user_id = uuid.UUID(data["user_id"])
     async with deps.uow() as uow:
-        user = await uow.users.get(user_id)
+        user = await uow.users.get(req.user_id)
         if user is None:
             raise UserNotFound("user not found")
         if user.email_verified_at is not None:
             return {"email": user.email, "verified": True}
-        keys = _email_keys(deps, "verify", user.email, data.get("client_address"))
+        keys = _email_keys(deps, "verify", user.email, req.client_address)
         await _throttled(uow, deps, keys)
         await send_link(uow, deps, user, Purpose.VERIFY_EMAIL)
         await uow.commit()
@@ -120,27 +125,29 @@ async def resend_verification(
 
 
 async def request_email_change(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RequestEmailChange.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Mail a link to the new address; until it is used the account keeps its old one.
     Only the owner may ask: the password of an account that has one, and the second
     factor of an account with MFA, are checked like a login's (and their failures
     counted like a login's), so a stolen access token alone cannot move the account."""
-    email = normalize_email(data["email"])
+    email = normalize_email(req.email)
     async with deps.uow() as uow:
-        user = await uow.users.get(uuid.UUID(data["user_id"]), for_update=True)
+        user = await uow.users.get(req.user_id, for_update=True)
         if user is None:
             raise UserNotFound("user not found")
-        keys = login_keys(deps, user.email, data.get("client_address"))
+        keys = login_keys(deps, user.email, req.client_address)
         await throttled(uow, deps, keys)
         failure: InvalidCredentials | InvalidMfaCode | None = None
         if user.password_hash is not None and not await deps.passwords.verify(
-            user.password_hash, data.get("password") or ""
+            user.password_hash, req.password or ""
         ):
             failure = InvalidCredentials("the password is wrong", details={"field": "password"})
         elif user.mfa_enabled_at is not None:
             try:
-                await mfa.check_second_factor(deps, uow, user, data)
+                await mfa.check_second_factor(
+                    deps, uow, user, code=req.code, recovery_code=req.recovery_code
+                )
             except InvalidMfaCode as exc:
                 failure = exc
         if failure is None:
@@ -152,9 +159,7 @@ async def request_email_change(
             if holder is not None and holder.id != user.id:
                 # What sign-up says of a taken address too.
                 raise EmailTaken("an account with this email exists")
-            await _throttled(
-                uow, deps, _email_keys(deps, "change", user.email, data.get("client_address"))
-            )
+            await _throttled(uow, deps, _email_keys(deps, "change", user.email, req.client_address))
             await send_link(uow, deps, user, Purpose.CHANGE_EMAIL, to=email)
             await uow.commit()
             return {"email": user.email, "pending_email": email}
@@ -163,12 +168,12 @@ async def request_email_change(
 
 
 async def verify_email(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: VerifyEmail.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """The link of a sign-up's verification mail, or of a change of address: the second
     moves the account to the address the link was sent to, verified."""
     invalid = AccountLinkInvalid("this link is invalid, used or expired; ask for a new one")
-    hashed = token_hash(data["token"])
+    hashed = token_hash(req.token)
     try:
         async with deps.uow() as uow:
             token = await uow.account_tokens.spend(hashed, purpose=Purpose.VERIFY_EMAIL, at=now())
@@ -196,17 +201,17 @@ async def verify_email(
 
 
 async def request_password_reset(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RequestPasswordReset.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """The same answer whether the address has an account or not; only the mailbox
     learns which."""
-    email = str(data["email"]).strip().lower()
+    email = req.email.strip().lower()
     if not _could_be_an_address(email):
         # No account can have it (nor can the database hold a NUL), and the answer must not
         # differ from one for an address without an account.
         return ACCEPTED
     async with deps.uow() as uow:
-        await _throttled(uow, deps, _email_keys(deps, "reset", email, data.get("client_address")))
+        await _throttled(uow, deps, _email_keys(deps, "reset", email, req.client_address))
         user = await uow.users.for_login(email) or await uow.users.by_email(email)
         if user is not None:
             await send_link(uow, deps, user, Purpose.PASSWORD_RESET)
@@ -215,15 +220,15 @@ async def request_password_reset(
 
 
 async def complete_password_reset(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CompletePasswordReset.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    check_password(data["password"], min_length=deps.settings.password_min_length)
-    password_hash = await deps.passwords.hash(data["password"])
+    check_password(req.password, min_length=deps.settings.password_min_length)
+    password_hash = await deps.passwords.hash(req.password)
     invalid = AccountLinkInvalid("this link is invalid, used or expired; ask for a new one")
     try:
         async with deps.uow() as uow:
             token = await uow.account_tokens.spend(
-                token_hash(data["token"]), purpose=Purpose.PASSWORD_RESET, at=now()
+                token_hash(req.token), purpose=Purpose.PASSWORD_RESET, at=now()
             )
             user = await uow.users.get(token.user_id) if token else None
             if token is None or user is None or user.email != token.email:

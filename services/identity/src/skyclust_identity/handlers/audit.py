@@ -12,12 +12,13 @@ is listed but audits something not its own is dead-lettered (`UNTRUSTED_SOURCE`)
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from skyclust_common.delivery import SOURCE_PREFIX
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import UntrustedSource
+from skyclust_common.messages.events import AuditRecorded
+from skyclust_common.messages.rpc import ListAuditLogs, RecordAudit
 from skyclust_common.messaging import Delivery, RpcContext
 from skyclust_common.nats_permissions import AUDIT_SUBJECT
 
@@ -39,14 +40,15 @@ AUDITORS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
-def audit_refusal(event: CloudEvent, subject: str) -> str | None:
-    """Why `event` is not a record its source may make, or None when it is."""
+def audit_refusal(event: CloudEvent, record: AuditRecorded, subject: str) -> str | None:
+    """Why `event` (whose data is `record`) is not a record its source may make, or None
+    when it is."""
     source = event.source.removeprefix(SOURCE_PREFIX)
-    action, resource = event.data.get("action"), event.data.get("resource_type")
+    action, resource = record.action, record.resource_type
     if source == GATEWAY:
         if subject != AUDIT_SUBJECT:
             return f"the gateway's audit records come on {AUDIT_SUBJECT}, not on {subject}"
-        if event.data.get("actor_type") == "service":
+        if record.actor_type == "service":
             return "the gateway audits changes made through its API, not a service's"
         return None
     if subject == AUDIT_SUBJECT:
@@ -54,7 +56,7 @@ def audit_refusal(event: CloudEvent, subject: str) -> str | None:
     allowed = AUDITORS.get(source)
     if allowed is None:
         return f"{event.source!r} may not write to the audit trail"
-    if action not in allowed.get(str(resource), frozenset()):
+    if action not in allowed.get(resource, frozenset()):
         return f"{event.source!r} audits only its own actions, not {action!r} on {resource!r}"
     return None
 
@@ -67,7 +69,7 @@ RECORDERS: dict[str, tuple[str, frozenset[str]]] = {
 
 
 async def record_audit(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RecordAudit.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Store a record a service makes of its own action (the vault's decryptions)."""
     caller = ctx.caller if ctx is not None else None
@@ -75,24 +77,25 @@ async def record_audit(
     if allowed is None:
         raise AuditNotAllowed(f"{caller or 'an unnamed caller'} may not write to the audit trail")
     # The actor is the service it acted for (the decrypting one), never a user.
-    resource, action = data.get("resource_type"), data.get("action")
-    if data.get("actor_type") != "service" or resource != allowed[0] or action not in allowed[1]:
+    resource, action = req.resource_type, req.action
+    if req.actor_type != "service" or resource != allowed[0] or action not in allowed[1]:
         raise AuditNotAllowed(f"{caller} records only its own actions, not {action!r}")
     record_id = uuid.uuid4()
     async with deps.uow() as uow:
-        await uow.audit_logs.add(record_id, data)
+        await uow.audit_logs.add(record_id, req.to_data())
         await uow.commit()
     return {"id": str(record_id)}
 
 
 async def on_audit_recorded(deps: IdentityDeps, event: CloudEvent, delivery: Delivery) -> None:
-    refusal = audit_refusal(event, delivery.subject)
+    record = AuditRecorded.from_event(event)
+    refusal = audit_refusal(event, record, delivery.subject)
     if refusal is not None:
         raise UntrustedSource(refusal)
     async with deps.uow() as uow:
         if await uow.seen(delivery.consumer, event.id):
             return
-        await uow.audit_logs.add(uuid.UUID(event.id), event.data)
+        await uow.audit_logs.add(uuid.UUID(event.id), record.to_data())
         await uow.commit()
 
 
@@ -116,21 +119,18 @@ def _view(record: AuditRecord) -> dict[str, Any]:
     }
 
 
-def _time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 async def list_audit_logs(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ListAuditLogs.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """Newest first; `cursor` is the `next_cursor` of the previous page."""
-    limit = int(data.get("limit", 50))
+    limit = 50 if req.limit is None else req.limit
+    filters = {name: getattr(req, name) for name in FILTERS}
     query = AuditQuery(
-        workspace_id=uuid.UUID(data["workspace_id"]),
-        since=_time(data.get("since")),
-        until=_time(data.get("until")),
-        equal={name: data[name] for name in FILTERS if data.get(name)},
-        before_seq=int(data["cursor"]) if data.get("cursor") else None,
+        workspace_id=req.workspace_id,
+        since=req.since,
+        until=req.until,
+        equal={name: value for name, value in filters.items() if value},
+        before_seq=int(req.cursor) if req.cursor else None,
         # One more than a page: whether it comes tells if there is a next page.
         limit=limit + 1,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from skyclust_common.messages.rpc import Login, RegisterUser
 from skyclust_common.messaging import RpcContext
 
 from ..domain.account_tokens import Purpose
@@ -67,11 +68,11 @@ async def create_user_with_workspace(
 
 
 async def register(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RegisterUser.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    email = normalize_email(data["email"])
-    check_password(data["password"], min_length=deps.settings.password_min_length)
-    password_hash = await deps.passwords.hash(data["password"])
+    email = normalize_email(req.email)
+    check_password(req.password, min_length=deps.settings.password_min_length)
+    password_hash = await deps.passwords.hash(req.password)
     taken = EmailTaken("an account with this email exists")
     try:
         async with deps.uow() as uow:
@@ -80,9 +81,9 @@ async def register(
             user, workspace = await create_user_with_workspace(
                 uow,
                 email=email,
-                name=data["name"],
+                name=req.name,
                 password_hash=password_hash,
-                workspace_name=data["workspace_name"],
+                workspace_name=req.workspace_name,
             )
             await send_link(uow, deps, user, Purpose.VERIFY_EMAIL)
             await uow.commit()
@@ -92,16 +93,16 @@ async def register(
 
 
 async def login(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: Login.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    email = data["email"].strip().lower()
+    email = req.email.strip().lower()
     # Throttled by the email as typed, so unknown addresses are throttled alike and the
     # answer never tells whether an account exists.
-    keys = login_keys(deps, email, data.get("client_address"))
+    keys = login_keys(deps, email, req.client_address)
     async with deps.uow() as uow:
         await throttled(uow, deps, keys)
         user = await uow.users.for_login(email)
-        ok = await deps.passwords.verify(user.password_hash if user else None, data["password"])
+        ok = await deps.passwords.verify(user.password_hash if user else None, req.password)
         found = await uow.memberships.first(user.id) if user and ok else None
         if user is None or not ok or found is None:
             failed = True
@@ -109,7 +110,7 @@ async def login(
             failed = False
             assert user.password_hash is not None
             if deps.passwords.needs_rehash(user.password_hash):
-                user.password_hash = await deps.passwords.hash(data["password"])
+                user.password_hash = await deps.passwords.hash(req.password)
             workspace, membership = found
             if user.mfa_enabled_at is not None:
                 # The password alone proves half: failures stay counted until the code.

@@ -11,6 +11,13 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from skyclust_common.messages.rpc import (
+    CompleteMfaLogin,
+    ConfirmMfaEnrolment,
+    DisableMfa,
+    SetWorkspaceMfaPolicy,
+    StartMfaEnrolment,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..domain import totp
@@ -35,9 +42,9 @@ CHALLENGE = "mfa_challenge"
 CHALLENGE_TTL = timedelta(minutes=5)
 
 
-async def _user(uow: IdentityUow, user_id: str) -> UserRecord:
+async def _user(uow: IdentityUow, user_id: uuid.UUID) -> UserRecord:
     # Locked: every caller here reads and then changes the account's MFA state.
-    user = await uow.users.get(uuid.UUID(user_id), for_update=True)
+    user = await uow.users.get(user_id, for_update=True)
     if user is None:
         raise UserNotFound("user not found")
     return user
@@ -73,10 +80,10 @@ def _secret(deps: IdentityDeps, user: UserRecord) -> str:
 
 
 async def start_enrolment(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: StartMfaEnrolment.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        user = await _user(uow, data["user_id"])
+        user = await _user(uow, req.user_id)
         if user.mfa_enabled_at is not None:
             raise MfaAlreadyEnabled("MFA is enabled already; disable it to enrol again")
         secret = totp.new_secret()
@@ -88,18 +95,18 @@ async def start_enrolment(
 
 
 async def confirm_enrolment(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ConfirmMfaEnrolment.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """A first good code proves the authenticator has the secret; only then is MFA on.
     The recovery codes are shown this once and kept only as hashes."""
     async with deps.uow() as uow:
-        user = await _user(uow, data["user_id"])
+        user = await _user(uow, req.user_id)
         if user.mfa_enabled_at is not None:
             raise MfaAlreadyEnabled("MFA is enabled already")
         if user.mfa_secret is None:
             raise MfaNotEnrolled("start an enrolment first")
         step = totp.matching_step(
-            _secret(deps, user), data["code"], at=now().timestamp(), last_step=None
+            _secret(deps, user), req.code, at=now().timestamp(), last_step=None
         )
         if step is None:
             raise InvalidMfaCode("wrong code; check the authenticator's clock and try again")
@@ -112,13 +119,13 @@ async def confirm_enrolment(
 
 
 async def disable(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: DisableMfa.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
-        user = await _user(uow, data["user_id"])
+        user = await _user(uow, req.user_id)
         if user.mfa_enabled_at is None:
             raise MfaNotEnrolled("MFA is not enabled")
-        await check_second_factor(deps, uow, user, data)
+        await check_second_factor(deps, uow, user, code=req.code, recovery_code=req.recovery_code)
         user.mfa_secret = user.mfa_enabled_at = user.mfa_last_step = None
         await uow.recovery_codes.replace(user.id, [])
         await uow.commit()
@@ -126,13 +133,17 @@ async def disable(
 
 
 async def check_second_factor(
-    deps: IdentityDeps, uow: IdentityUow, user: UserRecord, data: dict[str, Any]
+    deps: IdentityDeps,
+    uow: IdentityUow,
+    user: UserRecord,
+    *,
+    code: str | None,
+    recovery_code: str | None,
 ) -> None:
     """Accept a TOTP code of a step after the last one used, or an unused recovery code;
     spend whichever it was. The caller holds the user row locked
     (`users.get(..., for_update=True)`)."""
     assert user.mfa_secret is not None
-    code, recovery = data.get("code"), data.get("recovery_code")
     if code:
         step = totp.matching_step(
             _secret(deps, user), code, at=now().timestamp(), last_step=user.mfa_last_step
@@ -140,8 +151,8 @@ async def check_second_factor(
         if step is not None:
             user.mfa_last_step = step
             return
-    elif recovery and await uow.recovery_codes.spend(
-        user.id, totp.recovery_code_hash(recovery), at=now()
+    elif recovery_code and await uow.recovery_codes.spend(
+        user.id, totp.recovery_code_hash(recovery_code), at=now()
     ):
         return
     raise InvalidMfaCode("wrong or already used code")
@@ -168,22 +179,24 @@ async def challenge(uow: IdentityUow, user: UserRecord, workspace_id: uuid.UUID)
 
 
 async def complete_login(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CompleteMfaLogin.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     invalid = MfaChallengeInvalid("this login step has expired or is finished; log in again")
     async with deps.uow() as uow:
         pending = await uow.account_tokens.live(
-            token_hash(data["mfa_token"]), purpose=CHALLENGE, at=now()
+            token_hash(req.mfa_token), purpose=CHALLENGE, at=now()
         )
         # The user row is locked before the code is checked: two logins racing with one
         # code in two challenges take turns, and the second sees the step already spent.
         user = await uow.users.get(pending.user_id, for_update=True) if pending else None
         if pending is None or user is None or user.mfa_secret is None:
             raise invalid
-        keys = login_keys(deps, user.email, data.get("client_address"))
+        keys = login_keys(deps, user.email, req.client_address)
         await throttled(uow, deps, keys)
         try:
-            await check_second_factor(deps, uow, user, data)
+            await check_second_factor(
+                deps, uow, user, code=req.code, recovery_code=req.recovery_code
+            )
         except InvalidMfaCode:
             failed = True
         else:
@@ -204,20 +217,18 @@ async def complete_login(
 
 
 async def set_workspace_policy(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: SetWorkspaceMfaPolicy.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """The gateway lets only the workspace's admins here."""
     async with deps.uow() as uow:
-        found = await uow.memberships.of(
-            uuid.UUID(data["user_id"]), uuid.UUID(data["workspace_id"])
-        )
+        found = await uow.memberships.of(req.user_id, req.workspace_id)
         if found is None:
             raise WorkspaceNotFound("workspace not found")
         workspace = found[0]
-        user = await _user(uow, data["user_id"])
-        if data["require_mfa"] and user.mfa_enabled_at is None:
+        user = await _user(uow, req.user_id)
+        if req.require_mfa and user.mfa_enabled_at is None:
             # Else the admin would lock themselves out of the workspace with one call.
             raise MfaNotEnrolled("enable MFA on your own account before requiring it")
-        workspace.require_mfa = bool(data["require_mfa"])
+        workspace.require_mfa = req.require_mfa
         await uow.commit()
         return {"workspace_id": str(workspace.id), "require_mfa": workspace.require_mfa}

@@ -11,6 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from skyclust_common.errors import ValidationFailed
+from skyclust_common.messages.rpc import (
+    CompleteOidcLogin,
+    ConfirmOidcLink,
+    ListOidcProviders,
+    StartOidcLogin,
+)
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.oidc import OidcProviders, OidcSettings
@@ -51,18 +57,18 @@ def providers_of(deps: IdentityDeps) -> OidcProviders:
 
 
 async def list_providers(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ListOidcProviders.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     return {"providers": [{"name": p.name, "issuer": p.issuer} for p in providers_of(deps)]}
 
 
 async def start_login(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: StartOidcLogin.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    provider = providers_of(deps).get(data["provider"])
+    provider = providers_of(deps).get(req.provider)
     state, nonce, verifier = new_secret(), new_secret(), new_code_verifier()
     url = await provider.authorization_url(
-        state=state, nonce=nonce, code_verifier=verifier, redirect_uri=data["redirect_uri"]
+        state=state, nonce=nonce, code_verifier=verifier, redirect_uri=req.redirect_uri
     )
     async with deps.uow() as uow:
         await uow.oidc_states.purge_before(now() - STATE_RETENTION)
@@ -71,7 +77,7 @@ async def start_login(
             provider=provider.name,
             nonce=nonce,
             code_verifier=verifier,
-            redirect_uri=data["redirect_uri"],
+            redirect_uri=req.redirect_uri,
             # Set here rather than by the database so expiry is judged on one clock.
             created_at=now(),
         )
@@ -80,14 +86,14 @@ async def start_login(
 
 
 async def complete_login(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: CompleteOidcLogin.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
-    provider = providers_of(deps).get(data["provider"])
+    provider = providers_of(deps).get(req.provider)
     # The state is checked and spent in one short transaction, committed before the
     # provider is called: a state works once whatever happens next, and no database
     # connection is held while the provider answers.
     async with deps.uow() as uow:
-        pending = await uow.oidc_states.lock(data["state"])
+        pending = await uow.oidc_states.lock(req.state)
         if pending is None:
             raise _state_invalid("unknown")
         problem = state_problem(
@@ -104,7 +110,7 @@ async def complete_login(
         await uow.commit()
 
     identity = await provider.redeem(
-        code=data["code"], code_verifier=verifier, redirect_uri=redirect_uri, nonce=nonce
+        code=req.code, code_verifier=verifier, redirect_uri=redirect_uri, nonce=nonce
     )
     try:
         return await _log_in(deps, provider.name, identity)
@@ -218,16 +224,16 @@ async def _link_required(
 
 
 async def confirm_link(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: ConfirmOidcLink.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """The logged-in owner of the account says yes to the provider account that asked."""
     invalid = OidcLinkInvalid("this link request is invalid, used or expired; log in again")
     try:
         async with deps.uow() as uow:
             pending = await uow.account_tokens.live(
-                token_hash(data["link_token"]), purpose=LINK, at=now()
+                token_hash(req.link_token), purpose=LINK, at=now()
             )
-            if pending is None or str(pending.user_id) != data["user_id"]:
+            if pending is None or pending.user_id != req.user_id:
                 raise invalid
             pending.used_at = now()
             provider, subject = pending.details["provider"], pending.details["subject"]

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from skyclust_common.messages.rpc import GetJwks, RotateSigningKey
 from skyclust_common.messaging import RpcContext
 
 from ..adapters.tokens import ALGORITHM, TokenSigner, generate_signing_key
@@ -28,7 +29,7 @@ async def signer(uow: IdentityUow, issuer: str) -> TokenSigner:
 
 
 async def rotate_signing_key(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: RotateSigningKey.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     """A new key signs from now on; the old ones stay in the JWKS until every token
     they signed has expired."""
@@ -41,7 +42,7 @@ async def rotate_signing_key(
 
 
 async def jwks(
-    deps: IdentityDeps, data: dict[str, Any], ctx: RpcContext | None = None
+    deps: IdentityDeps, req: GetJwks.Request, ctx: RpcContext | None = None
 ) -> dict[str, Any]:
     grace = timedelta(seconds=deps.settings.access_token_ttl_seconds + 60)
     async with deps.uow() as uow:

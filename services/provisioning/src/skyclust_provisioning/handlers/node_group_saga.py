@@ -14,6 +14,11 @@ from typing import Any
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import SkyclustError
+from skyclust_common.messages.events import (
+    NodeGroupDeleteRequested,
+    NodeGroupRequested,
+    NodeGroupUpdateRequested,
+)
 from skyclust_common.messaging import Delivery
 
 from ..adapters.providers.base import CloudNodeGroup, ClusterProvider
@@ -35,20 +40,20 @@ from .shared import (
 UPDATING = frozenset({Status.UPDATING})
 DELETING = frozenset({Status.DELETING})
 
+# What each step is started by: all three name the cluster and the node group.
+StepEvent = NodeGroupRequested | NodeGroupUpdateRequested | NodeGroupDeleteRequested
+
 
 async def _load(
-    deps: ProvisioningDeps, event: CloudEvent, *, creating: bool = False
+    deps: ProvisioningDeps, event: CloudEvent, data: StepEvent, *, creating: bool = False
 ) -> tuple[ClusterSpec, NodeGroupSpec, Status] | None:
     """The cluster and node group as persisted now. `creating`: None once the cluster
     is being deleted, whose saga deletes the node group (so nothing is created behind
     its back)."""
     workspace_id = uuid.UUID(event.workspaceid or "")
-    cluster_id = uuid.UUID(event.data["cluster_id"])
     async with deps.uow() as uow:
-        cluster = await uow.clusters.get(workspace_id, cluster_id)
-        group = await uow.node_groups.get(
-            workspace_id, cluster_id, uuid.UUID(event.data["node_group_id"])
-        )
+        cluster = await uow.clusters.get(workspace_id, data.cluster_id)
+        group = await uow.node_groups.get(workspace_id, data.cluster_id, data.node_group_id)
         if cluster is None or group is None:
             return None
         if creating and cluster.status in (Status.DELETING, Status.DELETED):
@@ -143,6 +148,7 @@ Step = Callable[[Loaded], Awaitable[None]]
 async def _run(
     deps: ProvisioningDeps,
     event: CloudEvent,
+    data: StepEvent,
     delivery: Delivery,
     allowed: frozenset[Status],
     operation: str,
@@ -152,7 +158,7 @@ async def _run(
 ) -> None:
     """Run `step` on the node group if it is in one of the `allowed` statuses; a failure
     is retried by redelivery while it may pass, else the node group ends FAILED."""
-    loaded = await _load(deps, event, creating=creating)
+    loaded = await _load(deps, event, data, creating=creating)
     if loaded is None or loaded[2] not in allowed:
         return
     cluster, group, status = loaded
@@ -202,7 +208,8 @@ async def on_node_group_requested(
             status_message=None,
         )
 
-    await _run(deps, event, delivery, CREATING, "create", create, creating=True)
+    requested = NodeGroupRequested.from_event(event)
+    await _run(deps, event, requested, delivery, CREATING, "create", create, creating=True)
 
 
 async def on_node_group_update_requested(
@@ -231,7 +238,8 @@ async def on_node_group_update_requested(
             status_message=None,
         )
 
-    await _run(deps, event, delivery, UPDATING, "update", update)
+    requested = NodeGroupUpdateRequested.from_event(event)
+    await _run(deps, event, requested, delivery, UPDATING, "update", update)
 
 
 async def delete_in_cloud(
@@ -264,4 +272,5 @@ async def on_node_group_delete_requested(
             node_group_event("NodeGroupDeleted", cluster, group, {}),
         )
 
-    await _run(deps, event, delivery, DELETING, "delete", delete)
+    requested = NodeGroupDeleteRequested.from_event(event)
+    await _run(deps, event, requested, delivery, DELETING, "delete", delete)
