@@ -1059,6 +1059,7 @@ class CreateNotificationRuleReplyRule(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -1074,6 +1075,7 @@ class CreateNotificationRuleRequest(RpcRequest):
                 "actor_id",
                 "min_severity",
                 "resource_ids",
+                "tags",
                 "channel_ids",
                 "in_app_roles",
                 "in_app_user_ids",
@@ -1094,6 +1096,10 @@ class CreateNotificationRuleRequest(RpcRequest):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]] | None,
         Field(max_length=100),
     ] = None
+    tags: Annotated[dict[str, StrictStr] | None, Field(max_length=50)] = None
+    """
+    Only events about resources carrying each of these tags (key: value); empty: any.
+    """
     channel_ids: Annotated[list[Uuid] | None, Field(max_length=50)] = None
     in_app_roles: Annotated[
         list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
@@ -3046,6 +3052,7 @@ class GetNotificationRuleReplyRule(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -3848,6 +3855,7 @@ class ListNotificationRulesReplyItem(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -5344,6 +5352,7 @@ class UpdateNotificationRuleReplyRule(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -5360,6 +5369,7 @@ class UpdateNotificationRuleRequest(RpcRequest):
                 "event_types",
                 "min_severity",
                 "resource_ids",
+                "tags",
                 "channel_ids",
                 "in_app_roles",
                 "in_app_user_ids",
@@ -5380,6 +5390,10 @@ class UpdateNotificationRuleRequest(RpcRequest):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]] | None,
         Field(max_length=100),
     ] = None
+    tags: Annotated[dict[str, StrictStr] | None, Field(max_length=50)] = None
+    """
+    Only events about resources carrying each of these tags (key: value); empty: any.
+    """
     channel_ids: Annotated[list[Uuid] | None, Field(max_length=50)] = None
     in_app_roles: Annotated[
         list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
@@ -6021,8 +6035,8 @@ class CreateNotificationChannel(
 
 
 class CreateNotificationRule(Rpc[CreateNotificationRuleRequest, CreateNotificationRuleReply]):
-    """Add a rule to the workspace: which events (name patterns, minimum severity, resources)
-    go to which channels, and in-app to which roles or members."""
+    """Add a rule to the workspace: which events (name patterns, minimum severity, resources,
+    tags) go to which channels, and in-app to which roles or members."""
 
     CONTRACT = "CreateNotificationRule"
     VERSION = 1

@@ -337,10 +337,16 @@ Severity = Literal["info", "warning", "critical"]
 RoleName = Literal["admin", "user", "viewer"]
 
 
+# Checked by the notification service (NOTIFICATION_RULE_TAGS_INVALID): one code for
+# every way a tag filter can be wrong.
+RuleTags = Annotated[dict[str, str], Field(max_length=50)]
+
+
 class NotificationRuleBody(Strict):
     """Events whose name matches a pattern of `event_types` (e.g. `Cluster*`), of at
-    least `min_severity`, about one of `resource_ids` (empty: any), go to `channel_ids`
-    and in-app to the members with `in_app_roles` and to `in_app_user_ids`."""
+    least `min_severity`, about one of `resource_ids` (empty: any) and about a resource
+    carrying every one of `tags` (empty: any), go to `channel_ids` and in-app to the
+    members with `in_app_roles` and to `in_app_user_ids`."""
 
     name: str = Field(min_length=1, max_length=100)
     event_types: EventTypes = Field(min_length=1, max_length=50)
@@ -348,6 +354,7 @@ class NotificationRuleBody(Strict):
     resource_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
         default_factory=list, max_length=100
     )
+    tags: RuleTags = Field(default_factory=dict)
     channel_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     in_app_roles: list[RoleName] = Field(default_factory=list, max_length=3)
     in_app_user_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
@@ -361,6 +368,7 @@ class NotificationRulePatch(Strict):
     resource_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
         None, max_length=100
     )
+    tags: RuleTags | None = None
     channel_ids: list[uuid.UUID] | None = Field(None, max_length=50)
     in_app_roles: list[RoleName] | None = Field(None, max_length=3)
     in_app_user_ids: list[uuid.UUID] | None = Field(None, max_length=100)

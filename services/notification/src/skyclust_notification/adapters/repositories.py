@@ -108,6 +108,27 @@ class MuteRepository(Protocol):
     ) -> None: ...
 
 
+class ResourceTagRepository(Protocol):
+    async def announce(
+        self,
+        workspace_id: uuid.UUID,
+        resource_id: str,
+        resource_type: str,
+        tags: dict[str, str],
+        as_of: datetime,
+    ) -> None:
+        """Keep these as the resource's tags, unless newer ones are already kept."""
+        ...
+
+    async def forget(self, workspace_id: uuid.UUID, resource_id: str) -> None: ...
+
+    async def of(
+        self, workspace_id: uuid.UUID, resource_ids: list[str]
+    ) -> dict[str, dict[str, str]]:
+        """The kept tags of those of these resources that have any kept."""
+        ...
+
+
 class NotificationUnitOfWork(Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
@@ -123,6 +144,9 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def mutes(self) -> MuteRepository: ...
+
+    @property
+    def resource_tags(self) -> ResourceTagRepository: ...
 
     def read_only(self) -> Self: ...
 

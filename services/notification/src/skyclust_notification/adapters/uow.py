@@ -8,7 +8,7 @@ from skyclust_common.db import UnitOfWork
 
 from .secret_box import SecretBox
 from .sql import SqlNotifications
-from .sql_rules import SqlMutes, SqlRules
+from .sql_rules import SqlMutes, SqlResourceTags, SqlRules
 from .sql_webhooks import SqlChannels, SqlDeliveries
 
 
@@ -36,3 +36,7 @@ class SqlNotificationUnitOfWork(UnitOfWork):
     @property
     def mutes(self) -> SqlMutes:
         return SqlMutes(self.session)
+
+    @property
+    def resource_tags(self) -> SqlResourceTags:
+        return SqlResourceTags(self.session)

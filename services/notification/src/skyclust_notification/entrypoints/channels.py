@@ -108,6 +108,7 @@ async def create_rule(
         in_app_roles=_list(r.in_app_roles),
         in_app_user_ids=_list(r.in_app_user_ids),
         enabled=r.enabled if r.enabled is not None else True,
+        tags=dict(r.tags) if r.tags is not None else None,
         actor_id=r.actor_id,
     )
 
@@ -139,6 +140,7 @@ async def update_rule(
         in_app_roles=_list(r.in_app_roles),
         in_app_user_ids=_list(r.in_app_user_ids),
         enabled=r.enabled,
+        tags=dict(r.tags) if r.tags is not None else None,
     )
 
 

@@ -31,6 +31,7 @@ from ..domain.webhooks import (
     new_secret,
 )
 from .common import NotificationDeps, WebhookDeps
+from .resource_tags import tags_for
 
 log = logging.getLogger(__name__)
 
@@ -237,11 +238,13 @@ async def on_platform_event(
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
+        rules = await uow.rules.in_workspace(workspace_id)
         routed = routed_channels(
-            await uow.rules.in_workspace(workspace_id),
+            rules,
             event.name,
             message.severity,
             message.resource_id,
+            await tags_for(uow, workspace_id, rules, event.data),
         )
         for channel in await uow.channels.in_workspace(workspace_id):
             if not channel.enabled:
