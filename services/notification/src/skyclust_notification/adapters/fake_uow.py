@@ -14,6 +14,7 @@ from ..domain.cursor import Position
 from ..domain.model import Notification
 from ..domain.rules import Rule
 from ..domain.webhooks import Channel, Delivery, DeliveryStatus
+from .repositories import Resealed
 
 
 class FakeNotifications:
@@ -85,6 +86,16 @@ class FakeChannels:
 
     async def save(self, channel: Channel) -> None:
         self.rows[channel.id] = channel
+
+    async def reseal(
+        self, channel_ids: list[uuid.UUID] | None, limit: int, after: uuid.UUID | None = None
+    ) -> Resealed:
+        # The fake keeps secrets as they are: there is nothing to seal again.
+        return Resealed()
+
+    async def sealed_under(self) -> dict[str, int]:
+        count = sum(bool(c.secret) + bool(c.previous_secret) for c in self.rows.values())
+        return {"clear": count} if count else {}
 
     async def remove(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> bool:
         if await self.get(workspace_id, channel_id) is None:

@@ -15,7 +15,7 @@ from .sql_webhooks import SqlChannels, SqlDeliveries
 class SqlNotificationUnitOfWork(UnitOfWork):
     def __init__(self, *args: Any, secret_box: SecretBox | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.secret_box = secret_box or SecretBox(None)
+        self.secret_box = secret_box or SecretBox()
 
     @property
     def notifications(self) -> SqlNotifications:

@@ -48,6 +48,9 @@ async def deliver_due(deps: NotificationDeps, limit: int = 20) -> int:
         for d in claimed:
             if d.channel_id not in channels:
                 channels[d.channel_id] = await uow.channels.get(d.workspace_id, d.channel_id)
+        if channels:
+            # On use: a secret still clear or under an older key moves to the active one.
+            await uow.channels.reseal(list(channels), len(channels))
         await uow.commit()
     # Side by side: one slow endpoint must not hold the others past their lease.
     await asyncio.gather(*(attempt(deps, d, channels.get(d.channel_id)) for d in claimed))
