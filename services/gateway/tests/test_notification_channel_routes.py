@@ -33,6 +33,7 @@ def channel() -> dict[str, Any]:
         "type": "webhook",
         "url": "https://hooks.example.com/in",
         "recipients": [],
+        "recipient_roles": [],
         "event_types": ["ClusterFailed"],
         "enabled": True,
         "disabled_reason": None,
@@ -272,6 +273,14 @@ async def test_an_email_channel_is_created_with_its_recipients(client, svc, chan
         "recipients": ["ops@example.com"],
         "event_types": [],
     }
+    by_role = {"name": "admins", "type": "email", "recipient_roles": ["admin"]}
+    response = await client.post(channels, json=by_role, headers=as_("admin"))
+    assert response.status_code == 201, response.text
+    assert svc.calls[-1][1]["recipient_roles"] == ["admin"]
+    calls = len(svc.calls)
+    refused = {**by_role, "recipient_roles": ["owner"]}
+    response = await client.post(channels, json=refused, headers=as_("admin"))
+    assert response.status_code == 422 and len(svc.calls) == calls
 
 
 RULE_BODY = {"name": "clusters to ops", "event_types": ["Cluster*"], "channel_ids": [CHANNEL]}

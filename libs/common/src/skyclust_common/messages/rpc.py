@@ -1002,6 +1002,7 @@ class CreateNotificationChannelReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -1016,7 +1017,14 @@ class CreateNotificationChannelRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["actor_id", "type", "url", "recipients", "event_types"],
+            "skyclust-not-null": [
+                "actor_id",
+                "type",
+                "url",
+                "recipients",
+                "recipient_roles",
+                "event_types",
+            ],
             "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1},
         },
     )
@@ -1029,6 +1037,13 @@ class CreateNotificationChannelRequest(RpcRequest):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]] | None,
         Field(max_length=50, min_length=1),
     ] = None
+    recipient_roles: Annotated[
+        list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
+    ] = None
+    """
+    An email channel's recipients by role: the workspace's members with one of these roles,
+    resolved from identity when each event is handled.
+    """
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
         Field(max_length=50, min_length=0),
@@ -2989,6 +3004,7 @@ class GetNotificationChannelReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -3813,6 +3829,7 @@ class ListNotificationChannelsReplyItem(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -4832,6 +4849,7 @@ class RotateNotificationChannelSecretReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -5295,6 +5313,7 @@ class UpdateNotificationChannelReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -5309,7 +5328,14 @@ class UpdateNotificationChannelRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["name", "url", "recipients", "event_types", "enabled"],
+            "skyclust-not-null": [
+                "name",
+                "url",
+                "recipients",
+                "recipient_roles",
+                "event_types",
+                "enabled",
+            ],
             "skyclust-contract": {"name": "UpdateNotificationChannel", "version": 1},
         },
     )
@@ -5319,8 +5345,15 @@ class UpdateNotificationChannelRequest(RpcRequest):
     url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)] = None
     recipients: Annotated[
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]] | None,
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ] = None
+    recipient_roles: Annotated[
+        list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
+    ] = None
+    """
+    An email channel's recipients by role: the workspace's members with one of these roles,
+    resolved from identity when each event is handled.
+    """
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
         Field(max_length=50, min_length=0),

@@ -310,21 +310,28 @@ EventTypes = list[Annotated[str, Field(min_length=1, max_length=64)]]
 Addresses = list[Annotated[str, Field(min_length=3, max_length=320)]]
 
 
+ChannelRoles = Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
+
+
 class ChannelBody(Strict):
-    """A webhook (`url`) or an email channel (`recipients`). `event_types` is the
-    channel's own subscription; empty when only rules send to it."""
+    """A webhook (`url`) or an email channel (`recipients`, and/or `recipient_roles`:
+    the workspace's members with those roles when each event is handled).
+    `event_types` is the channel's own subscription; empty when only rules send to it."""
 
     name: str = Field(min_length=1, max_length=100)
     type: Literal["webhook", "email"] = "webhook"
     url: str | None = Field(None, min_length=1, max_length=2000)
     recipients: Addresses | None = Field(None, min_length=1, max_length=50)
+    recipient_roles: ChannelRoles | None = None
     event_types: EventTypes = Field(default_factory=list, max_length=50)
 
 
 class ChannelPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     url: str | None = Field(None, min_length=1, max_length=2000)
-    recipients: Addresses | None = Field(None, min_length=1, max_length=50)
+    # Empty only when the channel mails by role.
+    recipients: Addresses | None = Field(None, max_length=50)
+    recipient_roles: ChannelRoles | None = None
     event_types: EventTypes | None = Field(None, max_length=50)
     enabled: bool | None = None
 

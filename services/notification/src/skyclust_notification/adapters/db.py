@@ -60,6 +60,7 @@ channels = Table(
     # An email channel has no URL and no secret.
     Column("url", String(2000), nullable=True),
     Column("recipients", JSONB(), nullable=False, server_default=text("'[]'::jsonb")),
+    Column("recipient_roles", JSONB(), nullable=False, server_default=text("'[]'::jsonb")),
     Column("event_types", JSONB(), nullable=False),
     Column("secret", String(200), nullable=True),
     Column("previous_secret", String(200), nullable=True),

@@ -34,6 +34,7 @@ def _channel(row: Any, box: SecretBox) -> Channel:
         failing_since=row.failing_since,
         type=row.type,
         recipients=tuple(row.recipients),
+        recipient_roles=tuple(row.recipient_roles),
     )
 
 
@@ -45,6 +46,7 @@ def _channel_values(c: Channel, box: SecretBox) -> dict[str, Any]:
         "type": c.type,
         "url": c.url or None,
         "recipients": list(c.recipients),
+        "recipient_roles": list(c.recipient_roles),
         "event_types": list(c.event_types),
         "secret": box.seal(c.secret, c.id) if c.secret else None,
         "previous_secret": box.seal(c.previous_secret, c.id) if c.previous_secret else None,

@@ -26,6 +26,7 @@ async def create(
         type=r.type or "webhook",
         url=r.url,
         recipients=list(r.recipients) if r.recipients is not None else None,
+        recipient_roles=list(r.recipient_roles) if r.recipient_roles is not None else None,
         event_types=list(r.event_types or []),
         actor_id=r.actor_id,
     )
@@ -55,6 +56,7 @@ async def update(
         event_types=list(r.event_types) if r.event_types is not None else None,
         enabled=r.enabled,
         recipients=list(r.recipients) if r.recipients is not None else None,
+        recipient_roles=list(r.recipient_roles) if r.recipient_roles is not None else None,
     )
 
 
