@@ -27,7 +27,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from .test_notifications import wait_for_inbox
-from .test_saga_crash import Clouds, credentials
+from .test_saga_crash import Clouds, cluster_body, credentials
 from .test_saga_faults import PROVIDERS, User, create, inject, network_fault
 
 # Each test waits on clusters on three clouds and on retries; the first of a session also
@@ -143,11 +143,44 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
     assert [r["id"] for r in api.get("/api/v1/notifications/rules").json()["data"]["items"]] == [
         rule.json()["data"]["rule"]["id"]
     ]
+    # The admins by mail, of the clusters tagged team=<this test's> only.
+    team = uuid.uuid4().hex[:8]
+    admins = api.post(
+        "/api/v1/notifications/channels",
+        json={"name": "admins", "type": "email", "recipient_roles": ["admin"]},
+    )
+    assert admins.status_code == 201, admins.text
+    tagged_rule = api.post(
+        "/api/v1/notifications/rules",
+        json={
+            "name": "my team's clusters",
+            "event_types": ["ClusterReady", "ClusterFailed"],
+            "tags": {"team": team},
+            "channel_ids": [admins.json()["data"]["channel"]["id"]],
+        },
+    )
+    assert tagged_rule.status_code == 201, tagged_rule.text
+    refused = api.post(
+        "/api/v1/notifications/rules",
+        json={"name": "bad", "event_types": ["ClusterReady"], "tags": {"": "x"}},
+    )
+    assert (refused.status_code, refused.json()["error"]["code"]) == (
+        422,
+        "NOTIFICATION_RULE_TAGS_INVALID",
+    )
+    admin_email = api.get("/api/v1/auth/me").json()["data"]["user"]["email"]
 
     ready: dict[str, str] = {}
     for provider in PROVIDERS:
         name = f"r{uuid.uuid4().hex[:8]}"
         ready[create(user, provider, name)] = name
+    tagged_name = f"t{uuid.uuid4().hex[:8]}"
+    tagged = api.post(
+        "/api/v1/gcp/kubernetes/clusters",
+        json={**cluster_body("gcp", user.credential["gcp"], tagged_name), "tags": {"team": team}},
+    )
+    assert tagged.status_code == 202, tagged.text
+    ready[str(tagged.json()["data"]["id"])] = tagged_name
     failed_name = f"f{uuid.uuid4().hex[:8]}"
     # Azure's fault names the cluster's network: no other cluster can meet it.
     inject(user, "azure", network_fault("azure", failed_name))
@@ -192,7 +225,8 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
 
     folder = platform.state_dir / "mail"
     mails = until(
-        "a mail per event", lambda: (m := mails_to(folder, address)) and len(m) >= 4 and m
+        "a mail per event",
+        lambda: (m := mails_to(folder, address)) and len(m) >= len(expected) and m,
     )
     time.sleep(1.0)
     mails = mails_to(folder, address)
@@ -208,6 +242,18 @@ def test_a_rule_sends_cluster_events_signed_to_a_webhook_and_by_mail(
     assert f"/api/v1/azure/kubernetes/clusters/{failed_id}" in text
     mail_log = api.get(f"/api/v1/notifications/channels/{mail_id}/deliveries").json()["data"]
     assert {(d["recipient"], d["status"]) for d in mail_log["items"]} == {(address, "succeeded")}
+
+    # The tagged cluster's event alone reached the admin, by role.
+    def cluster_mails() -> list[email.message.EmailMessage]:
+        # Not the account mails (the address's verification) sent to the same address.
+        return [m for m in mails_to(folder, admin_email) if "Cluster" in str(m["Subject"])]
+
+    until("the tagged cluster's mail", cluster_mails)
+    time.sleep(1.0)
+    to_admin = cluster_mails()
+    assert [str(m["Subject"]) for m in to_admin] == [
+        f"[SkyClust] Info: Cluster {tagged_name} is ready"
+    ]
 
     outcomes = [
         e

@@ -98,6 +98,10 @@ def test_the_env_files_hold_the_same_passwords_as_the_state_dir(project: Path) -
     assert json.loads(vault["SKYCLUST_VAULT_KEYS"]) == secret["vault_keys"]
     identity = services["identity"]["environment"]
     assert json.loads(identity["SKYCLUST_MFA_KEYS"]) == secret["mfa_keys"]
+    notification = services["notification"]["environment"]
+    keys = json.loads(notification["SKYCLUST_WEBHOOK_SECRETS_KEYS"])
+    assert keys == secret["webhook_secrets_keys"]
+    assert notification["SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY"] == "v1"
     # Written again, the same secrets: the env files follow secrets.json.
     compose_env.write(project / ".skyclust")
     assert resolved(project)["identity"]["environment"] == services["identity"]["environment"]

@@ -33,6 +33,7 @@ def channel() -> dict[str, Any]:
         "type": "webhook",
         "url": "https://hooks.example.com/in",
         "recipients": [],
+        "recipient_roles": [],
         "event_types": ["ClusterFailed"],
         "enabled": True,
         "disabled_reason": None,
@@ -69,6 +70,7 @@ def rule() -> dict[str, Any]:
         "event_types": ["Cluster*"],
         "min_severity": "info",
         "resource_ids": [],
+        "tags": {},
         "channel_ids": [CHANNEL],
         "in_app_roles": [],
         "in_app_user_ids": [],
@@ -271,6 +273,14 @@ async def test_an_email_channel_is_created_with_its_recipients(client, svc, chan
         "recipients": ["ops@example.com"],
         "event_types": [],
     }
+    by_role = {"name": "admins", "type": "email", "recipient_roles": ["admin"]}
+    response = await client.post(channels, json=by_role, headers=as_("admin"))
+    assert response.status_code == 201, response.text
+    assert svc.calls[-1][1]["recipient_roles"] == ["admin"]
+    calls = len(svc.calls)
+    refused = {**by_role, "recipient_roles": ["owner"]}
+    response = await client.post(channels, json=refused, headers=as_("admin"))
+    assert response.status_code == 422 and len(svc.calls) == calls
 
 
 RULE_BODY = {"name": "clusters to ops", "event_types": ["Cluster*"], "channel_ids": [CHANNEL]}
@@ -287,6 +297,7 @@ async def test_admins_change_rules_and_viewers_read_them(client, svc):
         [CHANNEL],
     )
     assert sent["min_severity"] == "info" and sent["in_app_roles"] == []
+    assert sent["tags"] == {}
     for role in ("viewer", "user"):
         listed = await client.get("/api/v1/notifications/rules", headers=as_(role))
         assert listed.status_code == 200 and listed.json()["data"]["items"][0]["id"] == RULE
@@ -312,6 +323,11 @@ async def test_admins_change_rules_and_viewers_read_them(client, svc):
         "UpdateNotificationRule",
         {"workspace_id": WORKSPACE, "rule_id": RULE, "min_severity": "critical"},
     )
+    tagged = await client.patch(
+        f"/api/v1/notifications/rules/{RULE}", json={"tags": {"env": "prod"}}, headers=as_("admin")
+    )
+    assert tagged.status_code == 200
+    assert svc.calls[-1][1]["tags"] == {"env": "prod"}
     gone = await client.delete(f"/api/v1/notifications/rules/{RULE}", headers=as_("admin"))
     assert gone.status_code == 200 and svc.calls[-1][0] == "DeleteNotificationRule"
 
@@ -322,6 +338,8 @@ async def test_a_rule_body_with_unknown_fields_or_values_is_refused(client, svc)
         {**RULE_BODY, "min_severity": "loud"},
         {**RULE_BODY, "in_app_roles": ["owner"]},
         {**RULE_BODY, "channel_ids": ["not-a-uuid"]},
+        {**RULE_BODY, "tags": {"env": 3}},
+        {**RULE_BODY, "tags": ["env"]},
         {"name": "no events"},
     ):
         response = await client.post("/api/v1/notifications/rules", json=body, headers=as_("admin"))

@@ -5,7 +5,8 @@ Each holds what is the service's own and secret: its NATS user, password and inb
 (the same passwords as the NATS configuration `make compose-nats-config` writes, both from
 `<state-dir>/secrets.json`, made there first if there is none), for a service with a
 database its role's password (for `bootstrap-db`) and URL (`postgres:5432`, database
-`skyclust`), the vault's keyring and identity's MFA keys. Nothing secret is in
+`skyclust`), the vault's keyring, identity's MFA keys and notification's webhook secrets'
+keys. Nothing secret is in
 docker-compose.yml itself."""
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def service_env(service: str, secret: dict[str, object]) -> dict[str, str]:
         env["SKYCLUST_DATABASE_URL"] = service_url(DATABASE, service, password)
     if service == "identity" and "mfa_keys" in secret:
         env["SKYCLUST_MFA_KEYS"] = json.dumps(secret["mfa_keys"])
+    if service == "notification" and "webhook_secrets_keys" in secret:
+        env["SKYCLUST_WEBHOOK_SECRETS_KEYS"] = json.dumps(secret["webhook_secrets_keys"])
+        env["SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY"] = str(
+            secret.get("webhook_secrets_active_key", "v1")
+        )
     if service == "credential-vault":
         env["SKYCLUST_VAULT_KEYS"] = json.dumps(secret["vault_keys"])
         env["SKYCLUST_VAULT_ACTIVE_KEY"] = str(secret["vault_active_key"])

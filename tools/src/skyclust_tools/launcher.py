@@ -117,17 +117,24 @@ class Platform:
             missing = [svc for svc in services if svc not in stored["db_passwords"]]
             nats = stored.setdefault("nats_passwords", {})
             missing_nats = [svc for svc in NATS_USERS if svc not in nats]
-            if missing or missing_nats or {"nats_admin_password", "mfa_keys"} - set(stored):
+            keys = {"nats_admin_password", "mfa_keys", "webhook_secrets_keys"}
+            if missing or missing_nats or keys - set(stored):
                 stored["db_passwords"].update({svc: secrets.token_urlsafe(24) for svc in missing})
                 nats.update({svc: secrets.token_urlsafe(24) for svc in missing_nats})
                 stored.setdefault("nats_admin_password", secrets.token_urlsafe(24))
                 stored.setdefault("mfa_keys", {"v1": _new_key()})
+                # A state dir from before: its webhook secrets, kept clear until now, are
+                # sealed as they are used.
+                stored.setdefault("webhook_secrets_keys", {"v1": _new_key()})
+                stored.setdefault("webhook_secrets_active_key", "v1")
                 path.write_text(json.dumps(stored))
             return stored
         generated = {
             "vault_keys": {"v1": _new_key()},
             "vault_active_key": "v1",
             "mfa_keys": {"v1": _new_key()},
+            "webhook_secrets_keys": {"v1": _new_key()},
+            "webhook_secrets_active_key": "v1",
             "db_passwords": {svc: secrets.token_urlsafe(24) for svc in services},
             "nats_passwords": {svc: secrets.token_urlsafe(24) for svc in NATS_USERS},
             "nats_admin_password": secrets.token_urlsafe(24),
@@ -336,6 +343,10 @@ class Platform:
                     "SKYCLUST_PUBLIC_URL": gateway_url,
                     "SKYCLUST_SMTP_HOST": smtp_host,
                     "SKYCLUST_SMTP_PORT": smtp_port,
+                    "SKYCLUST_WEBHOOK_SECRETS_KEYS": json.dumps(secret["webhook_secrets_keys"]),
+                    "SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY": secret.get(
+                        "webhook_secrets_active_key", "v1"
+                    ),
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),

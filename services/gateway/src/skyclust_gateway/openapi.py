@@ -372,6 +372,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "NotificationRuleBody": {
         "name": "cluster outcomes to ops",
         "event_types": ["ClusterReady", "ClusterFailed"],
+        "tags": {"env": "prod"},
         "channel_ids": [_CLUSTER],
         "in_app_roles": ["user"],
     },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,7 +10,6 @@ from skyclust_common.runtime import PeriodicJob, Runtime, ServiceSpec
 
 from .adapters.db import metadata
 from .adapters.identity import IdentityMembers
-from .adapters.secret_box import SecretBox, parse_key
 from .adapters.smtp import Mailer, SmtpMailer
 from .adapters.uow import SqlNotificationUnitOfWork
 from .adapters.webhook_http import WebhookSender
@@ -66,8 +65,7 @@ def bootstrap(
     mailer: Mailer | None = None,
 ) -> NotificationDeps:
     db = runtime.db
-    key = settings.webhook_secrets_key
-    box = SecretBox(parse_key(key.get_secret_value() if key else None))
+    box = settings.secret_box()
 
     def uow() -> SqlNotificationUnitOfWork:
         return SqlNotificationUnitOfWork(
@@ -107,6 +105,12 @@ def jobs(deps: NotificationDeps, settings: NotificationSettings) -> Iterable[Per
     yield PeriodicJob("webhook-deliveries", settings.webhook_poll_seconds, send_due)
 
 
+def cli(argv: Sequence[str]) -> int:
+    from .cli import main
+
+    return main(argv)
+
+
 SPEC = ServiceSpec(
     name=SERVICE,
     settings=NotificationSettings,
@@ -114,4 +118,5 @@ SPEC = ServiceSpec(
     metadata=metadata,
     migrations=MIGRATIONS,
     jobs=jobs,
+    cli=cli,
 )

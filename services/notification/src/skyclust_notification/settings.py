@@ -6,7 +6,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from skyclust_common.settings import DatabaseServiceSettings
 
-from .adapters.secret_box import parse_key
+from .adapters.secret_box import LEGACY_VERSION, SecretBox, parse_key
 from .adapters.webhook_http import tls_context
 from .domain.ssrf import parse_cidrs
 
@@ -40,8 +40,13 @@ class NotificationSettings(DatabaseServiceSettings):
     webhook_rotation_overlap_seconds: float = Field(default=86400.0, ge=0)
     # An endpoint failing every delivery for this long is disabled and its admins told.
     webhook_disable_after_seconds: float = Field(default=259200.0, gt=0)
-    # 32 bytes, base64: webhook signing secrets are sealed with it (AES-GCM). Unset, they
+    # Keys that seal webhook signing secrets at rest (AES-GCM; JSON: version -> base64 of
+    # 32 bytes), and the version that seals (the others still open, and what they sealed
+    # is sealed again under the active one on use or by `secrets reseal`). Unset, secrets
     # are kept unsealed in the service's schema.
+    webhook_secrets_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    webhook_secrets_active_key: str = Field(default="v1", pattern=r"^[A-Za-z0-9._-]{1,32}$")
+    # One key before versions existed: the same as {"v1": key} in webhook_secrets_keys.
     webhook_secrets_key: SecretStr | None = None
     # A PEM bundle of CAs trusted for https webhooks besides the public ones.
     webhook_ca_bundle: str | None = None
@@ -82,6 +87,37 @@ class NotificationSettings(DatabaseServiceSettings):
     def _key(cls, value: SecretStr | None) -> SecretStr | None:
         parse_key(value.get_secret_value() if value else None)
         return value
+
+    @model_validator(mode="after")
+    def _secrets_keys(self) -> Self:
+        keys = self.secrets_keys()
+        if keys and self.webhook_secrets_active_key not in keys:
+            raise ValueError("webhook_secrets_active_key must name one of webhook_secrets_keys")
+        return self
+
+    def secrets_keys(self) -> dict[str, bytes]:
+        keys: dict[str, bytes] = {}
+        for version, value in self.webhook_secrets_keys.items():
+            try:
+                key = parse_key(value.get_secret_value())
+            except ValueError as exc:
+                raise ValueError(f"webhook secrets key {version}: {exc}") from None
+            if key is None or ":" in version:
+                raise ValueError(f"webhook secrets key {version} is empty or has ':' in its name")
+            keys[version] = key
+        single = self.webhook_secrets_key
+        legacy = parse_key(single.get_secret_value()) if single else None
+        if legacy is not None:
+            if keys.get(LEGACY_VERSION, legacy) != legacy:
+                raise ValueError(
+                    f"webhook_secrets_key and webhook_secrets_keys[{LEGACY_VERSION}] differ"
+                )
+            keys[LEGACY_VERSION] = legacy
+        return keys
+
+    def secret_box(self) -> SecretBox:
+        keys = self.secrets_keys()
+        return SecretBox(keys, self.webhook_secrets_active_key if keys else None)
 
     @field_validator("webhook_retry_schedule")
     @classmethod

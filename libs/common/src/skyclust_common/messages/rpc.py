@@ -1002,6 +1002,7 @@ class CreateNotificationChannelReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -1016,7 +1017,14 @@ class CreateNotificationChannelRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["actor_id", "type", "url", "recipients", "event_types"],
+            "skyclust-not-null": [
+                "actor_id",
+                "type",
+                "url",
+                "recipients",
+                "recipient_roles",
+                "event_types",
+            ],
             "skyclust-contract": {"name": "CreateNotificationChannel", "version": 1},
         },
     )
@@ -1029,6 +1037,13 @@ class CreateNotificationChannelRequest(RpcRequest):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]] | None,
         Field(max_length=50, min_length=1),
     ] = None
+    recipient_roles: Annotated[
+        list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
+    ] = None
+    """
+    An email channel's recipients by role: the workspace's members with one of these roles,
+    resolved from identity when each event is handled.
+    """
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
         Field(max_length=50, min_length=0),
@@ -1059,6 +1074,7 @@ class CreateNotificationRuleReplyRule(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -1074,6 +1090,7 @@ class CreateNotificationRuleRequest(RpcRequest):
                 "actor_id",
                 "min_severity",
                 "resource_ids",
+                "tags",
                 "channel_ids",
                 "in_app_roles",
                 "in_app_user_ids",
@@ -1094,6 +1111,10 @@ class CreateNotificationRuleRequest(RpcRequest):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]] | None,
         Field(max_length=100),
     ] = None
+    tags: Annotated[dict[str, StrictStr] | None, Field(max_length=50)] = None
+    """
+    Only events about resources carrying each of these tags (key: value); empty: any.
+    """
     channel_ids: Annotated[list[Uuid] | None, Field(max_length=50)] = None
     in_app_roles: Annotated[
         list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
@@ -2988,6 +3009,7 @@ class GetNotificationChannelReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -3051,6 +3073,7 @@ class GetNotificationRuleReplyRule(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -3811,6 +3834,7 @@ class ListNotificationChannelsReplyItem(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -3853,6 +3877,7 @@ class ListNotificationRulesReplyItem(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -4829,6 +4854,7 @@ class RotateNotificationChannelSecretReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -5292,6 +5318,7 @@ class UpdateNotificationChannelReplyChannel(Part):
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]],
         Field(max_length=50),
     ]
+    recipient_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]],
         Field(max_length=50, min_length=0),
@@ -5306,7 +5333,14 @@ class UpdateNotificationChannelRequest(RpcRequest):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "skyclust-not-null": ["name", "url", "recipients", "event_types", "enabled"],
+            "skyclust-not-null": [
+                "name",
+                "url",
+                "recipients",
+                "recipient_roles",
+                "event_types",
+                "enabled",
+            ],
             "skyclust-contract": {"name": "UpdateNotificationChannel", "version": 1},
         },
     )
@@ -5316,8 +5350,15 @@ class UpdateNotificationChannelRequest(RpcRequest):
     url: Annotated[StrictStr | None, Field(max_length=2000, min_length=1)] = None
     recipients: Annotated[
         list[Annotated[str, StringConstraints(min_length=3, max_length=320, strict=True)]] | None,
-        Field(max_length=50, min_length=1),
+        Field(max_length=50, min_length=0),
     ] = None
+    recipient_roles: Annotated[
+        list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
+    ] = None
+    """
+    An email channel's recipients by role: the workspace's members with one of these roles,
+    resolved from identity when each event is handled.
+    """
     event_types: Annotated[
         list[Annotated[str, StringConstraints(min_length=1, max_length=64, strict=True)]] | None,
         Field(max_length=50, min_length=0),
@@ -5349,6 +5390,7 @@ class UpdateNotificationRuleReplyRule(Part):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]],
         Field(max_length=100),
     ]
+    tags: dict[str, StrictStr]
     channel_ids: Annotated[list[Uuid], Field(max_length=50)]
     in_app_roles: Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
     in_app_user_ids: Annotated[list[Uuid], Field(max_length=100)]
@@ -5365,6 +5407,7 @@ class UpdateNotificationRuleRequest(RpcRequest):
                 "event_types",
                 "min_severity",
                 "resource_ids",
+                "tags",
                 "channel_ids",
                 "in_app_roles",
                 "in_app_user_ids",
@@ -5385,6 +5428,10 @@ class UpdateNotificationRuleRequest(RpcRequest):
         list[Annotated[str, StringConstraints(min_length=1, max_length=128, strict=True)]] | None,
         Field(max_length=100),
     ] = None
+    tags: Annotated[dict[str, StrictStr] | None, Field(max_length=50)] = None
+    """
+    Only events about resources carrying each of these tags (key: value); empty: any.
+    """
     channel_ids: Annotated[list[Uuid] | None, Field(max_length=50)] = None
     in_app_roles: Annotated[
         list[Literal["admin", "user", "viewer"]] | None, Field(max_length=3)
@@ -6026,8 +6073,8 @@ class CreateNotificationChannel(
 
 
 class CreateNotificationRule(Rpc[CreateNotificationRuleRequest, CreateNotificationRuleReply]):
-    """Add a rule to the workspace: which events (name patterns, minimum severity, resources)
-    go to which channels, and in-app to which roles or members."""
+    """Add a rule to the workspace: which events (name patterns, minimum severity, resources,
+    tags) go to which channels, and in-app to which roles or members."""
 
     CONTRACT = "CreateNotificationRule"
     VERSION = 1

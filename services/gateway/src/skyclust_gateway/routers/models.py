@@ -310,21 +310,28 @@ EventTypes = list[Annotated[str, Field(min_length=1, max_length=64)]]
 Addresses = list[Annotated[str, Field(min_length=3, max_length=320)]]
 
 
+ChannelRoles = Annotated[list[Literal["admin", "user", "viewer"]], Field(max_length=3)]
+
+
 class ChannelBody(Strict):
-    """A webhook (`url`) or an email channel (`recipients`). `event_types` is the
-    channel's own subscription; empty when only rules send to it."""
+    """A webhook (`url`) or an email channel (`recipients`, and/or `recipient_roles`:
+    the workspace's members with those roles when each event is handled).
+    `event_types` is the channel's own subscription; empty when only rules send to it."""
 
     name: str = Field(min_length=1, max_length=100)
     type: Literal["webhook", "email"] = "webhook"
     url: str | None = Field(None, min_length=1, max_length=2000)
     recipients: Addresses | None = Field(None, min_length=1, max_length=50)
+    recipient_roles: ChannelRoles | None = None
     event_types: EventTypes = Field(default_factory=list, max_length=50)
 
 
 class ChannelPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=100)
     url: str | None = Field(None, min_length=1, max_length=2000)
-    recipients: Addresses | None = Field(None, min_length=1, max_length=50)
+    # Empty only when the channel mails by role.
+    recipients: Addresses | None = Field(None, max_length=50)
+    recipient_roles: ChannelRoles | None = None
     event_types: EventTypes | None = Field(None, max_length=50)
     enabled: bool | None = None
 
@@ -337,10 +344,16 @@ Severity = Literal["info", "warning", "critical"]
 RoleName = Literal["admin", "user", "viewer"]
 
 
+# Checked by the notification service (NOTIFICATION_RULE_TAGS_INVALID): one code for
+# every way a tag filter can be wrong.
+RuleTags = Annotated[dict[str, str], Field(max_length=50)]
+
+
 class NotificationRuleBody(Strict):
     """Events whose name matches a pattern of `event_types` (e.g. `Cluster*`), of at
-    least `min_severity`, about one of `resource_ids` (empty: any), go to `channel_ids`
-    and in-app to the members with `in_app_roles` and to `in_app_user_ids`."""
+    least `min_severity`, about one of `resource_ids` (empty: any) and about a resource
+    carrying every one of `tags` (empty: any), go to `channel_ids` and in-app to the
+    members with `in_app_roles` and to `in_app_user_ids`."""
 
     name: str = Field(min_length=1, max_length=100)
     event_types: EventTypes = Field(min_length=1, max_length=50)
@@ -348,6 +361,7 @@ class NotificationRuleBody(Strict):
     resource_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(
         default_factory=list, max_length=100
     )
+    tags: RuleTags = Field(default_factory=dict)
     channel_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     in_app_roles: list[RoleName] = Field(default_factory=list, max_length=3)
     in_app_user_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
@@ -361,6 +375,7 @@ class NotificationRulePatch(Strict):
     resource_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
         None, max_length=100
     )
+    tags: RuleTags | None = None
     channel_ids: list[uuid.UUID] | None = Field(None, max_length=50)
     in_app_roles: list[RoleName] | None = Field(None, max_length=3)
     in_app_user_ids: list[uuid.UUID] | None = Field(None, max_length=100)

@@ -60,6 +60,7 @@ channels = Table(
     # An email channel has no URL and no secret.
     Column("url", String(2000), nullable=True),
     Column("recipients", JSONB(), nullable=False, server_default=text("'[]'::jsonb")),
+    Column("recipient_roles", JSONB(), nullable=False, server_default=text("'[]'::jsonb")),
     Column("event_types", JSONB(), nullable=False),
     Column("secret", String(200), nullable=True),
     Column("previous_secret", String(200), nullable=True),
@@ -112,6 +113,20 @@ rules = Table(
     Column("enabled", Boolean(), nullable=False, server_default=text("true")),
     Column("created_by", Uuid(), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("tags", JSONB(), nullable=False, server_default=text("'{}'::jsonb")),
+)
+
+# The tags each resource last announced (ClusterRequested, VpcUpdated, ...), for rules
+# that filter by tag: the events that notify mostly carry none.
+resource_tags = Table(
+    "resource_tags",
+    metadata,
+    Column("workspace_id", Uuid(), primary_key=True),
+    Column("resource_id", String(128), primary_key=True),
+    Column("resource_type", String(32), nullable=False),
+    Column("tags", JSONB(), nullable=False),
+    # The announcing event's time: an older one redelivered late does not win.
+    Column("as_of", DateTime(timezone=True), nullable=False),
 )
 
 # The event types each user has muted in-app, per workspace.

@@ -14,6 +14,7 @@ from ..domain.cursor import Position
 from ..domain.model import Notification
 from ..domain.rules import Rule
 from ..domain.webhooks import Channel, Delivery, DeliveryStatus
+from .repositories import Resealed
 
 
 class FakeNotifications:
@@ -85,6 +86,16 @@ class FakeChannels:
 
     async def save(self, channel: Channel) -> None:
         self.rows[channel.id] = channel
+
+    async def reseal(
+        self, channel_ids: list[uuid.UUID] | None, limit: int, after: uuid.UUID | None = None
+    ) -> Resealed:
+        # The fake keeps secrets as they are: there is nothing to seal again.
+        return Resealed()
+
+    async def sealed_under(self) -> dict[str, int]:
+        count = sum(bool(c.secret) + bool(c.previous_secret) for c in self.rows.values())
+        return {"clear": count} if count else {}
 
     async def remove(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> bool:
         if await self.get(workspace_id, channel_id) is None:
@@ -174,6 +185,35 @@ class FakeMutes:
         self.rows[(workspace_id, user_id)] = event_types
 
 
+class FakeResourceTags:
+    def __init__(self, rows: dict[Any, Any]) -> None:
+        self.rows: dict[tuple[uuid.UUID, str], tuple[str, dict[str, str], datetime]] = rows
+
+    async def announce(
+        self,
+        workspace_id: uuid.UUID,
+        resource_id: str,
+        resource_type: str,
+        tags: dict[str, str],
+        as_of: datetime,
+    ) -> None:
+        kept = self.rows.get((workspace_id, resource_id))
+        if kept is None or kept[2] <= as_of:
+            self.rows[(workspace_id, resource_id)] = (resource_type, dict(tags), as_of)
+
+    async def forget(self, workspace_id: uuid.UUID, resource_id: str) -> None:
+        self.rows.pop((workspace_id, resource_id), None)
+
+    async def of(
+        self, workspace_id: uuid.UUID, resource_ids: list[str]
+    ) -> dict[str, dict[str, str]]:
+        return {
+            r: dict(self.rows[(workspace_id, r)][1])
+            for r in resource_ids
+            if (workspace_id, r) in self.rows
+        }
+
+
 class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def notifications(self) -> FakeNotifications:
@@ -194,3 +234,7 @@ class FakeNotificationUnitOfWork(FakeUnitOfWork):
     @property
     def mutes(self) -> FakeMutes:
         return FakeMutes(self.table("mutes"))
+
+    @property
+    def resource_tags(self) -> FakeResourceTags:
+        return FakeResourceTags(self.table("resource_tags"))

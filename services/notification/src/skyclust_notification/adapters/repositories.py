@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
@@ -47,6 +48,17 @@ class NotificationRepository(Protocol):
     ) -> int: ...
 
 
+@dataclass(frozen=True)
+class Resealed:
+    """One batch of a reseal: how many moved to the active key, the channels whose
+    secret did not open, the last channel looked at and how many were."""
+
+    resealed: int = 0
+    failed: tuple[uuid.UUID, ...] = ()
+    last: uuid.UUID | None = None
+    seen: int = 0
+
+
 class ChannelRepository(Protocol):
     async def add(self, channel: Channel) -> None: ...
 
@@ -57,6 +69,17 @@ class ChannelRepository(Protocol):
         ...
 
     async def save(self, channel: Channel) -> None: ...
+
+    async def reseal(
+        self, channel_ids: list[uuid.UUID] | None, limit: int, after: uuid.UUID | None = None
+    ) -> Resealed:
+        """Seal again under the active key the stored secrets of these channels (None:
+        any, in id order after `after`) that are clear or under an older key."""
+        ...
+
+    async def sealed_under(self) -> dict[str, int]:
+        """Stored secrets per key version (`clear`: unsealed)."""
+        ...
 
     async def remove(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> bool: ...
 
@@ -108,6 +131,27 @@ class MuteRepository(Protocol):
     ) -> None: ...
 
 
+class ResourceTagRepository(Protocol):
+    async def announce(
+        self,
+        workspace_id: uuid.UUID,
+        resource_id: str,
+        resource_type: str,
+        tags: dict[str, str],
+        as_of: datetime,
+    ) -> None:
+        """Keep these as the resource's tags, unless newer ones are already kept."""
+        ...
+
+    async def forget(self, workspace_id: uuid.UUID, resource_id: str) -> None: ...
+
+    async def of(
+        self, workspace_id: uuid.UUID, resource_ids: list[str]
+    ) -> dict[str, dict[str, str]]:
+        """The kept tags of those of these resources that have any kept."""
+        ...
+
+
 class NotificationUnitOfWork(Protocol):
     @property
     def notifications(self) -> NotificationRepository: ...
@@ -123,6 +167,9 @@ class NotificationUnitOfWork(Protocol):
 
     @property
     def mutes(self) -> MuteRepository: ...
+
+    @property
+    def resource_tags(self) -> ResourceTagRepository: ...
 
     def read_only(self) -> Self: ...
 

@@ -1,8 +1,9 @@
-"""Notification rules and users' mutes on PostgreSQL."""
+"""Notification rules, users' mutes and the resources' tags on PostgreSQL."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.model import Severity
 from ..domain.rules import Rule
-from .db import mutes, rules
+from .db import mutes, resource_tags, rules
 
 
 def _rule(row: Any) -> Rule:
@@ -28,6 +29,7 @@ def _rule(row: Any) -> Rule:
         in_app_user_ids=tuple(uuid.UUID(u) for u in row.in_app_user_ids),
         enabled=row.enabled,
         created_by=row.created_by,
+        tags=tuple(sorted(row.tags.items())),
     )
 
 
@@ -45,6 +47,7 @@ def _values(r: Rule) -> dict[str, Any]:
         "enabled": r.enabled,
         "created_by": r.created_by,
         "created_at": r.created_at,
+        "tags": dict(r.tags),
     }
 
 
@@ -113,3 +116,52 @@ class SqlMutes:
                 set_={"event_types": stmt.excluded.event_types},
             )
         )
+
+
+class SqlResourceTags:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def announce(
+        self,
+        workspace_id: uuid.UUID,
+        resource_id: str,
+        resource_type: str,
+        tags: dict[str, str],
+        as_of: datetime,
+    ) -> None:
+        stmt = upsert(resource_tags).values(
+            workspace_id=workspace_id,
+            resource_id=resource_id,
+            resource_type=resource_type,
+            tags=tags,
+            as_of=as_of,
+        )
+        await self.session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["workspace_id", "resource_id"],
+                set_={"tags": stmt.excluded.tags, "as_of": stmt.excluded.as_of},
+                where=resource_tags.c.as_of <= stmt.excluded.as_of,
+            )
+        )
+
+    async def forget(self, workspace_id: uuid.UUID, resource_id: str) -> None:
+        await self.session.execute(
+            delete(resource_tags).where(
+                resource_tags.c.workspace_id == workspace_id,
+                resource_tags.c.resource_id == resource_id,
+            )
+        )
+
+    async def of(
+        self, workspace_id: uuid.UUID, resource_ids: list[str]
+    ) -> dict[str, dict[str, str]]:
+        if not resource_ids:
+            return {}
+        query = select(resource_tags.c.resource_id, resource_tags.c.tags).where(
+            resource_tags.c.workspace_id == workspace_id,
+            resource_tags.c.resource_id.in_(resource_ids),
+        )
+        return {
+            row.resource_id: dict(row.tags) for row in (await self.session.execute(query)).all()
+        }

@@ -6,12 +6,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_, update
+from cryptography.exceptions import InvalidTag
+from sqlalchemy import ColumnElement, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..domain.webhooks import Attempt, Channel, Delivery, DeliveryStatus
 from .db import channels, deliveries
+from .repositories import Resealed
 from .secret_box import SecretBox
 
 
@@ -32,6 +34,7 @@ def _channel(row: Any, box: SecretBox) -> Channel:
         failing_since=row.failing_since,
         type=row.type,
         recipients=tuple(row.recipients),
+        recipient_roles=tuple(row.recipient_roles),
     )
 
 
@@ -43,6 +46,7 @@ def _channel_values(c: Channel, box: SecretBox) -> dict[str, Any]:
         "type": c.type,
         "url": c.url or None,
         "recipients": list(c.recipients),
+        "recipient_roles": list(c.recipient_roles),
         "event_types": list(c.event_types),
         "secret": box.seal(c.secret, c.id) if c.secret else None,
         "previous_secret": box.seal(c.previous_secret, c.id) if c.previous_secret else None,
@@ -131,6 +135,69 @@ class SqlChannels:
         await self.session.execute(
             update(channels).where(channels.c.id == channel.id).values(**values)
         )
+
+    def _stale(self) -> ColumnElement[bool]:
+        """Rows whose secret (or previous secret) is clear or under an older key this
+        box opens: what a reseal moves to the active key."""
+
+        def stale(column: Any) -> ColumnElement[bool]:
+            return column.is_not(None) & or_(
+                func.strpos(column, ":") == 0,
+                func.split_part(column, ":", 1).in_(self.box.stale_versions()),
+            )
+
+        return or_(stale(channels.c.secret), stale(channels.c.previous_secret))
+
+    async def reseal(
+        self, channel_ids: list[uuid.UUID] | None, limit: int, after: uuid.UUID | None = None
+    ) -> Resealed:
+        """Seal again under the active key the secrets of these channels (None: any,
+        in id order after `after`) that are clear or under an older key; at most
+        `limit`, each row locked and skipped when another instance holds it. One that
+        does not open (tampered with, or sealed under another key of that name) is
+        left as it is and named."""
+        if self.box.active is None:
+            return Resealed()
+        query = select(channels).where(self._stale())
+        if channel_ids is not None:
+            query = query.where(channels.c.id.in_(channel_ids))
+        if after is not None:
+            query = query.where(channels.c.id > after)
+        query = query.order_by(channels.c.id).limit(limit).with_for_update(skip_locked=True)
+        rows = (await self.session.execute(query)).all()
+        resealed, failed = 0, []
+        for row in rows:
+            try:
+                channel = _channel(row, self.box)
+            except (InvalidTag, ValueError):
+                failed.append(row.id)
+                continue
+            await self.session.execute(
+                update(channels)
+                .where(channels.c.id == row.id)
+                .values(
+                    secret=self.box.seal(channel.secret, row.id) if row.secret else None,
+                    previous_secret=(
+                        self.box.seal(channel.previous_secret, row.id)
+                        if channel.previous_secret
+                        else None
+                    ),
+                )
+            )
+            resealed += 1
+        return Resealed(resealed, tuple(failed), rows[-1].id if rows else None, len(rows))
+
+    async def sealed_under(self) -> dict[str, int]:
+        """How many stored secrets each key version holds (`clear`: none)."""
+        counts: dict[str, int] = {}
+        for column in (channels.c.secret, channels.c.previous_secret):
+            version = func.coalesce(
+                func.nullif(func.split_part(column, ":", 1), column), "clear"
+            ).label("version")
+            query = select(version, func.count()).where(column.is_not(None)).group_by(version)
+            for name, count in (await self.session.execute(query)).all():
+                counts[name] = counts.get(name, 0) + count
+        return counts
 
     async def remove(self, workspace_id: uuid.UUID, channel_id: uuid.UUID) -> bool:
         result = await self.session.execute(

@@ -8,14 +8,14 @@ from skyclust_common.db import UnitOfWork
 
 from .secret_box import SecretBox
 from .sql import SqlNotifications
-from .sql_rules import SqlMutes, SqlRules
+from .sql_rules import SqlMutes, SqlResourceTags, SqlRules
 from .sql_webhooks import SqlChannels, SqlDeliveries
 
 
 class SqlNotificationUnitOfWork(UnitOfWork):
     def __init__(self, *args: Any, secret_box: SecretBox | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.secret_box = secret_box or SecretBox(None)
+        self.secret_box = secret_box or SecretBox()
 
     @property
     def notifications(self) -> SqlNotifications:
@@ -36,3 +36,7 @@ class SqlNotificationUnitOfWork(UnitOfWork):
     @property
     def mutes(self) -> SqlMutes:
         return SqlMutes(self.session)
+
+    @property
+    def resource_tags(self) -> SqlResourceTags:
+        return SqlResourceTags(self.session)

@@ -81,3 +81,14 @@ class RuleNotFound(NotFound):
 
     code = "NOTIFICATION_RULE_NOT_FOUND"
     default_message = "notification rule not found"
+
+
+class InvalidRuleTags(ValidationFailed):
+    """A rule's tag filter has a key or value no resource can carry (an empty or too
+    long key, a value over 256 characters, control characters), or too many tags."""
+
+    code = "NOTIFICATION_RULE_TAGS_INVALID"
+    default_message = (
+        "tags must be at most 20 keys of 1-128 characters with values of at most 256, "
+        "without control characters"
+    )

@@ -1,12 +1,12 @@
 """A workspace's notification rules: which events (name patterns such as `Cluster*`, a
-minimum severity, optionally only some resources) go to which channels, and in-app to
-which roles or members. No I/O."""
+minimum severity, optionally only some resources or only resources with some tags) go
+to which channels, and in-app to which roles or members. No I/O."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -15,6 +15,7 @@ from typing import Any
 from skyclust_common.errors import ValidationFailed
 
 from .model import Member, Severity
+from .tags import Tags, holds
 
 RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 ROLES = ("admin", "user", "viewer")
@@ -51,11 +52,21 @@ class Rule:
     in_app_user_ids: tuple[uuid.UUID, ...] = ()
     enabled: bool = True
     created_by: uuid.UUID | None = None
+    # Empty: any tags. Else the event's resource must carry each key with its value.
+    tags: Tags = ()
 
-    def matches(self, event_type: str, severity: Severity, resource_id: str | None) -> bool:
+    def matches(
+        self,
+        event_type: str,
+        severity: Severity,
+        resource_id: str | None,
+        tags: Mapping[str, str] | None = None,
+    ) -> bool:
         if not self.enabled or RANK[severity] < RANK[self.min_severity]:
             return False
         if self.resource_ids and resource_id not in self.resource_ids:
+            return False
+        if not holds(self.tags, tags or {}):
             return False
         return any(fnmatchcase(event_type, pattern) for pattern in self.event_types)
 
@@ -72,6 +83,7 @@ class Rule:
             "event_types": list(self.event_types),
             "min_severity": self.min_severity.value,
             "resource_ids": list(self.resource_ids),
+            "tags": dict(self.tags),
             "channel_ids": [str(c) for c in self.channel_ids],
             "in_app_roles": list(self.in_app_roles),
             "in_app_user_ids": [str(u) for u in self.in_app_user_ids],
@@ -80,14 +92,23 @@ class Rule:
         }
 
 
+def by_tags(rules: Iterable[Rule]) -> bool:
+    """Whether any rule filters by tags (else the tags need not be looked up)."""
+    return any(rule.tags for rule in rules)
+
+
 def routed_channels(
-    rules: Iterable[Rule], event_type: str, severity: Severity, resource_id: str | None
+    rules: Iterable[Rule],
+    event_type: str,
+    severity: Severity,
+    resource_id: str | None,
+    tags: Mapping[str, str] | None = None,
 ) -> set[uuid.UUID]:
     """The channels the matching rules send this event to."""
     return {
         channel_id
         for rule in rules
-        if rule.matches(event_type, severity, resource_id)
+        if rule.matches(event_type, severity, resource_id, tags)
         for channel_id in rule.channel_ids
     }
 
@@ -98,10 +119,11 @@ def in_app_members(
     event_type: str,
     severity: Severity,
     resource_id: str | None,
+    tags: Mapping[str, str] | None = None,
 ) -> list[Member]:
     chosen: dict[uuid.UUID, Member] = {}
     for rule in rules:
-        if rule.matches(event_type, severity, resource_id):
+        if rule.matches(event_type, severity, resource_id, tags):
             for member in rule.in_app(members):
                 chosen[member.user_id] = member
     return list(chosen.values())

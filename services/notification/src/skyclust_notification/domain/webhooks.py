@@ -9,7 +9,7 @@ import json
 import random
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import WebhookUrlInvalid
+from .model import Member
 
 WEBHOOK = "webhook"
 EMAIL = "email"
@@ -68,6 +69,9 @@ class Channel:
     # "webhook" (url, secret) or "email" (recipients; no url, no secret).
     type: str = WEBHOOK
     recipients: tuple[str, ...] = ()
+    # An email channel's recipients by role too: the members with one of these roles
+    # when an event is handled (identity's members, not a list kept here).
+    recipient_roles: tuple[str, ...] = ()
 
     @property
     def is_email(self) -> bool:
@@ -76,10 +80,14 @@ class Channel:
     def subscribes(self, event_type: str) -> bool:
         return self.enabled and ("*" in self.event_types or event_type in self.event_types)
 
-    def targets(self) -> tuple[str, ...]:
-        """One delivery per target: each address of an email channel, or the endpoint
-        ("") of a webhook."""
-        return self.recipients if self.is_email else ("",)
+    def targets(self, members: Iterable[Member] = ()) -> tuple[str, ...]:
+        """One delivery per target: each address of an email channel (its own, then
+        those of the members with one of its roles, each once), or the endpoint ("")
+        of a webhook."""
+        if not self.is_email:
+            return ("",)
+        by_role = sorted(m.email for m in members if m.role in self.recipient_roles and m.email)
+        return tuple(dict.fromkeys((*self.recipients, *by_role)))
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets to sign with now: the current one, and the previous one during
@@ -112,6 +120,7 @@ class Channel:
             "type": self.type,
             "url": None if self.is_email else self.url,
             "recipients": list(self.recipients),
+            "recipient_roles": list(self.recipient_roles),
             "event_types": list(self.event_types),
             "enabled": self.enabled,
             "disabled_reason": self.disabled_reason,

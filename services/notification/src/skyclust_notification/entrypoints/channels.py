@@ -26,6 +26,7 @@ async def create(
         type=r.type or "webhook",
         url=r.url,
         recipients=list(r.recipients) if r.recipients is not None else None,
+        recipient_roles=list(r.recipient_roles) if r.recipient_roles is not None else None,
         event_types=list(r.event_types or []),
         actor_id=r.actor_id,
     )
@@ -55,6 +56,7 @@ async def update(
         event_types=list(r.event_types) if r.event_types is not None else None,
         enabled=r.enabled,
         recipients=list(r.recipients) if r.recipients is not None else None,
+        recipient_roles=list(r.recipient_roles) if r.recipient_roles is not None else None,
     )
 
 
@@ -108,6 +110,7 @@ async def create_rule(
         in_app_roles=_list(r.in_app_roles),
         in_app_user_ids=_list(r.in_app_user_ids),
         enabled=r.enabled if r.enabled is not None else True,
+        tags=dict(r.tags) if r.tags is not None else None,
         actor_id=r.actor_id,
     )
 
@@ -139,6 +142,7 @@ async def update_rule(
         in_app_roles=_list(r.in_app_roles),
         in_app_user_ids=_list(r.in_app_user_ids),
         enabled=r.enabled,
+        tags=dict(r.tags) if r.tags is not None else None,
     )
 
 

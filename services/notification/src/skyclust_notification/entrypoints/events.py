@@ -6,7 +6,8 @@ from skyclust_common.envelope import CloudEvent
 from skyclust_common.messaging import Bus, Delivery
 
 from ..domain.catalog import CATALOG
-from ..handlers import inbox, webhooks
+from ..domain.tags import TAG_SOURCES
+from ..handlers import inbox, resource_tags, webhooks
 from ..handlers.common import NotificationDeps
 
 
@@ -36,4 +37,14 @@ async def register(bus: Bus, deps: NotificationDeps) -> None:
         webhooks.CONSUMER,
         [f"skyclust.evt.*.{name}" for name in inbox_events(bus)],
         handle_webhooks,
+    )
+
+    async def handle_tags(event: CloudEvent, delivery: Delivery) -> None:
+        await resource_tags.on_tagged_event(deps, event, delivery)
+
+    known = {contract.name for contract in bus.registry if contract.kind == "events"}
+    await bus.consume(
+        resource_tags.CONSUMER,
+        [f"skyclust.evt.*.{name}" for name in TAG_SOURCES if name in known],
+        handle_tags,
     )

@@ -23,6 +23,7 @@ from ..domain.errors import NotificationNotFound
 from ..domain.model import Notification
 from ..domain.rules import check_patterns, in_app_members, muted
 from .common import SOURCE, NotificationDeps
+from .resource_tags import tags_for
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +55,14 @@ async def on_platform_event(deps: NotificationDeps, event: CloudEvent, delivery:
         if await uow.seen(CONSUMER, event.id):
             return
         # The defaults, and whom the workspace's rules add in-app.
+        rules = await uow.rules.in_workspace(workspace_id)
         ruled = in_app_members(
-            await uow.rules.in_workspace(workspace_id),
+            rules,
             members,
             event.name,
             message.severity,
             message.resource_id,
+            await tags_for(uow, workspace_id, rules, event.data),
         )
         chosen = {m.user_id: m for m in (*defaults, *ruled)}
         # Whoever muted this type for themselves does not get it in-app.

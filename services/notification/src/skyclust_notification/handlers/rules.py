@@ -13,6 +13,7 @@ from ..domain.catalog import CATALOG
 from ..domain.errors import RuleNotFound
 from ..domain.model import Severity
 from ..domain.rules import ROLES, Rule, check_patterns
+from ..domain.tags import check_tags
 from .common import NotificationDeps
 
 
@@ -64,6 +65,7 @@ async def create_rule(
     in_app_roles: list[str] | None = None,
     in_app_user_ids: list[uuid.UUID] | None = None,
     enabled: bool = True,
+    tags: dict[str, str] | None = None,
     actor_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     rule = Rule(
@@ -79,6 +81,7 @@ async def create_rule(
         in_app_user_ids=tuple(dict.fromkeys(in_app_user_ids or [])),
         enabled=enabled,
         created_by=actor_id,
+        tags=check_tags(tags or {}),
     )
     _targets(rule)
     async with deps.uow() as uow:
@@ -121,6 +124,7 @@ async def update_rule(
     in_app_roles: list[str] | None = None,
     in_app_user_ids: list[uuid.UUID] | None = None,
     enabled: bool | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     async with deps.uow() as uow:
         rule = await _find(uow, workspace_id, rule_id)
@@ -142,6 +146,8 @@ async def update_rule(
             changes["in_app_user_ids"] = tuple(dict.fromkeys(in_app_user_ids))
         if enabled is not None:
             changes["enabled"] = enabled
+        if tags is not None:
+            changes["tags"] = check_tags(tags)
         rule = replace(rule, **changes)
         _targets(rule)
         await uow.rules.save(rule)

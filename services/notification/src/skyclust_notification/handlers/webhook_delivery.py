@@ -17,7 +17,7 @@ from skyclust_common.envelope import CloudEvent, new_event
 from skyclust_common.errors import SkyclustError
 
 from ..domain.catalog import CATALOG
-from ..domain.errors import DeliveryNotFound, MailRefused, MailUnavailable
+from ..domain.errors import ChannelTypeMismatch, DeliveryNotFound, MailRefused, MailUnavailable
 from ..domain.mail import Mail, event_mail
 from ..domain.model import Notification, Severity
 from ..domain.webhooks import (
@@ -48,6 +48,9 @@ async def deliver_due(deps: NotificationDeps, limit: int = 20) -> int:
         for d in claimed:
             if d.channel_id not in channels:
                 channels[d.channel_id] = await uow.channels.get(d.workspace_id, d.channel_id)
+        if channels:
+            # On use: a secret still clear or under an older key moves to the active one.
+            await uow.channels.reseal(list(channels), len(channels))
         await uow.commit()
     # Side by side: one slow endpoint must not hold the others past their lease.
     await asyncio.gather(*(attempt(deps, d, channels.get(d.channel_id)) for d in claimed))
@@ -250,8 +253,9 @@ def _outcome_event(delivery: Delivery) -> CloudEvent:
 def _target(channel: Channel) -> str:
     if not channel.is_email:
         return channel.url
-    more = len(channel.recipients) - 1
-    return channel.recipients[0] + (f" and {more} more" if more > 0 else "")
+    named = list(channel.recipients) + [f"the {r}s" for r in channel.recipient_roles]
+    more = len(named) - 1
+    return named[0] + (f" and {more} more" if more > 0 else "")
 
 
 async def _tell_admins(deps: NotificationDeps, uow: Any, channel: Channel) -> None:
@@ -310,11 +314,21 @@ async def retry_delivery(
 async def test_channel(
     deps: NotificationDeps, workspace_id: uuid.UUID, channel_id: uuid.UUID
 ) -> dict[str, Any]:
-    """A signed WebhookTest event (an email channel: a test mail to its first address),
-    sent now and logged like any delivery."""
+    """A signed WebhookTest event (an email channel: a test mail to its first address,
+    or its first member by role), sent now and logged like any delivery."""
     now = deps.clock()
     async with deps.uow() as uow:
         channel = await find_channel(uow, workspace_id, channel_id)
+    recipient = ""
+    if channel.is_email:
+        members = await deps.members(str(workspace_id)) if not channel.recipients else []
+        targets = channel.targets(members)
+        if not targets:
+            raise ChannelTypeMismatch(
+                "no member has one of the channel's recipient_roles and an address",
+                details={"recipient_roles": list(channel.recipient_roles)},
+            )
+        recipient = targets[0]
     test_id = str(uuid.uuid4())
     event = {
         "specversion": "1.0",
@@ -336,7 +350,7 @@ async def test_channel(
         payload=body(event),
         created_at=now,
         next_attempt_at=None,
-        recipient=channel.recipients[0] if channel.is_email else "",
+        recipient=recipient,
     )
     async with deps.uow() as uow:
         await uow.deliveries.add(delivery)

@@ -20,7 +20,8 @@ from skyclust_common.messaging import Delivery as BusDelivery
 
 from ..domain.catalog import CATALOG, from_owner
 from ..domain.errors import ChannelNotFound, ChannelTypeMismatch
-from ..domain.rules import routed_channels
+from ..domain.model import Member
+from ..domain.rules import ROLES, routed_channels
 from ..domain.webhooks import (
     CHANNEL_TYPES,
     EMAIL,
@@ -31,6 +32,7 @@ from ..domain.webhooks import (
     new_secret,
 )
 from .common import NotificationDeps, WebhookDeps
+from .resource_tags import tags_for
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +62,24 @@ def _event_types(requested: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(requested))
 
 
-def _recipients(requested: list[str]) -> tuple[str, ...]:
+def _recipients(requested: list[str], *, by_role: bool = False) -> tuple[str, ...]:
+    """An email channel's addresses; none only when it has recipients by role."""
     bad = [a for a in requested if len(a) > 320 or not _ADDRESS.match(a)]
-    if bad or not requested:
+    if bad or not (requested or by_role):
         raise ValidationFailed(
-            "an email channel needs recipients that are email addresses",
+            "an email channel needs recipients that are email addresses, or recipient_roles",
             details={"invalid": bad},
         )
     return tuple(dict.fromkeys(a.strip() for a in requested))
+
+
+def _recipient_roles(requested: list[str]) -> tuple[str, ...]:
+    bad = [r for r in requested if r not in ROLES]
+    if bad:
+        raise ValidationFailed(
+            "recipient_roles must be admin, user or viewer", details={"invalid": bad}
+        )
+    return tuple(dict.fromkeys(requested))
 
 
 async def create_channel(
@@ -80,10 +92,12 @@ async def create_channel(
     actor_id: uuid.UUID | None = None,
     type: str = WEBHOOK,
     recipients: list[str] | None = None,
+    recipient_roles: list[str] | None = None,
 ) -> dict[str, Any]:
     """The channel, and a webhook's secret: shown here once and never again."""
     hooks = configured(deps)
     kinds = _event_types(event_types or [])
+    roles = _recipient_roles(recipient_roles or [])
     if type not in CHANNEL_TYPES:
         raise ValidationFailed("type must be webhook or email", details={"type": type})
     if type == EMAIL:
@@ -91,9 +105,9 @@ async def create_channel(
             raise ChannelTypeMismatch("an email channel has recipients, not a url")
         if deps.mailer is None:
             raise ChannelTypeMismatch("no mail server is configured for email channels")
-        targets, secret, url = _recipients(recipients or []), "", ""
+        targets, secret, url = _recipients(recipients or [], by_role=bool(roles)), "", ""
     else:
-        if recipients:
+        if recipients or roles:
             raise ChannelTypeMismatch("a webhook channel has a url, not recipients")
         if not url:
             raise ValidationFailed("a webhook channel needs a url")
@@ -110,6 +124,7 @@ async def create_channel(
         created_by=actor_id,
         type=type,
         recipients=targets,
+        recipient_roles=roles,
     )
     async with deps.uow() as uow:
         await uow.channels.add(channel)
@@ -150,13 +165,22 @@ async def update_channel(
     event_types: list[str] | None = None,
     enabled: bool | None = None,
     recipients: list[str] | None = None,
+    recipient_roles: list[str] | None = None,
 ) -> dict[str, Any]:
     kinds = _event_types(event_types) if event_types is not None else None
-    targets = _recipients(recipients) if recipients is not None else None
+    roles = _recipient_roles(recipient_roles) if recipient_roles is not None else None
     async with deps.uow().read_only() as uow:
         current = await find_channel(uow, workspace_id, channel_id)
-    if (url is not None and current.is_email) or (targets is not None and not current.is_email):
+    addressed = recipients is not None or roles is not None
+    if (url is not None and current.is_email) or (addressed and not current.is_email):
         raise ChannelTypeMismatch(details={"type": current.type})
+    if addressed:
+        # What the channel will have: it must still mail someone.
+        _recipients(
+            recipients if recipients is not None else list(current.recipients),
+            by_role=bool(roles if roles is not None else current.recipient_roles),
+        )
+    targets = _recipients(recipients, by_role=True) if recipients is not None else None
     if url is not None:
         # Outside the transaction: a slow resolver must not hold a connection.
         await configured(deps).sender.check(url)
@@ -168,6 +192,7 @@ async def update_channel(
             url=url if url is not None else channel.url,
             event_types=kinds if kinds is not None else channel.event_types,
             recipients=targets if targets is not None else channel.recipients,
+            recipient_roles=roles if roles is not None else channel.recipient_roles,
         )
         if enabled is not None:
             channel = replace(
@@ -234,24 +259,40 @@ async def on_platform_event(
     workspace_id = uuid.UUID(event.workspaceid)
     now = deps.clock()
     added = 0
+    members = await _members_if_mailed_by_role(deps, workspace_id)
     async with deps.uow() as uow:
         if await uow.seen(CONSUMER, event.id):
             return
+        rules = await uow.rules.in_workspace(workspace_id)
         routed = routed_channels(
-            await uow.rules.in_workspace(workspace_id),
+            rules,
             event.name,
             message.severity,
             message.resource_id,
+            await tags_for(uow, workspace_id, rules, event.data),
         )
         for channel in await uow.channels.in_workspace(workspace_id):
             if not channel.enabled:
                 continue
             if channel.subscribes(event.name) or channel.id in routed:
-                for target in channel.targets():
+                for target in channel.targets(members):
                     added += await uow.deliveries.add(_delivery(channel, event, now, target))
         await uow.commit()
     if added and deps.webhooks is not None:
         deps.webhooks.wake()
+
+
+async def _members_if_mailed_by_role(
+    deps: NotificationDeps, workspace_id: uuid.UUID
+) -> list[Member]:
+    """The workspace's members when one of its channels mails by role, asked of
+    identity before the transaction (a slow identity must not hold a connection; its
+    failure is retryable and the event is delivered again)."""
+    async with deps.uow().read_only() as uow:
+        channels = await uow.channels.in_workspace(workspace_id)
+    if not any(c.enabled and c.recipient_roles for c in channels):
+        return []
+    return await deps.members(str(workspace_id))
 
 
 def headers(channel: Channel, delivery: Delivery, now: datetime) -> dict[str, str]:
