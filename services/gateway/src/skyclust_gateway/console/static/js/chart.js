@@ -43,8 +43,9 @@ export function dailyChart(title, dates, series) {
     const points = dates.map((d, i) => [x(i), y(s.values.get(d) || 0)]);
     svg.append(el("path", { d: line(points), class: `series s${n}`, "data-series": s.name }, undefined));
     points.forEach(([px, py], i) => {
-      const dot = el("circle", { cx: px, cy: py, r: 2.5, class: `dot s${n}` });
-      dot.append(el("title", {}, `${s.name} ${dates[i]}: ${(s.values.get(dates[i]) || 0).toFixed(2)}`));
+      const amount = s.values.get(dates[i]) || 0;
+      const dot = el("circle", { cx: px, cy: py, r: 2.5, class: `dot s${n}`, "data-date": dates[i], "data-amount": amount });
+      dot.append(el("title", {}, `${s.name} ${dates[i]}: ${amount.toFixed(2)}`));
       svg.append(dot);
     });
   });
