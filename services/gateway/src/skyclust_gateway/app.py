@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from skyclust_common.messaging import Bus
 from skyclust_common.observability import exporting_traces
 
+from . import console
 from .auth import JwksCache, Revocations, TokenVerifier
 from .conditional import ResourceHeadersMiddleware
 from .envelope import ERROR_RESPONSES, RequestIdMiddleware, install_error_handlers
@@ -127,6 +128,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     install_openapi(app, [{"url": "/", "description": "this gateway"}])
+    console.install(app)
     return app
 
 

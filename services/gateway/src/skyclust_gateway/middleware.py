@@ -241,6 +241,13 @@ _SECURITY_HEADERS = {
     "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
 }
 _CSP = ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+# The console's pages: its own scripts, styles and API only; no inline script or style
+# (the SVG charts set attributes, not style text), no framing, no foreign form targets.
+_CONSOLE_CSP = (
+    "Content-Security-Policy",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+)
 _NO_STORE = ("Cache-Control", "no-store")
 
 
@@ -251,6 +258,7 @@ def _encoded(pairs: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
 # The headers each kind of path gets, encoded once.
 _HEADERS_DOCS = _encoded(list(_SECURITY_HEADERS.items()))
 _HEADERS_OTHER = _encoded([*_SECURITY_HEADERS.items(), _CSP])
+_HEADERS_CONSOLE = _encoded([*_SECURITY_HEADERS.items(), _CONSOLE_CSP])
 _HEADERS_API = _encoded([*_SECURITY_HEADERS.items(), _CSP, _NO_STORE])
 
 
@@ -269,6 +277,8 @@ class SecurityHeadersMiddleware:
             extra = _HEADERS_DOCS
         elif path.startswith("/api/"):
             extra = _HEADERS_API
+        elif path.startswith("/console"):
+            extra = _HEADERS_CONSOLE
         else:
             extra = _HEADERS_OTHER
 
