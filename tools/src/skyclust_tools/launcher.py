@@ -308,6 +308,10 @@ class Platform:
                     "SKYCLUST_SMTP_HOST": smtp_host,
                     "SKYCLUST_SMTP_PORT": smtp_port,
                     "SKYCLUST_WEBHOOK_SECRETS_KEYS": json.dumps(secret["webhook_secrets_keys"]),
+                    # The version that seals (a local rotation adds one and names it).
+                    "SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY": str(
+                        secret.get("webhook_secrets_active_key", "v1")
+                    ),
                 },
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
