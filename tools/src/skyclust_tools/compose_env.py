@@ -42,6 +42,7 @@ def service_env(service: str, secret: dict[str, object]) -> dict[str, str]:
         env["SKYCLUST_MFA_KEYS"] = json.dumps(secret["mfa_keys"])
     if service == "notification" and "webhook_secrets_keys" in secret:
         env["SKYCLUST_WEBHOOK_SECRETS_KEYS"] = json.dumps(secret["webhook_secrets_keys"])
+        # The newest version seals: a rotation adds one to secrets.json and names it here.
         env["SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY"] = str(
             secret.get("webhook_secrets_active_key", "v1")
         )

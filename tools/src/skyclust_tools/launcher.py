@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
 import secrets
@@ -36,14 +35,11 @@ from .emulators import AdminError, AzureAdmin, GcpAdmin
 from .mail_sink import MailSink
 from .nats_auth import ADMIN_USER, inbox_prefix, nats_config, public_access
 from .service_process import ROOT, Service
+from .state_secrets import state_secrets
 
 AZURE_FIELDS = ("tenant_id", "client_id", "client_secret", "subscription_id")
 DB_SERVICES = ("identity", "credential-vault", "provisioning", "network", "notification", "cost")
 NATS_USERS = ("gateway", *DB_SERVICES)
-
-
-def _new_key() -> str:
-    return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 @dataclass
@@ -60,39 +56,7 @@ class Platform:
             print(f"skyclust: {message}", flush=True)
 
     def _secrets(self) -> dict[str, Any]:
-        path = self.state_dir / "secrets.json"
-        services = DB_SERVICES
-        if path.exists():
-            stored: dict[str, Any] = json.loads(path.read_text())
-            # A state dir from before a service existed has no password for it yet.
-            missing = [svc for svc in services if svc not in stored["db_passwords"]]
-            nats = stored.setdefault("nats_passwords", {})
-            missing_nats = [svc for svc in NATS_USERS if svc not in nats]
-            keys = {"nats_admin_password", "mfa_keys", "webhook_secrets_keys"}
-            if missing or missing_nats or keys - set(stored):
-                stored["db_passwords"].update({svc: secrets.token_urlsafe(24) for svc in missing})
-                nats.update({svc: secrets.token_urlsafe(24) for svc in missing_nats})
-                stored.setdefault("nats_admin_password", secrets.token_urlsafe(24))
-                stored.setdefault("mfa_keys", {"v1": _new_key()})
-                # A state dir from before: its webhook secrets, kept clear until now, are
-                # sealed as they are used.
-                stored.setdefault("webhook_secrets_keys", {"v1": _new_key()})
-                stored.setdefault("webhook_secrets_active_key", "v1")
-                path.write_text(json.dumps(stored))
-            return stored
-        generated = {
-            "vault_keys": {"v1": _new_key()},
-            "vault_active_key": "v1",
-            "mfa_keys": {"v1": _new_key()},
-            "webhook_secrets_keys": {"v1": _new_key()},
-            "webhook_secrets_active_key": "v1",
-            "db_passwords": {svc: secrets.token_urlsafe(24) for svc in services},
-            "nats_passwords": {svc: secrets.token_urlsafe(24) for svc in NATS_USERS},
-            "nats_admin_password": secrets.token_urlsafe(24),
-        }
-        path.write_text(json.dumps(generated))
-        path.chmod(0o600)
-        return generated
+        return state_secrets(self.state_dir / "secrets.json", DB_SERVICES, NATS_USERS)
 
     def _local_cloud_credentials(self, gcp_url: str | None, azure: EmulatorServer | None) -> None:
         """Bodies for POST /api/v1/credentials that work against the local clouds."""
@@ -295,8 +259,9 @@ class Platform:
                     "SKYCLUST_SMTP_HOST": smtp_host,
                     "SKYCLUST_SMTP_PORT": smtp_port,
                     "SKYCLUST_WEBHOOK_SECRETS_KEYS": json.dumps(secret["webhook_secrets_keys"]),
-                    "SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY": secret.get(
-                        "webhook_secrets_active_key", "v1"
+                    # The version that seals (a local rotation adds one and names it).
+                    "SKYCLUST_WEBHOOK_SECRETS_ACTIVE_KEY": str(
+                        secret.get("webhook_secrets_active_key", "v1")
                     ),
                 },
             ),
