@@ -27,7 +27,6 @@ from ..domain.ports import AuditQuery, AuditRecord
 from .base import IdentityDeps
 
 CONSUMER = "identity-audit"
-FILTERS = ("actor_id", "action", "resource_type", "resource_id", "outcome")
 GATEWAY = "gateway"
 # The services other than the gateway that audit their own actions: for each, the
 # resource types and the actions on each it may record.
@@ -124,12 +123,18 @@ async def list_audit_logs(
 ) -> dict[str, Any]:
     """Newest first; `cursor` is the `next_cursor` of the previous page."""
     limit = 50 if req.limit is None else req.limit
-    filters = {name: getattr(req, name) for name in FILTERS}
+    filters = {
+        "actor_id": req.actor_id,
+        "action": req.action,
+        "resource_type": req.resource_type,
+        "resource_id": req.resource_id,
+        "outcome": req.outcome,
+    }
     query = AuditQuery(
         workspace_id=req.workspace_id,
         since=req.since,
         until=req.until,
-        equal={name: value for name, value in filters.items() if value},
+        equal={name: value for name, value in filters.items() if value is not None},
         before_seq=int(req.cursor) if req.cursor else None,
         # One more than a page: whether it comes tells if there is a next page.
         limit=limit + 1,
