@@ -156,6 +156,20 @@ def test_operation_ids_are_short_and_unique() -> None:
     assert all(o.get("summary") for _, _, o in OPERATIONS)
 
 
+def test_every_operation_is_described() -> None:
+    # A description says what the call does beyond its summary: a route's docstring.
+    bare = [
+        f"{method} {path}"
+        for method, path, o in OPERATIONS
+        if len(o.get("description", "").split()) < 5
+    ]
+    assert bare == [], "operations without a description (the route's docstring): " + ", ".join(
+        bare
+    )
+    summaries = [o["summary"] for _, _, o in OPERATIONS if not o.get("deprecated")]
+    assert len(summaries) == len(set(summaries)), "two operations share a summary"
+
+
 def test_security_and_servers() -> None:
     schemes = SPEC["components"]["securitySchemes"]
     assert schemes["bearerToken"]["scheme"] == "bearer"

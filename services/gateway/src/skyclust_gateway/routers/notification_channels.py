@@ -83,6 +83,8 @@ async def create_channel(
 
 @_route("GET", "")
 async def list_channels(principal: NotificationManager, svc: Svc) -> JSONResponse:
+    """The workspace's notification channels (webhooks and email), without their secrets,
+    with whether each is enabled and why not."""
     query = {"workspace_id": principal.workspace_id}
     return ok(await svc.call(SERVICE, "ListNotificationChannels", query))
 
@@ -91,6 +93,7 @@ async def list_channels(principal: NotificationManager, svc: Svc) -> JSONRespons
 async def get_channel(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """One channel, without its secret."""
     query = {"workspace_id": principal.workspace_id, "channel_id": str(channel_id)}
     return ok(await svc.call(SERVICE, "GetNotificationChannel", query))
 
@@ -99,6 +102,8 @@ async def get_channel(
 async def update_channel(
     channel_id: uuid.UUID, body: ChannelPatch, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """Change a channel: its name, URL or addresses, or enable it again after it was
+    disabled for failing."""
     request = {
         "workspace_id": principal.workspace_id,
         "channel_id": str(channel_id),
@@ -111,6 +116,7 @@ async def update_channel(
 async def delete_channel(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """Delete a channel; rules that name it stop sending to it."""
     request = {"workspace_id": principal.workspace_id, "channel_id": str(channel_id)}
     return ok(await svc.call(SERVICE, "DeleteNotificationChannel", request))
 
@@ -129,6 +135,8 @@ async def rotate_secret(
 async def test_channel(
     channel_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """Send a signed test event (`WebhookTest`) to the channel now, once (for email, a test
+    mail), and answer the delivery."""
     request = {"workspace_id": principal.workspace_id, "channel_id": str(channel_id)}
     return ok(await svc.call(SERVICE, "TestNotificationChannel", request))
 
@@ -140,6 +148,8 @@ async def list_deliveries(
     svc: Svc,
     limit: int = Query(50, ge=1, le=200),
 ) -> JSONResponse:
+    """The channel's delivery log, newest first: each event's status, attempts, the
+    receiver's response code and latency."""
     query = {"workspace_id": principal.workspace_id, "channel_id": str(channel_id), "limit": limit}
     return ok(await svc.call(SERVICE, "ListWebhookDeliveries", query))
 
@@ -148,5 +158,7 @@ async def list_deliveries(
 async def retry_delivery(
     delivery_id: uuid.UUID, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """Send a delivery again now, under the same `webhook-id` (or `Message-ID`), and answer
+    its outcome."""
     request = {"workspace_id": principal.workspace_id, "delivery_id": str(delivery_id)}
     return ok(await svc.call(SERVICE, "RetryWebhookDelivery", request))

@@ -28,6 +28,8 @@ def _actor(user_id: str) -> dict[str, str]:
 async def create_rule(
     body: NotificationRuleBody, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """Create a notification rule: event type patterns (like `Cluster*`), resources or tags,
+    a minimum severity, the channels, and the roles or members told in-app."""
     request = {
         "workspace_id": principal.workspace_id,
         **_actor(principal.user_id),
@@ -38,12 +40,16 @@ async def create_rule(
 
 @router.get("")
 async def list_rules(principal: Reader, svc: Svc) -> JSONResponse:
+    """The workspace's notification rules: which events (type patterns, resources, tags,
+    minimum severity) go to which channels and, in-app, to which roles or members."""
     query = {"workspace_id": principal.workspace_id}
     return ok(await svc.call(SERVICE, "ListNotificationRules", query))
 
 
 @router.get("/{rule_id}")
 async def get_rule(rule_id: uuid.UUID, principal: Reader, svc: Svc) -> JSONResponse:
+    """One notification rule: its event patterns, filters, severity, channels and who is
+    told in-app."""
     query = {"workspace_id": principal.workspace_id, "rule_id": str(rule_id)}
     return ok(await svc.call(SERVICE, "GetNotificationRule", query))
 
@@ -52,6 +58,7 @@ async def get_rule(rule_id: uuid.UUID, principal: Reader, svc: Svc) -> JSONRespo
 async def update_rule(
     rule_id: uuid.UUID, body: NotificationRulePatch, principal: NotificationManager, svc: Svc
 ) -> JSONResponse:
+    """Change a notification rule; events from then on follow the new version."""
     request = {
         "workspace_id": principal.workspace_id,
         "rule_id": str(rule_id),
@@ -62,5 +69,6 @@ async def update_rule(
 
 @router.delete("/{rule_id}")
 async def delete_rule(rule_id: uuid.UUID, principal: NotificationManager, svc: Svc) -> JSONResponse:
+    """Delete a notification rule; events from then on no longer follow it."""
     request = {"workspace_id": principal.workspace_id, "rule_id": str(rule_id)}
     return ok(await svc.call(SERVICE, "DeleteNotificationRule", request))

@@ -37,12 +37,14 @@ async def list_notifications(
 
 @router.get("/unread-count")
 async def unread_count(principal: UserReader, svc: Svc) -> JSONResponse:
+    """How many of the caller's notifications are unread (for a badge)."""
     result = await svc.call(SERVICE, "ListNotifications", {**_me(principal), "limit": 1})
     return ok({"unread_count": result["unread_count"]})
 
 
 @router.post("/read-all")
 async def mark_all_read(principal: UserReader, svc: Svc) -> JSONResponse:
+    """Mark every notification of the caller read."""
     return ok(await svc.call(SERVICE, "MarkAllNotificationsRead", _me(principal)))
 
 
@@ -62,5 +64,6 @@ async def set_mutes(body: MutesBody, principal: UserReader, svc: Svc) -> JSONRes
 
 @router.post("/{notification_id}/read")
 async def mark_read(notification_id: uuid.UUID, principal: UserReader, svc: Svc) -> JSONResponse:
+    """Mark one of the caller's notifications read."""
     request = {**_me(principal), "notification_id": str(notification_id)}
     return ok(await svc.call(SERVICE, "MarkNotificationRead", request))
