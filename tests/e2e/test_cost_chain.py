@@ -1,9 +1,9 @@
 """The whole cost chain through the gateway, on each cloud: a cluster is made → a billed
 day later its cost is in the summary and the breakdown by cluster, read from that cloud's
 billing API → the forecast has its intervals → a budget crosses 80% and then 100% of its
-amount, each announced once on the SSE stream however often the check runs → in
-`enforce` mode it refuses the next cluster with BUDGET_EXCEEDED and the numbers → the
-admin's override goes ahead and is in the audit log.
+amount, each announced once on the SSE stream however often the check runs, and once in
+the admins' inbox → in `enforce` mode it refuses the next cluster with BUDGET_EXCEEDED
+and the numbers → the admin's override goes ahead and is in the audit log.
 
 While it runs the cloud bills at its clock's own pace (`PACE`, not a billed day per
 minute): the days billed are the ones `advance_billing` adds, and the test's own minutes
@@ -54,6 +54,22 @@ def crossing(stream: SseStream, seen: list[Sse], budget_id: str, kind: str, thre
                 and (data.get("kind"), data.get("threshold")) == (kind, threshold)
             ):
                 return item
+
+
+def budget_alerts(api: Api, budget_id: str, expected: int) -> list[dict[str, Any]]:
+    """The caller's notifications about the budget, once `expected` have arrived (and a
+    moment more, so that a duplicate would show)."""
+    deadline = time.monotonic() + 60
+    while True:
+        page = api.get("/api/v1/notifications", params={"limit": 100})
+        assert page.status_code == 200, page.text
+        items = [n for n in page.json()["data"]["items"] if n["resource_id"] == budget_id]
+        if len(items) >= expected:
+            time.sleep(1.5)
+            page = api.get("/api/v1/notifications", params={"limit": 100})
+            return [n for n in page.json()["data"]["items"] if n["resource_id"] == budget_id]
+        assert time.monotonic() < deadline, f"{len(items)} of {expected} budget alerts arrived"
+        time.sleep(0.3)
 
 
 def budget(amount: Decimal, provider: str, mode: str = "warn") -> dict[str, Any]:
@@ -155,6 +171,14 @@ def test_cost_forecast_budget_alerts_and_guardrail_in_one_chain(
         assert announced.count(("actual", "80")) == 1, announced
         assert announced.count(("actual", "100")) == 1, announced
         assert all(announced.count(key) == 1 for key in announced), announced
+        # The admins are told in-app (a new workspace's default rule), once per crossing
+        # (of actual spend, and of forecast spend when the forecast crossed too).
+        alerts = budget_alerts(api, budget_id, len(announced))
+        assert [a["event_type"] for a in alerts] == ["BudgetThresholdCrossed"] * len(announced)
+        assert {a["severity"] for a in alerts} == {"warning"}
+        assert all(a["link"].endswith(f"/api/v1/budgets/{budget_id}") for a in alerts)
+        told = sorted(a["body"].rsplit("threshold ", 1)[1].rstrip("%).") for a in alerts)
+        assert told == sorted(threshold for _, threshold in announced)
 
         # Enforced: the next cluster is refused with the numbers, and nothing is made.
         enforced = api.request("PUT", path, json=budget(amount, provider, "enforce"))
