@@ -42,7 +42,15 @@ from .errors import (
     SkyclustError,
     UntrustedSource,
 )
-from .observability import HANDLER_SECONDS, MESSAGES, RPC, extract_trace, tracer
+from .observability import (
+    HANDLER_SECONDS,
+    MESSAGES,
+    REDELIVERIES,
+    RPC,
+    RPC_SECONDS,
+    extract_trace,
+    tracer,
+)
 from .streams import subject_caller
 
 if TYPE_CHECKING:
@@ -136,6 +144,8 @@ class _EventRules(BaseMiddleware):
             stream_sequence=int(meta.sequence.stream),
             headers=dict(raw.headers or {}),
         )
+        if delivery.num_delivered > 1:
+            REDELIVERIES.labels(self.bus.service, delivery.consumer).inc()
         try:
             event = cast(CloudEvent, await msg.decode())
             self.bus.registry.validate(event.name, event.data, version=event.version)
@@ -242,6 +252,7 @@ class _ReplyRules(BaseMiddleware):
         subject = msg.raw_message.subject
         name = subject.rsplit(".", 1)[-1]
         caller = subject_caller(self.bus.registry, subject)
+        started = time.perf_counter()
         with tracer(__name__).start_as_current_span(f"rpc {name}", context=extract_trace(headers)):
             token = current_rpc.set(RpcContext(headers, caller))
             try:
@@ -249,6 +260,7 @@ class _ReplyRules(BaseMiddleware):
             finally:
                 current_rpc.reset(token)
         RPC.labels(self.bus.service, name, outcome).inc()
+        RPC_SECONDS.labels(self.bus.service, name).observe(time.perf_counter() - started)
         return encode(body)
 
     async def _answer(

@@ -15,6 +15,7 @@ or the deadline, rolls a create back in reverse and ends it FAILED with the code
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from skyclust_common.errors import SkyclustError
@@ -22,6 +23,7 @@ from skyclust_common.errors import SkyclustError
 from ...adapters.db import Cluster
 from ...domain.cluster import Status
 from ...domain.saga import Action, Failure, Step, next_action, on_failure
+from ...metrics import SAGA_STEP_SECONDS
 from ..shared import ProvisioningDeps
 from . import create, teardown, upgrade
 from .cloud import (
@@ -92,7 +94,7 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
         if action.idle:
             return
         try:
-            await STEPS[action](deps, cluster)
+            await _timed(action, STEPS[action](deps, cluster))
         except Overtaken:
             passes += 1
             continue
@@ -108,6 +110,21 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
             await failed(deps, cluster, exc)
         passes += 1
         retry.reset()
+
+
+async def _timed(action: Action, step: Awaitable[None]) -> None:
+    outcome = "error"
+    started = time.perf_counter()
+    try:
+        await step
+        outcome = "ok"
+    except Overtaken:
+        outcome = "overtaken"
+        raise
+    finally:
+        SAGA_STEP_SECONDS.labels("cluster", action.value, outcome).observe(
+            time.perf_counter() - started
+        )
 
 
 async def failed(deps: ProvisioningDeps, cluster: Cluster, error: SkyclustError) -> None:
