@@ -51,6 +51,17 @@ def metric_names(expr: str) -> set[str]:
     return names
 
 
+def balanced(expr: str) -> bool:
+    """Brackets open and close in order (outside strings): a typo PromQL would refuse."""
+    pairs, stack = {")": "(", "]": "[", "}": "{"}, []
+    for char in _STRING.sub('""', expr):
+        if char in "([{":
+            stack.append(char)
+        elif char in pairs and (not stack or stack.pop() != pairs[char]):
+            return False
+    return not stack
+
+
 def dashboard() -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(DASHBOARD.read_text())
     return loaded
@@ -88,6 +99,7 @@ def anchors(markdown: str) -> set[str]:
 
 
 def unknown(queries: list[str]) -> dict[str, set[str]]:
+    assert [q for q in queries if not balanced(q)] == []
     exported = series()
     missing = {q: metric_names(q) - exported for q in queries}
     return {q: names for q, names in missing.items() if names}
@@ -104,6 +116,8 @@ def test_the_extractor_finds_the_metrics_of_a_query_and_nothing_else():
         "up",
         "skyclust_nope_total",
     }
+    assert balanced(expr)
+    assert not balanced("sum(rate(x[5m])") and not balanced('rate(x{a="("}[5m)]')
     # A query naming a metric no service exports is reported, with the name.
     assert unknown(["rate(skyclust_nope_total[5m])"]) == {
         "rate(skyclust_nope_total[5m])": {"skyclust_nope_total"}
