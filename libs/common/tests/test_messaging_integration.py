@@ -257,6 +257,23 @@ async def test_failing_handler_is_retried_with_backoff_then_dead_lettered(bus):
     assert len(attempts) == 3  # terminated: never delivered again
 
 
+async def test_a_handler_runs_with_its_events_correlation_id_for_the_logs(bus):
+    from skyclust_common.delivery import current_correlation
+
+    workspace = str(uuid.uuid4())
+    subject = f"skyclust.evt.{workspace}.WorkspaceCreated"
+    seen: asyncio.Queue[str | None] = asyncio.Queue()
+
+    async def handler(event: CloudEvent, delivery: Delivery) -> None:
+        await seen.put(current_correlation.get())
+
+    await bus.consume(f"correlated-{workspace[:8]}", [subject], handler)
+    event = workspace_event(workspace)
+    await bus.publish(event.model_copy(update={"correlationid": f"corr-{workspace}"}))
+    assert await asyncio.wait_for(seen.get(), 10) == f"corr-{workspace}"
+    assert current_correlation.get() is None
+
+
 async def test_permanent_failure_is_dead_lettered_without_retry(bus):
     workspace = str(uuid.uuid4())
     subject = f"skyclust.evt.{workspace}.WorkspaceCreated"

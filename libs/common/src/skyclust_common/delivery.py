@@ -89,6 +89,9 @@ class RpcContext:
 # hands a handler only the decoded body, and calls it in the middleware's own task.
 current_delivery: ContextVar[Delivery] = ContextVar("skyclust_delivery")
 current_rpc: ContextVar[RpcContext] = ContextVar("skyclust_rpc")
+# The correlation id of the event being handled (a saga's events carry their cluster's),
+# for the log lines written meanwhile.
+current_correlation: ContextVar[str | None] = ContextVar("skyclust_correlation", default=None)
 
 
 def encode(value: Any) -> bytes:
@@ -164,9 +167,11 @@ class _EventRules(BaseMiddleware):
             context=extract_trace({"traceparent": event.traceparent} if event.traceparent else {}),
         ):
             token = current_delivery.set(delivery)
+            correlation = current_correlation.set(event.correlationid)
             try:
                 await self._handle(call_next, msg, event, delivery)
             finally:
+                current_correlation.reset(correlation)
                 current_delivery.reset(token)
         return None
 
