@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from prometheus_client import Counter, Histogram
@@ -50,18 +51,26 @@ async def in_thread(
     SKYCLUST_BLOCKING_THREADS threads), so a burst of slow cloud calls queues instead of
     growing threads without end. `translate` turns the vendor's exceptions into
     ProviderErrors and returns None for anything else, which leaves as it is: a bug stays
-    a bug. With `provider`, the call is counted and timed; a ProviderError coded
-    PROVIDER_THROTTLED is a throttle, and so is any error `throttled` says is one (for
-    callers that keep the vendor's exceptions)."""
+    a bug. With `provider`, the call is counted and timed (see `counted`)."""
     if not provider:
         return await _call(fn, args, translate)
-    operation = operation or getattr(fn, "__name__", "call").lstrip("_")
+    with counted(provider, operation or getattr(fn, "__name__", "call").lstrip("_"), throttled):
+        return await _call(fn, args, translate)
+
+
+@contextmanager
+def counted(
+    provider: str, operation: str, throttled: Callable[[Exception], bool] | None = None
+) -> Iterator[None]:
+    """Counts and times the cloud call made inside, for code that calls an SDK itself
+    (already on a worker thread). A ProviderError coded PROVIDER_THROTTLED is a throttle,
+    and so is any error `throttled` says is one (for callers that keep the vendor's
+    exceptions); any other exception is an error."""
     outcome = "error"
     started = time.perf_counter()
     try:
-        result = await _call(fn, args, translate)
+        yield
         outcome = "ok"
-        return result
     except ProviderError as exc:
         if exc.code == THROTTLED:
             outcome = "throttled"
