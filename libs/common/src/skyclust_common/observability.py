@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
 from typing import Any
@@ -63,6 +65,12 @@ OUTBOX_LAG = Gauge(
     "Age of the oldest outbox row seen unpublished in the last pass; 0 when none was",
     ["service"],
 )
+SAGA_STEP_SECONDS = Histogram(
+    "skyclust_saga_step_duration_seconds",
+    "One saga step, from its start to its end; outcome ok, error or overtaken",
+    ["saga", "step", "outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 600, 1200, 1800, 3600),
+)
 BUILD_INFO = Gauge(
     "skyclust_build_info",
     "The build a process runs: always 1, its labels say which",
@@ -107,6 +115,24 @@ def build_version(package: str) -> str:
         return metadata.version(package.replace("_", "-"))
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+@contextmanager
+def saga_step(
+    saga: str, step: str, *, overtaken: tuple[type[BaseException], ...] = ()
+) -> Iterator[None]:
+    """Times one saga step: `ok` when it ends, `overtaken` when it raises one of
+    `overtaken` (another run moved the saga first), else `error`."""
+    outcome = "error"
+    started = time.perf_counter()
+    try:
+        yield
+        outcome = "ok"
+    except overtaken:
+        outcome = "overtaken"
+        raise
+    finally:
+        SAGA_STEP_SECONDS.labels(saga, step, outcome).observe(time.perf_counter() - started)
 
 
 def record_build_info(service: str, version: str) -> None:

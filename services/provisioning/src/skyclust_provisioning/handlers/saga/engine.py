@@ -15,15 +15,14 @@ or the deadline, rolls a create back in reverse and ends it FAILED with the code
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from skyclust_common.errors import SkyclustError
+from skyclust_common.observability import saga_step
 
 from ...adapters.db import Cluster
 from ...domain.cluster import Status
 from ...domain.saga import Action, Failure, Step, next_action, on_failure
-from ...metrics import SAGA_STEP_SECONDS
 from ..shared import ProvisioningDeps
 from . import create, teardown, upgrade
 from .cloud import (
@@ -113,18 +112,8 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
 
 
 async def _timed(action: Action, step: Awaitable[None]) -> None:
-    outcome = "error"
-    started = time.perf_counter()
-    try:
+    with saga_step("cluster", action.value, overtaken=(Overtaken,)):
         await step
-        outcome = "ok"
-    except Overtaken:
-        outcome = "overtaken"
-        raise
-    finally:
-        SAGA_STEP_SECONDS.labels("cluster", action.value, outcome).observe(
-            time.perf_counter() - started
-        )
 
 
 async def failed(deps: ProvisioningDeps, cluster: Cluster, error: SkyclustError) -> None:
