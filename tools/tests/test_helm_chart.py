@@ -193,6 +193,37 @@ def test_the_dashboard_ships_as_a_configmap_and_the_alerts_as_a_prometheusrule()
         )
 
 
+def test_a_podmonitor_scrapes_the_services_health_port_and_nothing_else() -> None:
+    assert "PodMonitor" not in by_kind(render())
+    kinds = by_kind(
+        render({"monitoring": {"podMonitor": {"enabled": True, "labels": {"release": "kps"}}}})
+    )
+    monitor = kinds["PodMonitor"]["skyclust"]
+    assert monitor["metadata"]["labels"]["release"] == "kps"
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert (endpoint["port"], endpoint["path"], endpoint["interval"]) == (
+        "health",
+        "/metrics",
+        "30s",
+    )
+    selector = monitor["spec"]["selector"]["matchLabels"]
+
+    def selected(pod: dict[str, Any]) -> bool:
+        labels = pod["metadata"].get("labels", {})
+        return all(labels.get(k) == v for k, v in selector.items())
+
+    def ports(pod: dict[str, Any]) -> set[str]:
+        return {p["name"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+
+    workloads = [w for kind in ("Deployment", "StatefulSet", "Job") for w in kinds[kind].values()]
+    scraped = {
+        w["metadata"]["name"]
+        for w in workloads
+        if selected(w["spec"]["template"]) and endpoint["port"] in ports(w["spec"]["template"])
+    }
+    assert scraped == {f"skyclust-{s}" for s in SERVICES}
+
+
 def test_helm_lint_passes() -> None:
     report = lint(CHART, strict=True, kube_version=f"v{KUBERNETES}")
     assert report["errors"] == []
@@ -207,6 +238,7 @@ def test_helm_lint_passes() -> None:
         {"image": {"registry": "r", "tag": ""}},
         {"services": {"gateway": {"replicas": "many"}}},
         {"monitoring": {"prometheusRule": {"runbookBaseUrl": "docs/operations.md"}}},
+        {"monitoring": {"podMonitor": {"interval": "often"}}},
     ],
 )
 def test_values_outside_the_schema_are_refused(values: dict[str, Any]) -> None:
