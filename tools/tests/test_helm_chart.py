@@ -7,6 +7,7 @@ manifest are refused."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.unit
 
 CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "skyclust"
 KUBERNETES = "1.37.0"
+CUSTOM_RESOURCES = {"monitoring.coreos.com/v1"}
+DEPLOY = CHART.parents[1]
 
 
 def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -34,6 +37,8 @@ def render(values: dict[str, Any] | None = None) -> list[dict[str, Any]]:
             continue
         docs += [doc for doc in yaml.safe_load_all(text) if doc]
     for doc in docs:
+        if doc["apiVersion"] in CUSTOM_RESOURCES:
+            continue  # no schema of Kubernetes' own: test_monitoring_* checks its shape
         kubernetes_validate.validate(doc, KUBERNETES, strict=True)
     return docs
 
@@ -150,6 +155,75 @@ def test_an_existing_nats_traces_and_the_db_bootstrap_hook() -> None:
     assert env["SKYCLUST_NATS_URL"]["value"] == "nats://nats.messaging.svc:4222"
 
 
+def test_the_dashboard_ships_as_a_configmap_and_the_alerts_as_a_prometheusrule() -> None:
+    default = by_kind(render())
+    (dashboard,) = [
+        c for name, c in default["ConfigMap"].items() if name == "skyclust-grafana-dashboard"
+    ]
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    shipped = json.loads(dashboard["data"]["skyclust.json"])
+    assert shipped == json.loads((DEPLOY / "grafana" / "skyclust.json").read_text())
+    assert "PrometheusRule" not in default  # it needs the operator's CRDs: opt in
+    values = {
+        "monitoring": {
+            "dashboard": {"enabled": False},
+            "prometheusRule": {
+                "enabled": True,
+                "labels": {"release": "kube-prometheus-stack"},
+                "runbookBaseUrl": "https://docs.internal.example/skyclust/operations",
+            },
+        }
+    }
+    kinds = by_kind(render(values))
+    assert "skyclust-grafana-dashboard" not in kinds["ConfigMap"]
+    rule = kinds["PrometheusRule"]["skyclust"]
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    source = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yaml").read_text())
+    rendered = [r for group in rule["spec"]["groups"] for r in group["rules"]]
+    expected = [r for group in source["groups"] for r in group["rules"]]
+    assert [r["alert"] for r in rendered] == [r["alert"] for r in expected]
+    for got, want in zip(rendered, expected, strict=True):
+        assert got["expr"] == want["expr"] and got["for"] == want["for"]
+        assert got["labels"] == want["labels"]
+        # Prometheus's own templates reach the operator untouched by Helm.
+        assert got["annotations"]["summary"] == want["annotations"]["summary"]
+        anchor = want["annotations"]["runbook_url"].split("#")[1]
+        assert got["annotations"]["runbook_url"] == (
+            f"https://docs.internal.example/skyclust/operations#{anchor}"
+        )
+
+
+def test_a_podmonitor_scrapes_the_services_health_port_and_nothing_else() -> None:
+    assert "PodMonitor" not in by_kind(render())
+    kinds = by_kind(
+        render({"monitoring": {"podMonitor": {"enabled": True, "labels": {"release": "kps"}}}})
+    )
+    monitor = kinds["PodMonitor"]["skyclust"]
+    assert monitor["metadata"]["labels"]["release"] == "kps"
+    (endpoint,) = monitor["spec"]["podMetricsEndpoints"]
+    assert (endpoint["port"], endpoint["path"], endpoint["interval"]) == (
+        "health",
+        "/metrics",
+        "30s",
+    )
+    selector = monitor["spec"]["selector"]["matchLabels"]
+
+    def selected(pod: dict[str, Any]) -> bool:
+        labels = pod["metadata"].get("labels", {})
+        return all(labels.get(k) == v for k, v in selector.items())
+
+    def ports(pod: dict[str, Any]) -> set[str]:
+        return {p["name"] for c in pod["spec"]["containers"] for p in c.get("ports", [])}
+
+    workloads = [w for kind in ("Deployment", "StatefulSet", "Job") for w in kinds[kind].values()]
+    scraped = {
+        w["metadata"]["name"]
+        for w in workloads
+        if selected(w["spec"]["template"]) and endpoint["port"] in ports(w["spec"]["template"])
+    }
+    assert scraped == {f"skyclust-{s}" for s in SERVICES}
+
+
 def test_helm_lint_passes() -> None:
     report = lint(CHART, strict=True, kube_version=f"v{KUBERNETES}")
     assert report["errors"] == []
@@ -163,6 +237,8 @@ def test_helm_lint_passes() -> None:
         {"nats": {"streamReplicas": 2}},
         {"image": {"registry": "r", "tag": ""}},
         {"services": {"gateway": {"replicas": "many"}}},
+        {"monitoring": {"prometheusRule": {"runbookBaseUrl": "docs/operations.md"}}},
+        {"monitoring": {"podMonitor": {"interval": "often"}}},
     ],
 )
 def test_values_outside_the_schema_are_refused(values: dict[str, Any]) -> None:

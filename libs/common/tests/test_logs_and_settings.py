@@ -79,3 +79,23 @@ def test_settings_fail_fast(monkeypatch):
     settings = DatabaseServiceSettings()
     assert settings.database_url.get_secret_value().startswith("postgresql+asyncpg://")
     assert "p@h" not in repr(settings)
+
+
+def test_log_lines_written_while_an_event_is_handled_carry_its_correlation_id(monkeypatch):
+    from skyclust_common.delivery import current_correlation
+
+    configure_logging("unit")
+    stream = io.StringIO()
+    monkeypatch.setattr(logging.getLogger().handlers[0], "stream", stream)
+    log = logging.getLogger("unit")
+    token = current_correlation.set("cluster-7")
+    try:
+        log.warning("handling")
+        log.warning("its own", extra={"correlation_id": "given"})
+    finally:
+        current_correlation.reset(token)
+    log.warning("after")
+    handling, own, after = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert handling["correlation_id"] == "cluster-7"
+    assert own["correlation_id"] == "given"
+    assert "correlation_id" not in after

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, String, Table, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
@@ -63,6 +64,10 @@ async def bus(nats_server) -> AsyncIterator[Bus]:
     await bus.close()
 
 
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def workspace_event(workspace: str, name: str = "demo") -> CloudEvent:
     return new_event(
         "WorkspaceCreated",
@@ -106,8 +111,12 @@ async def test_event_committed_but_not_published_is_published_once_after_restart
     await bus.publish_raw(
         row.subject, json.dumps(row.payload).encode(), {"Nats-Msg-Id": str(row.id)}
     )
+    await asyncio.sleep(0.2)
     assert await relay.publish_pending() >= 1
+    # The pass saw the row unpublished since its commit: that age is the relay's lag.
+    assert metric("skyclust_outbox_lag_seconds", service=bus.service) >= 0.2
     assert await relay.publish_pending() == 0
+    assert metric("skyclust_outbox_lag_seconds", service=bus.service) == 0
 
     held = await stream_messages(bus, subject)
     assert len(held) == 1
@@ -232,6 +241,10 @@ async def test_failing_handler_is_retried_with_backoff_then_dead_lettered(bus):
     await bus.consume(durable, [subject], handler)
     await bus.publish(workspace_event(workspace))
     entries = await dlq_entries(bus, durable, timeout=15)
+    labels = {"service": bus.service, "consumer": durable}
+    assert metric("skyclust_redeliveries_total", **labels) == 2
+    assert metric("skyclust_messages_total", **labels, outcome="retried") == 2
+    assert metric("skyclust_messages_total", **labels, outcome="dead_lettered") == 1
 
     assert [n for n, _ in attempts] == [1, 2, 3]
     gaps = [b - a for (_, a), (_, b) in itertools.pairwise(attempts)]
@@ -242,6 +255,23 @@ async def test_failing_handler_is_retried_with_backoff_then_dead_lettered(bus):
     assert "missing" in entries[0]["data"]["reason"]
     await asyncio.sleep(1.0)
     assert len(attempts) == 3  # terminated: never delivered again
+
+
+async def test_a_handler_runs_with_its_events_correlation_id_for_the_logs(bus):
+    from skyclust_common.delivery import current_correlation
+
+    workspace = str(uuid.uuid4())
+    subject = f"skyclust.evt.{workspace}.WorkspaceCreated"
+    seen: asyncio.Queue[str | None] = asyncio.Queue()
+
+    async def handler(event: CloudEvent, delivery: Delivery) -> None:
+        await seen.put(current_correlation.get())
+
+    await bus.consume(f"correlated-{workspace[:8]}", [subject], handler)
+    event = workspace_event(workspace)
+    await bus.publish(event.model_copy(update={"correlationid": f"corr-{workspace}"}))
+    assert await asyncio.wait_for(seen.get(), 10) == f"corr-{workspace}"
+    assert current_correlation.get() is None
 
 
 async def test_permanent_failure_is_dead_lettered_without_retry(bus):
@@ -271,7 +301,9 @@ async def test_request_reply_carries_results_and_errors(bus):
 
     await bus.serve("GetJwks", jwks)
     await bus.serve("GetMe", me)
+    served = metric("skyclust_rpc_seconds_count", service=bus.service, query="GetJwks")
     result = await bus.request("libtest", "GetJwks", {})
+    assert metric("skyclust_rpc_seconds_count", service=bus.service, query="GetJwks") == served + 1
     assert result["keys"][0]["kid"] == "k1"
     # GetJwks's subject does not carry the caller, and no header is taken for one.
     assert result["keys"][0]["caller"] is None

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from prometheus_client.parser import text_string_to_metric_families
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.messaging import Bus, BusConfig, RpcContext, connect_nats
@@ -234,7 +235,20 @@ async def test_metrics_are_served_on_the_health_port_and_never_on_the_public_api
             assert (await http.get(f"http://127.0.0.1:{public}/metrics")).status_code == 404
             scraped = await http.get(f"http://127.0.0.1:{health}/metrics")
             assert scraped.status_code == 200
-            assert "skyclust_messages_total" in scraped.text
+            served = {f.name: f for f in text_string_to_metric_families(scraped.text)}
+            for name in (
+                "skyclust_messages",
+                "skyclust_redeliveries",
+                "skyclust_handler_seconds",
+                "skyclust_rpc_seconds",
+                "skyclust_rpc_client_seconds",
+                "skyclust_outbox_lag_seconds",
+                "skyclust_build_info",
+            ):
+                assert name in served, name
+            # The process says which service and build it runs.
+            builds = served["skyclust_build_info"].samples
+            assert [b.value for b in builds if b.labels["service"] == "gateway"] == [1]
     finally:
         stop.set()
         await asyncio.wait_for(service, timeout=15)

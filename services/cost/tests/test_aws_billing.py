@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import boto3
 import pytest
+from prometheus_client import REGISTRY
 from skyclust_cost.adapters.billing.aws import CostExplorerCollector
 from skyclust_cost.adapters.billing.base import BillingUnavailable
 
@@ -110,6 +111,28 @@ async def test_each_billing_fault_is_its_warning_code(
         )
     assert caught.value.warning.code == code
     assert caught.value.warning.provider == "aws"
+
+
+def billing_calls(outcome: str) -> float:
+    labels = {"provider": "aws", "operation": "billing", "outcome": outcome}
+    return REGISTRY.get_sample_value("skyclust_cloud_api_calls_total", labels) or 0.0
+
+
+async def test_billing_reads_are_counted_as_cloud_calls_and_throttles_as_throttles(
+    server: MotoServer, admin: AwsAdmin
+) -> None:
+    today = _today(admin)
+    before = [billing_calls(o) for o in ("ok", "error", "throttled")]
+    await CostExplorerCollector(server.url).collect(SECRET, today - dt.timedelta(days=1), today)
+    for kind in ("throttled", "permission_denied"):
+        admin.inject_billing_fault("cost_explorer", kind, times=None)
+        with pytest.raises(BillingUnavailable):
+            await CostExplorerCollector(server.url, max_attempts=1).collect(
+                SECRET, today - dt.timedelta(days=1), today
+            )
+        admin.clear_faults()
+    after = [billing_calls(o) for o in ("ok", "error", "throttled")]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]
 
 
 async def test_a_credential_without_keys_is_a_credential_error(server: MotoServer) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_tools.embedded import free_port
 from skyclust_vault.adapters.kms import (
@@ -112,6 +113,28 @@ def test_a_wrapped_key_moved_or_altered_does_not_open(make, moved: str):
     with pytest.raises(DecryptionFailed) as info:
         open_sealed(keys, sealed, workspace_id=ws, credential_id=cred)
     assert info.value.reason == "mismatch"
+
+
+def kms_calls(operation: str, outcome: str) -> float:
+    labels = {"provider": "aws", "operation": operation, "outcome": outcome}
+    return REGISTRY.get_sample_value("skyclust_cloud_api_calls_total", labels) or 0.0
+
+
+def test_each_kms_call_is_counted_as_a_cloud_call(kms: Kms):
+    keys = aws(kms, "k1")
+    ws, cred = ids()
+    before = (kms_calls("kms_encrypt", "ok"), kms_calls("kms_decrypt", "ok"))
+    sealed = seal(keys, b"secret", workspace_id=ws, credential_id=cred)
+    assert open_sealed(keys, sealed, workspace_id=ws, credential_id=cred) == b"secret"
+    after = (kms_calls("kms_encrypt", "ok"), kms_calls("kms_decrypt", "ok"))
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
+    failed = kms_calls("kms_encrypt", "error")
+    dead = AwsKmsKeyring(
+        {"k1": kms.keys["k1"]}, "k1", endpoint_url=f"http://127.0.0.1:{free_port()}"
+    )
+    with pytest.raises(KeyringUnavailable):
+        seal(dead, b"secret", workspace_id=ws, credential_id=cred)
+    assert kms_calls("kms_encrypt", "error") == failed + 1
 
 
 def test_the_kms_itself_refuses_a_wrapped_key_under_another_context(kms: Kms):

@@ -10,6 +10,7 @@ import contextlib
 import uuid
 
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_tools.embedded import NatsServer
 
@@ -22,6 +23,10 @@ from .stream_harness import (
 )
 
 pytestmark = pytest.mark.integration
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
 async def test_events_reach_only_their_workspace_with_the_stream_sequence_as_id(
@@ -124,6 +129,7 @@ async def test_too_many_resuming_streams_get_retry_after(nats_server: NatsServer
 
 async def test_a_slow_client_is_closed_and_loses_nothing_on_resume(gateway: Gateway) -> None:
     workspace = str(uuid.uuid4())
+    overflows = metric("skyclust_sse_closed_total", reason="overflow")
     # A client that does not read: its socket fills, the server's writes back up,
     # the 16-event buffer overflows and the stream is closed after its last event.
     slow = await open_stream(gateway.port, "", auth(workspace), slow=True)
@@ -141,6 +147,7 @@ async def test_a_slow_client_is_closed_and_loses_nothing_on_resume(gateway: Gate
             break
         got.append(event["id"])
     assert slow.closed
+    assert metric("skyclust_sse_closed_total", reason="overflow") > overflows
     assert 0 < len(got) < len(sent)
     assert got == sent[: len(got)]  # in order, no gap, up to where it was closed
     resumed = await open_stream(
@@ -180,3 +187,19 @@ async def test_hundreds_of_streams_miss_no_event(gateway: Gateway) -> None:
     for c in clients:
         await c.close()
     await wait_for(lambda: gateway.hub.connections == 0)
+
+
+async def test_open_streams_are_a_gauge_and_closed_ones_are_counted_by_reason(
+    gateway: Gateway,
+) -> None:
+    workspace = str(uuid.uuid4())
+    before = metric("skyclust_sse_connections")
+    left = metric("skyclust_sse_closed_total", reason="client")
+    first = await open_stream(gateway.port, "", auth(workspace))
+    second = await open_stream(gateway.port, "", auth(workspace))
+    await wait_for(lambda: metric("skyclust_sse_connections") == before + 2)
+    await first.close()
+    await wait_for(lambda: metric("skyclust_sse_connections") == before + 1)
+    assert metric("skyclust_sse_closed_total", reason="client") == left + 1
+    await second.close()
+    await wait_for(lambda: metric("skyclust_sse_connections") == before)

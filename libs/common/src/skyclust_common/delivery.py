@@ -42,7 +42,15 @@ from .errors import (
     SkyclustError,
     UntrustedSource,
 )
-from .observability import HANDLER_SECONDS, MESSAGES, RPC, extract_trace, tracer
+from .observability import (
+    HANDLER_SECONDS,
+    MESSAGES,
+    REDELIVERIES,
+    RPC,
+    RPC_SECONDS,
+    extract_trace,
+    tracer,
+)
 from .streams import subject_caller
 
 if TYPE_CHECKING:
@@ -81,6 +89,9 @@ class RpcContext:
 # hands a handler only the decoded body, and calls it in the middleware's own task.
 current_delivery: ContextVar[Delivery] = ContextVar("skyclust_delivery")
 current_rpc: ContextVar[RpcContext] = ContextVar("skyclust_rpc")
+# The correlation id of the event being handled (a saga's events carry their cluster's),
+# for the log lines written meanwhile.
+current_correlation: ContextVar[str | None] = ContextVar("skyclust_correlation", default=None)
 
 
 def encode(value: Any) -> bytes:
@@ -136,6 +147,8 @@ class _EventRules(BaseMiddleware):
             stream_sequence=int(meta.sequence.stream),
             headers=dict(raw.headers or {}),
         )
+        if delivery.num_delivered > 1:
+            REDELIVERIES.labels(self.bus.service, delivery.consumer).inc()
         try:
             event = cast(CloudEvent, await msg.decode())
             self.bus.registry.validate(event.name, event.data, version=event.version)
@@ -154,9 +167,11 @@ class _EventRules(BaseMiddleware):
             context=extract_trace({"traceparent": event.traceparent} if event.traceparent else {}),
         ):
             token = current_delivery.set(delivery)
+            correlation = current_correlation.set(event.correlationid)
             try:
                 await self._handle(call_next, msg, event, delivery)
             finally:
+                current_correlation.reset(correlation)
                 current_delivery.reset(token)
         return None
 
@@ -242,6 +257,7 @@ class _ReplyRules(BaseMiddleware):
         subject = msg.raw_message.subject
         name = subject.rsplit(".", 1)[-1]
         caller = subject_caller(self.bus.registry, subject)
+        started = time.perf_counter()
         with tracer(__name__).start_as_current_span(f"rpc {name}", context=extract_trace(headers)):
             token = current_rpc.set(RpcContext(headers, caller))
             try:
@@ -249,6 +265,7 @@ class _ReplyRules(BaseMiddleware):
             finally:
                 current_rpc.reset(token)
         RPC.labels(self.bus.service, name, outcome).inc()
+        RPC_SECONDS.labels(self.bus.service, name).observe(time.perf_counter() - started)
         return encode(body)
 
     async def _answer(

@@ -13,7 +13,7 @@ from typing import Any
 from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
-from .delivery import current_rpc
+from .delivery import current_correlation, current_rpc
 
 # The request a log line is written for: the gateway sets it from X-Request-ID; a service
 # answering a request/reply call finds it in the call's headers.
@@ -72,8 +72,9 @@ class RedactingFilter(logging.Filter):
 
 
 class ContextFilter(logging.Filter):
-    """Puts the request id and the trace id on every record, so one request's lines can
-    be found across services."""
+    """Puts the request id, the trace id and (while an event is handled) its correlation
+    id on every record, so one request's or one saga's lines can be found across
+    services."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request_id = request_id_var.get()
@@ -82,6 +83,9 @@ class ContextFilter(logging.Filter):
             request_id = (rpc.request_id or "") if rpc is not None else ""
         if request_id and not hasattr(record, "request_id"):
             record.request_id = request_id
+        correlation = current_correlation.get()
+        if correlation and not hasattr(record, "correlation_id"):
+            record.correlation_id = correlation
         context = trace.get_current_span().get_span_context()
         if context.is_valid and not hasattr(record, "trace_id"):
             record.trace_id = f"{context.trace_id:032x}"

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Awaitable, Callable, MutableMapping
+import time
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from functools import lru_cache
+from importlib import metadata
 from typing import Any
 
 from fastapi import FastAPI
@@ -38,14 +41,40 @@ RPC_CLIENT_SECONDS = Histogram(
     "Request/reply calls made over NATS, from the request to its answer",
     ["service", "callee", "query", "outcome"],
 )
+RPC_SECONDS = Histogram(
+    "skyclust_rpc_seconds",
+    "Request/reply calls served, from the request's arrival to its answer",
+    ["service", "query"],
+)
 HANDLER_SECONDS = Histogram(
     "skyclust_handler_seconds", "Time spent in message handlers", ["service", "consumer"]
+)
+REDELIVERIES = Counter(
+    "skyclust_redeliveries_total",
+    "Messages JetStream delivered again (a retry after a failure, or an ack wait that ran out)",
+    ["service", "consumer"],
 )
 OUTBOX_PUBLISHED = Counter(
     "skyclust_outbox_published_total", "Outbox rows published to JetStream", ["service"]
 )
 OUTBOX_PENDING = Gauge(
     "skyclust_outbox_pending", "Outbox rows seen unpublished in the last pass", ["service"]
+)
+OUTBOX_LAG = Gauge(
+    "skyclust_outbox_lag_seconds",
+    "Age of the oldest outbox row seen unpublished in the last pass; 0 when none was",
+    ["service"],
+)
+SAGA_STEP_SECONDS = Histogram(
+    "skyclust_saga_step_duration_seconds",
+    "One saga step, from its start to its end; outcome ok, error or overtaken",
+    ["saga", "step", "outcome"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60, 300, 600, 1200, 1800, 3600),
+)
+BUILD_INFO = Gauge(
+    "skyclust_build_info",
+    "The build a process runs: always 1, its labels say which",
+    ["service", "version"],
 )
 
 log = logging.getLogger(__name__)
@@ -77,6 +106,37 @@ def exporting_traces() -> bool:
     still made and carried (HTTP `traceparent`, CloudEvents `traceparent`), but no span
     is built, timed or sampled only to be dropped."""
     return any(os.environ.get(name) for name in _OTLP_ENDPOINTS)
+
+
+def build_version(package: str) -> str:
+    """The installed version of a service's package (`skyclust_vault` or its
+    distribution name `skyclust-vault`); "unknown" when it is not installed as one."""
+    try:
+        return metadata.version(package.replace("_", "-"))
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@contextmanager
+def saga_step(
+    saga: str, step: str, *, overtaken: tuple[type[BaseException], ...] = ()
+) -> Iterator[None]:
+    """Times one saga step: `ok` when it ends, `overtaken` when it raises one of
+    `overtaken` (another run moved the saga first), else `error`."""
+    outcome = "error"
+    started = time.perf_counter()
+    try:
+        yield
+        outcome = "ok"
+    except overtaken:
+        outcome = "overtaken"
+        raise
+    finally:
+        SAGA_STEP_SECONDS.labels(saga, step, outcome).observe(time.perf_counter() - started)
+
+
+def record_build_info(service: str, version: str) -> None:
+    BUILD_INFO.labels(service, version).set(1)
 
 
 def setup_tracing(service: str) -> None:

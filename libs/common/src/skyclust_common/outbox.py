@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .db import outbox_table, utcnow
 from .messaging import MSG_ID, Bus
-from .observability import OUTBOX_PENDING, OUTBOX_PUBLISHED
+from .observability import OUTBOX_LAG, OUTBOX_PENDING, OUTBOX_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,13 @@ class OutboxRelay:
         async with self._engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    select(table.c.id, table.c.subject, table.c.payload, table.c.headers)
+                    select(
+                        table.c.id,
+                        table.c.subject,
+                        table.c.payload,
+                        table.c.headers,
+                        table.c.created_at,
+                    )
                     .where(table.c.published_at.is_(None))
                     .order_by(table.c.created_at, table.c.id)
                     .limit(self._batch)
@@ -57,6 +63,9 @@ class OutboxRelay:
                 )
             ).all()
             OUTBOX_PENDING.labels(self._bus.service).set(len(rows))
+            # Rows come oldest first: the first one's age is how far the relay lags.
+            lag = (utcnow() - rows[0].created_at).total_seconds() if rows else 0.0
+            OUTBOX_LAG.labels(self._bus.service).set(max(lag, 0.0))
             if rows:
                 await self._publish_all(rows)
                 await conn.execute(

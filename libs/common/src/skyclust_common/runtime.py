@@ -28,7 +28,13 @@ from .db import UnitOfWork, create_engine, prune_inbox, prune_outbox, utcnow
 from .logs import configure_logging
 from .messaging import Bus, BusConfig, connect_nats
 from .migrations import SchemaNotMigrated, require_head
-from .observability import health_app, mount_health, setup_tracing
+from .observability import (
+    build_version,
+    health_app,
+    mount_health,
+    record_build_info,
+    setup_tracing,
+)
 from .outbox import OutboxRelay
 from .settings import DatabaseServiceSettings, ServiceSettings
 
@@ -326,6 +332,7 @@ async def serve(spec: ServiceSpec[S, D], settings: S, *, stop: asyncio.Event | N
     the HTTP server, the jobs, the bus (its consumers), the outbox relay, the database."""
     configure_logging(spec.name, settings.log_level)
     setup_tracing(spec.name)
+    record_build_info(spec.name, build_version(package_of(spec)))
     runtime = await start_runtime(
         spec.name,
         settings,

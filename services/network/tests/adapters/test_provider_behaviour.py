@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_common.errors import ProviderError
 from skyclust_network.adapters.providers.aws import Ec2NetworkProvider
@@ -57,10 +58,18 @@ def rule_keys(rules: object) -> set[tuple[object, ...]]:
     return {r.key() for r in rules}  # type: ignore[attr-defined]
 
 
+def cloud_calls(cloud: Cloud, operation: str) -> float:
+    labels = {"provider": cloud.kind, "operation": operation, "outcome": "ok"}
+    return REGISTRY.get_sample_value("skyclust_cloud_api_calls_total", labels) or 0.0
+
+
 async def test_a_network_is_created_once_found_again_retagged_and_deleted(cloud: Cloud):
     p, cred = cloud.provider, cloud.credential
     spec = vpc_spec(cloud)
+    creates = cloud_calls(cloud, "create_vpc")
     created = await p.create_vpc(cred, spec)
+    if cloud.kind != "fake":  # the real adapters' SDK calls are counted, by operation
+        assert cloud_calls(cloud, "create_vpc") == creates + 1
     assert created.owner == spec.vpc_id
     assert created.name == spec.name
     again = await p.create_vpc(cred, spec)

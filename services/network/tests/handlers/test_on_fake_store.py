@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import ProviderError, SkyclustError
@@ -172,15 +173,33 @@ async def test_a_cluster_network_is_made_once_answered_again_and_released():
     assert time.perf_counter() - started < 1.0
 
 
+def step_runs(step: str, outcome: str) -> float:
+    labels = {"saga": "cluster-network", "step": step, "outcome": outcome}
+    return REGISTRY.get_sample_value("skyclust_saga_step_duration_seconds_count", labels) or 0
+
+
+async def test_each_step_of_a_cluster_network_is_timed_with_its_outcome():
+    steps = ("plan_network", "create_network", "plan_members", "create_members", "finish")
+    before = [step_runs(step, "ok") for step in steps]
+    world = World()
+    await cluster_network.on_provision_cluster_network(
+        world.store.deps, world.provision(str(uuid.uuid4())), delivery()
+    )
+    after = [step_runs(step, "ok") for step in steps]
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1, 1, 1]
+
+
 async def test_a_final_fault_at_the_second_subnet_tears_everything_down():
     quota = ProviderError("subnet quota exhausted", code="PROVIDER_QUOTA_EXCEEDED")
     cloud = FakeNetworkProvider(name="aws")
     world = World(FaultyProvider(cloud, "create_subnet", 2, quota))
     world.cloud = cloud
     cluster_id = str(uuid.uuid4())
+    failed_members = step_runs("create_members", "error")
     await cluster_network.on_provision_cluster_network(
         world.store.deps, world.provision(cluster_id), delivery()
     )
+    assert step_runs("create_members", "error") == failed_members + 1
     (failed,) = world.replies(cluster_id)
     assert (failed.name, failed.data["code"]) == ("ClusterNetworkFailed", "PROVIDER_QUOTA_EXCEEDED")
     names = [e.name for e in world.store.events()]

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from skyclust_common.errors import ValidationFailed
@@ -53,6 +54,11 @@ async def a_channel(deps: Any, world: Any, url: str, types: list[str] | None = N
         actor_id=world.admin.user_id,
     )
     return made
+
+
+def sent(outcome: str) -> float:
+    labels = {"channel": "webhook", "outcome": outcome}
+    return REGISTRY.get_sample_value("skyclust_notification_deliveries_total", labels) or 0.0
 
 
 def deliveries(world: Any) -> list[Any]:
@@ -104,8 +110,10 @@ async def test_an_event_is_delivered_signed_once_per_channel_even_when_redeliver
     await webhooks.on_platform_event(deps, event, deliver(event))
     await webhooks.on_platform_event(deps, event, deliver(event, attempt=2))
     assert len(deliveries(world)) == 1
+    succeeded = sent("succeeded")
     assert await sending.deliver_due(deps) == 1
     assert await sending.deliver_due(deps) == 0
+    assert sent("succeeded") == succeeded + 1
     assert len(receiver.requests) == 1
     sent_headers, raw = receiver.requests[0]
     got = Webhook(made["secret"]).verify(raw, sent_headers)
@@ -159,11 +167,14 @@ async def test_a_delivery_fails_after_the_last_wait(world, receiver, deliver):
     receiver.replies = [(500, {}, b"")] * 4
     event = world.cluster_failed()
     await webhooks.on_platform_event(deps, event, deliver(event))
+    before = (sent("retrying"), sent("failed"), sent("succeeded"))
     for wait in (0, 5, 60, 600):
         world.clock.tick(wait)
         assert await sending.deliver_due(deps) == 1
     done = deliveries(world)[0]
     assert (done.status.value, len(done.attempts), done.next_attempt_at) == ("failed", 4, None)
+    after = (sent("retrying"), sent("failed"), sent("succeeded"))
+    assert [a - b for a, b in zip(after, before, strict=True)] == [3, 1, 0]
 
 
 async def test_during_a_rotation_both_secrets_sign_and_after_it_only_the_new(

@@ -20,6 +20,7 @@ from .adapters.providers.gcp import GkeProvider
 from .adapters.uow import ProvisioningUnitOfWork
 from .entrypoints import events, rpc
 from .handlers import drift, sweep
+from .handlers.active_clusters import ActiveClusters
 from .handlers.credential_cache import CredentialCache
 from .handlers.shared import ProvisioningDeps
 from .settings import ProvisioningSettings
@@ -82,7 +83,9 @@ async def wire(runtime: Runtime, settings: ProvisioningSettings) -> Provisioning
 
 def jobs(deps: ProvisioningDeps, settings: ProvisioningSettings) -> list[PeriodicJob]:
     sweeper = sweep.Sweeper(deps, stale_after=settings.sweep_interval_seconds)
+    active = ActiveClusters(deps)
     return [
+        PeriodicJob("active-clusters", settings.active_clusters_interval_seconds, active.once),
         PeriodicJob(
             "saga-sweep", settings.sweep_interval_seconds, sweeper.once, on_stop=sweeper.stop
         ),

@@ -22,6 +22,8 @@ class ProvisioningSettings(CloudEndpointSettings, DatabaseServiceSettings):
     # Drift: how often each READY cluster is compared with the cloud, and the longest
     # wait between checks while the cloud answers with errors.
     drift_interval_seconds: float = Field(default=300.0, gt=0)
+    # How often READY clusters are counted for the active_clusters_total gauge.
+    active_clusters_interval_seconds: float = Field(default=30.0, gt=0)
     drift_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     # The longest the drift job reuses a decrypted credential across its passes (each
     # decrypt is an audited read in the vault); a rotation or deletion forgets it sooner.

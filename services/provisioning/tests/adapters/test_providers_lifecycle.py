@@ -13,6 +13,7 @@ from typing import Any
 
 import jwt
 import pytest
+from prometheus_client import REGISTRY
 
 from skyclust_common.errors import ProviderError
 from skyclust_provisioning.adapters.providers.azure_kubeconfig import AKS_AAD_SERVER_APP
@@ -88,10 +89,14 @@ async def test_throttling_is_retryable_and_is_not_taken_for_absence(emulated: Cl
     spec = spec_for(cloud)
     await cloud.provider.create(spec, cloud.credential)
     cloud.admin.inject_fault(spec.name, method="GET", status=429, times=None)
+    labels = {"provider": cloud.name, "operation": "describe", "outcome": "throttled"}
+    throttles = REGISTRY.get_sample_value("skyclust_cloud_api_calls_total", labels) or 0.0
     with pytest.raises(ProviderError) as info:
         await cloud.provider.describe(spec, cloud.credential)
     assert info.value.code == "PROVIDER_THROTTLED"
     assert info.value.retryable
+    # Counted where the call left the loop, as the cloud's throttle.
+    assert REGISTRY.get_sample_value("skyclust_cloud_api_calls_total", labels) == throttles + 1
     cloud.admin.clear_faults()
     assert await cloud.provider.describe(spec, cloud.credential) is not None
 

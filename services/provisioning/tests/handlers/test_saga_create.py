@@ -318,3 +318,15 @@ async def test_a_burst_of_sagas_does_not_exhaust_a_small_pool(postgres, sessions
         assert cloud.create_calls == 20
     finally:
         await engine.dispose()
+
+
+async def test_active_clusters_are_counted_in_postgres_by_provider_and_region(sessions):
+    from skyclust_provisioning.handlers.active_clusters import ActiveClusters
+
+    deps = make_deps(sessions, FakeClusterProvider())
+    active = ActiveClusters(deps)
+    before = (await active.once()).get(("aws", "ca-central-1"), 0)
+    cluster = await request(deps, region="ca-central-1", aws_config={"subnet_ids": ["s-1", "s-2"]})
+    await advance(deps, cluster)
+    assert (await status(deps, cluster))["status"] == "READY"
+    assert (await active.once())[("aws", "ca-central-1")] == before + 1

@@ -70,7 +70,9 @@ class AwsPriceList:
 
     async def fetch(self, secret: dict[str, Any] | None) -> list[LivePrice]:
         try:
-            return await in_thread(lambda: self._fetch(dict(secret or {})))
+            return await in_thread(
+                lambda: self._fetch(dict(secret or {})), provider=self.provider, operation="prices"
+            )
         except (ClientError, BotoCoreError, KeyError) as exc:
             raise BillingUnavailable(
                 _pricing_warning(aws_billing.warning_of(exc), "AWS Price List")
@@ -164,7 +166,9 @@ class GcpCatalog:
 
     async def fetch(self, secret: dict[str, Any] | None) -> list[LivePrice]:
         try:
-            return await in_thread(lambda: self._fetch(dict(secret or {})))
+            return await in_thread(
+                lambda: self._fetch(dict(secret or {})), provider=self.provider, operation="prices"
+            )
         except (gexc.GoogleAPIError, auth_exc.GoogleAuthError, KeyError, ValueError) as exc:
             raise BillingUnavailable(
                 _pricing_warning(gcp_billing.warning_of(exc), "Cloud Billing Catalog")
@@ -238,7 +242,7 @@ class AzureRetailPrices:
 
     async def fetch(self, secret: dict[str, Any] | None) -> list[LivePrice]:
         try:
-            return await in_thread(self._fetch)
+            return await in_thread(self._fetch, provider=self.provider, operation="prices")
         except (httpx.HTTPError, ValueError, KeyError) as exc:
             status = exc.response.status_code if isinstance(exc, httpx.HTTPStatusError) else None
             code = (

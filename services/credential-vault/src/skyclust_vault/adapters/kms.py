@@ -19,7 +19,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from skyclust_common.cloud.aws_errors import aws_error
+from skyclust_common.cloud.aws_errors import PROVIDER, THROTTLING_CODES, aws_error
+from skyclust_common.cloud.blocking import counted
 
 from ..domain.crypto import NONCE_BYTES, KeyEncryptionKeys, Keyring, Keyrings
 from ..domain.errors import DecryptionFailed, KeyringNotImplemented, KeyringUnavailable
@@ -82,11 +83,12 @@ class AwsKmsKeyring:
         version = self._active
         nonce = os.urandom(NONCE_BYTES)
         try:
-            answer = self._kms.encrypt(
-                KeyId=self._key_ids[version],
-                Plaintext=data_key,
-                EncryptionContext=_context(aad, nonce),
-            )
+            with counted(PROVIDER, "kms_encrypt", _throttled):
+                answer = self._kms.encrypt(
+                    KeyId=self._key_ids[version],
+                    Plaintext=data_key,
+                    EncryptionContext=_context(aad, nonce),
+                )
         except (ClientError, BotoCoreError) as exc:
             raise _unavailable(exc, version) from None
         return version, nonce, bytes(answer["CiphertextBlob"])
@@ -98,9 +100,10 @@ class AwsKmsKeyring:
                 f"key version {version} is not in the keyring", reason="key_version_unknown"
             )
         try:
-            answer = self._kms.decrypt(
-                CiphertextBlob=wrapped, KeyId=key_id, EncryptionContext=_context(aad, nonce)
-            )
+            with counted(PROVIDER, "kms_decrypt", _throttled):
+                answer = self._kms.decrypt(
+                    CiphertextBlob=wrapped, KeyId=key_id, EncryptionContext=_context(aad, nonce)
+                )
         except ClientError as exc:
             known = aws_error(exc)
             if known is not None and known[0] in _MISMATCH_CODES:
@@ -109,6 +112,11 @@ class AwsKmsKeyring:
         except BotoCoreError as exc:
             raise _unavailable(exc, version) from None
         return bytes(answer["Plaintext"])
+
+
+def _throttled(exc: Exception) -> bool:
+    known = aws_error(exc)
+    return known is not None and known[0] in THROTTLING_CODES
 
 
 def _unavailable(exc: Exception, version: str) -> KeyringUnavailable:

@@ -28,6 +28,7 @@ from typing import Any
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
+from prometheus_client import Counter, Gauge
 
 from ..errors import BadCursor, StreamBusy, StreamUnavailable
 from .events import Connection, Event, decode, seq_of
@@ -37,6 +38,14 @@ log = logging.getLogger(__name__)
 
 EVENTS_STREAM = "SKYCLUST_EVENTS"
 EVENTS_SUBJECTS = "skyclust.evt.>"
+
+SSE_CONNECTIONS = Gauge("skyclust_sse_connections", "Event streams (SSE) open on this gateway")
+SSE_CLOSED = Counter(
+    "skyclust_sse_closed_total",
+    "Event streams closed, by reason: client (it went away), overflow (it fell too far "
+    "behind), session-revoked, shutdown",
+    ["reason"],
+)
 
 
 class StreamHub:
@@ -182,13 +191,19 @@ class StreamHub:
     # opening and closing streams ------------------------------------------------
 
     def register(self, connection: Connection) -> None:
-        self.by_workspace.setdefault(connection.workspace, set()).add(connection)
+        group = self.by_workspace.setdefault(connection.workspace, set())
+        if connection not in group:
+            SSE_CONNECTIONS.inc()
+        group.add(connection)
         if connection.session_id is not None:
             self.by_session.setdefault(connection.session_id, set()).add(connection)
 
     def unregister(self, connection: Connection) -> None:
         connection.gone = True
         group = self.by_workspace.get(connection.workspace)
+        if group is not None and connection in group:
+            SSE_CONNECTIONS.dec()
+            SSE_CLOSED.labels(connection.reason or "client").inc()
         if group is not None:
             group.discard(connection)
             if not group:

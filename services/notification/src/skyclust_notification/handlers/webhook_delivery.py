@@ -30,6 +30,7 @@ from ..domain.webhooks import (
     body,
     retry_after_seconds,
 )
+from ..metrics import DELIVERIES
 from .common import SOURCE, NotificationDeps
 from .webhooks import TEST_EVENT, configured, find_channel, headers
 
@@ -75,16 +76,20 @@ async def attempt(
             next_attempt_at=None,
             attempts=(*delivery.attempts, outcome),
         )
+        kind = "unknown" if channel is None else (EMAIL if channel.is_email else WEBHOOK)
+        DELIVERIES.labels(kind, "dropped").inc()
         return await _record(deps, done, None)
     if channel.is_email:
         outcome, ok, retry_after, permanent = await _mail(deps, delivery, channel, now, within)
     else:
         outcome, ok, retry_after, permanent = await _post(deps, delivery, channel, now, within)
     attempts = (*delivery.attempts, outcome)
+    kind = EMAIL if channel.is_email else WEBHOOK
     if ok:
         done = replace(
             delivery, status=DeliveryStatus.SUCCEEDED, next_attempt_at=None, attempts=attempts
         )
+        DELIVERIES.labels(kind, "succeeded").inc()
         return await _record(deps, done, channel.succeeded())
     next_at = (
         None if permanent else hooks.schedule.next_at(len(attempts), now, retry_after=retry_after)
@@ -95,6 +100,7 @@ async def attempt(
         next_attempt_at=next_at,
         attempts=attempts,
     )
+    DELIVERIES.labels(kind, "retrying" if next_at else "failed").inc()
     return await _record(deps, done, channel.failed(now))
 
 

@@ -229,6 +229,15 @@ class Clusters(_Rows):
         )
         return (await self.session.execute(query)).scalar_one_or_none()
 
+    async def ready_counts(self) -> dict[tuple[str, str], int]:
+        """READY clusters by (provider, region), every workspace's: the gauge's count."""
+        query = (
+            select(Cluster.provider, Cluster.region, func.count())
+            .where(Cluster.status == Status.READY)
+            .group_by(Cluster.provider, Cluster.region)
+        )
+        return {(p, r): n for p, r, n in (await self.session.execute(query)).all()}
+
     async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[ClusterFields]:
         """The workspace's live clusters, oldest first, as read-only rows of the columns a
         view shows. A listing builds no ORM objects and its statement is built once: the

@@ -158,6 +158,13 @@ class FakeClusters(_FakeRows):
             if c.workspace_id == workspace_id and c.status != Status.DELETED and c.cloud_id
         }
 
+    async def ready_counts(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for c in self._all():
+            if c.status == Status.READY:
+                counts[(c.provider, c.region)] = counts.get((c.provider, c.region), 0) + 1
+        return counts
+
     async def list(self, workspace_id: uuid.UUID, provider: str | None) -> list[ClusterFields]:
         rows = [
             c

@@ -67,6 +67,10 @@ def warning_of(exc: Exception) -> CostWarning:
     )
 
 
+def throttled(exc: Exception) -> bool:
+    return warning_of(exc).code == records.API_THROTTLED
+
+
 class CostExplorerCollector:
     provider = PROVIDER
 
@@ -97,7 +101,12 @@ class CostExplorerCollector:
 
     async def collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
         try:
-            return await in_thread(lambda: self._collect(secret, start, end))
+            return await in_thread(
+                lambda: self._collect(secret, start, end),
+                provider=self.provider,
+                operation="billing",
+                throttled=throttled,
+            )
         except (ClientError, BotoCoreError, KeyError) as exc:
             raise BillingUnavailable(warning_of(exc)) from exc
 

@@ -88,6 +88,10 @@ def _definition(start: date, end: date, grouping: list[dict[str, str]], **datase
     }
 
 
+def throttled(exc: Exception) -> bool:
+    return warning_of(exc).code == records.API_THROTTLED
+
+
 class CostManagementCollector:
     provider = PROVIDER
 
@@ -104,7 +108,12 @@ class CostManagementCollector:
 
     async def collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
         try:
-            return await in_thread(lambda: self._collect(secret, start, end))
+            return await in_thread(
+                lambda: self._collect(secret, start, end),
+                provider=self.provider,
+                operation="billing",
+                throttled=throttled,
+            )
         except (AzureError, KeyError) as exc:
             raise BillingUnavailable(warning_of(exc)) from exc
 

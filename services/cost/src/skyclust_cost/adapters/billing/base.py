@@ -4,10 +4,11 @@ BillingUnavailable carrying the seed's warning code, so the handler never sees a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol, TypeVar
+
+from skyclust_common.cloud import blocking
 
 from ...domain.records import CostRow, CostWarning
 
@@ -31,6 +32,14 @@ class BillingCollector(Protocol):
         ...
 
 
-async def in_thread(fn: Callable[[], T]) -> T:
-    """The SDKs block: each call runs on a worker thread, so the loop keeps answering."""
-    return await asyncio.to_thread(fn)
+async def in_thread(
+    fn: Callable[[], T],
+    *,
+    provider: str,
+    operation: str,
+    throttled: Callable[[Exception], bool] | None = None,
+) -> T:
+    """The SDKs block: each call runs on a worker thread, so the loop keeps answering;
+    it is counted with every other cloud API call (skyclust_cloud_api_calls_total),
+    a throttle as one when `throttled` says the vendor's error is."""
+    return await blocking.in_thread(fn, provider=provider, operation=operation, throttled=throttled)

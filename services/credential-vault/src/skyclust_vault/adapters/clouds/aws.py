@@ -69,4 +69,6 @@ class AwsChecker:
 
     async def check(self, secret: CloudSecret) -> CheckResult:
         assert isinstance(secret, AwsCredential)
-        return await in_thread(lambda: self._check(secret))
+        return await in_thread(
+            lambda: self._check(secret), provider="aws", operation="check_credential"
+        )

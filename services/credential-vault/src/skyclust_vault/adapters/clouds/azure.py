@@ -79,7 +79,9 @@ class AzureChecker:
 
     async def check(self, secret: CloudSecret) -> CheckResult:
         assert isinstance(secret, AzureCredential)
-        return await in_thread(lambda: self._check(secret))
+        return await in_thread(
+            lambda: self._check(secret), provider="azure", operation="check_credential"
+        )
 
 
 def _code(exc: HttpResponseError) -> str | None:

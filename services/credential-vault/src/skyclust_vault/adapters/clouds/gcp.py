@@ -77,7 +77,9 @@ class GcpChecker:
 
     async def check(self, secret: CloudSecret) -> CheckResult:
         assert isinstance(secret, GcpCredential)
-        return await in_thread(lambda: self._check(secret))
+        return await in_thread(
+            lambda: self._check(secret), provider="gcp", operation="check_credential"
+        )
 
 
 def _status(exc: api_exceptions.GoogleAPICallError) -> str:

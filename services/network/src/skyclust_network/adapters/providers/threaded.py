@@ -71,51 +71,83 @@ class ThreadedProvider(ABC):
     ) -> None: ...
 
     async def create_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc:
-        return await in_thread(self._create_vpc, credential, vpc, translate=self.translate)
+        return await in_thread(
+            self._create_vpc, credential, vpc, translate=self.translate, provider=self.name
+        )
 
     async def get_vpc(self, credential: Credential, vpc: VpcSpec) -> CloudVpc | None:
-        return await in_thread(self._get_vpc, credential, vpc, translate=self.translate)
+        return await in_thread(
+            self._get_vpc, credential, vpc, translate=self.translate, provider=self.name
+        )
 
     async def delete_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
-        await in_thread(self._delete_vpc, credential, vpc, translate=self.translate)
+        await in_thread(
+            self._delete_vpc, credential, vpc, translate=self.translate, provider=self.name
+        )
 
     async def vpc_dependents(self, credential: Credential, vpc: VpcSpec) -> list[Dependent]:
-        return await in_thread(self._dependents, credential, vpc, translate=self.translate)
+        return await in_thread(
+            self._dependents, credential, vpc, translate=self.translate, provider=self.name
+        )
 
     async def list_vpcs(self, credential: Credential, region: str | None) -> list[CloudVpc]:
-        return await in_thread(self._list_vpcs, credential, region, translate=self.translate)
+        return await in_thread(
+            self._list_vpcs, credential, region, translate=self.translate, provider=self.name
+        )
 
     async def create_subnet(
         self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec
     ) -> CloudSubnet:
         return await in_thread(
-            self._create_subnet, credential, vpc, subnet, translate=self.translate
+            self._create_subnet,
+            credential,
+            vpc,
+            subnet,
+            translate=self.translate,
+            provider=self.name,
         )
 
     async def get_subnet(
         self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec
     ) -> CloudSubnet | None:
-        return await in_thread(self._get_subnet, credential, vpc, subnet, translate=self.translate)
+        return await in_thread(
+            self._get_subnet, credential, vpc, subnet, translate=self.translate, provider=self.name
+        )
 
     async def delete_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
-        await in_thread(self._delete_subnet, credential, vpc, subnet, translate=self.translate)
+        await in_thread(
+            self._delete_subnet,
+            credential,
+            vpc,
+            subnet,
+            translate=self.translate,
+            provider=self.name,
+        )
 
     async def create_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup:
-        return await in_thread(self._create_group, credential, vpc, group, translate=self.translate)
+        return await in_thread(
+            self._create_group, credential, vpc, group, translate=self.translate, provider=self.name
+        )
 
     async def get_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup | None:
-        return await in_thread(self._get_group, credential, vpc, group, translate=self.translate)
+        return await in_thread(
+            self._get_group, credential, vpc, group, translate=self.translate, provider=self.name
+        )
 
     async def update_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> CloudSecurityGroup:
-        return await in_thread(self._update_group, credential, vpc, group, translate=self.translate)
+        return await in_thread(
+            self._update_group, credential, vpc, group, translate=self.translate, provider=self.name
+        )
 
     async def delete_security_group(
         self, credential: Credential, vpc: VpcSpec, group: SecurityGroupSpec
     ) -> None:
-        await in_thread(self._delete_group, credential, vpc, group, translate=self.translate)
+        await in_thread(
+            self._delete_group, credential, vpc, group, translate=self.translate, provider=self.name
+        )

@@ -16,6 +16,7 @@ from skyclust_common.envelope import CloudEvent
 from skyclust_common.errors import Conflict, Forbidden, PermanentFailure, SkyclustError
 from skyclust_common.messages.commands import ProvisionClusterNetwork
 from skyclust_common.messaging import Delivery
+from skyclust_common.observability import saga_step
 
 from ...adapters.db import ClusterNetwork, SecurityGroup, Subnet, Vpc
 from ...adapters.providers.base import NetworkProvider
@@ -204,23 +205,24 @@ async def _provision(
         snapshot = await load(deps, row.cluster_id)
         step = next_step(snapshot.progress())
         vpc = snapshot.vpc
-        if step is Step.PLAN_NETWORK:
-            await _plan_network(deps, row)
-        elif step is Step.CREATE_NETWORK:
-            assert vpc is not None
-            zones = await _create_network(deps, provider, credential, row, vpc)
-        elif step is Step.BLOCKED:
-            assert vpc is not None
-            raise VpcNotReady(f"network '{vpc.name}' is {vpc.status}")
-        elif step is Step.PLAN_MEMBERS:
-            assert vpc is not None
-            if zones is None:
-                zones = _enough(row, await provider.zones(credential, row.region))
-            await _plan_members(deps, row, snapshot, zones)
-        elif step is Step.CREATE_MEMBERS:
-            await _create_members(deps, provider, credential, snapshot)
-        else:
-            return await _finish(deps, command, row, snapshot)
+        with saga_step("cluster-network", step.value):
+            if step is Step.PLAN_NETWORK:
+                await _plan_network(deps, row)
+            elif step is Step.CREATE_NETWORK:
+                assert vpc is not None
+                zones = await _create_network(deps, provider, credential, row, vpc)
+            elif step is Step.BLOCKED:
+                assert vpc is not None
+                raise VpcNotReady(f"network '{vpc.name}' is {vpc.status}")
+            elif step is Step.PLAN_MEMBERS:
+                assert vpc is not None
+                if zones is None:
+                    zones = _enough(row, await provider.zones(credential, row.region))
+                await _plan_members(deps, row, snapshot, zones)
+            elif step is Step.CREATE_MEMBERS:
+                await _create_members(deps, provider, credential, snapshot)
+            else:
+                return await _finish(deps, command, row, snapshot)
 
 
 def _enough(row: ClusterNetwork, zones: list[str]) -> list[str]:

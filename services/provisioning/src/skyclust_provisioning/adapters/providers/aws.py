@@ -82,6 +82,8 @@ def translate(exc: Exception) -> ProviderError | None:
 
 
 class EksProvider(EksNodeGroups, BlockingSdkProvider):
+    provider = "aws"
+
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
 

@@ -84,6 +84,8 @@ def _lost(what: str) -> ProviderError:
 
 
 class AksProvider(BlockingSdkProvider):
+    provider = "azure"
+
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
 

@@ -54,6 +54,8 @@ class ClientCache(Generic[C]):
 
 
 class BlockingSdkProvider(abc.ABC):
+    provider: str  # the cloud, as the metrics' `provider` label names it
+
     @abc.abstractmethod
     def translate(self, exc: Exception) -> ProviderError | None:
         """The vendor's error as a ProviderError; None for anything else (a bug),
@@ -111,7 +113,7 @@ class BlockingSdkProvider(abc.ABC):
     ) -> None: ...
 
     async def _run(self, fn: Any, *args: Any) -> Any:
-        return await in_thread(fn, *args, translate=self.translate)
+        return await in_thread(fn, *args, translate=self.translate, provider=self.provider)
 
     async def create(self, spec: ClusterSpec, credential: dict[str, Any]) -> CloudCluster:
         result: CloudCluster = await self._run(self._create, spec, credential)

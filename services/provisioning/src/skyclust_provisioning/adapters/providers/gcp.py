@@ -80,6 +80,8 @@ def _relative(link: str) -> str:
 
 
 class GkeProvider(GkeNodePools, BlockingSdkProvider):
+    provider = "gcp"
+
     def translate(self, exc: Exception) -> ProviderError | None:
         return translate(exc)
 

@@ -14,6 +14,7 @@ from ...domain.errors import (
 )
 from ...domain.node_group import NodeGroupSpec
 from ...domain.saga import PROGRESS, NetworkState, Step
+from ...metrics import CLUSTER_CREATION_SECONDS
 from .. import node_group_saga as ngs
 from ..shared import ProvisioningDeps, cluster_event, node_group_event, provider_for, sizes
 from .cloud import call, run_credential, until
@@ -203,4 +204,8 @@ async def node_groups(deps: ProvisioningDeps, cluster: Cluster) -> None:
         step=None,
         progress=100,
         step_deadline=None,
+    )
+    # After the write: a run overtaken by another never gets here, so one per cluster.
+    CLUSTER_CREATION_SECONDS.labels(cluster.provider, cluster.region).observe(
+        (now() - cluster.created_at).total_seconds()
     )

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from skyclust_common.errors import SkyclustError
+from skyclust_common.observability import saga_step
 
 from ...adapters.db import Cluster
 from ...domain.cluster import Status
@@ -92,7 +93,7 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
         if action.idle:
             return
         try:
-            await STEPS[action](deps, cluster)
+            await _timed(action, STEPS[action](deps, cluster))
         except Overtaken:
             passes += 1
             continue
@@ -108,6 +109,11 @@ async def _drive(deps: ProvisioningDeps, workspace_id: str, cluster_id: str) -> 
             await failed(deps, cluster, exc)
         passes += 1
         retry.reset()
+
+
+async def _timed(action: Action, step: Awaitable[None]) -> None:
+    with saga_step("cluster", action.value, overtaken=(Overtaken,)):
+        await step
 
 
 async def failed(deps: ProvisioningDeps, cluster: Cluster, error: SkyclustError) -> None:

@@ -12,10 +12,16 @@ from .security_groups import Ec2SecurityGroups
 
 class Ec2NetworkProvider(Ec2SecurityGroups):
     async def tag_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
-        await in_thread(self._tag_vpc, credential, vpc, translate=self.translate)
+        await in_thread(
+            self._tag_vpc, credential, vpc, translate=self.translate, provider=self.name
+        )
 
     async def zones(self, credential: Credential, region: str) -> list[str]:
-        return await in_thread(self._zones, credential, region, translate=self.translate)
+        return await in_thread(
+            self._zones, credential, region, translate=self.translate, provider=self.name
+        )
 
     async def tag_subnet(self, credential: Credential, vpc: VpcSpec, subnet: SubnetSpec) -> None:
-        await in_thread(self._tag_subnet, credential, vpc, subnet, translate=self.translate)
+        await in_thread(
+            self._tag_subnet, credential, vpc, subnet, translate=self.translate, provider=self.name
+        )

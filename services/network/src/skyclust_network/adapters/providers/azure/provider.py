@@ -14,7 +14,9 @@ from .security_groups import ArmSecurityGroups
 
 class ArmNetworkProvider(ArmSecurityGroups):
     async def tag_vpc(self, credential: Credential, vpc: VpcSpec) -> None:
-        await in_thread(self._tag_vpc, credential, vpc, translate=self.translate)
+        await in_thread(
+            self._tag_vpc, credential, vpc, translate=self.translate, provider=self.name
+        )
 
     async def zones(self, credential: Credential, region: str) -> list[str]:
         """Azure subnets are regional: they span every zone of their region."""
