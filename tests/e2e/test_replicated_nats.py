@@ -1,17 +1,23 @@
-"""The platform on a 3-node NATS JetStream cluster (embedded nats-servers on free ports,
-routed to each other) with every stream at 3 replicas. The node that leads every stream
-(and every consumer it could be given) is killed while sagas are running: the other two
-elect new leaders with nothing acknowledged lost, and every cluster still becomes READY,
-each once, with one cloud cluster each. With R1 streams on that node, or replicas that
-did not keep up, the sagas would stall or the streams would go back in sequence."""
+"""The platform with two replicas of every service (`SKYCLUST_REPLICAS=2`) on a 3-node
+NATS JetStream cluster (embedded nats-servers on free ports, routed to each other) with
+every stream at 3 replicas. In the middle of 50 sagas, the node that leads every stream
+(and every consumer it could be given) is killed, and so is one replica of each service
+(SIGKILL; the launcher starts it again): the other two nodes elect new leaders with
+nothing acknowledged lost, and every cluster still becomes READY, each announced once,
+with one cloud cluster each. With R1 streams on that node, replicas that did not keep up,
+or a service replica's half-done work not taken over, the sagas would stall, run a cloud
+step twice or the streams would go back in sequence."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
+import os
 import shutil
+import signal
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,8 +34,12 @@ from .test_cluster_lifecycle import add_credential, make_cluster
 
 pytestmark = pytest.mark.e2e
 
+PATH = "/api/v1/aws/kubernetes/clusters"
 NODES = 3
-CLUSTERS = 6
+CLUSTERS = 50
+REPLICAS = 2
+# Every service has a second replica; the first ones serve the test (gateway, logs).
+SERVICES = ("identity", "credential-vault", "provisioning", "network", "cost", "notification")
 
 
 def cluster_config(name: str, cluster_port: int, routes: list[int]) -> str:
@@ -169,7 +179,11 @@ def nats_cluster() -> Iterator[list[NatsServer]]:
 
 @pytest.fixture(scope="module")
 def replicated_platform(nats_cluster: list[NatsServer]) -> Iterator[Platform]:
-    env = platform_env(SKYCLUST_NATS_URL=nats_cluster[0].url, SKYCLUST_STREAM_REPLICAS=str(NODES))
+    env = platform_env(
+        SKYCLUST_NATS_URL=nats_cluster[0].url,
+        SKYCLUST_STREAM_REPLICAS=str(NODES),
+        SKYCLUST_REPLICAS=str(REPLICAS),
+    )
     with launched(env) as platform:
         yield platform
 
@@ -192,17 +206,20 @@ def status(api: Api, cluster: str) -> str:
     return value
 
 
-def test_sagas_finish_when_a_nats_node_dies_mid_run(
+def test_sagas_finish_when_a_nats_node_and_a_replica_of_each_service_die_mid_run(
     nats_cluster: list[NatsServer], replicated_platform: Platform
 ) -> None:
     platform = replicated_platform
     replicas = asyncio.run(_replicas(nats_cluster[0].url))
     assert replicas and set(replicas.values()) == {NODES}, replicas
+    for service in (*SERVICES, "gateway"):
+        assert platform.pid(f"{service}-{REPLICAS}") != platform.pid(service)
 
     body = json.loads((Path(platform.state_dir) / "credentials" / "aws.json").read_text())
     api = platform.api()
     api.signup()
     credential = add_credential(api, body)
+    stream = api.stream(types="ClusterReady,ClusterFailed")
     # The last node (not the one the services were given) is made the leader of every
     # stream, then dies with sagas in flight: the replicas on the other two must elect a
     # leader that has everything the dead one had acknowledged.
@@ -215,25 +232,65 @@ def test_sagas_finish_when_a_nats_node_dies_mid_run(
     in_flight = sum(status(api, c) != "READY" for c in clusters)
     assert {leader for leader, _ in before.values()} == {victim}, before
     nats_cluster[-1].stop()
+    killed = [kill(platform, f"{service}-{REPLICAS}") for service in (*SERVICES, "gateway")]
     after = asyncio.run(_new_leaders(url, victim, before, timeout=30))
-    for stream, (_, last_seq) in before.items():
-        assert after[stream][1] >= last_seq, (stream, before, after)
-    clusters += [make_cluster(api, credential["id"])["id"] for _ in range(CLUSTERS - len(clusters))]
+    for name, (_, last_seq) in before.items():
+        assert after[name][1] >= last_seq, (name, before, after)
+    clusters += [create(api, credential["id"]) for _ in range(CLUSTERS - len(clusters))]
 
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300
     statuses: dict[str, str] = {}
     while time.monotonic() < deadline:
         statuses = {c: status(api, c) for c in clusters}
         if set(statuses.values()) == {"READY"}:
             break
         assert "FAILED" not in statuses.values(), statuses
-        time.sleep(1)
+        time.sleep(2)
     assert set(statuses.values()) == {"READY"}, statuses
     elapsed = time.monotonic() - started
     # One cloud cluster per saga: no step ran twice against the cloud.
     assert len(eks_clusters(platform, body)) == CLUSTERS
+    # Each saga's outcome announced once: none lost, none repeated by a second replica.
+    ready = [e.data["subject"] for e in stream.drain(3) if e.event == "ClusterReady"]
+    stream.close()
+    assert sorted(ready) == sorted(clusters)
+    # The killed replicas were started again and are serving.
+    restarted = [platform.pid(f"{service}-{REPLICAS}") for service in (*SERVICES, "gateway")]
+    assert all(new != old for new, old in zip(restarted, killed, strict=True))
     print(
-        f"{CLUSTERS} sagas READY in {elapsed:.1f} s across the death of {victim}, which led"
-        f" {len(before)} streams and {consumers_led} of {consumers} consumers, with"
-        f" {in_flight} of {CLUSTERS // 2} sagas in flight; new leaders {after}"
+        f"{CLUSTERS} sagas READY in {elapsed:.1f} s on {REPLICAS} replicas of every service,"
+        f" across the death of {victim}, which led {len(before)} streams and {consumers_led}"
+        f" of {consumers} consumers, and of one replica of each service, with {in_flight} of"
+        f" {CLUSTERS // 2} sagas in flight; new leaders {after}"
     )
+
+
+def create(api: Api, credential_id: str, timeout: float = 90) -> str:
+    """A create as a client does it while the platform is losing pieces: a retryable
+    answer (503 while a request found no live replica) is sent again, under the same
+    Idempotency-Key and name; a create that went through but whose answer was lost is
+    then found by its name (409 CLUSTER_NAME_TAKEN), never made twice."""
+    name = f"c-{uuid.uuid4().hex[:8]}"
+    key = uuid.uuid4().hex
+    body = {"credential_id": credential_id, "name": name, "version": "1.29", "region": "us-east-1"}
+    deadline = time.monotonic() + timeout
+    while True:
+        response = api.post(PATH, json=body, headers={"Idempotency-Key": key})
+        if response.status_code == 202:
+            created: str = response.json()["data"]["id"]
+            return created
+        error = response.json()["error"]
+        if response.status_code == 409 and error["code"] == "CLUSTER_NAME_TAKEN":
+            (found,) = [c for c in api.get(PATH).json()["data"] if c["name"] == name]
+            existing: str = found["id"]
+            return existing
+        assert response.status_code == 503 and error["code"] == "SERVICE_UNAVAILABLE", response.text
+        assert time.monotonic() < deadline, response.text
+        time.sleep(1)
+
+
+def kill(platform: Platform, replica: str) -> int:
+    """SIGKILL one replica (the launcher starts it again); its pid as it was."""
+    pid = platform.pid(replica)
+    os.kill(pid, signal.SIGKILL)
+    return pid

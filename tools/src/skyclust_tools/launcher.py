@@ -267,18 +267,29 @@ class Platform:
             ),
             ("gateway", "skyclust_gateway", {"SKYCLUST_GATEWAY_PORT": str(self.gateway_port)}),
         ]
-        for name, module, env in specs:
-            if name in nats_users:
+        # SKYCLUST_REPLICAS runs each service that many times side by side (one NATS
+        # user and database role per service, a health port and a log each; the other
+        # gateways on ports of their own), as a deployment with replicas would.
+        replicas = max(1, int(os.environ.get("SKYCLUST_REPLICAS", "1")))
+        runs = [
+            (kind, kind if n == 1 else f"{kind}-{n}", module, env)
+            for kind, module, env in specs
+            for n in range(1, replicas + 1)
+        ]
+        for kind, name, module, env in runs:
+            if kind == "gateway" and name != "gateway":
+                env = {**env, "SKYCLUST_GATEWAY_PORT": str(free_port())}
+            if kind in nats_users:
                 env = {
                     **env,
-                    "SKYCLUST_NATS_USER": name,
-                    "SKYCLUST_NATS_PASSWORD": nats_users[name],
-                    "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(name),
-                    **(identity_env if name == "identity" else {}),
+                    "SKYCLUST_NATS_USER": kind,
+                    "SKYCLUST_NATS_PASSWORD": nats_users[kind],
+                    "SKYCLUST_NATS_INBOX_PREFIX": inbox_prefix(kind),
+                    **(identity_env if kind == "identity" else {}),
                 }
-            if name == "gateway":
+            if kind == "gateway":
                 # The public port answers /readyz too; /metrics is on the health port.
-                ready = f"{gateway_url}/readyz"
+                ready = f"http://127.0.0.1:{env['SKYCLUST_GATEWAY_PORT']}/readyz"
                 env = {**env, "SKYCLUST_HEALTH_PORT": str(free_port())}
             else:
                 port = free_port()
