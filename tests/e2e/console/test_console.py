@@ -11,11 +11,13 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 from skyclust_tools.emulators import AwsAdmin
+from skyclust_tools.oidc_provider import Account, OidcProvider
 
 from ..client import Api
 from ..test_cluster_lifecycle import add_credential
@@ -121,6 +123,30 @@ def test_signing_in_shows_the_clusters_page_and_the_live_stream(
     expect(page.locator("#whoami")).to_contain_text(f"{admin.email} · admin")
     expect(page.locator("#live")).to_have_text("live")
     page.close()
+
+
+def test_signing_in_with_the_oidc_provider_comes_back_to_the_console(
+    platform: Any, oidc_provider: OidcProvider, browser: Browser
+) -> None:
+    person = Account(f"sub-{uuid.uuid4().hex[:10]}", f"olive-{uuid.uuid4().hex[:8]}@example.com")
+    oidc_provider.add_user(person)
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+
+    def as_person(route: Route) -> None:
+        # The local provider has no login page: the hint says who signs in.
+        hint = urlencode({"login_hint": person.sub})
+        route.continue_(url=f"{route.request.url}&{hint}")
+
+    page.route(re.compile(re.escape(oidc_provider.issuer.rstrip("/")) + "/authorize"), as_person)
+    try:
+        page.goto(f"{platform.gateway_url}/console/")
+        page.get_by_role("link", name="local").click()
+        expect(page.get_by_role("heading", name="Clusters")).to_be_visible()
+        expect(page.locator("#whoami")).to_contain_text(f"{person.email} · admin")
+        assert "code=" not in page.url and page.url.endswith("/console/#/clusters"), page.url
+    finally:
+        context.close()
 
 
 def test_a_cluster_made_in_the_wizard_reaches_ready_live_without_a_reload(
