@@ -1,18 +1,24 @@
 """The web console in Debian's Chromium against the whole platform: sign in, create a
 cluster through the wizard (the estimate and a budget warning shown before submitting)
 and watch it reach READY live, with no reload; the cost chart drawn from collected
-spend; the ClusterReady notification read and marked read; and a viewer, switched into
-the workspace, offered no create, scale or delete. Each page's screenshot is kept."""
+spend; the ClusterReady notification read and marked read; a viewer, switched into the
+workspace, offered no create, scale or delete; and the live stream back by itself after
+the gateway is killed and restarted, a scale made then reaching the page. Each page's
+screenshot is kept."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
@@ -243,3 +249,42 @@ def test_a_viewer_sees_no_create_scale_or_delete(
     finally:
         context.close()
     assert viewer.get("/api/v1/auth/me").json()["data"]["workspace"]["role"] == "viewer"
+
+
+def test_the_stream_reconnects_by_itself_after_the_gateway_restarts(
+    created: Created, admin: Admin, platform: Any, screens: Screens
+) -> None:
+    page = admin.page
+    page.get_by_role("link", name="Clusters", exact=True).click()
+    page.get_by_role("link", name=created.name).click()
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    live = page.locator("#live")
+    expect(live).to_have_text("live")
+
+    victim = platform.pid("gateway")
+    os.kill(victim, signal.SIGKILL)
+    expect(live).not_to_have_text("live", timeout=15_000)
+    deadline = time.monotonic() + 60
+    while not _ready(platform.gateway_url):
+        assert time.monotonic() < deadline, "the launcher did not bring the gateway back"
+        time.sleep(0.5)
+    assert platform.pid("gateway") != victim
+    expect(live).to_have_text("live", timeout=60_000)
+
+    # A change after the restart reaches the page over the stream it reopened.
+    group = page.locator("tr[data-node-group]")
+    group.get_by_label(re.compile("^Desired nodes of")).fill("3")
+    group.get_by_role("button", name="Scale").click()
+    expect(page.locator('#timeline li[data-event="NodeGroupScaled"]')).to_have_count(
+        1, timeout=60_000
+    )
+    expect(group.get_by_label(re.compile("^Desired nodes of"))).to_have_value("3")
+    assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
+    screens(page, "cluster-after-restart")
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
