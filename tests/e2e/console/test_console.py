@@ -8,6 +8,7 @@ screenshot is kept."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -281,6 +283,30 @@ def test_the_stream_reconnects_by_itself_after_the_gateway_restarts(
     expect(group.get_by_label(re.compile("^Desired nodes of"))).to_have_value("3")
     assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
     screens(page, "cluster-after-restart")
+
+
+def test_the_kubeconfig_downloads_and_the_cluster_is_deleted_from_its_page(
+    created: Created, admin: Admin, platform: Any
+) -> None:
+    page = admin.page
+    page.goto(f"{platform.gateway_url}/console/#/clusters/aws/{created.cluster_id}")
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download kubeconfig").click()
+    saved = download.value
+    assert saved.suggested_filename == f"{created.name}-kubeconfig.yaml"
+    kubeconfig = json.loads(Path(saved.path()).read_text())
+    assert kubeconfig["kind"] == "Config"
+    assert kubeconfig["clusters"][0]["cluster"]["server"].startswith("https://")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete cluster").click()
+    expect(page.locator("#cluster-status")).to_have_attribute(
+        "data-status", "DELETED", timeout=READY_SECONDS * 1000
+    )
+    expect(page.locator('#timeline li[data-event="ClusterDeleted"]')).to_have_count(1)
+    gone = admin.api.get(f"/api/v1/aws/kubernetes/clusters/{created.cluster_id}")
+    assert gone.status_code == 404
 
 
 def _ready(base: str) -> bool:

@@ -21,6 +21,8 @@ export async function detailPage(view, ctx, provider, id) {
   const problem = h("div", { "aria-live": "assertive" });
   const actions = h("div", { class: "actions" });
   const title = h("h1", {}, "Cluster");
+  // Set once this page (or its events) deleted the cluster: its 404 is then expected.
+  let deleted = false;
   mount(view, title, problem, actions, info, nodes, h("section", { "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"), timeline));
 
   async function act(work) {
@@ -32,8 +34,23 @@ export async function detailPage(view, ctx, provider, id) {
     }
   }
 
+  function gone() {
+    info.replaceChildren(
+      h("h2", { id: "state-h" }, "State"),
+      h("p", { id: "cluster-status", "data-status": "DELETED" }, statusBadge("DELETED"), " This cluster was deleted; its events stay below."),
+    );
+    actions.replaceChildren();
+    nodes.replaceChildren();
+  }
+
   async function loadCluster() {
-    const cluster = await api("GET", base);
+    let cluster;
+    try {
+      cluster = await api("GET", base);
+    } catch (error) {
+      if (error.status === 404 && deleted) return gone();
+      throw error;
+    }
     title.textContent = cluster.name;
     info.replaceChildren(
       h("h2", { id: "state-h" }, "State"),
@@ -75,6 +92,7 @@ export async function detailPage(view, ctx, provider, id) {
         h("button", { type: "button", class: "danger", onclick: () => act(async () => {
           if (!confirm(`Delete cluster ${cluster.name}? Its cloud resources are removed.`)) return;
           await api("DELETE", base);
+          deleted = true;
           await loadCluster();
         }) }, "Delete cluster"),
       );
@@ -83,6 +101,7 @@ export async function detailPage(view, ctx, provider, id) {
   }
 
   async function loadNodeGroups() {
+    if (deleted) return;
     const groups = await api("GET", `${base}/node-groups?limit=100`);
     const writer = ctx.can("clusters:write");
     nodes.replaceChildren(
@@ -131,6 +150,7 @@ export async function detailPage(view, ctx, provider, id) {
 
   const history = new LiveStream({ resource: id, from: "0" });
   history.subscribe((name, event) => {
+    if (name === "ClusterDeleted") deleted = true;
     timeline.prepend(
       h("li", { "data-event": name }, h("time", { datetime: event.time }, when(event.time)), " ", h("strong", {}, name), " ", summary(name, event.data || {})),
     );
