@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
@@ -92,6 +93,8 @@ def created(admin: Admin, platform: Any, screens: Screens) -> Created:
     expect(page.get_by_label("Credential")).to_have_value(re.compile(".+"))
     page.get_by_role("button", name="Next").click()
     page.get_by_label("Cluster name").fill(name)
+    # One minor version below the newest, for the upgrade from the cluster's page.
+    page.get_by_label("Kubernetes version").fill("1.30")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("tr.node-group")).to_have_count(1)
     page.get_by_role("button", name="Next").click()
@@ -283,6 +286,45 @@ def test_the_stream_reconnects_by_itself_after_the_gateway_restarts(
     expect(group.get_by_label(re.compile("^Desired nodes of"))).to_have_value("3")
     assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
     screens(page, "cluster-after-restart")
+
+
+def test_an_upgrade_and_a_reconciled_drift_from_the_clusters_page(
+    created: Created, admin: Admin, platform: Any, screens: Screens
+) -> None:
+    page = admin.page
+    page.goto(f"{platform.gateway_url}/console/#/clusters/aws/{created.cluster_id}")
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    page.get_by_label("Upgrade to version").fill("1.31")
+    page.get_by_role("button", name="Upgrade").click()
+    expect(page.locator('#timeline li[data-event="ClusterUpgraded"]')).to_have_count(
+        1, timeout=READY_SECONDS * 1000
+    )
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    expect(page.locator(".facts")).to_contain_text("1.31")
+
+    # Resized behind SkyClust's back: the page shows the drift, Reconcile puts it back.
+    eks = boto3.client(
+        "eks",
+        region_name="us-east-1",
+        endpoint_url=platform.env["SKYCLUST_AWS_ENDPOINT_URL"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    eks.update_nodegroup_config(
+        clusterName=created.name,
+        nodegroupName="workers",
+        scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 1},
+    )
+    drift = page.locator("#drift")
+    expect(drift).to_contain_text("node_groups.workers.desired_size", timeout=60_000)
+    screens(page, "cluster-drift")
+    drift.get_by_role("button", name="Reconcile").click()
+    expect(page.locator('#timeline li[data-event="ClusterDriftResolved"]')).to_have_count(
+        1, timeout=60_000
+    )
+    expect(drift).to_have_count(0)
+    group = eks.describe_nodegroup(clusterName=created.name, nodegroupName="workers")
+    assert group["nodegroup"]["scalingConfig"]["desiredSize"] == 3
 
 
 def test_the_kubeconfig_downloads_and_the_cluster_is_deleted_from_its_page(

@@ -6,7 +6,13 @@ import { alertBox, h, mount, statusBadge, table, when } from "./dom.js";
 import { progressCell } from "./clusters.js";
 import { LiveStream } from "./stream.js";
 
+function nextMinor(version) {
+  const [major, minor] = String(version).split(".").map(Number);
+  return Number.isFinite(minor) ? `${major}.${minor + 1}` : "";
+}
+
 function summary(name, data) {
+  if (name === "ClusterDriftDetected") return `${(data.drift || []).length} field(s) differ`;
   if (name === "ClusterProvisioning") return `${data.step || ""} ${data.progress ?? ""}%`;
   if (data.code) return `${data.code}: ${data.message || ""}`;
   if (data.desired_size !== undefined) return `${data.name}: desired ${data.desired_size}`;
@@ -76,7 +82,38 @@ export async function detailPage(view, ctx, provider, id) {
         ),
       ),
     );
+    const writer = ctx.can("clusters:write") && cluster.managed !== false;
+    const drift = cluster.drift || [];
+    if (drift.length) {
+      info.append(
+        h(
+          "div",
+          { class: "warning", id: "drift", role: "status" },
+          h("strong", {}, "Drift: the cloud differs from what SkyClust asked for."),
+          h("ul", {}, drift.map((d) => h("li", {}, `${d.field}: asked ${JSON.stringify(d.desired)}, found ${JSON.stringify(d.actual)}`))),
+          writer
+            ? h("button", { type: "button", onclick: () => act(async () => {
+                await api("POST", `${base}/reconcile`);
+                await loadCluster();
+              }) }, "Reconcile")
+            : null,
+        ),
+      );
+    }
     const buttons = [];
+    if (writer && cluster.status === "READY") {
+      const version = h("input", { name: "version", pattern: "[0-9]+\\.[0-9]+", required: true, size: 6, "aria-label": "Upgrade to version", placeholder: nextMinor(cluster.version) });
+      buttons.push(
+        h("form", { class: "upgrade", onsubmit: (event) => {
+          event.preventDefault();
+          if (!version.reportValidity()) return;
+          act(async () => {
+            await api("PATCH", base, { version: version.value });
+            await loadCluster();
+          });
+        } }, version, h("button", { type: "submit" }, "Upgrade")),
+      );
+    }
     if (ctx.can("clusters:kubeconfig") && cluster.status === "READY") {
       buttons.push(
         h("button", { type: "button", onclick: () => act(async () => {
@@ -87,7 +124,7 @@ export async function detailPage(view, ctx, provider, id) {
         }) }, "Download kubeconfig"),
       );
     }
-    if (ctx.can("clusters:write") && !["DELETING", "DELETED"].includes(cluster.status)) {
+    if (writer && !["DELETING", "DELETED"].includes(cluster.status)) {
       buttons.push(
         h("button", { type: "button", class: "danger", onclick: () => act(async () => {
           if (!confirm(`Delete cluster ${cluster.name}? Its cloud resources are removed.`)) return;
