@@ -300,7 +300,7 @@ def test_an_upgrade_and_a_reconciled_drift_from_the_clusters_page(
         1, timeout=READY_SECONDS * 1000
     )
     expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
-    expect(page.locator(".facts")).to_contain_text("1.31")
+    expect(page.locator(".facts dt:text-is('Version') + dd")).to_have_text("1.31")
 
     # Resized behind SkyClust's back: the page shows the drift, Reconcile puts it back.
     eks = boto3.client(
