@@ -40,7 +40,9 @@ def install_chromium() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's sync API runs an event loop on this thread while it is open,
+# which the async tests of later modules must not find there.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = install_chromium()
     with sync_playwright() as playwright:

@@ -1,21 +1,32 @@
 """The web console in Debian's Chromium against the whole platform: sign in, create a
 cluster through the wizard (the estimate and a budget warning shown before submitting)
 and watch it reach READY live, with no reload; the cost chart drawn from collected
-spend; the ClusterReady notification read and marked read; and a viewer, switched into
-the workspace, offered no create, scale or delete. Each page's screenshot is kept."""
+spend; the ClusterReady notification read and marked read; a viewer, switched into the
+workspace, offered no create, scale or delete; and the live stream back by itself after
+the gateway is killed and restarted, a scale made then reaching the page. Each page's
+screenshot is kept."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
+import boto3
+import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Page, Route, ViewportSize, expect
 
 from skyclust_tools.emulators import AwsAdmin
+from skyclust_tools.oidc_provider import Account, OidcProvider
 
 from ..client import Api
 from ..test_cluster_lifecycle import add_credential
@@ -82,6 +93,8 @@ def created(admin: Admin, platform: Any, screens: Screens) -> Created:
     expect(page.get_by_label("Credential")).to_have_value(re.compile(".+"))
     page.get_by_role("button", name="Next").click()
     page.get_by_label("Cluster name").fill(name)
+    # One minor version below the newest, for the upgrade from the cluster's page.
+    page.get_by_label("Kubernetes version").fill("1.30")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("tr.node-group")).to_have_count(1)
     page.get_by_role("button", name="Next").click()
@@ -121,6 +134,30 @@ def test_signing_in_shows_the_clusters_page_and_the_live_stream(
     expect(page.locator("#whoami")).to_contain_text(f"{admin.email} · admin")
     expect(page.locator("#live")).to_have_text("live")
     page.close()
+
+
+def test_signing_in_with_the_oidc_provider_comes_back_to_the_console(
+    platform: Any, oidc_provider: OidcProvider, browser: Browser
+) -> None:
+    person = Account(f"sub-{uuid.uuid4().hex[:10]}", f"olive-{uuid.uuid4().hex[:8]}@example.com")
+    oidc_provider.add_user(person)
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+
+    def as_person(route: Route) -> None:
+        # The local provider has no login page: the hint says who signs in.
+        hint = urlencode({"login_hint": person.sub})
+        route.continue_(url=f"{route.request.url}&{hint}")
+
+    page.route(re.compile(re.escape(oidc_provider.issuer.rstrip("/")) + "/authorize"), as_person)
+    try:
+        page.goto(f"{platform.gateway_url}/console/")
+        page.get_by_role("link", name="local").click()
+        expect(page.get_by_role("heading", name="Clusters")).to_be_visible()
+        expect(page.locator("#whoami")).to_contain_text(f"{person.email} · admin")
+        assert "code=" not in page.url and page.url.endswith("/console/#/clusters"), page.url
+    finally:
+        context.close()
 
 
 def test_a_cluster_made_in_the_wizard_reaches_ready_live_without_a_reload(
@@ -217,3 +254,105 @@ def test_a_viewer_sees_no_create_scale_or_delete(
     finally:
         context.close()
     assert viewer.get("/api/v1/auth/me").json()["data"]["workspace"]["role"] == "viewer"
+
+
+def test_the_stream_reconnects_by_itself_after_the_gateway_restarts(
+    created: Created, admin: Admin, platform: Any, screens: Screens
+) -> None:
+    page = admin.page
+    page.get_by_role("link", name="Clusters", exact=True).click()
+    page.get_by_role("link", name=created.name).click()
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    live = page.locator("#live")
+    expect(live).to_have_text("live")
+
+    victim = platform.pid("gateway")
+    os.kill(victim, signal.SIGKILL)
+    expect(live).not_to_have_text("live", timeout=15_000)
+    deadline = time.monotonic() + 60
+    while not _ready(platform.gateway_url):
+        assert time.monotonic() < deadline, "the launcher did not bring the gateway back"
+        time.sleep(0.5)
+    assert platform.pid("gateway") != victim
+    expect(live).to_have_text("live", timeout=60_000)
+
+    # A change after the restart reaches the page over the stream it reopened.
+    group = page.locator("tr[data-node-group]")
+    group.get_by_label(re.compile("^Desired nodes of")).fill("3")
+    group.get_by_role("button", name="Scale").click()
+    expect(page.locator('#timeline li[data-event="NodeGroupScaled"]')).to_have_count(
+        1, timeout=60_000
+    )
+    expect(group.get_by_label(re.compile("^Desired nodes of"))).to_have_value("3")
+    assert page.evaluate("window.__sameDocument") is True, "the page was reloaded"
+    screens(page, "cluster-after-restart")
+
+
+def test_an_upgrade_and_a_reconciled_drift_from_the_clusters_page(
+    created: Created, admin: Admin, platform: Any, screens: Screens
+) -> None:
+    page = admin.page
+    page.goto(f"{platform.gateway_url}/console/#/clusters/aws/{created.cluster_id}")
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    page.get_by_label("Upgrade to version").fill("1.31")
+    page.get_by_role("button", name="Upgrade").click()
+    expect(page.locator('#timeline li[data-event="ClusterUpgraded"]')).to_have_count(
+        1, timeout=READY_SECONDS * 1000
+    )
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    expect(page.locator(".facts dt:text-is('Version') + dd")).to_have_text("1.31")
+
+    # Resized behind SkyClust's back: the page shows the drift, Reconcile puts it back.
+    eks = boto3.client(
+        "eks",
+        region_name="us-east-1",
+        endpoint_url=platform.env["SKYCLUST_AWS_ENDPOINT_URL"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    eks.update_nodegroup_config(
+        clusterName=created.name,
+        nodegroupName="workers",
+        scalingConfig={"minSize": 1, "maxSize": 3, "desiredSize": 1},
+    )
+    drift = page.locator("#drift")
+    expect(drift).to_contain_text("node_groups.workers.desired_size", timeout=60_000)
+    screens(page, "cluster-drift")
+    drift.get_by_role("button", name="Reconcile").click()
+    expect(page.locator('#timeline li[data-event="ClusterDriftResolved"]')).to_have_count(
+        1, timeout=60_000
+    )
+    expect(drift).to_have_count(0)
+    group = eks.describe_nodegroup(clusterName=created.name, nodegroupName="workers")
+    assert group["nodegroup"]["scalingConfig"]["desiredSize"] == 3
+
+
+def test_the_kubeconfig_downloads_and_the_cluster_is_deleted_from_its_page(
+    created: Created, admin: Admin, platform: Any
+) -> None:
+    page = admin.page
+    page.goto(f"{platform.gateway_url}/console/#/clusters/aws/{created.cluster_id}")
+    expect(page.locator("#cluster-status")).to_have_attribute("data-status", "READY")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download kubeconfig").click()
+    saved = download.value
+    assert saved.suggested_filename == f"{created.name}-kubeconfig.yaml"
+    kubeconfig = json.loads(Path(saved.path()).read_text())
+    assert kubeconfig["kind"] == "Config"
+    assert kubeconfig["clusters"][0]["cluster"]["server"].startswith("https://")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete cluster").click()
+    expect(page.locator("#cluster-status")).to_have_attribute(
+        "data-status", "DELETED", timeout=READY_SECONDS * 1000
+    )
+    expect(page.locator('#timeline li[data-event="ClusterDeleted"]')).to_have_count(1)
+    gone = admin.api.get(f"/api/v1/aws/kubernetes/clusters/{created.cluster_id}")
+    assert gone.status_code == 404
+
+
+def _ready(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

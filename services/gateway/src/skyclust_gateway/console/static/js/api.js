@@ -105,12 +105,30 @@ export async function download(path, accept) {
   return { blob: await response.blob(), name: name ? name[1] : "download" };
 }
 
-export async function signIn(email, password) {
-  const reply = await api("POST", "/api/v1/auth/login", { email, password });
+function keep(reply) {
   if (reply.mfa_required) {
     throw new ApiError(401, "MFA_REQUIRED", "this account needs a second factor: use the CLI");
   }
   session.set(reply);
+}
+
+export async function signIn(email, password) {
+  keep(await api("POST", "/api/v1/auth/login", { email, password }));
+}
+
+// Where an OIDC provider sends the browser back: this page, which then hands the code
+// and state to the gateway's callback (the state cookie set by `/login` goes with it).
+export function oidcReturn(provider) {
+  return `${location.origin}/console/?oidc=${encodeURIComponent(provider)}`;
+}
+
+export async function finishOidc(params) {
+  const provider = encodeURIComponent(params.get("oidc"));
+  const query = new URLSearchParams();
+  for (const name of ["code", "state", "error"]) {
+    if (params.has(name)) query.set(name, params.get(name));
+  }
+  keep(await api("GET", `/api/v1/auth/oidc/${provider}/callback?${query}`));
 }
 
 export async function signOut() {

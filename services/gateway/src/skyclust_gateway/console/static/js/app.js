@@ -1,7 +1,7 @@
 // The console's shell: who is signed in (and their role in this workspace), the
 // workspace switcher, the unread badge, the live stream, and hash routes to the pages.
 
-import { api, can, session, signOut, whenSignedOut } from "./api.js";
+import { api, can, finishOidc, session, signOut, whenSignedOut } from "./api.js";
 import { stream } from "./stream.js";
 import { loginPage } from "./login.js";
 import { clustersPage } from "./clusters.js";
@@ -111,5 +111,21 @@ document.getElementById("signout").addEventListener("click", async () => {
   route();
 });
 
-if (session.get()) start().catch(() => route());
-else route();
+async function boot() {
+  const params = new URLSearchParams(location.search);
+  if (params.has("oidc")) {
+    // Back from an OIDC provider: the code is single use, so it leaves the address bar.
+    history.replaceState(null, "", "/console/#/clusters");
+    try {
+      await finishOidc(params);
+    } catch (error) {
+      history.replaceState(null, "", "/console/#/login");
+      loginPage(view, start, error);
+      return;
+    }
+  }
+  if (session.get()) await start().catch(() => route());
+  else await route();
+}
+
+boot();

@@ -6,7 +6,13 @@ import { alertBox, h, mount, statusBadge, table, when } from "./dom.js";
 import { progressCell } from "./clusters.js";
 import { LiveStream } from "./stream.js";
 
+function nextMinor(version) {
+  const [major, minor] = String(version).split(".").map(Number);
+  return Number.isFinite(minor) ? `${major}.${minor + 1}` : "";
+}
+
 function summary(name, data) {
+  if (name === "ClusterDriftDetected") return `${(data.drift || []).length} field(s) differ`;
   if (name === "ClusterProvisioning") return `${data.step || ""} ${data.progress ?? ""}%`;
   if (data.code) return `${data.code}: ${data.message || ""}`;
   if (data.desired_size !== undefined) return `${data.name}: desired ${data.desired_size}`;
@@ -21,6 +27,8 @@ export async function detailPage(view, ctx, provider, id) {
   const problem = h("div", { "aria-live": "assertive" });
   const actions = h("div", { class: "actions" });
   const title = h("h1", {}, "Cluster");
+  // Set once this page (or its events) deleted the cluster: its 404 is then expected.
+  let deleted = false;
   mount(view, title, problem, actions, info, nodes, h("section", { "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"), timeline));
 
   async function act(work) {
@@ -32,8 +40,23 @@ export async function detailPage(view, ctx, provider, id) {
     }
   }
 
+  function gone() {
+    info.replaceChildren(
+      h("h2", { id: "state-h" }, "State"),
+      h("p", { id: "cluster-status", "data-status": "DELETED" }, statusBadge("DELETED"), " This cluster was deleted; its events stay below."),
+    );
+    actions.replaceChildren();
+    nodes.replaceChildren();
+  }
+
   async function loadCluster() {
-    const cluster = await api("GET", base);
+    let cluster;
+    try {
+      cluster = await api("GET", base);
+    } catch (error) {
+      if (error.status === 404 && deleted) return gone();
+      throw error;
+    }
     title.textContent = cluster.name;
     info.replaceChildren(
       h("h2", { id: "state-h" }, "State"),
@@ -59,7 +82,38 @@ export async function detailPage(view, ctx, provider, id) {
         ),
       ),
     );
+    const writer = ctx.can("clusters:write") && cluster.managed !== false;
+    const drift = cluster.drift || [];
+    if (drift.length) {
+      info.append(
+        h(
+          "div",
+          { class: "warning", id: "drift", role: "status" },
+          h("strong", {}, "Drift: the cloud differs from what SkyClust asked for."),
+          h("ul", {}, drift.map((d) => h("li", {}, `${d.field}: asked ${JSON.stringify(d.desired)}, found ${JSON.stringify(d.actual)}`))),
+          writer
+            ? h("button", { type: "button", onclick: () => act(async () => {
+                await api("POST", `${base}/reconcile`);
+                await loadCluster();
+              }) }, "Reconcile")
+            : null,
+        ),
+      );
+    }
     const buttons = [];
+    if (writer && cluster.status === "READY") {
+      const version = h("input", { name: "version", pattern: "[0-9]+\\.[0-9]+", required: true, size: 6, "aria-label": "Upgrade to version", placeholder: nextMinor(cluster.version) });
+      buttons.push(
+        h("form", { class: "upgrade", onsubmit: (event) => {
+          event.preventDefault();
+          if (!version.reportValidity()) return;
+          act(async () => {
+            await api("PATCH", base, { version: version.value });
+            await loadCluster();
+          });
+        } }, version, h("button", { type: "submit" }, "Upgrade")),
+      );
+    }
     if (ctx.can("clusters:kubeconfig") && cluster.status === "READY") {
       buttons.push(
         h("button", { type: "button", onclick: () => act(async () => {
@@ -70,11 +124,12 @@ export async function detailPage(view, ctx, provider, id) {
         }) }, "Download kubeconfig"),
       );
     }
-    if (ctx.can("clusters:write") && !["DELETING", "DELETED"].includes(cluster.status)) {
+    if (writer && !["DELETING", "DELETED"].includes(cluster.status)) {
       buttons.push(
         h("button", { type: "button", class: "danger", onclick: () => act(async () => {
           if (!confirm(`Delete cluster ${cluster.name}? Its cloud resources are removed.`)) return;
           await api("DELETE", base);
+          deleted = true;
           await loadCluster();
         }) }, "Delete cluster"),
       );
@@ -83,6 +138,7 @@ export async function detailPage(view, ctx, provider, id) {
   }
 
   async function loadNodeGroups() {
+    if (deleted) return;
     const groups = await api("GET", `${base}/node-groups?limit=100`);
     const writer = ctx.can("clusters:write");
     nodes.replaceChildren(
@@ -131,6 +187,7 @@ export async function detailPage(view, ctx, provider, id) {
 
   const history = new LiveStream({ resource: id, from: "0" });
   history.subscribe((name, event) => {
+    if (name === "ClusterDeleted") deleted = true;
     timeline.prepend(
       h("li", { "data-event": name }, h("time", { datetime: event.time }, when(event.time)), " ", h("strong", {}, name), " ", summary(name, event.data || {})),
     );

@@ -1,11 +1,11 @@
-// Sign in with a password, or with one of the OpenID Connect providers the gateway has.
-// An OIDC login ends on the gateway's callback, which answers with the tokens as JSON:
-// the console links there, and the CLI (`skyclust login --oidc`) is the way to keep them.
+// Sign in with a password, or with one of the OpenID Connect providers the gateway has:
+// the provider sends the browser back to the console (`oidcReturn`), which completes the
+// login through the gateway's callback (app.js).
 
-import { api, signIn } from "./api.js";
+import { api, oidcReturn, signIn } from "./api.js";
 import { alertBox, field, h, mount } from "./dom.js";
 
-export async function loginPage(view, onSignedIn) {
+export async function loginPage(view, onSignedIn, refused = null) {
   const email = h("input", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = h("input", {
     type: "password",
@@ -13,7 +13,7 @@ export async function loginPage(view, onSignedIn) {
     autocomplete: "current-password",
     required: true,
   });
-  const problem = h("div", { "aria-live": "assertive" });
+  const problem = h("div", { "aria-live": "assertive" }, refused && alertBox(refused));
   const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
   const form = h(
     "form",
@@ -50,7 +50,7 @@ export async function loginPage(view, onSignedIn) {
           "ul",
           {},
           list.map((p) =>
-            h("li", {}, h("a", { class: "button", href: `/api/v1/auth/oidc/${encodeURIComponent(p.name)}/login` }, p.name)),
+            h("li", {}, h("a", { class: "button", href: loginUrl(p.name) }, p.name)),
           ),
         ),
       );
@@ -58,4 +58,9 @@ export async function loginPage(view, onSignedIn) {
   } catch {
     // no provider list: password sign-in still works
   }
+}
+
+function loginUrl(provider) {
+  const back = new URLSearchParams({ redirect_uri: oidcReturn(provider) });
+  return `/api/v1/auth/oidc/${encodeURIComponent(provider)}/login?${back}`;
 }
