@@ -3,7 +3,9 @@
 
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
-UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# uv from PATH or `python3 -m uv`, else installed by pip, else (an externally managed
+# Python that refuses pip) into .skyclust/uv: tools/bin/uv.
+UV := tools/bin/uv
 STAMP := .venv/.skyclust-installed
 LINT_PATHS := libs services tools clients tests bench conftest.py
 
@@ -15,7 +17,6 @@ NO_BUILDAH := $(if $(shell command -v buildah 2>/dev/null),,1)
 IMAGE_TOOLS := buildah debootstrap
 
 $(STAMP): uv.lock pyproject.toml libs/common/pyproject.toml services/*/pyproject.toml tools/pyproject.toml clients/*/pyproject.toml
-	@python3 -m uv --version >/dev/null 2>&1 || command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --all-packages --frozen --python python3
 	@touch $@
 

@@ -95,7 +95,12 @@ class PostgresServer:
         try:
             import pgserver
         except ImportError as exc:
-            raise EmbeddedError("pgserver is not installed; run `make install`") from exc
+            raise EmbeddedError(
+                "no embedded PostgreSQL here: pgserver, which provides it, is installed only "
+                "on CPython 3.11 and 3.12 on Linux x86_64 and macOS. Set SKYCLUST_DATABASE_URL "
+                "to an administrator's URL of a PostgreSQL of your own (for example "
+                "postgresql://postgres@127.0.0.1:5432/postgres) and run again"
+            ) from exc
         # pgserver logs from an atexit hook, after test runners have closed their streams.
         logging.getLogger("pgserver").setLevel(logging.WARNING)
         self.data_dir.mkdir(parents=True, exist_ok=True)
