@@ -159,6 +159,12 @@ async def test_an_answer_is_kept_for_the_ttl_and_asked_again_after(
     now[0] += 2
     await call(queries.get_cost_forecast, deps, body)
     assert len(aws.asked) == 2
+    # Another window is its own entry; the expired ones go as new ones come.
+    await call(queries.get_cost_forecast, deps, {**body, "horizon": "1m"})
+    assert len(aws.asked) == 3 and len(deps.forecast_cache.entries) == 2
+    now[0] += 61
+    await call(queries.get_cost_forecast, deps, body)
+    assert len(deps.forecast_cache.entries) == 1
 
 
 async def test_only_the_asked_provider_and_only_for_every_resource_type(

@@ -71,7 +71,7 @@ async def _one(
             "left out",
             provider,
         )
-    deps.forecast_cache.put(key, found)
+    deps.forecast_cache.put(key, found, deps.price_ttl_seconds)
     return found
 
 

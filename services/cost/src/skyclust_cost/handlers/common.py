@@ -55,8 +55,12 @@ class ForecastCache:
             return None
         return found[1]
 
-    def put(self, key: Key, value: CloudForecast) -> None:
-        self.entries[key] = (self.clock(), value)
+    def put(self, key: Key, value: CloudForecast, ttl_seconds: float) -> None:
+        now = self.clock()
+        # Yesterday's windows are never asked again: dropped as they expire.
+        for old in [k for k, (at, _) in self.entries.items() if now - at >= ttl_seconds]:
+            del self.entries[old]
+        self.entries[key] = (now, value)
 
 
 @dataclass
