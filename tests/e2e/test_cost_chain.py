@@ -1,9 +1,10 @@
 """The whole cost chain through the gateway, on each cloud: a cluster is made → a billed
 day later its cost is in the summary and the breakdown by cluster, read from that cloud's
-billing API → the forecast has its intervals → a budget crosses 80% and then 100% of its
-amount, each announced once on the SSE stream however often the check runs, and once in
-the admins' inbox → in `enforce` mode it refuses the next cluster with BUDGET_EXCEEDED
-and the numbers → the admin's override goes ahead and is in the audit log.
+billing API → the forecast has its intervals, and the cloud's own forecast next to it
+(AWS, Azure) → a budget crosses 80% and then 100% of its amount, each announced once on
+the SSE stream however often the check runs, and once in the admins' inbox → in
+`enforce` mode it refuses the next cluster with BUDGET_EXCEEDED and the numbers → the
+admin's override goes ahead and is in the audit log.
 
 While it runs the cloud bills at its clock's own pace (`PACE`, not a billed day per
 minute): the days billed are the ones `advance_billing` adds, and the test's own minutes
@@ -27,6 +28,8 @@ from .test_cost import DAY, SERVICES, cloud_admin, collect
 pytestmark = pytest.mark.e2e
 # Billed seconds per second of the cloud's clock; `advance_billing` bills at this pace too.
 PACE = 1.0
+BILLING_APIS = {"aws": "cost_explorer", "azure": "cost_management"}
+CLOUD_FORECAST_SOURCES = {"aws": "aws_cost_explorer", "azure": "azure_cost_management"}
 
 
 def cluster_body(credential_id: str, provider: str, **more: Any) -> dict[str, Any]:
@@ -132,6 +135,31 @@ def test_cost_forecast_budget_alerts_and_guardrail_in_one_chain(
         (low95, high95), (low80, high80) = forecast["intervals"]["95"], forecast["intervals"]["80"]
         assert low95 <= low80 <= forecast["total"] <= high80 <= high95
         assert forecast["total"] > 0 and forecast["warnings"] == []
+        # Next to it, the cloud's own forecast of the same days, where the cloud has one.
+        theirs = forecast["cloud_forecasts"]
+        if provider == "gcp":
+            assert theirs == []
+        else:
+            (own,) = theirs
+            assert own["provider"] == provider and own["credential_id"] == credential["id"]
+            assert own["source"] == CLOUD_FORECAST_SOURCES[provider]
+            assert own["currency"] == "USD" and own["total"] > 0
+            if provider == "aws":
+                assert own["lower_80"] < own["total"] < own["upper_80"]
+            else:
+                assert own["lower_80"] is None and own["upper_80"] is None
+            # The cloud refusing its forecast (another window: not the one kept): left out
+            # with its warning, and the answer still comes.
+            cloud.inject_billing_fault(BILLING_APIS[provider], "permission_denied", times=None)
+            try:
+                refused = api.get(f"/api/v1/cost-analysis/forecast?horizon=1m&provider={provider}")
+            finally:
+                cloud.clear_faults()
+            assert refused.status_code == 200, refused.text
+            data = refused.json()["data"]
+            assert data["cloud_forecasts"] == [] and data["total"] > 0
+            found = [(w["code"], w["provider"]) for w in data["warnings"]]
+            assert found == [("API_PERMISSION_DENIED", provider)]
 
         # A budget the month's spend so far is 1/1.1 of: past 80%, not 100%.
         made_budget = api.post("/api/v1/budgets", json=budget(Decimal(10**6), provider))

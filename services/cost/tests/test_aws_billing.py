@@ -141,3 +141,54 @@ async def test_a_credential_without_keys_is_a_credential_error(server: MotoServe
             {}, dt.date(2026, 1, 1), dt.date(2026, 1, 2)
         )
     assert caught.value.warning.code == "CREDENTIAL_ERROR"
+
+
+async def test_the_accounts_own_forecast_grows_by_what_a_new_cluster_costs_a_day(
+    server: MotoServer, admin: AwsAdmin
+) -> None:
+    collector = CostExplorerCollector(server.url)
+    start = _today(admin) + dt.timedelta(days=1)
+    end = start + dt.timedelta(days=6)
+    before = await collector.forecast(SECRET, start, end)
+    _cluster(server.url, nodes=2)
+
+    after = await collector.forecast(SECRET, start, end)
+
+    # A week of the control plane and two t3.medium nodes.
+    assert float(after.total - before.total) == pytest.approx(7 * 24 * (0.10 + 2 * 0.0416), 1e-2)
+    assert after.provider == "aws" and after.source == "aws_cost_explorer"
+    assert after.currency == "USD"
+    assert after.lower_80 is not None and after.upper_80 is not None
+    assert after.lower_80 < after.total < after.upper_80
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        ("permission_denied", "API_PERMISSION_DENIED"),
+        ("not_enabled", "API_NOT_ENABLED"),
+        ("data_unavailable", "API_NOT_ENABLED"),
+        ("throttled", "API_THROTTLED"),
+    ],
+)
+async def test_each_fault_of_the_forecast_is_its_warning_code(
+    server: MotoServer, admin: AwsAdmin, kind: str, code: str
+) -> None:
+    admin.inject_billing_fault("cost_explorer", kind, times=None)
+    start = _today(admin) + dt.timedelta(days=1)
+    with pytest.raises(BillingUnavailable) as caught:
+        await CostExplorerCollector(server.url, max_attempts=1).forecast(
+            SECRET, start, start + dt.timedelta(days=6)
+        )
+    assert caught.value.warning.code == code and caught.value.warning.provider == "aws"
+    if code == "API_PERMISSION_DENIED":
+        assert "ce:GetCostForecast" in caught.value.warning.message
+
+
+async def test_a_forecast_with_a_refused_credential_is_a_credential_error(
+    server: MotoServer, admin: AwsAdmin
+) -> None:
+    start = _today(admin) + dt.timedelta(days=1)
+    with pytest.raises(BillingUnavailable) as caught:
+        await CostExplorerCollector(server.url).forecast({}, start, start)
+    assert caught.value.warning.code == "CREDENTIAL_ERROR"

@@ -168,3 +168,49 @@ async def test_a_wrong_secret_or_a_missing_field_is_a_credential_error(
         with pytest.raises(BillingUnavailable) as caught:
             await _collector(emulator, max_retries=0).collect(bad, today, today)
         assert caught.value.warning.code == "CREDENTIAL_ERROR"
+
+
+async def test_the_subscriptions_own_forecast_is_what_runs_now_over_the_window(
+    emulator: Any, secret: dict[str, Any]
+) -> None:
+    _create(emulator, secret, "fc", "eastus", {"system": ("Standard_D4s_v5", 2)})
+    start = _today(emulator) + dt.timedelta(days=1)
+
+    found = await _collector(emulator).forecast(secret, start, start + dt.timedelta(days=6))
+
+    assert float(found.total) == pytest.approx(7 * 24 * (2 * D4S_V5 + UPTIME_SLA), rel=1e-3)
+    assert found.provider == "azure" and found.source == "azure_cost_management"
+    assert found.currency == "USD"
+    # Azure's Forecast API gives no interval.
+    assert found.lower_80 is None and found.upper_80 is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "code"),
+    [
+        ("permission_denied", "API_PERMISSION_DENIED"),
+        ("not_enabled", "API_NOT_ENABLED"),
+        ("throttled", "API_THROTTLED"),
+    ],
+)
+async def test_each_fault_of_the_forecast_is_its_warning_code(
+    emulator: Any, secret: dict[str, Any], kind: str, code: str
+) -> None:
+    emulator.admin.inject_billing_fault("cost_management", kind, times=None)
+    start = _today(emulator) + dt.timedelta(days=1)
+
+    with pytest.raises(BillingUnavailable) as caught:
+        await _collector(emulator, max_retries=0).forecast(secret, start, start)
+
+    assert caught.value.warning.code == code and caught.value.warning.provider == "azure"
+
+
+async def test_a_forecast_with_a_wrong_secret_is_a_credential_error(
+    emulator: Any, secret: dict[str, Any]
+) -> None:
+    start = _today(emulator) + dt.timedelta(days=1)
+    with pytest.raises(BillingUnavailable) as caught:
+        await _collector(emulator, max_retries=0).forecast(
+            {**secret, "client_secret": "wrong"}, start, start
+        )
+    assert caught.value.warning.code == "CREDENTIAL_ERROR"

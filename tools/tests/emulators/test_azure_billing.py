@@ -1,6 +1,6 @@
 """The local Azure bills what it runs: AKS Standard-tier control planes and agent pools' VMs
-accrue by the emulator clock, read back through azure-mgmt-costmanagement's Query API; the
-Retail Prices API serves the price table."""
+accrue by the emulator clock, read back through azure-mgmt-costmanagement's Query API and
+forecast by its Forecast API; the Retail Prices API serves the price table."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError
 from azure.mgmt.costmanagement import CostManagementClient
 from azure.mgmt.costmanagement.models import (
+    ForecastAggregation,
+    ForecastDataset,
+    ForecastDefinition,
+    ForecastTimePeriod,
     QueryAggregation,
     QueryDataset,
     QueryDefinition,
@@ -193,6 +197,79 @@ def test_seeded_history_and_a_resource_group_scope(azure: Any) -> None:
         ("Azure Kubernetes Service",): pytest.approx(UPTIME_SLA, rel=1e-3),
     }
     assert group == {("Azure Kubernetes Service",): pytest.approx(UPTIME_SLA, rel=1e-3)}
+
+
+def _forecast(azure: Any, start: dt.date, end: dt.date, **more: Any) -> Any:
+    definition = ForecastDefinition(
+        type="ActualCost",
+        timeframe=more.pop("timeframe", "Custom"),
+        time_period=ForecastTimePeriod(
+            from_property=dt.datetime.combine(start, dt.time(), dt.UTC),
+            to=dt.datetime.combine(end, dt.time(), dt.UTC),
+        ),
+        dataset=ForecastDataset(
+            granularity=more.pop("granularity", "Daily"),
+            aggregation={"totalCost": ForecastAggregation(name="PreTaxCost", function="Sum")},
+        ),
+        **more,
+    )
+    return _costs(azure, retry_total=0).forecast.usage(
+        f"subscriptions/{azure.subscription_id}", definition
+    )
+
+
+def test_the_forecast_is_what_runs_now_plus_the_history_of_that_weekday(azure: Any) -> None:
+    azure.admin.seed_billing_history(
+        azure.subscription_id,
+        days=14,
+        daily_cost=7.0,
+        service="Storage",
+        region=LOCATION,
+        weekly_pattern=[1] * 7,
+    )
+    _create(azure, "prod", count=1)
+    today = _today(azure)
+
+    result = _forecast(
+        azure,
+        today - dt.timedelta(days=2),
+        today + dt.timedelta(days=2),
+        include_actual_cost=True,
+    )
+
+    columns = [c.name for c in result.properties.columns]
+    assert columns == ["PreTaxCost", "UsageDate", "CostStatus", "Currency"]
+    rows = [dict(zip(columns, r, strict=True)) for r in result.properties.rows]
+    days = [today + dt.timedelta(days=d) for d in range(-2, 3)]
+    assert [r["UsageDate"] for r in rows] == [int(d.strftime("%Y%m%d")) for d in days]
+    assert [r["CostStatus"] for r in rows] == ["Actual"] * 2 + ["Forecast"] * 3
+    assert all(r["Currency"] == "USD" for r in rows)
+    for r in rows[2:]:
+        assert r["PreTaxCost"] == pytest.approx(7.0 + 24 * (D4S_V5 + UPTIME_SLA), rel=1e-3)
+    assert all(r["PreTaxCost"] == pytest.approx(7.0, rel=1e-3) for r in rows[:2])
+
+
+def test_a_forecast_without_actual_cost_has_only_the_days_to_come(azure: Any) -> None:
+    today = _today(azure)
+
+    result = _forecast(azure, today - dt.timedelta(days=3), today + dt.timedelta(days=1))
+
+    assert [r[2] for r in result.properties.rows] == ["Forecast"] * 2
+
+
+@pytest.mark.parametrize(
+    "bad", [{"timeframe": "MonthToDate"}, {"granularity": "Monthly"}], ids=["timeframe", "grain"]
+)
+def test_a_forecast_other_than_custom_and_daily_is_a_bad_request(
+    azure: Any, bad: dict[str, str]
+) -> None:
+    today = _today(azure)
+
+    with pytest.raises(HttpResponseError) as info:
+        _forecast(azure, today, today, **bad)
+
+    assert info.value.status_code == 400
+    assert info.value.error is not None and info.value.error.code == "BadRequest"
 
 
 def test_a_query_without_a_time_period_is_a_bad_request(azure: Any) -> None:

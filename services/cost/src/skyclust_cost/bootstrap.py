@@ -11,7 +11,7 @@ from skyclust_common.vault_client import VaultClient
 
 from .adapters.billing.aws import CostExplorerCollector
 from .adapters.billing.azure import CostManagementCollector
-from .adapters.billing.base import BillingCollector
+from .adapters.billing.base import BillingCollector, ForecastReader
 from .adapters.billing.gcp import BigQueryExportCollector
 from .adapters.db import metadata
 from .adapters.pricing import AwsPriceList, AzureRetailPrices, GcpCatalog, PriceList
@@ -33,6 +33,16 @@ def billing_collectors(settings: CostSettings) -> dict[str, BillingCollector]:
         "azure": CostManagementCollector(
             settings.azure_endpoint_url, ca_bundle=settings.azure_ca_bundle
         ),
+    }
+
+
+def forecasters(collectors: Mapping[str, BillingCollector]) -> dict[str, ForecastReader]:
+    """The clouds whose billing adapter also reads the cloud's own forecast: AWS and
+    Azure (GCP has no forecast API)."""
+    return {
+        name: collector
+        for name, collector in collectors.items()
+        if isinstance(collector, CostExplorerCollector | CostManagementCollector)
     }
 
 
@@ -62,9 +72,12 @@ def bootstrap(
         return SqlCostUnitOfWork(db.sessions, db.metadata, runtime.registry, db.relay.wake)
 
     prices = Prices()
+    billing = collectors if collectors is not None else billing_collectors(settings)
     return CostDeps(
         uow=uow,
-        collectors=collectors if collectors is not None else billing_collectors(settings),
+        collectors=billing,
+        forecasters=forecasters(billing),
+        cloud_forecast_timeout=settings.cloud_forecast_timeout_seconds,
         decrypt_credential=decrypt_credential or vault.decrypt,
         collect_days=settings.collect_days,
         price=prices.hourly,

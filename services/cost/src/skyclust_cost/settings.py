@@ -18,6 +18,8 @@ class CostSettings(CloudEndpointSettings, DatabaseServiceSettings):
     # turns refreshing off: estimates then use the shipped table), and that TTL.
     price_refresh_interval_seconds: float = Field(default=600.0, ge=0)
     price_ttl_seconds: float = Field(default=86400.0, gt=0)
+    # How long a forecast waits for the clouds' own forecasts before leaving one out.
+    cloud_forecast_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     # The Azure Retail Prices API; unset, the Azure endpoint (the emulator serves it) or
     # https://prices.azure.com.
     azure_retail_prices_url: str | None = None

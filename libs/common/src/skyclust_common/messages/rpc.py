@@ -2592,6 +2592,30 @@ class GetCostForecastReply(RpcReply):
     the run-rate changes the forecast was told of: clusters and node groups created, scaled
     or deleted since the history's start, per day (signed)
     """
+    cloud_forecasts: list[GetCostForecastReplyCloudForecast]
+    """
+    the clouds' own forecasts of the same days, one per credential of a cloud that has one
+    (AWS Cost Explorer, Azure Cost Management; GCP has none), for the credential's whole
+    account; given when resource_types is all, else empty. A cloud that refused is left out
+    with its warning
+    """
+
+
+class GetCostForecastReplyCloudForecast(Part):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    provider: Literal["aws", "azure"]
+    credential_id: Uuid
+    total: StrictFloat
+    lower_80: StrictFloat | None
+    """
+    the 80% interval's bounds of the total (AWS: the days' bounds summed); null where the
+    cloud gives none (Azure)
+    """
+    upper_80: StrictFloat | None
+    currency: Annotated[StrictStr, Field(max_length=3, min_length=3)]
+    source: Literal["aws_cost_explorer", "azure_cost_management"]
 
 
 class GetCostForecastReplyDailyItem(Part):
@@ -6340,7 +6364,8 @@ class GetCostComparison(Rpc[GetCostComparisonRequest, GetCostComparisonReply]):
 class GetCostForecast(Rpc[GetCostForecastRequest, GetCostForecastReply]):
     """The next horizon's daily cost with 80% and 95% prediction intervals, learnt from the
     last 120 days of the scope's cost and told of the run-rate steps of clusters created,
-    scaled or deleted."""
+    scaled or deleted; next to it, the clouds' own forecasts (AWS Cost Explorer, Azure Cost
+    Management)."""
 
     CONTRACT = "GetCostForecast"
     VERSION = 1

@@ -72,3 +72,21 @@ class CostWarning:
             "provider": self.provider,
             "resource_type": self.resource_type,
         }
+
+
+AWS_COST_EXPLORER = "aws_cost_explorer"
+AZURE_COST_MANAGEMENT = "azure_cost_management"
+
+
+@dataclass(frozen=True)
+class CloudForecast:
+    """A cloud's own forecast of what the credential's account will cost over a window,
+    next to SkyClust's. `lower_80`/`upper_80` are None where the cloud gives no interval
+    (Azure's Forecast API has none)."""
+
+    provider: str
+    total: Decimal
+    currency: str
+    source: str
+    lower_80: Decimal | None = None
+    upper_80: Decimal | None = None

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ..adapters.billing.base import BillingCollector
+from ..adapters.billing.base import BillingCollector, ForecastReader
 from ..adapters.pricing import PriceList
 from ..adapters.repositories import CostUnitOfWork
 from ..domain.prices import PriceBook
-from ..domain.records import CostWarning
+from ..domain.records import CloudForecast, CostWarning
 from ..domain.run_rate import PriceLookup
 
 SOURCE = "cost"
@@ -36,6 +38,31 @@ class Prices:
         return self.book.hourly(provider, name, region)
 
 
+Key = tuple[uuid.UUID, date, date]
+
+
+@dataclass
+class ForecastCache:
+    """Each credential's last answer for a window, until `ttl_seconds` after it came."""
+
+    clock: Callable[[], float] = time.monotonic
+    entries: dict[Key, tuple[float, CloudForecast]] = field(default_factory=dict)
+
+    def get(self, key: Key, ttl_seconds: float) -> CloudForecast | None:
+        found = self.entries.get(key)
+        if found is None or self.clock() - found[0] >= ttl_seconds:
+            self.entries.pop(key, None)
+            return None
+        return found[1]
+
+    def put(self, key: Key, value: CloudForecast, ttl_seconds: float) -> None:
+        now = self.clock()
+        # Yesterday's windows are never asked again: dropped as they expire.
+        for old in [k for k, (at, _) in self.entries.items() if now - at >= ttl_seconds]:
+            del self.entries[old]
+        self.entries[key] = (now, value)
+
+
 @dataclass
 class CostDeps:
     uow: Callable[[], CostUnitOfWork]
@@ -50,3 +77,7 @@ class CostDeps:
     price_lists: Mapping[str, PriceList] = field(default_factory=dict)
     price_ttl_seconds: float = 86400.0
     prices: Prices = field(default_factory=Prices)
+    # The clouds' own forecasts (handlers/cloud_forecasts.py), kept for price_ttl_seconds.
+    forecasters: Mapping[str, ForecastReader] = field(default_factory=dict)
+    cloud_forecast_timeout: float = 10.0
+    forecast_cache: ForecastCache = field(default_factory=ForecastCache)

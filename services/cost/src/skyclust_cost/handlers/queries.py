@@ -23,6 +23,7 @@ from ..domain import periods
 from ..domain.errors import InvalidHorizon
 from ..domain.forecast import Forecast, RunRateStep, forecast, linear_forecast
 from ..domain.records import CostWarning
+from .cloud_forecasts import cloud_forecasts
 from .common import CostDeps
 from .run_rates import steps_for
 
@@ -212,7 +213,8 @@ async def get_cost_forecast(
     """The scope's daily cost of the last FORECAST_HISTORY_DAYS (from its first day of
     cost on, a day without rows a zero), forecast over the horizon with the run-rate
     steps of what began or ended in that time; with no history yet, from a zero today
-    and the steps alone."""
+    and the steps alone. Next to it, the clouds' own forecasts of the same days, for
+    the whole account of each credential (so only when every resource type is asked for)."""
     horizon, days = _horizon(req.horizon)
     today = deps.today()
     q = periods.Scope(
@@ -239,6 +241,16 @@ async def get_cost_forecast(
     method = req.method or "seasonal_steps"
     history = [(d, float(a)) for d, a in series]
     found = linear_forecast(history, days) if method == "linear" else forecast(history, days, steps)
+    theirs: list[dict[str, Any]] = []
+    if q.resource_types == periods.resource_types("all"):
+        theirs, refused = await cloud_forecasts(
+            deps,
+            q.workspace_id,
+            q.provider,
+            today + timedelta(days=1),
+            today + timedelta(days=days),
+        )
+        warnings = warnings + [w for w in refused if w not in warnings]
     return {
         "horizon": horizon,
         "start": (today + timedelta(days=1)).isoformat(),
@@ -252,4 +264,5 @@ async def get_cost_forecast(
             {"date": s.day.isoformat(), "delta_per_day": round(s.delta_per_day, 2)}
             for s in (steps if method != "linear" else [])
         ],
+        "cloud_forecasts": theirs,
     }

@@ -50,6 +50,7 @@ DEFAULT_DURATIONS: dict[str, float] = {
 
 _ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 _COST_QUERY = re.compile(r"/providers/microsoft\.costmanagement/query/?$", re.IGNORECASE)
+_COST_FORECAST = re.compile(r"/providers/microsoft\.costmanagement/forecast/?$", re.IGNORECASE)
 _ENTRA_ROUTES = [
     ("GET", re.compile(r"^/(?P<tenant>[^/]+)(/v2\.0)?/\.well-known/openid-configuration$")),
     ("GET", re.compile(r"^/common/discovery/instance$")),
@@ -143,6 +144,8 @@ class AzureEmulator(EmulatorBase):
                 response = await _retail.prices(request)
             elif is_arm and _COST_QUERY.search(path):
                 response = await _cost.query(self, request, [s for s in path.split("/") if s])
+            elif is_arm and _COST_FORECAST.search(path):
+                response = await _cost.forecast(self, request, [s for s in path.split("/") if s])
             elif is_arm:
                 response = await self._arm(request, fault)
             else:

@@ -1,5 +1,6 @@
 """What the local Azure bills (AKS control planes on the Standard tier, agent pools' VMs) and
-Cost Management's ``POST {scope}/providers/Microsoft.CostManagement/query``.
+Cost Management's ``POST {scope}/providers/Microsoft.CostManagement/query`` and
+``.../forecast``.
 
 Agent pool VMs bill in the cluster's node resource group (``MC_...``) as AKS puts them,
 tagged with the cluster's tags and the pool's, which AKS propagates to its scale sets.
@@ -178,7 +179,9 @@ def _matches(item: LineItem, expression: dict[str, Any]) -> bool:
     raise _bad("a filter needs and, or, not, tags or dimensions")
 
 
-async def query(emu: AzureEmulator, request: Request, segs: list[str]) -> Response:
+def _scope(emu: AzureEmulator, request: Request, segs: list[str], action: str) -> Any:
+    """The subscription (and resource group, lower case, or None) a Cost Management call
+    names, once its api-version, token and the caller's access are checked."""
     api_version = request.query_params.get("api-version")
     if not api_version or not API_VERSION_RE.match(api_version):
         raise ArmError(
@@ -194,10 +197,85 @@ async def query(emu: AzureEmulator, request: Request, segs: list[str]) -> Respon
         or (len(segs) == 7 and low[2] != "resourcegroups")
     ):
         raise ArmError(400, "BadRequest", f"Scope '/{'/'.join(segs[:-3])}' is not supported.")
-    sub = authorize_subscription(
-        emu, request, principal, segs[1], "Microsoft.CostManagement/query/action"
-    )
-    group = low[3] if len(segs) == 7 else None
+    sub = authorize_subscription(emu, request, principal, segs[1], action)
+    return sub, (low[3] if len(segs) == 7 else None)
+
+
+def _result(
+    segs: list[str], columns: list[dict[str, str]], rows: list[Any], next_link: Any
+) -> dict[str, Any]:
+    name = str(uuid.uuid4())
+    scope = "/" + "/".join(segs[:-3])
+    return {
+        "id": f"{scope}/providers/Microsoft.CostManagement/query/{name}",
+        "name": name,
+        "type": "Microsoft.CostManagement/query",
+        "location": None,
+        "sku": None,
+        "eTag": None,
+        "properties": {"nextLink": next_link, "columns": columns, "rows": rows},
+    }
+
+
+async def forecast(emu: AzureEmulator, request: Request, segs: list[str]) -> Response:
+    """``Forecast - Usage``: daily rows ``[cost, UsageDate, CostStatus, Currency]``, the
+    days before today as ``Actual`` (with includeActualCost) and from today on as
+    ``Forecast``: what runs now plus the seeded history's weekday mean, as for AWS."""
+    sub, group = _scope(emu, request, segs, "Microsoft.CostManagement/forecast/action")
+    body = await request.json()
+    if body.get("type") not in ("ActualCost", "Usage", "AmortizedCost"):
+        raise _bad(f"type '{body.get('type')}' is not supported")
+    if body.get("timeframe") != "Custom":
+        raise _bad("forecast supports the Custom timeframe only")
+    ledger: Ledger = emu.ledger
+    ledger.observe(emu.meters())
+    today = day_of(ledger.clock.present())
+    start, end = _period(body, today)
+    dataset = body.get("dataset") or {}
+    if (dataset.get("granularity") or "Daily") != "Daily":
+        raise _bad("forecast supports the Daily granularity only")
+    aggregation = dataset.get("aggregation") or {}
+    if len(aggregation) != 1 or any(
+        spec.get("function") != "Sum" or spec.get("name") not in COST_COLUMNS
+        for spec in aggregation.values()
+    ):
+        raise _bad(f"aggregation {aggregation} is not supported: one Sum of a cost column")
+    (spec,) = aggregation.values()
+    expression = dataset.get("filter")
+
+    def keep(meter: Meter) -> bool:
+        item = LineItem(today, meter, 0, 0, 0, 0)
+        return (
+            meter.account == sub.subscription_id
+            and (group is None or meter.extra_map.get("resource_group") == group)
+            and (expression is None or _matches(item, expression))
+        )
+
+    actual: dict[dt.date, float] = defaultdict(float)
+    if body.get("includeActualCost"):
+        for item in ledger.items(start, min(end, midnight(today)), sub.subscription_id):
+            if keep(item.meter):
+                actual[item.day] += item.cost
+    rows: list[list[Any]] = []
+    day = day_of(start)
+    while midnight(day) < end:
+        stamp = int(day.strftime("%Y%m%d"))
+        if day >= today:
+            rows.append([round(ledger.forecast_day(day, keep), 10), stamp, "Forecast", CURRENCY])
+        elif body.get("includeActualCost"):
+            rows.append([round(actual[day], 10), stamp, "Actual", CURRENCY])
+        day += dt.timedelta(days=1)
+    columns = [
+        {"name": spec["name"], "type": "Number"},
+        {"name": "UsageDate", "type": "Number"},
+        {"name": "CostStatus", "type": "String"},
+        {"name": "Currency", "type": "String"},
+    ]
+    return json_response(_result(segs, columns, rows, None))
+
+
+async def query(emu: AzureEmulator, request: Request, segs: list[str]) -> Response:
+    sub, group = _scope(emu, request, segs, "Microsoft.CostManagement/query/action")
     body = await request.json()
     if body.get("type") not in ("ActualCost", "Usage", "AmortizedCost"):
         raise _bad(f"type '{body.get('type')}' is not supported")
@@ -284,20 +362,10 @@ async def query(emu: AzureEmulator, request: Request, segs: list[str]) -> Respon
     if skip + PAGE_SIZE < len(rows):
         next_link = (
             f"{str(request.base_url).rstrip('/')}{request.url.path}"
-            f"?api-version={api_version}&$skiptoken={skip + PAGE_SIZE}"
+            f"?api-version={request.query_params['api-version']}&$skiptoken={skip + PAGE_SIZE}"
         )
-    name = str(uuid.uuid4())
-    scope = "/" + "/".join(segs[:-3])
     return json_response(
-        {
-            "id": f"{scope}/providers/Microsoft.CostManagement/query/{name}",
-            "name": name,
-            "type": "Microsoft.CostManagement/query",
-            "location": None,
-            "sku": None,
-            "eTag": None,
-            "properties": {"nextLink": next_link, "columns": columns, "rows": page},
-        },
+        _result(segs, columns, page, next_link),
         headers={
             "x-ms-ratelimit-microsoft.costmanagement-qpu-remaining": "QueryResource=399",
             "x-ms-ratelimit-microsoft.costmanagement-entity-retry-after": "0",

@@ -1,6 +1,6 @@
 """AWS: Cost Explorer GetCostAndUsage, daily, per region grouped by service and the
 cluster tag (Cost Explorer takes two GroupBy at most, so regions are listed first and
-asked one by one)."""
+asked one by one); and GetCostForecast, the account's own forecast with its 80% interval."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 from skyclust_common.logs import register_secret
 
 from ...domain import records
-from ...domain.records import CostRow, CostWarning
+from ...domain.records import CloudForecast, CostRow, CostWarning
 from .base import BillingUnavailable, in_thread
 
 PROVIDER = "aws"
 METRIC = "UnblendedCost"
+FORECAST_METRIC = "UNBLENDED_COST"
 # Cost Explorer is a global API served from us-east-1.
 CE_REGION = "us-east-1"
 CREDENTIAL_CODES = {
@@ -32,8 +33,9 @@ CREDENTIAL_CODES = {
 THROTTLE_CODES = {"LimitExceededException", "ThrottlingException", "Throttling"}
 
 
-def warning_of(exc: Exception) -> CostWarning:
-    """A vendor error as the seed's warning for AWS."""
+def warning_of(exc: Exception, action: str = "ce:GetCostAndUsage") -> CostWarning:
+    """A vendor error as the seed's warning for AWS; `action` is the IAM action the
+    call needs, named when it is refused."""
     if isinstance(exc, KeyError):
         return CostWarning(
             records.CREDENTIAL_ERROR, f"the AWS credential lacks {exc}", PROVIDER, "all"
@@ -48,7 +50,7 @@ def warning_of(exc: Exception) -> CostWarning:
         if code == "AccessDeniedException":
             return CostWarning(
                 records.API_PERMISSION_DENIED,
-                f"Cost Explorer refused (ce:GetCostAndUsage needed): {message}",
+                f"Cost Explorer refused ({action} needed): {message}",
                 PROVIDER,
             )
         if code in THROTTLE_CODES:
@@ -109,6 +111,37 @@ class CostExplorerCollector:
             )
         except (ClientError, BotoCoreError, KeyError) as exc:
             raise BillingUnavailable(warning_of(exc)) from exc
+
+    async def forecast(self, secret: dict[str, Any], start: date, end: date) -> CloudForecast:
+        try:
+            return await in_thread(
+                lambda: self._forecast(secret, start, end),
+                provider=self.provider,
+                operation="forecast",
+                throttled=throttled,
+            )
+        except (ClientError, BotoCoreError, KeyError) as exc:
+            raise BillingUnavailable(warning_of(exc, "ce:GetCostForecast")) from exc
+
+    def _forecast(self, secret: dict[str, Any], start: date, end: date) -> CloudForecast:
+        ce = self._client(self._session(secret), "ce")
+        answer = ce.get_cost_forecast(
+            TimePeriod={"Start": start.isoformat(), "End": (end + timedelta(days=1)).isoformat()},
+            Metric=FORECAST_METRIC,
+            Granularity="DAILY",
+            PredictionIntervalLevel=80,
+        )
+        days = answer.get("ForecastResultsByTime", [])
+        # Cost Explorer bounds each day, not the total: the days' bounds summed are an
+        # interval at least as wide as the total's.
+        return CloudForecast(
+            provider=PROVIDER,
+            total=Decimal(answer["Total"]["Amount"]),
+            currency=answer["Total"].get("Unit") or "USD",
+            source=records.AWS_COST_EXPLORER,
+            lower_80=sum((Decimal(d["PredictionIntervalLowerBound"]) for d in days), Decimal(0)),
+            upper_80=sum((Decimal(d["PredictionIntervalUpperBound"]) for d in days), Decimal(0)),
+        )
 
     def _collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
         session = self._session(secret)

@@ -1,6 +1,7 @@
 """Azure: Cost Management Query on the subscription, daily `PreTaxCost`, per location
 grouped by the cluster tag and the service (a query takes two groupings at most, so the
-locations are listed first and asked one by one, as for AWS's regions)."""
+locations are listed first and asked one by one, as for AWS's regions); and the Forecast
+API, the subscription's own forecast (a total without an interval: Azure gives none)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from skyclust_common.cloud import ARM_SCOPE, azure_credential
 from skyclust_common.logs import register_secret
 
 from ...domain import records
-from ...domain.records import CostRow, CostWarning
+from ...domain.records import CloudForecast, CostRow, CostWarning
 from .base import BillingUnavailable, in_thread
 
 PROVIDER = "azure"
@@ -116,6 +117,49 @@ class CostManagementCollector:
             )
         except (AzureError, KeyError) as exc:
             raise BillingUnavailable(warning_of(exc)) from exc
+
+    async def forecast(self, secret: dict[str, Any], start: date, end: date) -> CloudForecast:
+        try:
+            return await in_thread(
+                lambda: self._forecast(secret, start, end),
+                provider=self.provider,
+                operation="forecast",
+                throttled=throttled,
+            )
+        except (AzureError, KeyError) as exc:
+            raise BillingUnavailable(warning_of(exc)) from exc
+
+    def _forecast(self, secret: dict[str, Any], start: date, end: date) -> CloudForecast:
+        scope = f"subscriptions/{secret['subscription_id']}"
+        credential, client = self._client(secret)
+        with credential, client:
+            definition = {
+                "type": "ActualCost",
+                "timeframe": "Custom",
+                "timePeriod": {
+                    "from": datetime.combine(start, time(), UTC).isoformat(),
+                    "to": datetime.combine(end, time(), UTC).isoformat(),
+                },
+                "dataset": {
+                    "granularity": "Daily",
+                    "aggregation": {"totalCost": {"name": COST, "function": "Sum"}},
+                },
+                "includeActualCost": False,
+                "includeFreshPartialCost": False,
+            }
+            result = client.forecast.usage(scope, definition)
+        properties = result.properties if result is not None else None
+        columns = [str(c.name) for c in (properties.columns if properties else None) or []]
+        rows = [
+            dict(zip(columns, r, strict=True))
+            for r in (properties.rows if properties else None) or []
+        ]
+        total = sum(
+            (Decimal(str(r[COST])) for r in rows if r.get("CostStatus", "Forecast") == "Forecast"),
+            Decimal(0),
+        )
+        currency = str(rows[0].get("Currency") or "USD") if rows else "USD"
+        return CloudForecast(PROVIDER, total, currency, records.AZURE_COST_MANAGEMENT)
 
     def _client(self, secret: dict[str, Any]) -> Any:
         from azure.mgmt.costmanagement import CostManagementClient

@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 
 from skyclust_common.cloud import blocking
 
-from ...domain.records import CostRow, CostWarning
+from ...domain.records import CloudForecast, CostRow, CostWarning
 
 T = TypeVar("T")
 
@@ -29,6 +29,17 @@ class BillingCollector(Protocol):
 
     async def collect(self, secret: dict[str, Any], start: date, end: date) -> list[CostRow]:
         """Daily rows from `start` to `end`, both included."""
+        ...
+
+
+class ForecastReader(Protocol):
+    """A cloud's own cost forecast, where the cloud has one (GCP has none)."""
+
+    provider: str
+
+    async def forecast(self, secret: dict[str, Any], start: date, end: date) -> CloudForecast:
+        """What the credential's account should cost from `start` to `end`, both included;
+        BillingUnavailable with the warning when the API refuses."""
         ...
 
 
