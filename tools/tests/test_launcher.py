@@ -69,6 +69,8 @@ def test_sigterm_stops_every_child():
             assert time.monotonic() < deadline, "not ready in 90 s"
             time.sleep(0.2)
         values = dict(line.split("=", 1) for line in (state / "dev.env").read_text().splitlines())
+        # Renamed into place whole, the moment it appears.
+        assert not (state / "dev.env.partial").exists()
         assert set(values) >= {
             "SKYCLUST_GATEWAY_URL",
             "SKYCLUST_NATS_URL",

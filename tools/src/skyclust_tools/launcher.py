@@ -320,8 +320,12 @@ class Platform:
             "SKYCLUST_AZURE_ENDPOINT_URL": azure_url,
             "SKYCLUST_AZURE_CA_BUNDLE": azure_ca,
         }
+        # Written aside and renamed into place: whoever waits for dev.env (the e2e tests,
+        # tools) never reads it half written.
         env_file = self.state_dir / "dev.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        partial = env_file.with_name("dev.env.partial")
+        partial.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        partial.replace(env_file)
         return values
 
     async def _provision(self, admin_url: str, passwords: dict[str, str]) -> dict[str, str]:
