@@ -8,8 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from skyclust_common.observability import health_app
-
-from .metrics_catalog import families
+from skyclust_tools.metrics_catalog import families
 
 pytestmark = pytest.mark.unit
 

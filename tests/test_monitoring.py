@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .metrics_catalog import series, skyclust_families
+from skyclust_tools.metrics_catalog import series, skyclust_families
 
 pytestmark = pytest.mark.unit
 
