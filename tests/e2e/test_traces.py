@@ -181,8 +181,13 @@ def test_a_cluster_from_its_request_to_cluster_ready_is_one_trace(
     assert status == "READY", (status, names)
     assert {service for service, *_ in spans} >= SAGA_SERVICES, names
     assert [s for s in spans if s[1] == "handle ClusterReady"], names
-    assert any(name.startswith("rpc ") for service, name, *_ in spans if "vault" in service), names
-    assert any(s[1] == "handle ProvisionClusterNetwork" for s in spans), names
+    pairs = {(s[0], s[1]) for s in spans}
+    assert ("skyclust-credential-vault", "rpc DecryptCredential") in pairs, names
+    assert ("skyclust-network", "handle ProvisionClusterNetwork") in pairs, names
+    assert {
+        ("skyclust-identity", "rpc RecordAudit"),
+        ("skyclust-identity", "handle AuditRecorded"),
+    } & (pairs), names
     assert any(s[4] == DB_SCOPE for s in spans if s[0] == "skyclust-provisioning"), names
     # One root, the caller's: every span in the trace has a parent within it or the
     # caller's span the traceparent named.
