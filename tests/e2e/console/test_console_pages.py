@@ -1,0 +1,99 @@
+"""The console's networks, credentials and budgets pages, and the wizard's budget verdict,
+in Debian's Chromium against the whole platform: a network created from the page is on
+the address map, its subnets placed inside it; a credential rotated from the page; a
+budget created from the costs page listed with its thresholds, drawn on the chart, and
+edited; the wizard's review shows the cost service's guardrail verdict. Each page's
+screenshot is kept."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from ..client import Api
+from ..test_cluster_lifecycle import add_credential
+from .conftest import Screens
+from .test_console import PASSWORD, VIEWPORT, sign_in
+
+pytestmark = pytest.mark.e2e
+A_SLASH_16 = re.compile(r"^10\.[0-9]+\.0\.0/16$")
+
+
+@dataclass
+class Admin:
+    api: Api
+    email: str
+    page: Page
+    credential: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def admin(platform: Any, browser: Browser, local_aws_credential: dict[str, Any]) -> Any:
+    api = platform.api()
+    account = api.signup(PASSWORD)
+    credential = {**local_aws_credential, "name": f"pages-aws-{uuid.uuid4().hex[:6]}"}
+    credential["id"] = add_credential(api, credential)["id"]
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    sign_in(page, platform.gateway_url, account["email"])
+    yield Admin(api, account["email"], page, credential)
+    context.close()
+
+
+def ready_vpc(api: Api, vpc_id: str, timeout: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        vpc: dict[str, Any] = api.get(f"/api/v1/aws/network/vpcs/{vpc_id}").json()["data"]
+        if vpc["status"] == "READY":
+            return vpc
+        assert vpc["status"] in ("PENDING", "UPDATING"), vpc
+        assert time.monotonic() < deadline, f"network {vpc_id} never READY: {vpc}"
+        time.sleep(1)
+
+
+def test_a_network_made_on_the_page_is_on_the_map_with_its_subnets(
+    admin: Admin, screens: Screens
+) -> None:
+    page, name = admin.page, f"net-{uuid.uuid4().hex[:6]}"
+    page.get_by_role("link", name="Networks").click()
+    expect(page.get_by_role("heading", name="Networks", exact=True)).to_be_visible()
+    free = page.locator("#next-free")
+    expect(free).to_have_text(A_SLASH_16)
+    planned = free.inner_text()
+    page.get_by_label("Cloud").select_option("aws")
+    page.get_by_label("Network name").fill(name)
+    page.get_by_role("button", name="Create network").click()
+    row = page.locator("section[data-cloud=aws] tr[data-vpc]", has_text=name)
+    expect(row).to_have_count(1)
+    vpc_id = row.get_attribute("data-vpc")
+    assert vpc_id
+    # Blank block: the planner's next free /16 was taken, and the map places it by address.
+    block = page.locator(f'svg.cidr-map[data-range="10.0.0.0/8"] rect[data-vpc="{vpc_id}"]')
+    expect(block).to_have_attribute("data-cidr", planned)
+    expect(free).not_to_have_text(planned)
+    assert ipaddress.ip_network(free.inner_text()).prefixlen == 16
+    ready_vpc(admin.api, vpc_id)
+    network = ipaddress.ip_network(planned)
+    subnets = [str(s) for s in list(network.subnets(new_prefix=24))[1:3]]
+    for i, cidr in enumerate(subnets):
+        made = admin.api.post(
+            "/api/v1/aws/network/subnets",
+            json={"vpc_id": vpc_id, "name": f"nodes-{i}", "cidr_block": cidr},
+        )
+        assert made.status_code == 202, made.text
+    # The stream's subnet events redraw the page: no reload.
+    inside = page.locator(f'svg[data-vpc-map="{vpc_id}"] rect[data-subnet]')
+    expect(inside).to_have_count(2)
+    assert sorted(inside.evaluate_all("r => r.map(x => x.dataset.cidr)")) == subnets
+    xs = inside.evaluate_all("r => r.map(x => Number(x.getAttribute('x')))")
+    assert xs[0] < xs[1], "subnets are placed by address"
+    expect(page.locator(".cidr-map .overlap")).to_have_count(0)
+    expect(page.locator("section[data-cloud=aws] tr[data-subnet]")).to_have_count(2)
+    screens(page, "networks")
