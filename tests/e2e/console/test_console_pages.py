@@ -8,6 +8,7 @@ screenshot is kept."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import time
 import uuid
@@ -19,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from ..client import Api
 from ..test_cluster_lifecycle import add_credential
+from ..test_vault import new_key
 from .conftest import Screens
 from .test_console import PASSWORD, VIEWPORT, sign_in
 
@@ -97,3 +99,26 @@ def test_a_network_made_on_the_page_is_on_the_map_with_its_subnets(
     expect(page.locator(".cidr-map .overlap")).to_have_count(0)
     expect(page.locator("section[data-cloud=aws] tr[data-subnet]")).to_have_count(2)
     screens(page, "networks")
+
+
+def test_a_credential_rotated_from_the_page_shows_its_new_key(
+    admin: Admin, platform: Any, screens: Screens
+) -> None:
+    page, credential_id = admin.page, admin.credential["id"]
+    page.get_by_role("link", name="Credentials").click()
+    row = page.locator(f'tr[data-credential="{credential_id}"]')
+    expect(row).to_contain_text(admin.credential["name"])
+    data = new_key(platform, admin.credential)
+    row.get_by_role("button", name="Rotate").click()
+    page.get_by_label(f"New secret for {admin.credential['name']} (JSON)").fill(json.dumps(data))
+    page.get_by_role("button", name="Rotate secret").click()
+    expect(page.get_by_role("status").filter(has_text="Rotated")).to_contain_text(
+        admin.credential["name"]
+    )
+    key = data["access_key_id"]
+    expect(row).to_contain_text(f"access_key_id: {key[:4]}…{key[-4:]}")
+    expect(page.locator("tr.rotate")).to_have_count(0)
+    screens(page, "credentials-rotated")
+    stored = admin.api.get(f"/api/v1/credentials/{credential_id}").json()["data"]
+    assert stored["masked"]["access_key_id"] == f"{key[:4]}…{key[-4:]}"
+    assert stored["status"] == "valid"
