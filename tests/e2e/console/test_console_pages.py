@@ -122,3 +122,43 @@ def test_a_credential_rotated_from_the_page_shows_its_new_key(
     stored = admin.api.get(f"/api/v1/credentials/{credential_id}").json()["data"]
     assert stored["masked"]["access_key_id"] == f"{key[:4]}…{key[-4:]}"
     assert stored["status"] == "valid"
+
+
+def test_a_budget_made_on_the_costs_page_shows_its_thresholds_and_is_edited(
+    admin: Admin, screens: Screens
+) -> None:
+    page, name = admin.page, f"ceiling-{uuid.uuid4().hex[:4]}"
+    page.get_by_role("link", name="Costs").click()
+    expect(page.get_by_role("heading", name="Create a budget")).to_be_visible()
+    page.get_by_label("Budget name").fill(name)
+    page.get_by_label("Amount (USD)").fill("250")
+    page.get_by_label("Covers").select_option("aws")
+    page.get_by_label("Thresholds (%)").fill("40, 75, 100")
+    page.get_by_role("button", name="Create budget").click()
+    row = page.locator("tr[data-budget]", has_text=name)
+    expect(row.locator("td.thresholds")).to_have_text("40%, 75%, 100%")
+    expect(row).to_contain_text("provider: aws")
+    budget_id = row.get_attribute("data-budget")
+    marks = page.locator(f'svg.budgets-chart g[data-budget="{budget_id}"] line.threshold')
+    expect(marks).to_have_count(3)
+    assert marks.evaluate_all("m => m.map(x => Number(x.dataset.threshold))") == [40, 75, 100]
+    xs = marks.evaluate_all("m => m.map(x => Number(x.getAttribute('x1')))")
+    assert xs == sorted(xs) and len(set(xs)) == 3, xs
+    screens(page, "costs-budget-created")
+
+    row.get_by_role("button", name="Edit").click()
+    expect(page.get_by_role("heading", name=f"Edit budget “{name}”")).to_be_visible()
+    expect(page.get_by_label("Thresholds (%)")).to_have_value("40, 75, 100")
+    page.get_by_label("Amount (USD)").fill("300")
+    page.get_by_label("Thresholds (%)").fill("60, 90")
+    page.get_by_label("Mode").select_option("enforce")
+    page.get_by_role("button", name="Save budget").click()
+    expect(row.locator("td.thresholds")).to_have_text("60%, 90%")
+    expect(row).to_contain_text("$300.00")
+    expect(row).to_contain_text("enforce")
+    expect(marks).to_have_count(2)
+    expect(page.get_by_role("heading", name="Create a budget")).to_be_visible()
+    stored = admin.api.get(f"/api/v1/budgets/{budget_id}").json()["data"]
+    assert (float(stored["amount"]), stored["mode"]) == (300, "enforce")
+    assert [float(t) for t in stored["thresholds"]] == [60, 90]
+    screens(page, "costs-budget-edited")
