@@ -162,3 +162,44 @@ def test_a_budget_made_on_the_costs_page_shows_its_thresholds_and_is_edited(
     assert (float(stored["amount"]), stored["mode"]) == (300, "enforce")
     assert [float(t) for t in stored["thresholds"]] == [60, 90]
     screens(page, "costs-budget-edited")
+
+
+def test_the_wizard_shows_the_guardrails_verdict_and_the_create_meets_it(
+    admin: Admin, screens: Screens
+) -> None:
+    made = admin.api.post(
+        "/api/v1/budgets",
+        json={"name": "hard-stop", "amount": "1", "period": "monthly", "mode": "enforce"},
+    )
+    assert made.status_code == 201, made.text
+    budget_id = made.json()["data"]["budget_id"]
+    page = admin.page
+    page.get_by_role("link", name="Clusters", exact=True).click()
+    page.get_by_role("link", name="Create cluster").click()
+    page.get_by_label("AWS").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_label("Credential")).to_have_value(re.compile(".+"))
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Cluster name").fill(f"refused-{uuid.uuid4().hex[:6]}")
+    page.get_by_role("button", name="Next").click()
+    with page.expect_response("**/api/v1/cost-analysis/budget-check") as answered:
+        page.get_by_role("button", name="Next").click()
+    check = answered.value.json()["data"]
+    assert check["verdict"] == "refuse" and check["can_override"] is True, check
+    finding = next(f for f in check["findings"] if f["budget_id"] == budget_id)
+    verdict = page.locator("#budget-verdict")
+    expect(verdict).to_have_attribute("data-verdict", "refuse")
+    expect(verdict).to_contain_text("BUDGET_EXCEEDED")
+    shown = page.locator(f'.budget-warning[data-budget="{budget_id}"]')
+    expect(shown).to_contain_text("“hard-stop” (enforce)")
+    percent = str(float(finding["percent"])).rstrip("0").rstrip(".")
+    expect(shown).to_contain_text(f"over $1.00 ({percent}%)")
+    screens(page, "wizard-budget-verdict")
+    # The create meets the same check: refused, with its code.
+    page.get_by_role("button", name="Create cluster").click()
+    expect(page.locator("p.alert", has_text="BUDGET_EXCEEDED:")).to_have_count(1)
+    assert not [
+        c
+        for c in admin.api.get("/api/v1/kubernetes/clusters").json()["data"]
+        if c["name"].startswith("refused-")
+    ]
