@@ -2,7 +2,8 @@
 in Debian's Chromium against the whole platform: a network created from the page is on
 the address map, its subnets placed inside it; a credential rotated from the page; a
 budget created from the costs page listed with its thresholds, drawn on the chart, and
-edited; the wizard's review shows the cost service's guardrail verdict. Each page's
+edited; the wizard's review shows the cost service's guardrail verdict, and the create
+meets it; a viewer reads these pages with no button to change them. Each page's
 screenshot is kept."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import re
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from ..client import Api
 from ..test_cluster_lifecycle import add_credential
+from ..test_identity import join
 from ..test_vault import new_key
 from .conftest import Screens
 from .test_console import PASSWORD, VIEWPORT, sign_in
@@ -203,3 +206,35 @@ def test_the_wizard_shows_the_guardrails_verdict_and_the_create_meets_it(
         for c in admin.api.get("/api/v1/kubernetes/clusters").json()["data"]
         if c["name"].startswith("refused-")
     ]
+
+
+def test_a_viewer_reads_these_pages_with_no_button_to_change_them(
+    admin: Admin, platform: Any, browser: Browser, screens: Screens
+) -> None:
+    # join reads the verification mail with asyncio.run, which cannot run on this thread:
+    # Playwright's sync API keeps an event loop here.
+    with ThreadPoolExecutor(1) as pool:
+        _, account = pool.submit(join, platform, admin.api, "viewer").result()
+    workspace = admin.api.get("/api/v1/auth/me").json()["data"]["workspace"]["id"]
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        sign_in(page, platform.gateway_url, account["email"])
+        page.get_by_label("Workspace").select_option(workspace)
+        expect(page.locator("#whoami")).to_contain_text("viewer")
+        page.get_by_role("link", name="Networks").click()
+        expect(page.locator("svg.cidr-map rect[data-vpc]").first).to_be_visible()
+        expect(page.locator("svg[data-vpc-map] rect[data-subnet]").first).to_be_visible()
+        expect(page.get_by_role("button", name="Create network")).to_have_count(0)
+        screens(page, "viewer-networks")
+        page.get_by_role("link", name="Credentials").click()
+        expect(page.locator("tr[data-credential]").first).to_be_visible()
+        expect(page.get_by_role("button", name="Rotate")).to_have_count(0)
+        page.get_by_role("link", name="Costs").click()
+        # Two budgets (60/90% and the default 80/100%): a mark for each threshold.
+        expect(page.locator("svg.budgets-chart line.threshold")).to_have_count(4)
+        expect(page.locator("tr[data-budget]").first).to_be_visible()
+        for name in ("Create budget", "Edit"):
+            expect(page.get_by_role("button", name=name)).to_have_count(0)
+    finally:
+        context.close()
