@@ -113,14 +113,10 @@ export function addressMap(vpcs, subnets, free) {
     .sort((a, b) => a.range.start - b.range.start)
     .map(({ range, blocks: own }) => bar(`The networks in ${range.cidr}, placed by address`, range, own, freeBlock));
   const perVpc = blocks.map((block) => {
-    const own = subnets
+    const inside = subnets
       .filter((s) => s.vpc_id === block.id)
-      .map((s) => parseCidr(s.cidr_block))
-      .filter(Boolean);
-    const named = subnets.filter((s) => s.vpc_id === block.id && parseCidr(s.cidr_block));
-    const inside = own
-      .map((b, i) => ({ ...b, id: named[i].id, key: named[i].id, kind: "subnet", label: named[i].name }))
-      .filter((b) => contains(block, b));
+      .map((s) => ({ ...parseCidr(s.cidr_block), id: s.id, key: s.id, kind: "subnet", label: s.name }))
+      .filter((b) => b.cidr && contains(block, b));
     const svg = bar(`The subnets of ${block.label} in ${block.cidr}, placed by address`, block, inside, null);
     svg.setAttribute("data-vpc-map", block.id);
     return svg;

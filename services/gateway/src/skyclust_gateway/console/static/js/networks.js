@@ -15,7 +15,7 @@ const KINDS = ["vpcs", "subnets", "security-groups"];
 
 const blocksOf = (vpc) => (vpc.address_space?.length ? vpc.address_space : [vpc.cidr_block].filter(Boolean));
 
-function createForm(ctx, credentials, prefix, run, reload) {
+function createForm(credentials, prefix, run, reload) {
   const provider = h("select", { name: "provider" }, CLOUDS.map((c) => new Option(c.toUpperCase(), c)));
   const credential = h("select", { name: "credential", required: true });
   const name = h("input", { name: "name", required: true, pattern: "[a-zA-Z][a-zA-Z0-9\\-]{0,99}", autocomplete: "off" });
@@ -88,7 +88,7 @@ export async function networksPage(view, ctx) {
   const map = h("section", { "aria-labelledby": "map-h" }, h("h2", { id: "map-h" }, "Address space"));
   const clouds = h("div", {}, h("p", {}, "Loading…"));
   const credentials = ctx.can("networks:write") ? await api("GET", "/api/v1/credentials?limit=100").catch(() => []) : [];
-  const form = ctx.can("networks:write") ? createForm(ctx, credentials, prefix, run, () => load()) : null;
+  const form = ctx.can("networks:write") ? createForm(credentials, prefix, run, () => load()) : null;
   mount(
     view,
     h("h1", {}, "Networks"),
