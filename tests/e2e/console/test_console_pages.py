@@ -1,10 +1,10 @@
 """The console's networks, credentials and budgets pages, and the wizard's budget verdict,
 in Debian's Chromium against the whole platform: a network created from the page is on
-the address map, its subnets placed inside it; a credential rotated from the page; a
-budget created from the costs page listed with its thresholds, drawn on the chart, and
-edited; the wizard's review shows the cost service's guardrail verdict, and the create
-meets it; a viewer reads these pages with no button to change them. Each page's
-screenshot is kept."""
+the address map, its subnets placed inside it, and an overlap asked for is marked; a
+credential rotated from the page; a budget created from the costs page listed with its
+thresholds, drawn on the chart, and edited; the wizard's review shows the cost service's
+guardrail verdict, and the create meets it; a viewer reads these pages with no button to
+change them. Each page's screenshot is kept."""
 
 from __future__ import annotations
 
@@ -102,6 +102,23 @@ def test_a_network_made_on_the_page_is_on_the_map_with_its_subnets(
     expect(page.locator(".cidr-map .overlap")).to_have_count(0)
     expect(page.locator("section[data-cloud=aws] tr[data-subnet]")).to_have_count(2)
     screens(page, "networks")
+    # Overlap only when asked for: both blocks are then marked, on lanes of their own.
+    twin = admin.api.post(
+        "/api/v1/aws/network/vpcs",
+        json={
+            "credential_id": admin.credential["id"],
+            "name": f"{name}-twin",
+            "region": "us-east-1",
+            "cidr_block": planned,
+            "allow_overlap": True,
+        },
+    )
+    assert twin.status_code == 202, twin.text
+    marked = page.locator('svg.cidr-map[data-range="10.0.0.0/8"] rect.overlap')
+    expect(marked).to_have_count(2)
+    lanes = marked.evaluate_all("r => r.map(x => Number(x.getAttribute('y')))")
+    assert len(set(lanes)) == 2, lanes
+    screens(page, "networks-overlap")
 
 
 def test_a_credential_rotated_from_the_page_shows_its_new_key(
