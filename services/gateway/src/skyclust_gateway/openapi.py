@@ -79,6 +79,17 @@ class UnreadCount(BaseModel):
     unread_count: int
 
 
+class BudgetCheck(BaseModel):
+    """The guardrail's verdict on a would-be cluster (`CheckBudgetGuardrail`'s findings,
+    warnings and estimate); `refuse`: an enforce budget would pass 100%."""
+
+    verdict: Literal["allow", "warn", "refuse"]
+    can_override: bool
+    estimate: dict[str, Any]
+    findings: list[rpc.CheckBudgetGuardrailReplyFinding]
+    warnings: list[rpc.CheckBudgetGuardrailReplyWarning]
+
+
 def reply(name: str) -> Any:
     model: Any = getattr(rpc, name).Reply
     return model
@@ -201,6 +212,7 @@ ANSWERS: dict[str, Answer] = {
     "collect_costs": _r("CollectCosts"),
     "cost_forecast": _r("GetCostForecast"),
     "cost_estimate": _r("EstimateClusterCost"),
+    "budget_check": Answer(BudgetCheck),
     "create_budget": _r("CreateBudget"),
     "list_budgets": _r("ListBudgets"),
     "get_budget": _r("GetBudget"),

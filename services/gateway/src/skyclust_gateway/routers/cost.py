@@ -132,6 +132,29 @@ async def cost_estimate(principal: Reader, body: EstimateBody, svc: Svc) -> JSON
     return ok(await svc.call(COST, "EstimateClusterCost", query))
 
 
+@router.post("/budget-check")
+async def budget_check(principal: Reader, body: EstimateBody, svc: Svc) -> JSONResponse:
+    """The budget guardrail's verdict on a cluster before it is asked for, from the cost
+    service's own check: `allow`, `warn` (a warn budget would pass 100%) or `refuse` (an
+    enforce budget would: the create is refused with `BUDGET_EXCEEDED` unless an admin
+    overrides it), with each budget it would pass. Nothing is created or recorded."""
+    # Asked as an admin's override, the guardrail never raises: it answers `override`
+    # with every finding, which for this caller's plain create means a refusal. The
+    # query has no side effect, so nothing is overridden by asking.
+    query = {
+        **body.as_guardrail_query(),
+        "workspace_id": principal.workspace_id,
+        "actor_id": principal.user_id,
+        "actor_is_admin": True,
+        "override": True,
+    }
+    result = await svc.call(COST, "CheckBudgetGuardrail", query)
+    verdict = "refuse" if result["action"] == "override" else result["action"]
+    check = {**result, "verdict": verdict, "can_override": principal.role == "admin"}
+    del check["action"]
+    return ok(check)
+
+
 @router.post("/collect")
 async def collect_costs(
     principal: CostCollector,

@@ -428,3 +428,33 @@ class EstimateBody(Strict):
             if config is not None:
                 query[name] = config.model_dump(mode="json", include=fields, exclude_none=True)
         return query
+
+    def as_guardrail_query(self) -> dict[str, Any]:
+        """The cluster as the provisioning service hands it to cost's guardrail: the
+        node groups, after the default pool GKE and AKS make from the provider config."""
+        fields = {"name", "instance_type", "min_size", "max_size", "desired_size"}
+        groups = [
+            g.model_dump(mode="json", include=fields, exclude_none=True)
+            for g in self.node_groups or []
+        ]
+        pools = {
+            "gcp": ("default", self.gcp_config, "machine_type"),
+            "azure": ("system", self.azure_config, "vm_size"),
+        }
+        if self.provider.value in pools:
+            name, config, size = pools[self.provider.value]
+            count = getattr(config, "node_count", None) or 1
+            pool = {"name": name, "min_size": count, "max_size": count, "desired_size": count}
+            if getattr(config, size, None):
+                pool["instance_type"] = getattr(config, size)
+            groups.insert(0, pool)
+        query: dict[str, Any] = {
+            "provider": self.provider.value,
+            "region": self.region,
+            "node_groups": groups,
+        }
+        if self.version:
+            query["version"] = self.version
+        if self.tags:
+            query["tags"] = dict(self.tags)
+        return query

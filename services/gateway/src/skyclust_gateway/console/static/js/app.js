@@ -8,6 +8,7 @@ import { clustersPage } from "./clusters.js";
 import { wizardPage } from "./wizard.js";
 import { detailPage } from "./detail.js";
 import { costsPage } from "./costs.js";
+import { networksPage } from "./networks.js";
 import { notificationsPage, refreshBadge } from "./notifications.js";
 import { apiKeysPage, auditPage, credentialsPage, membersPage } from "./settings.js";
 
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^#\/clusters\/new$/, (m) => wizardPage(view, ctx)],
   [/^#\/clusters\/(aws|gcp|azure)\/([0-9a-f-]{36})$/, (m) => detailPage(view, ctx, m[1], m[2])],
   [/^#\/clusters$/, () => clustersPage(view, ctx)],
+  [/^#\/networks$/, () => networksPage(view, ctx)],
   [/^#\/costs$/, () => costsPage(view, ctx)],
   [/^#\/notifications$/, () => notificationsPage(view, ctx)],
   [/^#\/credentials$/, () => credentialsPage(view, ctx)],

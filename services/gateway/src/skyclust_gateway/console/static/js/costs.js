@@ -1,9 +1,11 @@
 // Costs: daily spend by cloud (one summary per cloud), the breakdown by a chosen
-// dimension, the forecast with its 80% and 95% bands, and the budgets' standing.
+// dimension, the forecast with its 80% and 95% bands, and the budgets' standing drawn
+// with their thresholds (created and edited here by those who may manage budgets).
 
 import { api } from "./api.js";
 import { alertBox, field, h, money, mount, table } from "./dom.js";
 import { dailyChart, forecastChart, legend } from "./chart.js";
+import { budgetChart, budgetForm, budgetTable } from "./budgets.js";
 
 const CLOUDS = ["aws", "gcp", "azure"];
 
@@ -14,7 +16,17 @@ export async function costsPage(view, ctx) {
   const collect = ctx.can("clusters:write")
     ? h("button", { type: "button", onclick: () => api("POST", "/api/v1/cost-analysis/collect?days=30").then(load).catch((e) => body.prepend(alertBox(e))) }, "Collect from the clouds now")
     : null;
-  mount(view, h("div", { class: "heading" }, h("h1", {}, "Costs"), collect), h("div", { class: "filters" }, field("Period", period), field("Breakdown by", by)), body);
+  const problem = h("div", { "aria-live": "assertive" });
+  const run = async (work) => {
+    problem.replaceChildren();
+    try {
+      await work();
+    } catch (error) {
+      problem.replaceChildren(alertBox(error));
+    }
+  };
+  const editor = ctx.can("budgets:manage") ? budgetForm(run, () => load()) : null;
+  mount(view, h("div", { class: "heading" }, h("h1", {}, "Costs"), collect), h("div", { class: "filters" }, field("Period", period), field("Breakdown by", by)), problem, body);
 
   async function load() {
     const q = `period=${period.value}`;
@@ -24,7 +36,8 @@ export async function costsPage(view, ctx) {
         Promise.all(CLOUDS.map((c) => api("GET", `/api/v1/cost-analysis/summary?${q}&provider=${c}`))),
         api("GET", `/api/v1/cost-analysis/breakdown?${q}&by=${by.value}`),
         api("GET", "/api/v1/cost-analysis/forecast?horizon=1m"),
-        api("GET", "/api/v1/budgets").then((b) => b.items),
+        // The list has no standing; each budget's own read has its spend and forecast.
+        api("GET", "/api/v1/budgets").then((b) => Promise.all(b.items.map((i) => api("GET", `/api/v1/budgets/${i.budget_id}`)))),
       ]);
     } catch (error) {
       body.replaceChildren(alertBox(error));
@@ -63,23 +76,10 @@ export async function costsPage(view, ctx) {
         "section",
         { "aria-labelledby": "bu-h" },
         h("h2", { id: "bu-h" }, "Budgets"),
-        table(
-          "Budgets, their thresholds and where the period stands",
-          ["Budget", "Scope", "Mode", "Amount", "Spent", "Forecast", "Thresholds"],
-          budgets.map((b) =>
-            h(
-              "tr",
-              {},
-              h("th", { scope: "row" }, b.name),
-              h("td", {}, b.scope.value ? `${b.scope.kind}: ${b.scope.value}` : b.scope.kind),
-              h("td", {}, b.mode),
-              h("td", { class: "num" }, money(b.amount, b.currency)),
-              h("td", { class: "num" }, money(b.status?.actual ?? 0, b.currency)),
-              h("td", { class: "num" }, money(b.status?.forecast ?? 0, b.currency)),
-              h("td", {}, b.thresholds.map((t) => `${Number(t)}%`).join(", ")),
-            ),
-          ),
-        ),
+        budgets.length ? budgetChart("Each budget's spend and forecast against its amount, thresholds marked", budgets) : null,
+        budgets.length ? legend(["spent", "forecast", "amount", "threshold"], ["budget-actual", "budget-forecast", "budget-amount", "threshold"]) : null,
+        budgetTable(budgets, editor ? editor.edit : null),
+        editor ? editor.form : null,
       ),
       h("div", {}, warnings.map((w) => h("p", { class: "warning" }, `${w.code}: ${w.message}`))),
     );

@@ -1,4 +1,4 @@
-// The workspace's settings pages: credentials (masked; added and validated here),
+// The workspace's settings pages: credentials (masked; added, validated and rotated here),
 // members and their roles, API keys, and the audit log with its filters. Each shows
 // only the buttons the caller's role may use.
 
@@ -71,13 +71,56 @@ export async function credentialsPage(view, ctx) {
             h("td", { class: "mono" }, masked(c.masked)),
             h("td", {}, when(c.last_validated_at)),
             h("td", {}, ctx.can("credentials:manage")
-              ? h("button", { type: "button", onclick: () => run(async () => { await api("POST", `/api/v1/credentials/${c.id}/validate`); await load(); }) }, "Validate")
+              ? [
+                  h("button", { type: "button", onclick: () => run(async () => { await api("POST", `/api/v1/credentials/${c.id}/validate`); await load(); }) }, "Validate"),
+                  " ",
+                  h("button", { type: "button", "aria-expanded": "false", onclick: (e) => rotateRow(e.currentTarget, c) }, "Rotate"),
+                ]
               : null),
           ),
         ),
       ),
     );
   }
+
+  // The new secret goes in a row under the credential's; the vault checks it with the
+  // cloud, and it must reach the same account.
+  function rotateRow(button, credential) {
+    const row = button.closest("tr");
+    if (row.nextElementSibling?.classList.contains("rotate")) {
+      row.nextElementSibling.remove();
+      button.setAttribute("aria-expanded", "false");
+      return;
+    }
+    button.setAttribute("aria-expanded", "true");
+    const data = h("textarea", { name: "rotate-data", required: true, rows: 4, spellcheck: "false" });
+    const form = h(
+      "form",
+      {
+        class: "rotate-form",
+        onsubmit: (event) => {
+          event.preventDefault();
+          run(async () => {
+            let secret;
+            try {
+              secret = JSON.parse(data.value);
+            } catch {
+              throw { code: "INVALID_JSON", message: "the secret must be a JSON object" };
+            }
+            const rotated = await api("PUT", `/api/v1/credentials/${credential.id}`, { data: secret });
+            await load();
+            done.replaceChildren(h("p", { class: "ok", role: "status" }, `Rotated “${rotated.name}”: the new secret is in use.`));
+          });
+        },
+      },
+      field(`New secret for ${credential.name} (JSON)`, data, "Checked with the cloud first; it must reach the same account."),
+      h("button", { type: "submit", class: "primary" }, "Rotate secret"),
+    );
+    row.after(h("tr", { class: "rotate" }, h("td", { colspan: 7 }, form)));
+    data.focus();
+  }
+  const done = h("div", { "aria-live": "polite" });
+  body.before(done);
   await run(load);
 }
 

@@ -1,7 +1,7 @@
 // The create wizard: provider, credential, place and version, node groups, then a review
-// that shows the cost service's monthly estimate and how it stands against the budgets
-// covering the cluster, before anything is asked for. The create itself is checked by
-// the budget guardrail again (an enforce budget refuses it with BUDGET_EXCEEDED).
+// that shows the cost service's monthly estimate and its budget guardrail's verdict on
+// the cluster (POST /cost-analysis/budget-check: the same check the create will meet),
+// before anything is asked for.
 
 import { api } from "./api.js";
 import { alertBox, field, h, money, mount, table } from "./dom.js";
@@ -40,16 +40,29 @@ function groupRow(provider, index) {
   return rowEl;
 }
 
-export function budgetWarnings(budgets, provider, estimate) {
-  const monthly = Number(estimate.monthly);
-  return budgets
-    .filter((b) => b.scope.kind === "workspace" || (b.scope.kind === "provider" && b.scope.value === provider))
-    .map((b) => {
-      const forecast = Number(b.status?.forecast ?? 0);
-      const projected = forecast + monthly;
-      return { budget: b, forecast, projected, over: projected > Number(b.amount) };
-    })
-    .filter((s) => s.over);
+const VERDICTS = {
+  allow: "Within every budget that covers it.",
+  warn: "It would pass a warn budget: the create goes ahead, with a warning.",
+  refuse: "It would pass an enforce budget: the create will be refused with BUDGET_EXCEEDED",
+};
+
+// The cost service's guardrail verdict, as the create itself will be checked.
+function verdictLines(check) {
+  const refuse = check.verdict === "refuse";
+  const head = h(
+    "p",
+    { class: { allow: "ok", warn: "warning", refuse: "alert" }[check.verdict], id: "budget-verdict", "data-verdict": check.verdict, role: refuse ? "alert" : "status" },
+    `Budget check by the cost service: ${VERDICTS[check.verdict]}`,
+    refuse ? (check.can_override ? " unless you override it as an admin." : " unless an admin overrides it.") : "",
+  );
+  const findings = check.findings.map((f) =>
+    h(
+      "p",
+      { class: "warning budget-warning", "data-budget": f.budget_id },
+      `Budget “${f.name}” (${f.mode}): its forecast ${money(f.forecast, f.currency)} plus this cluster's ${money(f.estimate, f.currency)} is ${money(f.projected, f.currency)}, over ${money(f.amount, f.currency)} (${Number(f.percent)}%).`,
+    ),
+  );
+  return [head, ...findings];
 }
 
 export async function wizardPage(view, ctx) {
@@ -134,30 +147,21 @@ export async function wizardPage(view, ctx) {
   async function showReview() {
     review.replaceChildren(h("p", {}, "Estimating…"));
     const request = body();
-    const [estimate, budgets] = await Promise.all([
-      api("POST", "/api/v1/cost-analysis/estimate", { ...request, provider: provider() }),
-      api("GET", "/api/v1/budgets").then((b) => b.items).catch(() => []),
+    const priced = { ...request, provider: provider() };
+    const [estimate, check] = await Promise.all([
+      api("POST", "/api/v1/cost-analysis/estimate", priced),
+      api("POST", "/api/v1/cost-analysis/budget-check", priced).catch((error) => ({ error })),
     ]);
-    const over = budgetWarnings(budgets, provider(), estimate);
     review.replaceChildren(
       ...[
-      h("p", { class: "estimate" }, "Estimated ", h("strong", { id: "estimate-monthly" }, money(estimate.monthly, estimate.currency)), " a month ", `(${money(estimate.monthly_min)} to ${money(estimate.monthly_max)} as the node groups scale)`),
-      table(
-        "What the estimate is made of",
-        ["Item", "Kind", "Monthly"],
-        estimate.line_items.map((i) => h("tr", {}, h("td", {}, i.name), h("td", {}, i.kind), h("td", { class: "num" }, money(i.monthly)))),
-      ),
-      estimate.warnings.map((w) => h("p", { class: "warning" }, `${w.code}: ${w.message}`)),
-      over.length
-        ? over.map((s) =>
-            h(
-              "p",
-              { class: "warning budget-warning", role: "alert" },
-              `Budget “${s.budget.name}” (${s.budget.mode}): its forecast ${money(s.forecast)} plus this cluster's ${money(estimate.monthly)} is ${money(s.projected)}, over ${money(s.budget.amount)}.`,
-              s.budget.mode === "enforce" ? " The create will be refused unless an admin overrides it." : "",
-            ),
-          )
-        : h("p", { class: "ok", id: "budget-ok" }, budgets.length ? "Within every budget that covers it." : "No budget covers this cluster."),
+        h("p", { class: "estimate" }, "Estimated ", h("strong", { id: "estimate-monthly" }, money(estimate.monthly, estimate.currency)), " a month ", `(${money(estimate.monthly_min)} to ${money(estimate.monthly_max)} as the node groups scale)`),
+        table(
+          "What the estimate is made of",
+          ["Item", "Kind", "Monthly"],
+          estimate.line_items.map((i) => h("tr", {}, h("td", {}, i.name), h("td", {}, i.kind), h("td", { class: "num" }, money(i.monthly)))),
+        ),
+        estimate.warnings.map((w) => h("p", { class: "warning" }, `${w.code}: ${w.message}`)),
+        check.error ? alertBox(check.error) : verdictLines(check),
       ].flat(),
     );
   }
