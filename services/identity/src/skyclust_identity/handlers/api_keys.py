@@ -99,8 +99,11 @@ async def revoke_api_key(
                 )
             )
             await uow.commit()
-    await _cut_nats_sessions(deps, str(key.id))
-    return _view(key)
+        # Read while the unit of work holds the row: leaving it without a commit (the key
+        # was revoked already) rolls back, which expires the row's attributes.
+        answer = _view(key)
+    await _cut_nats_sessions(deps, answer["id"])
+    return answer
 
 
 async def _cut_nats_sessions(deps: IdentityDeps, api_key_id: str) -> None:
