@@ -206,6 +206,8 @@ def status(api: Api, cluster: str) -> str:
     return value
 
 
+# The platform's start (14 services on three nodes) counts toward the test's time.
+@pytest.mark.timeout(900)
 def test_sagas_finish_when_a_nats_node_and_a_replica_of_each_service_die_mid_run(
     nats_cluster: list[NatsServer], replicated_platform: Platform
 ) -> None:
