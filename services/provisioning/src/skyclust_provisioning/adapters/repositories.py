@@ -29,7 +29,7 @@ class ClusterRepository(Protocol):
 
     async def unfinished_since(
         self, cutoff: datetime, limit: int
-    ) -> list[tuple[uuid.UUID, uuid.UUID, str | None]]: ...
+    ) -> list[tuple[uuid.UUID, uuid.UUID]]: ...
 
     async def due_for_drift(
         self, now: datetime, limit: int
