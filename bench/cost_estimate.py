@@ -27,7 +27,6 @@ import json
 import os
 import platform as host
 import shutil
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -39,7 +38,7 @@ from skyclust_cost.bootstrap import MIGRATIONS, SERVICE, wire
 from skyclust_cost.domain.estimate import ClusterRequest, estimate
 from skyclust_cost.settings import CostSettings
 
-from bench.cost_summary import stats
+from bench.cost_summary import stats, timed
 from skyclust_common.contracts import load_registry
 from skyclust_common.dbadmin import provision_service
 from skyclust_common.messaging import Bus, BusConfig
@@ -87,12 +86,6 @@ BODIES: dict[str, dict[str, Any]] = {
         "network_pieces": NETWORK,
     },
 }
-
-
-async def timed(fn: Callable[[], Awaitable[Any]]) -> float:
-    began = time.perf_counter()
-    await fn()
-    return (time.perf_counter() - began) * 1000
 
 
 async def run(nats_url: str, admin_url: str) -> dict[str, Any]:
