@@ -116,3 +116,18 @@ def test_a_component_that_cannot_start_is_named_and_exits_non_zero():
         if proc.poll() is None:
             proc.kill()
         shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "", "6"])
+def test_a_bad_replica_count_is_refused_with_the_setting_named(value: str) -> None:
+    from skyclust_tools.embedded import EmbeddedError
+    from skyclust_tools.launcher import replicas_setting
+
+    with pytest.raises(EmbeddedError, match="SKYCLUST_REPLICAS must be a whole number"):
+        replicas_setting(value)
+
+
+def test_a_replica_count_is_read() -> None:
+    from skyclust_tools.launcher import replicas_setting
+
+    assert [replicas_setting(v) for v in ("1", "2", "5")] == [1, 2, 5]

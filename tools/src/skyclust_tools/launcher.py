@@ -42,6 +42,17 @@ DB_SERVICES = ("identity", "credential-vault", "provisioning", "network", "notif
 NATS_USERS = ("gateway", *DB_SERVICES)
 
 
+def replicas_setting(value: str) -> int:
+    """SKYCLUST_REPLICAS: how many of each service `make run` starts (1 to 5)."""
+    try:
+        replicas = int(value)
+    except ValueError:
+        replicas = 0
+    if not 1 <= replicas <= 5:
+        raise EmbeddedError(f"SKYCLUST_REPLICAS must be a whole number from 1 to 5, not {value!r}")
+    return replicas
+
+
 @dataclass
 class Platform:
     state_dir: Path
@@ -270,7 +281,7 @@ class Platform:
         # SKYCLUST_REPLICAS runs each service that many times side by side (one NATS
         # user and database role per service, a health port and a log each; the other
         # gateways on ports of their own), as a deployment with replicas would.
-        replicas = max(1, int(os.environ.get("SKYCLUST_REPLICAS", "1")))
+        replicas = replicas_setting(os.environ.get("SKYCLUST_REPLICAS", "1"))
         runs = [
             (kind, kind if n == 1 else f"{kind}-{n}", module, env)
             for kind, module, env in specs
