@@ -248,7 +248,7 @@ def test_sagas_finish_when_a_nats_node_and_a_replica_of_each_service_die_mid_run
             break
         assert "FAILED" not in statuses.values(), statuses
         time.sleep(2)
-    assert set(statuses.values()) == {"READY"}, statuses
+    assert set(statuses.values()) == {"READY"}, stalled(platform, statuses)
     elapsed = time.monotonic() - started
     # One cloud cluster per saga: no step ran twice against the cloud.
     assert len(eks_clusters(platform, body)) == CLUSTERS
@@ -289,6 +289,18 @@ def create(api: Api, credential_id: str, timeout: float = 90) -> str:
         assert response.status_code == 503 and error["code"] == "SERVICE_UNAVAILABLE", response.text
         assert time.monotonic() < deadline, response.text
         time.sleep(1)
+
+
+def stalled(platform: Platform, statuses: dict[str, str], limit: int = 150) -> str:
+    """The clusters not READY, with what every service logged about them."""
+    stuck = {c: s for c, s in statuses.items() if s != "READY"}
+    lines = [
+        f"{name}: {line}"
+        for name, text in sorted(platform.logs().items())
+        for line in text.splitlines()
+        if any(c in line for c in stuck)
+    ]
+    return f"not READY: {stuck}\n" + "\n".join(lines[-limit:])
 
 
 def kill(platform: Platform, replica: str) -> int:

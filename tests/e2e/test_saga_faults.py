@@ -42,9 +42,9 @@ class Fault:
 def network_fault(provider: str, name: str) -> Fault:
     """The generated network's creation is refused."""
     if provider == "aws":
-        # EC2 is one path for every action; the network service makes the first EC2 call
-        # after the request (the credential was checked with STS before).
-        return Fault(r"^/$", "POST", 403, code="UnauthorizedOperation")
+        # EC2 is one path for every action, so the fault names the action: the network
+        # service's inventory sweep makes EC2 calls of its own at any time.
+        return Fault(r"^/CreateVpc$", "POST", 403, code="UnauthorizedOperation")
     if provider == "gcp":
         return Fault(r"/global/networks$", "POST", 403)
     return Fault(rf"/virtualNetworks/{name}-[0-9a-f]{{8}}$", "PUT", 403)

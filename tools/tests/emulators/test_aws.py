@@ -116,6 +116,21 @@ def test_query_protocol_services_get_xml_errors(aws: Any, admin: AwsAdmin) -> No
     assert _code(ec2_error.value) == "UnauthorizedOperation"
 
 
+def test_a_query_protocol_fault_may_name_the_action(aws: Any, admin: AwsAdmin) -> None:
+    """EC2's actions all POST to "/": a fault on `/CreateVpc` leaves the others alone, and the
+    request moto then reads is the one the client sent."""
+    fault = admin.inject_fault("^/CreateVpc$", method="POST", status=403, code="Denied")
+    ec2 = aws("ec2")
+    assert isinstance(ec2.describe_vpcs()["Vpcs"], list)
+    with pytest.raises(ClientError) as refused:
+        ec2.create_vpc(CidrBlock="10.42.0.0/16")
+    assert _code(refused.value) == "Denied"
+    created = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]
+    assert created["CidrBlock"] == "10.43.0.0/16"
+    (after,) = admin.faults()
+    assert (after["id"], after["hits"]) == (fault["id"], 1)
+
+
 def test_cluster_versions_are_listed_as_eks_lists_them(aws: Any) -> None:
     eks = aws("eks")
     listed = eks.describe_cluster_versions()["clusterVersions"]

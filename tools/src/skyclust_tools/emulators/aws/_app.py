@@ -4,10 +4,12 @@ deferred EKS updates and the `/_emulator` admin API the GCP and Azure emulators 
 from __future__ import annotations
 
 import functools
+import io
 import json
 import re
 import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -121,13 +123,15 @@ class AwsEmulator:
         method = str(environ.get("REQUEST_METHOD", "GET"))
         if path.startswith("/_emulator/"):
             return self._handle_admin(environ, start_response, path.removeprefix("/_emulator/"))
-        # JSON-protocol calls all go to "/": faults may name the operation instead.
+        # JSON- and query-protocol calls all go to "/": faults may name the operation
+        # instead (`/CreateVpc`, `/AWSInsightsIndexService.GetCostAndUsage`).
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        action = _query_action(environ) if path == "/" and not target else ""
         with self._lock:
             self.scheduler.run_due()
             fault = self.faults.take(method, path)
-            if fault is None and target:
-                fault = self.faults.take(method, f"/{target}")
+            if fault is None and (target or action):
+                fault = self.faults.take(method, f"/{target or action}")
         if fault is not None and fault.hang_seconds:
             time.sleep(fault.hang_seconds)
         if fault is not None and fault.status and not fault.operation_error:
@@ -245,6 +249,21 @@ class AwsEmulator:
             self.log.clear()
             return 204, None
         return 200, self.log.list()
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """The `Action` of a query-protocol call (EC2, IAM, STS): in the form body of a POST,
+    which is read here and put back for moto to read again."""
+    if "x-www-form-urlencoded" not in str(environ.get("CONTENT_TYPE", "")):
+        return ""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return ""
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    actions = urllib.parse.parse_qs(body.decode("utf-8", "replace")).get("Action", [])
+    return actions[0] if actions else ""
 
 
 def _fault_response(
