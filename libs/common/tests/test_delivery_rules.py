@@ -119,6 +119,41 @@ async def test_a_retryable_failure_is_redelivered_after_its_delay_and_then_acked
     assert await dead_letters(bus, durable) == []
 
 
+@pytest.mark.parametrize(
+    "outage",
+    [
+        ServiceUnavailable("the service it asks is restarting"),
+        ConnectionRefusedError(111, "its database is not listening"),
+    ],
+    ids=["service", "database"],
+)
+async def test_an_outage_longer_than_max_deliver_is_waited_for_not_dead_lettered(
+    bus: Bus, outage: Exception
+) -> None:
+    """What stalled a saga in the replicated e2e: a command dead-lettered because the
+    network service's database had no connection slot for five quick attempts."""
+    workspace = str(uuid.uuid4())
+    durable = f"outage-{workspace[:8]}"
+    attempts: list[int] = []
+    done = asyncio.Event()
+    failing = 2 * bus.config.max_deliver
+
+    async def handler(event: CloudEvent, delivery: Delivery) -> None:
+        attempts.append(delivery.num_delivered)
+        if len(attempts) <= failing:
+            raise outage
+        done.set()
+
+    await bus.consume(durable, [f"skyclust.evt.{workspace}.WorkspaceCreated"], handler)
+    await bus.publish(an_event(workspace))
+    await asyncio.wait_for(done.wait(), 15)
+
+    assert attempts == list(range(1, failing + 2))
+    assert await dead_letters(bus, durable) == []
+    info = await bus.js.consumer_info(EVENTS_STREAM, durable)
+    assert (info.num_pending, info.num_ack_pending) == (0, 0)
+
+
 async def test_a_handler_running_past_the_ack_wait_is_not_redelivered(bus):
     workspace = str(uuid.uuid4())
     calls = 0

@@ -103,6 +103,21 @@ async def test_a_crashed_handler_is_a_retryable_internal_error(bus: Bus) -> None
     assert "database" not in info.value.message, "the crash's detail stays on its side"
 
 
+async def test_a_handler_that_cannot_reach_its_database_answers_service_unavailable(
+    bus: Bus,
+) -> None:
+    """Not a 500: the caller (the gateway, a saga) may try again once it is back."""
+    await answer_with(bus, ConnectionRefusedError(111, "Connect call failed"))
+    with pytest.raises(ServiceUnavailable) as info:
+        await bus.request(bus.service, "GetJwks", {}, timeout=3)
+    assert (info.value.code, info.value.status, info.value.retryable) == (
+        "SERVICE_UNAVAILABLE",
+        503,
+        True,
+    )
+    assert "database" in info.value.message
+
+
 async def test_no_responders_is_retryable(bus: Bus) -> None:
     with pytest.raises(NoResponders) as info:
         await bus.request(f"nobody{uuid.uuid4().hex[:6]}", "GetJwks", {}, timeout=2)

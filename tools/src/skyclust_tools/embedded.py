@@ -80,6 +80,11 @@ class NatsServer:
         _terminate(self.proc)
 
 
+# Every service's pool (its size and overflow) at up to five replicas, the operator
+# commands and the tests' own connections.
+MAX_CONNECTIONS = 600
+
+
 @dataclass
 class PostgresServer:
     data_dir: Path
@@ -106,9 +111,20 @@ class PostgresServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         try:
             self._server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
+            if self._max_connections() < MAX_CONNECTIONS:
+                # A new data directory has PostgreSQL's 100, fewer than the platform's
+                # pools at two replicas: set once, it takes a restart.
+                self._server.psql(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS};")
+                self._server.cleanup()
+                self._server = pgserver.get_server(str(self.data_dir), cleanup_mode="stop")
         except Exception as exc:
             raise EmbeddedError(f"embedded PostgreSQL did not start: {exc}") from exc
         return self
+
+    def _max_connections(self) -> int:
+        shown: str = self._server.psql("SHOW max_connections;")  # type: ignore[attr-defined]
+        numbers = [line.strip() for line in shown.splitlines() if line.strip().isdigit()]
+        return int(numbers[0]) if numbers else 0
 
     def stop(self) -> None:
         if self._server is not None:

@@ -83,6 +83,37 @@ def inbox_table(metadata: MetaData) -> Table:
     return metadata.tables[f"{metadata.schema}.inbox"]
 
 
+# SQLSTATEs that say the database cannot serve now, not that the statement is wrong:
+# connection exceptions (08), insufficient resources (53: too many connections, out of
+# memory or disk), an administrator's or a crash's shutdown or a start still under way
+# (57P01-03), and the conflicts a retry resolves (serialization failure, deadlock).
+_UNAVAILABLE_CLASSES = ("08", "53")
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "40001", "40P01"})
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` (or what caused it) means the database is out of reach or out of
+    room for now: the same work succeeds once it is back, so it is waited for, never
+    counted against the work itself."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(current, exc.TimeoutError | ConnectionError):
+            return True  # no connection free in the pool in time; refused or reset
+        state = getattr(getattr(current, "orig", None), "sqlstate", None) or getattr(
+            current, "sqlstate", None
+        )
+        if isinstance(state, str) and (
+            state[:2] in _UNAVAILABLE_CLASSES or state in _UNAVAILABLE_STATES
+        ):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 # A connection idle for longer than this is pinged when it is checked out; one used more
 # recently is trusted. Connections are also replaced after RECYCLE_SECONDS.
 PING_IDLE_SECONDS = 10.0

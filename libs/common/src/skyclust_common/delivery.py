@@ -11,6 +11,10 @@ message is here, in one place for every service:
 - a handler that fails is redelivered after the backoff table's delay (a `nak` with a
   delay, never an immediate one), up to `max_deliver` attempts, then dead-lettered; a
   `PermanentFailure` is dead-lettered at once; nothing is ever dropped without a record;
+- a handler that fails because its database or a service it asks is unavailable
+  (`db.database_unavailable`, `ServiceUnavailable`) is not at fault: the message waits at
+  the longest delay for as long as the outage lasts and is never dead-lettered for it, and
+  a request answers `SERVICE_UNAVAILABLE` (retryable) instead of an internal error;
 - a running handler sends in-progress acks so it is not redelivered while it works;
 - a request is validated against its contract and always answered `{ok, data}` or
   `{ok: false, error}`, the error keeping its class, status, code and retryability.
@@ -34,11 +38,13 @@ from faststream import BaseMiddleware
 from pydantic import ValidationError
 
 from .contracts import EVERY_SERVICE, ContractRegistry
+from .db import database_unavailable
 from .envelope import CloudEvent
 from .errors import (
     BadRequest,
     ContractViolation,
     PermanentFailure,
+    ServiceUnavailable,
     SkyclustError,
     UntrustedSource,
 )
@@ -193,6 +199,26 @@ class _EventRules(BaseMiddleware):
             return
         except Exception as exc:
             code = exc.code if isinstance(exc, SkyclustError) else type(exc).__name__
+            if database_unavailable(exc) or isinstance(exc, ServiceUnavailable):
+                # The service's database or a service it asks is down or full: the
+                # message is not at fault, so it waits at the longest delay for as long as
+                # that lasts and is never dead-lettered for it.
+                delay = max(config.retry_backoff_seconds, default=1.0)
+                log.warning(
+                    "a dependency is unavailable; the message waits for it",
+                    extra={
+                        "consumer": consumer,
+                        "event_id": event.id,
+                        "attempt": delivery.num_delivered,
+                        "retry_in": delay,
+                        "code": code,
+                        "error": str(exc),
+                    },
+                )
+                with contextlib.suppress(Exception):
+                    await msg.nack(delay=delay)
+                MESSAGES.labels(service, consumer, "waiting").inc()
+                return
             if delivery.num_delivered >= config.max_deliver:
                 reason = f"failed {delivery.num_delivered} times; last error: {exc}"
                 await self._dead_letter(msg, delivery, reason, code)
@@ -287,7 +313,12 @@ class _ReplyRules(BaseMiddleware):
             return {"ok": False, "error": exc.to_dict()}, exc.code
         except orjson.JSONDecodeError:
             return {"ok": False, "error": BadRequest("not JSON").to_dict()}, "BAD_REQUEST"
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                # Not the request's fault, and not a bug: the caller may try again.
+                log.warning("rpc handler found its database unavailable", extra={"query": name})
+                down = ServiceUnavailable(f"{self.bus.service} cannot reach its database")
+                return {"ok": False, "error": down.to_dict()}, down.code
             log.exception("rpc handler failed", extra={"query": name})
             return {"ok": False, "error": SkyclustError("internal error").to_dict()}, (
                 "INTERNAL_ERROR"
