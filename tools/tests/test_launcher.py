@@ -63,10 +63,12 @@ def test_sigterm_stops_every_child():
     state = scratch_dir("sc-launch-")
     proc = launcher(state, {})
     try:
-        deadline = time.monotonic() + 90
+        # The e2e platform's patience: on a loaded machine (a suite in parallel) the
+        # whole start has taken longer than 90 s.
+        deadline = time.monotonic() + 240
         while not (state / "dev.env").exists():
             assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-            assert time.monotonic() < deadline, "not ready in 90 s"
+            assert time.monotonic() < deadline, "not ready in 240 s"
             time.sleep(0.2)
         values = dict(line.split("=", 1) for line in (state / "dev.env").read_text().splitlines())
         # Renamed into place whole, the moment it appears.
