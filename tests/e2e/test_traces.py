@@ -6,6 +6,7 @@ JetStream, all carrying the trace id the gateway answered with."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -24,8 +25,8 @@ pytestmark = pytest.mark.e2e
 # account's email on identity's command (through identity's outbox and JetStream).
 EXPECTED = {"skyclust-gateway", "skyclust-identity", "skyclust-notification"}
 
-# (service.name, span name, trace id hex, parent span id hex)
-Span = tuple[str, str, str, str]
+# (service.name, span name, trace id hex, parent span id hex, instrumentation scope)
+Span = tuple[str, str, str, str, str]
 
 
 class Receiver:
@@ -46,7 +47,13 @@ class Receiver:
                 for scope in resource_spans.scope_spans:
                     for span in scope.spans:
                         self.spans.append(
-                            (service, span.name, span.trace_id.hex(), span.parent_span_id.hex())
+                            (
+                                service,
+                                span.name,
+                                span.trace_id.hex(),
+                                span.parent_span_id.hex(),
+                                scope.scope.name,
+                            )
                         )
 
     def of_trace(self, trace_id: str) -> list[Span]:
@@ -120,5 +127,72 @@ def test_one_request_is_one_trace_across_gateway_and_identity(
     rpc_spans = [s for s in spans if s[0] == "skyclust-identity" and s[1].startswith("rpc ")]
     assert rpc_spans, spans
     # identity's and notification's handling are children within the trace, never roots.
-    assert all(parent for service, *_, parent in spans if service != "skyclust-gateway"), spans
+    assert all(parent for service, _, _, parent, _ in spans if service != "skyclust-gateway"), spans
     print(f"trace {trace_id}: {sorted({(s[0], s[1]) for s in spans})}")
+
+
+# Every service a cluster's creation passes through: the gateway takes the request,
+# provisioning runs the saga, the vault decrypts the credential, network makes the
+# cluster's network, identity writes the audit trail.
+SAGA_SERVICES = {
+    "skyclust-gateway",
+    "skyclust-provisioning",
+    "skyclust-credential-vault",
+    "skyclust-network",
+    "skyclust-identity",
+}
+DB_SCOPE = "opentelemetry.instrumentation.sqlalchemy"
+
+
+def test_a_cluster_from_its_request_to_cluster_ready_is_one_trace(
+    receiver: tuple[str, Receiver], traced_platform: Platform
+) -> None:
+    _, received = receiver
+    api = Api(traced_platform.gateway_url)
+    api.signup()
+    body = json.loads((traced_platform.state_dir / "credentials" / "aws.json").read_text())
+    credential = api.post("/api/v1/credentials", json=body)
+    assert credential.status_code == 201, credential.text
+    trace_id = uuid.uuid4().hex
+    created = api.post(
+        "/api/v1/aws/kubernetes/clusters",
+        headers={"traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"},
+        json={
+            "credential_id": credential.json()["data"]["id"],
+            "name": f"traced-{uuid.uuid4().hex[:6]}",
+            "version": "1.30",
+            "region": "us-east-1",
+            "node_groups": [{"name": "workers", "min_size": 1, "max_size": 2, "desired_size": 1}],
+        },
+    )
+    assert created.status_code == 202, created.text
+    assert created.headers["traceparent"].split("-")[1] == trace_id
+    cluster_id = created.json()["data"]["id"]
+
+    deadline = time.monotonic() + 120
+    spans: list[Span] = []
+    while time.monotonic() < deadline:
+        spans = received.of_trace(trace_id)
+        services = {service for service, *_ in spans}
+        ready = [s for s in spans if s[1] == "handle ClusterReady"]
+        if services >= SAGA_SERVICES and ready:
+            break
+        time.sleep(0.5)
+    names = sorted({(s[0], s[1]) for s in spans})
+    print(f"trace {trace_id}: {names}")
+    status = api.get(f"/api/v1/aws/kubernetes/clusters/{cluster_id}").json()["data"]["status"]
+    assert status == "READY", (status, names)
+    assert {service for service, *_ in spans} >= SAGA_SERVICES, names
+    assert [s for s in spans if s[1] == "handle ClusterReady"], names
+    pairs = {(s[0], s[1]) for s in spans}
+    assert ("skyclust-credential-vault", "rpc DecryptCredential") in pairs, names
+    assert ("skyclust-network", "handle ProvisionClusterNetwork") in pairs, names
+    assert {
+        ("skyclust-identity", "rpc RecordAudit"),
+        ("skyclust-identity", "handle AuditRecorded"),
+    } & (pairs), names
+    assert any(s[4] == DB_SCOPE for s in spans if s[0] == "skyclust-provisioning"), names
+    # One root, the caller's: every span in the trace has a parent within it or the
+    # caller's span the traceparent named.
+    own = {s[3] for s in spans}
+    assert len(own) > 1 and all(s[3] for s in spans), names

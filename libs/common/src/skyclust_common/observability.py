@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +27,9 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 MESSAGES = Counter(
     "skyclust_messages_total",
@@ -80,6 +83,8 @@ BUILD_INFO = Gauge(
 log = logging.getLogger(__name__)
 _propagator = TraceContextTextMapPropagator()
 _configured = False
+# The provider `setup_tracing` built with an exporter; None while spans go nowhere.
+_recording: TracerProvider | None = None
 _OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
 
 
@@ -140,7 +145,7 @@ def record_build_info(service: str, version: str) -> None:
 
 
 def setup_tracing(service: str) -> None:
-    global _configured
+    global _configured, _recording
     if _configured:
         return
     exporter = _otlp_exporter()
@@ -159,6 +164,7 @@ def setup_tracing(service: str) -> None:
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         provider.add_span_processor(BatchSpanProcessor(exporter))
+        _recording = provider
     trace.set_tracer_provider(provider)
     _configured = True
 
@@ -167,6 +173,69 @@ def setup_tracing(service: str) -> None:
 def tracer(name: str) -> trace.Tracer:
     # A proxy until setup_tracing runs, then the provider's tracer: safe to cache.
     return trace.get_tracer(name)
+
+
+class _ChildSpansOnly(trace.TracerProvider):
+    """Tracers that start a span only under a current one: a statement run for a
+    request, a message or an RPC joins its trace, while the outbox relay's and the
+    pruner's polling, which no trace asked for, records nothing rather than a root span
+    every pass."""
+
+    def __init__(self, provider: trace.TracerProvider) -> None:
+        self.provider = provider
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _ChildTracer(self.provider.get_tracer(*args, **kwargs))
+
+
+class _ChildTracer(trace.Tracer):
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self.tracer = tracer
+
+    def start_span(self, name: str, context: Any = None, *args: Any, **kwargs: Any) -> trace.Span:
+        if not trace.get_current_span(context).get_span_context().is_valid:
+            return trace.INVALID_SPAN
+        return self.tracer.start_span(name, context, *args, **kwargs)
+
+    @contextmanager
+    def start_as_current_span(  # type: ignore[override]
+        self, name: str, context: Any = None, *args: Any, end_on_exit: bool = True, **kwargs: Any
+    ) -> Iterator[trace.Span]:
+        span = self.start_span(name, context, *args, **kwargs)
+        with trace.use_span(span, end_on_exit=end_on_exit) as current:
+            yield current
+
+
+def trace_database(engine: AsyncEngine, provider: trace.TracerProvider | None = None) -> bool:
+    """A client span for every statement the engine runs, a child of the span current
+    when it runs (the handler's, the RPC's, the request's), when spans are recorded:
+    with `provider`, or with the one `setup_tracing` gave an exporter. Without either the
+    engine is left as it is, so a process that exports nothing pays nothing per query.
+    The span holds the statement as SQLAlchemy sends it, placeholders ($1, $2) and not
+    the values bound to them, so no secret or personal value reaches a trace."""
+    provider = provider or _recording
+    if provider is None:
+        return False
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.instrumentation.sqlalchemy.version import __version__
+    from opentelemetry.metrics import NoOpMeter
+
+    # EngineTracer, the instrumentation's per-engine listeners, rather than its
+    # instrumentor: that one also patches create_engine and Engine.connect for the whole
+    # process, instruments once per process, and refuses SQLAlchemy 2.1 by its declared
+    # range although the listeners work on it (libs/common/tests/test_database_spans.py). An async
+    # engine runs its statements on the sync engine inside it, in a greenlet sharing the
+    # calling task's context, so the span current there is the parent. Pool metrics are
+    # Prometheus's business here, hence the no-op meter.
+    EngineTracer(
+        _ChildSpansOnly(provider).get_tracer(
+            "opentelemetry.instrumentation.sqlalchemy", __version__
+        ),
+        engine.sync_engine,
+        NoOpMeter("skyclust").create_up_down_counter("db.client.connections.usage"),
+        enable_commenter=False,
+    )
+    return True
 
 
 def inject_trace(headers: MutableMapping[str, str]) -> None:

@@ -34,6 +34,7 @@ from .observability import (
     mount_health,
     record_build_info,
     setup_tracing,
+    trace_database,
 )
 from .outbox import OutboxRelay
 from .settings import DatabaseServiceSettings, ServiceSettings
@@ -220,6 +221,7 @@ async def start_runtime(
         assert isinstance(settings, DatabaseServiceSettings) and migrations_dir is not None
         database_url = settings.database_url.get_secret_value()
         engine = create_engine(database_url, pool_size=settings.database_pool_size)
+        trace_database(engine)
         await _wait_for_database(engine)
         try:
             await require_head(

@@ -11,6 +11,7 @@ import pytest
 
 from skyclust_common.contracts import load_registry
 from skyclust_common.errors import Conflict, ContractViolation, ProviderError
+from skyclust_common.observability import setup_tracing, tracer
 from skyclust_provisioning.adapters.fake_uow import (
     FakeProvisioningDatabase,
     FakeProvisioningUnitOfWork,
@@ -197,6 +198,25 @@ async def test_the_sweep_advances_a_saga_nobody_moved():
     assert (await world.get(cluster))["status"] == "READY"
     assert (await world.get(fresh))["status"] == "PENDING"
     assert await sweeper.once() == []
+
+
+async def test_a_saga_the_sweep_resumes_stays_in_the_trace_of_its_request():
+    # As every service process does: ids are made and carried, nothing is recorded.
+    setup_tracing("provisioning")
+    world = World()
+    with tracer("test").start_as_current_span("POST /api/v1/aws/kubernetes/clusters") as span:
+        cluster = await world.create(**OWN_NETWORK)
+    trace_id = f"{span.get_span_context().trace_id:032x}"
+    # Its ClusterRequested was lost: only the sweep moves it.
+    world.db.tables["clusters"][uuid.UUID(cluster["id"])]["updated_at"] -= timedelta(minutes=5)
+    sweeper = Sweeper(world.deps, stale_after=60.0)
+    assert await sweeper.once() == [uuid.UUID(cluster["id"])]
+    await sweeper.wait()
+    assert (await world.get(cluster))["status"] == "READY"
+    mine = [e for e in world.db.events() if e.subject == cluster["id"]]
+    assert "ClusterReady" in [e.name for e in mine]
+    traces = {e.traceparent.split("-")[1] if e.traceparent else None for e in mine}
+    assert traces == {trace_id}, [(e.name, e.traceparent) for e in mine]
 
 
 async def test_a_node_group_added_to_a_ready_cluster_becomes_ready():

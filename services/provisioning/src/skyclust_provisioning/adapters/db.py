@@ -101,6 +101,9 @@ class Cluster(Base):
         DateTime(timezone=True), nullable=True
     )
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The W3C traceparent of the last work that moved the saga (the request that started
+    # the operation, then each step): a run the sweep resumes continues that trace.
+    traceparent: Mapped[str | None] = mapped_column(String(55), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -172,16 +175,16 @@ class Clusters(_Rows):
 
     async def unfinished_since(
         self, cutoff: datetime, limit: int
-    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-        """(workspace_id, id) of clusters mid-saga and untouched since `cutoff`, the
-        longest untouched first."""
+    ) -> list[tuple[uuid.UUID, uuid.UUID, str | None]]:
+        """(workspace_id, id, traceparent) of clusters mid-saga and untouched since
+        `cutoff`, the longest untouched first."""
         query = (
-            select(Cluster.workspace_id, Cluster.id)
+            select(Cluster.workspace_id, Cluster.id, Cluster.traceparent)
             .where(Cluster.status.in_(list(UNFINISHED)), Cluster.updated_at < cutoff)
             .order_by(Cluster.updated_at)
             .limit(limit)
         )
-        return [(w, c) for w, c in (await self.session.execute(query)).all()]
+        return [(w, c, t) for w, c, t in (await self.session.execute(query)).all()]
 
     async def due_for_drift(self, now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
         """(workspace_id, id) of READY managed clusters whose drift check is due."""

@@ -135,10 +135,10 @@ class FakeClusters(_FakeRows):
 
     async def unfinished_since(
         self, cutoff: datetime, limit: int
-    ) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    ) -> list[tuple[uuid.UUID, uuid.UUID, str | None]]:
         rows = [c for c in self._all() if c.status in UNFINISHED and c.updated_at < cutoff]
         rows.sort(key=lambda c: c.updated_at)
-        return [(c.workspace_id, c.id) for c in rows[:limit]]
+        return [(c.workspace_id, c.id, c.traceparent) for c in rows[:limit]]
 
     async def due_for_drift(self, now: datetime, limit: int) -> list[tuple[uuid.UUID, uuid.UUID]]:
         rows = [

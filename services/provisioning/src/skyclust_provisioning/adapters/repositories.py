@@ -29,7 +29,7 @@ class ClusterRepository(Protocol):
 
     async def unfinished_since(
         self, cutoff: datetime, limit: int
-    ) -> list[tuple[uuid.UUID, uuid.UUID]]: ...
+    ) -> list[tuple[uuid.UUID, uuid.UUID, str | None]]: ...
 
     async def due_for_drift(
         self, now: datetime, limit: int

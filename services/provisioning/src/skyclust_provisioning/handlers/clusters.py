@@ -21,6 +21,7 @@ from skyclust_common.messages.rpc import (
     UpgradeClusterRequest,
 )
 from skyclust_common.messaging import RpcContext
+from skyclust_common.observability import current_traceparent
 
 from ..adapters.db import Cluster, ClusterFields, NodeGroup
 from ..adapters.repositories import ProvisioningUoW
@@ -229,6 +230,7 @@ async def create_cluster(
             managed=True,
             drift=[],
             created_by=req.actor_id,
+            traceparent=current_traceparent(),
         )
         await add_new(uow, cluster)
         for group in groups:
@@ -325,6 +327,7 @@ async def delete_cluster(
         if cluster.status not in DELETABLE:
             raise ClusterBusy(f"a cluster that is {cluster.status} cannot be deleted now")
         cluster.status = Status.DELETING
+        cluster.traceparent = current_traceparent()
         cluster.status_reason = None
         cluster.status_message = None
         if cluster.failure is None:
@@ -373,6 +376,7 @@ async def upgrade_cluster(
         if cluster is None or cluster.status != Status.READY or cluster.version != current:
             raise ClusterBusy("the cluster changed meanwhile; try again")
         cluster.status = Status.UPDATING
+        cluster.traceparent = current_traceparent()
         cluster.status_reason = None
         cluster.status_message = None
         cluster.target_version = wanted

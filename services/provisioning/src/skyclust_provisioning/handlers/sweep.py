@@ -7,6 +7,8 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from skyclust_common.observability import extract_trace, tracer
+
 from .saga import advance
 from .shared import ProvisioningDeps
 
@@ -28,17 +30,23 @@ class Sweeper:
         async with self.deps.uow() as uow:
             rows = await uow.clusters.unfinished_since(cutoff, limit=100)
         started = []
-        for workspace_id, cluster_id in rows:
+        for workspace_id, cluster_id, traceparent in rows:
             if cluster_id in self.running:
                 continue
-            task = asyncio.create_task(self._advance(str(workspace_id), cluster_id))
+            task = asyncio.create_task(self._advance(str(workspace_id), cluster_id, traceparent))
             self.running[cluster_id] = task
             started.append(cluster_id)
         return started
 
-    async def _advance(self, workspace_id: str, cluster_id: uuid.UUID) -> None:
+    async def _advance(
+        self, workspace_id: str, cluster_id: uuid.UUID, traceparent: str | None
+    ) -> None:
+        # The resumed run belongs to the trace of the work that last moved the saga, so
+        # one operation stays one trace however many times the sweep picks it up.
+        parent = extract_trace({"traceparent": traceparent} if traceparent else {})
         try:
-            await advance(self.deps, workspace_id, str(cluster_id))
+            with tracer(__name__).start_as_current_span("sweep cluster", context=parent):
+                await advance(self.deps, workspace_id, str(cluster_id))
         except Exception:
             log.exception(
                 "the sweep could not advance a cluster", extra={"cluster": str(cluster_id)}

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from skyclust_common.envelope import CloudEvent, new_event
+from skyclust_common.observability import current_traceparent
 
 from ...adapters.db import Cluster, NodeGroup
 from ...domain import conditions
@@ -80,6 +81,7 @@ async def update(
         before = row.status
         for key, value in fields.items():
             setattr(row, key, value)
+        row.traceparent = current_traceparent() or row.traceparent
         if row.status != before:
             row.conditions = conditions.for_cluster_status(
                 row.conditions, row.status, row.status_reason, row.status_message, now()
