@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -376,6 +377,12 @@ async def serve(spec: ServiceSpec[S, D], settings: S, *, stop: asyncio.Event | N
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+    # Everything loaded and built by now (modules, contracts, validators, the app) lives as
+    # long as the process: out of the collector's sight, a full collection under load no
+    # longer walks it. Without this, the gateway's p99 at 32 connections was 4-6x bare
+    # FastAPI's; with it, 0.8-3.7x in the same runs (README, measurements, a).
+    gc.collect()
+    gc.freeze()
     server_tasks = [asyncio.create_task(server.serve()) for server in servers]
     log.info("service started", extra={"service": spec.name})
     stopper = asyncio.create_task(stop.wait())
