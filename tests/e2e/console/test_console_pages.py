@@ -1,10 +1,11 @@
 """The console's networks, credentials and budgets pages, and the wizard's budget verdict,
 in Debian's Chromium against the whole platform: a network created from the page is on
 the address map, its subnets placed inside it, and an overlap asked for is marked; a
-credential rotated from the page; a budget created from the costs page listed with its
-thresholds, drawn on the chart, and edited; the wizard's review shows the cost service's
-guardrail verdict, and the create meets it; a viewer reads these pages with no button to
-change them. Each page's screenshot is kept."""
+credential rotated from the page; a budget created from the
+costs page listed with its thresholds, drawn on the chart, and edited; the wizard's
+review shows the cost service's guardrail verdict, the create meets it, and an admin's
+explicit override creates the cluster (audited) where a user is offered none; a viewer
+reads these pages with no button to change them. Each page's screenshot is kept."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Request, expect
 
 from ..client import Api
+from ..test_budget_guardrail import audited
 from ..test_cluster_lifecycle import add_credential
 from ..test_identity import join
 from ..test_vault import new_key
@@ -184,6 +186,36 @@ def test_a_budget_made_on_the_costs_page_shows_its_thresholds_and_is_edited(
     screens(page, "costs-budget-edited")
 
 
+def to_review(page: Page, name: str) -> dict[str, Any]:
+    """Through the wizard to its review: the budget-check route's answer."""
+    page.get_by_role("link", name="Clusters", exact=True).click()
+    page.get_by_role("link", name="Create cluster").click()
+    page.get_by_label("AWS").check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_label("Credential")).to_have_value(re.compile(".+"))
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Cluster name").fill(name)
+    page.get_by_role("button", name="Next").click()
+    with page.expect_response("**/api/v1/cost-analysis/budget-check") as answered:
+        page.get_by_role("button", name="Next").click()
+    check: dict[str, Any] = answered.value.json()["data"]
+    return check
+
+
+def clusters_named(api: Api, prefix: str) -> list[dict[str, Any]]:
+    clusters = api.get("/api/v1/kubernetes/clusters").json()["data"]
+    return [c for c in clusters if c["name"].startswith(prefix)]
+
+
+def sent_body(request: Request) -> dict[str, Any]:
+    body = request.post_data_json
+    assert isinstance(body, dict), body
+    return body
+
+
+OVERRIDE = "Override the enforce budget and create this cluster anyway"
+
+
 def test_the_wizard_shows_the_guardrails_verdict_and_the_create_meets_it(
     admin: Admin, screens: Screens
 ) -> None:
@@ -194,17 +226,7 @@ def test_the_wizard_shows_the_guardrails_verdict_and_the_create_meets_it(
     assert made.status_code == 201, made.text
     budget_id = made.json()["data"]["budget_id"]
     page = admin.page
-    page.get_by_role("link", name="Clusters", exact=True).click()
-    page.get_by_role("link", name="Create cluster").click()
-    page.get_by_label("AWS").check()
-    page.get_by_role("button", name="Next").click()
-    expect(page.get_by_label("Credential")).to_have_value(re.compile(".+"))
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Cluster name").fill(f"refused-{uuid.uuid4().hex[:6]}")
-    page.get_by_role("button", name="Next").click()
-    with page.expect_response("**/api/v1/cost-analysis/budget-check") as answered:
-        page.get_by_role("button", name="Next").click()
-    check = answered.value.json()["data"]
+    check = to_review(page, f"refused-{uuid.uuid4().hex[:6]}")
     assert check["verdict"] == "refuse" and check["can_override"] is True, check
     finding = next(f for f in check["findings"] if f["budget_id"] == budget_id)
     verdict = page.locator("#budget-verdict")
@@ -214,15 +236,70 @@ def test_the_wizard_shows_the_guardrails_verdict_and_the_create_meets_it(
     expect(shown).to_contain_text("“hard-stop” (enforce)")
     percent = str(float(finding["percent"])).rstrip("0").rstrip(".")
     expect(shown).to_contain_text(f"over $1.00 ({percent}%)")
+    override = page.get_by_role("checkbox", name=OVERRIDE)
+    expect(override).not_to_be_checked()
     screens(page, "wizard-budget-verdict")
-    # The create meets the same check: refused, with its code.
-    page.get_by_role("button", name="Create cluster").click()
+    # Left unchecked, the create meets the same check: refused, with its code.
+    with page.expect_request("**/api/v1/aws/kubernetes/clusters") as sent:
+        page.get_by_role("button", name="Create cluster").click()
+    assert "budget_override" not in sent_body(sent.value)
     expect(page.locator("p.alert", has_text="BUDGET_EXCEEDED:")).to_have_count(1)
-    assert not [
-        c
-        for c in admin.api.get("/api/v1/kubernetes/clusters").json()["data"]
-        if c["name"].startswith("refused-")
-    ]
+    assert not clusters_named(admin.api, "refused-")
+
+
+def test_an_admins_explicit_override_creates_the_blocked_cluster_audited(
+    admin: Admin, screens: Screens
+) -> None:
+    page, name = admin.page, f"overridden-{uuid.uuid4().hex[:6]}"
+    check = to_review(page, name)
+    assert check["verdict"] == "refuse" and check["can_override"] is True, check
+    override = page.get_by_role("checkbox", name=OVERRIDE)
+    expect(override).to_have_attribute("aria-describedby", "budget-verdict budget-override-hint")
+    # By keyboard: the box takes the focus and Space ticks it.
+    override.focus()
+    page.keyboard.press("Space")
+    expect(override).to_be_checked()
+    screens(page, "wizard-budget-override")
+    with page.expect_request("**/api/v1/aws/kubernetes/clusters") as sent:
+        page.get_by_role("button", name="Create cluster").click()
+    assert sent_body(sent.value)["budget_override"] is True
+    expect(page).to_have_url(re.compile(r"#/clusters/aws/[0-9a-f-]{36}$"))
+    cluster_id = page.url.rsplit("/", 1)[1]
+    expect(page.locator("#cluster-status")).to_have_attribute(
+        "data-status", "READY", timeout=120_000
+    )
+    assert [c["id"] for c in clusters_named(admin.api, name)] == [cluster_id]
+    record = audited(admin.api, "override_budget", cluster_id)
+    assert record["outcome"] == "success", record
+
+
+def test_a_user_sees_why_the_create_is_blocked_and_no_override(
+    admin: Admin, platform: Any, browser: Browser, screens: Screens
+) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        _, account = pool.submit(join, platform, admin.api, "user").result()
+    workspace = admin.api.get("/api/v1/auth/me").json()["data"]["workspace"]["id"]
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        sign_in(page, platform.gateway_url, account["email"])
+        page.get_by_label("Workspace").select_option(workspace)
+        expect(page.locator("#whoami")).to_contain_text("· user")
+        check = to_review(page, f"blocked-{uuid.uuid4().hex[:6]}")
+        assert check["verdict"] == "refuse" and check["can_override"] is False, check
+        verdict = page.locator("#budget-verdict")
+        expect(verdict).to_have_attribute("role", "alert")
+        expect(verdict).to_contain_text("refused with BUDGET_EXCEEDED")
+        expect(verdict).to_contain_text("unless an admin of the workspace overrides it")
+        expect(page.locator(".budget-warning", has_text="“hard-stop” (enforce)")).to_be_visible()
+        expect(page.get_by_role("checkbox")).to_have_count(0)
+        expect(page.get_by_text("Budget override")).to_have_count(0)
+        screens(page, "wizard-user-refused")
+        page.get_by_role("button", name="Create cluster").click()
+        expect(page.locator("p.alert", has_text="BUDGET_EXCEEDED:")).to_have_count(1)
+        assert not clusters_named(admin.api, "blocked-")
+    finally:
+        context.close()
 
 
 def test_a_viewer_reads_these_pages_with_no_button_to_change_them(
