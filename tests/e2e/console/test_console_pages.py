@@ -1,7 +1,8 @@
 """The console's networks, credentials and budgets pages, and the wizard's budget verdict,
 in Debian's Chromium against the whole platform: a network created from the page is on
 the address map, its subnets placed inside it, and an overlap asked for is marked; a
-credential rotated from the page; a budget created from the
+subnet and a security group with rules made and deleted from the page, and a bad block
+shown with the API's code; a credential rotated from the page; a budget created from the
 costs page listed with its thresholds, drawn on the chart, and edited; the wizard's
 review shows the cost service's guardrail verdict, the create meets it, and an admin's
 explicit override creates the cluster (audited) where a user is offered none; a viewer
@@ -121,6 +122,102 @@ def test_a_network_made_on_the_page_is_on_the_map_with_its_subnets(
     lanes = marked.evaluate_all("r => r.map(x => Number(x.getAttribute('y')))")
     assert len(set(lanes)) == 2, lanes
     screens(page, "networks-overlap")
+
+
+def test_a_subnet_and_a_security_group_made_and_deleted_on_the_page(
+    admin: Admin, screens: Screens
+) -> None:
+    made = admin.api.post(
+        "/api/v1/aws/network/vpcs",
+        json={
+            "credential_id": admin.credential["id"],
+            "name": f"crud-{uuid.uuid4().hex[:6]}",
+            "region": "us-east-1",
+            "prefix_length": 16,
+        },
+    )
+    assert made.status_code == 202, made.text
+    vpc = ready_vpc(admin.api, made.json()["data"]["id"])
+    block = ipaddress.ip_network(vpc["cidr_block"])
+    subnet_cidr = str(next(block.subnets(new_prefix=24)))
+    page = admin.page
+    page.get_by_role("link", name="Clusters", exact=True).click()
+    page.get_by_role("link", name="Networks").click()
+    subnet_form = page.get_by_role("form", name="Add a subnet")
+    # The network list is filled once the page has read the networks.
+    expect(
+        subnet_form.get_by_label("Network").locator(f'option[value="{vpc["id"]}"]')
+    ).to_have_count(1)
+
+    # A block that is no CIDR goes to the API, whose code and message are shown on the field.
+    subnet_form.get_by_label("Network").select_option(vpc["id"])
+    subnet_form.get_by_label("Subnet name").fill("web")
+    subnet_form.get_by_label("Subnet block").fill("10.0.300.0/24")
+    with page.expect_response("**/api/v1/aws/network/subnets") as answered:
+        subnet_form.get_by_role("button", name="Create subnet").click()
+    refused = answered.value
+    assert refused.status == 422, refused.text()
+    error = refused.json()["error"]
+    assert error["code"] == "INVALID_CIDR", error
+    shown = subnet_form.get_by_role("alert")
+    expect(shown).to_have_text(f"INVALID_CIDR: {error['message']}")
+    expect(shown).to_have_attribute("data-code", "INVALID_CIDR")
+    expect(subnet_form.get_by_label("Subnet block")).to_have_attribute("aria-invalid", "true")
+    expect(subnet_form.get_by_label("Subnet name")).not_to_have_attribute("aria-invalid", "true")
+    screens(page, "networks-invalid-cidr")
+
+    subnet_form.get_by_label("Subnet block").fill(subnet_cidr)
+    subnet_form.get_by_role("button", name="Create subnet").click()
+    expect(subnet_form.get_by_role("alert")).to_have_count(0)
+    expect(subnet_form.get_by_label("Subnet block")).not_to_have_attribute("aria-invalid", "true")
+    subnet = page.locator("section[data-cloud=aws] tr[data-subnet]", has_text=subnet_cidr)
+    expect(subnet).to_contain_text("web")
+    expect(subnet).to_have_attribute("data-status", "READY", timeout=60_000)
+    subnet_id = subnet.get_attribute("data-subnet")
+    listed = admin.api.get("/api/v1/aws/network/subnets", params={"vpc_id": vpc["id"]})
+    assert [(s["id"], s["cidr_block"]) for s in listed.json()["data"]] == [(subnet_id, subnet_cidr)]
+
+    group_form = page.get_by_role("form", name="Add a security group")
+    group_form.get_by_label("Network").select_option(vpc["id"])
+    group_form.get_by_label("Group name").fill("web-in")
+    group_form.get_by_label("Block of rule 1").fill(str(block))
+    group_form.get_by_label("From port of rule 1").fill("443")
+    group_form.get_by_role("button", name="Add rule").click()
+    # Keyboard: the new rule's first control has the focus.
+    expect(group_form.get_by_label("Direction of rule 2")).to_be_focused()
+    group_form.get_by_label("Direction of rule 2").select_option("egress")
+    group_form.get_by_label("Protocol of rule 2").select_option("all")
+    expect(group_form.get_by_label("From port of rule 2")).to_be_disabled()
+    group_form.get_by_label("Block of rule 2").fill("0.0.0.0/0")
+    # A rule the service refuses is named by its index: that row's controls are marked.
+    group_form.get_by_label("To port of rule 1").fill("400")
+    group_form.get_by_role("button", name="Create security group").click()
+    shown = group_form.get_by_role("alert")
+    expect(shown).to_have_attribute("data-code", "INVALID_RULE")
+    expect(shown).to_contain_text("INVALID_RULE: rules[0]: ports must be 0-65535")
+    expect(group_form.get_by_label("To port of rule 1")).to_have_attribute("aria-invalid", "true")
+    expect(group_form.get_by_label("Block of rule 2")).not_to_have_attribute("aria-invalid", "true")
+    group_form.get_by_label("To port of rule 1").fill("")
+    group_form.get_by_role("button", name="Create security group").click()
+    group = page.locator("section[data-cloud=aws] tr[data-security-group]", has_text="web-in")
+    expect(group).to_have_attribute("data-status", "READY", timeout=60_000)
+    expect(group.locator("td.rules")).to_have_text(
+        f"ingress tcp {block} 443-443; egress all 0.0.0.0/0"
+    )
+    group_id = group.get_attribute("data-security-group")
+    stored = admin.api.get(f"/api/v1/aws/network/security-groups/{group_id}").json()["data"]
+    assert [(r["direction"], r["protocol"], r["cidr"]) for r in stored["rules"]] == [
+        ("ingress", "tcp", str(block)),
+        ("egress", "all", "0.0.0.0/0"),
+    ]
+    screens(page, "networks-subnet-and-group")
+
+    for label, row in (("security group web-in", group), ("subnet web", subnet)):
+        page.once("dialog", lambda dialog: dialog.accept())
+        row.get_by_role("button", name=f"Delete {label}").click()
+        expect(row).to_have_count(0, timeout=60_000)
+    assert admin.api.get(f"/api/v1/aws/network/subnets/{subnet_id}").status_code == 404
+    assert admin.api.get(f"/api/v1/aws/network/security-groups/{group_id}").status_code == 404
 
 
 def test_a_credential_rotated_from_the_page_shows_its_new_key(
@@ -319,7 +416,10 @@ def test_a_viewer_reads_these_pages_with_no_button_to_change_them(
         page.get_by_role("link", name="Networks").click()
         expect(page.locator("svg.cidr-map rect[data-vpc]").first).to_be_visible()
         expect(page.locator("svg[data-vpc-map] rect[data-subnet]").first).to_be_visible()
-        expect(page.get_by_role("button", name="Create network")).to_have_count(0)
+        expect(page.locator("section[data-cloud=aws] tr[data-subnet]").first).to_be_visible()
+        for name in ("Create network", "Create subnet", "Create security group", "Delete"):
+            expect(page.get_by_role("button", name=name)).to_have_count(0)
+        expect(page.get_by_role("form")).to_have_count(0)
         screens(page, "viewer-networks")
         page.get_by_role("link", name="Credentials").click()
         expect(page.locator("tr[data-credential]").first).to_be_visible()
