@@ -382,6 +382,12 @@ def test_a_user_sees_why_the_create_is_blocked_and_no_override(
         sign_in(page, platform.gateway_url, account["email"])
         page.get_by_label("Workspace").select_option(workspace)
         expect(page.locator("#whoami")).to_contain_text("· user")
+        # The switch re-renders the current page once it has the new role, which would
+        # put a wizard opened meanwhile back on its first step: a reload starts the
+        # console in the switched workspace (its tokens are kept) with nothing pending.
+        page.reload()
+        expect(page.locator("#whoami")).to_contain_text("· user")
+        expect(page.get_by_role("heading", name="Clusters")).to_be_visible()
         check = to_review(page, f"blocked-{uuid.uuid4().hex[:6]}")
         assert check["verdict"] == "refuse" and check["can_override"] is False, check
         verdict = page.locator("#budget-verdict")
