@@ -40,6 +40,7 @@ const NAMES = [
   "SubnetDeleted",
   "SecurityGroupRequested",
   "SecurityGroupReady",
+  "SecurityGroupFailed",
   "SecurityGroupDeleted",
   "NotificationCreated",
   "BudgetThresholdCrossed",

@@ -1,7 +1,7 @@
 // The create wizard: provider, credential, place and version, node groups, then a review
 // that shows the cost service's monthly estimate and its budget guardrail's verdict on
 // the cluster (POST /cost-analysis/budget-check: the same check the create will meet),
-// before anything is asked for.
+// before anything is asked for. An admin facing a refusal may override it there.
 
 import { api } from "./api.js";
 import { alertBox, field, h, money, mount, table } from "./dom.js";
@@ -53,7 +53,7 @@ function verdictLines(check) {
     "p",
     { class: { allow: "ok", warn: "warning", refuse: "alert" }[check.verdict], id: "budget-verdict", "data-verdict": check.verdict, role: refuse ? "alert" : "status" },
     `Budget check by the cost service: ${VERDICTS[check.verdict]}`,
-    refuse ? (check.can_override ? " unless you override it as an admin." : " unless an admin overrides it.") : "",
+    refuse ? (check.can_override ? " unless you override it below." : " unless an admin of the workspace overrides it: ask one, or raise the budget.") : "",
   );
   const findings = check.findings.map((f) =>
     h(
@@ -63,6 +63,22 @@ function verdictLines(check) {
     ),
   );
   return [head, ...findings];
+}
+
+// Offered only when the gateway says this caller may override (`can_override`: admins)
+// and only for a refusal: the create then carries `budget_override`, which the API
+// audits. Unchecked by default, so an admin's create is refused like anyone's unless
+// they choose otherwise; the API takes no reason, so none is asked for.
+function overrideControl(check) {
+  if (check.verdict !== "refuse" || !check.can_override) return null;
+  const box = h("input", { type: "checkbox", id: "budget-override", name: "budget_override", "aria-describedby": "budget-verdict budget-override-hint" });
+  return h(
+    "fieldset",
+    { class: "override" },
+    h("legend", {}, "Budget override"),
+    h("label", { for: "budget-override", class: "choice" }, box, " Override the enforce budget and create this cluster anyway"),
+    h("small", { id: "budget-override-hint" }, "Admins only. The override is recorded in the audit log with your name."),
+  );
 }
 
 export async function wizardPage(view, ctx) {
@@ -161,8 +177,8 @@ export async function wizardPage(view, ctx) {
           estimate.line_items.map((i) => h("tr", {}, h("td", {}, i.name), h("td", {}, i.kind), h("td", { class: "num" }, money(i.monthly)))),
         ),
         estimate.warnings.map((w) => h("p", { class: "warning" }, `${w.code}: ${w.message}`)),
-        check.error ? alertBox(check.error) : verdictLines(check),
-      ].flat(),
+        check.error ? alertBox(check.error) : [verdictLines(check), overrideControl(check)],
+      ].flat(2).filter(Boolean),
     );
   }
 
@@ -196,7 +212,9 @@ export async function wizardPage(view, ctx) {
     event.preventDefault();
     submit.disabled = true;
     try {
-      const cluster = await api("POST", `/api/v1/${provider()}/kubernetes/clusters`, body());
+      const request = body();
+      if (review.querySelector("#budget-override")?.checked) request.budget_override = true;
+      const cluster = await api("POST", `/api/v1/${provider()}/kubernetes/clusters`, request);
       location.hash = `#/clusters/${cluster.provider}/${cluster.id}`;
     } catch (error) {
       problem.replaceChildren(alertBox(error));
