@@ -49,11 +49,13 @@ image-tools:
 	    || { echo "could not install$$missing: run apt-get install$$missing as root" >&2; exit 1; }; \
 	fi
 
-# docker-compose.yml's per-service env files (.skyclust/compose/*.env) from .skyclust/secrets.json.
+# docker-compose.yml's per-service env files (.skyclust/compose/*.env) from .skyclust/secrets.json;
+# EMULATORS=1 also points the services at the local clouds of the profile `emulators`.
 compose-env: install
-	$(UV) run --frozen python -m skyclust_tools.compose_env
+	$(UV) run --frozen python -m skyclust_tools.compose_env $(if $(EMULATORS),--emulators)
 
-# One OCI image per service, localhost/skyclust-<service>:$(TAG), in buildah's vfs storage.
+# One OCI image per service, localhost/skyclust-<service>:$(TAG), and the local clouds'
+# localhost/skyclust-emulators:$(TAG), in buildah's vfs storage.
 TAG ?= dev
 images: install image-tools
 	$(UV) run --frozen python -m skyclust_tools.images --tag $(TAG)

@@ -20,18 +20,22 @@ import socketserver
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
+from cryptography import x509
 from sqlalchemy.engine import make_url
 
 from skyclust_common.dbadmin import service_url
 from skyclust_tools import images
-from skyclust_tools.images import SERVICES, Base, containerfile
+from skyclust_tools.emulators import AdminError, AwsAdmin, AzureAdmin, GcpAdmin
+from skyclust_tools.images import EMULATOR_PORTS, EMULATORS, SERVICES, Base, containerfile
 
 
 @pytest.mark.unit
@@ -70,6 +74,49 @@ def test_every_service_has_a_two_stage_non_root_containerfile() -> None:
 
 
 @pytest.mark.unit
+def test_the_emulators_image_runs_any_emulator_as_the_non_root_user() -> None:
+    text = containerfile(EMULATORS, "localhost/skyclust-base:bookworm")
+    lines = text.splitlines()
+    froms = [line for line in lines if line.startswith("FROM ")]
+    assert froms == ["FROM localhost/skyclust-base:bookworm AS build", froms[0][:-9]]
+    runtime = lines[lines.index(froms[1]) :]
+    assert not [line for line in runtime if line.startswith(("RUN ", "ADD "))]
+    assert "USER 10001:10001" in runtime
+    assert (
+        "ENV PYTHONPATH=/opt/skyclust/tools/src:/opt/skyclust/libs/common/src:"
+        "/opt/skyclust/site" in runtime
+    )
+    # The emulator is the command: `python3 -m skyclust_tools.emulators.<cloud> ...`.
+    assert 'ENTRYPOINT ["python3", "-m"]' in runtime
+    assert any(line.startswith('CMD ["skyclust_tools.emulators.aws"') for line in runtime)
+    assert "EXPOSE 8790 8791 8792" in runtime
+    # The Azure emulator's TLS folder is its user's, so a volume on it is writable.
+    tls = images.EMULATOR_TLS_DIR
+    assert f"COPY --from=build --chown=10001:10001 {tls} {tls}" in runtime
+    assert 'LABEL org.opencontainers.image.title="skyclust-emulators"' in runtime
+    # The seven services are the platform; the emulators image is built beside them.
+    assert EMULATORS.name not in SERVICES and images.IMAGES["emulators"] == EMULATORS
+
+
+@pytest.mark.unit
+def test_staging_the_emulators_installs_the_tools_package_and_its_dependencies(
+    tmp_path: Path,
+) -> None:
+    base = Base("localhost/skyclust-base:test", "3.11.2", "2.36")
+    # Symlinks into uv's cache: the layout is what is looked at, not copies.
+    context = images.stage(EMULATORS, base, tmp_path, link_mode="symlink")
+    site = context / "site"
+    for dependency in ("moto", "uvicorn", "starlette", "cryptography", "httpx"):
+        assert (site / dependency).is_dir(), dependency
+    assert not (site / "pytest").exists() and not (site / "mypy").exists()
+    app = context / "app"
+    for cloud in EMULATOR_PORTS:
+        assert (app / f"tools/src/skyclust_tools/emulators/{cloud}/__main__.py").exists()
+    assert (app / "libs/common/src/skyclust_common/cloud").is_dir()
+    assert not list(app.rglob("tests"))
+
+
+@pytest.mark.unit
 def test_the_base_is_made_from_scratch_with_the_non_root_user() -> None:
     text = images.base_containerfile()
     assert text.splitlines()[1:3] == ["FROM scratch", "ADD rootfs.tar /"]
@@ -102,7 +149,7 @@ def test_every_service_imports_only_what_its_image_holds() -> None:
     distribution of its `uv export`: in the workspace's shared venv a missing one hides."""
     owners = module_owners()
     missing: dict[str, set[str]] = {}
-    for service in SERVICES.values():
+    for service in [*SERVICES.values(), EMULATORS]:
         export = [*images._uv(), "export", "--frozen", "--package", service.project, "--no-dev"]
         export += ["--no-emit-workspace", "--no-hashes", "--no-header", "--no-annotate"]
         out = subprocess.run(export, capture_output=True, text=True, check=True, cwd=images.REPO)
@@ -110,7 +157,11 @@ def test_every_service_imports_only_what_its_image_holds() -> None:
             canonical(line.split("==")[0]) for line in out.stdout.splitlines() if "==" in line
         }
         own = {"skyclust_common", service.package}
-        src = images.REPO / "services" / service.name / "src"
+        src = images.REPO / service.folder / "src"
+        if service == EMULATORS:
+            # What that image runs; the rest of the tools package (gen_messages needs the
+            # dev group's datamodel-code-generator) is there, but not run there.
+            src = src / "skyclust_tools" / "emulators"
         for module in sorted(top_level_imports(src)):
             if module in sys.stdlib_module_names or module in own:
                 continue
@@ -158,6 +209,9 @@ def top_level_imports(src: Path) -> set[str]:
 def test_an_unknown_service_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert images.main(["nope"]) == 2
     assert "unknown services: nope" in capsys.readouterr().err
+    # `emulators` is known: that call fails later, on buildah or the build, not the name.
+    assert images.main(["emulators", "nope"]) == 2
+    assert capsys.readouterr().err.strip() == "unknown services: nope"
 
 
 # --- a real image, built with buildah and run -------------------------------------------
@@ -323,3 +377,95 @@ def test_the_identity_image_bootstraps_migrates_and_checks(
     checked = run_in(ctr, "python3", "-m", "skyclust_identity", "check", env=env)
     assert checked.returncode == 0, checked.stderr + checked.stdout
     assert set(json.loads(checked.stdout)["checks"].values()) == {"ok"}
+
+
+# --- the emulators' image, built and run ---------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def emulators_image() -> Iterator[str]:
+    problem = buildah_missing()
+    if problem:
+        pytest.fail(f"the image test needs buildah and debootstrap: {problem}", pytrace=False)
+    image = images.build(EMULATORS, f"test-{uuid.uuid4().hex[:8]}")
+    yield image
+    subprocess.run([*images.BUILDAH, "rmi", image], capture_output=True, check=False)
+
+
+def wait_healthy(admin: AwsAdmin | GcpAdmin | AzureAdmin, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            admin.health()
+            return
+        except (AdminError, httpx.TransportError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out = proc.communicate(timeout=10)[0] if proc.poll() is not None else ""
+                raise AssertionError(f"the emulator did not answer: {out[-2000:]}") from None
+            time.sleep(0.5)
+
+
+@pytest.mark.integration
+@pytest.mark.images
+def test_the_emulators_image_serves_the_three_clouds(emulators_image: str, tmp_path: Path) -> None:
+    """Each emulator from the image, as docker-compose.yml's profile runs it (its module as
+    the command, --host 0.0.0.0), answers its admin API; the Azure one over TLS with a
+    certificate for `azure-emulator`, made by the image's user in a mounted folder."""
+    config = image_config(emulators_image)
+    assert config["User"] == "10001:10001"
+    assert config["Entrypoint"] == ["python3", "-m"]
+    ctr = subprocess.run(
+        [*images.BUILDAH, "from", emulators_image], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    tls.chmod(0o777)  # the image's user 10001 writes the CA there
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        ports = {cloud: free_port() for cloud in EMULATOR_PORTS}
+        for cloud, port in ports.items():
+            argv = [f"skyclust_tools.emulators.{cloud}", "--host", "0.0.0.0", "--port", str(port)]
+            if cloud == "azure":
+                argv += ["--tls-dir", images.EMULATOR_TLS_DIR, "--tls-name", "azure-emulator"]
+            flags = ["--isolation", "chroot", "--network", "host"]
+            flags += ["--volume", f"{tls}:{images.EMULATOR_TLS_DIR}"]
+            procs.append(
+                subprocess.Popen(
+                    [*images.BUILDAH, "run", *flags, ctr, "--", "python3", "-m", *argv],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
+        aws_proc, gcp_proc, azure_proc = procs
+        wait_healthy(AwsAdmin(f"http://127.0.0.1:{ports['aws']}"), aws_proc)
+        gcp = GcpAdmin(f"http://127.0.0.1:{ports['gcp']}")
+        wait_healthy(gcp, gcp_proc)
+        assert gcp.create_service_account_key("image-test")["project_id"] == "image-test"
+        deadline = time.monotonic() + 60
+        while not (tls / "ca.pem").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        azure = AzureAdmin(f"https://127.0.0.1:{ports['azure']}", verify=str(tls / "ca.pem"))
+        wait_healthy(azure, azure_proc)
+        assert azure.create_account()["tenant_id"]
+        leaf = x509.load_pem_x509_certificates((tls / "server.pem").read_bytes())[0]
+        names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert "azure-emulator" in names.get_values_for_type(x509.DNSName)
+        assert (tls / "server-key.pem").stat().st_uid == images.UID
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=15)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        subprocess.run([*images.BUILDAH, "rm", ctr], capture_output=True, check=False)

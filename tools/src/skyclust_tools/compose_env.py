@@ -7,7 +7,12 @@ Each holds what is the service's own and secret: its NATS user, password and inb
 database its role's password (for `bootstrap-db`) and URL (`postgres:5432`, database
 `skyclust`), the vault's keyring, identity's MFA keys and notification's webhook secrets'
 keys. Nothing secret is in
-docker-compose.yml itself."""
+docker-compose.yml itself.
+
+With `--emulators`, also `<state-dir>/compose/clouds.env`: the local clouds of the compose
+profile `emulators` for the services that call the clouds (their URLs on the compose
+network and the Azure emulator's CA). Without it that file is removed, and the services
+use the real clouds."""
 
 from __future__ import annotations
 
@@ -23,6 +28,15 @@ from .launcher import DB_SERVICES, NATS_USERS, ROOT, Platform
 # Where docker-compose.yml's Postgres is, as its services see it.
 DATABASE = "postgresql://postgres@postgres:5432/skyclust"
 FOLDER = "compose"
+CLOUDS_FILE = "clouds.env"
+# docker-compose.yml's profile `emulators`: its services' names and ports, and the volume
+# the Azure emulator writes its CA to (mounted read-only in the services).
+EMULATOR_CLOUDS = {
+    "SKYCLUST_AWS_ENDPOINT_URL": "http://aws-emulator:8792",
+    "SKYCLUST_GCP_ENDPOINT_URL": "http://gcp-emulator:8790",
+    "SKYCLUST_AZURE_ENDPOINT_URL": "https://azure-emulator:8791",
+    "SKYCLUST_AZURE_CA_BUNDLE": "/var/lib/skyclust/emulator-tls/ca.pem",
+}
 
 
 def service_env(service: str, secret: dict[str, object]) -> dict[str, str]:
@@ -59,8 +73,9 @@ def _line(key: str, value: str) -> str:
     return f"{key}='{value}'\n"
 
 
-def write(state_dir: Path) -> list[Path]:
-    """Write one env file per service under `<state_dir>/compose/`; returns their paths."""
+def write(state_dir: Path, *, emulators: bool = False) -> list[Path]:
+    """Write one env file per service under `<state_dir>/compose/`, and with `emulators`
+    the clouds' file; returns their paths."""
     state_dir.mkdir(parents=True, exist_ok=True)
     secret = Platform(state_dir=state_dir, gateway_port=0, quiet=True)._secrets()
     folder = state_dir / FOLDER
@@ -73,14 +88,25 @@ def write(state_dir: Path) -> list[Path]:
         env = service_env(service, secret)
         path.write_text("".join(_line(k, v) for k, v in env.items()))
         written.append(path)
+    clouds = folder / CLOUDS_FILE
+    if emulators:
+        clouds.write_text("".join(_line(k, v) for k, v in EMULATOR_CLOUDS.items()))
+        written.append(clouds)
+    else:
+        clouds.unlink(missing_ok=True)
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m skyclust_tools.compose_env")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".skyclust")
+    parser.add_argument(
+        "--emulators",
+        action="store_true",
+        help="point the services at the local clouds of the compose profile `emulators`",
+    )
     args = parser.parse_args(argv)
-    for path in write(args.state_dir.resolve()):
+    for path in write(args.state_dir.resolve(), emulators=args.emulators):
         print(f"wrote {path}")
     return 0
 

@@ -5,20 +5,33 @@ Per enabled service: a ServiceAccount, a Deployment (probes on the health/metric
 non-root, read-only root filesystem, resources within 512 MiB), a Service, and for a
 service with a database a Job running its `migrate` command, which must finish before
 the Deployment is applied or upgraded. Secrets are the operator's own (one per service,
-named in the values); nothing here holds a secret value. NATS and Postgres are external."""
+named in the values); nothing here holds a secret value. NATS and Postgres are external.
+With `monitoring` in the values, also the chart's monitoring objects: the Grafana
+dashboard's ConfigMap, the PrometheusRule of the alerts and the PodMonitor.
+
+The values file is merged over the chart's own values.yaml, as `helm install -f` does,
+and the result is checked against the chart's values.schema.json before anything renders."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
-DEFAULT_VALUES = (
-    Path(__file__).resolve().parents[3] / "deploy" / "helm" / "skyclust" / "values.yaml"
-)
+DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
+CHART = DEPLOY / "helm" / "skyclust"
+DEFAULT_VALUES = CHART / "values.yaml"
+VALUES_SCHEMA = CHART / "values.schema.json"
+GRAFANA_DASHBOARD = DEPLOY / "grafana" / "skyclust.json"
+PROMETHEUS_ALERTS = DEPLOY / "prometheus" / "alerts.yaml"
+# What deploy/prometheus/alerts.yaml's runbook links start with; the chart replaces it
+# with `monitoring.prometheusRule.runbookBaseUrl`, and so does this renderer.
+RUNBOOK_BASE = "https://skyclust.io/docs/operations.md"
 HEALTH_PORT = 9000
 API_PORT = 8080
 
@@ -230,35 +243,136 @@ def network_policy(service: str, values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def monitoring_manifests(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the chart's templates/monitoring.yaml renders for the same values. The one
+    difference is the PodMonitor's selector: the chart's pods also carry the release's
+    `app.kubernetes.io/instance`, these carry only the name and `part-of` labels."""
+    monitoring = values.get("monitoring") or {}
+    namespace = values["namespace"] or "skyclust"
+    part_of = {"app.kubernetes.io/part-of": "skyclust"}
+    docs: list[dict[str, Any]] = []
+    dashboard = monitoring.get("dashboard") or {}
+    if dashboard.get("enabled"):
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {
+                    "name": "skyclust-grafana-dashboard",
+                    "namespace": namespace,
+                    "labels": {**part_of, **(dashboard.get("labels") or {})},
+                },
+                # The chart's `|-` block: the file's text without its final newline.
+                "data": {"skyclust.json": GRAFANA_DASHBOARD.read_text().rstrip("\n")},
+            }
+        )
+    rule = monitoring.get("prometheusRule") or {}
+    if rule.get("enabled"):
+        text = PROMETHEUS_ALERTS.read_text()
+        text = text.replace(RUNBOOK_BASE, rule.get("runbookBaseUrl") or RUNBOOK_BASE)
+        docs.append(
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "PrometheusRule",
+                "metadata": {
+                    "name": "skyclust",
+                    "namespace": namespace,
+                    "labels": {**part_of, **(rule.get("labels") or {})},
+                },
+                "spec": {"groups": yaml.safe_load(text)["groups"]},
+            }
+        )
+    monitor = monitoring.get("podMonitor") or {}
+    if monitor.get("enabled"):
+        docs.append(
+            {
+                "apiVersion": "monitoring.coreos.com/v1",
+                "kind": "PodMonitor",
+                "metadata": {
+                    "name": "skyclust",
+                    "namespace": namespace,
+                    "labels": {**part_of, **(monitor.get("labels") or {})},
+                },
+                "spec": {
+                    "namespaceSelector": {"matchNames": [namespace]},
+                    # Every pod rendered here is SkyClust's (NATS is external); only the
+                    # services' pods name a port `health`, so the migrate Jobs are left out.
+                    "selector": {"matchLabels": part_of},
+                    "podMetricsEndpoints": [
+                        {
+                            "port": "health",
+                            "path": "/metrics",
+                            "interval": monitor.get("interval") or "30s",
+                        }
+                    ],
+                },
+            }
+        )
+    return docs
+
+
+class ValuesError(ValueError):
+    """Values the chart's values.schema.json refuses, with where and why."""
+
+
+def check_values(values: dict[str, Any]) -> None:
+    schema = json.loads(VALUES_SCHEMA.read_text())
+    errors = sorted(
+        jsonschema.Draft7Validator(schema).iter_errors(values), key=lambda e: list(e.path)
+    )
+    if errors:
+        lines = [f"{'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors]
+        raise ValuesError("values refused by values.schema.json:\n  " + "\n  ".join(lines))
+
+
 def render(values: dict[str, Any]) -> list[dict[str, Any]]:
     unknown = sorted(set(values["services"]) - set(SERVICES))
     if unknown:
-        raise ValueError(f"unknown services in values: {', '.join(unknown)}")
+        raise ValuesError(f"unknown services in values: {', '.join(unknown)}")
+    check_values(values)
     docs: list[dict[str, Any]] = []
     for service in SERVICES:
         if values["services"].get(service, {}).get("enabled", True):
             docs += service_manifests(service, values)
-    return docs
+    return docs + monitoring_manifests(values)
+
+
+def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`overrides` over `base`, maps merged key by key at every depth, as Helm merges a
+    values file over the chart's."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def load_values(
     path: Path = DEFAULT_VALUES, overrides: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     values: dict[str, Any] = yaml.safe_load(path.read_text())
-    for key, value in (overrides or {}).items():
-        if isinstance(value, dict) and isinstance(values.get(key), dict):
-            values[key] = {**values[key], **value}
-        else:
-            values[key] = value
-    return values
+    return merge(values, overrides or {})
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--values", type=Path, default=DEFAULT_VALUES)
-    args = parser.parse_args()
-    sys.stdout.write(yaml.safe_dump_all(render(load_values(args.values)), sort_keys=False))
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--values", type=Path, help="merged over the chart's values.yaml, as `helm -f`"
+    )
+    args = parser.parse_args(argv)
+    try:
+        overrides = yaml.safe_load(args.values.read_text()) if args.values else {}
+        if not isinstance(overrides or {}, dict):
+            raise ValuesError(f"{args.values}: not a map of values")
+        docs = render(load_values(overrides=overrides or {}))
+    except (OSError, yaml.YAMLError, ValuesError) as exc:
+        print(f"manifests: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(yaml.safe_dump_all(docs, sort_keys=False))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

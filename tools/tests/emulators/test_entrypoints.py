@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography import x509
 
 from skyclust_tools.emulators import AdminError, AzureAdmin, GcpAdmin
 
@@ -90,3 +91,32 @@ def test_azure_module_entrypoint(tmp_path: Path) -> None:
         assert account["ca_bundle"] == str(tmp_path / "ca.pem")
         assert admin.durations()["network"] == 0.0
         admin.close()
+
+
+def test_azure_certificate_names_the_tls_names_given(tmp_path: Path) -> None:
+    """In a compose network the services reach the emulator by its service name, which
+    the certificate must hold for azure-core's TLS check to pass."""
+    port = _free_port()
+    with _process(
+        "skyclust_tools.emulators.azure",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(port),
+        "--tls-dir",
+        str(tmp_path),
+        "--tls-name",
+        "azure-emulator",
+        "--log-level",
+        "warning",
+    ):
+        deadline = time.monotonic() + 15
+        while not (tmp_path / "ca.pem").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        admin = AzureAdmin(f"https://127.0.0.1:{port}", verify=str(tmp_path / "ca.pem"))
+        _wait_healthy(admin)
+        admin.close()
+    leaf = x509.load_pem_x509_certificates((tmp_path / "server.pem").read_bytes())[0]
+    names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "azure-emulator" in names.get_values_for_type(x509.DNSName)
+    assert "localhost" in names.get_values_for_type(x509.DNSName)

@@ -1,4 +1,5 @@
-"""``python -m skyclust_tools.emulators.azure --host 127.0.0.1 --port 8791 --tls-dir .azure-tls``"""
+"""``python -m skyclust_tools.emulators.azure --host 127.0.0.1 --port 8791 --tls-dir .azure-tls``
+(``--tls-name azure-emulator`` adds a host name to the certificate)"""
 
 from __future__ import annotations
 
@@ -22,6 +23,14 @@ def main(argv: list[str] | None = None) -> None:
         help="where to write ca.pem, server.pem and server-key.pem (default: a temp directory)",
     )
     parser.add_argument(
+        "--tls-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another host name for the certificate, e.g. the emulator's name in a compose "
+        "network (localhost, 127.0.0.1, ::1 and --host are always in it)",
+    )
+    parser.add_argument(
         "--duration", type=float, default=None, help="seconds for every operation kind"
     )
     parser.add_argument(
@@ -41,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     directory = Path(args.tls_dir or tempfile.mkdtemp(prefix="skyclust-azure-tls-"))
-    tls = generate_tls(directory, [args.host])
+    tls = generate_tls(directory, [args.host, *args.tls_name])
     emulator = AzureEmulator(
         parse_duration_flags(args.duration, args.duration_for),
         token_lifetime=args.token_lifetime,
