@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Request, expect
 
 from ..client import Api
 from ..test_budget_guardrail import audited
@@ -370,18 +370,29 @@ def test_an_admins_explicit_override_creates_the_blocked_cluster_audited(
     assert record["outcome"] == "success", record
 
 
-def test_a_user_sees_why_the_create_is_blocked_and_no_override(
-    admin: Admin, platform: Any, browser: Browser, screens: Screens
-) -> None:
+def member_page(
+    admin: Admin, platform: Any, browser: Browser, role: str
+) -> tuple[BrowserContext, Page]:
+    """A new member of the admin's workspace with `role`, signed in to the console in a
+    browser context of its own, in that workspace."""
+    # join reads the verification mail with asyncio.run, which cannot run on this thread:
+    # Playwright's sync API keeps an event loop here.
     with ThreadPoolExecutor(1) as pool:
-        _, account = pool.submit(join, platform, admin.api, "user").result()
+        _, account = pool.submit(join, platform, admin.api, role).result()
     workspace = admin.api.get("/api/v1/auth/me").json()["data"]["workspace"]["id"]
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    sign_in(page, platform.gateway_url, account["email"])
+    page.get_by_label("Workspace").select_option(workspace)
+    expect(page.locator("#whoami")).to_contain_text(f"· {role}")
+    return context, page
+
+
+def test_a_user_sees_why_the_create_is_blocked_and_no_override(
+    admin: Admin, platform: Any, browser: Browser, screens: Screens
+) -> None:
+    context, page = member_page(admin, platform, browser, "user")
     try:
-        sign_in(page, platform.gateway_url, account["email"])
-        page.get_by_label("Workspace").select_option(workspace)
-        expect(page.locator("#whoami")).to_contain_text("· user")
         # The switch re-renders the current page once it has the new role, which would
         # put a wizard opened meanwhile back on its first step: a reload starts the
         # console in the switched workspace (its tokens are kept) with nothing pending.
@@ -408,17 +419,8 @@ def test_a_user_sees_why_the_create_is_blocked_and_no_override(
 def test_a_viewer_reads_these_pages_with_no_button_to_change_them(
     admin: Admin, platform: Any, browser: Browser, screens: Screens
 ) -> None:
-    # join reads the verification mail with asyncio.run, which cannot run on this thread:
-    # Playwright's sync API keeps an event loop here.
-    with ThreadPoolExecutor(1) as pool:
-        _, account = pool.submit(join, platform, admin.api, "viewer").result()
-    workspace = admin.api.get("/api/v1/auth/me").json()["data"]["workspace"]["id"]
-    context = browser.new_context(viewport=VIEWPORT)
-    page = context.new_page()
+    context, page = member_page(admin, platform, browser, "viewer")
     try:
-        sign_in(page, platform.gateway_url, account["email"])
-        page.get_by_label("Workspace").select_option(workspace)
-        expect(page.locator("#whoami")).to_contain_text("viewer")
         page.get_by_role("link", name="Networks").click()
         expect(page.locator("svg.cidr-map rect[data-vpc]").first).to_be_visible()
         expect(page.locator("svg[data-vpc-map] rect[data-subnet]").first).to_be_visible()

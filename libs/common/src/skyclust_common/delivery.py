@@ -199,52 +199,54 @@ class _EventRules(BaseMiddleware):
             return
         except Exception as exc:
             code = exc.code if isinstance(exc, SkyclustError) else type(exc).__name__
+            backoff = config.retry_backoff_seconds
             if database_unavailable(exc) or isinstance(exc, ServiceUnavailable):
                 # The service's database or a service it asks is down or full: the
                 # message is not at fault, so it waits at the longest delay for as long as
                 # that lasts and is never dead-lettered for it.
-                delay = max(config.retry_backoff_seconds, default=1.0)
-                log.warning(
-                    "a dependency is unavailable; the message waits for it",
-                    extra={
-                        "consumer": consumer,
-                        "event_id": event.id,
-                        "attempt": delivery.num_delivered,
-                        "retry_in": delay,
-                        "code": code,
-                        "error": str(exc),
-                    },
-                )
-                with contextlib.suppress(Exception):
-                    await msg.nack(delay=delay)
-                MESSAGES.labels(service, consumer, "waiting").inc()
-                return
-            if delivery.num_delivered >= config.max_deliver:
+                await self._later(msg, event, delivery, max(backoff, default=1.0), exc, "waiting")
+            elif delivery.num_delivered >= config.max_deliver:
                 reason = f"failed {delivery.num_delivered} times; last error: {exc}"
                 await self._dead_letter(msg, delivery, reason, code)
                 MESSAGES.labels(service, consumer, "dead_lettered").inc()
             else:
-                backoff = config.retry_backoff_seconds
                 delay = backoff[min(delivery.num_delivered - 1, len(backoff) - 1)]
-                log.warning(
-                    "handler failed; will retry",
-                    extra={
-                        "consumer": consumer,
-                        "event_id": event.id,
-                        "attempt": delivery.num_delivered,
-                        "retry_in": delay,
-                        "error": str(exc),
-                    },
-                )
-                with contextlib.suppress(Exception):
-                    await msg.nack(delay=delay)
-                MESSAGES.labels(service, consumer, "retried").inc()
+                await self._later(msg, event, delivery, delay, exc, "retried")
             return
         finally:
             keep_alive.cancel()
             HANDLER_SECONDS.labels(service, consumer).observe(time.perf_counter() - started)
         await msg.ack()
         MESSAGES.labels(service, consumer, "ok").inc()
+
+    async def _later(
+        self,
+        msg: NatsMessage,
+        event: CloudEvent,
+        delivery: Delivery,
+        delay: float,
+        error: Exception,
+        outcome: str,
+    ) -> None:
+        """Have the message delivered again after `delay` (a nak with a delay)."""
+        why = {
+            "waiting": "a dependency is unavailable; the message waits for it",
+            "retried": "handler failed; will retry",
+        }[outcome]
+        log.warning(
+            why,
+            extra={
+                "consumer": delivery.consumer,
+                "event_id": event.id,
+                "attempt": delivery.num_delivered,
+                "retry_in": delay,
+                "code": error.code if isinstance(error, SkyclustError) else type(error).__name__,
+                "error": str(error),
+            },
+        )
+        with contextlib.suppress(Exception):
+            await msg.nack(delay=delay)
+        MESSAGES.labels(self.bus.service, delivery.consumer, outcome).inc()
 
     async def _keep_alive(self, msg: NatsMessage) -> None:
         interval = max(self.bus.config.ack_wait_seconds / 3, 0.5)
